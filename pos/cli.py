@@ -1,0 +1,338 @@
+"""Headless commands on the local store (`python main.py SUBCOMMAND`).
+
+Every command takes `--db PATH` and `--json`; a bad input exits non-zero with
+one line on stderr saying what is wrong. Host POS systems script these: the
+commands, options and JSON fields are a public interface — extend, never rename.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import uuid
+from typing import Any, Callable
+
+from . import catalog, demo, ledger, members, program, programs
+from .database import Database, default_db_path, open_db
+from .errors import DomainError
+
+EXIT_NOT_FOUND = 1
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
+        super().__init__(message)
+        self.exit_code = code
+
+
+def common() -> argparse.ArgumentParser:
+    """Options every subcommand accepts, before or after its own arguments."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--db", default=argparse.SUPPRESS, help="SQLite file of the store (default: user data dir, or $POS_DB)")
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
+    p.add_argument("--lang", default=argparse.SUPPRESS, help="zh_CN (default) or en, for messages")
+    return p
+
+
+def lang_of(args) -> str:
+    return getattr(args, "lang", None) or os.environ.get("POS_LANG") or "zh_CN"
+
+
+def db_of(args) -> Database:
+    return open_db(getattr(args, "db", None) or default_db_path())
+
+
+def out(args, data: Any, text: str | Callable[[], str]) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        print(text() if callable(text) else text)
+
+
+def _resolve_member(db: Database, ref: str) -> str:
+    """A member id, member code, card number or phone -> the member's id."""
+    try:
+        return str(uuid.UUID(ref))
+    except ValueError:
+        pass
+    idx = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
+    try:
+        found = idx.find(ref)
+    finally:
+        idx.close()
+    if len(found) == 1:
+        return found[0].id
+    if not found:
+        raise CliError(f"no member matches {ref!r}", EXIT_NOT_FOUND)
+    raise CliError(f"{len(found)} members match {ref!r}; give a full phone, card or member code")
+
+
+# --- demo -------------------------------------------------------------------
+
+def cmd_demo(args) -> int:
+    db = db_of(args)
+    started = time.perf_counter()
+    try:
+        report = demo.build(db, args.members, args.products, args.seed)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    data = report.as_dict() | {"db": str(db.path), "seconds": round(time.perf_counter() - started, 1)}
+    out(args, data, lambda: f"demo store {db.path}: {report.members} members, {report.cards} cards, "
+                            f"{report.products} products in {data['seconds']} s")
+    return 0
+
+
+# --- members ----------------------------------------------------------------
+
+PROFILE_OPTS = ("name", "gender", "birthday", "region", "address", "occupation", "income_band", "channel")
+
+
+def cmd_member_add(args) -> int:
+    db = db_of(args)
+    profile = {k: getattr(args, k) for k in PROFILE_OPTS if getattr(args, k) is not None}
+    if args.consent:
+        profile["marketing_consent"] = True
+    m = members.register(db, args.phone, actor=args.actor, card_no=args.card, tags=args.tag or [], **profile)
+    out(args, m.as_dict(), lambda: f"{m.member_code}  {m.name or ''}  {m.phone_masked}  {m.tier}  id={m.id}")
+    return 0
+
+
+def cmd_member_find(args) -> int:
+    db = db_of(args)
+    idx = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
+    try:
+        found = idx.find(args.query)
+    finally:
+        idx.close()
+    out(args, [m.as_dict() for m in found],
+        lambda: "\n".join(f"{m.member_code}  {m.name or '-'}  {m.phone_masked}  {m.tier}  id={m.id}" for m in found)
+        or "no member found")
+    return 0 if found else EXIT_NOT_FOUND
+
+
+def cmd_member_show(args) -> int:
+    db = db_of(args)
+    d = members.detail(db, _resolve_member(db, args.id))
+
+    def text() -> str:
+        lines = [f"{d.member_code}  {d.name or '-'}  {d.phone_masked}  tier={d.tier}  status={d.status}",
+                 f"points={d.points}  stored_value={d.stored_value_fen / 100:.2f} yuan  joined={d.joined_at[:10]} at {d.joined_store}"]
+        for key in ("gender", "birthday", "region", "address", "occupation", "income_band", "channel"):
+            if getattr(d, key):
+                lines.append(f"{key}: {getattr(d, key)}")
+        lines += [f"card: {c['card_no']} ({c['kind']}, {c['status']})" for c in d.cards]
+        if d.tags:
+            lines.append("tags: " + ", ".join(t["tag"] for t in d.tags))
+        lines += [f"{n['kind']}: {n['text']}" for n in d.notes]
+        return "\n".join(lines)
+
+    out(args, d.as_dict(), text)
+    return 0
+
+
+def cmd_member_merge(args) -> int:
+    db = db_of(args)
+    doc = _program_or_none(db)
+    order = tuple(lv.code for lv in doc.tiers.levels) if doc else members.DEFAULT_TIER_ORDER
+    r = members.merge(db, _resolve_member(db, args.keep), _resolve_member(db, args.other), actor=args.actor, tier_order=order)
+    out(args, r.as_dict(), lambda: f"merged {r.merged_code} into {r.survivor.member_code}: {r.cards_moved} card(s), "
+                                   f"{r.points_moved} points, {r.stored_value_moved_fen} fen stored value, "
+                                   f"filled {', '.join(r.fields_filled) or 'nothing'}")
+    return 0
+
+
+def cmd_member_dupes(args) -> int:
+    db = db_of(args)
+    found = members.duplicate_candidates(db, min_score=args.min_score, limit=args.limit)
+    out(args, [c.as_dict() for c in found],
+        lambda: "\n".join(f"{c.score:3d}  {c.a.member_code} {c.a.name}  ~  {c.b.member_code} {c.b.name}" for c in found)
+        or "no candidates")
+    return 0
+
+
+def cmd_member_card(args) -> int:
+    db = db_of(args)
+    members.add_card(db, _resolve_member(db, args.member), args.card_no, kind=args.kind, actor=args.actor)
+    out(args, {"ok": True, "card_no": args.card_no}, f"card {args.card_no} issued")
+    return 0
+
+
+def cmd_member_tag(args) -> int:
+    db = db_of(args)
+    members.set_tag(db, _resolve_member(db, args.member), args.tag, on=not args.remove, actor=args.actor)
+    out(args, {"ok": True}, "ok")
+    return 0
+
+
+def cmd_member_note(args) -> int:
+    db = db_of(args)
+    members.add_note(db, _resolve_member(db, args.member), args.text, kind=args.kind, actor=args.actor)
+    out(args, {"ok": True}, "ok")
+    return 0
+
+
+# --- catalog, program, ledger -------------------------------------------------------
+
+def cmd_catalog_import(args) -> int:
+    db = db_of(args)
+    report = catalog.import_csv(db, args.file)
+
+    def text() -> str:
+        if report.ok:
+            return f"imported {report.rows} row(s): {report.created} new, {report.updated} updated, {report.barcodes_added} barcode(s) added"
+        return "\n".join(f"line {n}: {r}" for n, r in report.errors) + f"\n{len(report.errors)} bad row(s); nothing imported"
+
+    if not report.ok and not getattr(args, "json", False):
+        print(text(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out(args, report.as_dict(), text)
+    return 0 if report.ok else EXIT_BAD_INPUT
+
+
+def _program_or_none(db):
+    try:
+        return programs.active(db)
+    except DomainError:
+        return None
+
+
+def cmd_program_check(args) -> int:
+    doc = program.load_file(args.file)
+    summary = {"ok": True, "version": doc.version, "tiers": [lv.code for lv in doc.tiers.levels],
+               "expiry": doc.expiry.model, "promotions": len(doc.promotions),
+               "coupon_templates": len(doc.coupon_templates), "gifts": len(doc.gifts), "campaigns": len(doc.campaigns)}
+    out(args, summary, lambda: f"ok: {doc.version} ({doc.name.en}): tiers {', '.join(summary['tiers'])}; "
+                               f"expiry {doc.expiry.model}; {summary['promotions']} promotion(s), "
+                               f"{summary['coupon_templates']} coupon template(s), {summary['gifts']} gift(s), "
+                               f"{summary['campaigns']} campaign(s)")
+    return 0
+
+
+def cmd_program_install(args) -> int:
+    db = db_of(args)
+    doc = program.preset(args.file[len("preset:"):]) if args.file.startswith("preset:") else program.load_file(args.file)
+    programs.install(db, doc, source="file", actor=args.actor)
+    out(args, {"ok": True, "version": doc.version}, f"installed and activated {doc.version}")
+    return 0
+
+
+def cmd_program_show(args) -> int:
+    db = db_of(args)
+    doc = programs.ensure_default(db)
+    out(args, program.to_json(doc), lambda: json.dumps(program.to_json(doc), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_ledger_verify(args) -> int:
+    db = db_of(args)
+    with db.read() as s:
+        drift = ledger.find_drift(s)
+    repaired = 0
+    if drift and args.repair:
+        with db.transaction() as s:
+            repaired = ledger.rebuild_balances(s, db.clock.now())
+    data = {"ok": not drift, "drift": [d.__dict__ | {"member_id": str(d.member_id)} for d in drift], "repaired": repaired}
+    out(args, data, lambda: "ok: every cached balance equals the sum of its entries" if not drift else
+        "\n".join(f"drift {d.member_id}: cached {d.cached_points} pts / {d.cached_sv_fen} fen, "
+                  f"ledger {d.ledger_points} pts / {d.ledger_sv_fen} fen" for d in drift)
+        + (f"\nrepaired {repaired}" if repaired else ""))
+    return 0 if not drift or repaired else 3
+
+
+# --- parser ----------------------------------------------------------------------
+
+def register(sub: argparse._SubParsersAction) -> None:
+    c = common()
+
+    p = sub.add_parser("demo", parents=[c], help="build a deterministic demo store")
+    p.add_argument("--members", type=int, default=2000)
+    p.add_argument("--products", type=int, default=300)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_demo)
+
+    mp = sub.add_parser("member", help="members: add, find, show, merge, dupes, card, tag, note")
+    ms = mp.add_subparsers(dest="member_cmd", required=True)
+    p = ms.add_parser("add", parents=[c], help="join with a phone number")
+    p.add_argument("--phone", required=True)
+    for key in PROFILE_OPTS:
+        p.add_argument(f"--{key.replace('_', '-')}", dest=key)
+    p.add_argument("--card", help="member card number to issue")
+    p.add_argument("--tag", action="append")
+    p.add_argument("--consent", action="store_true", help="marketing consent given")
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_member_add)
+    p = ms.add_parser("find", parents=[c], help="by phone, last 4 digits, card number or member code")
+    p.add_argument("query")
+    p.set_defaults(func=cmd_member_find)
+    p = ms.add_parser("show", parents=[c], help="a member's profile, cards, tags, balances")
+    p.add_argument("id", help="member id, code, card or phone")
+    p.set_defaults(func=cmd_member_show)
+    p = ms.add_parser("merge", parents=[c], help="fold OTHER into KEEP (a manager action)")
+    p.add_argument("keep")
+    p.add_argument("other")
+    p.add_argument("--actor", default="manager")
+    p.set_defaults(func=cmd_member_merge)
+    p = ms.add_parser("dupes", parents=[c], help="fuzzy duplicate candidates (name + address)")
+    p.add_argument("--min-score", type=int, default=80)
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_member_dupes)
+    p = ms.add_parser("card", parents=[c], help="issue a card to a member")
+    p.add_argument("member")
+    p.add_argument("card_no")
+    p.add_argument("--kind", default="magstripe", choices=["magstripe", "barcode", "virtual"])
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_member_card)
+    p = ms.add_parser("tag", parents=[c], help="add (or --remove) a manual tag")
+    p.add_argument("member")
+    p.add_argument("tag")
+    p.add_argument("--remove", action="store_true")
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_member_tag)
+    p = ms.add_parser("note", parents=[c], help="service note, complaint or suggestion")
+    p.add_argument("member")
+    p.add_argument("text")
+    p.add_argument("--kind", default="note", choices=["note", "complaint", "suggestion"])
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_member_note)
+
+    cp = sub.add_parser("catalog", help="catalog import")
+    cs = cp.add_subparsers(dest="catalog_cmd", required=True)
+    p = cs.add_parser("import", parents=[c], help="CSV: barcode,name,category,price_fen,kind[,member_price_fen,sku,no_member_discount]")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_catalog_import)
+
+    pp = sub.add_parser("program", help="loyalty program documents")
+    ps = pp.add_subparsers(dest="program_cmd", required=True)
+    p = ps.add_parser("check", parents=[c], help="validate a program file (JSON or TOML)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_program_check)
+    p = ps.add_parser("install", parents=[c], help="install and activate a program file (or preset:NAME)")
+    p.add_argument("file")
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_program_install)
+    p = ps.add_parser("show", parents=[c], help="print the active program")
+    p.set_defaults(func=cmd_program_show)
+
+    lp = sub.add_parser("ledger", help="ledger checks")
+    ls = lp.add_subparsers(dest="ledger_cmd", required=True)
+    p = ls.add_parser("verify", parents=[c], help="recompute every balance from the entries; report drift")
+    p.add_argument("--repair", action="store_true", help="rewrite drifted cache rows from the entries")
+    p.set_defaults(func=cmd_ledger_verify)
+
+
+def run(args) -> int:
+    """Run a parsed command; turn refusals into one line and an exit code."""
+    try:
+        return args.func(args)
+    except DomainError as exc:
+        print(f"error: {exc.message(lang_of(args))} [{exc.code}]", file=sys.stderr)
+        return EXIT_NOT_FOUND if exc.code.endswith("not_found") else EXIT_BAD_INPUT
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ValueError as exc:  # e.g. POS_CLOCK unparseable
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -1,0 +1,40 @@
+"""Time-ordered UUIDs (RFC 9562 version 7) for every record a store creates.
+
+HQ upserts by these ids, so they must be unique without coordination and sort
+by creation time (good index locality in SQLite and PostgreSQL).
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+
+
+def uuid7(ms: int | None = None) -> uuid.UUID:
+    """A v7 UUID: 48-bit Unix ms, then a 12-bit counter so ids made within the
+    same millisecond still sort in creation order, then 62 random bits."""
+    global _last_ms, _counter
+    with _lock:
+        now = int(time.time() * 1000) if ms is None else ms
+        if now <= _last_ms:
+            _counter += 1
+            if _counter > 0xFFF:  # counter exhausted: borrow the next millisecond
+                _last_ms += 1
+                _counter = 0
+            now = _last_ms
+        else:
+            _last_ms = now
+            _counter = 0
+        counter = _counter
+    rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (now & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= counter << 64
+    value |= 0b10 << 62
+    value |= rand
+    return uuid.UUID(int=value)

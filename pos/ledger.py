@@ -1,0 +1,258 @@
+"""Points and stored-value ledgers: append-only, balance = sum of entries.
+
+Points
+- A credit (points > 0) is a lot with its own `expires_at` and `available_at`.
+- A debit (points < 0) is paid by lots through allocation rows; a lot's
+  remaining points are its amount minus its allocations. Redemptions take the
+  lots that expire first (not the oldest earned).
+- The part of a debit no lot could pay is debt. A later credit settles the
+  oldest debt first, by allocation too, so debt is explicit and visible.
+- Hence: balance = Σ entries = Σ remaining(lots) − Σ unpaid(debits).
+Nothing here updates or deletes an entry; `member_balances` is a cache
+that `rebuild_balances` recomputes from the entries.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from .ids import uuid7
+from .models import MemberBalance, PointsAllocation, PointsEntry, StoredValueEntry
+
+FAR_FUTURE = dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Lot:
+    id: uuid.UUID
+    points: int
+    remaining: int
+    expires_at: dt.datetime | None
+    available_at: dt.datetime
+    kind: str
+
+
+@dataclass(frozen=True)
+class Debt:
+    id: uuid.UUID
+    unpaid: int
+    created_at: dt.datetime
+
+
+def _spend_order(lot: Lot) -> tuple:
+    # earliest expiry first; lots that never expire last; then oldest
+    return (lot.expires_at or FAR_FUTURE, lot.available_at, lot.id.bytes)
+
+
+def open_lots(s: Session, member_id: uuid.UUID) -> list[Lot]:
+    """Lots with points left, in spending order."""
+    used = (
+        select(PointsAllocation.lot_id, func.sum(PointsAllocation.points).label("used"))
+        .join(PointsEntry, PointsEntry.id == PointsAllocation.lot_id)
+        .where(PointsEntry.member_id == member_id)
+        .group_by(PointsAllocation.lot_id)
+        .subquery()
+    )
+    rows = s.execute(
+        select(PointsEntry, func.coalesce(used.c.used, 0))
+        .outerjoin(used, used.c.lot_id == PointsEntry.id)
+        .where(PointsEntry.member_id == member_id, PointsEntry.points > 0)
+    ).all()
+    lots = [
+        Lot(e.id, e.points, e.points - u, e.expires_at, e.available_at, e.kind)
+        for e, u in rows
+        if e.points - u > 0
+    ]
+    return sorted(lots, key=_spend_order)
+
+
+def open_debts(s: Session, member_id: uuid.UUID) -> list[Debt]:
+    """Debits not fully paid by lots, oldest first."""
+    paid = (
+        select(PointsAllocation.debit_id, func.sum(PointsAllocation.points).label("paid"))
+        .join(PointsEntry, PointsEntry.id == PointsAllocation.debit_id)
+        .where(PointsEntry.member_id == member_id)
+        .group_by(PointsAllocation.debit_id)
+        .subquery()
+    )
+    rows = s.execute(
+        select(PointsEntry, func.coalesce(paid.c.paid, 0))
+        .outerjoin(paid, paid.c.debit_id == PointsEntry.id)
+        .where(PointsEntry.member_id == member_id, PointsEntry.points < 0)
+    ).all()
+    debts = [Debt(e.id, -e.points - p, e.created_at) for e, p in rows if -e.points - p > 0]
+    return sorted(debts, key=lambda d: (d.created_at, d.id.bytes))
+
+
+def _bump(s: Session, member_id: uuid.UUID, now: dt.datetime, points: int = 0, sv: int = 0) -> None:
+    bal = s.get(MemberBalance, member_id)
+    if bal is None:
+        s.add(MemberBalance(member_id=member_id, points=points, stored_value_fen=sv, updated_at=now))
+    else:
+        bal.points += points
+        bal.stored_value_fen += sv
+        bal.updated_at = now
+
+
+def credit(
+    s: Session,
+    member_id: uuid.UUID,
+    kind: str,
+    points: int,
+    *,
+    now: dt.datetime,
+    expires_at: dt.datetime | None,
+    available_at: dt.datetime | None = None,
+    test_clock: bool = False,
+    **fields,
+) -> PointsEntry:
+    """Post a lot. Outstanding debt is settled from it first."""
+    if points <= 0:
+        raise ValueError("a credit must be positive")
+    entry = PointsEntry(
+        id=uuid7(), member_id=member_id, kind=kind, points=points, created_at=now,
+        available_at=available_at or now, expires_at=expires_at, test_clock=test_clock, **fields,
+    )
+    s.add(entry)
+    s.flush()
+    left = points
+    for debt in open_debts(s, member_id):
+        if left == 0:
+            break
+        take = min(left, debt.unpaid)
+        s.add(PointsAllocation(id=uuid7(), debit_id=debt.id, lot_id=entry.id, points=take))
+        left -= take
+    _bump(s, member_id, now, points=points)
+    return entry
+
+
+def debit(
+    s: Session,
+    member_id: uuid.UUID,
+    kind: str,
+    points: int,
+    *,
+    now: dt.datetime,
+    lots: list[Lot] | None = None,
+    allow_debt: bool = False,
+    include_pending: bool = False,
+    test_clock: bool = False,
+    **fields,
+) -> PointsEntry:
+    """Post a debit of `points` (> 0), paid by `lots` in the order given
+    (default: available lots, earliest expiry first). Without `allow_debt`
+    a shortfall raises InsufficientPoints and nothing is written."""
+    if points <= 0:
+        raise ValueError("a debit amount must be positive")
+    owed = 0  # points already owed are not spendable (available = lots − debt)
+    if lots is None:
+        lots = [
+            lot for lot in open_lots(s, member_id)
+            if include_pending or lot.available_at <= now
+        ]
+        owed = sum(d.unpaid for d in open_debts(s, member_id))
+    plan: list[tuple[Lot, int]] = []
+    left = points
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(left, lot.remaining)
+        if take > 0:
+            plan.append((lot, take))
+            left -= take
+    spendable = sum(lot.remaining for lot in lots) - owed
+    if spendable < points and not allow_debt:
+        raise InsufficientPoints(points, max(0, spendable))
+    entry = PointsEntry(
+        id=uuid7(), member_id=member_id, kind=kind, points=-points, created_at=now,
+        available_at=now, expires_at=None, test_clock=test_clock, **fields,
+    )
+    s.add(entry)
+    s.flush()
+    for lot, take in plan:
+        s.add(PointsAllocation(id=uuid7(), debit_id=entry.id, lot_id=lot.id, points=take))
+    _bump(s, member_id, now, points=-points)
+    return entry
+
+
+class InsufficientPoints(Exception):
+    def __init__(self, wanted: int, available: int):
+        self.wanted, self.available = wanted, available
+        super().__init__(f"{wanted} points wanted, {available} available")
+
+
+def sv_post(
+    s: Session, member_id: uuid.UUID, kind: str, amount_fen: int, *, now: dt.datetime,
+    test_clock: bool = False, **fields,
+) -> StoredValueEntry:
+    """Post a stored-value movement (+ in, − out). Callers check the balance."""
+    if amount_fen == 0:
+        raise ValueError("a stored-value entry cannot be zero")
+    entry = StoredValueEntry(
+        id=uuid7(), member_id=member_id, kind=kind, amount_fen=amount_fen, created_at=now,
+        test_clock=test_clock, **fields,
+    )
+    s.add(entry)
+    _bump(s, member_id, now, sv=amount_fen)
+    return entry
+
+
+def points_balance(s: Session, member_id: uuid.UUID) -> int:
+    return s.scalar(select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.member_id == member_id))
+
+
+def available_points(s: Session, member_id: uuid.UUID, now: dt.datetime) -> int:
+    """What can be spent now: available lots minus debt (pending lots excluded)."""
+    lots = sum(lot.remaining for lot in open_lots(s, member_id) if lot.available_at <= now)
+    debt = sum(d.unpaid for d in open_debts(s, member_id))
+    return lots - debt
+
+
+def sv_balance(s: Session, member_id: uuid.UUID) -> int:
+    return s.scalar(
+        select(func.coalesce(func.sum(StoredValueEntry.amount_fen), 0)).where(StoredValueEntry.member_id == member_id)
+    )
+
+
+@dataclass(frozen=True)
+class Drift:
+    member_id: uuid.UUID
+    cached_points: int
+    ledger_points: int
+    cached_sv_fen: int
+    ledger_sv_fen: int
+
+
+_SUMS = """
+WITH p AS (SELECT member_id, SUM(points) AS pts FROM points_entries GROUP BY member_id),
+     v AS (SELECT member_id, SUM(amount_fen) AS sv FROM stored_value_entries GROUP BY member_id),
+     ids AS (SELECT member_id FROM p UNION SELECT member_id FROM v UNION SELECT member_id FROM member_balances)
+SELECT ids.member_id, COALESCE(b.points, 0), COALESCE(p.pts, 0), COALESCE(b.stored_value_fen, 0), COALESCE(v.sv, 0)
+FROM ids
+LEFT JOIN p ON p.member_id = ids.member_id
+LEFT JOIN v ON v.member_id = ids.member_id
+LEFT JOIN member_balances b ON b.member_id = ids.member_id
+WHERE COALESCE(b.points, 0) <> COALESCE(p.pts, 0) OR COALESCE(b.stored_value_fen, 0) <> COALESCE(v.sv, 0)
+"""
+
+
+def find_drift(s: Session) -> list[Drift]:
+    """Every member whose cached balance differs from the sum of entries."""
+    rows = s.execute(text(_SUMS)).all()
+    return [Drift(uuid.UUID(hex=str(r[0])), r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def rebuild_balances(s: Session, now: dt.datetime) -> int:
+    """Recompute the cache from the entries; returns how many rows changed."""
+    drift = find_drift(s)
+    for d in drift:
+        bal = s.get(MemberBalance, d.member_id)
+        if bal is None:
+            s.add(MemberBalance(member_id=d.member_id, points=d.ledger_points, stored_value_fen=d.ledger_sv_fen, updated_at=now))
+        else:
+            bal.points, bal.stored_value_fen, bal.updated_at = d.ledger_points, d.ledger_sv_fen, now
+    return len(drift)

@@ -1,0 +1,532 @@
+"""Members: join with a phone number, identify, profile, cards, tags, merge.
+
+The phone number (E.164) is the merge key across channels. Identification is
+the cashier's hot path, so it runs one indexed query on a dedicated DB-API
+connection (`MemberIndex`) instead of building ORM objects.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import secrets
+import sqlite3
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import ledger, phones
+from .errors import DomainError
+from .models import Member, MemberBalance, MemberCard, MemberMerge, MemberNote, MemberTag
+from .outbox import audit, emit
+
+CHANNELS = ("store", "online", "miniprogram", "alliance", "qr", "import")
+DEFAULT_TIER_ORDER = ("member", "vip", "svip")
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_member_code() -> str:
+    """`M` + 11 Crockford base-32 characters: printable as barcode/QR, no I/L/O/U."""
+    return "M" + "".join(secrets.choice(_CROCKFORD) for _ in range(11))
+
+
+def mask_name(name: str | None) -> str:
+    """王小明 -> 王**, for messages that must name a member without exposing them."""
+    if not name:
+        return ""
+    return name[0] + "*" * min(len(name) - 1, 3)
+
+
+# --- profile ---------------------------------------------------------------
+
+def _no_control(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFKC", value).strip()
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("contains control characters")
+    return value or None
+
+
+class Profile(BaseModel):
+    """The optional fields of SPEC §1; every one validated, all optional."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, max_length=64)
+    gender: Literal["M", "F"] | None = None
+    birthday: dt.date | None = None
+    region: str | None = Field(None, max_length=64)
+    address: str | None = Field(None, max_length=200)
+    occupation: str | None = Field(None, max_length=64)
+    income_band: str | None = Field(None, max_length=32)
+    preferences: dict[str, list[str]] | None = None
+    channel: Literal[CHANNELS] | None = None  # type: ignore[valid-type]
+    marketing_consent: bool | None = None
+
+    _clean = field_validator("name", "region", "address", "occupation", "income_band", mode="before")(
+        lambda v: _no_control(v) if isinstance(v, str) else v
+    )
+
+    @field_validator("birthday")
+    @classmethod
+    def _plausible(cls, v: dt.date | None) -> dt.date | None:
+        if v is not None and not (dt.date(1900, 1, 1) <= v <= dt.date.today()):
+            raise ValueError("must be between 1900-01-01 and today")
+        return v
+
+
+PROFILE_FIELDS = tuple(f for f in Profile.model_fields if f not in ("channel", "marketing_consent"))
+
+
+def validate_profile(fields: dict[str, Any]) -> dict[str, Any]:
+    try:
+        profile = Profile(**fields)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"]) or "profile"
+        raise DomainError("member.bad_field", field=name, reason=err["msg"]) from None
+    return profile.model_dump(exclude_unset=True)
+
+
+# --- views -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MemberSummary:
+    """What identification returns: enough for the pick list and the panel header."""
+
+    id: str
+    member_code: str
+    name: str | None
+    phone_masked: str
+    tier: str
+    status: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class MemberDetail:
+    id: str
+    member_code: str
+    name: str | None
+    phone_masked: str
+    tier: str
+    tier_since: str | None
+    tier_expires: str | None
+    status: str
+    merged_into: str | None
+    gender: str | None
+    birthday: str | None
+    region: str | None
+    address: str | None
+    occupation: str | None
+    income_band: str | None
+    preferences: dict[str, list[str]] | None
+    channel: str
+    marketing_consent: bool
+    joined_at: str
+    joined_store: str | None
+    cards: list[dict[str, str]] = field(default_factory=list)
+    tags: list[dict[str, str]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+    points: int = 0
+    stored_value_fen: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _summary(m: Member) -> MemberSummary:
+    return MemberSummary(str(m.id), m.member_code, m.name, phones.mask(m.phone), m.tier_code, m.status)
+
+
+# --- identification (hot path) ----------------------------------------------
+
+_COLS = "m.id, m.member_code, m.name, m.phone, m.tier_code, m.status, m.merged_into"
+
+
+class MemberIndex:
+    """Index-backed lookups on a DB-API connection of its own (WAL lets it
+    read while the app writes). Each is one prepared statement."""
+
+    def __init__(self, path: str, region: str = phones.DEFAULT_REGION):
+        self.region = region
+        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.conn.execute("PRAGMA busy_timeout=10000")
+        self.conn.execute("PRAGMA query_only=ON")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _rows(self, sql: str, key: str) -> list[tuple]:
+        return self.conn.execute(sql, (key,)).fetchall()
+
+    def _follow(self, rows: list[tuple]) -> list[MemberSummary]:
+        out, seen = [], set()
+        for row in rows:
+            for _ in range(8):  # a merged member answers as its survivor
+                if row[5] != "merged" or row[6] is None:
+                    break
+                nxt = self._rows(f"SELECT {_COLS} FROM members m WHERE m.id = ?", row[6])
+                if not nxt:
+                    break
+                row = nxt[0]
+            if row[0] in seen or row[5] != "active":
+                continue
+            seen.add(row[0])
+            out.append(MemberSummary(str(uuid.UUID(hex=row[0])), row[1], row[2], phones.mask(row[3]), row[4], row[5]))
+        return out
+
+    def by_phone(self, text: str) -> list[MemberSummary]:
+        e164 = phones.normalize(text, self.region)
+        return self._follow(self._rows(f"SELECT {_COLS} FROM members m WHERE m.phone = ?", e164))
+
+    def by_last4(self, digits: str) -> list[MemberSummary]:
+        rows = self._rows(
+            f"SELECT {_COLS} FROM members m WHERE m.phone_last4 = ? AND m.status = 'active' ORDER BY m.name", digits
+        )
+        return self._follow(rows)
+
+    def by_card(self, card_no: str) -> list[MemberSummary]:
+        return self._follow(self._rows(
+            f"SELECT {_COLS} FROM member_cards c JOIN members m ON m.id = c.member_id "
+            "WHERE c.card_no = ? AND c.status = 'active'", card_no,
+        ))
+
+    def by_code(self, code: str) -> list[MemberSummary]:
+        return self._follow(self._rows(f"SELECT {_COLS} FROM members m WHERE m.member_code = ?", code.upper()))
+
+    def find(self, query: str) -> list[MemberSummary]:
+        """Phone, last 4 digits, card number or member code — whichever it is."""
+        q = unicodedata.normalize("NFKC", query or "").strip()
+        if not q:
+            return []
+        compact = q.replace(" ", "").replace("-", "")
+        if len(compact) == 4 and compact.isdigit():
+            return self.by_last4(compact)
+        if phones.looks_like_phone(q, self.region):
+            return self.by_phone(q)
+        return self.by_card(compact) or self.by_code(compact)
+
+
+# --- writes ------------------------------------------------------------------
+
+def _get_active(s: Session, member_id: str | uuid.UUID) -> Member:
+    try:
+        mid = member_id if isinstance(member_id, uuid.UUID) else uuid.UUID(str(member_id))
+    except ValueError:
+        raise DomainError("member.not_found", query=str(member_id)[:40]) from None
+    m = s.get(Member, mid)
+    if m is None:
+        raise DomainError("member.not_found", query=str(member_id))
+    if m.status == "merged":
+        raise DomainError("member.inactive", member=m.member_code, into=str(m.merged_into))
+    return m
+
+
+def _member_payload(m: Member) -> dict[str, Any]:
+    return {
+        "id": str(m.id), "member_code": m.member_code, "phone": m.phone, "name": m.name,
+        "gender": m.gender, "birthday": m.birthday.isoformat() if m.birthday else None,
+        "region": m.region, "address": m.address, "occupation": m.occupation,
+        "income_band": m.income_band, "preferences": m.preferences, "channel": m.channel,
+        "marketing_consent": m.marketing_consent, "tier": m.tier_code,
+        "joined_at": m.joined_at.isoformat(), "joined_store": m.joined_store,
+        "referrer_id": str(m.referrer_id) if m.referrer_id else None,
+    }
+
+
+def _check_card_free(s: Session, card_no: str) -> None:
+    card_no = card_no.strip()
+    if not card_no or len(card_no) > 32 or not card_no.isalnum():
+        raise DomainError("card.invalid", card=card_no[:32])
+    existing = s.scalar(select(MemberCard).where(MemberCard.card_no == card_no))
+    if existing is not None:
+        owner = s.get(Member, existing.member_id)
+        raise DomainError("card.duplicate", card=card_no, member=owner.member_code)
+
+
+def register(
+    db, phone: str, *, actor: str = "system", card_no: str | None = None,
+    referrer_id: str | None = None, tags: list[str] | None = None, **profile: Any,
+) -> MemberSummary:
+    """Join with a phone number; every other field is optional."""
+    e164 = phones.normalize(phone, db.settings.get("phone_region", phones.DEFAULT_REGION))
+    fields = validate_profile(profile)
+    now = db.clock.now()
+    with db.transaction() as s:
+        existing = s.scalar(select(Member).where(Member.phone == e164))
+        if existing is not None:
+            raise DomainError("member.duplicate_phone", member=existing.member_code, masked=phones.mask(e164))
+        consent = fields.pop("marketing_consent", False) or False
+        m = Member(
+            id=ledger.uuid7(), member_code=new_member_code(), phone=e164, phone_last4=phones.last4(e164),
+            channel=fields.pop("channel", None) or "store", marketing_consent=consent,
+            consent_at=now if consent else None, tier_code="member", tier_since=now,
+            joined_at=now, joined_store=db.store_code, status="active",
+            created_at=now, updated_at=now, test_clock=db.test_clock, **fields,
+        )
+        if referrer_id:
+            m.referrer_id = _get_active(s, referrer_id).id
+        s.add(m)
+        try:
+            s.flush()
+        except IntegrityError:  # another process registered the same phone a moment ago
+            raise DomainError("member.duplicate_phone", member="?", masked=phones.mask(e164)) from None
+        if card_no:
+            _check_card_free(s, card_no)
+            s.add(MemberCard(id=ledger.uuid7(), card_no=card_no.strip(), member_id=m.id, issued_at=now, test_clock=db.test_clock))
+        for tag in tags or []:
+            s.add(MemberTag(member_id=m.id, tag=_clean_tag(tag), source="manual", created_at=now))
+        s.add(MemberBalance(member_id=m.id, points=0, stored_value_fen=0, updated_at=now))
+        payload = _member_payload(m)
+        payload["cards"] = [card_no.strip()] if card_no else []
+        emit(s, db, "member.registered", payload)
+        audit(s, db, actor, "member.register", m.member_code)
+        return _summary(m)
+
+
+def update_profile(db, member_id: str, *, actor: str = "system", **profile: Any) -> MemberSummary:
+    fields = validate_profile(profile)
+    now = db.clock.now()
+    with db.transaction() as s:
+        m = _get_active(s, member_id)
+        changed = {}
+        for key, value in fields.items():
+            if key == "marketing_consent":
+                if value != m.marketing_consent:
+                    m.marketing_consent, m.consent_at = value, now if value else None
+                    changed[key] = value
+            elif getattr(m, key) != value:
+                setattr(m, key, value)
+                changed[key] = value.isoformat() if isinstance(value, dt.date) else value
+        if changed:
+            m.updated_at = now
+            emit(s, db, "member.updated", {"id": str(m.id), "fields": changed, "at": now.isoformat()})
+            audit(s, db, actor, "member.update", m.member_code, fields=sorted(changed))
+        return _summary(m)
+
+
+def add_card(db, member_id: str, card_no: str, *, kind: str = "magstripe", actor: str = "system") -> None:
+    now = db.clock.now()
+    with db.transaction() as s:
+        m = _get_active(s, member_id)
+        _check_card_free(s, card_no)
+        s.add(MemberCard(id=ledger.uuid7(), card_no=card_no.strip(), member_id=m.id, kind=kind, issued_at=now, test_clock=db.test_clock))
+        emit(s, db, "card.issued", {"member_id": str(m.id), "card_no": card_no.strip(), "kind": kind})
+        audit(s, db, actor, "card.issue", m.member_code)
+
+
+def _clean_tag(tag: str) -> str:
+    t = unicodedata.normalize("NFKC", tag or "").strip()
+    if not t or len(t) > 32 or any(unicodedata.category(c) == "Cc" for c in t) or "," in t:
+        raise DomainError("tag.invalid", tag=t[:32])
+    return t
+
+
+def set_tag(db, member_id: str, tag: str, *, on: bool = True, source: str = "manual", actor: str = "system") -> None:
+    tag = _clean_tag(tag)
+    now = db.clock.now()
+    with db.transaction() as s:
+        m = _get_active(s, member_id)
+        row = s.get(MemberTag, (m.id, tag))
+        if on and row is None:
+            s.add(MemberTag(member_id=m.id, tag=tag, source=source, created_at=now))
+        elif not on and row is not None:
+            s.delete(row)
+        else:
+            return
+        emit(s, db, "member.tag", {"member_id": str(m.id), "tag": tag, "on": on, "source": source})
+
+
+def add_note(db, member_id: str, text: str, *, kind: str = "note", actor: str = "system") -> None:
+    if kind not in ("note", "complaint", "suggestion"):
+        raise DomainError("member.bad_field", field="kind", reason="note, complaint or suggestion")
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("member.bad_field", field="text", reason="empty")
+    now = db.clock.now()
+    with db.transaction() as s:
+        m = _get_active(s, member_id)
+        note = MemberNote(id=ledger.uuid7(), member_id=m.id, kind=kind, text=text[:2000], actor=actor, created_at=now, test_clock=db.test_clock)
+        s.add(note)
+        emit(s, db, "member.note", {"id": str(note.id), "member_id": str(m.id), "kind": kind, "text": note.text, "actor": actor})
+
+
+def detail(db, member_id: str) -> MemberDetail:
+    with db.read() as s:
+        m = _get_active(s, member_id)
+        bal = s.get(MemberBalance, m.id)
+        cards = s.scalars(select(MemberCard).where(MemberCard.member_id == m.id).order_by(MemberCard.issued_at)).all()
+        notes = s.scalars(select(MemberNote).where(MemberNote.member_id == m.id).order_by(MemberNote.created_at.desc())).all()
+        return MemberDetail(
+            id=str(m.id), member_code=m.member_code, name=m.name, phone_masked=phones.mask(m.phone),
+            tier=m.tier_code, tier_since=m.tier_since.isoformat() if m.tier_since else None,
+            tier_expires=m.tier_expires.isoformat() if m.tier_expires else None,
+            status=m.status, merged_into=str(m.merged_into) if m.merged_into else None,
+            gender=m.gender, birthday=m.birthday.isoformat() if m.birthday else None,
+            region=m.region, address=m.address, occupation=m.occupation, income_band=m.income_band,
+            preferences=m.preferences, channel=m.channel, marketing_consent=m.marketing_consent,
+            joined_at=m.joined_at.isoformat(), joined_store=m.joined_store,
+            cards=[{"card_no": c.card_no, "kind": c.kind, "status": c.status} for c in cards],
+            tags=[{"tag": t.tag, "source": t.source} for t in sorted(m.tags, key=lambda t: t.tag)],
+            notes=[{"kind": n.kind, "text": n.text, "actor": n.actor or "", "at": n.created_at.isoformat()} for n in notes],
+            points=bal.points if bal else 0, stored_value_fen=bal.stored_value_fen if bal else 0,
+        )
+
+
+def unmask_phone(db, member_id: str, *, actor: str) -> str:
+    """A manager's action; audited. The full number goes to the screen only."""
+    with db.transaction() as s:
+        m = _get_active(s, member_id)
+        audit(s, db, actor, "member.unmask_phone", m.member_code)
+        return phones.national(m.phone) if m.phone else ""
+
+
+# --- merge -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MergeResult:
+    survivor: MemberSummary
+    merged_code: str
+    cards_moved: int
+    tags_moved: int
+    notes_moved: int
+    fields_filled: list[str]
+    points_moved: int
+    stored_value_moved_fen: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _tier_rank(code: str, order: tuple[str, ...]) -> int:
+    return order.index(code) if code in order else -1
+
+
+def _move_points(s: Session, db, keep: Member, other: Member, now: dt.datetime) -> int:
+    """Lot by lot, so every point keeps its expiry and pending date; debt moves as debt."""
+    moved = 0
+    reason = f"merge {other.member_code} -> {keep.member_code}"
+    common = dict(now=now, test_clock=db.test_clock, store_code=db.store_code, reason=reason)
+    for lot in ledger.open_lots(s, other.id):
+        ledger.debit(s, other.id, "merge_out", lot.remaining, lots=[lot], source_lot_id=lot.id, **common)
+        ledger.credit(s, keep.id, "merge_in", lot.remaining, expires_at=lot.expires_at,
+                      available_at=lot.available_at, source_lot_id=lot.id, **common)
+        moved += lot.remaining
+    debt = sum(d.unpaid for d in ledger.open_debts(s, other.id))
+    if debt:
+        ledger.credit(s, other.id, "merge_out", debt, expires_at=None, **common)  # clears it here
+        ledger.debit(s, keep.id, "merge_in", debt, allow_debt=True, include_pending=True, **common)
+        moved -= debt
+    return moved
+
+
+def merge(db, keep_id: str, other_id: str, *, actor: str, tier_order: tuple[str, ...] = DEFAULT_TIER_ORDER) -> MergeResult:
+    """A manager's action: `other` folds into `keep` — cards, profile gaps, tags,
+    notes, points (lot by lot) and stored value — recorded with who and when."""
+    now = db.clock.now()
+    with db.transaction() as s:
+        keep, other = _get_active(s, keep_id), _get_active(s, other_id)
+        if keep.id == other.id:
+            raise DomainError("member.merge_self")
+        cards = s.scalars(select(MemberCard).where(MemberCard.member_id == other.id)).all()
+        for c in cards:
+            c.member_id = keep.id
+        notes = s.scalars(select(MemberNote).where(MemberNote.member_id == other.id)).all()
+        for n in notes:
+            n.member_id = keep.id
+        keep_tags = {t.tag for t in keep.tags}
+        moved_tags = [t for t in other.tags if t.tag not in keep_tags]
+        for t in list(other.tags):
+            other.tags.remove(t)
+        for t in moved_tags:
+            keep.tags.append(MemberTag(tag=t.tag, source=t.source, created_at=t.created_at))
+        filled = [f for f in PROFILE_FIELDS if getattr(keep, f) in (None, "", {}) and getattr(other, f) not in (None, "", {})]
+        for f in filled:
+            setattr(keep, f, getattr(other, f))
+        if not keep.marketing_consent and other.marketing_consent:
+            keep.marketing_consent, keep.consent_at = True, other.consent_at
+            filled.append("marketing_consent")
+        if keep.phone is None and other.phone is not None:
+            phone, other.phone, other.phone_last4 = other.phone, None, None
+            s.flush()
+            keep.phone, keep.phone_last4 = phone, phones.last4(phone)
+            filled.append("phone")
+        if _tier_rank(other.tier_code, tier_order) > _tier_rank(keep.tier_code, tier_order):
+            keep.tier_code, keep.tier_since, keep.tier_expires = other.tier_code, other.tier_since, other.tier_expires
+            filled.append("tier")
+        keep.joined_at = min(keep.joined_at, other.joined_at)
+        s.flush()
+        points = _move_points(s, db, keep, other, now)
+        sv = ledger.sv_balance(s, other.id)
+        if sv:
+            ledger.sv_post(s, other.id, "merge_out", -sv, now=now, test_clock=db.test_clock, store_code=db.store_code)
+            ledger.sv_post(s, keep.id, "merge_in", sv, now=now, test_clock=db.test_clock, store_code=db.store_code)
+        other.status, other.merged_into, other.updated_at = "merged", keep.id, now
+        keep.updated_at = now
+        result = MergeResult(
+            survivor=_summary(keep), merged_code=other.member_code, cards_moved=len(cards),
+            tags_moved=len(moved_tags), notes_moved=len(notes), fields_filled=filled,
+            points_moved=points, stored_value_moved_fen=sv,
+        )
+        summary = {k: v for k, v in result.as_dict().items() if k != "survivor"}
+        s.add(MemberMerge(id=ledger.uuid7(), survivor_id=keep.id, merged_id=other.id, actor=actor, at=now,
+                          summary=summary, test_clock=db.test_clock))
+        emit(s, db, "member.merged", {"survivor_id": str(keep.id), "merged_id": str(other.id), "actor": actor, "at": now.isoformat()})
+        audit(s, db, actor, "member.merge", keep.member_code, merged=other.member_code)
+        return result
+
+
+# --- fuzzy duplicates ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    a: MemberSummary
+    b: MemberSummary
+    score: int
+    name_score: int
+    address_score: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"a": self.a.as_dict(), "b": self.b.as_dict(), "score": self.score,
+                "name_score": self.name_score, "address_score": self.address_score}
+
+
+def _norm(text: str | None) -> str:
+    return unicodedata.normalize("NFKC", text or "").replace(" ", "").lower()
+
+
+def duplicate_candidates(db, *, min_score: int = 80, limit: int = 50) -> list[DuplicateCandidate]:
+    """Records without a phone matched against every member of the same
+    surname block by fuzzy name + address; a manager then merges."""
+    out: list[DuplicateCandidate] = []
+    with db.read() as s:
+        orphans = s.scalars(select(Member).where(Member.phone.is_(None), Member.status == "active", Member.name.is_not(None))).all()
+        for o in orphans:
+            name = _norm(o.name)
+            if not name:
+                continue
+            block = s.scalars(
+                select(Member).where(Member.name >= o.name[0], Member.name < o.name[0] + "\U0010ffff",
+                                     Member.status == "active", Member.id != o.id)
+            ).all()
+            if not block:
+                continue
+            names = {m.id: _norm(m.name) for m in block}
+            for _, nscore, mid in process.extract(name, names, scorer=fuzz.ratio, limit=20, score_cutoff=60):
+                m = next(b for b in block if b.id == mid)
+                ascore = int(fuzz.token_set_ratio(_norm(o.address), _norm(m.address))) if o.address and m.address else 0
+                score = int(round(0.6 * nscore + 0.4 * ascore)) if (o.address and m.address) else int(round(nscore * 0.8))
+                if score >= min_score:
+                    a, b = sorted([_summary(o), _summary(m)], key=lambda x: x.id)
+                    out.append(DuplicateCandidate(a, b, score, int(nscore), ascore))
+    unique = {(c.a.id, c.b.id): c for c in out}
+    return sorted(unique.values(), key=lambda c: -c.score)[:limit]

@@ -1,0 +1,290 @@
+"""The local store's tables (SQLAlchemy 2). Changes go through Alembic
+(`pos/migrations`), never `create_all`, so a store upgraded from any release
+keeps its data.
+
+Rules held here: money is integer fen, points are integers; ids are v7 UUIDs
+made by the till; times are aware UTC; ledgers (points, stored value) are
+append-only — a balance is the sum of entries, `member_balances` only caches it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .ids import uuid7
+
+UTC = dt.timezone.utc
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC, returned aware. Refuses naive input: a naive
+    datetime is a bug (whose local time?)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime, uuid.UUID: Uuid, dict[str, Any]: JSON}
+
+
+def _id() -> Mapped[uuid.UUID]:
+    return mapped_column(Uuid, primary_key=True, default=uuid7)
+
+
+class Setting(Base):
+    """Store identity and local configuration (store code, register, zone,
+    barcode rules, device settings)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[uuid.UUID] = _id()
+    member_code: Mapped[str] = mapped_column(String(24), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
+    phone_last4: Mapped[str | None] = mapped_column(String(4), index=True)
+    name: Mapped[str | None] = mapped_column(String(64))
+    gender: Mapped[str | None] = mapped_column(String(1))  # M / F
+    birthday: Mapped[dt.date | None] = mapped_column(Date)
+    region: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(200))
+    occupation: Mapped[str | None] = mapped_column(String(64))
+    income_band: Mapped[str | None] = mapped_column(String(32))
+    preferences: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # colours, styles, categories
+    channel: Mapped[str] = mapped_column(String(16), default="store")
+    marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_at: Mapped[dt.datetime | None]
+    tier_code: Mapped[str] = mapped_column(String(16), default="member")
+    tier_since: Mapped[dt.datetime | None]
+    tier_expires: Mapped[dt.date | None] = mapped_column(Date)
+    joined_at: Mapped[dt.datetime]
+    joined_store: Mapped[str | None] = mapped_column(String(16))
+    referrer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active / merged / erased
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    cards: Mapped[list[MemberCard]] = relationship(back_populates="member", foreign_keys="MemberCard.member_id")
+    tags: Mapped[list[MemberTag]] = relationship(back_populates="member", cascade="all, delete-orphan")
+
+    __table_args__ = (CheckConstraint("status in ('active','merged','erased')", name="status"),)
+
+
+class MemberCard(Base):
+    __tablename__ = "member_cards"
+    id: Mapped[uuid.UUID] = _id()
+    card_no: Mapped[str] = mapped_column(String(32), unique=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="magstripe")  # magstripe / barcode / virtual
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active / lost / replaced
+    issued_at: Mapped[dt.datetime]
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+    member: Mapped[Member] = relationship(back_populates="cards", foreign_keys=[member_id])
+
+
+class MemberTag(Base):
+    __tablename__ = "member_tags"
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(8), default="manual")  # manual / derived
+    created_at: Mapped[dt.datetime]
+    member: Mapped[Member] = relationship(back_populates="tags")
+    __table_args__ = (Index("ix_member_tags_tag", "tag"),)
+
+
+class MemberNote(Base):
+    """Service notes, complaints and suggestions (SPEC §11): shown at the till, never hidden."""
+
+    __tablename__ = "member_notes"
+    id: Mapped[uuid.UUID] = _id()
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="note")  # note / complaint / suggestion
+    text: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime]
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MemberMerge(Base):
+    __tablename__ = "member_merges"
+    id: Mapped[uuid.UUID] = _id()
+    survivor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
+    merged_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), unique=True)
+    actor: Mapped[str] = mapped_column(String(32))
+    at: Mapped[dt.datetime]
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditEntry(Base):
+    """Who did what: merges, unmasking a phone, manager overrides."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[uuid.UUID] = _id()
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[uuid.UUID] = _id()
+    sku: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    price_fen: Mapped[int] = mapped_column(Integer)
+    member_price_fen: Mapped[int | None] = mapped_column(Integer)
+    points_class: Mapped[str] = mapped_column(String(8), default="regular")  # regular / special / none
+    no_member_discount: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    barcodes: Mapped[list[ProductBarcode]] = relationship(back_populates="product", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        CheckConstraint("price_fen >= 0", name="price"),
+        CheckConstraint("member_price_fen is null or member_price_fen >= 0", name="member_price"),
+        CheckConstraint("points_class in ('regular','special','none')", name="points_class"),
+    )
+
+
+class ProductBarcode(Base):
+    __tablename__ = "product_barcodes"
+    barcode: Mapped[str] = mapped_column(String(32), primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"), index=True)
+    product: Mapped[Product] = relationship(back_populates="barcodes")
+
+
+class PointsEntry(Base):
+    """One line of the points ledger. Credits (points > 0) are lots with their
+    own expiry; debits consume lots through `points_allocations`. Never updated."""
+
+    __tablename__ = "points_entries"
+    id: Mapped[uuid.UUID] = _id()
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    points: Mapped[int] = mapped_column(Integer)
+    available_at: Mapped[dt.datetime]  # pending until then (return window)
+    expires_at: Mapped[dt.datetime | None]  # lots only; None = rolling / never
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("points_entries.id"), index=True)
+    source_lot_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # merge/transfer: the lot it continues
+    sale_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    store_code: Mapped[str | None] = mapped_column(String(16))
+    program_version: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (CheckConstraint("points <> 0", name="nonzero"),)
+
+
+class PointsAllocation(Base):
+    """Which lot paid for which debit: the lot's remaining points are its
+    amount minus its allocations, so nothing is updated in place."""
+
+    __tablename__ = "points_allocations"
+    id: Mapped[uuid.UUID] = _id()
+    debit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("points_entries.id"), index=True)
+    lot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("points_entries.id"), index=True)
+    points: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (CheckConstraint("points > 0", name="positive"),)
+
+
+class StoredValueEntry(Base):
+    __tablename__ = "stored_value_entries"
+    id: Mapped[uuid.UUID] = _id()
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # topup / bonus / pay / refund / reverse / merge_in / merge_out
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stored_value_entries.id"))
+    sale_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    store_code: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (CheckConstraint("amount_fen <> 0", name="nonzero"),)
+
+
+class MemberBalance(Base):
+    """Cache of the ledgers' sums; `ledger verify` rebuilds and compares it."""
+
+    __tablename__ = "member_balances"
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    stored_value_fen: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime]
+
+
+class Program(Base):
+    """A version of the loyalty program document (from a preset, a file or HQ)."""
+
+    __tablename__ = "programs"
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(16))  # preset / file / hq
+    installed_at: Mapped[dt.datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OutboxEvent(Base):
+    """Immutable events for HQ, written in the same transaction as the change
+    they describe. `sent_at` is set in the transaction that records HQ's ack."""
+
+    __tablename__ = "outbox"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid7)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)  # pending / sent / rejected
+    sent_at: Mapped[dt.datetime | None]
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
