@@ -35,6 +35,10 @@ class Lot:
     available_at: dt.datetime
     kind: str
 
+    def expired(self, now: dt.datetime) -> bool:
+        # spendable until the expiry job posts its entry, but never past the date
+        return self.expires_at is not None and self.expires_at <= now
+
 
 @dataclass(frozen=True)
 class Debt:
@@ -152,7 +156,7 @@ def debit(
     if lots is None:
         lots = [
             lot for lot in open_lots(s, member_id)
-            if include_pending or lot.available_at <= now
+            if (include_pending or lot.available_at <= now) and not lot.expired(now)
         ]
         owed = sum(d.unpaid for d in open_debts(s, member_id))
     plan: list[tuple[Lot, int]] = []
@@ -206,8 +210,8 @@ def points_balance(s: Session, member_id: uuid.UUID) -> int:
 
 
 def available_points(s: Session, member_id: uuid.UUID, now: dt.datetime) -> int:
-    """What can be spent now: available lots minus debt (pending lots excluded)."""
-    lots = sum(lot.remaining for lot in open_lots(s, member_id) if lot.available_at <= now)
+    """What can be spent now: available, unexpired lots minus debt."""
+    lots = sum(lot.remaining for lot in open_lots(s, member_id) if lot.available_at <= now and not lot.expired(now))
     debt = sum(d.unpaid for d in open_debts(s, member_id))
     return lots - debt
 

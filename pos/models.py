@@ -65,7 +65,7 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dt.datetime: UTCDateTime, uuid.UUID: Uuid, dict[str, Any]: JSON}
+    type_annotation_map = {dt.datetime: UTCDateTime, uuid.UUID: Uuid, dict[str, Any]: JSON, list[Any]: JSON}
 
 
 def _id() -> Mapped[uuid.UUID]:
@@ -288,3 +288,140 @@ class OutboxEvent(Base):
     sent_at: Mapped[dt.datetime | None]
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- revision 0002: sales, coupons, tiers -----------------------------------------
+
+
+class Sale(Base):
+    """A committed sale, return or top-up. Written once, in one transaction with
+    its lines, payments, ledger entries, coupon uses and outbox event."""
+
+    __tablename__ = "sales"
+    id: Mapped[uuid.UUID] = _id()
+    receipt_no: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(8), default="sale")  # sale / return / topup
+    store_code: Mapped[str] = mapped_column(String(16))
+    register_no: Mapped[str] = mapped_column(String(8))
+    business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
+    cashier: Mapped[str | None] = mapped_column(String(32))
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
+    tier_before: Mapped[str | None] = mapped_column(String(16))
+    tier_after: Mapped[str | None] = mapped_column(String(16))
+    program_version: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(8), default="store")  # store / shipped
+    original_sale_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales.id"), index=True)
+    gross_fen: Mapped[int] = mapped_column(Integer, default=0)
+    discount_fen: Mapped[int] = mapped_column(Integer, default=0)
+    net_fen: Mapped[int] = mapped_column(Integer, default=0)
+    paid_fen: Mapped[int] = mapped_column(Integer, default=0)
+    change_fen: Mapped[int] = mapped_column(Integer, default=0)
+    spend_fen: Mapped[int] = mapped_column(Integer, default=0)  # qualifying (tier) spend; negative on returns
+    points_earned: Mapped[int] = mapped_column(Integer, default=0)
+    points_redeemed: Mapped[int] = mapped_column(Integer, default=0)
+    points_value_fen: Mapped[int] = mapped_column(Integer, default=0)
+    member_saved_fen: Mapped[int] = mapped_column(Integer, default=0)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)  # spent points/coupons offline
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # promotions, coupons, refusals as priced
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+    lines: Mapped[list[SaleLine]] = relationship(back_populates="sale", order_by="SaleLine.line_no")
+    payments: Mapped[list[Payment]] = relationship(back_populates="sale")
+    __table_args__ = (Index("ix_sales_member_created", "member_id", "created_at"),)
+
+
+class SaleLine(Base):
+    __tablename__ = "sale_lines"
+    id: Mapped[uuid.UUID] = _id()
+    sale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40))
+    product_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("products.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(64))
+    points_class: Mapped[str] = mapped_column(String(8))
+    qty: Mapped[int] = mapped_column(Integer)  # negative on return lines
+    unit_fen: Mapped[int] = mapped_column(Integer)
+    gross_fen: Mapped[int] = mapped_column(Integer)
+    net_fen: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    points_value_fen: Mapped[int] = mapped_column(Integer, default=0)  # part of gross paid with points
+    reward: Mapped[str | None] = mapped_column(String(48))
+    discounts: Mapped[list[Any] | None] = mapped_column(JSON)
+    returns_line_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sale_lines.id"), index=True)
+    sale: Mapped[Sale] = relationship(back_populates="lines")
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    id: Mapped[uuid.UUID] = _id()
+    sale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.id"), index=True)
+    tender: Mapped[str] = mapped_column(String(16))  # cash / bank_card / wechat / alipay / stored_value / gift_card
+    amount_fen: Mapped[int] = mapped_column(Integer)  # negative on refunds
+    reference: Mapped[str | None] = mapped_column(String(64))
+    sale: Mapped[Sale] = relationship(back_populates="payments")
+
+
+class ReceiptCounter(Base):
+    """Receipt sequence per register and business day, advanced in the sale's transaction."""
+
+    __tablename__ = "receipt_counters"
+    store_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    register_no: Mapped[str] = mapped_column(String(8), primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Coupon(Base):
+    """One coupon instance: used once, chain-wide (the use is a row of its own)."""
+
+    __tablename__ = "coupons"
+    id: Mapped[uuid.UUID] = _id()
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    template: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"), index=True)
+    valid_from: Mapped[dt.datetime]
+    valid_to: Mapped[dt.datetime]
+    source: Mapped[str] = mapped_column(String(16))  # signup / birthday / win_back / points / campaign / referral / manual
+    issued_at: Mapped[dt.datetime]
+    issued_store: Mapped[str | None] = mapped_column(String(16))
+    referrer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))  # forwarded coupons
+    voided_at: Mapped[dt.datetime | None]
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CouponUse(Base):
+    __tablename__ = "coupon_uses"
+    id: Mapped[uuid.UUID] = _id()
+    coupon_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("coupons.id"), unique=True)
+    sale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.id"), index=True)
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    used_at: Mapped[dt.datetime]
+    store_code: Mapped[str] = mapped_column(String(16))
+
+
+class TierChange(Base):
+    __tablename__ = "tier_changes"
+    id: Mapped[uuid.UUID] = _id()
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
+    from_tier: Mapped[str] = mapped_column(String(16))
+    to_tier: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32))  # upgrade_spend / review_keep / review_down / review_up / card / topup / window
+    spend_fen: Mapped[int] = mapped_column(Integer, default=0)
+    sale_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales.id"))
+    at: Mapped[dt.datetime]
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Basket(Base):
+    """The basket in progress and suspended ones, saved on every change so a
+    crash or power cut resumes them."""
+
+    __tablename__ = "baskets"
+    id: Mapped[uuid.UUID] = _id()
+    status: Mapped[str] = mapped_column(String(12), index=True)  # current / suspended
+    register_no: Mapped[str] = mapped_column(String(8))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]

@@ -35,6 +35,8 @@ def normalize(text: str, region: str = DEFAULT_REGION) -> str:
     raw = _clean(text)
     if not raw:
         raise DomainError("phone.empty")
+    if any(c.isalpha() for c in raw):  # phonenumbers reads letters as keypad digits (M151S22N390P)
+        raise DomainError("phone.invalid", shown=shown(raw))
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
@@ -55,6 +57,8 @@ def looks_like_phone(text: str, region: str = DEFAULT_REGION) -> bool:
 
 
 def national(e164: str) -> str:
+    if e164.startswith("+86"):  # the common case, without a parse (pick lists mask ~100 numbers)
+        return e164[3:]
     number = phonenumbers.parse(e164, None)
     return str(number.national_number)
 

@@ -460,7 +460,7 @@ def load_file(path: str | Path) -> ProgramDoc:
         text = raw.decode("utf-8-sig")
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise DomainError("program.invalid", reason=f"{path.name}: not valid {'TOML' if path.suffix == '.toml' else 'JSON'}: {exc}") from None
+        raise DomainError("program.invalid", reason=f"{path.name}: not valid {'TOML' if path.suffix.lower() == '.toml' else 'JSON'}: {exc}") from None
     return parse(data)
 
 

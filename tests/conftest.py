@@ -1,0 +1,33 @@
+"""Shared fixtures: a fixed clock and a real SQLite store in tmp_path."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pos.clock import FixedClock
+from pos.database import open_db
+
+# 2026-11-23 10:00 in the store's zone (Asia/Shanghai) == 02:00 UTC
+NOW_LOCAL = dt.datetime(2026, 11, 23, 10, 0)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW_LOCAL, tz="Asia/Shanghai")
+
+
+@pytest.fixture
+def db(tmp_path, clock):
+    database = open_db(tmp_path / "store.sqlite3", clock=clock)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+def pytest_configure(config):
+    # The suite is headless wherever it runs (CI, a developer's terminal over ssh).
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
