@@ -48,6 +48,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refusal.points_cap": ("Over the points cap: at most {cap} points ({value} yuan, {pct}% of the order)", "超过积分抵现上限：本单最多 {cap} 积分（{value} 元，订单金额的 {pct}%）"),
     "refusal.gift_unknown": ("Unknown gift", "礼品不存在"),
     "refusal.gift_tier": ("Gift not available for this tier", "该礼品不对此等级开放"),
+    "coupon.template": ("Unknown coupon template {template}", "未知的券模板 {template}"),
+    "scan.bad_barcode": ("Bad barcode {code}: {reason}. Scan again", "条码错误 {code}：{reason}，请重扫"),
+    "scan.not_product": ("{code} is not a product code ({kind})", "{code} 不是商品条码（{kind}）"),
+    "scan.unknown_product": ("No product with barcode {code}", "商品不存在：{code}"),
+    "sale.bad_qty": ("Quantity must be 1 to {max}, got {qty}", "数量须为 1 至 {max}，当前 {qty}"),
+    "sale.no_line": ("No line {line} in the basket", "购物篮中没有第 {line} 行"),
+    "sale.fixed_qty": ("A scale label's quantity cannot change", "称重/计价标签商品不能改数量"),
+    "sale.bad_points": ("Points to redeem cannot be negative", "使用积分不能为负数"),
+    "sale.empty": ("The basket is empty", "购物篮为空"),
+    "sale.points_changed": ("Points changed meanwhile: {have} available now", "积分已变动，当前可用 {have}"),
+    "member.ambiguous": ("{count} members match: pick one", "匹配到 {count} 位会员，请选择"),
+    "tender.unknown": ("Unknown tender {tender}", "未知的支付方式 {tender}"),
+    "tender.bad_amount": ("Tender {tender} needs a positive amount", "支付方式 {tender} 金额须大于 0"),
+    "tender.over": ("Card and wallet payments exceed the amount due by {over} yuan (only cash gives change)",
+                    "非现金支付超出应付 {over} 元（仅现金可找零）"),
+    "tender.short": ("{short} yuan still due", "还差 {short} 元"),
+    "tender.sv_member": ("Stored value needs a member", "使用储值需先识别会员"),
+    "tender.sv_short": ("Stored value balance is only {balance} yuan", "储值余额仅 {balance} 元"),
+    "topup.min": ("Top-up must be at least {min} yuan", "充值至少 {min} 元"),
+    "topup.max": ("The balance would exceed {max} yuan", "储值余额不能超过 {max} 元"),
     "db.newer": (
         "Database {path} was written by a newer release (revision {rev}); upgrade the app",
         "数据库 {path} 来自更新的版本（{rev}），请升级程序",
@@ -58,7 +78,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 class DomainError(Exception):
     """A refusal with a code and params; never carries raw card data or full phones."""
 
-    def __init__(self, code: str, **params: Any):
+    def __init__(self, code: str, /, **params: Any):
         self.code = code
         self.params = params
         super().__init__(self.message("en"))

@@ -1,0 +1,505 @@
+"""A sale you can build and quote at any moment, then pay and commit.
+
+Commit writes the sale, its lines, payments, ledger entries, coupon uses, tier
+spend (and any tier change), a receipt number and the outbox event for HQ in
+ONE SQLite transaction (synchronous=FULL). The sale id is made when the
+basket is opened, so committing the same basket twice changes nothing.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import coupons as coupon_store
+from . import ledger, loyalty, programs, tiers
+from .barcodes import Nomenclature
+from .catalog import get_by_barcode
+from .errors import DomainError
+from .ids import uuid7
+from .members import MemberIndex, MemberSummary, _get_active
+from .models import Basket, Member, Payment, ProductBarcode, ReceiptCounter, Sale, SaleLine
+from .outbox import emit
+from .pricing import CouponCtx, Item, MemberCtx, PriceRequest, Quote, Tender, price
+from .program import ProgramDoc
+
+PAY_TENDERS = ("cash", "bank_card", "wechat", "alipay", "stored_value", "gift_card")
+MAX_QTY = 9999
+
+
+@dataclass
+class BasketLine:
+    """A scanned line, resolved against the catalog when it was scanned."""
+
+    code: str  # the catalog key (base code for scale labels)
+    scanned: str  # what the scanner read
+    kind: str  # product / price / weight
+    qty: int
+    unit_fen: int
+    name: str
+    category: str
+    points_class: str
+    member_unit_fen: int | None = None
+    no_member_discount: bool = False
+    product_id: str | None = None
+    grams: int | None = None
+
+    def item(self) -> Item:
+        return Item(self.code, self.name, self.category, self.qty, self.unit_fen, self.member_unit_fen,
+                    self.points_class, self.no_member_discount)
+
+
+def _half_up(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def next_receipt_no(s: Session, store: str, register: str, day: dt.date) -> str:
+    """store + register + date + sequence, advanced inside the sale's transaction."""
+    counter = s.get(ReceiptCounter, (store, register, day))
+    if counter is None:
+        counter = ReceiptCounter(store_code=store, register_no=register, business_date=day, last_seq=0)
+        s.add(counter)
+    counter.last_seq += 1
+    return f"{store}-{register}-{day:%Y%m%d}-{counter.last_seq:04d}"
+
+
+@dataclass
+class SaleResult:
+    sale_id: str
+    receipt_no: str
+    kind: str
+    member: dict[str, Any] | None
+    lines: list[dict[str, Any]]
+    totals: dict[str, int]
+    points: dict[str, int]
+    payments: list[dict[str, Any]]
+    coupons: list[str]
+    promotions: list[str]
+    refusals: list[dict[str, str]]
+    member_saved_fen: int
+    program_version: str | None
+    replayed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def quote_dict(q: Quote, lang: str = "zh_CN") -> dict[str, Any]:
+    """The JSON shape of a quote (public interface of `checkout --json`)."""
+    return {
+        "lines": [{
+            "code": ln.item.code, "name": ln.item.name, "qty": ln.item.qty, "unit_fen": ln.item.unit_fen,
+            "gross_fen": ln.gross_fen, "net_fen": ln.net_fen,
+            "discounts": [{"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen} for d in ln.discounts],
+            "points": ln.points, "reward": ln.item.reward,
+        } for ln in q.lines],
+        "totals": {"gross_fen": q.gross_fen, "discount_fen": q.discount_fen, "net_fen": q.net_fen},
+        "points": {"earned": q.points_earned, "redeemed": q.points_redeemed, "for_cash": q.points_for_cash,
+                   "value_fen": q.points_value_fen},
+        "promotions": q.promotions, "coupons": q.coupons, "gifts": q.gifts,
+        "refusals": [{"what": r.what, "code": r.code, "reason": r.reason(lang)} for r in q.refusals],
+        "member_saved_fen": q.member_saved_fen, "program_version": q.program_version,
+    }
+
+
+class Checkout:
+    """One basket in progress at one register."""
+
+    def __init__(self, db, *, cashier: str = "", channel: str = "store", sale_id: uuid.UUID | None = None,
+                 program: ProgramDoc | None = None, nomenclature: Nomenclature | None = None):
+        self.db = db
+        self.program = program or programs.active(db)
+        self.nomenclature = nomenclature or Nomenclature.default()
+        self.cashier = cashier
+        self.channel = channel
+        self.sale_id = sale_id or uuid7()
+        self.lines: list[BasketLine] = []
+        self.member_id: str | None = None
+        self.coupon_codes: list[str] = []
+        self.redeem_points = 0
+        self.gifts: list[str] = []
+
+    # --- building the basket -----------------------------------------------------
+
+    def add(self, code: str, qty: int = 1) -> BasketLine:
+        """A product barcode (scale labels included); any other code is refused with why."""
+        if not 1 <= qty <= MAX_QTY:
+            raise DomainError("sale.bad_qty", qty=qty, max=MAX_QTY)
+        with self.db.read() as s:
+            scan, product = get_by_barcode(s, code, self.nomenclature)
+            if scan.kind == "bad_barcode":
+                raise DomainError("scan.bad_barcode", code=scan.code[:40], reason=scan.error)
+            if scan.kind not in ("product", "price", "weight"):
+                raise DomainError("scan.not_product", code=scan.code[:40], kind=scan.kind)
+            if product is None or not product.active:
+                raise DomainError("scan.unknown_product", code=scan.code[:40])
+            line = BasketLine(code=scan.base_code, scanned=scan.code, kind=scan.kind, qty=qty,
+                              unit_fen=product.price_fen, name=product.name, category=product.category,
+                              points_class=product.points_class, member_unit_fen=product.member_price_fen,
+                              no_member_discount=product.no_member_discount, product_id=str(product.id))
+        if scan.kind == "price":  # the label carries the line's price
+            line.qty, line.unit_fen = 1, scan.value
+            if line.member_unit_fen is not None and product.price_fen:
+                line.member_unit_fen = _half_up(Decimal(scan.value) * line.member_unit_fen / product.price_fen)
+        elif scan.kind == "weight":  # price_fen is per kilogram
+            line.qty, line.grams = 1, scan.value
+            line.unit_fen = _half_up(Decimal(scan.value) * product.price_fen / 1000)
+            if line.member_unit_fen is not None:
+                line.member_unit_fen = _half_up(Decimal(scan.value) * line.member_unit_fen / 1000)
+        elif self.lines and self.lines[-1].code == line.code and self.lines[-1].kind == "product":
+            last = self.lines[-1]
+            if last.qty + qty > MAX_QTY:
+                raise DomainError("sale.bad_qty", qty=last.qty + qty, max=MAX_QTY)
+            last.qty += qty
+            return last
+        self.lines.append(line)
+        return line
+
+    def _line(self, index: int) -> BasketLine:
+        if not 0 <= index < len(self.lines):
+            raise DomainError("sale.no_line", line=index + 1)
+        return self.lines[index]
+
+    def set_qty(self, index: int, qty: int) -> None:
+        line = self._line(index)
+        if line.kind != "product":
+            raise DomainError("sale.fixed_qty")
+        if not 1 <= qty <= MAX_QTY:
+            raise DomainError("sale.bad_qty", qty=qty, max=MAX_QTY)
+        line.qty = qty
+
+    def remove(self, index: int) -> None:
+        self._line(index)
+        del self.lines[index]
+
+    def attach_member(self, query: str) -> MemberSummary:
+        """By phone, last 4, card or member code — exactly one match, or a refusal."""
+        idx = MemberIndex(str(self.db.path), self.db.settings.get("phone_region", "CN"))
+        try:
+            found = idx.find(query)
+        finally:
+            idx.close()
+        if not found:
+            raise DomainError("member.not_found", query=query[:4] + "…" if len(query) > 4 else query)
+        if len(found) > 1:
+            raise DomainError("member.ambiguous", count=len(found))
+        self.member_id = found[0].id
+        return found[0]
+
+    def attach_member_id(self, member_id: str) -> None:
+        with self.db.read() as s:
+            self.member_id = str(_get_active(s, member_id).id)
+
+    def detach_member(self) -> None:
+        self.member_id = None
+        self.redeem_points = 0
+        self.gifts = []
+
+    def add_coupon(self, code: str) -> None:
+        code = code.strip().upper()
+        if code and code not in self.coupon_codes:
+            self.coupon_codes.append(code)
+
+    def remove_coupon(self, code: str) -> None:
+        self.coupon_codes = [c for c in self.coupon_codes if c != code.strip().upper()]
+
+    def redeem(self, points: int) -> None:
+        if points < 0:
+            raise DomainError("sale.bad_points")
+        self.redeem_points = points
+
+    def add_gift(self, code: str) -> None:
+        self.gifts.append(code)
+
+    # --- pricing -------------------------------------------------------------------
+
+    def _member_ctx(self, s: Session, now: dt.datetime) -> tuple[Member | None, MemberCtx | None]:
+        if not self.member_id:
+            return None, None
+        m = _get_active(s, self.member_id)
+        return m, MemberCtx(id=str(m.id), tier=m.tier_code, birthday=m.birthday,
+                            points_available=ledger.available_points(s, m.id, now))
+
+    def _request(self, s: Session, tenders: tuple[Tender, ...] = ()) -> PriceRequest:
+        now = self.db.clock.now()
+        member, ctx = self._member_ctx(s, now)
+        found: list[CouponCtx] = []
+        unknown: list[str] = []
+        for code in self.coupon_codes:
+            c = coupon_store.context(s, code, member.id if member else None)
+            (found.append(c) if c else unknown.append(code))
+        products = {}
+        for code in self._reward_products():
+            bc = s.get(ProductBarcode, code)
+            if bc is not None:
+                products[code] = (bc.product.name, bc.product.category)
+        return PriceRequest(
+            items=tuple(line.item() for line in self.lines), member=ctx, coupons=tuple(found),
+            unknown_coupons=tuple(unknown), redeem_points=self.redeem_points, gifts=tuple(self.gifts),
+            tenders=tenders, store=self.db.store_code, now=now, local_date=self.db.clock.today(), products=products,
+        )
+
+    def _reward_products(self) -> set[str]:
+        p = self.program
+        codes = {x.gift_product for x in p.promotions if x.gift_product}
+        codes |= {t.gift_product for t in p.coupon_templates if t.gift_product}
+        codes |= {g.product for g in p.gifts if g.product}
+        return codes
+
+    def quote(self, tenders: tuple[Tender, ...] = ()) -> Quote:
+        with self.db.read() as s:
+            return price(self._request(s, tenders), self.program)
+
+    # --- commit --------------------------------------------------------------------------
+
+    def pay(self, tenders: list[Tender] | tuple[Tender, ...]) -> SaleResult:
+        """Validate the tenders against a fresh quote and commit the sale."""
+        tenders = tuple(tenders)
+        with self.db.transaction() as s:
+            existing = s.get(Sale, self.sale_id)
+            if existing is not None:  # replayed: the sale is already in the store
+                return result_of(s, existing, replayed=True)
+            if not self.lines:
+                raise DomainError("sale.empty")
+            now = self.db.clock.now()
+            q = price(self._request(s, tenders), self.program)
+            member = s.get(Member, uuid.UUID(self.member_id)) if self.member_id else None
+            paid, change, sv = _check_tenders(s, member, tenders, q.net_fen)
+            sale = self._write_sale(s, q, member, tenders, paid, change, now)
+            self._write_ledgers(s, q, member, sale, sv, now)
+            for code in q.coupons:
+                amount = sum(d.amount_fen for ln in q.lines for d in ln.discounts if d.kind == "coupon" and d.code == code)
+                coupon_store.use(s, code, sale.id, member.id if member else None, amount, now, self.db.store_code)
+            if member is not None:
+                s.flush()
+                tiers.after_sale(s, self.db, member, self.program, now, sale.id)
+                sale.tier_after = member.tier_code
+            s.flush()
+            result = result_of(s, sale, quote=q)
+            emit(s, self.db, "sale.committed", {"sale": result.as_dict()})
+            s.query(Basket).filter(Basket.id == self.sale_id).delete()
+            return result
+
+    def _write_sale(self, s: Session, q: Quote, member, tenders, paid: int, change: int, now: dt.datetime) -> Sale:
+        db = self.db
+        day = db.clock.local(now).date()
+        sale = Sale(
+            id=self.sale_id, receipt_no=next_receipt_no(s, db.store_code, db.settings["register_no"], day),
+            kind="sale", store_code=db.store_code, register_no=db.settings["register_no"], business_date=day,
+            created_at=now, cashier=self.cashier or None, member_id=member.id if member else None,
+            tier_before=member.tier_code if member else None, tier_after=member.tier_code if member else None,
+            program_version=self.program.version, channel=self.channel, gross_fen=q.gross_fen,
+            discount_fen=q.discount_fen, net_fen=q.net_fen, paid_fen=paid, change_fen=change,
+            spend_fen=q.spend_fen() if member else 0, points_earned=q.points_earned,
+            points_redeemed=q.points_redeemed, points_value_fen=q.points_value_fen,
+            member_saved_fen=q.member_saved_fen, test_clock=db.test_clock,
+            detail={"promotions": q.promotions, "coupons": q.coupons, "gifts": q.gifts,
+                    "refusals": [{"what": r.what, "code": r.code} for r in q.refusals],
+                    "tendered": [{"type": t.type, "amount_fen": t.amount_fen} for t in tenders]},
+        )
+        s.add(sale)
+        s.flush()
+        product_ids = {bl.code: bl.product_id for bl in self.lines}
+        for ln in q.lines:
+            s.add(SaleLine(
+                id=uuid7(), sale_id=sale.id, line_no=ln.index + 1, code=ln.item.code,
+                product_id=uuid.UUID(product_ids[ln.item.code]) if product_ids.get(ln.item.code) else None,
+                name=ln.item.name, category=ln.item.category, points_class=ln.item.points_class, qty=ln.item.qty,
+                unit_fen=ln.item.unit_fen, gross_fen=ln.gross_fen, net_fen=ln.net_fen, points=ln.points,
+                points_value_fen=ln.discounted_by("points"), reward=ln.item.reward,
+                discounts=[{"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen} for d in ln.discounts],
+            ))
+        left_change = change
+        for t in tenders:
+            amount = t.amount_fen
+            if t.type == "cash" and left_change:  # record what the drawer kept
+                kept = min(amount, left_change)
+                amount -= kept
+                left_change -= kept
+            if amount:
+                s.add(Payment(id=uuid7(), sale_id=sale.id, tender=t.type, amount_fen=amount))
+        return sale
+
+    def _write_ledgers(self, s: Session, q: Quote, member, sale: Sale, sv: int, now: dt.datetime) -> None:
+        if member is None:
+            return
+        db, p = self.db, self.program
+        common = dict(now=now, test_clock=db.test_clock, store_code=db.store_code, sale_id=sale.id,
+                      program_version=p.version)
+        if q.points_redeemed:
+            try:
+                ledger.debit(s, member.id, "redeem", q.points_redeemed, reason=f"sale {sale.receipt_no}", **common)
+            except ledger.InsufficientPoints as exc:
+                raise DomainError("sale.points_changed", have=exc.available) from None
+        if q.points_earned:
+            ledger.credit(s, member.id, "earn", q.points_earned, expires_at=loyalty.lot_expiry(p, now, db.clock),
+                          available_at=loyalty.available_at(p, now, self.channel), reason=f"sale {sale.receipt_no}", **common)
+        if sv:
+            ledger.sv_post(s, member.id, "pay", -sv, now=now, test_clock=db.test_clock, store_code=db.store_code,
+                           sale_id=sale.id, reason=f"sale {sale.receipt_no}")
+
+    # --- suspend, resume, persist -------------------------------------------------------------
+
+    def document(self) -> dict[str, Any]:
+        return {"sale_id": str(self.sale_id), "cashier": self.cashier, "channel": self.channel,
+                "lines": [dataclasses.asdict(ln) for ln in self.lines], "member_id": self.member_id,
+                "coupons": self.coupon_codes, "redeem_points": self.redeem_points, "gifts": self.gifts}
+
+    @classmethod
+    def from_document(cls, db, doc: dict[str, Any]) -> "Checkout":
+        co = cls(db, cashier=doc.get("cashier", ""), channel=doc.get("channel", "store"), sale_id=uuid.UUID(doc["sale_id"]))
+        co.lines = [BasketLine(**ln) for ln in doc.get("lines", [])]
+        co.member_id = doc.get("member_id")
+        co.coupon_codes = list(doc.get("coupons", []))
+        co.redeem_points = int(doc.get("redeem_points", 0))
+        co.gifts = list(doc.get("gifts", []))
+        return co
+
+    def save(self, status: str = "current") -> None:
+        """Persist the basket (on every change in the app; suspend = status 'suspended')."""
+        now = self.db.clock.now()
+        with self.db.transaction() as s:
+            row = s.get(Basket, self.sale_id)
+            if row is None:
+                s.add(Basket(id=self.sale_id, status=status, register_no=self.db.settings["register_no"],
+                             document=self.document(), created_at=now, updated_at=now))
+            else:
+                row.status, row.document, row.updated_at = status, self.document(), now
+
+    def suspend(self) -> str:
+        self.save("suspended")
+        return str(self.sale_id)
+
+    def void(self) -> None:
+        """Drop the basket before commit: nothing of it remains."""
+        with self.db.transaction() as s:
+            s.query(Basket).filter(Basket.id == self.sale_id).delete()
+        self.lines, self.coupon_codes, self.gifts, self.redeem_points, self.member_id = [], [], [], 0, None
+
+
+def suspended(db) -> list[dict[str, Any]]:
+    with db.read() as s:
+        rows = s.scalars(select(Basket).where(Basket.status == "suspended").order_by(Basket.updated_at)).all()
+        return [{"id": str(r.id), "updated_at": r.updated_at.isoformat(), "lines": len(r.document.get("lines", []))} for r in rows]
+
+
+def resume(db, basket_id: str | None = None) -> Checkout | None:
+    """A suspended basket by id, or (no id) the basket that was in progress at a crash."""
+    with db.transaction() as s:
+        if basket_id:
+            row = s.get(Basket, uuid.UUID(basket_id))
+        else:
+            row = s.scalar(select(Basket).where(Basket.status == "current").order_by(Basket.updated_at.desc()))
+        if row is None:
+            return None
+        row.status = "current"
+        doc = row.document
+    return Checkout.from_document(db, doc)
+
+
+def _check_tenders(s: Session, member, tenders: tuple[Tender, ...], due: int) -> tuple[int, int, int]:
+    """(paid, change, stored value used) or a refusal. Only cash gives change."""
+    for t in tenders:
+        if t.type not in PAY_TENDERS:
+            raise DomainError("tender.unknown", tender=t.type)
+        if t.amount_fen <= 0:
+            raise DomainError("tender.bad_amount", tender=t.type)
+    paid = sum(t.amount_fen for t in tenders)
+    non_cash = paid - sum(t.amount_fen for t in tenders if t.type == "cash")
+    if non_cash > due:
+        raise DomainError("tender.over", over=f"{(non_cash - due) / 100:.2f}")
+    if paid < due:
+        raise DomainError("tender.short", short=f"{(due - paid) / 100:.2f}")
+    sv = sum(t.amount_fen for t in tenders if t.type == "stored_value")
+    if sv:
+        if member is None:
+            raise DomainError("tender.sv_member")
+        balance = ledger.sv_balance(s, member.id)
+        if sv > balance:
+            raise DomainError("tender.sv_short", balance=f"{balance / 100:.2f}")
+    return paid, paid - due, sv
+
+
+def result_of(s: Session, sale: Sale, quote: Quote | None = None, replayed: bool = False, lang: str = "zh_CN") -> SaleResult:
+    member = None
+    if sale.member_id is not None:
+        bal = ledger.points_balance(s, sale.member_id)
+        member = {"id": str(sale.member_id), "tier_before": sale.tier_before, "tier_after": sale.tier_after,
+                  "points_balance": bal}
+    lines = s.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all()
+    pays = s.scalars(select(Payment).where(Payment.sale_id == sale.id)).all()
+    detail = sale.detail or {}
+    refusals = [{"what": r.what, "code": r.code, "reason": r.reason(lang)} for r in quote.refusals] if quote else \
+        [{"what": r["what"], "code": r["code"], "reason": r["code"]} for r in detail.get("refusals", [])]
+    return SaleResult(
+        sale_id=str(sale.id), receipt_no=sale.receipt_no, kind=sale.kind, member=member,
+        lines=[{"code": ln.code, "name": ln.name, "qty": ln.qty, "unit_fen": ln.unit_fen, "gross_fen": ln.gross_fen,
+                "net_fen": ln.net_fen, "discounts": ln.discounts or [], "points": ln.points, "reward": ln.reward}
+               for ln in lines],
+        totals={"gross_fen": sale.gross_fen, "discount_fen": sale.discount_fen, "net_fen": sale.net_fen,
+                "paid_fen": sale.paid_fen, "change_fen": sale.change_fen},
+        points={"earned": sale.points_earned, "redeemed": sale.points_redeemed,
+                "balance_after": member["points_balance"] if member else 0},
+        payments=[{"tender": p.tender, "amount_fen": p.amount_fen} for p in pays],
+        coupons=list(detail.get("coupons", [])), promotions=list(detail.get("promotions", [])),
+        refusals=refusals, member_saved_fen=sale.member_saved_fen, program_version=sale.program_version,
+        replayed=replayed,
+    )
+
+
+def topup(db, member_id: str, amount_fen: int, tenders: list[Tender], *, cashier: str = "",
+          program: ProgramDoc | None = None, sale_id: uuid.UUID | None = None) -> SaleResult:
+    """Top up stored value with the program's bonus; may lift the tier at once.
+    A top-up is not qualifying spend."""
+    program = program or programs.active(db)
+    sv_rules = program.stored_value
+    if amount_fen < sv_rules.min_topup_fen:
+        raise DomainError("topup.min", min=f"{sv_rules.min_topup_fen / 100:.2f}")
+    bonus = sv_rules.bonus_for(amount_fen)
+    now = db.clock.now()
+    sale_id = sale_id or uuid7()
+    with db.transaction() as s:
+        existing = s.get(Sale, sale_id)
+        if existing is not None:
+            return result_of(s, existing, replayed=True)
+        member = _get_active(s, member_id)
+        if ledger.sv_balance(s, member.id) + amount_fen + bonus > sv_rules.max_balance_fen:
+            raise DomainError("topup.max", max=f"{sv_rules.max_balance_fen / 100:.2f}")
+        for t in tenders:
+            if t.type not in ("cash", "bank_card", "wechat", "alipay"):
+                raise DomainError("tender.unknown", tender=t.type)
+        paid, change, _ = _check_tenders(s, None, tuple(tenders), amount_fen)
+        day = db.clock.local(now).date()
+        sale = Sale(id=sale_id, receipt_no=next_receipt_no(s, db.store_code, db.settings["register_no"], day),
+                    kind="topup", store_code=db.store_code, register_no=db.settings["register_no"], business_date=day,
+                    created_at=now, cashier=cashier or None, member_id=member.id, tier_before=member.tier_code,
+                    tier_after=member.tier_code, program_version=program.version, gross_fen=amount_fen,
+                    net_fen=amount_fen, paid_fen=paid, change_fen=change, spend_fen=0, test_clock=db.test_clock,
+                    detail={"bonus_fen": bonus, "tendered": [{"type": t.type, "amount_fen": t.amount_fen} for t in tenders]})
+        s.add(sale)
+        s.flush()
+        left_change = change
+        for t in tenders:
+            amount = t.amount_fen - (min(t.amount_fen, left_change) if t.type == "cash" else 0)
+            if t.type == "cash":
+                left_change -= t.amount_fen - amount
+            if amount:
+                s.add(Payment(id=uuid7(), sale_id=sale.id, tender=t.type, amount_fen=amount))
+        common = dict(now=now, test_clock=db.test_clock, store_code=db.store_code, sale_id=sale.id)
+        ledger.sv_post(s, member.id, "topup", amount_fen, reason=f"top-up {sale.receipt_no}", **common)
+        if bonus:
+            ledger.sv_post(s, member.id, "bonus", bonus, reason=f"top-up bonus {sale.receipt_no}", **common)
+        up = tiers.upgrade_by_topup(program.tiers, member.tier_code, amount_fen)
+        if up:
+            tiers.change_tier(s, db, member, up, "topup", 0, program.tiers, now, sale.id)
+            sale.tier_after = up
+        s.flush()
+        result = result_of(s, sale)
+        emit(s, db, "sale.topup", {"sale": result.as_dict(), "bonus_fen": bonus})
+        return result

@@ -1,0 +1,158 @@
+"""Tiers (SPEC §4): qualification, immediate upgrades, the end-of-validity review.
+
+The rules are pure functions of plain values (HQ reuses them); the store
+functions below read qualifying spend from the sales table and record every
+change with its reason. Qualifying spend is completed net spend since the
+last tier change: not the part paid by points or coupons (those are
+discounts in the quote), not stored-value top-ups, net of returns.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .ids import uuid7
+from .models import Member, Sale, TierChange
+from .outbox import emit
+from .program import ProgramDoc, Tiers
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# --- pure rules ----------------------------------------------------------------
+
+
+def upgrade_after_spend(tiers: Tiers, tier: str, spend_fen: int) -> str | None:
+    """Cumulative mode: the highest tier reached by climbing from `tier` with
+    the qualifying spend since the last change (each step resets the counter,
+    so one sale climbs one step at most unless it alone covers the next)."""
+    if tiers.qualification != "cumulative":
+        return None
+    rank = tiers.rank(tier)
+    if rank < 0 or rank + 1 >= len(tiers.levels):
+        return None
+    nxt = tiers.levels[rank + 1]
+    if nxt.upgrade_spend_fen is not None and spend_fen >= nxt.upgrade_spend_fen:
+        return nxt.code
+    return None
+
+
+def tier_for_window(tiers: Tiers, window_spend_fen: int) -> str:
+    """Window mode: the highest tier whose window threshold the spend meets."""
+    best = tiers.levels[0].code
+    for lv in tiers.levels[1:]:
+        if lv.window_spend_fen is not None and window_spend_fen >= lv.window_spend_fen:
+            best = lv.code
+    return best
+
+
+def review(tiers: Tiers, tier: str, spend_fen: int) -> str:
+    """End of validity: the first band (highest first) whose minimum the spend
+    within the validity meets; no bands = keep."""
+    level = tiers.level(tier)
+    for band in level.review:
+        if spend_fen >= band.min_spend_fen:
+            return band.to
+    return tier
+
+
+def upgrade_by_topup(tiers: Tiers, tier: str, topup_fen: int) -> str | None:
+    best = None
+    for up in tiers.upgrade_by_topup:
+        if topup_fen >= up.min_topup_fen and tiers.rank(up.to) > tiers.rank(best or tier):
+            best = up.to
+    return best
+
+
+# --- the store ---------------------------------------------------------------------
+
+
+def spend_since(s: Session, member_id: uuid.UUID, since: dt.datetime | None, until: dt.datetime | None = None) -> int:
+    q = select(func.coalesce(func.sum(Sale.spend_fen), 0)).where(Sale.member_id == member_id)
+    if since is not None:
+        q = q.where(Sale.created_at >= since)
+    if until is not None:
+        q = q.where(Sale.created_at < until)
+    return int(s.scalar(q))
+
+
+@dataclass(frozen=True)
+class Change:
+    member_id: str
+    from_tier: str
+    to_tier: str
+    reason: str
+    spend_fen: int
+
+
+def change_tier(s: Session, db, m: Member, to: str, reason: str, spend_fen: int, tiers: Tiers,
+                now: dt.datetime, sale_id: uuid.UUID | None = None) -> Change:
+    """Record a change (or a kept tier at review); a new validity starts and
+    the qualifying spend counts from zero again."""
+    change = TierChange(id=uuid7(), member_id=m.id, from_tier=m.tier_code, to_tier=to, reason=reason,
+                        spend_fen=spend_fen, sale_id=sale_id, at=now, test_clock=db.test_clock)
+    s.add(change)
+    out = Change(str(m.id), m.tier_code, to, reason, spend_fen)
+    m.tier_code, m.tier_since, m.updated_at = to, now, now
+    m.tier_expires = add_months(db.clock.local(now).date(), tiers.validity_months) if tiers.rank(to) > 0 else None
+    emit(s, db, "member.tier", {"member_id": str(m.id), "from": out.from_tier, "to": to, "reason": reason,
+                                "spend_fen": spend_fen, "at": now.isoformat(),
+                                "expires": m.tier_expires.isoformat() if m.tier_expires else None})
+    return out
+
+
+def after_sale(s: Session, db, m: Member, program: ProgramDoc, now: dt.datetime, sale_id: uuid.UUID) -> Change | None:
+    """Immediate upgrade when the spend since the last change reaches the next tier."""
+    tiers = program.tiers
+    if tiers.qualification == "cumulative":
+        spend = spend_since(s, m.id, m.tier_since)
+        to = upgrade_after_spend(tiers, m.tier_code, spend)
+        if to:
+            return change_tier(s, db, m, to, "upgrade_spend", spend, tiers, now, sale_id)
+        return None
+    start = db.clock.start_of_day(add_months(db.clock.local(now).date(), -tiers.window_months))
+    spend = spend_since(s, m.id, start)
+    to = tier_for_window(tiers, spend)
+    if tiers.rank(to) > tiers.rank(m.tier_code):  # upgrades at once; downgrades wait for the recheck
+        return change_tier(s, db, m, to, "window_upgrade", spend, tiers, now, sale_id)
+    return None
+
+
+def review_due(db, program: ProgramDoc, day: dt.date) -> list[Change]:
+    """Run the review for every member whose validity ends on or before `day`
+    (cumulative mode), or the monthly recheck (window mode). Idempotent: a
+    reviewed member has a new validity and is not due again."""
+    tiers = program.tiers
+    now = db.clock.now()
+    out: list[Change] = []
+    with db.transaction() as s:
+        if tiers.qualification == "cumulative":
+            due = s.scalars(select(Member).where(Member.status == "active", Member.tier_expires.is_not(None),
+                                                 Member.tier_expires <= day)).all()
+            for m in due:
+                spend = spend_since(s, m.id, m.tier_since)
+                to = review(tiers, m.tier_code, spend)
+                rank_from, rank_to = tiers.rank(m.tier_code), tiers.rank(to)
+                reason = "review_keep" if to == m.tier_code else ("review_up" if rank_to > rank_from else "review_down")
+                out.append(change_tier(s, db, m, to, reason, spend, tiers, now))
+        else:
+            start = db.clock.start_of_day(add_months(day, -tiers.window_months))
+            end = db.clock.start_of_day(day + dt.timedelta(days=1))
+            members = s.scalars(select(Member).where(Member.status == "active", Member.tier_code != tiers.levels[0].code)).all()
+            for m in members:
+                last = s.scalar(select(func.max(TierChange.at)).where(TierChange.member_id == m.id, TierChange.reason == "window_recheck"))
+                if last is not None and db.clock.local(last).date() > add_months(day, -tiers.recheck_months):
+                    continue
+                spend = spend_since(s, m.id, start, end)
+                to = tier_for_window(tiers, spend)
+                out.append(change_tier(s, db, m, to, "window_recheck", spend, tiers, now))
+    return out
