@@ -12,9 +12,11 @@ import os
 import sys
 import time
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
-from . import catalog, demo, ledger, members, program, programs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import catalog, checkout, demo, ledger, loyalty, members, program, programs, returns, tiers
 from .database import Database, default_db_path, open_db
 from .errors import DomainError
 
@@ -242,6 +244,160 @@ def cmd_ledger_verify(args) -> int:
     return 0 if not drift or repaired else 3
 
 
+# --- checkout, returns, expiry, tiers ----------------------------------------------
+
+class CheckoutLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=64)
+    qty: int = Field(1, ge=1, le=checkout.MAX_QTY)
+
+
+class CheckoutTender(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: str
+    amount_fen: int = Field(gt=0)
+
+
+class CheckoutInput(BaseModel):
+    """stdin of `checkout`: the public basket format of host POS systems."""
+
+    model_config = ConfigDict(extra="forbid")
+    sale_id: uuid.UUID | None = None  # give it to make retries safe: a replay changes nothing
+    member: str | None = None
+    lines: list[CheckoutLine] = Field(min_length=1)
+    coupons: list[str] = []
+    redeem_points: int = Field(0, ge=0)
+    gifts: list[str] = []
+    tenders: list[CheckoutTender] = []
+    channel: Literal["store", "shipped"] = "store"
+    cashier: str = ""
+
+
+def _read_input(model):
+    raw = sys.stdin.read()
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "input"
+        raise CliError(f"bad basket JSON at {where}: {err['msg']}") from None
+
+
+def cmd_checkout(args) -> int:
+    db = db_of(args)
+    lang = lang_of(args)
+    data = _read_input(CheckoutInput)
+    co = checkout.Checkout(db, cashier=data.cashier, channel=data.channel, sale_id=data.sale_id)
+    for line in data.lines:
+        co.add(line.code, line.qty)
+    if data.member:
+        co.attach_member(data.member)
+    for code in data.coupons:
+        co.add_coupon(code)
+    co.redeem(data.redeem_points)
+    for gift in data.gifts:
+        co.add_gift(gift)
+    tenders = tuple(checkout.Tender(t.type, t.amount_fen) for t in data.tenders)
+    if args.quote:
+        q = co.quote(tenders)
+        body = checkout.quote_dict(q, lang)
+        paid = sum(t.amount_fen for t in tenders)
+        body["totals"] |= {"paid_fen": paid, "change_fen": max(0, paid - q.net_fen)}
+        with db.read() as s:
+            balance = ledger.points_balance(s, uuid.UUID(co.member_id)) if co.member_id else 0
+            tier = s.get(checkout.Member, uuid.UUID(co.member_id)).tier_code if co.member_id else None
+        body = {"receipt_no": None, "member": {"id": co.member_id, "tier_before": tier, "tier_after": tier} if co.member_id else None,
+                **body}
+        body["points"]["balance_after"] = balance - q.points_redeemed + q.points_earned if co.member_id else 0
+        out(args, body, lambda: _sale_text(body))
+        return 0
+    result = co.pay(tenders)
+    body = result.as_dict()
+    if not result.replayed:
+        q_refusals = body["refusals"]
+        for r in q_refusals:
+            r["reason"] = checkout_reason(r["code"], lang)
+    out(args, body, lambda: _sale_text(body))
+    return 0
+
+
+def checkout_reason(code: str, lang: str) -> str:
+    from .pricing import Refusal
+    return Refusal("", code).reason(lang)
+
+
+def _sale_text(b: dict) -> str:
+    t = b["totals"]
+    lines = [f"{ln['code']}  {ln.get('name', '')}  x{ln['qty']}  {ln['net_fen'] / 100:.2f}" + (f"  +{ln['points']} pts" if ln['points'] else "")
+             for ln in b["lines"]]
+    lines.append(f"total {t['gross_fen'] / 100:.2f}  discount {t['discount_fen'] / 100:.2f}  due {t['net_fen'] / 100:.2f}"
+                 + (f"  paid {t['paid_fen'] / 100:.2f}  change {t['change_fen'] / 100:.2f}" if "paid_fen" in t else ""))
+    p = b["points"]
+    lines.append(f"points earned {p['earned']}  redeemed {p['redeemed']}  balance {p.get('balance_after', '-')}")
+    lines += [f"not applied: {r['what']}: {r['reason']}" for r in b.get("refusals", [])]
+    if b.get("receipt_no"):
+        lines.append(f"receipt {b['receipt_no']}")
+    return "\n".join(lines)
+
+
+def cmd_return(args) -> int:
+    db = db_of(args)
+    wanted = None
+    if args.line:
+        wanted = {}
+        for spec in args.line:
+            code, _, qty = spec.partition(":")
+            if not code or (qty and not qty.isdigit()):
+                raise CliError(f"--line wants CODE:QTY, got {spec!r}")
+            wanted[code] = wanted.get(code, 0) + int(qty or 1)
+    if args.plan:
+        p = returns.plan(db, args.receipt, wanted)
+        out(args, p.as_dict(), lambda: json.dumps(p.as_dict(), ensure_ascii=False, indent=2))
+        return 0
+    r = returns.return_sale(db, args.receipt, wanted, cashier=args.cashier or "")
+    body = r.as_dict()
+    out(args, body, lambda: _sale_text(body) + f"\nrefund {r.plan.refund_fen / 100:.2f} yuan"
+        + (f" (deducted {r.plan.deduction_fen / 100:.2f} for points already spent)" if r.plan.deduction_fen else "")
+        + (f"; {r.plan.debt_points} points owed" if r.plan.debt_points else ""))
+    return 0
+
+
+def _date(text: str):
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"not an ISO date: {text!r}") from None
+
+
+def cmd_expire(args) -> int:
+    db = db_of(args)
+    day = _date(args.date) if args.date else db.clock.today()
+    report = loyalty.run_expiry(db, programs.active(db), day)
+    out(args, report.as_dict() | {"date": day.isoformat()},
+        lambda: f"expired {report.points} points in {report.lots} lot(s) of {report.members} member(s) up to {day}")
+    return 0
+
+
+def cmd_tiers_review(args) -> int:
+    db = db_of(args)
+    day = _date(args.date) if args.date else db.clock.today()
+    changes = tiers.review_due(db, programs.active(db), day)
+    data = {"date": day.isoformat(), "reviewed": len(changes),
+            "changes": [c.__dict__ for c in changes if c.from_tier != c.to_tier]}
+    out(args, data, lambda: f"reviewed {len(changes)} member(s); {len(data['changes'])} changed tier"
+        + "".join(f"\n{c['member_id']}: {c['from_tier']} -> {c['to_tier']} ({c['reason']}, spend {c['spend_fen'] / 100:.2f})" for c in data["changes"]))
+    return 0
+
+
+def cmd_topup(args) -> int:
+    db = db_of(args)
+    r = checkout.topup(db, _resolve_member(db, args.member), args.amount_fen,
+                       [checkout.Tender(args.tender, args.amount_fen)], cashier=args.cashier or "")
+    out(args, r.as_dict(), lambda: f"receipt {r.receipt_no}: topped up {args.amount_fen / 100:.2f} yuan")
+    return 0
+
+
 # --- parser ----------------------------------------------------------------------
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -315,6 +471,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_program_install)
     p = ps.add_parser("show", parents=[c], help="print the active program")
     p.set_defaults(func=cmd_program_show)
+
+    p = sub.add_parser("checkout", parents=[c], help="quote or commit a sale read from stdin (JSON)")
+    p.add_argument("--quote", action="store_true", help="price only, commit nothing")
+    p.set_defaults(func=cmd_checkout)
+    p = sub.add_parser("return", parents=[c], help="return a sale by receipt number, all lines or some")
+    p.add_argument("--receipt", required=True)
+    p.add_argument("--line", action="append", help="CODE:QTY (repeat); none = the whole sale")
+    p.add_argument("--plan", action="store_true", help="show the consequences, commit nothing")
+    p.add_argument("--cashier")
+    p.set_defaults(func=cmd_return)
+    p = sub.add_parser("expire", parents=[c], help="post points expiry up to a date (idempotent)")
+    p.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    p.set_defaults(func=cmd_expire)
+    tp = sub.add_parser("tiers", help="tier reviews")
+    ts = tp.add_subparsers(dest="tiers_cmd", required=True)
+    p = ts.add_parser("review", parents=[c], help="review tiers whose validity ended by a date")
+    p.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    p.set_defaults(func=cmd_tiers_review)
+    p = sub.add_parser("topup", parents=[c], help="top up a member's stored value")
+    p.add_argument("member")
+    p.add_argument("amount_fen", type=int)
+    p.add_argument("--tender", default="cash", choices=["cash", "bank_card", "wechat", "alipay"])
+    p.add_argument("--cashier")
+    p.set_defaults(func=cmd_topup)
 
     lp = sub.add_parser("ledger", help="ledger checks")
     ls = lp.add_subparsers(dest="ledger_cmd", required=True)

@@ -68,6 +68,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tender.sv_short": ("Stored value balance is only {balance} yuan", "储值余额仅 {balance} 元"),
     "topup.min": ("Top-up must be at least {min} yuan", "充值至少 {min} 元"),
     "topup.max": ("The balance would exceed {max} yuan", "储值余额不能超过 {max} 元"),
+    "return.no_sale": ("No sale with receipt {receipt}", "未找到小票 {receipt}"),
+    "return.nothing_left": ("Everything on {receipt} was already returned", "小票 {receipt} 的商品已全部退货"),
+    "return.not_on_sale": ("{code} is not on receipt {receipt}", "小票 {receipt} 上没有 {code}"),
+    "return.too_many": ("Only {left} of {code} can still be returned", "{code} 最多还能退 {left} 件"),
+    "return.over_refund": ("Refund {amount} yuan exceeds what is left to refund ({left} yuan)", "退款 {amount} 元超过可退金额 {left} 元"),
     "db.newer": (
         "Database {path} was written by a newer release (revision {rev}); upgrade the app",
         "数据库 {path} 来自更新的版本（{rev}），请升级程序",
