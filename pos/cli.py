@@ -78,12 +78,13 @@ def cmd_demo(args) -> int:
     db = db_of(args)
     started = time.perf_counter()
     try:
-        report = demo.build(db, args.members, args.products, args.seed)
+        report = demo.build(db, args.members, args.products, args.seed, sales=args.sales)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     data = report.as_dict() | {"db": str(db.path), "seconds": round(time.perf_counter() - started, 1)}
+    sales = f", {report.sales['sales']} sales ({report.sales['returns']} returned)" if report.sales else ""
     out(args, data, lambda: f"demo store {db.path}: {report.members} members, {report.cards} cards, "
-                            f"{report.products} products in {data['seconds']} s")
+                            f"{report.products} products{sales} in {data['seconds']} s")
     return 0
 
 
@@ -407,6 +408,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--members", type=int, default=2000)
     p.add_argument("--products", type=int, default=300)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--sales", type=int, default=0, help="sales history made through the pricing engine")
     p.set_defaults(func=cmd_demo)
 
     mp = sub.add_parser("member", help="members: add, find, show, merge, dupes, card, tag, note")

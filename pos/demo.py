@@ -85,6 +85,7 @@ class DemoReport:
     cards: int = 0
     products: int = 0
     points_lots: int = 0
+    sales: dict | None = None
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -197,7 +198,7 @@ def make_products(db, n: int, seed: int = 1) -> DemoReport:
     return DemoReport(products=n)
 
 
-def build(db, members: int, products: int, seed: int = 1) -> DemoReport:
+def build(db, members: int, products: int, seed: int = 1, sales: int = 0) -> DemoReport:
     """Members and products on an empty store (refuses to run twice on one store)."""
     from .programs import ensure_default
 
@@ -212,6 +213,10 @@ def build(db, members: int, products: int, seed: int = 1) -> DemoReport:
     report = make_members(db, members, seed) if members else DemoReport()
     if products:
         report.products = make_products(db, products, seed).products
+    if sales:
+        from .demo_sales import make_sales
+
+        report.sales = make_sales(db, sales, seed).as_dict()
     return report
 
 

@@ -229,6 +229,7 @@ class _Options:
     member_benefits: bool = True  # False: price as a non-member (for "membership saved")
     drop_promotions: frozenset[str] = frozenset()  # tried when a coupon excludes promotions
     no_tier_on_promos: bool = False  # tried when a promotion excludes the member discount
+    item_benefits: bool = True  # False: item prices as a non-member (member prices / tier discount can miss a threshold)
 
 
 def price(req: PriceRequest, program: ProgramDoc) -> Quote:
@@ -242,12 +243,13 @@ def price(req: PriceRequest, program: ProgramDoc) -> Quote:
             quote = other
     if req.member is not None:
         plain = _price(replace(req, member=None, redeem_points=0, gifts=()), program, _Options(member_benefits=False))
-        quote.member_saved_fen = max(0, plain.net_fen - (quote.net_fen + quote.points_value_fen))
+        paid = sum(ln.net_fen for ln in quote.lines if ln.item.reward is None)  # not the cash for a gift
+        quote.member_saved_fen = max(0, plain.net_fen - (paid + quote.points_value_fen))
     return quote
 
 
 def _alternatives(req: PriceRequest, program: ProgramDoc, quote: Quote) -> list[_Options]:
-    alts = []
+    alts = [_Options(item_benefits=False)] if req.member is not None else []
     if any(r.code == "refusal.coupon_vs_promotion" for r in quote.refusals):
         alts.append(_Options(drop_promotions=frozenset(quote.promotions)))
     if any(r.code == "refusal.promotion_vs_member" for r in quote.refusals):
@@ -266,14 +268,14 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options) -> Quote:
     for p in program.promotions:
         if p.kind != "flash_price" or not _in_window(p.window, req.now) or not _store_ok(p.scope, req.store):
             continue
-        if p.members_only and member is None:
+        if p.members_only and (member is None or not opt.item_benefits):
             continue
         for ln in _goods(lines):
             price_ = p.flash_prices.get(ln.item.code)
-            if price_ is not None and price_ < ln.item.unit_fen:
-                ln.add("flash_price", p.code, (ln.item.unit_fen - price_) * ln.item.qty)
+            if price_ is not None and price_ * ln.item.qty < ln.net_fen:
+                ln.add("flash_price", p.code, ln.net_fen - price_ * ln.item.qty)
                 flash_items.add(ln.index)
-    if member and tier.member_prices:
+    if member and opt.item_benefits and tier.member_prices:
         for ln in _goods(lines):
             mp = ln.item.member_unit_fen
             if mp is not None and mp * ln.item.qty < ln.net_fen:
@@ -285,7 +287,7 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options) -> Quote:
         for p in program.promotions:
             if not p.with_member_discount:
                 promo_scope_lines |= {ln.index for ln in _goods(lines) if _in_scope(p.scope, ln.item)}
-    if member and tier.pay_pct < 100:
+    if member and opt.item_benefits and tier.pay_pct < 100:
         for ln in _goods(lines):
             if _member_discount_excluded(program, ln.item) or ln.discounted_by("member_price"):
                 continue
@@ -495,7 +497,10 @@ def _earn(lines: list[QuoteLine], program: ProgramDoc, req: PriceRequest, member
     if not payable:
         return 0
     # The part paid with a tender that has its own rate (gift card) earns that rate instead.
-    special = {t.type: t.amount_fen for t in req.tenders if t.type in earn.tender_rates and t.amount_fen > 0}
+    special: dict[str, int] = {}
+    for t in req.tenders:
+        if t.type in earn.tender_rates and t.amount_fen > 0:
+            special[t.type] = special.get(t.type, 0) + t.amount_fen
     total_net = sum(ln.net_fen for ln in payable)
     by_tender: dict[str, list[int]] = {}
     for kind, amount in special.items():
