@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from .errors import MESSAGES
 from .money import pct_of, round_points, spread, spread_exact, yuan
@@ -84,8 +84,7 @@ class PriceRequest:
 # --- outputs ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Discount:
+class Discount(NamedTuple):  # a tuple: thousands are made per quote, and cheaply
     kind: str  # flash_price / member_price / tier / promotion / coupon / points
     code: str
     amount_fen: int
@@ -190,6 +189,30 @@ def _member_discount_excluded(program: ProgramDoc, item: Item) -> bool:
             or item.category in md.exclude_categories or item.code in md.exclude_products)
 
 
+class _Scopes:
+    """Which basket lines each rule's scope covers, worked out once per scope
+    and pricing; most scopes are empty (everything), which costs no per-line test."""
+
+    def __init__(self):
+        self._memo: dict[int, tuple[Scope, set[int] | None]] = {}
+
+    def of(self, scope: Scope, lines: Sequence[QuoteLine]) -> list[QuoteLine]:
+        hit = self._memo.get(id(scope))
+        if hit is None:
+            prods, cats = set(scope.products), set(scope.categories)
+            xp, xc = set(scope.exclude_products), set(scope.exclude_categories)
+            covered = None
+            if prods or cats or xp or xc:
+                covered = {ln.index for ln in lines if ln.item.reward is None
+                           and (not (prods or cats) or ln.item.code in prods or ln.item.category in cats)
+                           and ln.item.code not in xp and ln.item.category not in xc}
+            hit = self._memo[id(scope)] = (scope, covered)  # holding the scope keeps its id unique
+        covered = hit[1]
+        if covered is None:
+            return [ln for ln in lines if ln.item.reward is None and ln.net_fen > 0]
+        return [ln for ln in lines if ln.index in covered and ln.item.reward is None and ln.net_fen > 0]
+
+
 def _goods(lines: Iterable[QuoteLine]) -> list[QuoteLine]:
     """Lines discounts can touch: not rewards, something left to discount."""
     return [ln for ln in lines if ln.item.reward is None and ln.net_fen > 0]
@@ -236,13 +259,14 @@ def price(req: PriceRequest, program: ProgramDoc) -> Quote:
     """Price the basket as a member would pay, choosing the combination that is
     best for the customer where rules exclude each other, and report what
     membership saved against the same basket at non-member prices."""
-    quote = _price(req, program, _Options())
+    scopes = _Scopes()  # shared by every scenario: line indexes are the basket's
+    quote = _price(req, program, _Options(), scopes)
     for alt in _alternatives(req, program, quote):
-        other = _price(req, program, alt)
+        other = _price(req, program, alt, scopes)
         if other.net_fen + other.points_value_fen < quote.net_fen + quote.points_value_fen:
             quote = other
     if req.member is not None:
-        plain = _price(replace(req, member=None, redeem_points=0, gifts=()), program, _Options(member_benefits=False))
+        plain = _price(replace(req, member=None, redeem_points=0, gifts=()), program, _Options(member_benefits=False), scopes)
         paid = sum(ln.net_fen for ln in quote.lines if ln.item.reward is None)  # not the cash for a gift
         quote.member_saved_fen = max(0, plain.net_fen - (paid + quote.points_value_fen))
     return quote
@@ -257,11 +281,12 @@ def _alternatives(req: PriceRequest, program: ProgramDoc, quote: Quote) -> list[
     return alts
 
 
-def _price(req: PriceRequest, program: ProgramDoc, opt: _Options) -> Quote:
+def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scopes | None" = None) -> Quote:
     refusals: list[Refusal] = []
     member = req.member if opt.member_benefits else None
     tier = program.tiers.level(member.tier) if member else None
     lines = [QuoteLine(i, it, it.qty * it.unit_fen, it.qty * it.unit_fen) for i, it in enumerate(req.items)]
+    scopes = scopes or _Scopes()
 
     # 1. item prices: flash sale for everyone, member price for members
     flash_items: set[int] = set()
@@ -286,7 +311,7 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options) -> Quote:
     if opt.no_tier_on_promos:
         for p in program.promotions:
             if not p.with_member_discount:
-                promo_scope_lines |= {ln.index for ln in _goods(lines) if _in_scope(p.scope, ln.item)}
+                promo_scope_lines |= {ln.index for ln in scopes.of(p.scope, lines)}
     if member and opt.item_benefits and tier.pay_pct < 100:
         for ln in _goods(lines):
             if _member_discount_excluded(program, ln.item) or ln.discounted_by("member_price"):
@@ -307,7 +332,7 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options) -> Quote:
             continue
         if p.members_only and member is None:
             continue
-        scoped = [ln for ln in _goods(lines) if _in_scope(p.scope, ln.item)]
+        scoped = scopes.of(p.scope, lines)
         if not p.with_member_discount and any(ln.discounted_by("tier") for ln in scoped):
             refusals.append(refusal(p.code, "refusal.promotion_vs_member"))
             continue
@@ -328,7 +353,7 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options) -> Quote:
             best[p.exclusive_group] = (p, off)
     chosen += [p for p, _ in best.values()]
     for p in sorted(chosen, key=lambda p: -p.priority):
-        scoped = [ln for ln in _goods(lines) if _in_scope(p.scope, ln.item)]
+        scoped = scopes.of(p.scope, lines)
         if p.kind == "gift_with_purchase":
             lines.append(_reward_line(len(lines), p.gift_product, f"promo:{p.code}", req))
             applied_promos.append(p.code)
@@ -354,8 +379,8 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options) -> Quote:
             why = refusal(c.code, "refusal.coupon_twice")
         scoped = []
         if why is None:
-            scoped = [ln for ln in _goods(lines) if _in_scope(t.scope, ln.item)
-                      and (t.with_member_discount or not ln.discounted_by("tier"))]
+            scoped = [ln for ln in scopes.of(t.scope, lines)
+                      if t.with_member_discount or not ln.discounted_by("tier")]
             base = sum(ln.net_fen for ln in scoped)
             if not scoped and t.kind != "gift_item":
                 why = refusal(c.code, "refusal.coupon_no_items")
