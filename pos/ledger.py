@@ -53,42 +53,28 @@ def _spend_order(lot: Lot) -> tuple:
 
 
 def open_lots(s: Session, member_id: uuid.UUID) -> list[Lot]:
-    """Lots with points left, in spending order."""
-    used = (
-        select(PointsAllocation.lot_id, func.sum(PointsAllocation.points).label("used"))
-        .join(PointsEntry, PointsEntry.id == PointsAllocation.lot_id)
-        .where(PointsEntry.member_id == member_id)
-        .group_by(PointsAllocation.lot_id)
-        .subquery()
-    )
+    """Lots with points left, in spending order (one indexed query, no ORM objects:
+    this runs on every quote and commit)."""
+    used = (select(func.coalesce(func.sum(PointsAllocation.points), 0))
+            .where(PointsAllocation.lot_id == PointsEntry.id).correlate(PointsEntry).scalar_subquery())
     rows = s.execute(
-        select(PointsEntry, func.coalesce(used.c.used, 0))
-        .outerjoin(used, used.c.lot_id == PointsEntry.id)
+        select(PointsEntry.id, PointsEntry.points, PointsEntry.expires_at, PointsEntry.available_at,
+               PointsEntry.kind, used)
         .where(PointsEntry.member_id == member_id, PointsEntry.points > 0)
     ).all()
-    lots = [
-        Lot(e.id, e.points, e.points - u, e.expires_at, e.available_at, e.kind)
-        for e, u in rows
-        if e.points - u > 0
-    ]
+    lots = [Lot(r[0], r[1], r[1] - r[5], r[2], r[3], r[4]) for r in rows if r[1] - r[5] > 0]
     return sorted(lots, key=_spend_order)
 
 
 def open_debts(s: Session, member_id: uuid.UUID) -> list[Debt]:
     """Debits not fully paid by lots, oldest first."""
-    paid = (
-        select(PointsAllocation.debit_id, func.sum(PointsAllocation.points).label("paid"))
-        .join(PointsEntry, PointsEntry.id == PointsAllocation.debit_id)
-        .where(PointsEntry.member_id == member_id)
-        .group_by(PointsAllocation.debit_id)
-        .subquery()
-    )
+    paid = (select(func.coalesce(func.sum(PointsAllocation.points), 0))
+            .where(PointsAllocation.debit_id == PointsEntry.id).correlate(PointsEntry).scalar_subquery())
     rows = s.execute(
-        select(PointsEntry, func.coalesce(paid.c.paid, 0))
-        .outerjoin(paid, paid.c.debit_id == PointsEntry.id)
+        select(PointsEntry.id, PointsEntry.points, PointsEntry.created_at, paid)
         .where(PointsEntry.member_id == member_id, PointsEntry.points < 0)
     ).all()
-    debts = [Debt(e.id, -e.points - p, e.created_at) for e, p in rows if -e.points - p > 0]
+    debts = [Debt(r[0], -r[1] - r[3], r[2]) for r in rows if -r[1] - r[3] > 0]
     return sorted(debts, key=lambda d: (d.created_at, d.id.bytes))
 
 

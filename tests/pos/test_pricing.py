@@ -258,7 +258,7 @@ def test_points_in_steps_of_100():
 def test_points_minimum_per_redemption():
     prog = variant("vancl", lambda d: d["redemption"].update(min_points=500))
     q = quote(item(unit=10000), member=member("member", points=5000), redeem_points=300, prog=prog)
-    assert dict(refused(q, "refusal.points_min", ).params) == {"min": "500"}
+    assert dict(refused(q, "refusal.points_min").params) == {"min": "500"}
     assert q.points_for_cash == 0
 
 
