@@ -346,7 +346,7 @@ def _check_spent_first_expiring(s, mid, deb, now):
         return
     key = lambda e: (e.expires_at or ledger.FAR_FUTURE, e.available_at, e.id.bytes)  # noqa: E731
     last_used = max(key(e) for e in used)
-    still_open = [lot for lot in ledger.open_lots(s, mid) if lot.available_at <= now]
+    still_open = [lot for lot in ledger.open_lots(s, mid) if lot.available_at <= now and not lot.expired(now)]
     assert all(ledger._spend_order(lot) >= last_used for lot in still_open)
     assert all(lot.available_at <= now for lot in used)  # pending lots never pay a spend
 
