@@ -38,6 +38,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refusal.coupon_limit": ("Limit of {limit} per member reached", "每位会员限用 {limit} 张，已达上限"),
     "refusal.coupon_not_stackable": ("Only one coupon per order", "每单限用一张券"),
     "refusal.coupon_vs_promotion": ("Not combined with promotion {promotion}", "不与促销 {promotion} 同享"),
+    "refusal.promotion_vs_coupon": ("Not combined with coupon {coupon}, which saves more", "与券 {coupon} 不同享，用券更优惠"),
     "refusal.coupon_twice": ("Coupon given twice", "同一张券重复使用"),
     "refusal.coupon_no_items": ("No item in the basket qualifies for this coupon", "购物篮中没有适用该券的商品"),
     "refusal.threshold": ("Threshold not met: needs {need} yuan, {more} yuan more", "未达使用门槛：满 {need} 元可用，还差 {more} 元"),

@@ -261,19 +261,29 @@ def price(req: PriceRequest, program: ProgramDoc) -> Quote:
     membership saved against the same basket at non-member prices."""
     scopes = _Scopes()  # shared by every scenario: line indexes are the basket's
     quote = _price(req, program, _Options(), scopes)
-    for alt in _alternatives(req, program, quote):
-        other = _price(req, program, alt, scopes)
-        if other.net_fen + other.points_value_fen < quote.net_fen + quote.points_value_fen:
-            quote = other
+    plain = None
     if req.member is not None:
         plain = _price(replace(req, member=None, redeem_points=0, gifts=()), program, _Options(member_benefits=False), scopes)
+    for alt in _alternatives(req, quote, plain):
+        other = _price(req, program, alt, scopes)
+        if other.net_fen + other.points_value_fen < quote.net_fen + quote.points_value_fen:
+            dropped = [p for p in quote.promotions if p in alt.drop_promotions]
+            why = ", ".join(other.coupons)
+            other.refusals += [refusal(p, "refusal.promotion_vs_coupon", coupon=why) for p in dropped]
+            quote = other
+    if plain is not None:
         paid = sum(ln.net_fen for ln in quote.lines if ln.item.reward is None)  # not the cash for a gift
         quote.member_saved_fen = max(0, plain.net_fen - (paid + quote.points_value_fen))
     return quote
 
 
-def _alternatives(req: PriceRequest, program: ProgramDoc, quote: Quote) -> list[_Options]:
-    alts = [_Options(item_benefits=False)] if req.member is not None else []
+def _alternatives(req: PriceRequest, quote: Quote, plain: Quote | None) -> list[_Options]:
+    alts = []
+    # A member discount can push the basket under a promotion's or coupon's threshold:
+    # then try the member's basket at regular item prices too (never worse off).
+    if plain is not None and (set(plain.promotions) - set(quote.promotions)
+                              or any(r.code == "refusal.threshold" for r in quote.refusals)):
+        alts.append(_Options(item_benefits=False))
     if any(r.code == "refusal.coupon_vs_promotion" for r in quote.refusals):
         alts.append(_Options(drop_promotions=frozenset(quote.promotions)))
     if any(r.code == "refusal.promotion_vs_member" for r in quote.refusals):
