@@ -12,6 +12,7 @@ import sys
 
 def build_parser() -> argparse.ArgumentParser:
     from pos import cli as pos_cli
+    from devices import cli as devices_cli
 
     parser = argparse.ArgumentParser(prog="main.py", description="Membership companion for the checkout counter")
     parser.add_argument("--db", help="SQLite file of the store (default: user data dir, or $POS_DB)")
@@ -20,7 +21,14 @@ def build_parser() -> argparse.ArgumentParser:
     app = sub.add_parser("app", help="open the till (the default)")
     app.add_argument("--db", default=argparse.SUPPRESS)
     app.add_argument("--lang", default=argparse.SUPPRESS)
+    shot = sub.add_parser("screenshot", help="render a screen offscreen over demo data to a PNG")
+    shot.add_argument("--screen", default="checkout", choices=["signin", "checkout", "member", "payment", "returns", "join"])
+    shot.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
+    shot.add_argument("--out", required=True)
+    shot.add_argument("--db", default=argparse.SUPPRESS, help="a store to render (default: a fresh demo store)")
+    shot.add_argument("--size", default="1024x768", help="WIDTHxHEIGHT")
     pos_cli.register(sub)
+    devices_cli.register(sub)
     return parser
 
 
@@ -31,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         from app.application import run_app
 
         return run_app(db_path=args.db, lang=args.lang)
+    if args.command == "screenshot":
+        from app.screenshot import render
+
+        width, _, height = args.size.partition("x")
+        print(render(args.screen, args.lang, args.out, getattr(args, "db", None), (int(width), int(height))))
+        return 0
     from pos import cli as pos_cli
 
     return pos_cli.run(args)

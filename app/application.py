@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from pos import demo, programs
+from pos import demo, programs, staff, suggestions
 from pos.database import Database, default_db_path, open_db
 
 from . import i18n
@@ -20,7 +20,11 @@ def open_store(db_path: str | os.PathLike | None) -> Database:
     db = open_db(path)
     programs.ensure_default(db)
     if first_run:
-        demo.build(db, members=2000, products=300, seed=1)
+        demo.build(db, members=2000, products=300, seed=1, sales=6000)
+        suggestions.rebuild(db)
+    if not staff.count(db):  # a till nobody can sign in to is useless: demo staff
+        staff.add(db, "C01", "收银员一", "cashier", "1234")
+        staff.add(db, "M01", "店长", "manager", "9999")
     return db
 
 

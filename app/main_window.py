@@ -1,140 +1,202 @@
-"""The till's main window. Until the checkout screen lands it is a member
-look-up over the store: one input, the matches, the member at a glance."""
+"""The till's window: sign-in, then the checkout screen; lock, shifts, returns,
+member detail, language; the status bar always shows sync, devices, cashier,
+store and the TEST CLOCK when it applies."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QFormLayout, QFrame, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QSplitter,
-    QVBoxLayout, QWidget,
-)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
-from pos import members, phones, programs
+from pos import members, staff
 from pos.database import Database
 from pos.errors import DomainError
+from pos.money import yuan
+from pos.till import Till
 
 from . import i18n
-
-
-class MemberCard(QFrame):
-    """Who the member is: name, masked phone, tier, balances, cards, tags, notes."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setFrameShape(QFrame.StyledPanel)
-        self.title = QLabel()
-        self.title.setFont(QFont(self.font().family(), 18, QFont.Bold))
-        self.form = QFormLayout()
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addLayout(self.form)
-        layout.addStretch(1)
-        self.clear()
-
-    def clear(self) -> None:
-        self.title.setText(self.tr("No member"))
-        while self.form.rowCount():
-            self.form.removeRow(0)
-
-    def show_member(self, d: members.MemberDetail, tier_name: str) -> None:
-        self.clear()
-        self.title.setText((d.name or self.tr("(no name)")) + "  " + d.phone_masked)
-        rows = [
-            (self.tr("Member code"), d.member_code),
-            (self.tr("Tier"), tier_name),
-            (self.tr("Points"), f"{d.points:,}"),
-            (self.tr("Stored value"), self.tr("{0} yuan").format(f"{d.stored_value_fen / 100:,.2f}")),
-            (self.tr("Cards"), ", ".join(c["card_no"] for c in d.cards) or "-"),
-            (self.tr("Tags"), ", ".join(t["tag"] for t in d.tags) or "-"),
-            (self.tr("Joined"), d.joined_at[:10]),
-        ]
-        for label, value in rows:
-            self.form.addRow(label, QLabel(value))
-        for note in d.notes[:5]:
-            self.form.addRow(self.tr("Complaint") if note["kind"] == "complaint" else self.tr("Note"), QLabel(note["text"]))
+from .checkout_screen import CheckoutScreen
+from .dialogs import TextDialog, parse_yuan
+from .member_detail import MemberDetailDialog
+from .returns_screen import ReturnsDialog
+from .signin_screen import SignInScreen
+from .style import STYLE
 
 
 class MainWindow(QMainWindow):
     def __init__(self, db: Database):
         super().__init__()
         self.db = db
-        self.program = programs.ensure_default(db)
-        self.index = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
-        self.setWindowTitle(self.tr("Member checkout — {0}").format(db.settings.get("store_name", "")))
+        self.who: staff.StaffView | None = None
+        self.till: Till | None = None
+        self.checkout: CheckoutScreen | None = None
+        self.setStyleSheet(STYLE)
         self.resize(1024, 768)
-
         central = QWidget()
-        layout = QVBoxLayout(central)
-        self.banner = QLabel(self.tr("TEST CLOCK: {0}").format(db.clock.local(db.clock.now()).strftime("%Y-%m-%d %H:%M")))
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.banner = QLabel()
         self.banner.setObjectName("testClockBanner")
         self.banner.setAlignment(Qt.AlignCenter)
-        self.banner.setStyleSheet("background:#c62828;color:white;font-weight:bold;padding:4px;")
         self.banner.setVisible(db.test_clock)
-        layout.addWidget(self.banner)
-
-        self.input = QLineEdit()
-        self.input.setPlaceholderText(self.tr("Phone, last 4 digits, card number or member code — Enter"))
-        self.input.setFont(QFont(self.font().family(), 16))
-        self.input.returnPressed.connect(self.identify)
-        layout.addWidget(self.input)
-        self.message = QLabel()
-        self.message.setObjectName("message")
-        layout.addWidget(self.message)
-
-        split = QSplitter()
-        self.matches = QListWidget()
-        self.matches.currentItemChanged.connect(self._picked)
-        self.card = MemberCard()
-        split.addWidget(self.matches)
-        split.addWidget(self.card)
-        split.setSizes([300, 700])
-        layout.addWidget(split, 1)
+        lay.addWidget(self.banner)
+        self.stack = QStackedWidget()
+        self.signin = SignInScreen(db)
+        self.signin.signed_in.connect(self.on_signed_in)
+        self.stack.addWidget(self.signin)
+        lay.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-
-        QShortcut(QKeySequence(Qt.Key_F2), self, activated=self.input.setFocus)
-        QShortcut(QKeySequence(Qt.Key_Escape), self, activated=self.clear)
-        self.store_label = QLabel(self.tr("Store {0} · register {1}").format(db.store_code, db.settings.get("register_no")))
-        self.sync_label = QLabel(self.tr("HQ sync: not configured"))
-        self.statusBar().addWidget(self.store_label)
+        self.store_label = QLabel()
+        self.cashier_label = QLabel()
+        self.device_label = QLabel()
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("syncState")
+        for w in (self.store_label, self.cashier_label, self.device_label):
+            self.statusBar().addWidget(w)
         self.statusBar().addPermanentWidget(self.sync_label)
-        self.input.setFocus()
+        self._menu()
+        self.retranslate()
+        self.signin.reset()
 
-    def clear(self) -> None:
-        self.input.clear()
-        self.matches.clear()
-        self.card.clear()
-        self.message.clear()
-        self.input.setFocus()
+    def _menu(self) -> None:
+        self.lang_action = QAction(self)
+        self.lang_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.lang_action.triggered.connect(self.toggle_language)
+        self.addAction(self.lang_action)
+        self.shift_action = QAction(self)
+        self.shift_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.shift_action.triggered.connect(self.close_shift)
+        self.addAction(self.shift_action)
 
-    def identify(self) -> None:
-        query = self.input.text()
-        self.matches.clear()
-        self.card.clear()
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Member checkout — {0}").format(self.db.settings.get("store_name", "")))
+        now = self.db.clock.local(self.db.clock.now()).strftime("%Y-%m-%d %H:%M")
+        self.banner.setText(self.tr("TEST CLOCK: {0} — records made now are marked as test").format(now))
+        self.store_label.setText(self.tr("Store {0} · register {1}").format(self.db.store_code, self.db.settings.get("register_no")))
+        self.cashier_label.setText(self.tr("Cashier {0}").format(self.who.code) if self.who else self.tr("Not signed in"))
+        self.device_label.setText(self.tr("Devices: keyboard"))
+        self.set_sync_state("not_configured")
+
+    def set_sync_state(self, state: str, waiting: int = 0) -> None:
+        text = {"not_configured": self.tr("HQ sync: not configured"), "online": self.tr("HQ sync: online"),
+                "offline": self.tr("HQ sync: offline, {0} event(s) waiting").format(waiting)}[state]
+        self.sync_label.setText(text)
+        self.sync_label.setProperty("state", state)
+
+    # --- sign-in, lock, shifts ---------------------------------------------------------------
+
+    def on_signed_in(self, who: staff.StaffView) -> None:
+        unlocking = self.signin.locked_for is not None and self.till is not None
+        self.signin.locked_for = None
+        if not unlocking:
+            self.who = who
+            if not staff.current_shift(self.db, who.code):
+                dlg = TextDialog(self, self.tr("Open shift"), self.tr("Opening cash float in yuan"), "0")
+                amount = parse_yuan(dlg.value()) if dlg.exec() else 0
+                staff.open_shift(self.db, who.code, amount or 0)
+            self.till = Till(self.db, who, lang=i18n.current())
+            self._build_checkout()
+        self.retranslate()
+        self.stack.setCurrentWidget(self.checkout)
+        self.checkout.focus_input()
+
+    def _build_checkout(self) -> None:
+        if self.checkout is not None:
+            self.stack.removeWidget(self.checkout)
+            self.checkout.deleteLater()
+        self.checkout = CheckoutScreen(self.till)
+        self.checkout.lock_requested.connect(self.lock)
+        self.checkout.sign_out_requested.connect(self.close_shift)
+        self.checkout.returns_requested.connect(self.open_returns)
+        self.checkout.detail_requested.connect(self.open_detail)
+        self.checkout.sale_done.connect(self.checkout.show_receipt)
+        self.stack.addWidget(self.checkout)
+
+    def lock(self) -> None:
+        if self.who is None:
+            return
+        self.signin.lock(self.who.code)
+        self.stack.setCurrentWidget(self.signin)
+
+    def close_shift(self) -> None:
+        if self.who is None:
+            return
+        shift_id = staff.current_shift(self.db, self.who.code)
+        if shift_id is None:
+            return
+        summary = staff.shift_summary(self.db, shift_id)
+        dlg = TextDialog(self, self.tr("Close shift"), self.tr("Expected cash ¥{0}. Count the drawer (yuan):").format(
+            yuan(summary.expected_cash_fen)))
+        if not dlg.exec():
+            return
+        counted = parse_yuan(dlg.value())
+        if counted is None:
+            return
         try:
-            found = self.index.find(query)
+            s = staff.close_shift(self.db, shift_id, counted)
         except DomainError as exc:
-            self.message.setText(exc.message(i18n.current()))
+            QMessageBox.warning(self, self.tr("Close shift"), exc.message(i18n.current()))
             return
-        if not found:
-            self.message.setText(self.tr("No member matches {0}").format(phones.shown(query)))
-            return
-        self.message.setText(self.tr("%n member(s) found", "", len(found)))
-        for m in found:
-            item = QListWidgetItem(f"{m.name or '-'}  {m.phone_masked}  {m.member_code}")
-            item.setData(Qt.UserRole, m.id)
-            self.matches.addItem(item)
-        self.matches.setCurrentRow(0)
+        tenders = ", ".join(f"{k} ¥{yuan(v)}" for k, v in s.by_tender.items())
+        QMessageBox.information(self, self.tr("Shift summary"), self.tr(
+            "Sales: {0}, returns: {1}, net ¥{2}\nBy tender: {3}\nExpected cash ¥{4}, counted ¥{5}, variance ¥{6}").format(
+            s.sales, s.returns, yuan(s.net_fen), tenders or "-", yuan(s.expected_cash_fen), yuan(s.counted_fen or 0),
+            yuan(s.variance_fen or 0)))
+        self.who = None
+        if self.till:
+            self.till.close()
+        self.till = None
+        self.signin.reset()
+        self.retranslate()
+        self.stack.setCurrentWidget(self.signin)
 
-    def _picked(self, item: QListWidgetItem | None, _prev=None) -> None:
-        if item is None:
-            return
-        d = members.detail(self.db, item.data(Qt.UserRole))
-        self.card.show_member(d, self.tier_name(d.tier))
+    # --- other screens --------------------------------------------------------------------------
 
-    def tier_name(self, code: str) -> str:
-        name = self.program.tiers.level(code).name
-        return name.en if i18n.current() == "en" else name.zh
+    def open_returns(self) -> None:
+        if self.till is None:
+            return
+        dlg = ReturnsDialog(self.db, self.who.code if self.who else "", self.till.checkout.member_id, self)
+        if dlg.exec() and dlg.result is not None:
+            self.checkout.say(self.tr("Returned: refund ¥{0}, receipt {1}").format(
+                yuan(dlg.result.plan.refund_fen), dlg.result.sale.receipt_no))
+            self.checkout.refresh()
+        self.checkout.focus_input()
+
+    def open_detail(self, member_id: str) -> None:
+        MemberDetailDialog(self.db, member_id, self.who.code if self.who else "", self).exec()
+        self.checkout.refresh_panel()
+        self.checkout.focus_input()
+
+    def toggle_language(self) -> None:
+        self.set_language("en" if i18n.current() != "en" else "zh_CN")
+
+    def set_language(self, lang: str) -> None:
+        """Switch without a restart: the screens are rebuilt over the same till state."""
+        i18n.install(lang)
+        if self.till is not None:
+            self.till.lang = i18n.current()
+            current = self.stack.currentWidget() is self.checkout
+            self._build_checkout()
+            self.checkout.refresh()
+            if current:
+                self.stack.setCurrentWidget(self.checkout)
+        index = self.stack.indexOf(self.signin)
+        locked = self.signin.locked_for
+        self.stack.removeWidget(self.signin)
+        self.signin.deleteLater()
+        self.signin = SignInScreen(self.db)
+        self.signin.signed_in.connect(self.on_signed_in)
+        self.stack.insertWidget(index, self.signin)
+        if locked:
+            self.signin.lock(locked)
+        self.retranslate()
 
     def closeEvent(self, event) -> None:
-        self.index.close()
+        if self.till is not None:
+            self.till.checkout.save()  # the basket survives the restart
+            self.till.close()
         super().closeEvent(event)
+
+
+def member_summary(db, member_id: str) -> members.MemberDetail:
+    return members.detail(db, member_id)

@@ -49,10 +49,11 @@ class BasketLine:
     no_member_discount: bool = False
     product_id: str | None = None
     grams: int | None = None
+    discount_pct: int = 0  # manual line discount
 
     def item(self) -> Item:
         return Item(self.code, self.name, self.category, self.qty, self.unit_fen, self.member_unit_fen,
-                    self.points_class, self.no_member_discount)
+                    self.points_class, self.no_member_discount, manual_pct=self.discount_pct)
 
 
 def _half_up(value: Decimal) -> int:
@@ -152,12 +153,14 @@ class Checkout:
             line.unit_fen = _half_up(Decimal(scan.value) * product.price_fen / 1000)
             if line.member_unit_fen is not None:
                 line.member_unit_fen = _half_up(Decimal(scan.value) * line.member_unit_fen / 1000)
-        elif self.lines and self.lines[-1].code == line.code and self.lines[-1].kind == "product":
-            last = self.lines[-1]
-            if last.qty + qty > MAX_QTY:
-                raise DomainError("sale.bad_qty", qty=last.qty + qty, max=MAX_QTY)
-            last.qty += qty
-            return last
+        else:  # the same item scanned again adds to its line
+            same = next((ln for ln in self.lines if ln.code == line.code and ln.kind == "product"
+                         and not ln.discount_pct), None)
+            if same is not None:
+                if same.qty + qty > MAX_QTY:
+                    raise DomainError("sale.bad_qty", qty=same.qty + qty, max=MAX_QTY)
+                same.qty += qty
+                return same
         self.lines.append(line)
         return line
 
@@ -173,6 +176,12 @@ class Checkout:
         if not 1 <= qty <= MAX_QTY:
             raise DomainError("sale.bad_qty", qty=qty, max=MAX_QTY)
         line.qty = qty
+
+    def set_line_discount(self, index: int, pct: int) -> None:
+        """The caller checks the cashier's limit (see `till.Till.line_discount`)."""
+        if not 0 <= pct <= 100:
+            raise DomainError("sale.bad_discount", pct=pct)
+        self._line(index).discount_pct = pct
 
     def remove(self, index: int) -> None:
         self._line(index)

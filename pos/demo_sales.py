@@ -172,7 +172,7 @@ def _one_sale(rng, db, program, when, members, member_join, by_cat, cats, tier, 
     if members and rng.random() < 0.7:
         hi = bisect.bisect_right(member_join, when)
         if hi:
-            mid = members[int(hi * rng.random() ** 2.5)][0]  # old members buy most often
+            mid = members[int(hi * rng.random() ** 1.6)][0]  # old members buy most often
     fav = cats[int(mid[-6:], 16) % len(cats)] if mid else None  # stable across runs
     items = []
     for _ in range(rng.choice((1, 1, 2, 2, 3, 3, 4, 5, 6))):

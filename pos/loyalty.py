@@ -63,16 +63,18 @@ class Expiring:
     on: dt.date  # the last day the points can be used
 
 
-def expiring_soon(s: Session, member_id: uuid.UUID, program: ProgramDoc, clock, now: dt.datetime) -> Expiring | None:
+def expiring_soon(s: Session, member_id: uuid.UUID, program: ProgramDoc, clock, now: dt.datetime,
+                  lots: list | None = None, debts: list | None = None) -> Expiring | None:
     """The next batch of points to expire, if within the warning window."""
-    lots = ledger.open_lots(s, member_id)
+    lots = ledger.open_lots(s, member_id) if lots is None else lots
     if not lots:
         return None
     warn = now + dt.timedelta(days=program.expiry.warn_days)
     if program.expiry.model == "rolling":
         last = last_purchase(s, member_id) or min(lot.available_at for lot in lots)
         when = clock.start_of_day(add_months(clock.local(last).date(), program.expiry.months))
-        total = sum(lot.remaining for lot in lots) - sum(d.unpaid for d in ledger.open_debts(s, member_id))
+        debts = ledger.open_debts(s, member_id) if debts is None else debts
+        total = sum(lot.remaining for lot in lots) - sum(d.unpaid for d in debts)
         if when <= warn and total > 0:
             return Expiring(total, (clock.local(when) - dt.timedelta(seconds=1)).date())
         return None
@@ -97,10 +99,14 @@ class ExpiryReport:
 
 
 def run_expiry(db, program: ProgramDoc, day: dt.date) -> ExpiryReport:
-    """Post expiry entries for everything that expired by the end of `day`
-    (store-local). Running it twice posts nothing the second time: an
+    """Post expiry entries for everything that can no longer be used on `day`
+    (store-local): dated lots that expired by the start of that day, the same
+    day the rolling model expires on. The job runs with day = today, so it
+    never takes points that are still usable today (the last day shown by
+    `expiring_soon`). Running it twice posts nothing the second time: an
     expired lot has nothing left."""
     cutoff = db.clock.start_of_day(day + dt.timedelta(days=1))
+    expired_by = db.clock.start_of_day(day)
     now = db.clock.now()
     report = ExpiryReport()
     with db.transaction() as s:
@@ -115,11 +121,11 @@ def run_expiry(db, program: ProgramDoc, day: dt.date) -> ExpiryReport:
             due = {mid: [lot for lot in ledger.open_lots(s, mid) if lot.available_at < cutoff] for mid in member_ids}
         else:
             rows = s.execute(select(PointsEntry.member_id).where(
-                PointsEntry.points > 0, PointsEntry.expires_at.is_not(None), PointsEntry.expires_at <= cutoff
+                PointsEntry.points > 0, PointsEntry.expires_at.is_not(None), PointsEntry.expires_at <= expired_by
             ).distinct()).all()
             due = {}
             for (mid,) in rows:
-                lots = [lot for lot in ledger.open_lots(s, mid) if lot.expires_at is not None and lot.expires_at <= cutoff]
+                lots = [lot for lot in ledger.open_lots(s, mid) if lot.expires_at is not None and lot.expires_at <= expired_by]
                 if lots:
                     due[mid] = lots
         for mid, lots in due.items():

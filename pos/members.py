@@ -271,9 +271,11 @@ def _check_card_free(s: Session, card_no: str) -> None:
 
 def register(
     db, phone: str, *, actor: str = "system", card_no: str | None = None,
-    referrer_id: str | None = None, tags: list[str] | None = None, **profile: Any,
+    referrer_id: str | None = None, tags: list[str] | None = None, on_created=None, **profile: Any,
 ) -> MemberSummary:
-    """Join with a phone number; every other field is optional."""
+    """Join with a phone number; every other field is optional. `on_created(session,
+    member)` runs inside the same transaction (sign-up rewards), so a member never
+    exists without them."""
     e164 = phones.normalize(phone, db.settings.get("phone_region", phones.DEFAULT_REGION))
     fields = validate_profile(profile, db.clock.today())
     now = db.clock.now()
@@ -310,6 +312,9 @@ def register(
         payload["cards"] = [card_no.strip()] if card_no else []
         emit(s, db, "member.registered", payload)
         audit(s, db, actor, "member.register", m.member_code)
+        if on_created is not None:
+            s.flush()
+            on_created(s, m)
         return _summary(m)
 
 

@@ -425,3 +425,53 @@ class Basket(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+
+
+# --- revision 0003: staff, shifts, suggestions ----------------------------------------
+
+
+class Staff(Base):
+    """Cashiers and managers: code + PIN (scrypt hash, never the PIN)."""
+
+    __tablename__ = "staff"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(8))  # cashier / manager
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    line_discount_pct: Mapped[int] = mapped_column(Integer, default=10)  # above this a manager must approve
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime]
+
+
+class Shift(Base):
+    __tablename__ = "shifts"
+    id: Mapped[uuid.UUID] = _id()
+    cashier: Mapped[str] = mapped_column(ForeignKey("staff.code"), index=True)
+    register_no: Mapped[str] = mapped_column(String(8))
+    opened_at: Mapped[dt.datetime]
+    closed_at: Mapped[dt.datetime | None]
+    opening_float_fen: Mapped[int] = mapped_column(Integer, default=0)
+    counted_fen: Mapped[int | None] = mapped_column(Integer)
+    expected_fen: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ProductPair(Base):
+    """Frequently bought together, from the store's baskets (support, lift);
+    rebuilt by a job so the member panel only reads."""
+
+    __tablename__ = "product_pairs"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    other: Mapped[str] = mapped_column(String(40), primary_key=True)
+    support: Mapped[int] = mapped_column(Integer)  # baskets with both
+    lift_milli: Mapped[int] = mapped_column(Integer)  # lift × 1000
+
+
+class ProductCycle(Base):
+    """Typical repurchase cycle of a product across members (days), for replenishment."""
+
+    __tablename__ = "product_cycles"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cycle_days: Mapped[int] = mapped_column(Integer)
+    members: Mapped[int] = mapped_column(Integer)

@@ -37,6 +37,7 @@ class Item:
     points_class: str = "regular"
     no_member_discount: bool = False
     reward: str | None = None  # gift:CODE / promo:CODE / coupon:CODE — added by the engine
+    manual_pct: int = 0  # a cashier's line discount in percent (approved above the cashier's limit)
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,11 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scop
             mp = ln.item.member_unit_fen
             if mp is not None and mp * ln.item.qty < ln.net_fen:
                 ln.add("member_price", tier.code, ln.net_fen - mp * ln.item.qty)
+
+    # 1b. a cashier's manual line discount (damaged goods, price match)
+    for ln in _goods(lines):
+        if ln.item.manual_pct:
+            ln.add("manual", f"{ln.item.manual_pct}%", ln.net_fen - pct_of(ln.net_fen, Decimal(100 - ln.item.manual_pct)))
 
     # 2. tier discount, with its exclusions
     promo_scope_lines: set[int] = set()

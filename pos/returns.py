@@ -162,7 +162,9 @@ def _plan(s: Session, db, receipt_no: str, wanted):
         if change is not None and change.sale_id == sale.id and change.reason in ("upgrade_spend", "window_upgrade"):
             lv = program.tiers.level(change.to_tier)
             need = lv.upgrade_spend_fen if change.reason == "upgrade_spend" else lv.window_spend_fen
-            if need is not None and change.spend_fen - refund < need:
+            # earlier partial returns of this sale count too: together they may undo the upgrade
+            earlier = -int(s.scalar(select(func.coalesce(func.sum(Sale.spend_fen), 0)).where(Sale.original_sale_id == sale.id)))
+            if need is not None and change.spend_fen - earlier - refund < need:
                 reverted = change.from_tier
     result = ReturnPlan(
         sale_id=str(sale.id), receipt_no=sale.receipt_no, full=full,

@@ -85,6 +85,18 @@ def spend_since(s: Session, member_id: uuid.UUID, since: dt.datetime | None, unt
     return int(s.scalar(q))
 
 
+def qualifying_spend(s: Session, m: Member) -> int:
+    """Cumulative mode: qualifying spend since the last tier change. A sale (or
+    return) that made a tier change belongs to the tier before it: it happened
+    at the very instant the new tier began, so `spend_since` alone would count
+    it again and the counter would not start from zero."""
+    changed_by = select(TierChange.sale_id).where(TierChange.member_id == m.id, TierChange.sale_id.is_not(None))
+    q = select(func.coalesce(func.sum(Sale.spend_fen), 0)).where(Sale.member_id == m.id, Sale.id.not_in(changed_by))
+    if m.tier_since is not None:
+        q = q.where(Sale.created_at >= m.tier_since)
+    return int(s.scalar(q))
+
+
 @dataclass(frozen=True)
 class Change:
     member_id: str
@@ -114,7 +126,7 @@ def after_sale(s: Session, db, m: Member, program: ProgramDoc, now: dt.datetime,
     """Immediate upgrade when the spend since the last change reaches the next tier."""
     tiers = program.tiers
     if tiers.qualification == "cumulative":
-        spend = spend_since(s, m.id, m.tier_since)
+        spend = qualifying_spend(s, m)
         to = upgrade_after_spend(tiers, m.tier_code, spend)
         if to:
             return change_tier(s, db, m, to, "upgrade_spend", spend, tiers, now, sale_id)
@@ -139,7 +151,7 @@ def review_due(db, program: ProgramDoc, day: dt.date) -> list[Change]:
             due = s.scalars(select(Member).where(Member.status == "active", Member.tier_expires.is_not(None),
                                                  Member.tier_expires <= day)).all()
             for m in due:
-                spend = spend_since(s, m.id, m.tier_since)
+                spend = qualifying_spend(s, m)
                 to = review(tiers, m.tier_code, spend)
                 rank_from, rank_to = tiers.rank(m.tier_code), tiers.rank(to)
                 reason = "review_keep" if to == m.tier_code else ("review_up" if rank_to > rank_from else "review_down")

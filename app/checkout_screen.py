@@ -1,0 +1,428 @@
+"""The checkout screen: one input for everything, the basket, the totals with
+what membership saved, the member panel, and an F-key for every action.
+Talks to the domain through `pos.till.Till` only."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QApplication, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
+    QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
+)
+
+from pos import checkout as checkout_mod
+from pos import members, staff
+from pos.errors import DomainError
+from pos.money import yuan
+from pos.till import Till
+
+from . import i18n
+from .basket_model import BasketModel
+from .dialogs import GiftDialog, ListDialog, ManagerDialog, PaymentDialog, PickMemberDialog, ReceiptDialog, RedeemDialog, TextDialog
+from .member_panel import MemberPanelWidget
+from .receipt_text import receipt_text
+
+
+class CheckoutScreen(QWidget):
+    sale_done = Signal(dict)
+    lock_requested = Signal()
+    sign_out_requested = Signal()
+    returns_requested = Signal()
+    detail_requested = Signal(str)
+    status = Signal(str)
+
+    def __init__(self, till: Till, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.till = till
+        self.phone_shown: str | None = None
+        root = QVBoxLayout(self)
+        root.setContentsMargins(8, 8, 8, 4)
+
+        top = QHBoxLayout()
+        self.input = QLineEdit()
+        self.input.setObjectName("scanInput")
+        self.input.setPlaceholderText(self.tr("Scan or type: barcode, member card/code, coupon, phone or last 4 digits — Enter"))
+        self.input.setFont(QFont(self.font().family(), 16))
+        self.input.returnPressed.connect(self.on_enter)
+        top.addWidget(self.input, 1)
+        root.addLayout(top)
+        self.message = QLabel(" ")
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+        root.addWidget(self.message)
+
+        split = QSplitter(Qt.Horizontal)
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 0, 0)
+        self.model = BasketModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("basket")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setFocusPolicy(Qt.NoFocus)  # focus stays in the input: a scan always lands
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeToContents)
+        hh.setSectionResizeMode(1, QHeaderView.Stretch)
+        left_lay.addWidget(self.table, 1)
+        left_lay.addWidget(self._totals())
+        split.addWidget(left)
+        self.panel = MemberPanelWidget()
+        self.panel.coupon_clicked.connect(self.apply_coupon)
+        self.panel.unmask_requested.connect(self.unmask)
+        self.panel.detail_requested.connect(self.member_detail)
+        split.addWidget(self.panel)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        root.addWidget(split, 1)
+        root.addLayout(self._keys())
+        self.refresh()
+
+    # --- layout pieces ------------------------------------------------------------
+
+    def _totals(self) -> QFrame:
+        box = QFrame()
+        box.setObjectName("totals")
+        grid = QGridLayout(box)
+        self.gross = QLabel()
+        self.discount = QLabel()
+        self.saved = QLabel()
+        self.saved.setObjectName("saved")
+        self.points_used = QLabel()
+        self.earned = QLabel()
+        self.due = QLabel()
+        self.due.setObjectName("due")
+        self.due.setFont(QFont(self.font().family(), 26, QFont.Bold))
+        self.refusals = QLabel()
+        self.refusals.setObjectName("refusals")
+        self.refusals.setWordWrap(True)
+        grid.addWidget(self.gross, 0, 0)
+        grid.addWidget(self.discount, 0, 1)
+        grid.addWidget(self.saved, 1, 0)
+        grid.addWidget(self.points_used, 1, 1)
+        grid.addWidget(self.earned, 2, 0)
+        grid.addWidget(self.due, 0, 2, 3, 1, Qt.AlignRight | Qt.AlignVCenter)
+        grid.addWidget(self.refusals, 3, 0, 1, 3)
+        grid.setColumnStretch(2, 1)
+        return box
+
+    def _keys(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        actions = [
+            ("F2", self.tr("Member"), self.focus_input), ("F3", self.tr("Join"), self.quick_join),
+            ("F4", self.tr("Qty"), self.change_qty), ("F5", self.tr("Discount"), self.line_discount),
+            ("F6", self.tr("Remove"), self.remove_line), ("F7", self.tr("Points"), self.redeem),
+            ("F8", self.tr("Gift"), self.gift), ("F9", self.tr("Hold/Recall"), self.hold),
+            ("F10", self.tr("Return"), self.returns_requested.emit), ("F11", self.tr("Top-up"), self.topup),
+            ("F12", self.tr("Pay"), self.pay),
+        ]
+        self.key_buttons = {}
+        for key, text, slot in actions:
+            b = QPushButton(f"{key}\n{text}")
+            b.setObjectName("fkey")
+            b.setFocusPolicy(Qt.NoFocus)
+            b.clicked.connect(slot)
+            row.addWidget(b)
+            self.key_buttons[key] = b
+            QShortcut(QKeySequence(key), self, activated=slot)
+        extra = [("Delete", self.remove_line), ("Ctrl+Delete", self.void), ("Ctrl+L", self.lock_requested.emit),
+                 ("Ctrl+D", self.member_detail), ("Ctrl+U", self.detach), ("Ctrl+Q", self.sign_out_requested.emit),
+                 ("Up", lambda: self.move(-1)), ("Down", lambda: self.move(1)), ("Escape", self.clear_input)]
+        for key, slot in extra:
+            QShortcut(QKeySequence(key), self, activated=slot)
+        void = QPushButton(self.tr("Ctrl+Del\nVoid"))
+        void.setObjectName("fkey")
+        void.setFocusPolicy(Qt.NoFocus)
+        void.clicked.connect(self.void)
+        row.addWidget(void)
+        return row
+
+    # --- showing state ----------------------------------------------------------------
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.message.setText(text or " ")
+        self.message.setProperty("error", error)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+
+    def refresh(self, panel: bool = True) -> None:
+        q = self.till.last_quote
+        if q is None and self.till.checkout.lines:
+            q = self.till.changed()
+        self.model.set_quote(q)
+        if q is not None and q.lines:
+            self.table.scrollToBottom()
+        gross = q.gross_fen if q else 0
+        net = q.net_fen if q else 0
+        self.gross.setText(self.tr("Total ¥{0}").format(yuan(gross)))
+        self.discount.setText(self.tr("Discounts -¥{0}").format(yuan(gross - net)))
+        saved = q.member_saved_fen if q else 0
+        self.saved.setText(self.tr("Membership saved ¥{0}").format(yuan(saved)) if saved else "")
+        self.points_used.setText(self.tr("Points used {0} (¥{1})").format(q.points_redeemed, yuan(q.points_value_fen))
+                                 if q and q.points_redeemed else "")
+        self.earned.setText(self.tr("Earns {0} points").format(q.points_earned) if q and q.points_earned else "")
+        self.due.setText(self.tr("Due ¥{0}").format(yuan(net)))
+        lang = i18n.current()
+        self.refusals.setText("\n".join(self.tr("Not applied: {0} — {1}").format(r.what, r.reason(lang))
+                                        for r in (q.refusals if q else [])))
+        if panel:
+            self.refresh_panel()
+
+    def refresh_panel(self) -> None:
+        p = self.till.panel()
+        if p is None:
+            self.phone_shown = None
+            self.panel.show_none()
+        else:
+            self.panel.show_panel(p, self.phone_shown)
+
+    def focus_input(self) -> None:
+        self.input.setFocus()
+        self.input.selectAll()
+
+    def clear_input(self) -> None:
+        self.input.clear()
+        self.say("")
+        self.focus_input()
+
+    def selected_row(self) -> int:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            return rows[0].row()
+        return len(self.till.checkout.lines) - 1
+
+    def move(self, delta: int) -> None:
+        n = self.model.rowCount()
+        if n:
+            row = max(0, min(n - 1, self.selected_row() + delta))
+            self.table.selectRow(row)
+
+    # --- the one input ------------------------------------------------------------------------
+
+    def on_enter(self) -> None:
+        self.handle_code(self.input.text())
+        self.input.clear()
+
+    def handle_code(self, text: str) -> None:
+        """A scan from any source (input, serial scanner, keyboard wedge) comes here."""
+        out = self.till.enter(text)
+        if out.kind == "pick_member":
+            dlg = PickMemberDialog(self, out.matches)
+            if dlg.exec() and dlg.chosen():
+                out = self.till.attach(dlg.chosen())
+            else:
+                return
+        if out.kind == "error":
+            self.say(out.message, error=True)
+            QApplication.beep()
+            return
+        if out.kind == "product":
+            self.say(out.message)
+            self.refresh(panel=False)
+            if out.line_index is not None:
+                self.table.selectRow(out.line_index)
+            return
+        if out.kind == "member":
+            self.phone_shown = None
+            self.say(self.tr("Member: {0}").format(out.message))
+        elif out.kind == "coupon":
+            self.say(self.tr("Coupon: {0}").format(out.message), error=out.error_code is not None)
+        self.refresh()
+
+    # --- actions --------------------------------------------------------------------------------------
+
+    def _try(self, fn, *args) -> bool:
+        try:
+            fn(*args)
+            return True
+        except DomainError as exc:
+            self.say(exc.message(i18n.current()), error=True)
+            return False
+
+    def apply_coupon(self, code: str) -> None:
+        if self._try(self.till.add_coupon, code):
+            q = self.till.last_quote
+            applied = q is not None and code in q.coupons
+            self.say(self.tr("Coupon applied") if applied else self.tr("Coupon not applied: see below"), error=not applied)
+            self.refresh()
+
+    def quick_join(self) -> None:
+        dlg = TextDialog(self, self.tr("Quick join"), self.tr("Mobile number (the rest of the profile later)"))
+        while dlg.exec():
+            try:
+                m = self.till.quick_join(dlg.value())
+            except DomainError as exc:
+                dlg.fail(exc.message(i18n.current()))
+                continue
+            self.say(self.tr("Welcome, new member {0}! Sign-up rewards are in the wallet.").format(m.phone_masked))
+            self.refresh()
+            break
+        self.focus_input()
+
+    def change_qty(self) -> None:
+        row = self.selected_row()
+        if row < 0 or row >= len(self.till.checkout.lines):
+            return
+        dlg = TextDialog(self, self.tr("Quantity"), self.till.checkout.lines[row].name, str(self.till.checkout.lines[row].qty))
+        if dlg.exec():
+            if not dlg.value().isdigit():
+                self.say(self.tr("Type a whole number"), error=True)
+            elif self._try(self.till.set_qty, row, int(dlg.value())):
+                self.refresh(panel=False)
+        self.focus_input()
+
+    def line_discount(self) -> None:
+        row = self.selected_row()
+        if row < 0 or row >= len(self.till.checkout.lines):
+            return
+        dlg = TextDialog(self, self.tr("Line discount"), self.tr("Discount in percent for {0}").format(self.till.checkout.lines[row].name))
+        if not dlg.exec():
+            return self.focus_input()
+        if not dlg.value().isdigit():
+            self.say(self.tr("Type a whole number"), error=True)
+            return self.focus_input()
+        pct = int(dlg.value())
+        try:
+            self.till.line_discount(row, pct)
+        except DomainError as exc:
+            if exc.code != "staff.over_limit":
+                self.say(exc.message(i18n.current()), error=True)
+                return self.focus_input()
+            mgr = ManagerDialog(self, exc.message(i18n.current()))
+            if not mgr.exec():
+                return self.focus_input()
+            try:
+                approver = staff.approve(self.till.db, mgr.code.text(), mgr.pin.text(), "line_discount",
+                                         self.till.checkout.lines[row].code, pct=pct,
+                                         cashier=self.till.cashier.code if self.till.cashier else "")
+                self.till.line_discount(row, pct, approver=approver)
+            except DomainError as exc2:
+                self.say(exc2.message(i18n.current()), error=True)
+                return self.focus_input()
+        self.refresh(panel=False)
+        self.focus_input()
+
+    def remove_line(self) -> None:
+        row = self.selected_row()
+        if 0 <= row < len(self.till.checkout.lines) and self._try(self.till.remove, row):
+            self.refresh(panel=False)
+
+    def detach(self) -> None:
+        self.till.detach_member()
+        self.refresh()
+
+    def redeem(self) -> None:
+        if not self.till.checkout.member_id:
+            return self.say(self.tr("Identify the member first"), error=True)
+        most, value = self.till.points_cap()
+        r = self.till.program.redemption
+        p = self.till.panel(with_suggestions=False)
+        dlg = RedeemDialog(self, p.points_available, most, value, r.step_points, r.points_per_unit, r.unit_fen)
+        if dlg.exec() and self._try(self.till.redeem, dlg.points()):
+            self.refresh()
+        self.focus_input()
+
+    def gift(self) -> None:
+        if not self.till.checkout.member_id:
+            return self.say(self.tr("Identify the member first"), error=True)
+        p = self.till.panel(with_suggestions=False)
+        dlg = GiftDialog(self, self.till.program.gifts, p.points_available)
+        if dlg.exec() and dlg.chosen() and self._try(self.till.add_gift, dlg.chosen()):
+            self.refresh()
+        self.focus_input()
+
+    def hold(self) -> None:
+        if self.till.checkout.lines:
+            self.till.suspend()
+            self.say(self.tr("Basket held: F9 recalls it"))
+            self.phone_shown = None
+            self.refresh()
+            return
+        held = checkout_mod.suspended(self.till.db)
+        if not held:
+            return self.say(self.tr("No basket on hold"), error=True)
+        rows = [(h["id"], self.tr("{0}  ·  {1} line(s)").format(h["updated_at"][11:16], h["lines"])) for h in held]
+        dlg = ListDialog(self, self.tr("Recall a held basket"), rows)
+        if dlg.exec() and dlg.chosen() and self._try(self.till.resume, dlg.chosen()):
+            self.refresh()
+        self.focus_input()
+
+    def void(self) -> None:
+        if not self.till.checkout.lines and not self.till.checkout.member_id:
+            return
+        if QMessageBox.question(self, self.tr("Void"), self.tr("Void this sale?")) == QMessageBox.Yes:
+            self.till.void()
+            self.phone_shown = None
+            self.say(self.tr("Sale voided"))
+            self.refresh()
+        self.focus_input()
+
+    def topup(self) -> None:
+        if not self.till.checkout.member_id:
+            return self.say(self.tr("Identify the member first"), error=True)
+        dlg = TextDialog(self, self.tr("Top up stored value"), self.tr("Amount in yuan"))
+        if not dlg.exec():
+            return self.focus_input()
+        from .dialogs import parse_yuan
+
+        amount = parse_yuan(dlg.value())
+        if not amount:
+            return self.say(self.tr("Type an amount such as 100 or 12.50"), error=True)
+        pay = PaymentDialog(self, amount, None)
+        pay.buttons_by_type["stored_value"].setEnabled(False)
+        pay.buttons_by_type["gift_card"].setEnabled(False)
+        if pay.exec():
+            try:
+                result = checkout_mod.topup(self.till.db, self.till.checkout.member_id, amount, pay.tenders,
+                                            cashier=self.till.cashier.code if self.till.cashier else "")
+            except DomainError as exc:
+                return self.say(exc.message(i18n.current()), error=True)
+            self.say(self.tr("Topped up ¥{0}, receipt {1}").format(yuan(amount), result.receipt_no))
+            self.refresh()
+        self.focus_input()
+
+    def pay(self) -> None:
+        q = self.till.last_quote
+        if not self.till.checkout.lines or q is None:
+            return self.say(self.tr("The basket is empty"), error=True)
+        p = self.till.panel(with_suggestions=False) if self.till.checkout.member_id else None
+        dlg = PaymentDialog(self, q.net_fen, p.stored_value_fen if p else None, q.member_saved_fen)
+        if not dlg.exec():
+            return self.focus_input()
+        try:
+            result = self.till.pay(dlg.tenders)
+        except DomainError as exc:
+            self.say(exc.message(i18n.current()), error=True)
+            return self.focus_input()
+        self.phone_shown = None
+        change = result.totals["change_fen"]
+        self.say(self.tr("Paid. Receipt {0}").format(result.receipt_no)
+                 + (self.tr(" · change ¥{0}").format(yuan(change)) if change else ""))
+        self.last_result = result
+        self.sale_done.emit(result.as_dict())
+        self.refresh()
+        self.focus_input()
+
+    def show_receipt(self, sale: dict) -> None:
+        ReceiptDialog(self, receipt_text(sale, self.till.db.settings.get("store_name", ""), i18n.current())).exec()
+
+    def unmask(self) -> None:
+        if not self.till.checkout.member_id:
+            return
+        mgr = ManagerDialog(self, self.tr("Showing the full phone number is recorded."))
+        if not mgr.exec():
+            return
+        try:
+            approver = staff.approve(self.till.db, mgr.code.text(), mgr.pin.text(), "unmask_phone", self.till.checkout.member_id)
+            self.phone_shown = members.unmask_phone(self.till.db, self.till.checkout.member_id, actor=approver.code)
+        except DomainError as exc:
+            return self.say(exc.message(i18n.current()), error=True)
+        self.refresh_panel()
+
+    def member_detail(self) -> None:
+        if self.till.checkout.member_id:
+            self.detail_requested.emit(self.till.checkout.member_id)
+

@@ -1,0 +1,132 @@
+"""Member detail: purchase history, ledger entries, coupons, tier history,
+profile edit, and feedback / complaint notes."""
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton,
+    QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from pos import member_view, members
+from pos.errors import DomainError
+from pos.money import yuan
+
+from . import i18n
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
+    t = QTableWidget(len(rows), len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            t.setItem(r, c, QTableWidgetItem(value))
+    t.resizeColumnsToContents()
+    t.setEditTriggers(QTableWidget.NoEditTriggers)
+    return t
+
+
+class MemberDetailDialog(QDialog):
+    def __init__(self, db, member_id: str, actor: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db, self.member_id, self.actor = db, member_id, actor
+        d = members.detail(db, member_id)
+        self.setWindowTitle(self.tr("Member {0}").format(d.member_code))
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(f"{d.name or '-'}  {d.phone_masked}  {d.member_code}"))
+        tabs = QTabWidget()
+        tabs.setObjectName("memberTabs")
+        hist = member_view.history(db, member_id)
+        tabs.addTab(_table([self.tr("Date"), self.tr("Receipt"), self.tr("Kind"), self.tr("Amount"), self.tr("Points +"),
+                            self.tr("Points -")],
+                           [[h["date"], h["receipt_no"], h["kind"], yuan(h["net_fen"]), str(h["points_earned"]),
+                             str(h["points_redeemed"])] for h in hist]), self.tr("Purchases"))
+        led = member_view.ledger_entries(db, member_id)
+        tabs.addTab(_table([self.tr("Date"), self.tr("Ledger"), self.tr("Kind"), self.tr("Amount"), self.tr("Expires"),
+                            self.tr("Reason")],
+                           [[e["date"], e["ledger"], e["kind"], str(e["amount"]) if e["ledger"] == "points" else yuan(e["amount"]),
+                             e["expires"], e["reason"]] for e in led]), self.tr("Ledger"))
+        cps = member_view.coupon_list(db, member_id)
+        tabs.addTab(_table([self.tr("Code"), self.tr("Template"), self.tr("Source"), self.tr("Valid to"), self.tr("Status")],
+                           [[c["code"], c["template"], c["source"], c["valid_to"], c["status"]] for c in cps]), self.tr("Coupons"))
+        th = member_view.tier_history(db, member_id)
+        tabs.addTab(_table([self.tr("Date"), self.tr("From"), self.tr("To"), self.tr("Reason"), self.tr("Spend")],
+                           [[t["date"], t["from"], t["to"], t["reason"], yuan(t["spend_fen"])] for t in th]), self.tr("Tiers"))
+        tabs.addTab(self._profile(d), self.tr("Profile"))
+        tabs.addTab(self._notes(d), self.tr("Notes"))
+        lay.addWidget(tabs)
+        box = QDialogButtonBox(QDialogButtonBox.Close)
+        box.rejected.connect(self.reject)
+        box.button(QDialogButtonBox.Close).clicked.connect(self.accept)
+        lay.addWidget(box)
+        self.resize(820, 560)
+
+    def _profile(self, d: members.MemberDetail) -> QWidget:
+        w = QWidget()
+        form = QFormLayout(w)
+        self.fields = {}
+        for key, label in (("name", self.tr("Name")), ("birthday", self.tr("Birthday (YYYY-MM-DD)")),
+                           ("region", self.tr("Region")), ("address", self.tr("Address")),
+                           ("occupation", self.tr("Occupation")), ("income_band", self.tr("Income band"))):
+            edit = QLineEdit(getattr(d, key) or "")
+            self.fields[key] = edit
+            form.addRow(label, edit)
+        self.gender = QComboBox()
+        self.gender.addItem("-", None)
+        self.gender.addItem(self.tr("Female"), "F")
+        self.gender.addItem(self.tr("Male"), "M")
+        self.gender.setCurrentIndex({None: 0, "F": 1, "M": 2}.get(d.gender, 0))
+        form.addRow(self.tr("Gender"), self.gender)
+        self.profile_msg = QLabel()
+        self.profile_msg.setObjectName("dialogError")
+        save = QPushButton(self.tr("Save profile"))
+        save.clicked.connect(self.save_profile)
+        form.addRow(self.profile_msg, save)
+        return w
+
+    def save_profile(self) -> None:
+        fields = {k: (e.text().strip() or None) for k, e in self.fields.items()}
+        if fields["birthday"]:
+            try:
+                fields["birthday"] = dt.date.fromisoformat(fields["birthday"])
+            except ValueError:
+                self.profile_msg.setText(self.tr("Birthday must be YYYY-MM-DD"))
+                return
+        fields["gender"] = self.gender.currentData()
+        try:
+            members.update_profile(self.db, self.member_id, actor=self.actor, **fields)
+        except DomainError as exc:
+            self.profile_msg.setText(exc.message(i18n.current()))
+            return
+        self.profile_msg.setText(self.tr("Saved"))
+
+    def _notes(self, d: members.MemberDetail) -> QWidget:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        self.note_list = QListWidget()
+        for n in d.notes:
+            self.note_list.addItem(f"{n['at'][:10]}  [{n['kind']}]  {n['text']}")
+        lay.addWidget(self.note_list)
+        row = QHBoxLayout()
+        self.note_kind = QComboBox()
+        self.note_kind.addItem(self.tr("Note"), "note")
+        self.note_kind.addItem(self.tr("Complaint"), "complaint")
+        self.note_kind.addItem(self.tr("Suggestion"), "suggestion")
+        self.note_text = QLineEdit()
+        add = QPushButton(self.tr("Add"))
+        add.clicked.connect(self.add_note)
+        row.addWidget(self.note_kind)
+        row.addWidget(self.note_text, 1)
+        row.addWidget(add)
+        lay.addLayout(row)
+        return w
+
+    def add_note(self) -> None:
+        try:
+            members.add_note(self.db, self.member_id, self.note_text.text(), kind=self.note_kind.currentData(), actor=self.actor)
+        except DomainError as exc:
+            self.note_text.setPlaceholderText(exc.message(i18n.current()))
+            return
+        self.note_list.insertItem(0, f"{self.db.clock.today().isoformat()}  [{self.note_kind.currentData()}]  {self.note_text.text()}")
+        self.note_text.clear()

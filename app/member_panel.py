@@ -1,0 +1,157 @@
+"""Who the member is, at a glance: tier and progress, points and what expires,
+stored value, wallet coupons (click to apply), tags, last visit, notes and
+complaints, and what to suggest with why."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
+    QVBoxLayout, QWidget,
+)
+
+from pos.member_view import MemberPanel
+from pos.money import yuan
+
+from . import i18n
+
+
+def _label(text: str = "", name: str = "", wrap: bool = False) -> QLabel:
+    w = QLabel(text)
+    if name:
+        w.setObjectName(name)
+    w.setWordWrap(wrap)
+    return w
+
+
+class MemberPanelWidget(QFrame):
+    coupon_clicked = Signal(str)
+    unmask_requested = Signal()
+    detail_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("memberPanel")
+        self.setFrameShape(QFrame.StyledPanel)
+        lay = QVBoxLayout(self)
+        lay.setSpacing(6)
+        head = QHBoxLayout()
+        self.title = _label(name="memberName")
+        self.tier_badge = _label(name="tierBadge")
+        head.addWidget(self.title, 1)
+        head.addWidget(self.tier_badge)
+        lay.addLayout(head)
+        self.flags = _label(name="memberFlags", wrap=True)
+        lay.addWidget(self.flags)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("tierProgress")
+        self.progress.setTextVisible(True)
+        lay.addWidget(self.progress)
+        self.keep = _label(name="tierKeep", wrap=True)
+        lay.addWidget(self.keep)
+
+        grid = QGridLayout()
+        self.points = _label(name="points")
+        self.expiring = _label(name="expiring", wrap=True)
+        self.stored = _label(name="storedValue")
+        self.visits = _label(name="visits")
+        self.tags = _label(name="tags", wrap=True)
+        for row, (caption, widget) in enumerate([
+            (self.tr("Points"), self.points), ("", self.expiring), (self.tr("Stored value"), self.stored),
+            (self.tr("Last visit"), self.visits), (self.tr("Tags"), self.tags),
+        ]):
+            grid.addWidget(_label(caption, "caption"), row, 0, Qt.AlignTop)
+            grid.addWidget(widget, row, 1)
+        grid.setColumnStretch(1, 1)
+        lay.addLayout(grid)
+
+        lay.addWidget(_label(self.tr("Coupons (click to apply)"), "section"))
+        self.coupons = QListWidget()
+        self.coupons.setObjectName("walletCoupons")
+        self.coupons.setMaximumHeight(90)
+        self.coupons.itemActivated.connect(self._coupon)
+        self.coupons.itemClicked.connect(self._coupon)
+        lay.addWidget(self.coupons)
+        self.notes = _label(name="notes", wrap=True)
+        lay.addWidget(self.notes)
+        lay.addWidget(_label(self.tr("Suggestions"), "section"))
+        self.suggestions = QListWidget()
+        self.suggestions.setObjectName("suggestions")
+        self.suggestions.setWordWrap(True)
+        lay.addWidget(self.suggestions, 1)
+        buttons = QHBoxLayout()
+        self.unmask_btn = QPushButton(self.tr("Show phone (manager)"))
+        self.unmask_btn.clicked.connect(self.unmask_requested)
+        self.detail_btn = QPushButton(self.tr("Member detail (Ctrl+D)"))
+        self.detail_btn.clicked.connect(self.detail_requested)
+        buttons.addWidget(self.unmask_btn)
+        buttons.addWidget(self.detail_btn)
+        lay.addLayout(buttons)
+        self.show_none()
+
+    def _coupon(self, item: QListWidgetItem) -> None:
+        self.coupon_clicked.emit(item.data(Qt.UserRole))
+
+    def show_none(self) -> None:
+        self.panel = None
+        self.title.setText(self.tr("No member"))
+        self.tier_badge.setText("")
+        self.flags.setText(self.tr("Scan a member card or code, or type a phone number or its last 4 digits. F3: quick join."))
+        self.progress.hide()
+        self.keep.setText("")
+        for w in (self.points, self.expiring, self.stored, self.visits, self.tags, self.notes):
+            w.setText("")
+        self.coupons.clear()
+        self.suggestions.clear()
+        self.unmask_btn.setEnabled(False)
+        self.detail_btn.setEnabled(False)
+
+    def show_panel(self, p: MemberPanel, phone_shown: str | None = None) -> None:
+        self.panel = p
+        en = i18n.current() == "en"
+        t = p.tier
+        self.title.setText((p.name or self.tr("(no name)")) + "  " + (phone_shown or p.phone_masked))
+        self.tier_badge.setText(t.name_en if en else t.name_zh)
+        flags = []
+        if t.priority_service:
+            flags.append(self.tr("Priority service"))
+        if p.birthday_today:
+            flags.append(self.tr("Birthday today!"))
+        self.flags.setText(" · ".join(flags))
+        if t.next_at_fen:
+            self.progress.show()
+            self.progress.setRange(0, t.next_at_fen)
+            self.progress.setValue(min(t.spend_fen, t.next_at_fen))
+            self.progress.setFormat(self.tr("{0} more to {1}").format(
+                yuan(t.to_next_fen or 0), t.next_name_en if en else t.next_name_zh))
+        else:
+            self.progress.hide()
+        keep = []
+        if t.to_keep_fen:
+            keep.append(self.tr("{0} more to keep the tier").format(yuan(t.to_keep_fen)))
+        if t.expires:
+            keep.append(self.tr("valid until {0}").format(t.expires))
+        self.keep.setText(", ".join(keep))
+        self.points.setText(self.tr("{0} (usable {1})").format(f"{p.points:,}", f"{p.points_available:,}"))
+        self.expiring.setText(self.tr("{0} points expire on {1}").format(f"{p.expiring_points:,}", p.expiring_on)
+                              if p.expiring_points else "")
+        self.stored.setText(f"¥{yuan(p.stored_value_fen)}")
+        self.visits.setText(self.tr("{0} ({1} visits)").format(p.last_visit or "-", p.visits))
+        self.tags.setText(", ".join(p.tags) or "-")
+        self.coupons.clear()
+        for c in p.coupons:
+            until = self.tr("until {0}").format(c.valid_to)
+            item = QListWidgetItem((c.name_en if en else c.name_zh) + "  ·  " + until)
+            item.setData(Qt.UserRole, c.code)
+            self.coupons.addItem(item)
+        complaints = [n for n in p.notes if n["kind"] == "complaint"]
+        lines = [self.tr("Complaint {0}: {1}").format(n["at"], n["text"]) for n in complaints]
+        lines += [self.tr("Note {0}: {1}").format(n["at"], n["text"]) for n in p.notes if n["kind"] != "complaint"][:2]
+        self.notes.setText("\n".join(lines))
+        self.notes.setProperty("complaint", bool(complaints))
+        self.suggestions.clear()
+        for sug in p.suggestions:
+            item = QListWidgetItem(f"{sug['name']}  ¥{yuan(sug['price_fen'])}\n  {sug['why']}")
+            item.setData(Qt.UserRole, sug["code"])
+            self.suggestions.addItem(item)
+        self.unmask_btn.setEnabled(True)
+        self.detail_btn.setEnabled(True)

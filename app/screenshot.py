@@ -1,0 +1,115 @@
+"""`python main.py screenshot --screen checkout|member|payment|returns|join --lang zh_CN|en --out FILE.png`:
+the screen rendered offscreen over a demo store, for the README and for a look at it."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+
+SCREENS = ("signin", "checkout", "member", "payment", "returns", "join")
+
+
+def _compose(window, dialog, out: str) -> None:
+    """The window with the dialog drawn centred on top, as a cashier sees it."""
+    from PySide6.QtGui import QColor, QPainter
+
+    dialog.adjustSize()
+    dialog.show()
+    pix = window.grab()
+    dpix = dialog.grab()
+    painter = QPainter(pix)
+    painter.fillRect(pix.rect(), QColor(0, 0, 0, 96))
+    x = (pix.width() - dpix.width()) // 2
+    y = (pix.height() - dpix.height()) // 2
+    painter.drawPixmap(x, y, dpix)
+    painter.end()
+    pix.save(out)
+    dialog.hide()
+
+
+def render(screen: str, lang: str, out: str, db_path: str | None = None, size: tuple[int, int] = (1024, 768)) -> str:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from . import dialogs, i18n
+    from .application import open_store
+    from .main_window import MainWindow
+
+    i18n.install(lang)
+    if db_path is None:
+        os.environ.setdefault("POS_CLOCK", "2026-11-23T19:00")
+        db_path = str(Path(tempfile.mkdtemp(prefix="memberpos-shot-")) / "store.sqlite3")
+    db = open_store(db_path)
+    w = MainWindow(db)
+    w.resize(*size)
+    w.show()
+    if screen == "signin":
+        app.processEvents()
+        w.grab().save(out)
+        return out
+    w.signin.code.setText("C01")
+    w.signin.pin.setText("1234")
+    saved_exec = dialogs.TextDialog.exec
+    dialogs.TextDialog.exec = lambda self: 1  # the opening-float prompt
+    try:
+        w.signin.submit()
+    finally:
+        dialogs.TextDialog.exec = saved_exec
+    c = w.checkout
+    conn = sqlite3.connect(db_path)
+    codes = [r[0] for r in conn.execute(
+        "SELECT l.code FROM sale_lines l JOIN products p ON 1 JOIN product_barcodes b ON b.barcode = l.code "
+        "AND b.product_id = p.id WHERE p.points_class = 'regular' GROUP BY l.code ORDER BY count(*) DESC LIMIT 5")]
+    phone = conn.execute("SELECT m.phone FROM members m JOIN sales s ON s.member_id = m.id "
+                         "WHERE m.tier_code = 'vip' GROUP BY m.id ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    conn.close()
+    if screen == "join":
+        for code in codes[:3]:
+            c.handle_code(code)
+        dlg = dialogs.TextDialog(c, c.tr("Quick join"), c.tr("Mobile number (the rest of the profile later)"), "139 1234 5678")
+        app.processEvents()
+        _compose(w, dlg, out)
+        return out
+    c.handle_code(phone[3:])
+    for code in codes[:4]:
+        c.handle_code(code)
+    c.handle_code(codes[0])
+    app.processEvents()
+    if screen in ("checkout", "member"):
+        if screen == "member":
+            from .member_detail import MemberDetailDialog
+
+            dlg = MemberDetailDialog(db, c.till.checkout.member_id, "C01", w)
+            app.processEvents()
+            _compose(w, dlg, out)
+            return out
+        w.grab().save(out)
+        return out
+    if screen == "payment":
+        q = c.till.last_quote
+        p = c.till.panel(with_suggestions=False)
+        dlg = dialogs.PaymentDialog(c, q.net_fen, p.stored_value_fen, q.member_saved_fen)
+        dlg.amount.setText("2000")
+        dlg.add_tender("cash")
+        app.processEvents()
+        _compose(w, dlg, out)
+        return out
+    if screen == "returns":
+        from pos.checkout import Tender
+        from .returns_screen import ReturnsDialog
+
+        q = c.till.last_quote
+        result = c.till.pay([Tender("wechat", q.net_fen)])
+        dlg = ReturnsDialog(db, "C01", None, w)
+        dlg.receipt.setText(result.receipt_no)
+        dlg.load()
+        dlg.table.cellWidget(0, 2).setValue(1)
+        if dlg.table.rowCount() > 1:
+            dlg.table.cellWidget(1, 2).setValue(0)
+        dlg.preview()
+        app.processEvents()
+        _compose(w, dlg, out)
+        return out
+    raise ValueError(f"unknown screen {screen!r}; one of {', '.join(SCREENS)}")

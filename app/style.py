@@ -1,0 +1,31 @@
+"""One stylesheet: large type, high contrast, red for what went wrong, green for money saved."""
+
+STYLE = """
+QWidget { font-size: 14px; }
+#testClockBanner { background: #c62828; color: white; font-weight: bold; padding: 4px; }
+#scanInput { padding: 6px; border: 2px solid #1565c0; border-radius: 4px; }
+#message { font-size: 15px; color: #1b5e20; padding: 2px 4px; }
+#message[error="true"] { color: white; background: #c62828; border-radius: 3px; }
+#basket { font-size: 15px; }
+#totals { background: #f5f5f5; border: 1px solid #ddd; border-radius: 4px; }
+#due { color: #0d47a1; }
+#saved { color: #2e7d32; font-weight: bold; }
+#refusals { color: #c62828; font-size: 13px; }
+#memberPanel { background: #fafafa; }
+#memberName { font-size: 20px; font-weight: bold; }
+#tierBadge { background: #ff8f00; color: white; font-weight: bold; padding: 3px 10px; border-radius: 10px; }
+#memberFlags { color: #6a1b9a; font-weight: bold; }
+#expiring { color: #c62828; }
+#caption { color: #616161; }
+#section { font-weight: bold; margin-top: 4px; }
+#notes { color: #37474f; }
+#notes[complaint="true"] { color: #b71c1c; font-weight: bold; }
+#fkey { min-height: 44px; font-size: 13px; }
+#dialogError { color: #c62828; }
+#paymentDue { color: #0d47a1; }
+#change { color: #2e7d32; }
+#signInCard { background: #fafafa; border: 1px solid #ddd; border-radius: 8px; padding: 16px; }
+#hint { color: #757575; }
+#syncState[state="offline"] { color: #c62828; font-weight: bold; }
+#syncState[state="online"] { color: #2e7d32; }
+"""

@@ -1,0 +1,204 @@
+"""The till's working state behind the cashier screen, headless: the one
+input that takes anything (product, member card or code, coupon, phone, last
+4 digits, cashier badge), the basket in progress saved on every change, quick
+join, and the member panel. The app only displays what this returns.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import checkout, members, member_view, phones, programs, staff
+from .barcodes import Nomenclature
+from .checkout import Checkout, Tender
+from .errors import DomainError
+from .pricing import Quote
+
+
+@dataclass
+class Outcome:
+    """What one entry did, for the screen to show where the cashier is looking."""
+
+    kind: str  # product / member / pick_member / coupon / error / nothing
+    message: str = ""
+    line_index: int | None = None
+    matches: list[members.MemberSummary] = field(default_factory=list)
+    error_code: str | None = None
+
+
+class Till:
+    def __init__(self, db, cashier: staff.StaffView | None = None, lang: str = "zh_CN"):
+        self.db = db
+        self.lang = lang
+        self.program = programs.ensure_default(db)
+        self.nomenclature = Nomenclature.default()
+        self.cashier = cashier
+        self.index = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
+        self.checkout = checkout.resume(db) or self._new()
+        self.last_quote: Quote | None = None
+        self._panel_cache: tuple[str, member_view.MemberPanel] | None = None
+
+    def _new(self) -> Checkout:
+        return Checkout(self.db, cashier=self.cashier.code if self.cashier else "", program=self.program,
+                        nomenclature=self.nomenclature)
+
+    def close(self) -> None:
+        self.index.close()
+
+    # --- the one input ------------------------------------------------------------
+
+    def enter(self, text: str) -> Outcome:
+        """Whatever was typed or scanned: never raises for bad input, says why."""
+        raw = unicodedata.normalize("NFKC", text or "").strip()
+        if not raw:
+            return Outcome("nothing")
+        try:
+            return self._enter(raw)
+        except DomainError as exc:
+            return Outcome("error", exc.message(self.lang), error_code=exc.code)
+
+    def _enter(self, raw: str) -> Outcome:
+        compact = raw.replace(" ", "").replace("-", "")
+        if len(compact) == 4 and compact.isdigit():
+            return self._members(self.index.by_last4(compact), raw)
+        if len(compact) == 11 and compact.isdigit() and compact.startswith("1"):
+            return self._members(self.index.by_phone(compact), phones.shown(compact))
+        if compact.startswith("+") and phones.looks_like_phone(compact):
+            return self._members(self.index.by_phone(compact), phones.shown(compact))
+        scan = self.nomenclature.classify(raw)
+        if scan.kind in ("product", "price", "weight"):
+            line = self.checkout.add(raw)
+            self.changed()
+            return Outcome("product", line.name, line_index=self.checkout.lines.index(line))
+        if scan.kind == "member":
+            found = self.index.by_card(scan.base_code) or self.index.by_code(scan.base_code)
+            return self._members(found, scan.base_code[:4] + "…")
+        if scan.kind == "coupon":
+            self.checkout.add_coupon(scan.base_code)
+            self.changed()
+            applied = scan.base_code in (self.last_quote.coupons if self.last_quote else [])
+            why = next((r.reason(self.lang) for r in (self.last_quote.refusals if self.last_quote else [])
+                        if r.what == scan.base_code), "")
+            return Outcome("coupon", why or scan.base_code, error_code=None if applied else "coupon.refused")
+        if scan.kind == "bad_barcode":
+            raise DomainError("scan.bad_barcode", code=scan.code[:40], reason=scan.error)
+        if scan.kind == "cashier":
+            raise DomainError("scan.not_product", code=scan.code[:40], kind="cashier")
+        raise DomainError("scan.unknown_product", code=raw[:40])
+
+    def _members(self, found: list[members.MemberSummary], shown: str) -> Outcome:
+        if not found:
+            raise DomainError("member.not_found", query=shown)
+        if len(found) > 1:
+            return Outcome("pick_member", matches=found)
+        return self.attach(found[0])
+
+    def attach(self, m: members.MemberSummary) -> Outcome:
+        self.checkout.attach_member_id(m.id)
+        self.changed()
+        return Outcome("member", f"{m.name or ''} {m.phone_masked}".strip())
+
+    # --- basket changes -----------------------------------------------------------------
+
+    def changed(self) -> Quote:
+        """Persist the basket (a crash or power cut resumes it) and re-price it."""
+        self.checkout.save()
+        self.last_quote = self.checkout.quote()
+        return self.last_quote
+
+    def set_qty(self, index: int, qty: int) -> None:
+        self.checkout.set_qty(index, qty)
+        self.changed()
+
+    def remove(self, index: int) -> None:
+        self.checkout.remove(index)
+        self.changed()
+
+    def detach_member(self) -> None:
+        self.checkout.detach_member()
+        self.changed()
+
+    def redeem(self, points: int) -> Quote:
+        self.checkout.redeem(points)
+        return self.changed()
+
+    def add_gift(self, code: str) -> Quote:
+        self.checkout.add_gift(code)
+        return self.changed()
+
+    def add_coupon(self, code: str) -> Quote:
+        self.checkout.add_coupon(code)
+        return self.changed()
+
+    def line_discount(self, index: int, pct: int, approver: staff.StaffView | None = None) -> None:
+        """A manual line discount; over the cashier's limit it needs a manager (audited by `staff.approve`)."""
+        limit = self.cashier.line_discount_pct if self.cashier else 0
+        if pct > limit and not (approver and approver.is_manager) and not (self.cashier and self.cashier.is_manager):
+            raise DomainError("staff.over_limit", pct=pct, limit=limit)
+        self.checkout.set_line_discount(index, pct)
+        self.changed()
+
+    def points_cap(self) -> tuple[int, int]:
+        """(most points this order can take, their cash value) — shown before confirming."""
+        q = self.last_quote or self.checkout.quote()
+        r = self.program.redemption
+        goods = sum(ln.net_fen for ln in q.lines if ln.item.reward is None) + q.points_value_fen
+        cap_points = goods * r.cash_cap_pct // 100 // r.unit_fen * r.points_per_unit
+        have = 0
+        if self.checkout.member_id:
+            panel = self.panel(with_suggestions=False)
+            have = panel.points_available
+        most = min(cap_points, max(have, 0)) // r.step_points * r.step_points
+        return most, r.fen_for(most)
+
+    # --- quick join -------------------------------------------------------------------------
+
+    def quick_join(self, phone: str) -> members.MemberSummary:
+        """Phone only → member created with the sign-up rewards → attached to this sale,
+        so the first-order benefit applies now, not next time."""
+        from . import enrol
+
+        m = enrol.join(self.db, self.program, phone, actor=self.cashier.code if self.cashier else "till")
+        self.attach(m)
+        return m
+
+    # --- the member panel ---------------------------------------------------------------------
+
+    def panel(self, with_suggestions: bool = True) -> member_view.MemberPanel | None:
+        mid = self.checkout.member_id
+        if not mid:
+            return None
+        basket = tuple(line.code for line in self.checkout.lines)
+        return member_view.panel(self.db, self.program, mid, basket, self.lang, with_suggestions)
+
+    # --- finishing -------------------------------------------------------------------------------
+
+    def pay(self, tenders: list[Tender]) -> checkout.SaleResult:
+        result = self.checkout.pay(tenders)
+        self.checkout = self._new()
+        self.last_quote = None
+        return result
+
+    def void(self) -> None:
+        self.checkout.void()
+        self.checkout = self._new()
+        self.last_quote = None
+
+    def suspend(self) -> str:
+        basket_id = self.checkout.suspend()
+        self.checkout = self._new()
+        self.last_quote = None
+        return basket_id
+
+    def resume(self, basket_id: str) -> None:
+        if self.checkout.lines:
+            self.suspend()
+        co = checkout.resume(self.db, basket_id)
+        if co is None:
+            raise DomainError("sale.no_basket")
+        self.checkout = co
+        self.changed()
+
+    def document(self) -> dict[str, Any]:
+        return self.checkout.document()
