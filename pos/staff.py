@@ -91,7 +91,7 @@ def approve(db, manager_code: str, pin: str, action: str, target: str | None = N
     with db.transaction() as s:
         st = s.get(Staff, code)
         if st is None or not st.active or st.role != "manager" or not check_pin(pin, st.pin_hash):
-            audit(s, db, code[:16] or "?", "override.refused", target, action=action)
+            audit(s, db, code[:16] or "?", "override.refused", target, requested=action)
             raise DomainError("staff.not_manager")
         audit(s, db, code, f"override.{action}", target, **details)
         return StaffView(st.code, st.name, st.role, st.line_discount_pct)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-import pytest
 from sqlalchemy import func, select
 
 from pos import ledger, loyalty, members, program, programs, returns

@@ -1,0 +1,238 @@
+"""The cashier screen end to end, by keyboard, over a real store (pytest-qt, offscreen).
+
+Modal dialogs are answered by replacing their `exec` with a function that
+fills them in as a cashier would and accepts — the dialog's own code
+(validation, tenders, approvals) still runs."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app import dialogs, i18n
+from app.application import open_store
+from app.main_window import MainWindow
+from app.returns_screen import ReturnsDialog
+from pos import checkout, demo, ledger
+from pos.database import open_db
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("POS_CLOCK", "2026-11-23T19:00")
+    path = tmp_path / "till.sqlite3"
+    db = open_store(path)  # first run: program, demo members/products/sales, demo staff
+    yield db
+    db.close()
+
+
+def answer(monkeypatch, cls, fill):
+    """Make `cls(...).exec()` fill the dialog and accept it (or return 0 when fill says so)."""
+    def fake_exec(self):
+        result = fill(self)
+        if result is False:
+            return 0
+        if isinstance(self, dialogs.PaymentDialog) and self.paid() < self.due:
+            return 0
+        return 1
+    monkeypatch.setattr(cls, "exec", fake_exec)
+
+
+@pytest.fixture
+def window(qtbot, store, monkeypatch):
+    i18n.install("zh_CN")
+    monkeypatch.setattr(dialogs.ReceiptDialog, "exec", lambda self: 1)  # the receipt preview after each sale
+    w = MainWindow(store)
+    qtbot.addWidget(w)
+    w.show()
+    with monkeypatch.context() as m:
+        answer(m, dialogs.TextDialog, lambda d: d.edit.setText("200"))  # opening float
+        qtbot.keyClicks(w.signin.code, "C01")
+        qtbot.keyClick(w.signin.code, Qt.Key_Return)
+        qtbot.keyClicks(w.signin.pin, "1234")
+        qtbot.keyClick(w.signin.pin, Qt.Key_Return)
+    assert w.checkout is not None and w.stack.currentWidget() is w.checkout
+    yield w
+    w.close()
+    i18n.install("zh_CN")
+
+
+def codes(db, n=3):
+    conn = sqlite3.connect(db.path)
+    out = [r[0] for r in conn.execute(
+        "SELECT b.barcode FROM product_barcodes b JOIN products p ON p.id = b.product_id "
+        "WHERE p.points_class = 'regular' AND p.price_fen BETWEEN 1000 AND 20000 ORDER BY b.barcode LIMIT ?", (n,))]
+    conn.close()
+    return out
+
+
+def scan(qtbot, w, code):
+    qtbot.keyClicks(w.checkout.input, code)
+    qtbot.keyClick(w.checkout.input, Qt.Key_Return)
+
+
+def test_sign_in_refuses_a_wrong_pin(qtbot, store):
+    w = MainWindow(store)
+    qtbot.addWidget(w)
+    qtbot.keyClicks(w.signin.code, "C01")
+    qtbot.keyClicks(w.signin.pin, "0000")
+    qtbot.keyClick(w.signin.pin, Qt.Key_Return)
+    assert w.stack.currentWidget() is w.signin
+    assert "工号或密码错误" in w.signin.error.text()
+
+
+def test_serve_a_member_by_keyboard(qtbot, window, store, monkeypatch):
+    w = window
+    c = w.checkout
+    scan(qtbot, w, demo.demo_phone(5, 1)[3:])  # identify by phone
+    assert c.till.checkout.member_id is not None
+    assert "****" in c.panel.title.text()
+    for code in codes(store):
+        scan(qtbot, w, code)
+    assert c.model.rowCount() == 3
+    q = c.till.last_quote
+    assert c.due.text().endswith(q.net_fen and f"{q.net_fen // 100}.{q.net_fen % 100:02d}")
+    # a coupon from the member's wallet, by clicking it in the panel
+    from pos import coupons, programs
+    with store.transaction() as s:
+        import uuid
+        coupons.issue(s, store, programs.active(store), "welcome-10", member_id=uuid.UUID(c.till.checkout.member_id), source="manual")
+    c.refresh()
+    assert c.panel.coupons.count() >= 1
+    before = c.till.last_quote.net_fen
+    c.panel.coupons.itemClicked.emit(c.panel.coupons.item(0))
+    assert c.till.last_quote.coupons, c.refusals.text()
+    assert c.till.last_quote.net_fen == before - 1000  # 10-yuan voucher
+    # redeem points: the dialog shows the cap; the cashier takes 100 points (= 2 yuan)
+    with store.read() as s:
+        have = ledger.available_points(s, uuid.UUID(c.till.checkout.member_id), store.clock.now())
+    assert have >= 100
+    answer(monkeypatch, dialogs.RedeemDialog, lambda d: d.spin.setValue(100))
+    qtbot.keyClick(c, Qt.Key_F7)
+    assert c.till.last_quote.points_for_cash == 100 and c.till.last_quote.points_value_fen == 200
+    due = c.till.last_quote.net_fen
+    # pay cash with change; the receipt number is shown and the receipt preview opens
+    shown = {}
+    monkeypatch.setattr(type(c), "show_receipt", lambda self, sale: shown.setdefault("sale", sale))
+    w.checkout.sale_done.disconnect()
+    w.checkout.sale_done.connect(c.show_receipt)
+
+    def pay(d):
+        d.amount.setText(f"{(due + 5000) // 100}.{(due + 5000) % 100:02d}")
+        d.add_tender("cash")
+    answer(monkeypatch, dialogs.PaymentDialog, pay)
+    qtbot.keyClick(c, Qt.Key_F12)
+    assert shown["sale"]["receipt_no"].startswith("S001-01-20261123-")
+    assert shown["sale"]["totals"]["change_fen"] == 5000
+    assert shown["sale"]["receipt_no"] in c.message.text()
+    assert c.model.rowCount() == 0 and c.till.checkout.member_id is None
+
+
+def test_non_member_and_bad_barcode(qtbot, window, store, monkeypatch):
+    c = window.checkout
+    scan(qtbot, window, "6901234567893")  # bad check digit
+    assert c.message.property("error") is True
+    assert "条码错误" in c.message.text() and c.model.rowCount() == 0
+    for code in codes(store, 2):
+        scan(qtbot, window, code)
+    due = c.till.last_quote.net_fen
+    answer(monkeypatch, dialogs.PaymentDialog, lambda d: d.add_tender("wechat"))
+    qtbot.keyClick(c, Qt.Key_F12)
+    conn = sqlite3.connect(store.path)
+    row = conn.execute("SELECT member_id, net_fen FROM sales ORDER BY created_at DESC, receipt_no DESC LIMIT 1").fetchone()
+    assert row == (None, due)
+
+
+def test_quick_join_gets_the_first_order_benefit(qtbot, window, store, monkeypatch):
+    c = window.checkout
+    for code in codes(store, 2):
+        scan(qtbot, window, code)
+    answer(monkeypatch, dialogs.TextDialog, lambda d: d.edit.setText("139 0000 7777"))
+    qtbot.keyClick(c, Qt.Key_F3)
+    assert c.till.checkout.member_id is not None
+    assert c.panel.points.text().startswith("100")  # sign-up bonus of the Vancl preset
+    assert c.panel.coupons.count() == 1  # the welcome voucher, usable now
+    c.panel.coupons.itemClicked.emit(c.panel.coupons.item(0))
+    assert c.till.last_quote.coupons
+
+
+def test_manager_override_for_a_big_line_discount(qtbot, window, store, monkeypatch):
+    c = window.checkout
+    scan(qtbot, window, codes(store, 1)[0])
+    answer(monkeypatch, dialogs.TextDialog, lambda d: d.edit.setText("30"))  # 30 % > the cashier's 10 %
+    answer(monkeypatch, dialogs.ManagerDialog, lambda d: (d.code.setText("M01"), d.pin.setText("9999")))
+    qtbot.keyClick(c, Qt.Key_F5)
+    line = c.till.last_quote.lines[0]
+    assert any(d.kind == "manual" for d in line.discounts)
+    conn = sqlite3.connect(store.path)
+    assert conn.execute("SELECT actor FROM audit_log WHERE action = 'override.line_discount'").fetchone() == ("M01",)
+    # a wrong manager PIN changes nothing
+    scan(qtbot, window, codes(store, 2)[1])
+    answer(monkeypatch, dialogs.ManagerDialog, lambda d: (d.code.setText("M01"), d.pin.setText("0000")))
+    qtbot.keyClick(c, Qt.Key_F5)
+    assert not any(d.kind == "manual" for d in c.till.last_quote.lines[1].discounts)
+    assert c.message.property("error") is True
+
+
+def test_a_return_from_the_returns_screen(qtbot, window, store, monkeypatch):
+    c = window.checkout
+    scan(qtbot, window, demo.demo_phone(7, 1)[3:])
+    for code in codes(store, 2):
+        scan(qtbot, window, code)
+    result = c.till.pay([checkout.Tender("cash", c.till.last_quote.net_fen)])
+
+    def fill(d: ReturnsDialog):
+        d.receipt.setText(result.receipt_no)
+        d.load()
+        d.table.cellWidget(1, 2).setValue(0)  # only the first line
+        d.preview()
+        assert "退款" in d.plan_label.text()
+        d.confirm()
+        return d.result is not None
+    answer(monkeypatch, ReturnsDialog, fill)
+    qtbot.keyClick(c, Qt.Key_F10)
+    conn = sqlite3.connect(store.path)
+    import uuid
+    kind, net = conn.execute("SELECT kind, net_fen FROM sales WHERE original_sale_id = ?",
+                             (uuid.UUID(result.sale_id).hex,)).fetchone()
+    assert kind == "return" and net == -result.lines[0]["net_fen"]
+    assert "已退货" in c.message.text()
+
+
+def test_language_switch_without_restart(qtbot, window):
+    c = window.checkout
+    assert c.key_buttons["F12"].text().endswith("结账")
+    window.set_language("en")
+    assert window.checkout.key_buttons["F12"].text().endswith("Pay")
+    assert window.sync_label.text() == "HQ sync: not configured"
+    window.set_language("zh_CN")
+    assert window.checkout.key_buttons["F12"].text().endswith("结账")
+
+
+def test_restart_after_a_crash_resumes_the_basket(qtbot, window, store, monkeypatch):
+    c = window.checkout
+    scan(qtbot, window, demo.demo_phone(9, 1)[3:])
+    for code in codes(store, 3):
+        scan(qtbot, window, code)
+    member = c.till.checkout.member_id
+    # the process dies: nothing is closed or saved on purpose; a new app opens the same file
+    db2 = open_db(store.path, clock=store.clock)
+    answer(monkeypatch, dialogs.TextDialog, lambda d: d.edit.setText("0"))
+    w2 = MainWindow(db2)
+    qtbot.addWidget(w2)
+    w2.signin.code.setText("C01")
+    w2.signin.pin.setText("1234")
+    w2.signin.submit()
+    assert w2.checkout.model.rowCount() == 3
+    assert w2.checkout.till.checkout.member_id == member
+    db2.close()
+
+
+def test_lock_screen(qtbot, window):
+    qtbot.keyClick(window.checkout, Qt.Key_L, Qt.ControlModifier)
+    assert window.stack.currentWidget() is window.signin
+    assert window.signin.code.text() == "C01"
+    window.signin.pin.setText("1234")
+    window.signin.submit()
+    assert window.stack.currentWidget() is window.checkout
