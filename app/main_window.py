@@ -7,6 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
+from devices import config as device_config
+from devices import runtime as device_runtime
 from pos import members, staff
 from pos.database import Database
 from pos.errors import DomainError
@@ -15,6 +17,8 @@ from pos.till import Till
 
 from . import i18n
 from .checkout_screen import CheckoutScreen
+from .device_bridge import DeviceBridge
+from .device_settings import DeviceSettingsDialog
 from .dialogs import TextDialog, parse_yuan
 from .member_detail import MemberDetailDialog
 from .returns_screen import ReturnsDialog
@@ -55,8 +59,18 @@ class MainWindow(QMainWindow):
             self.statusBar().addWidget(w)
         self.statusBar().addPermanentWidget(self.sync_label)
         self._menu()
+        self.device_path = self.db.path.parent / "devices.json"
+        try:
+            settings = device_config.load(self.device_path)
+        except ValueError:  # a broken settings file must not keep the till from opening
+            settings = device_config.DeviceSettings()
+        self.bridge = DeviceBridge(settings, self)
+        self.bridge.code.connect(self.on_device_code)
+        self.bridge.problem.connect(self.on_device_problem)
+        self.bridge.state.connect(self.on_device_state)
         self.retranslate()
         self.signin.reset()
+        self.bridge.start()
 
     def _menu(self) -> None:
         self.lang_action = QAction(self)
@@ -67,6 +81,10 @@ class MainWindow(QMainWindow):
         self.shift_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.shift_action.triggered.connect(self.close_shift)
         self.addAction(self.shift_action)
+        self.devices_action = QAction(self)
+        self.devices_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        self.devices_action.triggered.connect(self.open_devices)
+        self.addAction(self.devices_action)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Member checkout — {0}").format(self.db.settings.get("store_name", "")))
@@ -74,7 +92,7 @@ class MainWindow(QMainWindow):
         self.banner.setText(self.tr("TEST CLOCK: {0} — records made now are marked as test").format(now))
         self.store_label.setText(self.tr("Store {0} · register {1}").format(self.db.store_code, self.db.settings.get("register_no")))
         self.cashier_label.setText(self.tr("Cashier {0}").format(self.who.code) if self.who else self.tr("Not signed in"))
-        self.device_label.setText(self.tr("Devices: keyboard"))
+        self.on_device_state(self.bridge.describe() if hasattr(self, "bridge") else "off")
         self.set_sync_state("not_configured")
 
     def set_sync_state(self, state: str, waiting: int = 0) -> None:
@@ -82,6 +100,40 @@ class MainWindow(QMainWindow):
                 "offline": self.tr("HQ sync: offline, {0} event(s) waiting").format(waiting)}[state]
         self.sync_label.setText(text)
         self.sync_label.setProperty("state", state)
+
+    # --- devices -----------------------------------------------------------------------------
+
+    def on_device_code(self, code: str) -> None:
+        """A serial or keyboard-wedge scan, or a member card: the same as typing it in the one input."""
+        if self.checkout is not None and self.stack.currentWidget() is self.checkout:
+            self.checkout.handle_code(code)
+
+    def on_device_problem(self, kind: str, text: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.beep()
+        if self.checkout is not None and self.stack.currentWidget() is self.checkout:
+            self.checkout.say(text, error=True)
+        else:
+            self.statusBar().showMessage(text, 5000)
+
+    def on_device_state(self, state: str) -> None:
+        self.device_label.setText(self.tr("Devices: {0}").format(state))
+
+    def open_devices(self) -> None:
+        DeviceSettingsDialog(self.bridge, self, self.device_path).exec()
+        if self.checkout is not None:
+            self.checkout.focus_input()
+
+    def print_receipt(self, sale: dict) -> None:
+        """Print when a printer is set up; a failure queues the receipt and never touches the sale."""
+        if self.bridge.settings.printer.backend == "none":
+            return
+        outcome = device_runtime.printer(self.bridge.settings).print_sale(
+            sale, store_name=self.db.settings.get("store_name", ""), cashier=self.who.code if self.who else "",
+            lang=i18n.current())
+        if outcome.queued:
+            self.checkout.say(outcome.message(i18n.current()), error=True)
 
     # --- sign-in, lock, shifts ---------------------------------------------------------------
 
@@ -109,6 +161,7 @@ class MainWindow(QMainWindow):
         self.checkout.sign_out_requested.connect(self.close_shift)
         self.checkout.returns_requested.connect(self.open_returns)
         self.checkout.detail_requested.connect(self.open_detail)
+        self.checkout.sale_done.connect(self.print_receipt)
         self.checkout.sale_done.connect(self.checkout.show_receipt)
         self.stack.addWidget(self.checkout)
 
@@ -192,6 +245,7 @@ class MainWindow(QMainWindow):
         self.retranslate()
 
     def closeEvent(self, event) -> None:
+        self.bridge.stop()
         if self.till is not None:
             self.till.checkout.save()  # the basket survives the restart
             self.till.close()

@@ -1,8 +1,9 @@
-"""Receipt preview text for the screen (the printer uses the same lines)."""
+"""Receipt preview text for the screen: the very layout the printer prints."""
 from __future__ import annotations
 
-from pos import receipt
+from devices.receipt import layout, receipt_from_sale, render_text
 
 
-def receipt_text(sale: dict, store_name: str, lang: str, member_masked: str | None = None) -> str:
-    return "\n".join(receipt.render(sale, store_name, lang, width=32, member_masked=member_masked))
+def receipt_text(sale: dict, store_name: str, lang: str, member_masked: str | None = None, cols: int = 32) -> str:
+    receipt = receipt_from_sale(sale, store_name=store_name, member_phone=member_masked, lang=lang)
+    return render_text(layout(receipt, cols), cols)

@@ -22,6 +22,11 @@ from pos.database import open_db
 def store(tmp_path, monkeypatch):
     monkeypatch.setenv("POS_CLOCK", "2026-11-23T19:00")
     path = tmp_path / "till.sqlite3"
+    # qtbot types faster than any person: with the keyboard-wedge detector on, its typing
+    # would count as scans. The wedge has its own test below.
+    from devices import config as device_config
+    off = device_config.DeviceSettings.model_validate({"scanner": {"mode": "off"}, "card_reader": {"mode": "off"}})
+    device_config.save(off, tmp_path / "devices.json")
     db = open_store(path)  # first run: program, demo members/products/sales, demo staff
     yield db
     db.close()
@@ -236,3 +241,46 @@ def test_lock_screen(qtbot, window):
     window.signin.pin.setText("1234")
     window.signin.submit()
     assert window.stack.currentWidget() is window.checkout
+
+
+def test_serial_and_wedge_scans_reach_the_basket_alike(qtbot, window, store):
+    """A serial scanner's frame and a keyboard-wedge burst end in the same place: the basket."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+    from devices import config as device_config
+    from devices.decoder import Decoder
+
+    c = window.checkout
+    code_a, code_b = codes(store, 2)
+    # serial: the reader's worker thread decodes a frame and hands the event to the bridge
+    window.bridge.feed_event(Decoder("scanner").decode(code_a.encode() + b"\r")[0])
+    qtbot.waitUntil(lambda: c.model.rowCount() == 1, timeout=2000)
+    # keyboard wedge: keys 5 ms apart then Enter, sent to whatever has focus (here the member panel)
+    window.bridge.stop()
+    window.bridge.settings = device_config.DeviceSettings()  # wedge mode
+    window.bridge.start()
+    c.panel.coupons.setFocus()
+    t = 1000
+    for ch in code_b + "\r":
+        key = Qt.Key_Return if ch == "\r" else Qt.Key(ord(ch))
+        ev = QKeyEvent(QEvent.KeyPress, key, Qt.NoModifier, ch)
+        ev.setTimestamp(t)
+        QApplication.sendEvent(QApplication.focusWidget() or c.panel.coupons, ev)
+        t += 5
+    qtbot.waitUntil(lambda: c.model.rowCount() == 2, timeout=2000)
+    assert c.input.text() == ""  # nothing leaked into a text field
+    # a person typing slowly into the input is passed through untouched
+    c.input.setFocus()
+    for ch in "1234":
+        ev = QKeyEvent(QEvent.KeyPress, Qt.Key(ord(ch)), Qt.NoModifier, ch)
+        ev.setTimestamp(t)
+        QApplication.sendEvent(c.input, ev)
+        t += 300
+        qtbot.wait(1)
+    qtbot.waitUntil(lambda: c.input.text() == "1234", timeout=2000)
+    # a bank card swiped by mistake is refused and shown, and no digit of it is kept anywhere
+    pan = "4111111111111111"
+    window.bridge.feed_event(Decoder("card").decode(f";{pan}=2512101?\r".encode())[0])
+    qtbot.waitUntil(lambda: c.message.property("error") is True, timeout=2000)
+    assert pan not in c.message.text() and pan not in "\n".join(window.bridge.recent)

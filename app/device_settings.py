@@ -1,0 +1,130 @@
+"""Device settings and diagnostics: the machine's serial ports, each device's
+options, a Test button (the last frames decoded, or a printer test page).
+Saved with devices.config; never shows card track data."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
+    QSpinBox, QVBoxLayout, QWidget,
+)
+
+from devices import config as device_config
+from devices import ports, runtime
+
+
+def _port_box(current: str) -> QComboBox:
+    box = QComboBox()
+    box.setEditable(True)
+    for p in ports.list_serial_ports():
+        box.addItem(p.get("device", "") if isinstance(p, dict) else str(getattr(p, "device", p)))
+    box.setEditText(current)
+    return box
+
+
+class DeviceSettingsDialog(QDialog):
+    def __init__(self, bridge, parent: QWidget | None = None, path=None):
+        super().__init__(parent)
+        self.bridge, self.path = bridge, path
+        self.settings = bridge.settings
+        self.setWindowTitle(self.tr("Devices"))
+        lay = QVBoxLayout(self)
+        s = self.settings
+        self.scanner_mode = self._mode(s.scanner.mode)
+        self.scanner_port = _port_box(s.scanner.serial.port)
+        self.scanner_baud = self._baud(s.scanner.serial.baudrate)
+        self.scanner_term = self._choice(["CR", "LF", "CRLF", "none"], s.scanner.serial.terminator)
+        self.card_mode = self._mode(s.card_reader.mode)
+        self.card_port = _port_box(s.card_reader.serial.port)
+        self.printer_backend = self._choice(["none", "file", "serial", "usb", "network", "dummy"], s.printer.backend)
+        self.printer_width = self._choice(["58", "80"], str(s.printer.width_mm))
+        self.printer_target = QComboBox()
+        self.printer_target.setEditable(True)
+        self.printer_target.setEditText(s.printer.path or s.printer.host or s.printer.serial.port)
+        for title, rows in (
+            (self.tr("Scanner"), [(self.tr("Mode"), self.scanner_mode), (self.tr("Serial port"), self.scanner_port),
+                                  (self.tr("Baud"), self.scanner_baud), (self.tr("Terminator"), self.scanner_term)]),
+            (self.tr("Card reader"), [(self.tr("Mode"), self.card_mode), (self.tr("Serial port"), self.card_port)]),
+            (self.tr("Receipt printer"), [(self.tr("Connection"), self.printer_backend), (self.tr("Paper (mm)"), self.printer_width),
+                                          (self.tr("File, host or port"), self.printer_target)]),
+        ):
+            box = QGroupBox(title)
+            form = QFormLayout(box)
+            for label, widget in rows:
+                form.addRow(label, widget)
+            lay.addWidget(box)
+        row = QHBoxLayout()
+        test = QPushButton(self.tr("Test: last frames"))
+        test.clicked.connect(self.show_recent)
+        page = QPushButton(self.tr("Print test page"))
+        page.clicked.connect(self.test_page)
+        row.addWidget(test)
+        row.addWidget(page)
+        lay.addLayout(row)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setObjectName("deviceLog")
+        lay.addWidget(self.log)
+        self.error = QLabel()
+        self.error.setObjectName("dialogError")
+        lay.addWidget(self.error)
+        box = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        box.accepted.connect(self.save)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+        self.show_recent()
+
+    def _mode(self, value: str) -> QComboBox:
+        return self._choice(["off", "serial", "wedge"], value)
+
+    def _choice(self, items: list[str], value: str) -> QComboBox:
+        box = QComboBox()
+        box.addItems(items)
+        box.setCurrentText(value)
+        return box
+
+    def _baud(self, value: int) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(1200, 921600)
+        spin.setValue(value)
+        return spin
+
+    def show_recent(self) -> None:
+        self.log.setPlainText("\n".join(self.bridge.recent) or self.tr("No frame received yet"))
+
+    def collected(self) -> device_config.DeviceSettings:
+        s = self.settings.model_dump()
+        s["scanner"]["mode"] = self.scanner_mode.currentText()
+        s["scanner"]["serial"].update(port=self.scanner_port.currentText().strip(), baudrate=self.scanner_baud.value(),
+                                      terminator=self.scanner_term.currentText())
+        s["card_reader"]["mode"] = self.card_mode.currentText()
+        s["card_reader"]["serial"]["port"] = self.card_port.currentText().strip()
+        backend = self.printer_backend.currentText()
+        s["printer"].update(backend=backend, width_mm=int(self.printer_width.currentText()))
+        target = self.printer_target.currentText().strip()
+        if backend == "file":
+            s["printer"]["path"] = target
+        elif backend == "network":
+            s["printer"]["host"] = target
+        elif backend == "serial":
+            s["printer"]["serial"]["port"] = target
+        return device_config.DeviceSettings.model_validate(s)
+
+    def test_page(self) -> None:
+        try:
+            outcome = runtime.printer(self.collected()).test_page()
+        except Exception as exc:  # a settings error: say which field
+            self.error.setText(str(exc).splitlines()[0])
+            return
+        self.error.setText(outcome.message())
+
+    def save(self) -> None:
+        try:
+            settings = self.collected()
+        except Exception as exc:
+            self.error.setText(str(exc).splitlines()[0])
+            return
+        device_config.save(settings, self.path)
+        self.bridge.stop()
+        self.bridge.settings = settings
+        self.bridge.start()
+        self.accept()
