@@ -1,6 +1,7 @@
 """Start-up of the till: Qt application, language, store, main window."""
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -37,4 +38,9 @@ def run_app(db_path: str | None = None, lang: str | None = None) -> int:
     db = open_store(db_path)
     window = MainWindow(db)
     window.show()
+    # Everything built so far lives as long as the app: keep the cyclic GC from walking
+    # it again and again, so a collection never lands in the middle of a scan.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20000, 20, 20)
     return app.exec()

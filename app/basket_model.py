@@ -7,6 +7,8 @@ from PySide6.QtGui import QBrush, QColor
 from pos.money import yuan
 from pos.pricing import Quote
 
+_RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
+_RED = QBrush(QColor("#c62828"))
 DISCOUNT_KINDS = ("flash_price", "member_price", "manual", "tier", "promotion", "coupon", "points")
 
 
@@ -16,17 +18,56 @@ class BasketModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.quote: Quote | None = None
+        self._rows: list[tuple] = []
         self._headers = [self.tr("#"), self.tr("Item"), self.tr("Qty"), self.tr("Price"), self.tr("Discount"),
                          self.tr("Amount"), self.tr("Points")]
 
     def set_quote(self, quote: Quote | None) -> None:
-        """Replace the rows; a full reset is cheap at basket sizes and keeps rows in step with the quote."""
-        self.beginResetModel()
+        """Show a new quote. The display strings are made once here, so painting
+        and scrolling a 200-line basket only index them; rows added at the end
+        are inserted (not a reset), and the rest are marked changed, since an
+        order discount can move every line's amount."""
+        old = len(self._rows) if self.quote is not None else 0
         self.quote = quote
-        self.endResetModel()
+        rows = [self._display(i, ln) for i, ln in enumerate(quote.lines)] if quote else []
+        new = len(rows)
+        if new >= old and old:
+            self._rows = rows[:old]
+            if new > old:
+                self.beginInsertRows(QModelIndex(), old, new - 1)
+                self._rows = rows
+                self.endInsertRows()
+            self.dataChanged.emit(self.index(0, 0), self.index(old - 1, len(self.COLUMNS) - 1))
+        else:
+            self.beginResetModel()
+            self._rows = rows
+            self.endResetModel()
+
+    def show_scanned(self, index: int, line) -> None:
+        """The scanned line at its regular price, painted before the re-pricing
+        that follows a moment later (discounts, points, totals)."""
+        row = (str(index + 1), line.name, str(line.qty), yuan(line.unit_fen), "", yuan(line.unit_fen * line.qty), "")
+        if index < len(self._rows):
+            self._rows[index] = row
+            self.dataChanged.emit(self.index(index, 0), self.index(index, len(self.COLUMNS) - 1))
+        else:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+            self._rows.append(row)
+            self.endInsertRows()
+
+    def _display(self, i: int, ln) -> tuple:
+        off = ln.gross_fen - ln.net_fen
+        name = (self.tr("[Gift] ") + ln.item.name) if ln.item.reward else ln.item.name
+        return (str(i + 1), name, str(ln.item.qty), yuan(ln.item.unit_fen), f"-{yuan(off)}" if off else "",
+                yuan(ln.net_fen), f"+{ln.points}" if ln.points else "")
+
+    def tooltip(self, row: int) -> str:
+        """Every discount of a line with its reason (made when the cashier hovers, not on every scan)."""
+        ln = self.quote.lines[row]
+        return "\n".join([ln.item.code] + [f"{self.discount_label(d.kind)} {d.code}: -{yuan(d.amount_fen)}" for d in ln.discounts])
 
     def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() or self.quote is None else len(self.quote.lines)
+        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent=QModelIndex()) -> int:
         return len(self.COLUMNS)
@@ -36,35 +77,17 @@ class BasketModel(QAbstractTableModel):
             return self._headers[section]
         return None
 
-    def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid() or self.quote is None:
-            return None
-        ln = self.quote.lines[index.row()]
-        col = index.column()
-        if role == Qt.DisplayRole:
-            if col == 0:
-                return str(index.row() + 1)
-            if col == 1:
-                prefix = self.tr("[Gift] ") if ln.item.reward else ""
-                return prefix + ln.item.name
-            if col == 2:
-                return str(ln.item.qty)
-            if col == 3:
-                return yuan(ln.item.unit_fen)
-            if col == 4:
-                off = ln.gross_fen - ln.net_fen
-                return f"-{yuan(off)}" if off else ""
-            if col == 5:
-                return yuan(ln.net_fen)
-            if col == 6:
-                return f"+{ln.points}" if ln.points else ""
-        if role == Qt.TextAlignmentRole and col in (0, 2, 3, 4, 5, 6):
-            return int(Qt.AlignRight | Qt.AlignVCenter)
-        if role == Qt.ForegroundRole and col == 4:
-            return QBrush(QColor("#c62828"))
-        if role == Qt.ToolTipRole:
-            parts = [f"{self.discount_label(d.kind)} {d.code}: -{yuan(d.amount_fen)}" for d in ln.discounts]
-            return "\n".join([ln.item.code] + parts)
+    def data(self, index: QModelIndex, role: int = 0):
+        # Plain ints, not Qt enums: Qt calls this for every visible cell and role, and
+        # comparing against enum members costs more than the rest of the call.
+        if role == 0:  # DisplayRole
+            return self._rows[index.row()][index.column()]
+        if role == 7:  # TextAlignmentRole
+            return _RIGHT if index.column() != 1 else None
+        if role == 9 and index.column() == 4:  # ForegroundRole
+            return _RED
+        if role == 3:  # ToolTipRole
+            return self.tooltip(index.row())
         return None
 
     def discount_label(self, kind: str) -> str:

@@ -3,7 +3,7 @@ what membership saved, the member panel, and an F-key for every action.
 Talks to the domain through `pos.till.Till` only."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
@@ -64,9 +64,12 @@ class CheckoutScreen(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.setFocusPolicy(Qt.NoFocus)  # focus stays in the input: a scan always lands
-        hh = self.table.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.ResizeToContents)
+        hh = self.table.horizontalHeader()  # fixed widths: sizing to contents reads every cell on every scan
+        for col, width in enumerate((36, 0, 52, 84, 84, 92, 64)):
+            if width:
+                hh.resizeSection(col, width)
         hh.setSectionResizeMode(1, QHeaderView.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(30)
         left_lay.addWidget(self.table, 1)
         left_lay.addWidget(self._totals())
         split.addWidget(left)
@@ -79,7 +82,21 @@ class CheckoutScreen(QWidget):
         split.setStretchFactor(1, 2)
         root.addWidget(split, 1)
         root.addLayout(self._keys())
+        self.reprice_timer = QTimer(self)
+        self.reprice_timer.setSingleShot(True)
+        self.reprice_timer.timeout.connect(self.reprice)
         self.refresh()
+
+    def reprice(self) -> None:
+        """Save the basket (a crash resumes it) and show the new prices and totals."""
+        self.reprice_timer.stop()
+        self.till.changed()
+        self.refresh(panel=False)
+
+    def settle(self) -> None:
+        """Before any action that reads the prices: finish a re-pricing still pending."""
+        if self.reprice_timer.isActive():
+            self.reprice()
 
     # --- layout pieces ------------------------------------------------------------
 
@@ -207,8 +224,12 @@ class CheckoutScreen(QWidget):
         self.input.clear()
 
     def handle_code(self, text: str) -> None:
-        """A scan from any source (input, serial scanner, keyboard wedge) comes here."""
-        out = self.till.enter(text)
+        """A scan from any source (input, serial scanner, keyboard wedge) comes here.
+        A product's row is painted at once; saving and re-pricing follow on the
+        next turn of the event loop (several quick scans share one re-pricing)."""
+        out = self.till.enter(text, reprice=False)
+        if out.kind != "product":
+            self.settle()
         if out.kind == "pick_member":
             dlg = PickMemberDialog(self, out.matches)
             if dlg.exec() and dlg.chosen():
@@ -221,9 +242,11 @@ class CheckoutScreen(QWidget):
             return
         if out.kind == "product":
             self.say(out.message)
-            self.refresh(panel=False)
-            if out.line_index is not None:
-                self.table.selectRow(out.line_index)
+            line = self.till.checkout.lines[out.line_index]
+            self.model.show_scanned(out.line_index, line)
+            self.table.selectRow(out.line_index)
+            self.table.scrollTo(self.model.index(out.line_index, 0))
+            self.reprice_timer.start(0)
             return
         if out.kind == "member":
             self.phone_shown = None
@@ -243,6 +266,7 @@ class CheckoutScreen(QWidget):
             return False
 
     def apply_coupon(self, code: str) -> None:
+        self.settle()
         if self._try(self.till.add_coupon, code):
             q = self.till.last_quote
             applied = q is not None and code in q.coupons
@@ -250,6 +274,7 @@ class CheckoutScreen(QWidget):
             self.refresh()
 
     def quick_join(self) -> None:
+        self.settle()
         dlg = TextDialog(self, self.tr("Quick join"), self.tr("Mobile number (the rest of the profile later)"))
         while dlg.exec():
             try:
@@ -263,6 +288,7 @@ class CheckoutScreen(QWidget):
         self.focus_input()
 
     def change_qty(self) -> None:
+        self.settle()
         row = self.selected_row()
         if row < 0 or row >= len(self.till.checkout.lines):
             return
@@ -275,6 +301,7 @@ class CheckoutScreen(QWidget):
         self.focus_input()
 
     def line_discount(self) -> None:
+        self.settle()
         row = self.selected_row()
         if row < 0 or row >= len(self.till.checkout.lines):
             return
@@ -306,15 +333,18 @@ class CheckoutScreen(QWidget):
         self.focus_input()
 
     def remove_line(self) -> None:
+        self.settle()
         row = self.selected_row()
         if 0 <= row < len(self.till.checkout.lines) and self._try(self.till.remove, row):
             self.refresh(panel=False)
 
     def detach(self) -> None:
+        self.settle()
         self.till.detach_member()
         self.refresh()
 
     def redeem(self) -> None:
+        self.settle()
         if not self.till.checkout.member_id:
             return self.say(self.tr("Identify the member first"), error=True)
         most, value = self.till.points_cap()
@@ -326,6 +356,7 @@ class CheckoutScreen(QWidget):
         self.focus_input()
 
     def gift(self) -> None:
+        self.settle()
         if not self.till.checkout.member_id:
             return self.say(self.tr("Identify the member first"), error=True)
         p = self.till.panel(with_suggestions=False)
@@ -335,6 +366,7 @@ class CheckoutScreen(QWidget):
         self.focus_input()
 
     def hold(self) -> None:
+        self.settle()
         if self.till.checkout.lines:
             self.till.suspend()
             self.say(self.tr("Basket held: F9 recalls it"))
@@ -351,6 +383,7 @@ class CheckoutScreen(QWidget):
         self.focus_input()
 
     def void(self) -> None:
+        self.settle()
         if not self.till.checkout.lines and not self.till.checkout.member_id:
             return
         if QMessageBox.question(self, self.tr("Void"), self.tr("Void this sale?")) == QMessageBox.Yes:
@@ -361,6 +394,7 @@ class CheckoutScreen(QWidget):
         self.focus_input()
 
     def topup(self) -> None:
+        self.settle()
         if not self.till.checkout.member_id:
             return self.say(self.tr("Identify the member first"), error=True)
         dlg = TextDialog(self, self.tr("Top up stored value"), self.tr("Amount in yuan"))
@@ -385,6 +419,7 @@ class CheckoutScreen(QWidget):
         self.focus_input()
 
     def pay(self) -> None:
+        self.settle()
         q = self.till.last_quote
         if not self.till.checkout.lines or q is None:
             return self.say(self.tr("The basket is empty"), error=True)

@@ -125,6 +125,8 @@ class Checkout:
         self.coupon_codes: list[str] = []
         self.redeem_points = 0
         self.gifts: list[str] = []
+        self._ctx_cache: tuple[str | None, MemberCtx | None] | None = None
+        self._products_cache: dict[str, tuple[str, str]] | None = None
 
     # --- building the basket -----------------------------------------------------
 
@@ -235,23 +237,35 @@ class Checkout:
         return m, MemberCtx(id=str(m.id), tier=m.tier_code, birthday=m.birthday,
                             points_available=ledger.available_points(s, m.id, now))
 
-    def _request(self, s: Session, tenders: tuple[Tender, ...] = ()) -> PriceRequest:
+    def _request(self, s: Session, tenders: tuple[Tender, ...] = (), fresh: bool = True) -> PriceRequest:
+        """What the engine prices. `fresh=False` (quotes while scanning) reuses the
+        member's context and the reward products read for the previous quote; the
+        commit always reads them afresh inside its transaction."""
         now = self.db.clock.now()
-        member, ctx = self._member_ctx(s, now)
+        cached = self._ctx_cache if not fresh else None
+        if cached is not None and cached[0] == self.member_id:
+            ctx = cached[1]
+        else:
+            _member, ctx = self._member_ctx(s, now)
+            self._ctx_cache = (self.member_id, ctx)
+        member_uuid = uuid.UUID(self.member_id) if self.member_id else None
         found: list[CouponCtx] = []
         unknown: list[str] = []
         for code in self.coupon_codes:
-            c = coupon_store.context(s, code, member.id if member else None)
+            c = coupon_store.context(s, code, member_uuid)
             (found.append(c) if c else unknown.append(code))
-        products = {}
-        for code in self._reward_products():
-            bc = s.get(ProductBarcode, code)
-            if bc is not None:
-                products[code] = (bc.product.name, bc.product.category)
+        if fresh or self._products_cache is None:
+            products = {}
+            for code in self._reward_products():
+                bc = s.get(ProductBarcode, code)
+                if bc is not None:
+                    products[code] = (bc.product.name, bc.product.category)
+            self._products_cache = products
         return PriceRequest(
             items=tuple(line.item() for line in self.lines), member=ctx, coupons=tuple(found),
             unknown_coupons=tuple(unknown), redeem_points=self.redeem_points, gifts=tuple(self.gifts),
-            tenders=tenders, store=self.db.store_code, now=now, local_date=self.db.clock.today(), products=products,
+            tenders=tenders, store=self.db.store_code, now=now, local_date=self.db.clock.today(),
+            products=self._products_cache,
         )
 
     def _reward_products(self) -> set[str]:
@@ -263,7 +277,7 @@ class Checkout:
 
     def quote(self, tenders: tuple[Tender, ...] = ()) -> Quote:
         with self.db.read() as s:
-            return price(self._request(s, tenders), self.program)
+            return price(self._request(s, tenders, fresh=False), self.program)
 
     # --- commit --------------------------------------------------------------------------
 
@@ -357,7 +371,7 @@ class Checkout:
 
     def document(self) -> dict[str, Any]:
         return {"sale_id": str(self.sale_id), "cashier": self.cashier, "channel": self.channel,
-                "lines": [dataclasses.asdict(ln) for ln in self.lines], "member_id": self.member_id,
+                "lines": [dict(vars(ln)) for ln in self.lines], "member_id": self.member_id,
                 "coupons": self.coupon_codes, "redeem_points": self.redeem_points, "gifts": self.gifts}
 
     @classmethod

@@ -37,6 +37,7 @@ class Till:
         self.index = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
         self.checkout = checkout.resume(db) or self._new()
         self.last_quote: Quote | None = None
+        self._reprice = True
         self._panel_cache: tuple[str, member_view.MemberPanel] | None = None
 
     def _new(self) -> Checkout:
@@ -48,11 +49,14 @@ class Till:
 
     # --- the one input ------------------------------------------------------------
 
-    def enter(self, text: str) -> Outcome:
-        """Whatever was typed or scanned: never raises for bad input, says why."""
+    def enter(self, text: str, reprice: bool = True) -> Outcome:
+        """Whatever was typed or scanned: never raises for bad input, says why.
+        With `reprice=False` a product scan only adds the line; the caller shows
+        it at once and calls `changed()` right after (save and re-price)."""
         raw = unicodedata.normalize("NFKC", text or "").strip()
         if not raw:
             return Outcome("nothing")
+        self._reprice = reprice
         try:
             return self._enter(raw)
         except DomainError as exc:
@@ -69,7 +73,8 @@ class Till:
         scan = self.nomenclature.classify(raw)
         if scan.kind in ("product", "price", "weight"):
             line = self.checkout.add(raw)
-            self.changed()
+            if self._reprice:
+                self.changed()
             return Outcome("product", line.name, line_index=self.checkout.lines.index(line))
         if scan.kind == "member":
             found = self.index.by_card(scan.base_code) or self.index.by_code(scan.base_code)

@@ -75,6 +75,8 @@ def codes(db, n=3):
 def scan(qtbot, w, code):
     qtbot.keyClicks(w.checkout.input, code)
     qtbot.keyClick(w.checkout.input, Qt.Key_Return)
+    # the row is painted at once; saving and re-pricing follow on the next loop turn
+    qtbot.waitUntil(lambda: not w.checkout.reprice_timer.isActive(), timeout=2000)
 
 
 def test_sign_in_refuses_a_wrong_pin(qtbot, store):
