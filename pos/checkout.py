@@ -24,13 +24,14 @@ from .catalog import get_by_barcode
 from .errors import DomainError
 from .ids import uuid7
 from .members import MemberIndex, MemberSummary, _get_active
-from .models import Basket, Member, Payment, ProductBarcode, ReceiptCounter, Sale, SaleLine
+from .models import Basket, Member, MemberBalance, Payment, ProductBarcode, ReceiptCounter, Sale, SaleLine
 from .outbox import emit
 from .pricing import CouponCtx, Item, MemberCtx, PriceRequest, Quote, Tender, price
 from .program import ProgramDoc
 
 PAY_TENDERS = ("cash", "bank_card", "wechat", "alipay", "stored_value", "gift_card")
 MAX_QTY = 9999
+CTX_TTL_S = 2  # how long a quote may reuse the member's points and tier (the commit always re-reads)
 
 
 @dataclass
@@ -125,7 +126,8 @@ class Checkout:
         self.coupon_codes: list[str] = []
         self.redeem_points = 0
         self.gifts: list[str] = []
-        self._ctx_cache: tuple[str | None, MemberCtx | None] | None = None
+        self._ctx_cache: tuple[str | None, MemberCtx | None, dt.datetime] | None = None
+        self._debts: list[ledger.Debt] | None = None
         self._products_cache: dict[str, tuple[str, str]] | None = None
 
     # --- building the basket -----------------------------------------------------
@@ -234,8 +236,11 @@ class Checkout:
         if not self.member_id:
             return None, None
         m = _get_active(s, self.member_id)
+        lots = ledger.open_lots(s, m.id)
+        self._debts = ledger.open_debts(s, m.id)  # reused by the commit's earn entry (same transaction)
+        usable = sum(x.remaining for x in lots if x.available_at <= now and not x.expired(now))
         return m, MemberCtx(id=str(m.id), tier=m.tier_code, birthday=m.birthday,
-                            points_available=ledger.available_points(s, m.id, now))
+                            points_available=usable - sum(d.unpaid for d in self._debts))
 
     def _request(self, s: Session, tenders: tuple[Tender, ...] = (), fresh: bool = True) -> PriceRequest:
         """What the engine prices. `fresh=False` (quotes while scanning) reuses the
@@ -243,11 +248,11 @@ class Checkout:
         commit always reads them afresh inside its transaction."""
         now = self.db.clock.now()
         cached = self._ctx_cache if not fresh else None
-        if cached is not None and cached[0] == self.member_id:
-            ctx = cached[1]
+        if cached is not None and cached[0] == self.member_id and abs((now - cached[2]).total_seconds()) < CTX_TTL_S:
+            ctx = cached[1]  # scans in quick succession: the member's points did not change meanwhile
         else:
             _member, ctx = self._member_ctx(s, now)
-            self._ctx_cache = (self.member_id, ctx)
+            self._ctx_cache = (self.member_id, ctx, now)
         member_uuid = uuid.UUID(self.member_id) if self.member_id else None
         found: list[CouponCtx] = []
         unknown: list[str] = []
@@ -284,6 +289,10 @@ class Checkout:
     def pay(self, tenders: list[Tender] | tuple[Tender, ...]) -> SaleResult:
         """Validate the tenders against a fresh quote and commit the sale."""
         tenders = tuple(tenders)
+        # HQ sync (sync/policy.py), only on a till enrolled with HQ: points and single-use
+        # coupons are confirmed by HQ first, or bounded by the offline policy (then the sale
+        # is provisional). A till without HQ skips this entirely.
+        spending = _authorize_spending(self, tenders) if self.db.settings.get("sync.hq_url") else None
         with self.db.transaction() as s:
             existing = s.get(Sale, self.sale_id)
             if existing is not None:  # replayed: the sale is already in the store
@@ -295,6 +304,8 @@ class Checkout:
             member = s.get(Member, uuid.UUID(self.member_id)) if self.member_id else None
             paid, change, sv = _check_tenders(s, member, tenders, q.net_fen)
             sale = self._write_sale(s, q, member, tenders, paid, change, now)
+            if spending is not None and spending.provisional:  # HQ sync: spent without HQ's confirmation
+                sale.provisional = True
             self._write_ledgers(s, q, member, sale, sv, now)
             for code in q.coupons:
                 amount = sum(d.amount_fen for ln in q.lines for d in ln.discounts if d.kind == "coupon" and d.code == code)
@@ -304,7 +315,7 @@ class Checkout:
                 tiers.after_sale(s, self.db, member, self.program, now, sale.id)
                 sale.tier_after = member.tier_code
             s.flush()
-            result = result_of(s, sale, quote=q)
+            result = result_of(s, sale, quote=q, payments=self._payments)
             emit(s, self.db, "sale.committed", {"sale": result.as_dict()})
             s.query(Basket).filter(Basket.id == self.sale_id).delete()
             return result
@@ -339,6 +350,7 @@ class Checkout:
                 discounts=[{"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen} for d in ln.discounts],
             ))
         left_change = change
+        self._payments = []
         for t in tenders:
             amount = t.amount_fen
             if t.type == "cash" and left_change:  # record what the drawer kept
@@ -346,7 +358,8 @@ class Checkout:
                 amount -= kept
                 left_change -= kept
             if amount:
-                s.add(Payment(id=uuid7(), sale_id=sale.id, tender=t.type, amount_fen=amount))
+                self._payments.append(Payment(id=uuid7(), sale_id=sale.id, tender=t.type, amount_fen=amount))
+        s.add_all(self._payments)
         return sale
 
     def _write_ledgers(self, s: Session, q: Quote, member, sale: Sale, sv: int, now: dt.datetime) -> None:
@@ -361,8 +374,10 @@ class Checkout:
             except ledger.InsufficientPoints as exc:
                 raise DomainError("sale.points_changed", have=exc.available) from None
         if q.points_earned:
+            # the redemption above never creates debt, so the debts read for the quote still hold
             ledger.credit(s, member.id, "earn", q.points_earned, expires_at=loyalty.lot_expiry(p, now, db.clock),
-                          available_at=loyalty.available_at(p, now, self.channel), reason=f"sale {sale.receipt_no}", **common)
+                          available_at=loyalty.available_at(p, now, self.channel), reason=f"sale {sale.receipt_no}",
+                          debts=self._debts, **common)
         if sv:
             ledger.sv_post(s, member.id, "pay", -sv, now=now, test_clock=db.test_clock, store_code=db.store_code,
                            sale_id=sale.id, reason=f"sale {sale.receipt_no}")
@@ -426,6 +441,13 @@ def resume(db, basket_id: str | None = None) -> Checkout | None:
     return Checkout.from_document(db, doc)
 
 
+def _authorize_spending(co: Checkout, tenders: tuple[Tender, ...]):
+    """HQ sync's spending policy; imported only on a till enrolled with HQ."""
+    from sync.policy import authorize_checkout
+
+    return authorize_checkout(co, tenders)
+
+
 def _check_tenders(s: Session, member, tenders: tuple[Tender, ...], due: int) -> tuple[int, int, int]:
     """(paid, change, stored value used) or a refusal. Only cash gives change."""
     for t in tenders:
@@ -449,14 +471,25 @@ def _check_tenders(s: Session, member, tenders: tuple[Tender, ...], due: int) ->
     return paid, paid - due, sv
 
 
-def result_of(s: Session, sale: Sale, quote: Quote | None = None, replayed: bool = False, lang: str = "zh_CN") -> SaleResult:
+def result_of(s: Session, sale: Sale, quote: Quote | None = None, replayed: bool = False, lang: str = "zh_CN",
+              payments: list[Payment] | None = None) -> SaleResult:
+    """The committed sale as plain values; at commit from what was just written
+    (no reading back), on a replay from the store."""
     member = None
     if sale.member_id is not None:
-        bal = ledger.points_balance(s, sale.member_id)
+        cached = s.get(MemberBalance, sale.member_id)  # kept equal to the entries by every posting
+        bal = cached.points if cached is not None else ledger.points_balance(s, sale.member_id)
         member = {"id": str(sale.member_id), "tier_before": sale.tier_before, "tier_after": sale.tier_after,
                   "points_balance": bal}
-    lines = s.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all()
-    pays = s.scalars(select(Payment).where(Payment.sale_id == sale.id)).all()
+    if quote is not None and payments is not None:
+        lines = [SaleLine(code=ln.item.code, name=ln.item.name, qty=ln.item.qty, unit_fen=ln.item.unit_fen,
+                          gross_fen=ln.gross_fen, net_fen=ln.net_fen, points=ln.points, reward=ln.item.reward,
+                          discounts=[{"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen} for d in ln.discounts])
+                 for ln in quote.lines]
+        pays = payments
+    else:
+        lines = s.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all()
+        pays = s.scalars(select(Payment).where(Payment.sale_id == sale.id)).all()
     detail = sale.detail or {}
     refusals = [{"what": r.what, "code": r.code, "reason": r.reason(lang)} for r in quote.refusals] if quote else \
         [{"what": r["what"], "code": r["code"], "reason": r["code"]} for r in detail.get("refusals", [])]

@@ -98,9 +98,11 @@ def credit(
     expires_at: dt.datetime | None,
     available_at: dt.datetime | None = None,
     test_clock: bool = False,
+    debts: list[Debt] | None = None,
     **fields,
 ) -> PointsEntry:
-    """Post a lot. Outstanding debt is settled from it first."""
+    """Post a lot. Outstanding debt is settled from it first (`debts`: the
+    member's open debts when the caller has just read them in this transaction)."""
     if points <= 0:
         raise ValueError("a credit must be positive")
     entry = PointsEntry(
@@ -110,7 +112,7 @@ def credit(
     s.add(entry)
     s.flush()
     left = points
-    for debt in open_debts(s, member_id):
+    for debt in open_debts(s, member_id) if debts is None else debts:
         if left == 0:
             break
         take = min(left, debt.unpaid)
