@@ -3,73 +3,73 @@
 <context>
     <name>BasketModel</name>
     <message>
-        <location filename="../../app/basket_model.py" line="19" />
+        <location filename="../../app/basket_model.py" line="22" />
         <source>#</source>
         <translation>#</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="19" />
+        <location filename="../../app/basket_model.py" line="22" />
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="19" />
+        <location filename="../../app/basket_model.py" line="22" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="19" />
+        <location filename="../../app/basket_model.py" line="22" />
         <source>Price</source>
         <translation>单价</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="19" />
+        <location filename="../../app/basket_model.py" line="22" />
         <source>Discount</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="20" />
+        <location filename="../../app/basket_model.py" line="23" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="20" />
-        <location filename="../../app/basket_model.py" line="74" />
+        <location filename="../../app/basket_model.py" line="23" />
+        <location filename="../../app/basket_model.py" line="97" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="48" />
+        <location filename="../../app/basket_model.py" line="60" />
         <source>[Gift] </source>
         <translation>【礼品】</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="72" />
+        <location filename="../../app/basket_model.py" line="95" />
         <source>Flash sale</source>
         <translation>限时抢购</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="72" />
+        <location filename="../../app/basket_model.py" line="95" />
         <source>Member price</source>
         <translation>会员价</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="73" />
+        <location filename="../../app/basket_model.py" line="96" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="73" />
+        <location filename="../../app/basket_model.py" line="96" />
         <source>Member discount</source>
         <translation>会员折扣</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="74" />
+        <location filename="../../app/basket_model.py" line="97" />
         <source>Promotion</source>
         <translation>促销</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="74" />
+        <location filename="../../app/basket_model.py" line="97" />
         <source>Coupon</source>
         <translation>优惠券</translation>
     </message>
@@ -82,239 +82,314 @@
         <translation>扫码或输入：商品条码、会员卡/会员码、券码、手机号或尾号4位 — 回车</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="115" />
+        <location filename="../../app/checkout_screen.py" line="132" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="115" />
+        <location filename="../../app/checkout_screen.py" line="132" />
         <source>Join</source>
         <translation>入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="116" />
+        <location filename="../../app/checkout_screen.py" line="133" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="116" />
+        <location filename="../../app/checkout_screen.py" line="133" />
         <source>Discount</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="117" />
+        <location filename="../../app/checkout_screen.py" line="134" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="117" />
+        <location filename="../../app/checkout_screen.py" line="134" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="118" />
+        <location filename="../../app/checkout_screen.py" line="135" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="118" />
+        <location filename="../../app/checkout_screen.py" line="135" />
         <source>Hold/Recall</source>
         <translation>挂单/取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="119" />
+        <location filename="../../app/checkout_screen.py" line="136" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="119" />
+        <location filename="../../app/checkout_screen.py" line="136" />
         <source>Top-up</source>
         <translation>充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="120" />
+        <location filename="../../app/checkout_screen.py" line="137" />
         <source>Pay</source>
         <translation>结账</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="136" />
+        <location filename="../../app/checkout_screen.py" line="153" />
         <source>Ctrl+Del
 Void</source>
         <translation>Ctrl+Del
 整单作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="160" />
+        <location filename="../../app/checkout_screen.py" line="177" />
         <source>Total ¥{0}</source>
         <translation>原价 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="161" />
+        <location filename="../../app/checkout_screen.py" line="178" />
         <source>Discounts -¥{0}</source>
         <translation>优惠 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="163" />
+        <location filename="../../app/checkout_screen.py" line="180" />
         <source>Membership saved ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="164" />
+        <location filename="../../app/checkout_screen.py" line="181" />
         <source>Points used {0} (¥{1})</source>
         <translation>使用积分 {0}（抵 ¥{1}）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="166" />
+        <location filename="../../app/checkout_screen.py" line="183" />
         <source>Earns {0} points</source>
         <translation>本单可得 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="167" />
+        <location filename="../../app/checkout_screen.py" line="184" />
         <source>Due ¥{0}</source>
         <translation>应付 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="169" />
+        <location filename="../../app/checkout_screen.py" line="186" />
         <source>Not applied: {0} — {1}</source>
         <translation>未使用：{0} — {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="230" />
+        <location filename="../../app/checkout_screen.py" line="253" />
         <source>Member: {0}</source>
         <translation>会员：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="232" />
+        <location filename="../../app/checkout_screen.py" line="255" />
         <source>Coupon: {0}</source>
         <translation>优惠券：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="249" />
+        <location filename="../../app/checkout_screen.py" line="273" />
         <source>Coupon applied</source>
         <translation>优惠券已使用</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="249" />
+        <location filename="../../app/checkout_screen.py" line="273" />
         <source>Coupon not applied: see below</source>
         <translation>优惠券未能使用，原因见下方</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="253" />
+        <location filename="../../app/checkout_screen.py" line="278" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="253" />
+        <location filename="../../app/checkout_screen.py" line="278" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="260" />
+        <location filename="../../app/checkout_screen.py" line="285" />
         <source>Welcome, new member {0}! Sign-up rewards are in the wallet.</source>
         <translation>欢迎新会员 {0}！入会礼已放入券包。</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="269" />
+        <location filename="../../app/checkout_screen.py" line="295" />
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="272" />
-        <location filename="../../app/checkout_screen.py" line="285" />
+        <location filename="../../app/checkout_screen.py" line="298" />
+        <location filename="../../app/checkout_screen.py" line="312" />
         <source>Type a whole number</source>
         <translation>请输入整数</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="281" />
+        <location filename="../../app/checkout_screen.py" line="308" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="281" />
+        <location filename="../../app/checkout_screen.py" line="308" />
         <source>Discount in percent for {0}</source>
         <translation>{0} 的折扣（百分比）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="319" />
-        <location filename="../../app/checkout_screen.py" line="330" />
-        <location filename="../../app/checkout_screen.py" line="365" />
+        <location filename="../../app/checkout_screen.py" line="349" />
+        <location filename="../../app/checkout_screen.py" line="361" />
+        <location filename="../../app/checkout_screen.py" line="399" />
         <source>Identify the member first</source>
         <translation>请先识别会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="340" />
+        <location filename="../../app/checkout_screen.py" line="372" />
         <source>Basket held: F9 recalls it</source>
         <translation>已挂单：按 F9 取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="346" />
+        <location filename="../../app/checkout_screen.py" line="378" />
         <source>No basket on hold</source>
         <translation>没有挂单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="347" />
+        <location filename="../../app/checkout_screen.py" line="379" />
         <source>{0}  ·  {1} line(s)</source>
         <translation>{0}  ·  {1} 行</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="348" />
+        <location filename="../../app/checkout_screen.py" line="380" />
         <source>Recall a held basket</source>
         <translation>取回挂单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="356" />
+        <location filename="../../app/checkout_screen.py" line="389" />
         <source>Void</source>
         <translation>作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="356" />
+        <location filename="../../app/checkout_screen.py" line="389" />
         <source>Void this sale?</source>
         <translation>确定作废本单？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="359" />
+        <location filename="../../app/checkout_screen.py" line="392" />
         <source>Sale voided</source>
         <translation>本单已作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="366" />
+        <location filename="../../app/checkout_screen.py" line="400" />
         <source>Top up stored value</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="366" />
+        <location filename="../../app/checkout_screen.py" line="400" />
         <source>Amount in yuan</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="373" />
+        <location filename="../../app/checkout_screen.py" line="407" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="383" />
+        <location filename="../../app/checkout_screen.py" line="417" />
         <source>Topped up ¥{0}, receipt {1}</source>
         <translation>已充值 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="390" />
+        <location filename="../../app/checkout_screen.py" line="425" />
         <source>The basket is empty</source>
         <translation>购物篮为空</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="402" />
+        <location filename="../../app/checkout_screen.py" line="437" />
         <source>Paid. Receipt {0}</source>
         <translation>已收款。小票 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="403" />
+        <location filename="../../app/checkout_screen.py" line="438" />
         <source> · change ¥{0}</source>
         <translation> · 找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="415" />
+        <location filename="../../app/checkout_screen.py" line="450" />
         <source>Showing the full phone number is recorded.</source>
         <translation>查看完整手机号将被记录。</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceSettingsDialog</name>
+    <message>
+        <location filename="../../app/device_settings.py" line="29" />
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="44" />
+        <source>Scanner</source>
+        <translation>扫码枪</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="44" />
+        <location filename="../../app/device_settings.py" line="46" />
+        <source>Mode</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="44" />
+        <location filename="../../app/device_settings.py" line="46" />
+        <source>Serial port</source>
+        <translation>串口</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="45" />
+        <source>Baud</source>
+        <translation>波特率</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="45" />
+        <source>Terminator</source>
+        <translation>结束符</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="46" />
+        <source>Card reader</source>
+        <translation>读卡器</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="47" />
+        <source>Receipt printer</source>
+        <translation>小票打印机</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="47" />
+        <source>Connection</source>
+        <translation>连接方式</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="47" />
+        <source>Paper (mm)</source>
+        <translation>纸宽（毫米）</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="48" />
+        <source>File, host or port</source>
+        <translation>文件、主机或串口</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="56" />
+        <source>Test: last frames</source>
+        <translation>测试：最近收到的数据</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="58" />
+        <source>Print test page</source>
+        <translation>打印测试页</translation>
+    </message>
+    <message>
+        <location filename="../../app/device_settings.py" line="92" />
+        <source>No frame received yet</source>
+        <translation>尚未收到数据</translation>
     </message>
 </context>
 <context>
@@ -338,78 +413,78 @@ Void</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="72" />
+        <location filename="../../app/main_window.py" line="90" />
         <source>Member checkout — {0}</source>
         <translation>会员收银 — {0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="74" />
+        <location filename="../../app/main_window.py" line="92" />
         <source>TEST CLOCK: {0} — records made now are marked as test</source>
         <translation>测试时钟：{0} — 此时产生的记录均标记为测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="75" />
+        <location filename="../../app/main_window.py" line="93" />
         <source>Store {0} · register {1}</source>
         <translation>门店 {0} · 收银台 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="76" />
+        <location filename="../../app/main_window.py" line="94" />
         <source>Cashier {0}</source>
         <translation>收银员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="76" />
+        <location filename="../../app/main_window.py" line="94" />
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="77" />
-        <source>Devices: keyboard</source>
-        <translation>设备：键盘</translation>
-    </message>
-    <message>
-        <location filename="../../app/main_window.py" line="81" />
+        <location filename="../../app/main_window.py" line="99" />
         <source>HQ sync: not configured</source>
         <translation>总部同步：未配置</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="81" />
+        <location filename="../../app/main_window.py" line="99" />
         <source>HQ sync: online</source>
         <translation>总部同步：在线</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="82" />
+        <location filename="../../app/main_window.py" line="100" />
         <source>HQ sync: offline, {0} event(s) waiting</source>
         <translation>总部同步：离线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="94" />
+        <location filename="../../app/main_window.py" line="121" />
+        <source>Devices: {0}</source>
+        <translation>设备：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="146" />
         <source>Open shift</source>
         <translation>开班</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="94" />
+        <location filename="../../app/main_window.py" line="146" />
         <source>Opening cash float in yuan</source>
         <translation>备用金（元）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="128" />
-        <location filename="../../app/main_window.py" line="138" />
+        <location filename="../../app/main_window.py" line="181" />
+        <location filename="../../app/main_window.py" line="191" />
         <source>Close shift</source>
         <translation>交班</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="128" />
+        <location filename="../../app/main_window.py" line="181" />
         <source>Expected cash ¥{0}. Count the drawer (yuan):</source>
         <translation>应有现金 ¥{0}。请清点钱箱（元）：</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="141" />
+        <location filename="../../app/main_window.py" line="194" />
         <source>Shift summary</source>
         <translation>交班汇总</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="142" />
+        <location filename="../../app/main_window.py" line="195" />
         <source>Sales: {0}, returns: {1}, net ¥{2}
 By tender: {3}
 Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
@@ -418,7 +493,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 应有现金 ¥{4}，实点 ¥{5}，差额 ¥{6}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="160" />
+        <location filename="../../app/main_window.py" line="213" />
         <source>Returned: refund ¥{0}, receipt {1}</source>
         <translation>已退货：退款 ¥{0}，小票 {1}</translation>
     </message>
