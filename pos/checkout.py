@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from . import coupons as coupon_store
@@ -89,7 +89,8 @@ class SaleResult:
     replayed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # shallow: its parts are plain lists and dicts already (asdict's deep copy costs ~1 ms per sale)
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 def quote_dict(q: Quote, lang: str = "zh_CN") -> dict[str, Any]:
@@ -340,15 +341,15 @@ class Checkout:
         s.add(sale)
         s.flush()
         product_ids = {bl.code: bl.product_id for bl in self.lines}
-        for ln in q.lines:
-            s.add(SaleLine(
-                id=uuid7(), sale_id=sale.id, line_no=ln.index + 1, code=ln.item.code,
-                product_id=uuid.UUID(product_ids[ln.item.code]) if product_ids.get(ln.item.code) else None,
-                name=ln.item.name, category=ln.item.category, points_class=ln.item.points_class, qty=ln.item.qty,
-                unit_fen=ln.item.unit_fen, gross_fen=ln.gross_fen, net_fen=ln.net_fen, points=ln.points,
-                points_value_fen=ln.discounted_by("points"), reward=ln.item.reward,
-                discounts=[{"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen} for d in ln.discounts],
-            ))
+        # one executemany for the lines (the unit of work per object costs more than the writes)
+        s.execute(insert(SaleLine), [dict(
+            id=uuid7(), sale_id=sale.id, line_no=ln.index + 1, code=ln.item.code,
+            product_id=uuid.UUID(product_ids[ln.item.code]) if product_ids.get(ln.item.code) else None,
+            name=ln.item.name, category=ln.item.category, points_class=ln.item.points_class, qty=ln.item.qty,
+            unit_fen=ln.item.unit_fen, gross_fen=ln.gross_fen, net_fen=ln.net_fen, points=ln.points,
+            points_value_fen=ln.discounted_by("points"), reward=ln.item.reward, returns_line_id=None,
+            discounts=[{"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen} for d in ln.discounts],
+        ) for ln in q.lines])
         left_change = change
         self._payments = []
         for t in tenders:
