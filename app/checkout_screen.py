@@ -4,7 +4,7 @@ Talks to the domain through `pos.till.Till` only."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
     QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
@@ -42,7 +42,6 @@ class CheckoutScreen(QWidget):
         self.input = QLineEdit()
         self.input.setObjectName("scanInput")
         self.input.setPlaceholderText(self.tr("Scan or type: barcode, member card/code, coupon, phone or last 4 digits — Enter"))
-        self.input.setFont(QFont(self.font().family(), 16))
         self.input.returnPressed.connect(self.on_enter)
         top.addWidget(self.input, 1)
         root.addLayout(top)
@@ -112,7 +111,6 @@ class CheckoutScreen(QWidget):
         self.earned = QLabel()
         self.due = QLabel()
         self.due.setObjectName("due")
-        self.due.setFont(QFont(self.font().family(), 26, QFont.Bold))
         self.refusals = QLabel()
         self.refusals.setObjectName("refusals")
         self.refusals.setWordWrap(True)
@@ -121,9 +119,13 @@ class CheckoutScreen(QWidget):
         grid.addWidget(self.saved, 1, 0)
         grid.addWidget(self.points_used, 1, 1)
         grid.addWidget(self.earned, 2, 0)
-        grid.addWidget(self.due, 0, 2, 3, 1, Qt.AlignRight | Qt.AlignVCenter)
+        self.due.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        grid.addWidget(self.due, 0, 2, 3, 1)  # fills its cell: a size hint taken before the style applied would cut it
         grid.addWidget(self.refusals, 3, 0, 1, 3)
-        grid.setColumnStretch(2, 1)
+        for col, stretch in enumerate((2, 2, 3)):
+            grid.setColumnStretch(col, stretch)
+        for w in (self.gross, self.discount, self.saved, self.points_used, self.earned):
+            w.setMinimumWidth(170)  # amounts are never cut short, whatever the window size
         return box
 
     def _keys(self) -> QHBoxLayout:

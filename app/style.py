@@ -1,14 +1,15 @@
-"""One stylesheet: large type, high contrast, red for what went wrong, green for money saved."""
+"""One stylesheet: large type, high contrast, red for what went wrong, green for money saved.
+Font sizes live here, not in setFont(): a stylesheet's font overrides setFont."""
 
 STYLE = """
 QWidget { font-size: 14px; }
 #testClockBanner { background: #c62828; color: white; font-weight: bold; padding: 4px; }
-#scanInput { padding: 6px; border: 2px solid #1565c0; border-radius: 4px; }
+#scanInput { padding: 6px; border: 2px solid #1565c0; border-radius: 4px; font-size: 20px; }
 #message { font-size: 15px; color: #1b5e20; padding: 2px 4px; }
 #message[error="true"] { color: white; background: #c62828; border-radius: 3px; }
 #basket { font-size: 15px; }
 #totals { background: #f5f5f5; border: 1px solid #ddd; border-radius: 4px; }
-#due { color: #0d47a1; }
+#due { color: #0d47a1; font-size: 30px; font-weight: bold; }
 #saved { color: #2e7d32; font-weight: bold; }
 #refusals { color: #c62828; font-size: 13px; }
 #memberPanel { background: #fafafa; }
@@ -22,8 +23,11 @@ QWidget { font-size: 14px; }
 #notes[complaint="true"] { color: #b71c1c; font-weight: bold; }
 #fkey { min-height: 44px; font-size: 13px; }
 #dialogError { color: #c62828; }
-#paymentDue { color: #0d47a1; }
-#change { color: #2e7d32; }
+#paymentDue { color: #0d47a1; font-size: 24px; font-weight: bold; }
+#paymentAmount { font-size: 22px; }
+#change { color: #2e7d32; font-size: 24px; font-weight: bold; }
+#signInTitle { font-size: 26px; font-weight: bold; }
+#staffCode, #staffPin { font-size: 20px; }
 #signInCard { background: #fafafa; border: 1px solid #ddd; border-radius: 8px; padding: 16px; }
 #hint { color: #757575; }
 #syncState[state="offline"] { color: #c62828; font-weight: bold; }
