@@ -2,11 +2,11 @@
 (Enter confirms, Esc cancels, F-keys pick tenders)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-    QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from pos.members import MemberSummary
@@ -53,26 +53,38 @@ class _Dialog(QDialog):
         self.error.setText(message)
 
 
-class PickMemberDialog(_Dialog):
-    """Several members match the last 4 digits: pick with arrows + Enter."""
+class ListDialog(_Dialog):
+    """Pick one row with the arrows and Enter; disabled rows cannot be picked."""
 
-    def __init__(self, parent, matches: list[MemberSummary]):
-        super().__init__(parent, self.tr("Pick the member"))
+    def __init__(self, parent, title: str, rows: list[tuple], header: str = ""):
+        super().__init__(parent, title)
+        if header:
+            self.layout_.addWidget(QLabel(header))
         self.list = QListWidget()
-        for m in matches:
-            item = QListWidgetItem(f"{m.name or '-'}   {m.phone_masked}   {m.member_code}   {m.tier}")
-            item.setData(Qt.UserRole, m)
+        for key, text, *enabled in rows:
+            item = QListWidgetItem(text)
+            item.setData(Qt.UserRole, key)
+            if enabled and not enabled[0]:
+                item.setFlags(item.flags() & ~Qt.ItemIsEnabled)
             self.list.addItem(item)
         self.list.setCurrentRow(0)
         self.list.itemActivated.connect(lambda _i: self.accept())
-        self.layout_.addWidget(QLabel(self.tr("{0} members match").format(len(matches))))
         self.layout_.addWidget(self.list)
         self.buttons()
-        self.resize(520, 420)
 
-    def chosen(self) -> MemberSummary | None:
+    def chosen(self):
         item = self.list.currentItem()
-        return item.data(Qt.UserRole) if item else None
+        return item.data(Qt.UserRole) if item and item.flags() & Qt.ItemIsEnabled else None
+
+
+class PickMemberDialog(ListDialog):
+    """Several members match the last 4 digits: pick with arrows + Enter."""
+
+    def __init__(self, parent, matches: list[MemberSummary]):
+        rows = [(m, f"{m.name or '-'}   {m.phone_masked}   {m.member_code}   {m.tier}") for m in matches]
+        super().__init__(parent, QCoreApplication.translate("PickMemberDialog", "Pick the member"), rows,
+                         QCoreApplication.translate("PickMemberDialog", "{0} members match").format(len(matches)))
+        self.resize(520, 420)
 
 
 class PaymentDialog(_Dialog):
@@ -202,29 +214,15 @@ class RedeemDialog(_Dialog):
         return self.spin.value()
 
 
-class GiftDialog(_Dialog):
+class GiftDialog(ListDialog):
     def __init__(self, parent, gifts, available: int):
-        super().__init__(parent, self.tr("Gift catalog"))
-        self.layout_.addWidget(QLabel(self.tr("Usable points: {0}").format(f"{available:,}")))
-        self.list = QListWidget()
         en = i18n.current() == "en"
+        tr = lambda text: QCoreApplication.translate("GiftDialog", text)  # noqa: E731
+        rows = []
         for g in gifts:
-            cost = self.tr("{0} points").format(g.points)
-            if g.cash_fen:
-                cost += " + ¥" + yuan(g.cash_fen)
-            item = QListWidgetItem(f"{g.name.en if en else g.name.zh}   {cost}")
-            item.setData(Qt.UserRole, g.code)
-            if g.points > available:
-                item.setFlags(item.flags() & ~Qt.ItemIsEnabled)
-            self.list.addItem(item)
-        self.list.setCurrentRow(0)
-        self.list.itemActivated.connect(lambda _i: self.accept())
-        self.layout_.addWidget(self.list)
-        self.buttons()
-
-    def chosen(self) -> str | None:
-        item = self.list.currentItem()
-        return item.data(Qt.UserRole) if item and item.flags() & Qt.ItemIsEnabled else None
+            cost = tr("{0} points").format(g.points) + (" + ¥" + yuan(g.cash_fen) if g.cash_fen else "")
+            rows.append((g.code, f"{g.name.en if en else g.name.zh}   {cost}", g.points <= available))
+        super().__init__(parent, tr("Gift catalog"), rows, tr("Usable points: {0}").format(f"{available:,}"))
 
 
 class TextDialog(_Dialog):
@@ -261,24 +259,6 @@ class ManagerDialog(_Dialog):
         self.buttons()
 
 
-class ListDialog(_Dialog):
-    def __init__(self, parent, title: str, rows: list[tuple[str, str]]):
-        super().__init__(parent, title)
-        self.list = QListWidget()
-        for key, text in rows:
-            item = QListWidgetItem(text)
-            item.setData(Qt.UserRole, key)
-            self.list.addItem(item)
-        self.list.setCurrentRow(0)
-        self.list.itemActivated.connect(lambda _i: self.accept())
-        self.layout_.addWidget(self.list)
-        self.buttons()
-
-    def chosen(self) -> str | None:
-        item = self.list.currentItem()
-        return item.data(Qt.UserRole) if item else None
-
-
 class ReceiptDialog(_Dialog):
     def __init__(self, parent, text: str):
         super().__init__(parent, self.tr("Receipt"))
@@ -293,18 +273,3 @@ class ReceiptDialog(_Dialog):
         box.button(QDialogButtonBox.Close).clicked.connect(self.accept)
         self.layout_.addWidget(box)
         self.resize(460, 640)
-
-
-class TableDialog(_Dialog):
-    """A read-only table (member history, ledger, coupons, tier history)."""
-
-    def __init__(self, parent, title: str, headers: list[str], rows: list[list[str]]):
-        super().__init__(parent, title)
-        table = QTableWidget(len(rows), len(headers))
-        table.setHorizontalHeaderLabels(headers)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                table.setItem(r, c, QTableWidgetItem(value))
-        table.resizeColumnsToContents()
-        self.layout_.addWidget(table)
-        self.resize(720, 480)

@@ -1,6 +1,24 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name />
+    <message>
+        <location filename="../../app/dialogs.py" line="223" />
+        <source>{0} points</source>
+        <translation>{0} 积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="225" />
+        <source>Gift catalog</source>
+        <translation>礼品目录</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="225" />
+        <source>Usable points: {0}</source>
+        <translation>可用积分：{0}</translation>
+    </message>
+</context>
+<context>
     <name>BasketModel</name>
     <message>
         <location filename="../../app/basket_model.py" line="22" />
@@ -82,237 +100,237 @@
         <translation>扫码或输入：商品条码、会员卡/会员码、券码、手机号或尾号4位 — 回车</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="132" />
+        <location filename="../../app/checkout_screen.py" line="134" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="132" />
+        <location filename="../../app/checkout_screen.py" line="134" />
         <source>Join</source>
         <translation>入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="133" />
+        <location filename="../../app/checkout_screen.py" line="135" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="133" />
+        <location filename="../../app/checkout_screen.py" line="135" />
         <source>Discount</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="134" />
+        <location filename="../../app/checkout_screen.py" line="136" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="134" />
+        <location filename="../../app/checkout_screen.py" line="136" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="135" />
+        <location filename="../../app/checkout_screen.py" line="137" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="135" />
+        <location filename="../../app/checkout_screen.py" line="137" />
         <source>Hold/Recall</source>
         <translation>挂单/取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="136" />
+        <location filename="../../app/checkout_screen.py" line="138" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="136" />
+        <location filename="../../app/checkout_screen.py" line="138" />
         <source>Top-up</source>
         <translation>充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="137" />
+        <location filename="../../app/checkout_screen.py" line="139" />
         <source>Pay</source>
         <translation>结账</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="153" />
+        <location filename="../../app/checkout_screen.py" line="155" />
         <source>Ctrl+Del
 Void</source>
         <translation>Ctrl+Del
 整单作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="177" />
+        <location filename="../../app/checkout_screen.py" line="179" />
         <source>Total ¥{0}</source>
         <translation>原价 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="178" />
+        <location filename="../../app/checkout_screen.py" line="180" />
         <source>Discounts -¥{0}</source>
         <translation>优惠 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="180" />
+        <location filename="../../app/checkout_screen.py" line="182" />
         <source>Membership saved ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="181" />
+        <location filename="../../app/checkout_screen.py" line="183" />
         <source>Points used {0} (¥{1})</source>
         <translation>使用积分 {0}（抵 ¥{1}）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="183" />
+        <location filename="../../app/checkout_screen.py" line="185" />
         <source>Earns {0} points</source>
         <translation>本单可得 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="184" />
+        <location filename="../../app/checkout_screen.py" line="186" />
         <source>Due ¥{0}</source>
         <translation>应付 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="186" />
+        <location filename="../../app/checkout_screen.py" line="188" />
         <source>Not applied: {0} — {1}</source>
         <translation>未使用：{0} — {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="253" />
+        <location filename="../../app/checkout_screen.py" line="255" />
         <source>Member: {0}</source>
         <translation>会员：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="255" />
+        <location filename="../../app/checkout_screen.py" line="257" />
         <source>Coupon: {0}</source>
         <translation>优惠券：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="273" />
+        <location filename="../../app/checkout_screen.py" line="275" />
         <source>Coupon applied</source>
         <translation>优惠券已使用</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="273" />
+        <location filename="../../app/checkout_screen.py" line="275" />
         <source>Coupon not applied: see below</source>
         <translation>优惠券未能使用，原因见下方</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="278" />
+        <location filename="../../app/checkout_screen.py" line="280" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="278" />
+        <location filename="../../app/checkout_screen.py" line="280" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="285" />
+        <location filename="../../app/checkout_screen.py" line="287" />
         <source>Welcome, new member {0}! Sign-up rewards are in the wallet.</source>
         <translation>欢迎新会员 {0}！入会礼已放入券包。</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="295" />
+        <location filename="../../app/checkout_screen.py" line="297" />
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="298" />
-        <location filename="../../app/checkout_screen.py" line="312" />
+        <location filename="../../app/checkout_screen.py" line="300" />
+        <location filename="../../app/checkout_screen.py" line="314" />
         <source>Type a whole number</source>
         <translation>请输入整数</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="308" />
+        <location filename="../../app/checkout_screen.py" line="310" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="308" />
+        <location filename="../../app/checkout_screen.py" line="310" />
         <source>Discount in percent for {0}</source>
         <translation>{0} 的折扣（百分比）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="349" />
-        <location filename="../../app/checkout_screen.py" line="361" />
-        <location filename="../../app/checkout_screen.py" line="399" />
+        <location filename="../../app/checkout_screen.py" line="351" />
+        <location filename="../../app/checkout_screen.py" line="363" />
+        <location filename="../../app/checkout_screen.py" line="401" />
         <source>Identify the member first</source>
         <translation>请先识别会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="372" />
+        <location filename="../../app/checkout_screen.py" line="374" />
         <source>Basket held: F9 recalls it</source>
         <translation>已挂单：按 F9 取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="378" />
+        <location filename="../../app/checkout_screen.py" line="380" />
         <source>No basket on hold</source>
         <translation>没有挂单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="379" />
+        <location filename="../../app/checkout_screen.py" line="381" />
         <source>{0}  ·  {1} line(s)</source>
         <translation>{0}  ·  {1} 行</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="380" />
+        <location filename="../../app/checkout_screen.py" line="382" />
         <source>Recall a held basket</source>
         <translation>取回挂单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="389" />
+        <location filename="../../app/checkout_screen.py" line="391" />
         <source>Void</source>
         <translation>作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="389" />
+        <location filename="../../app/checkout_screen.py" line="391" />
         <source>Void this sale?</source>
         <translation>确定作废本单？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="392" />
+        <location filename="../../app/checkout_screen.py" line="394" />
         <source>Sale voided</source>
         <translation>本单已作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="400" />
+        <location filename="../../app/checkout_screen.py" line="402" />
         <source>Top up stored value</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="400" />
+        <location filename="../../app/checkout_screen.py" line="402" />
         <source>Amount in yuan</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="407" />
+        <location filename="../../app/checkout_screen.py" line="409" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="417" />
+        <location filename="../../app/checkout_screen.py" line="419" />
         <source>Topped up ¥{0}, receipt {1}</source>
         <translation>已充值 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="425" />
+        <location filename="../../app/checkout_screen.py" line="427" />
         <source>The basket is empty</source>
         <translation>购物篮为空</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="437" />
+        <location filename="../../app/checkout_screen.py" line="439" />
         <source>Paid. Receipt {0}</source>
         <translation>已收款。小票 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="438" />
+        <location filename="../../app/checkout_screen.py" line="440" />
         <source> · change ¥{0}</source>
         <translation> · 找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="450" />
+        <location filename="../../app/checkout_screen.py" line="452" />
         <source>Showing the full phone number is recorded.</source>
         <translation>查看完整手机号将被记录。</translation>
     </message>
@@ -390,24 +408,6 @@ Void</source>
         <location filename="../../app/device_settings.py" line="92" />
         <source>No frame received yet</source>
         <translation>尚未收到数据</translation>
-    </message>
-</context>
-<context>
-    <name>GiftDialog</name>
-    <message>
-        <location filename="../../app/dialogs.py" line="207" />
-        <source>Gift catalog</source>
-        <translation>礼品目录</translation>
-    </message>
-    <message>
-        <location filename="../../app/dialogs.py" line="208" />
-        <source>Usable points: {0}</source>
-        <translation>可用积分：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../app/dialogs.py" line="212" />
-        <source>{0} points</source>
-        <translation>{0} 积分</translation>
     </message>
 </context>
 <context>
@@ -501,17 +501,17 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ManagerDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="252" />
+        <location filename="../../app/dialogs.py" line="250" />
         <source>Manager approval</source>
         <translation>店长授权</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="258" />
+        <location filename="../../app/dialogs.py" line="256" />
         <source>Manager code</source>
         <translation>店长工号</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="259" />
+        <location filename="../../app/dialogs.py" line="257" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
@@ -836,77 +836,77 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>PaymentDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="86" />
+        <location filename="../../app/dialogs.py" line="98" />
         <source>Payment</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="96" />
+        <location filename="../../app/dialogs.py" line="108" />
         <source>Membership saved you ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="121" />
+        <location filename="../../app/dialogs.py" line="133" />
         <source>Pay (Enter)</source>
         <translation>收款（回车）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="127" />
+        <location filename="../../app/dialogs.py" line="139" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="127" />
+        <location filename="../../app/dialogs.py" line="139" />
         <source>WeChat Pay</source>
         <translation>微信支付</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="127" />
+        <location filename="../../app/dialogs.py" line="139" />
         <source>Alipay</source>
         <translation>支付宝</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="128" />
+        <location filename="../../app/dialogs.py" line="140" />
         <source>Bank card</source>
         <translation>银行卡</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="128" />
+        <location filename="../../app/dialogs.py" line="140" />
         <source>Stored value</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="129" />
+        <location filename="../../app/dialogs.py" line="141" />
         <source>Gift card</source>
         <translation>礼品卡</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="138" />
+        <location filename="../../app/dialogs.py" line="150" />
         <source>Due ¥{0}  ·  still to pay ¥{1}</source>
         <translation>应付 ¥{0}  ·  待付 ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="142" />
+        <location filename="../../app/dialogs.py" line="154" />
         <source>Change ¥{0}</source>
         <translation>找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="147" />
+        <location filename="../../app/dialogs.py" line="159" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="150" />
+        <location filename="../../app/dialogs.py" line="162" />
         <source>Only cash can be more than what is due</source>
         <translation>只有现金可以超出应付金额</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="155" />
+        <location filename="../../app/dialogs.py" line="167" />
         <source>Stored value balance is ¥{0}</source>
         <translation>储值余额为 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="172" />
+        <location filename="../../app/dialogs.py" line="184" />
         <source>¥{0} still due</source>
         <translation>还差 ¥{0}</translation>
     </message>
@@ -914,12 +914,12 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>PickMemberDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="60" />
+        <location filename="../../app/dialogs.py" line="85" />
         <source>Pick the member</source>
         <translation>选择会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="68" />
+        <location filename="../../app/dialogs.py" line="86" />
         <source>{0} members match</source>
         <translation>匹配到 {0} 位会员</translation>
     </message>
@@ -927,7 +927,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReceiptDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="284" />
+        <location filename="../../app/dialogs.py" line="264" />
         <source>Receipt</source>
         <translation>小票</translation>
     </message>
@@ -935,22 +935,22 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>RedeemDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="181" />
+        <location filename="../../app/dialogs.py" line="193" />
         <source>Redeem points</source>
         <translation>积分抵现</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="183" />
+        <location filename="../../app/dialogs.py" line="195" />
         <source>Usable points: {0}</source>
         <translation>可用积分：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="184" />
+        <location filename="../../app/dialogs.py" line="196" />
         <source>This order takes at most {0} points = ¥{1}</source>
         <translation>本单最多可用 {0} 积分 = ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="199" />
+        <location filename="../../app/dialogs.py" line="211" />
         <source>= ¥{0} off</source>
         <translation>= 抵扣 ¥{0}</translation>
     </message>
