@@ -4,6 +4,7 @@ thread. The keyboard-wedge detector runs as an application-wide event filter,
 so a scan works whatever has focus and never leaks into a text field."""
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 
@@ -13,6 +14,8 @@ from PySide6.QtGui import QKeyEvent
 from devices import config as device_config
 from devices import runtime
 from devices.events import BadSwipe, CardSwiped, Connected, Disconnected, Event, Garbage, Refused, Scanned, as_json, message
+from devices.printer import ReceiptPrinter
+from devices.reprint_queue import ReprintQueue
 from devices.wedge import PassThrough, ScanCompleted
 
 from . import i18n
@@ -25,11 +28,14 @@ class DeviceBridge(QObject):
     code = Signal(str)
     problem = Signal(str, str)  # kind (bad_swipe / refused / garbage), a message for the cashier
     state = Signal(str)
+    printed = Signal(str, bool)  # message, queued (the printer failed; the receipt waits for a reprint)
     _event = Signal(object)
 
-    def __init__(self, settings: device_config.DeviceSettings | None = None, parent: QObject | None = None):
+    def __init__(self, settings: device_config.DeviceSettings | None = None, parent: QObject | None = None,
+                 data_dir=None):
         super().__init__(parent)
         self.settings = settings or device_config.DeviceSettings()
+        self.data_dir = data_dir  # the store's folder: the reprint queue lives beside the store
         self.readers = []
         self.recent: deque[str] = deque(maxlen=50)  # diagnostics: events as JSON, never track data
         self.ports: dict[str, bool] = {}
@@ -53,6 +59,20 @@ class DeviceBridge(QObject):
         if self.wedge_filter is not None:
             QCoreApplication.instance().removeEventFilter(self.wedge_filter)
             self.wedge_filter = None
+
+    def print_sale(self, sale: dict, lang: str, **extras) -> None:
+        """Print off the GUI thread (a network printer may take its timeout to fail);
+        a failure queues the receipt, the sale itself is long committed."""
+        if self.settings.printer.backend == "none":
+            return
+
+        queue = ReprintQueue(self.data_dir / "reprint_queue.json") if self.data_dir else None
+
+        def work() -> None:
+            outcome = ReceiptPrinter(self.settings.printer, queue).print_sale(sale, lang=lang, **extras)
+            self.printed.emit(outcome.message(lang), outcome.queued)
+
+        threading.Thread(target=work, name="receipt-printer", daemon=True).start()
 
     def describe(self) -> str:
         parts = []

@@ -8,7 +8,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from devices import config as device_config
-from devices import runtime as device_runtime
 from pos import members, staff
 from pos.database import Database
 from pos.errors import DomainError
@@ -64,10 +63,11 @@ class MainWindow(QMainWindow):
             settings = device_config.load(self.device_path)
         except ValueError:  # a broken settings file must not keep the till from opening
             settings = device_config.DeviceSettings()
-        self.bridge = DeviceBridge(settings, self)
+        self.bridge = DeviceBridge(settings, self, data_dir=self.db.path.parent)
         self.bridge.code.connect(self.on_device_code)
         self.bridge.problem.connect(self.on_device_problem)
         self.bridge.state.connect(self.on_device_state)
+        self.bridge.printed.connect(self.on_printed)
         self.retranslate()
         self.signin.reset()
         self.bridge.start()
@@ -126,14 +126,14 @@ class MainWindow(QMainWindow):
             self.checkout.focus_input()
 
     def print_receipt(self, sale: dict) -> None:
-        """Print when a printer is set up; a failure queues the receipt and never touches the sale."""
-        if self.bridge.settings.printer.backend == "none":
-            return
-        outcome = device_runtime.printer(self.bridge.settings).print_sale(
-            sale, store_name=self.db.settings.get("store_name", ""), cashier=self.who.code if self.who else "",
-            lang=i18n.current())
-        if outcome.queued:
-            self.checkout.say(outcome.message(i18n.current()), error=True)
+        self.bridge.print_sale(sale, i18n.current(), store_name=self.db.settings.get("store_name", ""),
+                               cashier=self.who.code if self.who else "")
+
+    def on_printed(self, message: str, queued: bool) -> None:
+        if queued and self.checkout is not None:
+            self.checkout.say(message, error=True)
+        else:
+            self.statusBar().showMessage(message, 4000)
 
     # --- sign-in, lock, shifts ---------------------------------------------------------------
 

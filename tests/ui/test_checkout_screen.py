@@ -286,3 +286,27 @@ def test_serial_and_wedge_scans_reach_the_basket_alike(qtbot, window, store):
     window.bridge.feed_event(Decoder("card").decode(f";{pan}=2512101?\r".encode())[0])
     qtbot.waitUntil(lambda: c.message.property("error") is True, timeout=2000)
     assert pan not in c.message.text() and pan not in "\n".join(window.bridge.recent)
+
+
+def test_receipt_printed_after_a_sale_and_queued_when_the_printer_fails(qtbot, window, store, tmp_path):
+    from devices import config as device_config
+
+    c = window.checkout
+    out = tmp_path / "printer.bin"
+    window.bridge.settings = device_config.DeviceSettings.model_validate(
+        {"scanner": {"mode": "off"}, "card_reader": {"mode": "off"}, "printer": {"backend": "file", "path": str(out)}})
+    for code in codes(store, 2):
+        scan(qtbot, window, code)
+    result = c.till.pay([checkout.Tender("cash", c.till.last_quote.net_fen)])
+    window.print_receipt(result.as_dict())
+    qtbot.waitUntil(lambda: out.exists() and result.receipt_no.encode() in out.read_bytes(), timeout=5000)
+    # a printer that cannot be reached: the sale stands, the receipt waits in the reprint queue
+    window.bridge.settings = device_config.DeviceSettings.model_validate(
+        {"scanner": {"mode": "off"}, "card_reader": {"mode": "off"},
+         "printer": {"backend": "file", "path": str(tmp_path / "no" / "such" / "dir" / "lp0")}})
+    with qtbot.waitSignal(window.bridge.printed, timeout=5000) as blocker:
+        window.print_receipt(result.as_dict())
+    assert blocker.args[1] is True
+    assert c.message.property("error") is True
+    queue = store.path.parent / "reprint_queue.json"  # beside the store, not in the user's data dir
+    assert queue.exists() and result.receipt_no in queue.read_text(encoding="utf-8")
