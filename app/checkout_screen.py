@@ -25,6 +25,7 @@ from .receipt_text import receipt_text
 
 class CheckoutScreen(QWidget):
     sale_done = Signal(dict)
+    reprint_requested = Signal(dict)
     lock_requested = Signal()
     sign_out_requested = Signal()
     returns_requested = Signal()
@@ -149,6 +150,7 @@ class CheckoutScreen(QWidget):
             QShortcut(QKeySequence(key), self, activated=slot)
         extra = [("Delete", self.remove_line), ("Ctrl+Delete", self.void), ("Ctrl+L", self.lock_requested.emit),
                  ("Ctrl+D", self.member_detail), ("Ctrl+U", self.detach), ("Ctrl+Q", self.sign_out_requested.emit),
+                 ("Ctrl+P", self.reprint),
                  ("Up", lambda: self.move(-1)), ("Down", lambda: self.move(1)), ("Escape", self.clear_input)]
         for key, slot in extra:
             QShortcut(QKeySequence(key), self, activated=slot)
@@ -441,6 +443,20 @@ class CheckoutScreen(QWidget):
         self.last_result = result
         self.sale_done.emit(result.as_dict())
         self.refresh()
+        self.focus_input()
+
+    def reprint(self) -> None:
+        """Reprint a receipt from history (the last one by default)."""
+        last = getattr(self, "last_result", None)
+        dlg = TextDialog(self, self.tr("Reprint"), self.tr("Receipt number"), last.receipt_no if last else "")
+        if dlg.exec():
+            try:
+                sale = checkout_mod.sale_by_receipt(self.till.db, dlg.value())
+            except DomainError as exc:
+                self.say(exc.message(i18n.current()), error=True)
+                return self.focus_input()
+            self.reprint_requested.emit(sale.as_dict())
+            self.show_receipt(sale.as_dict())
         self.focus_input()
 
     def show_receipt(self, sale: dict) -> None:

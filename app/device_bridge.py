@@ -60,7 +60,7 @@ class DeviceBridge(QObject):
             QCoreApplication.instance().removeEventFilter(self.wedge_filter)
             self.wedge_filter = None
 
-    def print_sale(self, sale: dict, lang: str, **extras) -> None:
+    def print_sale(self, sale: dict, lang: str, reprint: bool = False, **extras) -> None:
         """Print off the GUI thread (a network printer may take its timeout to fail);
         a failure queues the receipt, the sale itself is long committed."""
         if self.settings.printer.backend == "none":
@@ -69,7 +69,8 @@ class DeviceBridge(QObject):
         queue = ReprintQueue(self.data_dir / "reprint_queue.json") if self.data_dir else None
 
         def work() -> None:
-            outcome = ReceiptPrinter(self.settings.printer, queue).print_sale(sale, lang=lang, **extras)
+            printer = ReceiptPrinter(self.settings.printer, queue)
+            outcome = (printer.reprint if reprint else printer.print_sale)(sale, lang=lang, **extras)
             self.printed.emit(outcome.message(lang), outcome.queued)
 
         threading.Thread(target=work, name="receipt-printer", daemon=True).start()

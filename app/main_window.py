@@ -125,8 +125,8 @@ class MainWindow(QMainWindow):
         if self.checkout is not None:
             self.checkout.focus_input()
 
-    def print_receipt(self, sale: dict) -> None:
-        self.bridge.print_sale(sale, i18n.current(), store_name=self.db.settings.get("store_name", ""),
+    def print_receipt(self, sale: dict, reprint: bool = False) -> None:
+        self.bridge.print_sale(sale, i18n.current(), reprint=reprint, store_name=self.db.settings.get("store_name", ""),
                                cashier=self.who.code if self.who else "")
 
     def on_printed(self, message: str, queued: bool) -> None:
@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         self.checkout.returns_requested.connect(self.open_returns)
         self.checkout.detail_requested.connect(self.open_detail)
         self.checkout.sale_done.connect(self.print_receipt)
+        self.checkout.reprint_requested.connect(lambda sale: self.print_receipt(sale, reprint=True))
         self.checkout.sale_done.connect(self.checkout.show_receipt)
         self.stack.addWidget(self.checkout)
 

@@ -510,6 +510,15 @@ def result_of(s: Session, sale: Sale, quote: Quote | None = None, replayed: bool
     )
 
 
+def sale_by_receipt(db, receipt_no: str) -> SaleResult:
+    """A committed sale, return or top-up as plain values (reprints, previews)."""
+    with db.read() as s:
+        sale = s.scalar(select(Sale).where(Sale.receipt_no == receipt_no.strip()))
+        if sale is None:
+            raise DomainError("return.no_sale", receipt=receipt_no.strip()[:40])
+        return result_of(s, sale)
+
+
 def topup(db, member_id: str, amount_fen: int, tenders: list[Tender], *, cashier: str = "",
           program: ProgramDoc | None = None, sale_id: uuid.UUID | None = None) -> SaleResult:
     """Top up stored value with the program's bonus; may lift the tier at once.

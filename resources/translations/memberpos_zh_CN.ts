@@ -95,242 +95,252 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../app/checkout_screen.py" line="44" />
+        <location filename="../../app/checkout_screen.py" line="45" />
         <source>Scan or type: barcode, member card/code, coupon, phone or last 4 digits — Enter</source>
         <translation>扫码或输入：商品条码、会员卡/会员码、券码、手机号或尾号4位 — 回车</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="134" />
+        <location filename="../../app/checkout_screen.py" line="135" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="134" />
+        <location filename="../../app/checkout_screen.py" line="135" />
         <source>Join</source>
         <translation>入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="135" />
+        <location filename="../../app/checkout_screen.py" line="136" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="135" />
+        <location filename="../../app/checkout_screen.py" line="136" />
         <source>Discount</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="136" />
+        <location filename="../../app/checkout_screen.py" line="137" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="136" />
+        <location filename="../../app/checkout_screen.py" line="137" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="137" />
+        <location filename="../../app/checkout_screen.py" line="138" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="137" />
+        <location filename="../../app/checkout_screen.py" line="138" />
         <source>Hold/Recall</source>
         <translation>挂单/取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="138" />
+        <location filename="../../app/checkout_screen.py" line="139" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="138" />
+        <location filename="../../app/checkout_screen.py" line="139" />
         <source>Top-up</source>
         <translation>充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="139" />
+        <location filename="../../app/checkout_screen.py" line="140" />
         <source>Pay</source>
         <translation>结账</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="155" />
+        <location filename="../../app/checkout_screen.py" line="157" />
         <source>Ctrl+Del
 Void</source>
         <translation>Ctrl+Del
 整单作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="179" />
+        <location filename="../../app/checkout_screen.py" line="181" />
         <source>Total ¥{0}</source>
         <translation>原价 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="180" />
+        <location filename="../../app/checkout_screen.py" line="182" />
         <source>Discounts -¥{0}</source>
         <translation>优惠 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="182" />
+        <location filename="../../app/checkout_screen.py" line="184" />
         <source>Membership saved ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="183" />
+        <location filename="../../app/checkout_screen.py" line="185" />
         <source>Points used {0} (¥{1})</source>
         <translation>使用积分 {0}（抵 ¥{1}）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="185" />
+        <location filename="../../app/checkout_screen.py" line="187" />
         <source>Earns {0} points</source>
         <translation>本单可得 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="186" />
+        <location filename="../../app/checkout_screen.py" line="188" />
         <source>Due ¥{0}</source>
         <translation>应付 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="188" />
+        <location filename="../../app/checkout_screen.py" line="190" />
         <source>Not applied: {0} — {1}</source>
         <translation>未使用：{0} — {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="255" />
+        <location filename="../../app/checkout_screen.py" line="257" />
         <source>Member: {0}</source>
         <translation>会员：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="257" />
+        <location filename="../../app/checkout_screen.py" line="259" />
         <source>Coupon: {0}</source>
         <translation>优惠券：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="275" />
+        <location filename="../../app/checkout_screen.py" line="277" />
         <source>Coupon applied</source>
         <translation>优惠券已使用</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="275" />
+        <location filename="../../app/checkout_screen.py" line="277" />
         <source>Coupon not applied: see below</source>
         <translation>优惠券未能使用，原因见下方</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="280" />
+        <location filename="../../app/checkout_screen.py" line="282" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="280" />
+        <location filename="../../app/checkout_screen.py" line="282" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="287" />
+        <location filename="../../app/checkout_screen.py" line="289" />
         <source>Welcome, new member {0}! Sign-up rewards are in the wallet.</source>
         <translation>欢迎新会员 {0}！入会礼已放入券包。</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="297" />
+        <location filename="../../app/checkout_screen.py" line="299" />
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="300" />
-        <location filename="../../app/checkout_screen.py" line="314" />
+        <location filename="../../app/checkout_screen.py" line="302" />
+        <location filename="../../app/checkout_screen.py" line="316" />
         <source>Type a whole number</source>
         <translation>请输入整数</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="310" />
+        <location filename="../../app/checkout_screen.py" line="312" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="310" />
+        <location filename="../../app/checkout_screen.py" line="312" />
         <source>Discount in percent for {0}</source>
         <translation>{0} 的折扣（百分比）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="351" />
-        <location filename="../../app/checkout_screen.py" line="363" />
-        <location filename="../../app/checkout_screen.py" line="401" />
+        <location filename="../../app/checkout_screen.py" line="353" />
+        <location filename="../../app/checkout_screen.py" line="365" />
+        <location filename="../../app/checkout_screen.py" line="403" />
         <source>Identify the member first</source>
         <translation>请先识别会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="374" />
+        <location filename="../../app/checkout_screen.py" line="376" />
         <source>Basket held: F9 recalls it</source>
         <translation>已挂单：按 F9 取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="380" />
+        <location filename="../../app/checkout_screen.py" line="382" />
         <source>No basket on hold</source>
         <translation>没有挂单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="381" />
+        <location filename="../../app/checkout_screen.py" line="383" />
         <source>{0}  ·  {1} line(s)</source>
         <translation>{0}  ·  {1} 行</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="382" />
+        <location filename="../../app/checkout_screen.py" line="384" />
         <source>Recall a held basket</source>
         <translation>取回挂单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="391" />
+        <location filename="../../app/checkout_screen.py" line="393" />
         <source>Void</source>
         <translation>作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="391" />
+        <location filename="../../app/checkout_screen.py" line="393" />
         <source>Void this sale?</source>
         <translation>确定作废本单？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="394" />
+        <location filename="../../app/checkout_screen.py" line="396" />
         <source>Sale voided</source>
         <translation>本单已作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="402" />
+        <location filename="../../app/checkout_screen.py" line="404" />
         <source>Top up stored value</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="402" />
+        <location filename="../../app/checkout_screen.py" line="404" />
         <source>Amount in yuan</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="409" />
+        <location filename="../../app/checkout_screen.py" line="411" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="419" />
+        <location filename="../../app/checkout_screen.py" line="421" />
         <source>Topped up ¥{0}, receipt {1}</source>
         <translation>已充值 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="427" />
+        <location filename="../../app/checkout_screen.py" line="429" />
         <source>The basket is empty</source>
         <translation>购物篮为空</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="439" />
+        <location filename="../../app/checkout_screen.py" line="441" />
         <source>Paid. Receipt {0}</source>
         <translation>已收款。小票 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="440" />
+        <location filename="../../app/checkout_screen.py" line="442" />
         <source> · change ¥{0}</source>
         <translation> · 找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="452" />
+        <location filename="../../app/checkout_screen.py" line="451" />
+        <source>Reprint</source>
+        <translation>补打小票</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="451" />
+        <source>Receipt number</source>
+        <translation>小票号</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="468" />
         <source>Showing the full phone number is recorded.</source>
         <translation>查看完整手机号将被记录。</translation>
     </message>
@@ -468,23 +478,23 @@ Void</source>
         <translation>备用金（元）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="181" />
-        <location filename="../../app/main_window.py" line="191" />
+        <location filename="../../app/main_window.py" line="182" />
+        <location filename="../../app/main_window.py" line="192" />
         <source>Close shift</source>
         <translation>交班</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="181" />
+        <location filename="../../app/main_window.py" line="182" />
         <source>Expected cash ¥{0}. Count the drawer (yuan):</source>
         <translation>应有现金 ¥{0}。请清点钱箱（元）：</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="194" />
+        <location filename="../../app/main_window.py" line="195" />
         <source>Shift summary</source>
         <translation>交班汇总</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="195" />
+        <location filename="../../app/main_window.py" line="196" />
         <source>Sales: {0}, returns: {1}, net ¥{2}
 By tender: {3}
 Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
@@ -493,7 +503,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 应有现金 ¥{4}，实点 ¥{5}，差额 ¥{6}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="213" />
+        <location filename="../../app/main_window.py" line="214" />
         <source>Returned: refund ¥{0}, receipt {1}</source>
         <translation>已退货：退款 ¥{0}，小票 {1}</translation>
     </message>
