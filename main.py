@@ -13,6 +13,7 @@ import sys
 def build_parser() -> argparse.ArgumentParser:
     from pos import cli as pos_cli
     from devices import cli as devices_cli
+    from sync import cli as sync_cli
 
     parser = argparse.ArgumentParser(prog="main.py", description="Membership companion for the checkout counter")
     parser.add_argument("--db", help="SQLite file of the store (default: user data dir, or $POS_DB)")
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--size", default="1024x768", help="WIDTHxHEIGHT")
     pos_cli.register(sub)
     devices_cli.register(sub)
+    sync_cli.register(sub)
     return parser
 
 

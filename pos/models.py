@@ -27,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     Uuid,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .ids import uuid7
@@ -113,7 +114,11 @@ class Member(Base):
     cards: Mapped[list[MemberCard]] = relationship(back_populates="member", foreign_keys="MemberCard.member_id")
     tags: Mapped[list[MemberTag]] = relationship(back_populates="member", cascade="all, delete-orphan")
 
-    __table_args__ = (CheckConstraint("status in ('active','merged','erased')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status in ('active','merged','erased')", name="status"),
+        Index("ix_members_status_tier", "status", "tier_code", "joined_at"),  # reports: base, tier distribution
+        Index("ix_members_joined", "joined_at", "status"),  # reports: new members
+    )
 
 
 class MemberCard(Base):
@@ -223,7 +228,10 @@ class PointsEntry(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime]
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
-    __table_args__ = (CheckConstraint("points <> 0", name="nonzero"),)
+    __table_args__ = (
+        CheckConstraint("points <> 0", name="nonzero"),
+        Index("ix_points_entries_created", "created_at", "kind", "store_code", "points"),  # reports (covering)
+    )
 
 
 class PointsAllocation(Base):
@@ -250,7 +258,10 @@ class StoredValueEntry(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime]
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
-    __table_args__ = (CheckConstraint("amount_fen <> 0", name="nonzero"),)
+    __table_args__ = (
+        CheckConstraint("amount_fen <> 0", name="nonzero"),
+        Index("ix_stored_value_entries_created", "created_at", "kind", "store_code", "amount_fen"),  # reports (covering)
+    )
 
 
 class MemberBalance(Base):
@@ -327,7 +338,13 @@ class Sale(Base):
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
     lines: Mapped[list[SaleLine]] = relationship(back_populates="sale", order_by="SaleLine.line_no")
     payments: Mapped[list[Payment]] = relationship(back_populates="sale")
-    __table_args__ = (Index("ix_sales_member_created", "member_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_sales_member_created", "member_id", "created_at"),
+        # reports (covering): a period's tickets grouped by day, cashier and UTC hour in index order; members' history
+        Index("ix_sales_day_hour", "business_date", "cashier", sql_text("substr(created_at, 12, 2)"), "kind", "member_id",
+              "net_fen", "original_sale_id", "created_at", "id"),
+        Index("ix_sales_member_history", "member_id", "created_at", "kind", "net_fen", "business_date"),
+    )
 
 
 class SaleLine(Base):
@@ -350,6 +367,7 @@ class SaleLine(Base):
     discounts: Mapped[list[Any] | None] = mapped_column(JSON)
     returns_line_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sale_lines.id"), index=True)
     sale: Mapped[Sale] = relationship(back_populates="lines")
+    __table_args__ = (Index("ix_sale_lines_sale_qty", "sale_id", "qty", "reward"),)  # reports: units per basket (covering)
 
 
 class Payment(Base):
@@ -388,17 +406,19 @@ class Coupon(Base):
     referrer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))  # forwarded coupons
     voided_at: Mapped[dt.datetime | None]
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (Index("ix_coupons_issued_at", "issued_at"),)  # reports
 
 
 class CouponUse(Base):
     __tablename__ = "coupon_uses"
     id: Mapped[uuid.UUID] = _id()
     coupon_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("coupons.id"), unique=True)
-    sale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.id"), index=True)
+    sale_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)  # may be another store's sale (HQ sync; 0004)
     member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(Integer)
     used_at: Mapped[dt.datetime]
     store_code: Mapped[str] = mapped_column(String(16))
+    __table_args__ = (Index("ix_coupon_uses_used_at", "used_at"),)  # reports
 
 
 class TierChange(Base):
@@ -412,6 +432,7 @@ class TierChange(Base):
     sale_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales.id"))
     at: Mapped[dt.datetime]
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (Index("ix_tier_changes_at", "at"),)  # reports: tier moves, tiers at a period's end
 
 
 class Basket(Base):

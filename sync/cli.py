@@ -1,0 +1,243 @@
+"""`python main.py hq ...`, `enrol` and `sync`: HQ and store sync from the command line.
+
+    python main.py hq --db URL --host 127.0.0.1 --port 8700     serve HQ
+    python main.py hq store add CODE --name NAME [--new-code]    prints a one-time enrolment code
+    python main.py hq program publish FILE
+    python main.py hq catalog import FILE.csv
+    python main.py hq exceptions [--all] [--json]
+    python main.py hq member show PHONE [--json]
+    python main.py enrol --hq URL --code CODE                    on a till: store its credential
+    python main.py sync --once [--json] | --status | [--interval S]
+
+The commands, options and JSON fields are a public interface, like the rest of
+the CLI. Errors exit 2 with one line on stderr (1: not found; 3: HQ unreachable).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+import time
+
+from pos.cli import CliError, common, db_of, out
+
+EXIT_OFFLINE = 3
+
+
+def _hq(args):
+    from .server.db import HQDatabase
+
+    try:
+        return HQDatabase(getattr(args, "db", None))
+    except Exception as exc:  # unreachable database, bad URL
+        raise CliError(f"cannot open the HQ database: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}") from None
+
+
+def _admin(fn):
+    def run(args):
+        from .server.admin import AdminError
+
+        try:
+            return fn(args)
+        except AdminError as exc:
+            raise CliError(str(exc), 1 if exc.status == 404 else 2) from None
+    return run
+
+
+# --- HQ ------------------------------------------------------------------------------------
+
+def cmd_hq_serve(args) -> int:
+    from .server.app import serve
+
+    hq = _hq(args)  # migrate (and fail clearly) before binding the port
+    url = hq.url
+    hq.close()
+    print(f"HQ on http://{args.host}:{args.port} ({url.split('://')[0]})", flush=True)
+    serve(url, args.host, args.port)
+    return 0
+
+
+@_admin
+def cmd_store_add(args) -> int:
+    from .server import admin
+
+    got = admin.store_add(_hq(args), args.code, args.name or "", new_code=args.new_code)
+    out(args, got, lambda: f"store {got['store']} ({got['name']}): enrolment code {got['enrol_code']} "
+                           f"(one use, until {got['expires_at'][:16]})\n"
+                           f"on the till: python main.py enrol --hq URL --code {got['enrol_code']}")
+    return 0
+
+
+@_admin
+def cmd_program_publish(args) -> int:
+    from .server import admin
+
+    got = admin.program_publish(_hq(args), args.file, activate=not args.no_activate)
+    out(args, got, f"published {got['version']}" + (" (active)" if got["active"] else ""))
+    return 0
+
+
+@_admin
+def cmd_catalog_import(args) -> int:
+    from .server import admin
+
+    got = admin.catalog_import(_hq(args), args.file)
+    if not got["ok"] and not getattr(args, "json", False):
+        print("\n".join(f"line {e['line']}: {e['reason']}" for e in got["errors"])
+              + f"\n{len(got['errors'])} bad row(s); nothing imported", file=sys.stderr)
+        return 2
+    out(args, got, f"imported {got['rows']} row(s): {got['created']} new, {got['updated']} updated")
+    return 0 if got["ok"] else 2
+
+
+@_admin
+def cmd_exceptions(args) -> int:
+    from .server import admin
+
+    rows = admin.exceptions(_hq(args), status="all" if args.all else "open")
+
+    def text() -> str:
+        if not rows:
+            return "no open exceptions"
+        return "\n".join(f"{r['created_at'][:19]}  {r['kind']:<14} store={r['store'] or '-'}  "
+                         f"member={(r['member'] or {}).get('member_code', '-')} "
+                         f"{(r['member'] or {}).get('phone_masked', '')}  {json.dumps(r['detail'], ensure_ascii=False)}"
+                         for r in rows)
+
+    out(args, rows, text)
+    return 0
+
+
+@_admin
+def cmd_member_show(args) -> int:
+    from .server import admin
+
+    m = admin.member_show(_hq(args), args.phone)
+    out(args, m, lambda: f"{m['member_code']}  {m['name'] or '-'}  {m['phone_masked']}  tier={m['tier']}  "
+                         f"points={m['points']}  stored_value={m['stored_value_fen'] / 100:.2f}\n"
+                         f"points by store: {m['points_by_store']}  sales: {m['sales']}  "
+                         f"merged: {', '.join(x['member_code'] for x in m['merged']) or '-'}")
+    return 0
+
+
+# --- till ------------------------------------------------------------------------------------
+
+def cmd_enrol(args) -> int:
+    from .client import HQError, HQUnavailable
+    from .engine import enrol
+
+    db = db_of(args)
+    try:
+        data = enrol(db, args.hq, args.code, device=args.device or socket.gethostname()[:64])
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    except HQUnavailable as exc:
+        raise CliError(str(exc), EXIT_OFFLINE) from None
+    except HQError as exc:
+        raise CliError(f"{exc.message} [{exc.error}]") from None
+    out(args, data, f"enrolled as store {data['store']} ({data['store_name']}) with {data['hq']}; "
+                    f"run `python main.py sync --once` to sync")
+    return 0
+
+
+def cmd_sync(args) -> int:
+    from .client import HQError, HQUnavailable
+    from .engine import NotEnrolled, status, sync_once
+
+    db = db_of(args)
+    if args.status:
+        st = status(db)
+        out(args, st, lambda: f"store {st['store']}  hq {st['hq'] or '-'}  pending {st['pending']}  sent {st['sent']}  "
+                              f"rejected {st['rejected']}  last sync {st['last_sync_at'] or 'never'}"
+            + "".join(f"\nrejected #{e['seq']} {e['kind']}: {e['reason']}" for e in st["rejected_events"]))
+        return 0
+    while True:
+        try:
+            got = sync_once(db)
+            code = 0
+        except NotEnrolled as exc:
+            raise CliError(str(exc)) from None
+        except HQUnavailable as exc:
+            got, code = {"ok": False, "error": "offline", "message": str(exc), "status": status(db)}, EXIT_OFFLINE
+        except HQError as exc:
+            got, code = {"ok": False, "error": exc.error, "message": exc.message, "status": status(db)}, 2
+
+        def text(got=got) -> str:
+            if not got["ok"]:
+                return f"sync failed: {got['message']}"
+            p, q = got["pushed"], got["pulled"]
+            lines = [f"pushed {p['events']} event(s): {p['accepted']} accepted, {p['duplicate']} duplicate, "
+                     f"{p['rejected']} rejected; pulled {q['changes']} change(s) in {q['pages']} page(s)"]
+            lines += [f"rejected {e['kind']} {e['event_id']}: {e['reason']}" for e in p["rejected_events"]]
+            if q["programs"]:
+                lines.append("program(s): " + ", ".join(q["programs"]))
+            return "\n".join(lines)
+
+        out(args, got, text)
+        if args.once:
+            if code and not getattr(args, "json", False):
+                print(f"error: {got['message']}", file=sys.stderr)
+            return code
+        sys.stdout.flush()
+        time.sleep(args.interval)
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+def register(sub: argparse._SubParsersAction) -> None:
+    c = common()
+    h = argparse.ArgumentParser(add_help=False)
+    h.add_argument("--db", default=argparse.SUPPRESS,
+                   help="HQ database: postgresql://user@host/db or a SQLite file (default $HQ_DATABASE_URL, "
+                        "else hq.sqlite3 in the user data dir)")
+    h.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
+
+    hp = sub.add_parser("hq", parents=[h], help="headquarters: serve, stores, program, catalog, exceptions, members")
+    hp.add_argument("--host", default="127.0.0.1")
+    hp.add_argument("--port", type=int, default=8700)
+    hp.set_defaults(func=cmd_hq_serve)
+    hs = hp.add_subparsers(dest="hq_cmd")
+
+    sp = hs.add_parser("store", help="stores and their enrolment codes")
+    ss = sp.add_subparsers(dest="store_cmd", required=True)
+    p = ss.add_parser("add", parents=[h], help="add a store; prints a one-time enrolment code")
+    p.add_argument("code")
+    p.add_argument("--name")
+    p.add_argument("--new-code", action="store_true", help="store exists: issue another code (enrol one more till)")
+    p.set_defaults(func=cmd_store_add)
+
+    pp = hs.add_parser("program", help="loyalty program versions")
+    ps = pp.add_subparsers(dest="program_cmd", required=True)
+    p = ps.add_parser("publish", parents=[h], help="publish (and activate) a program file for every store")
+    p.add_argument("file")
+    p.add_argument("--no-activate", action="store_true")
+    p.set_defaults(func=cmd_program_publish)
+
+    cp = hs.add_parser("catalog", help="the chain's catalog")
+    cs = cp.add_subparsers(dest="catalog_cmd", required=True)
+    p = cs.add_parser("import", parents=[h], help="CSV like the till's; all rows or none")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_catalog_import)
+
+    p = hs.add_parser("exceptions", parents=[h], help="what a person must review: overdrafts, coupons used twice ...")
+    p.add_argument("--all", action="store_true", help="resolved ones too")
+    p.set_defaults(func=cmd_exceptions)
+
+    mp = hs.add_parser("member", help="the member master")
+    ms = mp.add_subparsers(dest="member_cmd", required=True)
+    p = ms.add_parser("show", parents=[h], help="a member by phone, with balances from every store")
+    p.add_argument("phone")
+    p.set_defaults(func=cmd_member_show)
+
+    p = sub.add_parser("enrol", parents=[c], help="enrol this till with HQ (one-time code from `hq store add`)")
+    p.add_argument("--hq", required=True, help="HQ's URL, e.g. http://hq.example:8700")
+    p.add_argument("--code", required=True)
+    p.add_argument("--device", help="a name for this till at HQ (default: host name)")
+    p.set_defaults(func=cmd_enrol)
+
+    p = sub.add_parser("sync", parents=[c], help="push the outbox to HQ and pull HQ's changes")
+    p.add_argument("--once", action="store_true", help="one round, then exit (exit 3 when HQ is unreachable)")
+    p.add_argument("--status", action="store_true", help="what is waiting, what was rejected (no network)")
+    p.add_argument("--interval", type=float, default=60.0, help="seconds between rounds without --once")
+    p.set_defaults(func=cmd_sync)

@@ -1,0 +1,173 @@
+"""Push and pull for one till: what `python main.py sync --once` (and the app's
+background sync) runs.
+
+Push: local ledger rows are captured into the outbox, then pending events go
+up in batches, oldest first; each answer is recorded — the event marked sent
+(accepted / duplicate) or rejected, with HQ's answer — in ONE local
+transaction per batch. A batch whose answer never arrives stays pending and is
+sent again: HQ answers `duplicate` for what it already has. Rejected events
+stay in the outbox, shown by `sync --once --json` and `sync status`, never
+dropped and never re-sent on their own.
+
+Pull: pages of changes after the stored cursor, each applied together with its
+cursor in one local transaction (`pos.sync_apply.apply_page`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+
+from pos import sync_apply
+from pos.models import OutboxEvent
+
+from .client import HQClient
+from .protocol import MAX_BATCH, Event, PushRequest
+
+URL_KEY, TOKEN_KEY = "sync.hq_url", "sync.token"
+PUSH_BATCH = 200
+PULL_PAGE = 2000
+
+
+class NotEnrolled(Exception):
+    pass
+
+
+def configured(db) -> bool:
+    return bool(db.settings.get(URL_KEY) and db.settings.get(TOKEN_KEY))
+
+
+def client_for(db, **kw) -> HQClient:
+    if not configured(db):
+        raise NotEnrolled("this till is not enrolled with HQ: run `python main.py enrol --hq URL --code CODE`")
+    return HQClient(db.settings[URL_KEY], db.settings[TOKEN_KEY], **kw)
+
+
+def _event(ev: OutboxEvent) -> Event:
+    return Event(event_id=ev.event_id, seq=ev.seq, kind=ev.kind, created_at=ev.created_at, test_clock=ev.test_clock,
+                 payload=ev.payload)
+
+
+def capture(db) -> int:
+    with db.transaction() as s:
+        return sync_apply.capture_ledger(s, db)
+
+
+def push(db, client: HQClient, batch: int = PUSH_BATCH) -> dict[str, Any]:
+    batch = max(1, min(batch, MAX_BATCH))
+    out: dict[str, Any] = {"events": 0, "accepted": 0, "duplicate": 0, "rejected": 0, "batches": 0,
+                           "captured_ledger_rows": capture(db), "rejected_events": [], "exceptions": []}
+    while True:
+        events = sync_apply.pending_events(db, batch)
+        if not events:
+            break
+        foreign = [e for e in events if (e.payload or {}).get("store") != db.store_code]
+        if foreign:  # recorded under another store code before enrolment: HQ would refuse the batch (403)
+            reason = f"recorded as another store than {db.store_code} (before enrolment)"
+            sync_apply.record_acks(db, [{"event_id": str(e.event_id), "status": "rejected", "reason": reason}
+                                        for e in foreign], "local")
+            out["rejected"] += len(foreign)
+            out["rejected_events"] += [{"event_id": str(e.event_id), "kind": e.kind, "reason": reason} for e in foreign]
+            continue
+        req = PushRequest(store=db.store_code, events=[_event(e) for e in events])
+        resp = client.push(req)
+        results = [r.model_dump(mode="json") for r in resp.results]
+        counts = sync_apply.record_acks(db, results, resp.hq_time.isoformat())
+        out["batches"] += 1
+        out["events"] += len(events)
+        for k, v in counts.items():
+            out[k] += v
+        kinds = {e.event_id: e.kind for e in events}
+        for r in resp.results:
+            if r.status == "rejected":
+                out["rejected_events"].append({"event_id": str(r.event_id), "kind": kinds.get(r.event_id),
+                                               "reason": r.reason})
+            out["exceptions"] += r.exceptions
+        if sum(counts.values()) == 0:  # nothing moved (answers for other events?): do not spin
+            break
+    return out
+
+
+def pull(db, client: HQClient, page: int = PULL_PAGE, max_pages: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"pages": 0, "changes": 0, "applied": {}, "programs": [], "cursor": None}
+    pages = 0
+    while True:
+        with db.read() as s:  # the stored cursor (another process may have pulled meanwhile)
+            cursor = sync_apply.get_setting(s, sync_apply.CURSOR_KEY)
+        resp = client.pull(cursor, page)
+        changes = resp.changes  # checked dicts
+        if changes or resp.cursor != cursor:
+            summary = sync_apply.apply_page(db, changes, resp.cursor)
+            for k, v in summary.items():
+                if k == "programs":
+                    out["programs"] += v
+                elif isinstance(v, int):
+                    out["applied"][k] = out["applied"].get(k, 0) + v
+        out["pages"] += 1
+        out["changes"] += len(changes)
+        out["cursor"] = resp.cursor
+        pages += 1
+        if not resp.more or (max_pages is not None and pages >= max_pages):
+            break
+    return out
+
+
+def sync_once(db, client: HQClient | None = None) -> dict[str, Any]:
+    """Push, pull, push again (what the pull captured). Raises HQUnavailable / HQError."""
+    own = client is None
+    client = client or client_for(db)
+    try:
+        started = dt.datetime.now(dt.timezone.utc)
+        pushed = push(db, client)
+        pulled = pull(db, client)
+        again = push(db, client)
+        for k in ("events", "accepted", "duplicate", "rejected", "captured_ledger_rows", "batches"):
+            pushed[k] += again[k]
+        pushed["rejected_events"] += again["rejected_events"]
+        pushed["exceptions"] += again["exceptions"]
+        db.set_setting("sync.last_sync_at", started.isoformat())
+        return {"ok": True, "store": db.store_code, "hq": db.settings.get(URL_KEY), "pushed": pushed,
+                "pulled": pulled, "status": status(db)}
+    finally:
+        if own:
+            client.close()
+
+
+def enrol(db, hq_url: str, code: str, device: str = "") -> dict[str, Any]:
+    """Trade a one-time code for this till's credential, kept in the settings table.
+    The till takes HQ's store code; its change cursor starts over for a new store."""
+    from .client import HQClient
+
+    client = HQClient(hq_url)
+    try:
+        got = client.enrol(code, device=device)
+    finally:
+        client.close()
+    url = hq_url.rstrip("/")
+    previous = db.store_code
+    with db.transaction() as s:
+        sync_apply.put_setting(s, URL_KEY, url)
+        sync_apply.put_setting(s, TOKEN_KEY, got.token)
+        sync_apply.put_setting(s, "store_code", got.store_code)
+        sync_apply.put_setting(s, "store_name", got.store_name)
+        if previous != got.store_code:
+            s.query(sync_apply.Setting).filter(sync_apply.Setting.key == sync_apply.CURSOR_KEY).delete()
+            db.settings.pop(sync_apply.CURSOR_KEY, None)
+        sync_apply.start_watermark(s)
+    db.settings.update({URL_KEY: url, TOKEN_KEY: got.token, "store_code": got.store_code,
+                        "store_name": got.store_name})
+    return {"ok": True, "store": got.store_code, "store_name": got.store_name, "hq": url}
+
+
+def status(db) -> dict[str, Any]:
+    with db.read() as s:
+        counts = dict(s.execute(select(OutboxEvent.status, func.count()).group_by(OutboxEvent.status)).all())
+        rejected = s.scalars(select(OutboxEvent).where(OutboxEvent.status == "rejected").order_by(OutboxEvent.seq)).all()
+        return {
+            "enrolled": configured(db), "store": db.store_code, "hq": db.settings.get(URL_KEY),
+            "pending": counts.get("pending", 0), "sent": counts.get("sent", 0), "rejected": counts.get("rejected", 0),
+            "rejected_events": [{"seq": e.seq, "event_id": str(e.event_id), "kind": e.kind,
+                                 "reason": (e.result or {}).get("reason")} for e in rejected],
+            "cursor": db.settings.get(sync_apply.CURSOR_KEY), "last_sync_at": db.settings.get("sync.last_sync_at"),
+        }

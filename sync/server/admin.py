@@ -1,0 +1,228 @@
+"""HQ administration: stores and enrolment, program publishing, catalog import,
+exceptions, the member master. Used by `python main.py hq ...` and the API."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from pos import catalog as pos_catalog
+from pos import phones
+from pos import program as pos_program
+from pos.barcodes import Nomenclature
+from pos.errors import DomainError
+
+from ..protocol import STORE_CODE
+from . import changes
+from .ingest import now_utc
+from .models import (
+    Coupon, CouponUse, Member, MemberBalance, MemberCard, PointsEntry, Product, Program, Sale, Store, StoreToken,
+    SyncException,
+)
+
+ENROL_DAYS = 7
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class AdminError(Exception):
+    """A refusal with a clear sentence (exit 2 on the CLI, 4xx on the API)."""
+
+    def __init__(self, message: str, code: str = "bad_request", status: int = 400):
+        super().__init__(message)
+        self.code, self.status = code, status
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _enrol_code() -> str:
+    raw = "".join(secrets.choice(_CROCKFORD) for _ in range(16))
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def _norm_code(code: str) -> str:
+    return code.strip().upper().replace("-", "").replace(" ", "")
+
+
+def store_add(hq, code: str, name: str, *, new_code: bool = False) -> dict[str, Any]:
+    """Create a store (or, with new_code, issue another one-time code to enrol one more till)."""
+    code = code.strip().upper()
+    if not re.match(STORE_CODE, code) or code == "HQ":
+        raise AdminError(f"store code must be 1-16 of A-Z, 0-9, '-', '_' (not HQ), got {code!r}")
+    name = (name or "").strip()
+    enrol = _enrol_code()
+    now = now_utc()
+    with hq.transaction() as s:
+        store = s.get(Store, code)
+        if store is not None and not new_code:
+            raise AdminError(f"store {code} exists; add --new-code to issue another enrolment code", "store.exists")
+        if store is None:
+            if not name:
+                raise AdminError("--name is required for a new store")
+            store = Store(code=code, name=name[:64], created_at=now)
+            s.add(store)
+        elif name:
+            store.name = name[:64]
+        store.enrol_code_hash = sha256(_norm_code(enrol))
+        store.enrol_expires_at = now + dt.timedelta(days=ENROL_DAYS)
+        return {"store": code, "name": store.name, "enrol_code": enrol,
+                "expires_at": store.enrol_expires_at.isoformat()}
+
+
+def enrol(hq, code: str, device: str = "") -> dict[str, str]:
+    """Trade a one-time enrolment code for the till's own token (only its hash is kept)."""
+    now = now_utc()
+    with hq.transaction() as s:
+        store = s.scalar(select(Store).where(Store.enrol_code_hash == sha256(_norm_code(code))))
+        if store is None:
+            raise AdminError("unknown or already used enrolment code", "enrol.bad_code", 403)
+        if store.enrol_expires_at is None or store.enrol_expires_at < now:
+            raise AdminError("this enrolment code has expired; issue another with hq store add CODE --new-code",
+                             "enrol.expired", 403)
+        token = "st_" + secrets.token_urlsafe(32)
+        s.add(StoreToken(token_hash=sha256(token), store_code=store.code, device=device[:64], created_at=now))
+        store.enrol_code_hash, store.enrol_expires_at = None, None
+        return {"store_code": store.code, "store_name": store.name, "token": token}
+
+
+def authenticate(hq, token: str | None) -> str | None:
+    if not token:
+        return None
+    with hq.read() as s:
+        row = s.get(StoreToken, sha256(token))
+        if row is None or row.revoked:
+            return None
+        return row.store_code
+
+
+def program_publish(hq, path: str, *, activate: bool = True) -> dict[str, Any]:
+    try:
+        doc = pos_program.load_file(path)
+    except DomainError as exc:
+        raise AdminError(exc.message("en"), exc.code) from None
+    now = now_utc()
+    with hq.transaction() as s:
+        row = s.get(Program, doc.version)
+        if row is not None and row.document != pos_program.to_json(doc):
+            raise AdminError(f"version {doc.version} is already published with other content; give it a new version",
+                             "program.version_taken")
+        if row is None:
+            row = Program(version=doc.version, document=pos_program.to_json(doc), published_at=now, active=False)
+            s.add(row)
+            s.flush()
+        if activate:
+            for other in s.scalars(select(Program).where(Program.active.is_(True), Program.version != doc.version)):
+                other.active = False
+                changes.record(s, "program", other.version)
+            row.active = True
+        changes.record(s, "program", doc.version)
+        changes.flush(s)
+    return {"ok": True, "version": doc.version, "active": activate, "gifts": len(doc.gifts)}
+
+
+def catalog_import(hq, path: str) -> dict[str, Any]:
+    """The till's CSV format and checks (pos.catalog), all rows or none; upsert by sku."""
+    rows, errors = pos_catalog.parse_csv(pos_catalog._read_text(Path(path)), Nomenclature.default())
+    if errors:
+        return {"ok": False, "rows": len(rows) + len(errors), "created": 0, "updated": 0,
+                "errors": [{"line": n, "reason": r} for n, r in errors]}
+    try:
+        return _catalog_write(hq, rows)
+    except _Conflicts as exc:
+        return {"ok": False, "rows": len(rows), "created": 0, "updated": 0, "errors": exc.args[0]}
+
+
+class _Conflicts(Exception):
+    pass
+
+
+def _catalog_write(hq, rows) -> dict[str, Any]:
+    now = now_utc()
+    created = updated = 0
+    with hq.transaction() as s:
+        by_sku: dict[str, Product] = {}
+        owners = {}
+        for row in rows:
+            p = by_sku.get(row.sku) or s.get(Product, row.sku)
+            if p is None:
+                p = Product(sku=row.sku, id=uuid.uuid4(), barcodes=[], updated_at=now)
+                s.add(p)
+                created += 1
+            elif row.sku not in by_sku:
+                updated += 1
+            if row.sku not in by_sku:
+                p.name, p.category, p.price_fen = row.name, row.category, row.price_fen
+                p.member_price_fen, p.points_class = row.member_price_fen, row.points_class
+                p.no_member_discount, p.active, p.updated_at = row.no_member_discount, True, now
+            p.barcodes = sorted(set(p.barcodes or []) | {row.barcode})
+            by_sku[row.sku] = p
+            owners[row.barcode] = row.sku
+        errs = []
+        for other in s.scalars(select(Product).where(Product.sku.not_in(list(by_sku)))):
+            for bc in other.barcodes or []:
+                if bc in owners:
+                    errs.append({"line": 0, "reason": f"barcode {bc} belongs to sku {other.sku}"})
+        if errs:
+            changes.discard(s)
+            raise _Conflicts(errs)  # rolls the whole file back
+        for sku in by_sku:
+            changes.record(s, "product", sku)
+        changes.flush(s)
+    return {"ok": True, "rows": len(rows), "created": created, "updated": updated, "errors": []}
+
+
+def exceptions(hq, *, status: str = "open", limit: int = 500) -> list[dict[str, Any]]:
+    with hq.read() as s:
+        q = select(SyncException).order_by(SyncException.created_at)
+        if status != "all":
+            q = q.where(SyncException.status == status)
+        out = []
+        for e in s.scalars(q.limit(limit)):
+            m = s.get(Member, e.member_id) if e.member_id else None
+            out.append({"id": str(e.id), "kind": e.kind, "store": e.store_code, "status": e.status,
+                        "member": {"id": str(m.id), "member_code": m.member_code, "phone_masked": phones.mask(m.phone)}
+                        if m else None,
+                        "event_id": str(e.event_id) if e.event_id else None, "detail": e.detail,
+                        "created_at": e.created_at.isoformat()})
+        return out
+
+
+def member_show(hq, phone: str, region: str = "CN") -> dict[str, Any]:
+    """The master record of the member with this phone (a merged record answers as its survivor)."""
+    try:
+        e164 = phones.normalize(phone, region)
+    except DomainError as exc:
+        raise AdminError(exc.message("en"), exc.code) from None
+    with hq.read() as s:
+        m = s.scalar(select(Member).where(Member.phone == e164))
+        if m is None:
+            raise AdminError(f"no member with phone {phones.mask(e164)} at HQ", "member.not_found", 404)
+        bal = s.get(MemberBalance, m.id)
+        ledger_pts = s.scalar(select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.member_id == m.id))
+        merged = s.scalars(select(Member).where(Member.merged_into == m.id)).all()
+        cards = s.scalars(select(MemberCard).where(MemberCard.member_id == m.id).order_by(MemberCard.card_no)).all()
+        by_store = dict(s.execute(select(PointsEntry.store_code, func.sum(PointsEntry.points))
+                                  .where(PointsEntry.member_id == m.id).group_by(PointsEntry.store_code)).all())
+        sales = s.scalar(select(func.count()).select_from(Sale).where(Sale.member_id.in_([m.id] + [x.id for x in merged])))
+        coupons = s.scalars(select(Coupon).where(Coupon.member_id == m.id)).all()
+        used = {c for (c,) in s.execute(select(CouponUse.coupon_id).where(CouponUse.coupon_id.in_([c.id for c in coupons])))}
+        return {
+            "id": str(m.id), "member_code": m.member_code, "phone_masked": phones.mask(m.phone), "name": m.name,
+            "tier": m.tier_code, "status": m.status, "joined_at": m.joined_at.isoformat(), "joined_store": m.joined_store,
+            "points": bal.points if bal else 0, "points_ledger": int(ledger_pts),
+            "stored_value_fen": bal.stored_value_fen if bal else 0,
+            "points_by_store": {k or "?": int(v) for k, v in sorted(by_store.items(), key=lambda kv: kv[0] or "")},
+            "cards": [{"card_no": c.card_no, "status": c.status} for c in cards],
+            "tags": [t["tag"] for t in m.tags or []],
+            "merged": [{"id": str(x.id), "member_code": x.member_code, "joined_store": x.joined_store} for x in merged],
+            "sales": int(sales or 0),
+            "coupons": [{"code": c.code, "template": c.template, "used": c.id in used} for c in coupons],
+            "field_times": m.field_times or {},
+        }

@@ -1,0 +1,140 @@
+"""HQ's HTTP API (FastAPI). Every route but /v1/health and /v1/enrol needs
+`Authorization: Bearer <store token>`; errors are `{"error", "message"}`.
+
+    GET  /v1/health
+    POST /v1/enrol            EnrolRequest  -> EnrolResponse
+    POST /v1/push             PushRequest   -> PushResponse      (403: an event of another store)
+    GET  /v1/pull?cursor=&limit=            -> PullResponse
+    POST /v1/holds            HoldRequest   -> HoldResponse
+    POST /v1/holds/release    ReleaseRequest
+
+Request bodies may be gzip (`Content-Encoding: gzip`); responses are gzip
+when the client accepts it.
+"""
+from __future__ import annotations
+
+import gzip
+import logging
+import zlib
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from ..protocol import (
+    MAX_PAGE, PROTOCOL_VERSION, EnrolRequest, EnrolResponse, HoldRequest, PushRequest, ReleaseRequest,
+)
+from . import admin, changes, holds, ingest
+from .db import HQDatabase
+
+log = logging.getLogger("memberpos.hq")
+MAX_BODY = 32 * 1024 * 1024
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, message: str):
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+async def _body(request: Request, model: type[BaseModel]):
+    raw = await request.body()
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error):
+            raise ApiError(400, "body.gzip", "request body is not valid gzip") from None
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, "body.too_large", f"request body over {MAX_BODY} bytes")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        if where == "protocol":
+            raise ApiError(400, "protocol.unsupported",
+                           f"protocol version not supported: this HQ speaks {PROTOCOL_VERSION}") from None
+        raise ApiError(422, "body.invalid", f"{where}: {err['msg']}") from None
+
+
+def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastAPI:
+    hq = hq or HQDatabase(db_url)
+    app = FastAPI(title="memberpos HQ", version=str(PROTOCOL_VERSION))
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.state.hq = hq
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request, exc: ApiError):
+        return JSONResponse({"error": exc.error, "message": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(admin.AdminError)
+    async def _admin_error(_request, exc: admin.AdminError):
+        return JSONResponse({"error": exc.code, "message": str(exc)}, status_code=exc.status)
+
+    async def store_of(request: Request) -> str:
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        if not token:
+            raise ApiError(401, "auth.missing", "Authorization: Bearer <store token> is required")
+        store = await run_in_threadpool(admin.authenticate, hq, token)
+        if store is None:
+            raise ApiError(401, "auth.bad_token", "unknown or revoked store token; enrol the till again")
+        return store
+
+    @app.get("/v1/health")
+    async def health():
+        return {"ok": True, "protocol": PROTOCOL_VERSION, "database": hq.dialect}
+
+    @app.post("/v1/enrol")
+    async def enrol(request: Request):
+        req = await _body(request, EnrolRequest)
+        got = await run_in_threadpool(admin.enrol, hq, req.code, req.device)
+        return _json(EnrolResponse(**got))
+
+    @app.post("/v1/push")
+    async def push(request: Request):
+        store = await store_of(request)
+        req = await _body(request, PushRequest)
+        try:
+            resp = await run_in_threadpool(ingest.push, hq, store, req)
+        except ingest.Forbidden as exc:
+            raise ApiError(403, "store.mismatch", str(exc)) from None
+        return _json(resp)
+
+    @app.get("/v1/pull")
+    async def pull(request: Request, cursor: str = "", limit: int = 1000):
+        store = await store_of(request)
+        if not 1 <= limit <= MAX_PAGE:
+            raise ApiError(422, "pull.limit", f"limit must be 1 to {MAX_PAGE}, got {limit}")
+        try:
+            page = await run_in_threadpool(changes.pull_page, hq, store, cursor or None, limit)
+        except ValueError as exc:
+            raise ApiError(400, "pull.cursor", str(exc)) from None
+        return Response(page.json(), media_type="application/json")
+
+    @app.post("/v1/holds")
+    async def hold(request: Request):
+        store = await store_of(request)
+        req = await _body(request, HoldRequest)
+        return _json(await run_in_threadpool(holds.place, hq, store, req))
+
+    @app.post("/v1/holds/release")
+    async def release(request: Request):
+        store = await store_of(request)
+        req = await _body(request, ReleaseRequest)
+        return {"released": await run_in_threadpool(holds.release, hq, store, req.hold_id)}
+
+    return app
+
+
+def serve(db_url: str | None, host: str, port: int) -> None:
+    import uvicorn
+
+    app = create_app(db_url)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -1,0 +1,83 @@
+"""Online spending: HQ reserves points and single-use coupons for one sale.
+
+A hold's id is the sale's id, so a retried request is the same hold. The
+member's balance row is locked (`SELECT ... FOR UPDATE` on PostgreSQL) while
+the available points are computed — lots from every store minus debt minus
+the other live holds — so two tills cannot both be promised the same points.
+A hold lives `HOLD_SECONDS`; the sale's arrival marks it used, a voided sale
+lets it lapse (or the till releases it).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from pos import ledger
+
+from ..protocol import HoldRequest, HoldResponse
+from .ingest import lock_balances, now_utc, resolve
+from .models import Coupon, CouponUse, Hold
+
+HOLD_SECONDS = 300
+
+
+def _live(s, member_id, now, exclude=None) -> list[Hold]:
+    q = select(Hold).where(Hold.status == "held", Hold.expires_at > now)
+    if member_id is not None:
+        q = q.where(Hold.member_id == member_id)
+    return [h for h in s.scalars(q) if h.id != exclude]
+
+
+def place(hq, store: str, req: HoldRequest) -> HoldResponse:
+    now = now_utc()
+    with hq.transaction() as s:
+        m = resolve(s, req.member_id)
+        if m is None:
+            return HoldResponse(hold_id=req.hold_id, status="refused", reason="unknown_member",
+                                member_id=req.member_id, available_points=0)
+        lock_balances(s, [m.id])
+        held = sum(h.points for h in _live(s, m.id, now, exclude=req.hold_id))
+        available = ledger.available_points(s, m.id, now) - held
+        prior = s.get(Hold, req.hold_id)
+        if prior is not None:  # the same hold asked again (a retry)
+            if prior.status == "held" and prior.expires_at > now:
+                return HoldResponse(hold_id=prior.id, status="held", member_id=m.id, available_points=available,
+                                    expires_at=prior.expires_at)
+            return HoldResponse(hold_id=prior.id, status="refused", reason=f"hold_{prior.status}", member_id=m.id,
+                                available_points=available)
+
+        def refused(reason: str) -> HoldResponse:
+            return HoldResponse(hold_id=req.hold_id, status="refused", reason=reason, member_id=m.id,
+                                available_points=available)
+
+        if req.points > available:
+            return refused("not_enough_points")
+        other_codes = {code for h in _live(s, None, now, exclude=req.hold_id) for code in h.coupon_codes or []}
+        unconfirmed = []
+        for code in req.coupon_codes:
+            c = s.scalar(select(Coupon).where(Coupon.code == code))
+            if c is None:
+                unconfirmed.append(code)  # issued offline at a till, not pushed yet
+                continue
+            if s.scalar(select(CouponUse.id).where(CouponUse.coupon_id == c.id)) is not None:
+                return refused("coupon_used")
+            if c.voided_at is not None:
+                return refused("coupon_void")
+            if code in other_codes:
+                return refused("coupon_held")
+        expires = now + dt.timedelta(seconds=HOLD_SECONDS)
+        s.add(Hold(id=req.hold_id, store_code=store, member_id=m.id, points=req.points,
+                   coupon_codes=list(req.coupon_codes), status="held", created_at=now, expires_at=expires))
+        return HoldResponse(hold_id=req.hold_id, status="held", member_id=m.id,
+                            available_points=available - req.points, unconfirmed_coupons=unconfirmed,
+                            expires_at=expires)
+
+
+def release(hq, store: str, hold_id) -> bool:
+    with hq.transaction() as s:
+        h = s.get(Hold, hold_id)
+        if h is None or h.store_code != store or h.status != "held":
+            return False
+        h.status = "released"
+        return True
