@@ -23,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--db", default=argparse.SUPPRESS)
     app.add_argument("--lang", default=argparse.SUPPRESS)
     shot = sub.add_parser("screenshot", help="render a screen offscreen over demo data to a PNG")
-    shot.add_argument("--screen", default="checkout", choices=["signin", "checkout", "member", "payment", "returns", "join"])
+    shot.add_argument("--screen", default="checkout", choices=["signin", "checkout", "member", "payment", "returns", "join", "reports",
+                                                                "reports-rfm", "reports-pyramid", "reports-churn"])
     shot.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
     shot.add_argument("--out", required=True)
     shot.add_argument("--db", default=argparse.SUPPRESS, help="a store to render (default: a fresh demo store)")

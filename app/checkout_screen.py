@@ -29,6 +29,7 @@ class CheckoutScreen(QWidget):
     lock_requested = Signal()
     sign_out_requested = Signal()
     returns_requested = Signal()
+    reports_requested = Signal()  # Ctrl+R: the store manager's reports
     detail_requested = Signal(str)
     status = Signal(str)
 
@@ -150,7 +151,7 @@ class CheckoutScreen(QWidget):
             QShortcut(QKeySequence(key), self, activated=slot)
         extra = [("Delete", self.remove_line), ("Ctrl+Delete", self.void), ("Ctrl+L", self.lock_requested.emit),
                  ("Ctrl+D", self.member_detail), ("Ctrl+U", self.detach), ("Ctrl+Q", self.sign_out_requested.emit),
-                 ("Ctrl+P", self.reprint),
+                 ("Ctrl+P", self.reprint), ("Ctrl+R", self.reports_requested.emit),
                  ("Up", lambda: self.move(-1)), ("Down", lambda: self.move(1)), ("Escape", self.clear_input)]
         for key, slot in extra:
             QShortcut(QKeySequence(key), self, activated=slot)

@@ -3,12 +3,14 @@ member detail, language; the status bar always shows sync, devices, cashier,
 store and the TEST CLOCK when it applies."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import threading
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from devices import config as device_config
-from pos import members, staff
+from pos import members, segments, staff
 from pos.database import Database
 from pos.errors import DomainError
 from pos.money import yuan
@@ -18,11 +20,15 @@ from . import i18n
 from .checkout_screen import CheckoutScreen
 from .device_bridge import DeviceBridge
 from .device_settings import DeviceSettingsDialog
-from .dialogs import TextDialog, parse_yuan
+from .dialogs import ManagerDialog, TextDialog, parse_yuan
 from .member_detail import MemberDetailDialog
+from .reports_screen import ReportsDialog
 from .returns_screen import ReturnsDialog
 from .signin_screen import SignInScreen
 from .style import STYLE
+
+
+TAGS_DELAY_MS = 15_000  # after opening: the daily tag refresh never slows the first scans
 
 
 class MainWindow(QMainWindow):
@@ -71,6 +77,9 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self.signin.reset()
         self.bridge.start()
+        self.tags_thread: threading.Thread | None = None
+        self.reports: ReportsDialog | None = None
+        QTimer.singleShot(TAGS_DELAY_MS, self.refresh_segment_tags)
 
     def _menu(self) -> None:
         self.lang_action = QAction(self)
@@ -160,6 +169,7 @@ class MainWindow(QMainWindow):
         self.checkout.lock_requested.connect(self.lock)
         self.checkout.sign_out_requested.connect(self.close_shift)
         self.checkout.returns_requested.connect(self.open_returns)
+        self.checkout.reports_requested.connect(self.open_reports)
         self.checkout.detail_requested.connect(self.open_detail)
         self.checkout.sale_done.connect(self.print_receipt)
         self.checkout.reprint_requested.connect(lambda sale: self.print_receipt(sale, reprint=True))
@@ -216,6 +226,28 @@ class MainWindow(QMainWindow):
             self.checkout.refresh()
         self.checkout.focus_input()
 
+    def open_reports(self) -> None:
+        """Ctrl+R: the store's reports and segments, for a manager (a cashier's
+        till asks for a manager's code and PIN, and the opening is audited)."""
+        if self.till is None or self.who is None:
+            return
+        actor = self.who.code
+        if not self.who.is_manager:
+            mgr = ManagerDialog(self, self.tr("Reports are for the store manager."))
+            if not mgr.exec():
+                return self.checkout.focus_input()
+            try:
+                actor = staff.approve(self.db, mgr.code.text(), mgr.pin.text(), "reports").code
+            except DomainError as exc:
+                self.checkout.say(exc.message(i18n.current()), error=True)
+                return self.checkout.focus_input()
+        self.reports = ReportsDialog(self.db, self.till.program, actor, self)
+        self.reports.setWindowState(Qt.WindowMaximized)
+        self.reports.exec()
+        self.reports = None
+        self.checkout.refresh_panel()  # win-back coupons or new segment tags may concern the member on screen
+        self.checkout.focus_input()
+
     def open_detail(self, member_id: str) -> None:
         MemberDetailDialog(self.db, member_id, self.who.code if self.who else "", self).exec()
         self.checkout.refresh_panel()
@@ -245,7 +277,29 @@ class MainWindow(QMainWindow):
             self.signin.lock(locked)
         self.retranslate()
 
+    def refresh_segment_tags(self) -> None:
+        """Once a day, the derived segment tags (活跃会员, 沉睡会员 …) are rewritten
+        in the background, in short write transactions, so the till shows them
+        current. Only once they are in use (the demo, `segments tag` or the
+        reports screen wrote them)."""
+        if not self.db.settings.get(segments.TAGGED_ON) or not segments.tags_stale(self.db):
+            return
+        if self.tags_thread is not None and self.tags_thread.is_alive():
+            return
+        self.tags_thread = threading.Thread(target=self._write_tags, name="segment-tags", daemon=True)
+        self.tags_thread.start()
+
+    def _write_tags(self) -> None:
+        try:
+            segments.write_tags(self.db)
+        except Exception:  # noqa: BLE001 - a failed refresh keeps yesterday's tags; the next start retries
+            import logging
+
+            logging.getLogger(__name__).exception("segment tags refresh failed")
+
     def closeEvent(self, event) -> None:
+        if self.tags_thread is not None:
+            self.tags_thread.join()
         self.bridge.stop()
         if self.till is not None:
             self.till.checkout.save()  # the basket survives the restart

@@ -7,7 +7,38 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-SCREENS = ("signin", "checkout", "member", "payment", "returns", "join")
+SCREENS = ("signin", "checkout", "member", "payment", "returns", "join",
+           "reports", "reports-rfm", "reports-pyramid", "reports-churn")
+REPORT_TABS = {"reports": 0, "reports-rfm": 1, "reports-pyramid": 2, "reports-churn": 3}
+
+
+def _reports(app, db, screen: str, out: str) -> str:
+    """The manager's reports over the last 30 days of the demo store, once every
+    figure is in (computed on worker threads)."""
+    import datetime as dt
+    import time
+
+    from pos import programs
+
+    from .reports_screen import ReportsScreen
+
+    r = ReportsScreen(db, programs.active(db))
+    r.resize(1280, 820)
+    r.show()
+    end = db.clock.today()
+    r.set_range(end - dt.timedelta(days=29), end)
+    deadline = time.monotonic() + 60
+    while not (r.ready and not r._pending) and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    r.tabs.setCurrentIndex(REPORT_TABS[screen])
+    if screen == "reports-churn" and r.churn_table.model.rowCount():
+        r.churn_table.view.selectRow(0)
+    for _ in range(5):
+        app.processEvents()
+    r.grab().save(out)
+    r.shutdown()
+    return out
 
 
 def _compose(window, dialog, out: str) -> None:
@@ -45,6 +76,9 @@ def render(screen: str, lang: str, out: str, db_path: str | None = None, size: t
     w = MainWindow(db)
     w.resize(*size)
     w.show()
+    if screen.startswith("reports"):
+        w.hide()
+        return _reports(app, db, screen, out)
     if screen == "signin":
         app.processEvents()
         w.grab().save(out)

@@ -504,6 +504,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repair", action="store_true", help="rewrite drifted cache rows from the entries")
     p.set_defaults(func=cmd_ledger_verify)
 
+    from . import report_cli  # report, segments tag, churn issue (issue 7)
+    report_cli.register(sub, c)
+
 
 def run(args) -> int:
     """Run a parsed command; turn refusals into one line and an exit code."""

@@ -86,6 +86,7 @@ class DemoReport:
     products: int = 0
     points_lots: int = 0
     sales: dict | None = None
+    tags: dict | None = None  # segment tags written after the sales history
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -217,6 +218,9 @@ def build(db, members: int, products: int, seed: int = 1, sales: int = 0) -> Dem
         from .demo_sales import make_sales
 
         report.sales = make_sales(db, sales, seed).as_dict()
+        from .segments import write_tags
+
+        report.tags = write_tags(db)["counts"]  # so the till shows 活跃会员, 沉睡会员 … from the first scan
     return report
 
 

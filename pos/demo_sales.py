@@ -104,7 +104,8 @@ def make_sales(db, n: int, seed: int = 1, batch: int = 20_000) -> SalesReport:
     store, register = db.store_code, db.settings["register_no"]
 
     # seasonality: weekends and festive months sell more
-    start = now - dt.timedelta(days=DAYS)
+    # local midnight DAYS days ago: sales fall in opening hours (09:00–21:00 store time), all before today
+    start = db.clock.start_of_day(db.clock.local(now).date() - dt.timedelta(days=DAYS))
     day_weights = []
     for d in range(DAYS):
         day = (start + dt.timedelta(days=d)).astimezone(db.clock.tz).date()
@@ -116,7 +117,7 @@ def make_sales(db, n: int, seed: int = 1, batch: int = 20_000) -> SalesReport:
     cur.execute("BEGIN IMMEDIATE")
     try:
         for i, d in enumerate(days):
-            when = start + dt.timedelta(days=d, seconds=rng.randint(9 * 3600, 21 * 3600) - 8 * 3600)
+            when = start + dt.timedelta(days=d, seconds=rng.randint(9 * 3600, 21 * 3600))
             _one_sale(rng, db, program, when, members, member_join, by_cat, cats, tier, tier_since, birthday,
                       spend, lots, counters, store, register, rows, report, points_delta)
             if len(rows.sales) >= batch:

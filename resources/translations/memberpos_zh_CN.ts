@@ -95,252 +95,252 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../app/checkout_screen.py" line="45" />
+        <location filename="../../app/checkout_screen.py" line="46" />
         <source>Scan or type: barcode, member card/code, coupon, phone or last 4 digits — Enter</source>
         <translation>扫码或输入：商品条码、会员卡/会员码、券码、手机号或尾号4位 — 回车</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="135" />
+        <location filename="../../app/checkout_screen.py" line="136" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="135" />
+        <location filename="../../app/checkout_screen.py" line="136" />
         <source>Join</source>
         <translation>入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="136" />
+        <location filename="../../app/checkout_screen.py" line="137" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="136" />
+        <location filename="../../app/checkout_screen.py" line="137" />
         <source>Discount</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="137" />
+        <location filename="../../app/checkout_screen.py" line="138" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="137" />
+        <location filename="../../app/checkout_screen.py" line="138" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="138" />
+        <location filename="../../app/checkout_screen.py" line="139" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="138" />
+        <location filename="../../app/checkout_screen.py" line="139" />
         <source>Hold/Recall</source>
         <translation>挂单/取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="139" />
+        <location filename="../../app/checkout_screen.py" line="140" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="139" />
+        <location filename="../../app/checkout_screen.py" line="140" />
         <source>Top-up</source>
         <translation>充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="140" />
+        <location filename="../../app/checkout_screen.py" line="141" />
         <source>Pay</source>
         <translation>结账</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="157" />
+        <location filename="../../app/checkout_screen.py" line="158" />
         <source>Ctrl+Del
 Void</source>
         <translation>Ctrl+Del
 整单作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="181" />
+        <location filename="../../app/checkout_screen.py" line="182" />
         <source>Total ¥{0}</source>
         <translation>原价 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="182" />
+        <location filename="../../app/checkout_screen.py" line="183" />
         <source>Discounts -¥{0}</source>
         <translation>优惠 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="184" />
+        <location filename="../../app/checkout_screen.py" line="185" />
         <source>Membership saved ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="185" />
+        <location filename="../../app/checkout_screen.py" line="186" />
         <source>Points used {0} (¥{1})</source>
         <translation>使用积分 {0}（抵 ¥{1}）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="187" />
+        <location filename="../../app/checkout_screen.py" line="188" />
         <source>Earns {0} points</source>
         <translation>本单可得 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="188" />
+        <location filename="../../app/checkout_screen.py" line="189" />
         <source>Due ¥{0}</source>
         <translation>应付 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="190" />
+        <location filename="../../app/checkout_screen.py" line="191" />
         <source>Not applied: {0} — {1}</source>
         <translation>未使用：{0} — {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="257" />
+        <location filename="../../app/checkout_screen.py" line="258" />
         <source>Member: {0}</source>
         <translation>会员：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="259" />
+        <location filename="../../app/checkout_screen.py" line="260" />
         <source>Coupon: {0}</source>
         <translation>优惠券：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="277" />
+        <location filename="../../app/checkout_screen.py" line="278" />
         <source>Coupon applied</source>
         <translation>优惠券已使用</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="277" />
+        <location filename="../../app/checkout_screen.py" line="278" />
         <source>Coupon not applied: see below</source>
         <translation>优惠券未能使用，原因见下方</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="282" />
+        <location filename="../../app/checkout_screen.py" line="283" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="282" />
+        <location filename="../../app/checkout_screen.py" line="283" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="289" />
+        <location filename="../../app/checkout_screen.py" line="290" />
         <source>Welcome, new member {0}! Sign-up rewards are in the wallet.</source>
         <translation>欢迎新会员 {0}！入会礼已放入券包。</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="299" />
+        <location filename="../../app/checkout_screen.py" line="300" />
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="302" />
-        <location filename="../../app/checkout_screen.py" line="316" />
+        <location filename="../../app/checkout_screen.py" line="303" />
+        <location filename="../../app/checkout_screen.py" line="317" />
         <source>Type a whole number</source>
         <translation>请输入整数</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="312" />
+        <location filename="../../app/checkout_screen.py" line="313" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="312" />
+        <location filename="../../app/checkout_screen.py" line="313" />
         <source>Discount in percent for {0}</source>
         <translation>{0} 的折扣（百分比）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="353" />
-        <location filename="../../app/checkout_screen.py" line="365" />
-        <location filename="../../app/checkout_screen.py" line="403" />
+        <location filename="../../app/checkout_screen.py" line="354" />
+        <location filename="../../app/checkout_screen.py" line="366" />
+        <location filename="../../app/checkout_screen.py" line="404" />
         <source>Identify the member first</source>
         <translation>请先识别会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="376" />
+        <location filename="../../app/checkout_screen.py" line="377" />
         <source>Basket held: F9 recalls it</source>
         <translation>已挂单：按 F9 取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="382" />
+        <location filename="../../app/checkout_screen.py" line="383" />
         <source>No basket on hold</source>
         <translation>没有挂单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="383" />
+        <location filename="../../app/checkout_screen.py" line="384" />
         <source>{0}  ·  {1} line(s)</source>
         <translation>{0}  ·  {1} 行</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="384" />
+        <location filename="../../app/checkout_screen.py" line="385" />
         <source>Recall a held basket</source>
         <translation>取回挂单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="393" />
+        <location filename="../../app/checkout_screen.py" line="394" />
         <source>Void</source>
         <translation>作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="393" />
+        <location filename="../../app/checkout_screen.py" line="394" />
         <source>Void this sale?</source>
         <translation>确定作废本单？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="396" />
+        <location filename="../../app/checkout_screen.py" line="397" />
         <source>Sale voided</source>
         <translation>本单已作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="404" />
+        <location filename="../../app/checkout_screen.py" line="405" />
         <source>Top up stored value</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="404" />
+        <location filename="../../app/checkout_screen.py" line="405" />
         <source>Amount in yuan</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="411" />
+        <location filename="../../app/checkout_screen.py" line="412" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="421" />
+        <location filename="../../app/checkout_screen.py" line="422" />
         <source>Topped up ¥{0}, receipt {1}</source>
         <translation>已充值 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="429" />
+        <location filename="../../app/checkout_screen.py" line="430" />
         <source>The basket is empty</source>
         <translation>购物篮为空</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="441" />
+        <location filename="../../app/checkout_screen.py" line="442" />
         <source>Paid. Receipt {0}</source>
         <translation>已收款。小票 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="442" />
+        <location filename="../../app/checkout_screen.py" line="443" />
         <source> · change ¥{0}</source>
         <translation> · 找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="451" />
+        <location filename="../../app/checkout_screen.py" line="452" />
         <source>Reprint</source>
         <translation>补打小票</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="451" />
+        <location filename="../../app/checkout_screen.py" line="452" />
         <source>Receipt number</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="468" />
+        <location filename="../../app/checkout_screen.py" line="469" />
         <source>Showing the full phone number is recorded.</source>
         <translation>查看完整手机号将被记录。</translation>
     </message>
@@ -423,78 +423,78 @@ Void</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="90" />
+        <location filename="../../app/main_window.py" line="99" />
         <source>Member checkout — {0}</source>
         <translation>会员收银 — {0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="92" />
+        <location filename="../../app/main_window.py" line="101" />
         <source>TEST CLOCK: {0} — records made now are marked as test</source>
         <translation>测试时钟：{0} — 此时产生的记录均标记为测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="93" />
+        <location filename="../../app/main_window.py" line="102" />
         <source>Store {0} · register {1}</source>
         <translation>门店 {0} · 收银台 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="94" />
+        <location filename="../../app/main_window.py" line="103" />
         <source>Cashier {0}</source>
         <translation>收银员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="94" />
+        <location filename="../../app/main_window.py" line="103" />
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="99" />
+        <location filename="../../app/main_window.py" line="108" />
         <source>HQ sync: not configured</source>
         <translation>总部同步：未配置</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="99" />
+        <location filename="../../app/main_window.py" line="108" />
         <source>HQ sync: online</source>
         <translation>总部同步：在线</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="100" />
+        <location filename="../../app/main_window.py" line="109" />
         <source>HQ sync: offline, {0} event(s) waiting</source>
         <translation>总部同步：离线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="121" />
+        <location filename="../../app/main_window.py" line="130" />
         <source>Devices: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="146" />
+        <location filename="../../app/main_window.py" line="155" />
         <source>Open shift</source>
         <translation>开班</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="146" />
+        <location filename="../../app/main_window.py" line="155" />
         <source>Opening cash float in yuan</source>
         <translation>备用金（元）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="182" />
         <location filename="../../app/main_window.py" line="192" />
+        <location filename="../../app/main_window.py" line="202" />
         <source>Close shift</source>
         <translation>交班</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="182" />
+        <location filename="../../app/main_window.py" line="192" />
         <source>Expected cash ¥{0}. Count the drawer (yuan):</source>
         <translation>应有现金 ¥{0}。请清点钱箱（元）：</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="195" />
+        <location filename="../../app/main_window.py" line="205" />
         <source>Shift summary</source>
         <translation>交班汇总</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="196" />
+        <location filename="../../app/main_window.py" line="206" />
         <source>Sales: {0}, returns: {1}, net ¥{2}
 By tender: {3}
 Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
@@ -503,9 +503,14 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 应有现金 ¥{4}，实点 ¥{5}，差额 ¥{6}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="214" />
+        <location filename="../../app/main_window.py" line="224" />
         <source>Returned: refund ¥{0}, receipt {1}</source>
         <translation>已退货：退款 ¥{0}，小票 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="236" />
+        <source>Reports are for the store manager.</source>
+        <translation>报表仅限店长查看。</translation>
     </message>
 </context>
 <context>
@@ -963,6 +968,773 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <location filename="../../app/dialogs.py" line="211" />
         <source>= ¥{0} off</source>
         <translation>= 抵扣 ¥{0}</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsDialog</name>
+    <message>
+        <location filename="../../app/reports_screen.py" line="963" />
+        <source>Reports — store {0}</source>
+        <translation>报表 — 门店 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsScreen</name>
+    <message>
+        <location filename="../../app/reports_screen.py" line="259" />
+        <source>Reports — store {0}</source>
+        <translation>报表 — 门店 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="469" />
+        <source>From</source>
+        <translation>原等级</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="469" />
+        <source>To</source>
+        <translation>新等级</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="279" />
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="270" />
+        <source>Period from</source>
+        <translation>统计期间</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="277" />
+        <source>until</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="279" />
+        <source>7 days</source>
+        <translation>7天</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="279" />
+        <source>30 days</source>
+        <translation>30天</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="279" />
+        <location filename="../../app/reports_screen.py" line="424" />
+        <source>90 days</source>
+        <translation>90天</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="283" />
+        <source>Show</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="292" />
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="293" />
+        <source>Export CSV</source>
+        <translation>导出 CSV</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="294" />
+        <source>Export Excel…</source>
+        <translation>导出 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="295" />
+        <source>Export Excel</source>
+        <translation>导出 Excel</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="296" />
+        <source>PDF…</source>
+        <translation>PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="297" />
+        <source>Save as PDF</source>
+        <translation>另存为 PDF</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="298" />
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="310" />
+        <source>Sales (net of refunds)</source>
+        <translation>销售额（已扣退款）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="310" />
+        <location filename="../../app/reports_screen.py" line="458" />
+        <source>Transactions</source>
+        <translation>交易笔数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="311" />
+        <source>Average order value</source>
+        <translation>客单价</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="311" />
+        <source>Items per basket</source>
+        <translation>客件数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="312" />
+        <source>Member share of sales</source>
+        <translation>会员销售占比</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="312" />
+        <source>Non-member sales</source>
+        <translation>非会员销售</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="313" />
+        <location filename="../../app/reports_screen.py" line="814" />
+        <source>New members</source>
+        <translation>新会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="313" />
+        <source>Joined → first purchase</source>
+        <translation>入会 → 首购转化</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="314" />
+        <source>Repeat-purchase rate</source>
+        <translation>复购率</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="314" />
+        <source>Churn rate</source>
+        <translation>流失率</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="315" />
+        <source>Points liability</source>
+        <translation>积分负债</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="315" />
+        <source>Coupons redeemed / issued</source>
+        <translation>礼券核销 / 发放</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="316" />
+        <source>Stored value balance</source>
+        <translation>储值余额</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="340" />
+        <source>Sales by day (yuan)</source>
+        <translation>每日销售额（元）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="341" />
+        <source>Traffic by hour (tickets, store time)</source>
+        <translation>分时客流（单数，门店时间）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="342" />
+        <source>Members by tier</source>
+        <translation>各等级会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="350" />
+        <source>Overview</source>
+        <translation>总览</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="357" />
+        <source>Monetary score</source>
+        <translation>消费额评分</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="359" />
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="373" />
+        <source>Members per recency (rows) × frequency (columns) score; click a cell for its members</source>
+        <translation>各近度（行）× 频度（列）评分的会员数；点击格子查看会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="375" />
+        <source>RFM heat map: recency ↓, frequency →</source>
+        <translation>RFM 热力图：近度 ↓，频度 →</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="383" />
+        <source>By</source>
+        <translation>维度</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="383" />
+        <source>Group</source>
+        <translation>分组</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="384" />
+        <location filename="../../app/reports_screen.py" line="409" />
+        <location filename="../../app/reports_screen.py" line="470" />
+        <location filename="../../app/reports_screen.py" line="492" />
+        <location filename="../../app/reports_screen.py" line="647" />
+        <location filename="../../app/reports_screen.py" line="763" />
+        <source>Members</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="385" />
+        <source>Share</source>
+        <translation>占比</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="385" />
+        <source>Filter groups</source>
+        <translation>筛选分组</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="387" />
+        <source>Named groups (double-click for the members)</source>
+        <translation>会员分组（双击查看会员）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="389" />
+        <source>Update member tags shown at the till</source>
+        <translation>更新收银台显示的会员标签</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="391" />
+        <source>Gives every member their group names as tags (活跃会员, 沉睡会员, 重度消费 …)</source>
+        <translation>把分群名称作为标签写给每位会员（活跃会员、沉睡会员、重度消费……）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="395" />
+        <source>RFM</source>
+        <translation>RFM</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="400" />
+        <source>ABC(D) pyramid: members by class</source>
+        <translation>ABC(D)金字塔：各类会员人数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="409" />
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="409" />
+        <source>Who</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="410" />
+        <source>% of members</source>
+        <translation>会员占比</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="410" />
+        <location filename="../../app/reports_screen.py" line="457" />
+        <location filename="../../app/reports_screen.py" line="463" />
+        <source>Sales</source>
+        <translation>销售额</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="411" />
+        <source>% of sales</source>
+        <translation>销售占比</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="411" />
+        <source>Filter</source>
+        <translation>筛选</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="416" />
+        <source>Pyramid</source>
+        <translation>金字塔</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="422" />
+        <source>No purchase in</source>
+        <translation>未消费</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="425" />
+        <source>180 days</source>
+        <translation>180天</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="427" />
+        <location filename="../../app/reports_screen.py" line="496" />
+        <source>Tier</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="429" />
+        <source>All tiers</source>
+        <translation>全部等级</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="434" />
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="438" />
+        <source>Issue win-back coupon to selected</source>
+        <translation>向所选会员发放召回券</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="442" />
+        <location filename="../../app/reports_screen.py" line="486" />
+        <source>Export list…</source>
+        <translation>导出名单…</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="443" />
+        <location filename="../../app/reports_screen.py" line="487" />
+        <source>Export the list</source>
+        <translation>导出名单</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="448" />
+        <location filename="../../app/reports_screen.py" line="490" />
+        <source>Filter by name, code, phone, tier…</source>
+        <translation>按姓名、会员码、手机、等级筛选…</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="451" />
+        <source>Churn watch</source>
+        <translation>流失预警</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="457" />
+        <source>Cashier</source>
+        <translation>收银员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="457" />
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="458" />
+        <source>AOV</source>
+        <translation>客单价</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="459" />
+        <source>Refunds</source>
+        <translation>退款</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="459" />
+        <source>Member share</source>
+        <translation>会员占比</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="460" />
+        <source>Filter cashiers</source>
+        <translation>筛选收银员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="462" />
+        <source>Hour</source>
+        <translation>时段</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="462" />
+        <location filename="../../app/reports_screen.py" line="680" />
+        <source>Tickets</source>
+        <translation>单数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="463" />
+        <source>Member tickets</source>
+        <translation>会员单数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="464" />
+        <source>Filter hours</source>
+        <translation>筛选时段</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="469" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="470" />
+        <source>Direction</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="470" />
+        <source>Filter tier moves</source>
+        <translation>筛选等级变动</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="471" />
+        <source>Figure</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="471" />
+        <location filename="../../app/reports_screen.py" line="726" />
+        <source>Value</source>
+        <translation>价值</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="472" />
+        <source>Filter figures</source>
+        <translation>筛选指标</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="477" />
+        <source>Details</source>
+        <translation>明细</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="483" />
+        <source>Click a KPI tile, a heat-map cell, a group or a pyramid class to list its members.</source>
+        <translation>点击指标卡、热力图格子、分组或金字塔类别，查看对应会员名单。</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="495" />
+        <source>Member code</source>
+        <translation>会员码</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="495" />
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="496" />
+        <source>Phone</source>
+        <translation>手机</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="497" />
+        <source>Last purchase</source>
+        <translation>最近消费</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="498" />
+        <source>Days since</source>
+        <translation>未购天数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="498" />
+        <source>Visits</source>
+        <translation>消费次数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="499" />
+        <source>Spent</source>
+        <translation>消费额</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="499" />
+        <source>Joined</source>
+        <translation>入会日期</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="542" />
+        <source>The range ends before it starts.</source>
+        <translation>结束日期早于开始日期。</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="565" />
+        <source>Computing… %v/%m</source>
+        <translation>计算中… %v/%m</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="565" />
+        <source>Up to date</source>
+        <translation>已是最新</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="566" />
+        <source>Computing the figures in the background — the screen stays usable.</source>
+        <translation>正在后台计算，界面可照常使用。</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="567" />
+        <source>Figures for {0} .. {1}, store time ({2}).</source>
+        <translation>{0} 至 {1} 的数据，门店时间（{2}）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="592" />
+        <source>Could not compute {0}: {1}</source>
+        <translation>无法计算{0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="600" />
+        <source>refunds {0}</source>
+        <translation>退款 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="601" />
+        <source>{0} tickets, {1} returns</source>
+        <translation>{0} 张销售单，{1} 张退货单</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="603" />
+        <source>Sale tickets minus returns that took a whole sale back ({0})</source>
+        <translation>销售单数减去整单退货（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="604" />
+        <source>members {0}</source>
+        <translation>会员 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="605" />
+        <source>members {0} · non-members {1}</source>
+        <translation>会员 {0} · 非会员 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="608" />
+        <source>{0} units</source>
+        <translation>{0} 件</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="609" />
+        <source>{0} of transactions</source>
+        <translation>占交易笔数 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="611" />
+        <source>{0} transactions</source>
+        <translation>{0} 笔</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="612" />
+        <source>of {0} members</source>
+        <translation>共 {0} 位会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="613" />
+        <source>{0} of {1} bought</source>
+        <translation>{1} 位中 {0} 位已首购</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="615" />
+        <source>{0} of {1} buyers</source>
+        <translation>{1} 位消费会员中 {0} 位</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="617" />
+        <source>{0} of {1} quiet {2} days</source>
+        <translation>{1} 位中 {0} 位 {2} 天未消费</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="619" />
+        <source>Of the members who bought in the {0} days before the period, those with no purchase in the {0} days up to its end</source>
+        <translation>期初前 {0} 天内有消费的会员中，截至期末 {0} 天内未再消费者</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="621" />
+        <source>{0} points outstanding</source>
+        <translation>未兑换积分 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="622" />
+        <source>In the period: issued {0}, redeemed {1}, expired {2} points</source>
+        <translation>期间：发放 {0}，兑换 {1}，过期 {2} 积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="624" />
+        <source>redemption rate {0}</source>
+        <translation>核销率 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="626" />
+        <source>in {0} · out {1}</source>
+        <translation>充值 {0} · 消费 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="633" />
+        <source>Member sales {0} = traffic {1} members × conversion {2} × repeat {3} × AOV {4} (residual {5} fen); non-member sales {6}.</source>
+        <translation>会员销售 {0} = 会员基数 {1} × 转化率 {2} × 复购频次 {3} × 客单价 {4}（余差 {5} 分）；非会员销售 {6}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="647" />
+        <source>Non-members</source>
+        <translation>非会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="718" />
+        <source>Active (&lt; 90 days)</source>
+        <translation>活跃（90天内）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="718" />
+        <source>Recently lapsed (90–179 days)</source>
+        <translation>近期流失（90–179天）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="719" />
+        <source>Mid-term lapsed (180–364 days)</source>
+        <translation>中期流失（180–364天）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="719" />
+        <source>Dormant (≥ 365 days)</source>
+        <translation>沉睡（365天及以上）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="720" />
+        <source>Never purchased</source>
+        <translation>从未消费</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="720" />
+        <source>Heavy (ABC A + B)</source>
+        <translation>重度消费（A + B 类）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="721" />
+        <source>Light (ABC C)</source>
+        <translation>轻度消费（C 类）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="721" />
+        <source>Zombie (never purchased)</source>
+        <translation>僵尸会员（从未消费）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="724" />
+        <source>Recency</source>
+        <translation>近度</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="730" />
+        <source>As of {0}: {1} members, {2} buyers. Each score is the quintile of the distinct values (5 = most recent / most frequent / biggest spender); equal members share a score.</source>
+        <translation>截至 {0}：{1} 位会员，{2} 位消费会员。各项评分按不同取值分五档（5 = 最近 / 最频繁 / 消费最多）；取值相同的会员评分相同。</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="733" />
+        <source>frequent and big spenders</source>
+        <translation>高频且高额</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="733" />
+        <source>frequent or big spenders</source>
+        <translation>高频或高额</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="734" />
+        <source>other buyers</source>
+        <translation>其他消费会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="734" />
+        <source>never purchased</source>
+        <translation>从未消费</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="737" />
+        <source>Pareto check: the top 20 % of buyers ({0}) bring {1} of member sales.</source>
+        <translation>二八检验：前 20% 的消费会员（{0} 位）贡献了 {1} 的会员销售。</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="754" />
+        <source>R{0} F{1}: {2} members</source>
+        <translation>R{0} F{1}：{2} 位会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="793" />
+        <source>{0} member(s) with no purchase in {1} days as of {2}{3}, most valuable first.</source>
+        <translation>截至 {2}{3}，{0} 位会员 {1} 天未消费，按消费额从高到低。</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="799" />
+        <source>{0}: {1} member(s)</source>
+        <translation>{0}：{1} 位会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="813" />
+        <source>Member buyers</source>
+        <translation>消费会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="813" />
+        <source>Repeat buyers</source>
+        <translation>复购会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="814" />
+        <source>New members who bought</source>
+        <translation>已首购的新会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="815" />
+        <source>New members who have not bought yet</source>
+        <translation>尚未首购的新会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="815" />
+        <source>Members gone quiet</source>
+        <translation>已沉寂会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="829" />
+        <source>class {0}</source>
+        <translation>{0} 类</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="832" />
+        <source>Segment</source>
+        <translation>分群</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="846" />
+        <source>Select members on the churn list first.</source>
+        <translation>请先在流失名单中选择会员。</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="850" />
+        <source>The program has no win-back coupon.</source>
+        <translation>当前会员方案未设置召回券。</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="853" />
+        <source>Win-back coupon</source>
+        <translation>召回券</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="854" />
+        <source>Issue a {0} coupon to {1} member(s)?</source>
+        <translation>向 {1} 位会员发放 {0} 券？</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="857" />
+        <source>Issued {0} win-back coupon(s); skipped {1} (already holding one or not active).</source>
+        <translation>已发放 {0} 张召回券；跳过 {1} 位（已持有或非有效会员）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="868" />
+        <source>Member tags updated as of {0}: {1} added, {2} removed.</source>
+        <translation>会员标签已更新（截至 {0}）：新增 {1} 个，移除 {2} 个。</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="901" />
+        <source>Saved {0}</source>
+        <translation>已保存 {0}</translation>
     </message>
 </context>
 <context>

@@ -310,3 +310,46 @@ def test_receipt_printed_after_a_sale_and_queued_when_the_printer_fails(qtbot, w
     assert c.message.property("error") is True
     queue = store.path.parent / "reprint_queue.json"  # beside the store, not in the user's data dir
     assert queue.exists() and result.receipt_no in queue.read_text(encoding="utf-8")
+
+
+def test_reports_from_the_till_with_a_managers_approval(qtbot, window, store, monkeypatch):
+    """Ctrl+R on a cashier's till asks for a manager; the reports open over the
+    till, the manager issues win-back coupons to the churn list (audited as the
+    manager), and the till is back at its input afterwards."""
+    from app.reports_screen import ReportsDialog
+
+    seen = {}
+
+    def run(dlg):
+        scr = dlg.screen
+        qtbot.waitUntil(lambda: scr.ready and not scr._pending, timeout=30000)
+        seen["sales"] = scr.tiles["sales"].value.text()
+        seen["churn"] = scr.churn.total
+        seen["result"] = scr.issue_win_back([m["id"] for m in scr.churn.members[:2]], confirm=False)
+        dlg.done(1)
+        return 1
+
+    monkeypatch.setattr(ReportsDialog, "exec", run)
+    answer(monkeypatch, dialogs.ManagerDialog, lambda d: (d.code.setText("M01"), d.pin.setText("0000")))
+    qtbot.keyClick(window.checkout, Qt.Key_R, Qt.ControlModifier)
+    assert not seen and window.checkout.message.property("error") is True  # a wrong PIN opens nothing
+    answer(monkeypatch, dialogs.ManagerDialog, lambda d: (d.code.setText("M01"), d.pin.setText("9999")))
+    qtbot.keyClick(window.checkout, Qt.Key_R, Qt.ControlModifier)
+    assert seen["sales"].startswith("¥") or seen["sales"][0].isdigit()
+    assert seen["churn"] > 0 and len(seen["result"].issued) == 2
+    conn = sqlite3.connect(store.path)
+    assert conn.execute("SELECT actor FROM audit_log WHERE action = 'override.reports'").fetchone() == ("M01",)
+    assert conn.execute("SELECT actor FROM audit_log WHERE action = 'coupon.win_back'").fetchone() == ("M01",)
+    assert conn.execute("SELECT COUNT(*) FROM outbox WHERE kind = 'coupon.issued'").fetchone()[0] >= 2
+    assert window.stack.currentWidget() is window.checkout and window.reports is None
+
+
+def test_segment_tags_show_at_the_till(qtbot, window, store):
+    """The first-run demo writes the segment tags; a member's panel shows theirs."""
+    conn = sqlite3.connect(store.path)
+    phone = conn.execute(
+        "SELECT m.phone FROM members m JOIN member_tags t ON t.member_id = m.id "
+        "WHERE t.source = 'derived' AND t.tag = '重度消费' LIMIT 1").fetchone()[0]
+    scan(qtbot, window, phone[3:])
+    assert "重度消费" in window.checkout.panel.tags.text()
+    assert any(t in window.checkout.panel.tags.text() for t in ("活跃会员", "近期流失", "中期流失", "沉睡会员"))
