@@ -334,6 +334,7 @@ class Checkout:
             spend_fen=q.spend_fen() if member else 0, points_earned=q.points_earned,
             points_redeemed=q.points_redeemed, points_value_fen=q.points_value_fen,
             member_saved_fen=q.member_saved_fen, test_clock=db.test_clock,
+            units=sum(ln.item.qty for ln in q.lines if not ln.item.reward),
             detail={"promotions": q.promotions, "coupons": q.coupons, "gifts": q.gifts,
                     "refusals": [{"what": r.what, "code": r.code} for r in q.refusals],
                     "tendered": [{"type": t.type, "amount_fen": t.amount_fen} for t in tenders]},

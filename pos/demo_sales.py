@@ -146,11 +146,16 @@ class _Rows:
         self.sales, self.lines, self.payments, self.entries, self.allocs, self.tiers = [], [], [], [], [], []
 
     def flush(self, cur) -> None:
+        units: dict = {}  # items per ticket (gift lines excluded), as checkout and returns write it
+        for ln in self.lines:
+            if ln[14] is None:
+                units[ln[1]] = units.get(ln[1], 0) + ln[8]
         cur.executemany(
             "INSERT INTO sales (id, receipt_no, kind, store_code, register_no, business_date, created_at, cashier, member_id, "
             "tier_before, tier_after, program_version, channel, original_sale_id, gross_fen, discount_fen, net_fen, paid_fen, "
             "change_fen, spend_fen, points_earned, points_redeemed, points_value_fen, member_saved_fen, provisional, detail, "
-            "test_clock) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self.sales)
+            "test_clock, units) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(*row, units.get(row[0], 0)) for row in self.sales])
         cur.executemany(
             "INSERT INTO sale_lines (id, sale_id, line_no, code, product_id, name, category, points_class, qty, unit_fen, "
             "gross_fen, net_fen, points, points_value_fen, reward, discounts, returns_line_id) "

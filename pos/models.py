@@ -334,6 +334,8 @@ class Sale(Base):
     points_value_fen: Mapped[int] = mapped_column(Integer, default=0)
     member_saved_fen: Mapped[int] = mapped_column(Integer, default=0)
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)  # spent points/coupons offline
+    # items on the ticket (gift lines excluded; negative on returns): revision 0006, for items per basket
+    units: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # promotions, coupons, refusals as priced
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
     lines: Mapped[list[SaleLine]] = relationship(back_populates="sale", order_by="SaleLine.line_no")
@@ -342,8 +344,9 @@ class Sale(Base):
         Index("ix_sales_member_created", "member_id", "created_at"),
         # reports (covering): a period's tickets grouped by day, cashier and UTC hour in index order; members' history
         Index("ix_sales_day_hour", "business_date", "cashier", sql_text("substr(created_at, 12, 2)"), "kind", "member_id",
-              "net_fen", "original_sale_id", "created_at", "id"),
+              "net_fen", "units", "original_sale_id", "created_at", "id"),
         Index("ix_sales_member_history", "member_id", "created_at", "kind", "net_fen", "business_date"),
+        Index("ix_sales_returns", "original_sale_id", "kind", "created_at", "units"),  # revision 0006
     )
 
 

@@ -220,6 +220,7 @@ def return_sale(db, receipt_no: str, wanted: dict[str, int] | None = None, *, ca
             original_sale_id=sale.id, gross_fen=-sum(r["unit_fen"] * r["qty"] for r in rows),
             net_fen=-p.spend_back_fen, paid_fen=-p.refund_fen, spend_fen=-p.spend_back_fen if sale.member_id else 0,
             points_earned=-p.points_taken_back, points_redeemed=-p.points_refunded, points_value_fen=0,
+            units=-sum(r["qty"] for r in rows if not r["reward"]),
             test_clock=db.test_clock, detail={"plan": {k: v for k, v in p.as_dict().items() if k != "lines"}},
         )
         ret.discount_fen = ret.gross_fen - ret.net_fen

@@ -5,8 +5,8 @@ as derived member tags. Headless; every figure is an SQL aggregate.
 Per member, as of the end of the business date ``as_of`` (net of returns, see
 `pos.reports` for cancelled sales):
 
-* **frequency** F = sale tickets − cancelled sale tickets (all of whose units
-  came back by then);
+* **frequency** F = sale tickets − cancelled sale tickets (every unit bought
+  on them came back by then; `sales.units`, gift lines aside);
 * **monetary** M = net sales in fen (sale tickets + return tickets);
 * **recency** = days from the last sale ticket that was not cancelled to
   ``as_of`` (0 = bought that day).
@@ -73,12 +73,23 @@ TAGGED_ON = "segments.tagged_on"  # setting: the business date the tags were las
 TAG_CHUNK = 20_000  # members per write transaction when tags are replaced
 
 
-def _recency_case(col: str = "rdays") -> str:
-    parts = [f"WHEN {col} < {hi} THEN '{name}'" for name, _lo, hi in RECENCY_GROUPS if hi is not None]
+def _recency_case(col: str = "last_day") -> str:
+    # days since < hi  ⇔  last_day > as_of − hi (ISO dates compare as text; no date arithmetic per member)
+    parts = [f"WHEN {col} > :since_{hi} THEN '{name}'" for name, _lo, hi in RECENCY_GROUPS if hi is not None]
     return f"(CASE {' '.join(parts)} ELSE '{RECENCY_GROUPS[-1][0]}' END)"
 
 
+def _rdays(col: str) -> str:
+    """SQL: days from the date in `col` to as_of (only for the rows a list shows)."""
+    return f"CAST(julianday(:as_of) - julianday({col}) AS INTEGER)"
+
+
 ABC_CASE = "(CASE WHEN f >= 4 AND m >= 4 THEN 'A' WHEN f >= 4 OR m >= 4 THEN 'B' ELSE 'C' END)"
+
+
+def abc_class(f: int, m: int) -> str:
+    """ABC_CASE for one (F, M) score pair: the pyramid is added up from the RFM cells."""
+    return "A" if f >= 4 and m >= 4 else ("B" if f >= 4 or m >= 4 else "C")
 
 
 def _has_inactive(s) -> bool:
@@ -86,18 +97,15 @@ def _has_inactive(s) -> bool:
 
 
 def _buyers_cte(fold: bool) -> str:
-    """CTEs ending in b (the buyers: member_id, frequency, monetary, last_day,
-    rdays). `fold`: merged members' history goes to their survivor and only
+    """CTEs ending in b (the buyers: member_id, frequency, monetary, last_day). `fold`: merged members' history goes to their survivor and only
     active members are kept (a join per member; only when such members exist)."""
     sql = """
-        ret AS (SELECT r.original_sale_id AS sid, SUM(l.qty) AS back
-                FROM sales r JOIN sale_lines l ON l.sale_id = r.id
+        ret AS (SELECT r.original_sale_id AS sid, SUM(r.units) AS back FROM sales r
                 WHERE r.original_sale_id IS NOT NULL AND r.kind = 'return' AND r.created_at < :hi
                 GROUP BY r.original_sale_id),
         cancelled AS MATERIALIZED (
                 SELECT o.rowid AS rid, o.member_id FROM ret JOIN sales o ON o.id = ret.sid
-                WHERE o.member_id IS NOT NULL
-                  AND ret.back + (SELECT COALESCE(SUM(l.qty), 0) FROM sale_lines l WHERE l.sale_id = o.id) <= 0),
+                WHERE o.member_id IS NOT NULL AND ret.back + o.units <= 0),
         cm AS (SELECT member_id, COUNT(*) AS n FROM cancelled GROUP BY member_id),
         pm0 AS (SELECT member_id, SUM(kind = 'sale') AS tickets, SUM(net_fen) AS monetary,
                        MAX(CASE WHEN kind = 'sale' THEN business_date END) AS last_sale
@@ -115,36 +123,51 @@ def _buyers_cte(fold: bool) -> str:
                       SUM(pm.monetary) AS monetary, MAX(pm.last_day) AS last_day
                FROM pm JOIN members m ON m.id = pm.member_id GROUP BY 1),
         b AS MATERIALIZED (
-              SELECT pf.*, CAST(julianday(:as_of) - julianday(pf.last_day) AS INTEGER) AS rdays
-              FROM pf JOIN members m ON m.id = pf.member_id
+              SELECT pf.* FROM pf JOIN members m ON m.id = pf.member_id
               WHERE pf.frequency >= 1 AND m.status = 'active' AND m.joined_at < :hi)"""
     else:
         sql += """
-        b AS MATERIALIZED (
-              SELECT pm.*, CAST(julianday(:as_of) - julianday(pm.last_day) AS INTEGER) AS rdays
-              FROM pm WHERE pm.frequency >= 1)"""
+        b AS MATERIALIZED (SELECT * FROM pm WHERE pm.frequency >= 1)"""
     return sql
 
 
-# dense ranks of recency and frequency over their (few) distinct values; one sort for monetary
-_SCORES = f"""
-        rv AS (SELECT rdays AS v, DENSE_RANK() OVER (ORDER BY rdays DESC) AS k FROM (SELECT DISTINCT rdays FROM b)),
-        fv AS (SELECT frequency AS v, DENSE_RANK() OVER (ORDER BY frequency) AS k FROM (SELECT DISTINCT frequency FROM b)),
-        mk AS MATERIALIZED (
-               SELECT b.*, DENSE_RANK() OVER w AS mr, ROW_NUMBER() OVER w AS mpos FROM b WINDOW w AS (ORDER BY monetary)),
-        mx AS (SELECT (SELECT COUNT(*) FROM rv) AS rn, (SELECT COUNT(*) FROM fv) AS fn, MAX(mr) AS mn, COUNT(*) AS n
-               FROM mk),
-        sc0 AS (SELECT mk.member_id, mk.frequency, mk.monetary, mk.last_day, mk.rdays,
-                       1 + (rv.k - 1) * 5 / mx.rn AS r, 1 + (fv.k - 1) * 5 / mx.fn AS f, 1 + (mk.mr - 1) * 5 / mx.mn AS m,
-                       mk.mpos > mx.n - (mx.n + 4) / 5 AS top
-                FROM mx CROSS JOIN mk CROSS JOIN rv CROSS JOIN fv  -- this order: rv, fv get automatic indexes
-                WHERE rv.v = mk.rdays AND fv.v = mk.frequency),
+def _thresholds(name: str, col: str) -> str:
+    """CTEs {name}v (the distinct values of `col` among buyers, ranked from worst
+    = 1) and {name}t (one row: t1..t4, the smallest value scoring 2, 3, 4, 5).
+    score = 1 + ⌊5(k − 1)/D⌋ ≥ j + 1  ⇔  k ≥ ⌈jD/5⌉ + 1, so t_j is the value of
+    rank ⌈jD/5⌉ + 1 (NULL when there is none): each member's score is then a
+    few comparisons, instead of a ranking window over every member."""
+    return f"""
+        {name}v AS MATERIALIZED (
+            SELECT v, c, ROW_NUMBER() OVER (ORDER BY v) AS k, SUM(c) OVER (ORDER BY v DESC) AS c_from
+            FROM (SELECT {col} AS v, COUNT(*) AS c FROM b GROUP BY {col})),
+        {name}t AS (SELECT {', '.join(f"(SELECT v FROM {name}v WHERE k = (SELECT ({j} * COUNT(*) + 4) / 5 + 1 FROM {name}v)) AS t{j}" for j in range(1, 5))})"""
+
+
+def _score(col: str, t: str) -> str:
+    return "(1 + " + " + ".join(f"COALESCE({col} >= {t}.t{j}, 0)" for j in range(1, 5)) + ")"
+
+
+# recency ranks the last purchase date (the oldest is worst), frequency and monetary their values
+_SCORES = f"""{_thresholds('r', 'last_day')}, {_thresholds('f', 'frequency')}, {_thresholds('m', 'monetary')},
+        sc0 AS (SELECT b.member_id, b.frequency, b.monetary, b.last_day, {_score('b.last_day', 'rt')} AS r,
+                       {_score('b.frequency', 'ft')} AS f, {_score('b.monetary', 'mt')} AS m
+                FROM rt, ft, mt, b),
         sc AS (SELECT sc0.*, {_recency_case()} AS grp, {ABC_CASE} AS abc FROM sc0)"""
+
+# Pareto, from the distinct net sales with their counts (mv; c_from = buyers at v or
+# above): k = ⌈n/5⌉ top buyers; v = the k-th largest net sales (the largest v with
+# c_from ≥ k); their sales = the sum above v + (k − the count above v) × v, whatever the ties at v
+_PARETO = """pk AS (SELECT (SUM(c) + 4) / 5 AS k FROM mv),
+        pv AS MATERIALIZED (SELECT pk.k, MAX(mv.v) AS v FROM pk, mv WHERE mv.c_from >= pk.k)"""
+_PARETO_COLUMNS = """(SELECT k FROM pv), (SELECT v FROM pv), (SELECT COALESCE(SUM(mv.c), 0) FROM mv, pv WHERE mv.v > pv.v),
+                   (SELECT COALESCE(SUM(mv.v * mv.c), 0) FROM mv, pv WHERE mv.v > pv.v)"""
 
 
 def _params(db, as_of: dt.date) -> dict[str, Any]:
     _lo, hi = bounds(db, as_of, as_of)
-    return {"as_of": as_of.isoformat(), "hi": hi}
+    return {"as_of": as_of.isoformat(), "hi": hi} | {
+        f"since_{h}": (as_of - dt.timedelta(days=h)).isoformat() for _n, _l, h in RECENCY_GROUPS if h is not None}
 
 
 def _base(s, p) -> int:
@@ -203,31 +226,38 @@ def segmentation(db, as_of: dt.date | None = None) -> Segmentation:
     p = _params(db, as_of)
     with report_session(db) as s:
         fold = _has_inactive(s)
+        # one statement (b is built once): the cells, each dimension's score ranges
+        # from its table of distinct values, and the Pareto figures
+        ranges_sql = " UNION ALL ".join(
+            f"SELECT '{d}', 1 + (k - 1) * 5 / (SELECT COUNT(*) FROM {d}v), NULL, NULL, NULL, SUM(c), MIN(v), MAX(v) "
+            f"FROM {d}v GROUP BY 2" for d in "rfm")
         rows = s.execute(text(f"""
-            WITH {_buyers_cte(fold)}, {_SCORES}
-            SELECT r, f, m, grp, abc, top, COUNT(*), SUM(monetary), SUM(frequency),
-                   MIN(rdays), MAX(rdays), MIN(frequency), MAX(frequency), MIN(monetary), MAX(monetary)
-            FROM sc GROUP BY 1, 2, 3, 4, 5, 6"""), p).all()
+            WITH {_buyers_cte(fold)}, {_SCORES}, {_PARETO}
+            SELECT 'cell', r, f, m, grp, COUNT(*), SUM(monetary), NULL FROM sc GROUP BY r, f, m, grp
+            UNION ALL {ranges_sql}
+            UNION ALL SELECT 'pareto', {_PARETO_COLUMNS}, NULL, NULL, NULL"""), p).all()
         base = _base(s, p)
     cells = {(r, f, m): [0, 0] for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
     groups = {g[0]: 0 for g in RECENCY_GROUPS}
     abc = {k: [0, 0] for k in ABC_CLASSES}
-    ranges: dict[str, dict[int, list]] = {"r": {}, "f": {}, "m": {}}
-    top_sales = top_n = 0
-    for r, f, m, grp, cls, top, n, money, _freq, rmin, rmax, fmin, fmax, mmin, mmax in rows:
-        n, money = int(n), int(money)
-        cells[(r, f, m)][0] += n
-        cells[(r, f, m)][1] += money
-        groups[grp] += n
-        abc[cls][0] += n
-        abc[cls][1] += money
-        if top:
-            top_n += n
-            top_sales += money
-        for dim, score, lo, hi in (("r", r, rmin, rmax), ("f", f, fmin, fmax), ("m", m, mmin, mmax)):
-            x = ranges[dim].setdefault(score, [0, lo, hi])
-            x[0] += n
-            x[1], x[2] = min(x[1], lo), max(x[2], hi)
+    ranges: dict[str, list[dict[str, Any]]] = {"r": [], "f": [], "m": []}
+    days = lambda d: (as_of - dt.date.fromisoformat(str(d)[:10])).days  # noqa: E731
+    top_n = top_sales = 0
+    for kind, a, b, c, d, n, x, y in rows:
+        if kind == "cell":
+            n, money = int(n), int(x)
+            cells[(a, b, c)][0] += n
+            cells[(a, b, c)][1] += money
+            groups[d] += n
+            cls = abc_class(b, c)
+            abc[cls][0] += n
+            abc[cls][1] += money
+        elif kind == "pareto":
+            k, v, above_n, above_sales = (int(z or 0) for z in (a, b, c, d))
+            top_n, top_sales = k, above_sales + (k - above_n) * v
+        else:  # recency in days since the last purchase: the latest date is the fewest days
+            lo, hi = (days(y), days(x)) if kind == "r" else (int(x), int(y))
+            ranges[kind].append({"score": int(a), "members": int(n), "min": lo, "max": hi})
     buyers = sum(v[0] for v in abc.values())
     zombies = base - buyers
     abc["D"][0] = zombies
@@ -244,8 +274,7 @@ def segmentation(db, as_of: dt.date | None = None) -> Segmentation:
               "share_sales": share(v[1], total_sales)} for k, v in abc.items()],
         pareto={"buyers": buyers, "top_buyers": top_n, "top_sales_fen": top_sales, "sales_fen": total_sales,
                 "top_share": share(top_sales, total_sales)},
-        score_ranges={dim: [{"score": sc, "members": x[0], "min": x[1], "max": x[2]} for sc, x in sorted(xs.items())]
-                      for dim, xs in ranges.items()},
+        score_ranges={dim: sorted(xs, key=lambda x: x["score"]) for dim, xs in ranges.items()},
     )
 
 
@@ -291,7 +320,7 @@ def members(db, as_of: dt.date | None = None, *, r: int | None = None, f: int | 
             where.append("sc.abc = 'C'")
         rows = s.execute(text(f"""
             WITH {_buyers_cte(fold)}, {_SCORES}
-            SELECT mb.id, mb.member_code, mb.name, mb.phone, mb.tier_code, mb.joined_at, sc.last_day, sc.rdays,
+            SELECT mb.id, mb.member_code, mb.name, mb.phone, mb.tier_code, mb.joined_at, sc.last_day, {_rdays('sc.last_day')},
                    sc.frequency, sc.monetary, sc.r, sc.f, sc.m, sc.grp, sc.abc
             FROM sc JOIN members mb ON mb.id = sc.member_id
             {'WHERE ' + ' AND '.join(where) if where else ''}
@@ -334,7 +363,7 @@ def churn_watch(db, as_of: dt.date | None = None, days: int = 90, *, tier: str |
         fold = _has_inactive(s)
         rows = s.execute(text(f"""
             WITH {_buyers_cte(fold)}
-            SELECT mb.id, mb.member_code, mb.name, mb.phone, mb.tier_code, mb.joined_at, b.last_day, b.rdays,
+            SELECT mb.id, mb.member_code, mb.name, mb.phone, mb.tier_code, mb.joined_at, b.last_day, {_rdays('b.last_day')},
                    b.frequency, b.monetary, COUNT(*) OVER () AS total
             FROM b JOIN members mb ON mb.id = b.member_id
             WHERE b.last_day <= :cutoff AND mb.status = 'active' AND (:tier IS NULL OR mb.tier_code = :tier)

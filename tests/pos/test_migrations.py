@@ -41,3 +41,36 @@ def test_upgrade_from_first_revision_keeps_members(tmp_path, clock):
         assert [m.name for m in found] == ["老会员"] and found[0].tier == "vip"
     finally:
         db.close()
+
+
+def test_upgrade_to_0006_counts_the_units_of_every_ticket(tmp_path, clock):
+    """Revision 0006 fills `sales.units` from the lines (gift lines left out)."""
+    path = tmp_path / "r5.sqlite3"
+    cfg = _alembic_config()
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")
+    engine.dispose()
+    conn = sqlite3.connect(path)
+    ts = "'2026-11-20 02:00:00.000000'"
+    for sid, kind, lines in (("a" * 32, "sale", [(3, None), (2, None), (1, "gift:mug")]), ("b" * 32, "return", [(-2, None)]),
+                             ("c" * 32, "topup", [])):
+        conn.execute(
+            "INSERT INTO sales (id, receipt_no, kind, store_code, register_no, business_date, created_at, channel, "
+            "gross_fen, discount_fen, net_fen, paid_fen, change_fen, spend_fen, points_earned, points_redeemed, "
+            f"points_value_fen, member_saved_fen, provisional, test_clock) VALUES (?, ?, ?, 'S001', '01', '2026-11-20', {ts}, "
+            "'store', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)", (sid, "R" + sid[:8], kind))
+        for i, (qty, reward) in enumerate(lines, 1):
+            conn.execute(
+                "INSERT INTO sale_lines (id, sale_id, line_no, code, name, category, points_class, qty, unit_fen, gross_fen, "
+                "net_fen, points, points_value_fen, reward) VALUES (?, ?, ?, 'X', 'x', '', 'regular', ?, 100, 0, 0, 0, 0, ?)",
+                (f"{sid[:30]}{i:02d}", sid, i, qty, reward))
+    conn.commit()
+    conn.close()
+    db = open_db(path, clock=clock)
+    db.close()
+    with sqlite3.connect(path) as c:
+        assert dict(c.execute("SELECT kind, units FROM sales")) == {"sale": 5, "return": -2, "topup": 0}
+        cols = [r[2] for r in c.execute("PRAGMA index_xinfo(ix_sales_day_hour)") if r[5]]
+        assert "units" in cols

@@ -134,6 +134,12 @@ def test_period_sales_transactions_refunds_and_non_members(store):
     assert s["aov_fen"] == 7963  # 63,700 / 8 = 7,962.5 → half-up 7,963
     # units: s1 1, s2 2, s3 1, s4 1, s5 1, s6 1, s7 2, s8 1, s9 1 = 11; returns −1 −1 → 9
     assert s["items"] == 9 and s["items_per_basket"] == 9 / 8
+    # each ticket's units (written by checkout and returns) are its lines' quantities
+    with db.read() as ses:
+        from sqlalchemy import text
+        assert ses.execute(text(
+            "SELECT COUNT(*) FROM sales s WHERE s.units != (SELECT COALESCE(SUM(qty), 0) FROM sale_lines l "
+            "WHERE l.sale_id = s.id AND l.reward IS NULL)")).scalar() == 0
     # members: s1 10000 + s3 9000 + s4 5000 − r1 5000 + s6 4800 + s7 20000 − r2 10000 + s9 4900 = 38,700 in 6 − 1 = 5
     assert (s["member_sales_fen"], s["member_transactions"], s["member_aov_fen"]) == (38700, 5, 7740)
     # non-members apart: s2 10000 + s5 10000 + s8 5000 = 25,000 in 3; AOV 8,333.33 → 8,333

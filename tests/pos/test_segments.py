@@ -53,7 +53,7 @@ def ticket(s, db, mid, day: dt.date, net: int, qty: int = 1, kind: str = "sale",
     when = db.clock.start_of_day(day) + dt.timedelta(hours=12)
     sale = Sale(id=uuid.uuid4(), receipt_no=f"T-{next(_seq):06d}", kind=kind, store_code="S001", register_no="01",
                 business_date=day, created_at=when, member_id=mid, original_sale_id=original, gross_fen=net,
-                net_fen=net, paid_fen=net, spend_fen=net)
+                net_fen=net, paid_fen=net, spend_fen=net, units=qty)  # as checkout and returns write it
     s.add(sale)
     s.flush()
     line = SaleLine(id=uuid.uuid4(), sale_id=sale.id, line_no=1, code="X", name="x", category="c", points_class="regular",
