@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QAbstractTableModel, QDate, QMargins, QModelIndex, QObject, QRunnable, QSize, QSortFilterProxyModel, Qt,
     QThreadPool, QTimer, Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QPageSize, QPainter, QPdfWriter, QTextDocument
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPageSize, QPainter, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDateEdit, QDialog, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
     QLineEdit, QMessageBox, QProgressBar, QPushButton, QSizePolicy, QSplitter, QTableView, QTableWidget,
@@ -188,7 +188,7 @@ class KpiTile(QFrame):
         self.title.setStyleSheet("color: #57606a; font-size: 12px;")
         self.value = QLabel("…")
         self.value.setObjectName("kpiValue")
-        self.value.setStyleSheet("font-size: 22px; font-weight: bold; color: #0d47a1;")
+        self._fit()
         self.sub = QLabel("")
         self.sub.setStyleSheet("color: #57606a; font-size: 11px;")
         self.sub.setWordWrap(False)
@@ -197,8 +197,29 @@ class KpiTile(QFrame):
         self.setMinimumWidth(120)
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
 
+    VALUE_PX = 22
+
+    def _fit(self) -> None:
+        """The value's font shrinks (to 13 px at least) until it fits the tile: on a
+        1024-pixel till ¥150,741.14 must not be cut."""
+        font = QFont(self.value.font())
+        size = self.VALUE_PX
+        room = self.width() - 22 if self.width() > 40 else 10**6
+        while size > 13:
+            font.setPixelSize(size)
+            font.setBold(True)
+            if QFontMetrics(font).horizontalAdvance(self.value.text()) <= room:
+                break
+            size -= 1
+        self.value.setStyleSheet(f"font-size: {size}px; font-weight: bold; color: #0d47a1;")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
     def set(self, value: str, sub: str = "", drill: str | None = None, tip: str = "") -> None:
         self.value.setText(value)
+        self._fit()
         self.sub.setText(sub)
         self.setToolTip(tip or sub)
         self.drill = drill
@@ -297,12 +318,16 @@ class ReportsScreen(QWidget):
         self.pdf_btn.clicked.connect(lambda: self._ask_path(self.tr("Save as PDF"), "pdf", self.save_pdf))
         self.print_btn = QPushButton(self.tr("Print…"))
         self.print_btn.clicked.connect(self.print_report)
-        for b in (self.csv_btn, self.xlsx_btn, self.pdf_btn, self.print_btn):
-            bar.addWidget(b)
         lay.addLayout(bar)
+        # second row: what is shown, and the exports (a 1024-pixel till screen holds both rows)
+        row2 = QHBoxLayout()
         self.status = QLabel("")
         self.status.setObjectName("caption")
-        lay.addWidget(self.status)
+        self.status.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        row2.addWidget(self.status, 1)
+        for b in (self.csv_btn, self.xlsx_btn, self.pdf_btn, self.print_btn):
+            row2.addWidget(b)
+        lay.addLayout(row2)
 
         grid = QGridLayout()
         grid.setSpacing(6)
@@ -423,6 +448,7 @@ class ReportsScreen(QWidget):
         self.days_combo = QComboBox()
         self.days_combo.addItem(self.tr("90 days"), 90)
         self.days_combo.addItem(self.tr("180 days"), 180)
+        self.days_combo.addItem(self.tr("365 days (dormant)"), 365)
         row.addWidget(self.days_combo)
         row.addWidget(QLabel(self.tr("Tier")))
         self.tier_combo = QComboBox()
@@ -491,9 +517,17 @@ class ReportsScreen(QWidget):
         lay.addWidget(self.members_table, 1)
         self.members_tab = self.tabs.addTab(w, self.tr("Members"))
 
+    def _tier_name(self, code: str) -> str:
+        """The tier's name in the program (普通会员, VIP …), its code if the program has none."""
+        lang = "en" if i18n.current() == "en" else "zh"
+        for lv in (self.program.tiers.levels if self.program is not None else []):
+            if lv.code == code:
+                return getattr(lv.name, lang, None) or code
+        return code or ""
+
     def _member_columns(self):
         return [("member_code", self.tr("Member code"), str), ("name", self.tr("Name"), str),
-                ("phone_masked", self.tr("Phone"), str), ("tier", self.tr("Tier"), str),
+                ("phone_masked", self.tr("Phone"), str), ("tier", self.tr("Tier"), self._tier_name),
                 ("last_purchase", self.tr("Last purchase"), lambda v: v or "-"),
                 ("days_since", self.tr("Days since"), _num), ("frequency", self.tr("Visits"), _num),
                 ("monetary_fen", self.tr("Spent"), _yuan), ("joined", self.tr("Joined"), str)]

@@ -4,7 +4,7 @@
                    [--format json|csv|xlsx] [--out FILE] [--table NAME]
                    [--days 90] [--tier vip] [--limit N]           (churn)
     python main.py segments tag [--date D]                        derived segment tags
-    python main.py churn issue --days 90|180 [--template T] [--limit N] [--tier T] [--date D] [--dry-run]
+    python main.py churn issue --days 90|180|365 [--template T] [--limit N] [--tier T] [--date D] [--dry-run]
 
 Dates are store-local business dates (default: today). `report daily` is one
 day (--date, else --to, else today); `report period` needs --from (--to
@@ -181,7 +181,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     cp = sub.add_parser("churn", help="churn watch actions")
     cs = cp.add_subparsers(dest="churn_cmd", required=True)
     p = cs.add_parser("issue", parents=[common], help="issue a win-back coupon to the churn watch list (or --member ...)")
-    p.add_argument("--days", type=int, default=90, choices=[90, 180], help="no purchase in this many days")
+    p.add_argument("--days", type=int, default=90, choices=[90, 180, 365], help="no purchase in this many days (365: dormant)")
     p.add_argument("--template", help="coupon template (default: the program's win-back template)")
     p.add_argument("--limit", type=int, default=100, help="at most this many members, most valuable first")
     p.add_argument("--tier", help="only members of this tier (e.g. vip)")

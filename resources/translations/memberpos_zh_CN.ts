@@ -973,7 +973,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReportsDialog</name>
     <message>
-        <location filename="../../app/reports_screen.py" line="963" />
+        <location filename="../../app/reports_screen.py" line="967" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
@@ -986,12 +986,12 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="469" />
+        <location filename="../../app/reports_screen.py" line="470" />
         <source>From</source>
         <translation>原等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="469" />
+        <location filename="../../app/reports_screen.py" line="470" />
         <source>To</source>
         <translation>新等级</translation>
     </message>
@@ -1073,7 +1073,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
     </message>
     <message>
         <location filename="../../app/reports_screen.py" line="310" />
-        <location filename="../../app/reports_screen.py" line="458" />
+        <location filename="../../app/reports_screen.py" line="459" />
         <source>Transactions</source>
         <translation>交易笔数</translation>
     </message>
@@ -1099,7 +1099,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
     </message>
     <message>
         <location filename="../../app/reports_screen.py" line="313" />
-        <location filename="../../app/reports_screen.py" line="814" />
+        <location filename="../../app/reports_screen.py" line="818" />
         <source>New members</source>
         <translation>新会员</translation>
     </message>
@@ -1186,10 +1186,10 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
     <message>
         <location filename="../../app/reports_screen.py" line="384" />
         <location filename="../../app/reports_screen.py" line="409" />
-        <location filename="../../app/reports_screen.py" line="470" />
-        <location filename="../../app/reports_screen.py" line="492" />
-        <location filename="../../app/reports_screen.py" line="647" />
-        <location filename="../../app/reports_screen.py" line="763" />
+        <location filename="../../app/reports_screen.py" line="471" />
+        <location filename="../../app/reports_screen.py" line="493" />
+        <location filename="../../app/reports_screen.py" line="648" />
+        <location filename="../../app/reports_screen.py" line="767" />
         <source>Members</source>
         <translation>会员</translation>
     </message>
@@ -1245,8 +1245,8 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
     </message>
     <message>
         <location filename="../../app/reports_screen.py" line="410" />
-        <location filename="../../app/reports_screen.py" line="457" />
-        <location filename="../../app/reports_screen.py" line="463" />
+        <location filename="../../app/reports_screen.py" line="458" />
+        <location filename="../../app/reports_screen.py" line="464" />
         <source>Sales</source>
         <translation>销售额</translation>
     </message>
@@ -1276,463 +1276,468 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <translation>180天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="427" />
-        <location filename="../../app/reports_screen.py" line="496" />
+        <location filename="../../app/reports_screen.py" line="426" />
+        <source>365 days (dormant)</source>
+        <translation>365天（沉睡）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="428" />
+        <location filename="../../app/reports_screen.py" line="497" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="429" />
+        <location filename="../../app/reports_screen.py" line="430" />
         <source>All tiers</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="434" />
+        <location filename="../../app/reports_screen.py" line="435" />
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="438" />
+        <location filename="../../app/reports_screen.py" line="439" />
         <source>Issue win-back coupon to selected</source>
         <translation>向所选会员发放召回券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="442" />
-        <location filename="../../app/reports_screen.py" line="486" />
+        <location filename="../../app/reports_screen.py" line="443" />
+        <location filename="../../app/reports_screen.py" line="487" />
         <source>Export list…</source>
         <translation>导出名单…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="443" />
-        <location filename="../../app/reports_screen.py" line="487" />
+        <location filename="../../app/reports_screen.py" line="444" />
+        <location filename="../../app/reports_screen.py" line="488" />
         <source>Export the list</source>
         <translation>导出名单</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="448" />
-        <location filename="../../app/reports_screen.py" line="490" />
+        <location filename="../../app/reports_screen.py" line="449" />
+        <location filename="../../app/reports_screen.py" line="491" />
         <source>Filter by name, code, phone, tier…</source>
         <translation>按姓名、会员码、手机、等级筛选…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="451" />
+        <location filename="../../app/reports_screen.py" line="452" />
         <source>Churn watch</source>
         <translation>流失预警</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="457" />
+        <location filename="../../app/reports_screen.py" line="458" />
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="457" />
+        <location filename="../../app/reports_screen.py" line="458" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="458" />
+        <location filename="../../app/reports_screen.py" line="459" />
         <source>AOV</source>
         <translation>客单价</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="459" />
+        <location filename="../../app/reports_screen.py" line="460" />
         <source>Refunds</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="459" />
+        <location filename="../../app/reports_screen.py" line="460" />
         <source>Member share</source>
         <translation>会员占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="460" />
+        <location filename="../../app/reports_screen.py" line="461" />
         <source>Filter cashiers</source>
         <translation>筛选收银员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="462" />
+        <location filename="../../app/reports_screen.py" line="463" />
         <source>Hour</source>
         <translation>时段</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="462" />
-        <location filename="../../app/reports_screen.py" line="680" />
+        <location filename="../../app/reports_screen.py" line="463" />
+        <location filename="../../app/reports_screen.py" line="681" />
         <source>Tickets</source>
         <translation>单数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="463" />
+        <location filename="../../app/reports_screen.py" line="464" />
         <source>Member tickets</source>
         <translation>会员单数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="464" />
+        <location filename="../../app/reports_screen.py" line="465" />
         <source>Filter hours</source>
         <translation>筛选时段</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="469" />
+        <location filename="../../app/reports_screen.py" line="470" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="470" />
+        <location filename="../../app/reports_screen.py" line="471" />
         <source>Direction</source>
         <translation>方向</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="470" />
+        <location filename="../../app/reports_screen.py" line="471" />
         <source>Filter tier moves</source>
         <translation>筛选等级变动</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="471" />
+        <location filename="../../app/reports_screen.py" line="472" />
         <source>Figure</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="471" />
-        <location filename="../../app/reports_screen.py" line="726" />
+        <location filename="../../app/reports_screen.py" line="472" />
+        <location filename="../../app/reports_screen.py" line="730" />
         <source>Value</source>
         <translation>价值</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="472" />
+        <location filename="../../app/reports_screen.py" line="473" />
         <source>Filter figures</source>
         <translation>筛选指标</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="477" />
+        <location filename="../../app/reports_screen.py" line="478" />
         <source>Details</source>
         <translation>明细</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="483" />
+        <location filename="../../app/reports_screen.py" line="484" />
         <source>Click a KPI tile, a heat-map cell, a group or a pyramid class to list its members.</source>
         <translation>点击指标卡、热力图格子、分组或金字塔类别，查看对应会员名单。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="495" />
+        <location filename="../../app/reports_screen.py" line="496" />
         <source>Member code</source>
         <translation>会员码</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="495" />
+        <location filename="../../app/reports_screen.py" line="496" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="496" />
+        <location filename="../../app/reports_screen.py" line="497" />
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="497" />
+        <location filename="../../app/reports_screen.py" line="498" />
         <source>Last purchase</source>
         <translation>最近消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="498" />
+        <location filename="../../app/reports_screen.py" line="499" />
         <source>Days since</source>
         <translation>未购天数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="498" />
+        <location filename="../../app/reports_screen.py" line="499" />
         <source>Visits</source>
         <translation>消费次数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="499" />
+        <location filename="../../app/reports_screen.py" line="500" />
         <source>Spent</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="499" />
+        <location filename="../../app/reports_screen.py" line="500" />
         <source>Joined</source>
         <translation>入会日期</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="542" />
+        <location filename="../../app/reports_screen.py" line="543" />
         <source>The range ends before it starts.</source>
         <translation>结束日期早于开始日期。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="565" />
+        <location filename="../../app/reports_screen.py" line="566" />
         <source>Computing… %v/%m</source>
         <translation>计算中… %v/%m</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="565" />
+        <location filename="../../app/reports_screen.py" line="566" />
         <source>Up to date</source>
         <translation>已是最新</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="566" />
+        <location filename="../../app/reports_screen.py" line="567" />
         <source>Computing the figures in the background — the screen stays usable.</source>
         <translation>正在后台计算，界面可照常使用。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="567" />
+        <location filename="../../app/reports_screen.py" line="568" />
         <source>Figures for {0} .. {1}, store time ({2}).</source>
         <translation>{0} 至 {1} 的数据，门店时间（{2}）。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="592" />
+        <location filename="../../app/reports_screen.py" line="593" />
         <source>Could not compute {0}: {1}</source>
         <translation>无法计算{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="600" />
+        <location filename="../../app/reports_screen.py" line="601" />
         <source>refunds {0}</source>
         <translation>退款 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="601" />
+        <location filename="../../app/reports_screen.py" line="602" />
         <source>{0} tickets, {1} returns</source>
         <translation>{0} 张销售单，{1} 张退货单</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="603" />
+        <location filename="../../app/reports_screen.py" line="604" />
         <source>Sale tickets minus returns that took a whole sale back ({0})</source>
         <translation>销售单数减去整单退货（{0}）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="604" />
+        <location filename="../../app/reports_screen.py" line="605" />
         <source>members {0}</source>
         <translation>会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="605" />
+        <location filename="../../app/reports_screen.py" line="606" />
         <source>members {0} · non-members {1}</source>
         <translation>会员 {0} · 非会员 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="608" />
+        <location filename="../../app/reports_screen.py" line="609" />
         <source>{0} units</source>
         <translation>{0} 件</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="609" />
+        <location filename="../../app/reports_screen.py" line="610" />
         <source>{0} of transactions</source>
         <translation>占交易笔数 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="611" />
+        <location filename="../../app/reports_screen.py" line="612" />
         <source>{0} transactions</source>
         <translation>{0} 笔</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="612" />
+        <location filename="../../app/reports_screen.py" line="613" />
         <source>of {0} members</source>
         <translation>共 {0} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="613" />
+        <location filename="../../app/reports_screen.py" line="614" />
         <source>{0} of {1} bought</source>
         <translation>{1} 位中 {0} 位已首购</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="615" />
+        <location filename="../../app/reports_screen.py" line="616" />
         <source>{0} of {1} buyers</source>
         <translation>{1} 位消费会员中 {0} 位</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="617" />
+        <location filename="../../app/reports_screen.py" line="618" />
         <source>{0} of {1} quiet {2} days</source>
         <translation>{1} 位中 {0} 位 {2} 天未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="619" />
+        <location filename="../../app/reports_screen.py" line="620" />
         <source>Of the members who bought in the {0} days before the period, those with no purchase in the {0} days up to its end</source>
         <translation>期初前 {0} 天内有消费的会员中，截至期末 {0} 天内未再消费者</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="621" />
+        <location filename="../../app/reports_screen.py" line="622" />
         <source>{0} points outstanding</source>
         <translation>未兑换积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="622" />
+        <location filename="../../app/reports_screen.py" line="623" />
         <source>In the period: issued {0}, redeemed {1}, expired {2} points</source>
         <translation>期间：发放 {0}，兑换 {1}，过期 {2} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="624" />
+        <location filename="../../app/reports_screen.py" line="625" />
         <source>redemption rate {0}</source>
         <translation>核销率 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="626" />
+        <location filename="../../app/reports_screen.py" line="627" />
         <source>in {0} · out {1}</source>
         <translation>充值 {0} · 消费 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="633" />
+        <location filename="../../app/reports_screen.py" line="634" />
         <source>Member sales {0} = traffic {1} members × conversion {2} × repeat {3} × AOV {4} (residual {5} fen); non-member sales {6}.</source>
         <translation>会员销售 {0} = 会员基数 {1} × 转化率 {2} × 复购频次 {3} × 客单价 {4}（余差 {5} 分）；非会员销售 {6}。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="647" />
+        <location filename="../../app/reports_screen.py" line="648" />
         <source>Non-members</source>
         <translation>非会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="718" />
+        <location filename="../../app/reports_screen.py" line="722" />
         <source>Active (&lt; 90 days)</source>
         <translation>活跃（90天内）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="718" />
+        <location filename="../../app/reports_screen.py" line="722" />
         <source>Recently lapsed (90–179 days)</source>
         <translation>近期流失（90–179天）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="719" />
+        <location filename="../../app/reports_screen.py" line="723" />
         <source>Mid-term lapsed (180–364 days)</source>
         <translation>中期流失（180–364天）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="719" />
+        <location filename="../../app/reports_screen.py" line="723" />
         <source>Dormant (≥ 365 days)</source>
         <translation>沉睡（365天及以上）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="720" />
+        <location filename="../../app/reports_screen.py" line="724" />
         <source>Never purchased</source>
         <translation>从未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="720" />
+        <location filename="../../app/reports_screen.py" line="724" />
         <source>Heavy (ABC A + B)</source>
         <translation>重度消费（A + B 类）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="721" />
+        <location filename="../../app/reports_screen.py" line="725" />
         <source>Light (ABC C)</source>
         <translation>轻度消费（C 类）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="721" />
+        <location filename="../../app/reports_screen.py" line="725" />
         <source>Zombie (never purchased)</source>
         <translation>僵尸会员（从未消费）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="724" />
+        <location filename="../../app/reports_screen.py" line="728" />
         <source>Recency</source>
         <translation>近度</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="730" />
+        <location filename="../../app/reports_screen.py" line="734" />
         <source>As of {0}: {1} members, {2} buyers. Each score is the quintile of the distinct values (5 = most recent / most frequent / biggest spender); equal members share a score.</source>
         <translation>截至 {0}：{1} 位会员，{2} 位消费会员。各项评分按不同取值分五档（5 = 最近 / 最频繁 / 消费最多）；取值相同的会员评分相同。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="733" />
+        <location filename="../../app/reports_screen.py" line="737" />
         <source>frequent and big spenders</source>
         <translation>高频且高额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="733" />
+        <location filename="../../app/reports_screen.py" line="737" />
         <source>frequent or big spenders</source>
         <translation>高频或高额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="734" />
+        <location filename="../../app/reports_screen.py" line="738" />
         <source>other buyers</source>
         <translation>其他消费会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="734" />
+        <location filename="../../app/reports_screen.py" line="738" />
         <source>never purchased</source>
         <translation>从未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="737" />
+        <location filename="../../app/reports_screen.py" line="741" />
         <source>Pareto check: the top 20 % of buyers ({0}) bring {1} of member sales.</source>
         <translation>二八检验：前 20% 的消费会员（{0} 位）贡献了 {1} 的会员销售。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="754" />
+        <location filename="../../app/reports_screen.py" line="758" />
         <source>R{0} F{1}: {2} members</source>
         <translation>R{0} F{1}：{2} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="793" />
+        <location filename="../../app/reports_screen.py" line="797" />
         <source>{0} member(s) with no purchase in {1} days as of {2}{3}, most valuable first.</source>
         <translation>截至 {2}{3}，{0} 位会员 {1} 天未消费，按消费额从高到低。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="799" />
+        <location filename="../../app/reports_screen.py" line="803" />
         <source>{0}: {1} member(s)</source>
         <translation>{0}：{1} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="813" />
+        <location filename="../../app/reports_screen.py" line="817" />
         <source>Member buyers</source>
         <translation>消费会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="813" />
+        <location filename="../../app/reports_screen.py" line="817" />
         <source>Repeat buyers</source>
         <translation>复购会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="814" />
+        <location filename="../../app/reports_screen.py" line="818" />
         <source>New members who bought</source>
         <translation>已首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="815" />
+        <location filename="../../app/reports_screen.py" line="819" />
         <source>New members who have not bought yet</source>
         <translation>尚未首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="815" />
+        <location filename="../../app/reports_screen.py" line="819" />
         <source>Members gone quiet</source>
         <translation>已沉寂会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="829" />
+        <location filename="../../app/reports_screen.py" line="833" />
         <source>class {0}</source>
         <translation>{0} 类</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="832" />
+        <location filename="../../app/reports_screen.py" line="836" />
         <source>Segment</source>
         <translation>分群</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="846" />
+        <location filename="../../app/reports_screen.py" line="850" />
         <source>Select members on the churn list first.</source>
         <translation>请先在流失名单中选择会员。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="850" />
+        <location filename="../../app/reports_screen.py" line="854" />
         <source>The program has no win-back coupon.</source>
         <translation>当前会员方案未设置召回券。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="853" />
+        <location filename="../../app/reports_screen.py" line="857" />
         <source>Win-back coupon</source>
         <translation>召回券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="854" />
+        <location filename="../../app/reports_screen.py" line="858" />
         <source>Issue a {0} coupon to {1} member(s)?</source>
         <translation>向 {1} 位会员发放 {0} 券？</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="857" />
+        <location filename="../../app/reports_screen.py" line="861" />
         <source>Issued {0} win-back coupon(s); skipped {1} (already holding one or not active).</source>
         <translation>已发放 {0} 张召回券；跳过 {1} 位（已持有或非有效会员）。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="868" />
+        <location filename="../../app/reports_screen.py" line="872" />
         <source>Member tags updated as of {0}: {1} added, {2} removed.</source>
         <translation>会员标签已更新（截至 {0}）：新增 {1} 个，移除 {2} 个。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="901" />
+        <location filename="../../app/reports_screen.py" line="905" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
@@ -1879,12 +1884,12 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>c</name>
     <message>
-        <location filename="../../app/screenshot.py" line="71" />
+        <location filename="../../app/screenshot.py" line="105" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../app/screenshot.py" line="71" />
+        <location filename="../../app/screenshot.py" line="105" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>

@@ -116,3 +116,35 @@ def test_a_stale_result_is_dropped(qtbot, screen, store):
     screen.set_range(end, end)                           # … replaced before it finished
     wait_ready(qtbot, screen)
     assert screen.period_report.start == end and screen.period_report.end == end
+
+
+def test_dormant_vips_get_a_win_back_coupon_and_the_list_is_exported(qtbot, screen, store, tmp_path):
+    """The issue's "done when": read the day's figures, find the dormant VIPs (no
+    purchase in 365 days), issue them the win-back coupon, export the list."""
+    from openpyxl import load_workbook
+
+    db, doc = store
+    wait_ready(qtbot, screen)
+    day = reports.daily(db, doc).summary
+    assert screen.tiles["sales"].value.text() == _yuan(day["sales_fen"])
+    screen.days_combo.setCurrentIndex(screen.days_combo.findData(365))
+    screen.tier_combo.setCurrentIndex(screen.tier_combo.findData("vip"))
+    screen.load_churn()
+    qtbot.waitUntil(lambda: not screen._pending and screen.churn is not None and screen.churn.days == 365, timeout=20000)
+    expected = segments.churn_watch(db, db.clock.today(), 365, tier="vip", limit=None)
+    assert screen.churn.total == expected.total > 0
+    assert {r["tier"] for r in screen.churn_table.model.rows} == {"vip"}
+    assert all(r["days_since"] >= 365 for r in screen.churn_table.model.rows)
+    screen.churn_table.view.selectAll()
+    result = screen.issue_win_back(confirm=False)
+    held = {r["member_id"] for r in result.skipped if r["reason"] == "holds_one"}
+    assert {i["member_id"] for i in result.issued} | held == {m["id"] for m in expected.members}
+    from sqlalchemy import func, select
+    from pos.models import Coupon
+    with db.read() as s:
+        issued = s.scalar(select(func.count()).select_from(Coupon).where(Coupon.source == "win_back"))
+    assert issued >= len(result.issued)
+    wb = load_workbook(screen.export_churn(tmp_path / "dormant-vips.xlsx"))
+    sheet = wb[wb.sheetnames[0]]
+    codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(codes) == sorted(m["member_code"] for m in expected.members)
