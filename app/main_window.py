@@ -25,6 +25,7 @@ from .member_detail import MemberDetailDialog
 from .reports_screen import ReportsDialog
 from .returns_screen import ReturnsDialog
 from .signin_screen import SignInScreen
+from .sync_bridge import SyncBridge
 from .style import STYLE
 
 
@@ -74,9 +75,12 @@ class MainWindow(QMainWindow):
         self.bridge.problem.connect(self.on_device_problem)
         self.bridge.state.connect(self.on_device_state)
         self.bridge.printed.connect(self.on_printed)
+        self.sync = SyncBridge(db, parent=self)
+        self.sync.state.connect(self.on_sync_state)
         self.retranslate()
         self.signin.reset()
         self.bridge.start()
+        self.sync.start()
         self.tags_thread: threading.Thread | None = None
         self.reports: ReportsDialog | None = None
         QTimer.singleShot(TAGS_DELAY_MS, self.refresh_segment_tags)
@@ -102,13 +106,23 @@ class MainWindow(QMainWindow):
         self.store_label.setText(self.tr("Store {0} · register {1}").format(self.db.store_code, self.db.settings.get("register_no")))
         self.cashier_label.setText(self.tr("Cashier {0}").format(self.who.code) if self.who else self.tr("Not signed in"))
         self.on_device_state(self.bridge.describe() if hasattr(self, "bridge") else "off")
-        self.set_sync_state("not_configured")
+        self.set_sync_state(*self.sync.last)
 
-    def set_sync_state(self, state: str, waiting: int = 0) -> None:
-        text = {"not_configured": self.tr("HQ sync: not configured"), "online": self.tr("HQ sync: online"),
-                "offline": self.tr("HQ sync: offline, {0} event(s) waiting").format(waiting)}[state]
+    def on_sync_state(self, state: str, waiting: int, detail: str) -> None:
+        """A background sync round ended (queued here from the sync thread)."""
+        self.set_sync_state(state, waiting, detail)
+
+    def set_sync_state(self, state: str, waiting: int = 0, detail: str = "") -> None:
+        text = {"not_configured": self.tr("HQ sync: not configured"),
+                "online": self.tr("HQ sync: online") if not waiting else
+                self.tr("HQ sync: online, {0} event(s) waiting").format(waiting),
+                "offline": self.tr("HQ sync: offline, {0} event(s) waiting").format(waiting),
+                "rejected": self.tr("HQ sync: {0} event(s) refused by HQ — see sync --status").format(waiting)}[state]
         self.sync_label.setText(text)
+        self.sync_label.setToolTip(detail)
         self.sync_label.setProperty("state", state)
+        self.sync_label.style().unpolish(self.sync_label)
+        self.sync_label.style().polish(self.sync_label)
 
     # --- devices -----------------------------------------------------------------------------
 
@@ -172,6 +186,7 @@ class MainWindow(QMainWindow):
         self.checkout.reports_requested.connect(self.open_reports)
         self.checkout.detail_requested.connect(self.open_detail)
         self.checkout.sale_done.connect(self.print_receipt)
+        self.checkout.sale_done.connect(lambda _sale: self.sync.kick())  # the sale goes up at once when HQ is there
         self.checkout.reprint_requested.connect(lambda sale: self.print_receipt(sale, reprint=True))
         self.checkout.sale_done.connect(self.checkout.show_receipt)
         self.stack.addWidget(self.checkout)
@@ -298,6 +313,7 @@ class MainWindow(QMainWindow):
             logging.getLogger(__name__).exception("segment tags refresh failed")
 
     def closeEvent(self, event) -> None:
+        self.sync.stop()
         if self.tags_thread is not None:
             self.tags_thread.join()
         self.bridge.stop()

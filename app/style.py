@@ -32,4 +32,5 @@ QWidget { font-size: 14px; }
 #hint { color: #757575; }
 #syncState[state="offline"] { color: #c62828; font-weight: bold; }
 #syncState[state="online"] { color: #2e7d32; }
+#syncState[state="rejected"] { color: #e65100; font-weight: bold; }
 """

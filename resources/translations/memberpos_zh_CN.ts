@@ -423,78 +423,88 @@ Void</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="99" />
+        <location filename="../../app/main_window.py" line="103" />
         <source>Member checkout — {0}</source>
         <translation>会员收银 — {0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="101" />
+        <location filename="../../app/main_window.py" line="105" />
         <source>TEST CLOCK: {0} — records made now are marked as test</source>
         <translation>测试时钟：{0} — 此时产生的记录均标记为测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="102" />
+        <location filename="../../app/main_window.py" line="106" />
         <source>Store {0} · register {1}</source>
         <translation>门店 {0} · 收银台 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="103" />
+        <location filename="../../app/main_window.py" line="107" />
         <source>Cashier {0}</source>
         <translation>收银员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="103" />
+        <location filename="../../app/main_window.py" line="107" />
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="108" />
+        <location filename="../../app/main_window.py" line="116" />
         <source>HQ sync: not configured</source>
         <translation>总部同步：未配置</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="108" />
+        <location filename="../../app/main_window.py" line="117" />
         <source>HQ sync: online</source>
         <translation>总部同步：在线</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="109" />
+        <location filename="../../app/main_window.py" line="118" />
+        <source>HQ sync: online, {0} event(s) waiting</source>
+        <translation>总部同步：在线，{0} 条待上传</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="119" />
         <source>HQ sync: offline, {0} event(s) waiting</source>
         <translation>总部同步：离线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="130" />
+        <location filename="../../app/main_window.py" line="120" />
+        <source>HQ sync: {0} event(s) refused by HQ — see sync --status</source>
+        <translation>总部同步：{0} 条被总部拒收 — 请运行 sync --status 查看</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="144" />
         <source>Devices: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="155" />
+        <location filename="../../app/main_window.py" line="169" />
         <source>Open shift</source>
         <translation>开班</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="155" />
+        <location filename="../../app/main_window.py" line="169" />
         <source>Opening cash float in yuan</source>
         <translation>备用金（元）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="192" />
-        <location filename="../../app/main_window.py" line="202" />
+        <location filename="../../app/main_window.py" line="207" />
+        <location filename="../../app/main_window.py" line="217" />
         <source>Close shift</source>
         <translation>交班</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="192" />
+        <location filename="../../app/main_window.py" line="207" />
         <source>Expected cash ¥{0}. Count the drawer (yuan):</source>
         <translation>应有现金 ¥{0}。请清点钱箱（元）：</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="205" />
+        <location filename="../../app/main_window.py" line="220" />
         <source>Shift summary</source>
         <translation>交班汇总</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="206" />
+        <location filename="../../app/main_window.py" line="221" />
         <source>Sales: {0}, returns: {1}, net ¥{2}
 By tender: {3}
 Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
@@ -503,12 +513,12 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 应有现金 ¥{4}，实点 ¥{5}，差额 ¥{6}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="224" />
+        <location filename="../../app/main_window.py" line="239" />
         <source>Returned: refund ¥{0}, receipt {1}</source>
         <translation>已退货：退款 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="236" />
+        <location filename="../../app/main_window.py" line="251" />
         <source>Reports are for the store manager.</source>
         <translation>报表仅限店长查看。</translation>
     </message>
@@ -973,7 +983,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReportsDialog</name>
     <message>
-        <location filename="../../app/reports_screen.py" line="967" />
+        <location filename="../../app/reports_screen.py" line="1000" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
@@ -981,763 +991,763 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../../app/reports_screen.py" line="259" />
+        <location filename="../../app/reports_screen.py" line="280" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="470" />
+        <location filename="../../app/reports_screen.py" line="495" />
         <source>From</source>
         <translation>原等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="470" />
+        <location filename="../../app/reports_screen.py" line="495" />
         <source>To</source>
         <translation>新等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="279" />
+        <location filename="../../app/reports_screen.py" line="300" />
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="270" />
+        <location filename="../../app/reports_screen.py" line="291" />
         <source>Period from</source>
         <translation>统计期间</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="277" />
+        <location filename="../../app/reports_screen.py" line="298" />
         <source>until</source>
         <translation>至</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="279" />
+        <location filename="../../app/reports_screen.py" line="300" />
         <source>7 days</source>
         <translation>7天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="279" />
+        <location filename="../../app/reports_screen.py" line="300" />
         <source>30 days</source>
         <translation>30天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="279" />
-        <location filename="../../app/reports_screen.py" line="424" />
+        <location filename="../../app/reports_screen.py" line="300" />
+        <location filename="../../app/reports_screen.py" line="449" />
         <source>90 days</source>
         <translation>90天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="283" />
+        <location filename="../../app/reports_screen.py" line="304" />
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="292" />
+        <location filename="../../app/reports_screen.py" line="313" />
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="293" />
+        <location filename="../../app/reports_screen.py" line="314" />
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="294" />
+        <location filename="../../app/reports_screen.py" line="315" />
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="295" />
+        <location filename="../../app/reports_screen.py" line="316" />
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="296" />
+        <location filename="../../app/reports_screen.py" line="317" />
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="297" />
+        <location filename="../../app/reports_screen.py" line="318" />
         <source>Save as PDF</source>
         <translation>另存为 PDF</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="298" />
+        <location filename="../../app/reports_screen.py" line="319" />
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="310" />
+        <location filename="../../app/reports_screen.py" line="335" />
         <source>Sales (net of refunds)</source>
         <translation>销售额（已扣退款）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="310" />
-        <location filename="../../app/reports_screen.py" line="459" />
+        <location filename="../../app/reports_screen.py" line="335" />
+        <location filename="../../app/reports_screen.py" line="484" />
         <source>Transactions</source>
         <translation>交易笔数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="311" />
+        <location filename="../../app/reports_screen.py" line="336" />
         <source>Average order value</source>
         <translation>客单价</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="311" />
+        <location filename="../../app/reports_screen.py" line="336" />
         <source>Items per basket</source>
         <translation>客件数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="312" />
+        <location filename="../../app/reports_screen.py" line="337" />
         <source>Member share of sales</source>
         <translation>会员销售占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="312" />
+        <location filename="../../app/reports_screen.py" line="337" />
         <source>Non-member sales</source>
         <translation>非会员销售</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="313" />
-        <location filename="../../app/reports_screen.py" line="818" />
+        <location filename="../../app/reports_screen.py" line="338" />
+        <location filename="../../app/reports_screen.py" line="851" />
         <source>New members</source>
         <translation>新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="313" />
+        <location filename="../../app/reports_screen.py" line="338" />
         <source>Joined → first purchase</source>
         <translation>入会 → 首购转化</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="314" />
+        <location filename="../../app/reports_screen.py" line="339" />
         <source>Repeat-purchase rate</source>
         <translation>复购率</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="314" />
+        <location filename="../../app/reports_screen.py" line="339" />
         <source>Churn rate</source>
         <translation>流失率</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="315" />
+        <location filename="../../app/reports_screen.py" line="340" />
         <source>Points liability</source>
         <translation>积分负债</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="315" />
+        <location filename="../../app/reports_screen.py" line="340" />
         <source>Coupons redeemed / issued</source>
         <translation>礼券核销 / 发放</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="316" />
+        <location filename="../../app/reports_screen.py" line="341" />
         <source>Stored value balance</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="340" />
+        <location filename="../../app/reports_screen.py" line="365" />
         <source>Sales by day (yuan)</source>
         <translation>每日销售额（元）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="341" />
+        <location filename="../../app/reports_screen.py" line="366" />
         <source>Traffic by hour (tickets, store time)</source>
         <translation>分时客流（单数，门店时间）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="342" />
+        <location filename="../../app/reports_screen.py" line="367" />
         <source>Members by tier</source>
         <translation>各等级会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="350" />
+        <location filename="../../app/reports_screen.py" line="375" />
         <source>Overview</source>
         <translation>总览</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="357" />
+        <location filename="../../app/reports_screen.py" line="382" />
         <source>Monetary score</source>
         <translation>消费额评分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="359" />
+        <location filename="../../app/reports_screen.py" line="384" />
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="373" />
+        <location filename="../../app/reports_screen.py" line="398" />
         <source>Members per recency (rows) × frequency (columns) score; click a cell for its members</source>
         <translation>各近度（行）× 频度（列）评分的会员数；点击格子查看会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="375" />
+        <location filename="../../app/reports_screen.py" line="400" />
         <source>RFM heat map: recency ↓, frequency →</source>
         <translation>RFM 热力图：近度 ↓，频度 →</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="383" />
+        <location filename="../../app/reports_screen.py" line="408" />
         <source>By</source>
         <translation>维度</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="383" />
+        <location filename="../../app/reports_screen.py" line="408" />
         <source>Group</source>
         <translation>分组</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="384" />
         <location filename="../../app/reports_screen.py" line="409" />
-        <location filename="../../app/reports_screen.py" line="471" />
-        <location filename="../../app/reports_screen.py" line="493" />
-        <location filename="../../app/reports_screen.py" line="648" />
-        <location filename="../../app/reports_screen.py" line="767" />
+        <location filename="../../app/reports_screen.py" line="434" />
+        <location filename="../../app/reports_screen.py" line="496" />
+        <location filename="../../app/reports_screen.py" line="518" />
+        <location filename="../../app/reports_screen.py" line="681" />
+        <location filename="../../app/reports_screen.py" line="800" />
         <source>Members</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="385" />
+        <location filename="../../app/reports_screen.py" line="410" />
         <source>Share</source>
         <translation>占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="385" />
+        <location filename="../../app/reports_screen.py" line="410" />
         <source>Filter groups</source>
         <translation>筛选分组</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="387" />
+        <location filename="../../app/reports_screen.py" line="412" />
         <source>Named groups (double-click for the members)</source>
         <translation>会员分组（双击查看会员）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="389" />
+        <location filename="../../app/reports_screen.py" line="414" />
         <source>Update member tags shown at the till</source>
         <translation>更新收银台显示的会员标签</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="391" />
+        <location filename="../../app/reports_screen.py" line="416" />
         <source>Gives every member their group names as tags (活跃会员, 沉睡会员, 重度消费 …)</source>
         <translation>把分群名称作为标签写给每位会员（活跃会员、沉睡会员、重度消费……）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="395" />
+        <location filename="../../app/reports_screen.py" line="420" />
         <source>RFM</source>
         <translation>RFM</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="400" />
+        <location filename="../../app/reports_screen.py" line="425" />
         <source>ABC(D) pyramid: members by class</source>
         <translation>ABC(D)金字塔：各类会员人数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="409" />
+        <location filename="../../app/reports_screen.py" line="434" />
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="409" />
+        <location filename="../../app/reports_screen.py" line="434" />
         <source>Who</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="410" />
+        <location filename="../../app/reports_screen.py" line="435" />
         <source>% of members</source>
         <translation>会员占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="410" />
-        <location filename="../../app/reports_screen.py" line="458" />
-        <location filename="../../app/reports_screen.py" line="464" />
+        <location filename="../../app/reports_screen.py" line="435" />
+        <location filename="../../app/reports_screen.py" line="483" />
+        <location filename="../../app/reports_screen.py" line="489" />
         <source>Sales</source>
         <translation>销售额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="411" />
+        <location filename="../../app/reports_screen.py" line="436" />
         <source>% of sales</source>
         <translation>销售占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="411" />
+        <location filename="../../app/reports_screen.py" line="436" />
         <source>Filter</source>
         <translation>筛选</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="416" />
+        <location filename="../../app/reports_screen.py" line="441" />
         <source>Pyramid</source>
         <translation>金字塔</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="422" />
+        <location filename="../../app/reports_screen.py" line="447" />
         <source>No purchase in</source>
         <translation>未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="425" />
+        <location filename="../../app/reports_screen.py" line="450" />
         <source>180 days</source>
         <translation>180天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="426" />
+        <location filename="../../app/reports_screen.py" line="451" />
         <source>365 days (dormant)</source>
         <translation>365天（沉睡）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="428" />
-        <location filename="../../app/reports_screen.py" line="497" />
+        <location filename="../../app/reports_screen.py" line="453" />
+        <location filename="../../app/reports_screen.py" line="530" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="430" />
+        <location filename="../../app/reports_screen.py" line="455" />
         <source>All tiers</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="435" />
+        <location filename="../../app/reports_screen.py" line="460" />
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="439" />
+        <location filename="../../app/reports_screen.py" line="464" />
         <source>Issue win-back coupon to selected</source>
         <translation>向所选会员发放召回券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="443" />
-        <location filename="../../app/reports_screen.py" line="487" />
+        <location filename="../../app/reports_screen.py" line="468" />
+        <location filename="../../app/reports_screen.py" line="512" />
         <source>Export list…</source>
         <translation>导出名单…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="444" />
-        <location filename="../../app/reports_screen.py" line="488" />
+        <location filename="../../app/reports_screen.py" line="469" />
+        <location filename="../../app/reports_screen.py" line="513" />
         <source>Export the list</source>
         <translation>导出名单</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="449" />
-        <location filename="../../app/reports_screen.py" line="491" />
+        <location filename="../../app/reports_screen.py" line="474" />
+        <location filename="../../app/reports_screen.py" line="516" />
         <source>Filter by name, code, phone, tier…</source>
         <translation>按姓名、会员码、手机、等级筛选…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="452" />
+        <location filename="../../app/reports_screen.py" line="477" />
         <source>Churn watch</source>
         <translation>流失预警</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="458" />
+        <location filename="../../app/reports_screen.py" line="483" />
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="458" />
+        <location filename="../../app/reports_screen.py" line="483" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="459" />
+        <location filename="../../app/reports_screen.py" line="484" />
         <source>AOV</source>
         <translation>客单价</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="460" />
+        <location filename="../../app/reports_screen.py" line="485" />
         <source>Refunds</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="460" />
+        <location filename="../../app/reports_screen.py" line="485" />
         <source>Member share</source>
         <translation>会员占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="461" />
+        <location filename="../../app/reports_screen.py" line="486" />
         <source>Filter cashiers</source>
         <translation>筛选收银员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="463" />
+        <location filename="../../app/reports_screen.py" line="488" />
         <source>Hour</source>
         <translation>时段</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="463" />
-        <location filename="../../app/reports_screen.py" line="681" />
+        <location filename="../../app/reports_screen.py" line="488" />
+        <location filename="../../app/reports_screen.py" line="714" />
         <source>Tickets</source>
         <translation>单数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="464" />
+        <location filename="../../app/reports_screen.py" line="489" />
         <source>Member tickets</source>
         <translation>会员单数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="465" />
+        <location filename="../../app/reports_screen.py" line="490" />
         <source>Filter hours</source>
         <translation>筛选时段</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="470" />
+        <location filename="../../app/reports_screen.py" line="495" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="471" />
+        <location filename="../../app/reports_screen.py" line="496" />
         <source>Direction</source>
         <translation>方向</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="471" />
+        <location filename="../../app/reports_screen.py" line="496" />
         <source>Filter tier moves</source>
         <translation>筛选等级变动</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="472" />
+        <location filename="../../app/reports_screen.py" line="497" />
         <source>Figure</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="472" />
-        <location filename="../../app/reports_screen.py" line="730" />
+        <location filename="../../app/reports_screen.py" line="497" />
+        <location filename="../../app/reports_screen.py" line="763" />
         <source>Value</source>
         <translation>价值</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="473" />
+        <location filename="../../app/reports_screen.py" line="498" />
         <source>Filter figures</source>
         <translation>筛选指标</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="478" />
+        <location filename="../../app/reports_screen.py" line="503" />
         <source>Details</source>
         <translation>明细</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="484" />
+        <location filename="../../app/reports_screen.py" line="509" />
         <source>Click a KPI tile, a heat-map cell, a group or a pyramid class to list its members.</source>
         <translation>点击指标卡、热力图格子、分组或金字塔类别，查看对应会员名单。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="496" />
+        <location filename="../../app/reports_screen.py" line="529" />
         <source>Member code</source>
         <translation>会员码</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="496" />
+        <location filename="../../app/reports_screen.py" line="529" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="497" />
+        <location filename="../../app/reports_screen.py" line="530" />
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="498" />
+        <location filename="../../app/reports_screen.py" line="531" />
         <source>Last purchase</source>
         <translation>最近消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="499" />
+        <location filename="../../app/reports_screen.py" line="532" />
         <source>Days since</source>
         <translation>未购天数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="499" />
+        <location filename="../../app/reports_screen.py" line="532" />
         <source>Visits</source>
         <translation>消费次数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="500" />
+        <location filename="../../app/reports_screen.py" line="533" />
         <source>Spent</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="500" />
+        <location filename="../../app/reports_screen.py" line="533" />
         <source>Joined</source>
         <translation>入会日期</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="543" />
+        <location filename="../../app/reports_screen.py" line="576" />
         <source>The range ends before it starts.</source>
         <translation>结束日期早于开始日期。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="566" />
+        <location filename="../../app/reports_screen.py" line="599" />
         <source>Computing… %v/%m</source>
         <translation>计算中… %v/%m</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="566" />
+        <location filename="../../app/reports_screen.py" line="599" />
         <source>Up to date</source>
         <translation>已是最新</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="567" />
+        <location filename="../../app/reports_screen.py" line="600" />
         <source>Computing the figures in the background — the screen stays usable.</source>
         <translation>正在后台计算，界面可照常使用。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="568" />
+        <location filename="../../app/reports_screen.py" line="601" />
         <source>Figures for {0} .. {1}, store time ({2}).</source>
         <translation>{0} 至 {1} 的数据，门店时间（{2}）。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="593" />
+        <location filename="../../app/reports_screen.py" line="626" />
         <source>Could not compute {0}: {1}</source>
         <translation>无法计算{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="601" />
+        <location filename="../../app/reports_screen.py" line="634" />
         <source>refunds {0}</source>
         <translation>退款 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="602" />
+        <location filename="../../app/reports_screen.py" line="635" />
         <source>{0} tickets, {1} returns</source>
         <translation>{0} 张销售单，{1} 张退货单</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="604" />
+        <location filename="../../app/reports_screen.py" line="637" />
         <source>Sale tickets minus returns that took a whole sale back ({0})</source>
         <translation>销售单数减去整单退货（{0}）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="605" />
+        <location filename="../../app/reports_screen.py" line="638" />
         <source>members {0}</source>
         <translation>会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="606" />
+        <location filename="../../app/reports_screen.py" line="639" />
         <source>members {0} · non-members {1}</source>
         <translation>会员 {0} · 非会员 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="609" />
+        <location filename="../../app/reports_screen.py" line="642" />
         <source>{0} units</source>
         <translation>{0} 件</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="610" />
+        <location filename="../../app/reports_screen.py" line="643" />
         <source>{0} of transactions</source>
         <translation>占交易笔数 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="612" />
+        <location filename="../../app/reports_screen.py" line="645" />
         <source>{0} transactions</source>
         <translation>{0} 笔</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="613" />
+        <location filename="../../app/reports_screen.py" line="646" />
         <source>of {0} members</source>
         <translation>共 {0} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="614" />
+        <location filename="../../app/reports_screen.py" line="647" />
         <source>{0} of {1} bought</source>
         <translation>{1} 位中 {0} 位已首购</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="616" />
+        <location filename="../../app/reports_screen.py" line="649" />
         <source>{0} of {1} buyers</source>
         <translation>{1} 位消费会员中 {0} 位</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="618" />
+        <location filename="../../app/reports_screen.py" line="651" />
         <source>{0} of {1} quiet {2} days</source>
         <translation>{1} 位中 {0} 位 {2} 天未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="620" />
+        <location filename="../../app/reports_screen.py" line="653" />
         <source>Of the members who bought in the {0} days before the period, those with no purchase in the {0} days up to its end</source>
         <translation>期初前 {0} 天内有消费的会员中，截至期末 {0} 天内未再消费者</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="622" />
+        <location filename="../../app/reports_screen.py" line="655" />
         <source>{0} points outstanding</source>
         <translation>未兑换积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="623" />
+        <location filename="../../app/reports_screen.py" line="656" />
         <source>In the period: issued {0}, redeemed {1}, expired {2} points</source>
         <translation>期间：发放 {0}，兑换 {1}，过期 {2} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="625" />
+        <location filename="../../app/reports_screen.py" line="658" />
         <source>redemption rate {0}</source>
         <translation>核销率 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="627" />
+        <location filename="../../app/reports_screen.py" line="660" />
         <source>in {0} · out {1}</source>
         <translation>充值 {0} · 消费 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="634" />
+        <location filename="../../app/reports_screen.py" line="667" />
         <source>Member sales {0} = traffic {1} members × conversion {2} × repeat {3} × AOV {4} (residual {5} fen); non-member sales {6}.</source>
         <translation>会员销售 {0} = 会员基数 {1} × 转化率 {2} × 复购频次 {3} × 客单价 {4}（余差 {5} 分）；非会员销售 {6}。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="648" />
+        <location filename="../../app/reports_screen.py" line="681" />
         <source>Non-members</source>
         <translation>非会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="722" />
+        <location filename="../../app/reports_screen.py" line="755" />
         <source>Active (&lt; 90 days)</source>
         <translation>活跃（90天内）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="722" />
+        <location filename="../../app/reports_screen.py" line="755" />
         <source>Recently lapsed (90–179 days)</source>
         <translation>近期流失（90–179天）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="723" />
+        <location filename="../../app/reports_screen.py" line="756" />
         <source>Mid-term lapsed (180–364 days)</source>
         <translation>中期流失（180–364天）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="723" />
+        <location filename="../../app/reports_screen.py" line="756" />
         <source>Dormant (≥ 365 days)</source>
         <translation>沉睡（365天及以上）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="724" />
+        <location filename="../../app/reports_screen.py" line="757" />
         <source>Never purchased</source>
         <translation>从未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="724" />
+        <location filename="../../app/reports_screen.py" line="757" />
         <source>Heavy (ABC A + B)</source>
         <translation>重度消费（A + B 类）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="725" />
+        <location filename="../../app/reports_screen.py" line="758" />
         <source>Light (ABC C)</source>
         <translation>轻度消费（C 类）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="725" />
+        <location filename="../../app/reports_screen.py" line="758" />
         <source>Zombie (never purchased)</source>
         <translation>僵尸会员（从未消费）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="728" />
+        <location filename="../../app/reports_screen.py" line="761" />
         <source>Recency</source>
         <translation>近度</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="734" />
+        <location filename="../../app/reports_screen.py" line="767" />
         <source>As of {0}: {1} members, {2} buyers. Each score is the quintile of the distinct values (5 = most recent / most frequent / biggest spender); equal members share a score.</source>
         <translation>截至 {0}：{1} 位会员，{2} 位消费会员。各项评分按不同取值分五档（5 = 最近 / 最频繁 / 消费最多）；取值相同的会员评分相同。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="737" />
+        <location filename="../../app/reports_screen.py" line="770" />
         <source>frequent and big spenders</source>
         <translation>高频且高额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="737" />
+        <location filename="../../app/reports_screen.py" line="770" />
         <source>frequent or big spenders</source>
         <translation>高频或高额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="738" />
+        <location filename="../../app/reports_screen.py" line="771" />
         <source>other buyers</source>
         <translation>其他消费会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="738" />
+        <location filename="../../app/reports_screen.py" line="771" />
         <source>never purchased</source>
         <translation>从未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="741" />
+        <location filename="../../app/reports_screen.py" line="774" />
         <source>Pareto check: the top 20 % of buyers ({0}) bring {1} of member sales.</source>
         <translation>二八检验：前 20% 的消费会员（{0} 位）贡献了 {1} 的会员销售。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="758" />
+        <location filename="../../app/reports_screen.py" line="791" />
         <source>R{0} F{1}: {2} members</source>
         <translation>R{0} F{1}：{2} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="797" />
+        <location filename="../../app/reports_screen.py" line="830" />
         <source>{0} member(s) with no purchase in {1} days as of {2}{3}, most valuable first.</source>
         <translation>截至 {2}{3}，{0} 位会员 {1} 天未消费，按消费额从高到低。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="803" />
+        <location filename="../../app/reports_screen.py" line="836" />
         <source>{0}: {1} member(s)</source>
         <translation>{0}：{1} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="817" />
+        <location filename="../../app/reports_screen.py" line="850" />
         <source>Member buyers</source>
         <translation>消费会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="817" />
+        <location filename="../../app/reports_screen.py" line="850" />
         <source>Repeat buyers</source>
         <translation>复购会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="818" />
+        <location filename="../../app/reports_screen.py" line="851" />
         <source>New members who bought</source>
         <translation>已首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="819" />
+        <location filename="../../app/reports_screen.py" line="852" />
         <source>New members who have not bought yet</source>
         <translation>尚未首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="819" />
+        <location filename="../../app/reports_screen.py" line="852" />
         <source>Members gone quiet</source>
         <translation>已沉寂会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="833" />
+        <location filename="../../app/reports_screen.py" line="866" />
         <source>class {0}</source>
         <translation>{0} 类</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="836" />
+        <location filename="../../app/reports_screen.py" line="869" />
         <source>Segment</source>
         <translation>分群</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="850" />
+        <location filename="../../app/reports_screen.py" line="883" />
         <source>Select members on the churn list first.</source>
         <translation>请先在流失名单中选择会员。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="854" />
+        <location filename="../../app/reports_screen.py" line="887" />
         <source>The program has no win-back coupon.</source>
         <translation>当前会员方案未设置召回券。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="857" />
+        <location filename="../../app/reports_screen.py" line="890" />
         <source>Win-back coupon</source>
         <translation>召回券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="858" />
+        <location filename="../../app/reports_screen.py" line="891" />
         <source>Issue a {0} coupon to {1} member(s)?</source>
         <translation>向 {1} 位会员发放 {0} 券？</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="861" />
+        <location filename="../../app/reports_screen.py" line="894" />
         <source>Issued {0} win-back coupon(s); skipped {1} (already holding one or not active).</source>
         <translation>已发放 {0} 张召回券；跳过 {1} 位（已持有或非有效会员）。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="872" />
+        <location filename="../../app/reports_screen.py" line="905" />
         <source>Member tags updated as of {0}: {1} added, {2} removed.</source>
         <translation>会员标签已更新（截至 {0}）：新增 {1} 个，移除 {2} 个。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="905" />
+        <location filename="../../app/reports_screen.py" line="938" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
