@@ -43,6 +43,19 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x * 100:.1f}%"
 
 
+def _figure(key: str, value: Any) -> str:
+    """A period figure as a manager reads it: yuan for fen, per cent for rates and shares."""
+    if value is None:
+        return "-"
+    if key.endswith("_fen"):
+        return _yuan(value)
+    if key.endswith(("_rate", "_share_sales", "_share_transactions")) or key.startswith("member_share"):
+        return _pct(value)
+    if key.endswith("_per_basket"):
+        return f"{value:.2f}"
+    return _num(value)
+
+
 def _num(x: Any) -> str:
     if x is None:
         return "-"
@@ -492,9 +505,11 @@ class ReportsScreen(QWidget):
         top.addWidget(self.hour_table)
         bottom = QSplitter(Qt.Horizontal)
         self.moves_table = FilterTable([
-            ("from_tier", self.tr("From"), str), ("to_tier", self.tr("To"), str), ("reason", self.tr("Reason"), str),
-            ("direction", self.tr("Direction"), str), ("members", self.tr("Members"), _num)], self.tr("Filter tier moves"))
-        self.summary_table = FilterTable([("metric", self.tr("Figure"), str), ("value", self.tr("Value"), _num)],
+            ("from_tier", self.tr("From"), self._tier_name), ("to_tier", self.tr("To"), self._tier_name),
+            ("reason", self.tr("Reason"), self._move_reason), ("direction", self.tr("Direction"), self._move_reason),
+            ("members", self.tr("Members"), _num)], self.tr("Filter tier moves"))
+        self.summary_table = FilterTable([("label", self.tr("Figure"), str), ("shown", self.tr("Value"), str),
+                                          ("metric", self.tr("Key"), str)],
                                          self.tr("Filter figures"))
         bottom.addWidget(self.moves_table)
         bottom.addWidget(self.summary_table)
@@ -516,6 +531,75 @@ class ReportsScreen(QWidget):
         self.members_table = FilterTable(self._member_columns(), self.tr("Filter by name, code, phone, tier…"))
         lay.addWidget(self.members_table, 1)
         self.members_tab = self.tabs.addTab(w, self.tr("Members"))
+
+    def _figure_labels(self) -> dict[str, str]:
+        """Readable names of the period figures (the exports keep the keys)."""
+        return {
+            "sales_fen": self.tr("Sales (net of refunds)"),
+            "sale_tickets_fen": self.tr("Sales on sale tickets"),
+            "refunds_fen": self.tr("Refunds"),
+            "transactions": self.tr("Transactions"),
+            "sale_tickets": self.tr("Sale tickets"),
+            "return_tickets": self.tr("Return tickets"),
+            "cancelled_sales": self.tr("Sales taken back in full"),
+            "aov_fen": self.tr("Average order value"),
+            "items": self.tr("Items"),
+            "items_per_basket": self.tr("Items per basket"),
+            "member_sales_fen": self.tr("Member sales"),
+            "member_transactions": self.tr("Member transactions"),
+            "member_aov_fen": self.tr("Member AOV"),
+            "member_items_per_basket": self.tr("Member items per basket"),
+            "non_member_sales_fen": self.tr("Non-member sales"),
+            "non_member_transactions": self.tr("Non-member transactions"),
+            "non_member_aov_fen": self.tr("Non-member AOV"),
+            "member_share_sales": self.tr("Member share of sales"),
+            "member_share_transactions": self.tr("Member share of transactions"),
+            "members_total": self.tr("Members (base)"),
+            "buyers": self.tr("Members who bought"),
+            "repeat_buyers": self.tr("Members who bought twice or more"),
+            "repeat_purchase_rate": self.tr("Repeat-purchase rate"),
+            "new_members": self.tr("New members"),
+            "new_members_converted": self.tr("New members who bought"),
+            "conversion_rate": self.tr("Joined → first purchase"),
+            "churn_days": self.tr("Churn window (days)"),
+            "churn_base": self.tr("Buyers of the window before"),
+            "churned": self.tr("Of them, no purchase since"),
+            "churn_rate": self.tr("Churn rate"),
+            "points_earned": self.tr("Points earned"),
+            "points_bonus": self.tr("Bonus points"),
+            "points_taken_back": self.tr("Points taken back on returns"),
+            "points_issued": self.tr("Points issued"),
+            "points_redeemed_gross": self.tr("Points redeemed (gross)"),
+            "points_refunded": self.tr("Points given back on returns"),
+            "points_redeemed": self.tr("Points redeemed"),
+            "points_expired": self.tr("Points expired"),
+            "points_adjusted": self.tr("Points adjusted"),
+            "points_outstanding": self.tr("Points outstanding"),
+            "points_liability_fen": self.tr("Points liability"),
+            "points_liability_yuan": self.tr("Points liability (yuan)"),
+            "coupons_issued": self.tr("Coupons issued"),
+            "coupons_issued_used": self.tr("Of them, used"),
+            "coupon_redemption_rate": self.tr("Coupon redemption rate"),
+            "coupons_redeemed": self.tr("Coupons redeemed here"),
+            "coupons_redeemed_fen": self.tr("Coupon value redeemed"),
+            "sv_topup_fen": self.tr("Stored value topped up"),
+            "sv_bonus_fen": self.tr("Top-up bonus"),
+            "sv_in_fen": self.tr("Stored value in"),
+            "sv_spent_fen": self.tr("Paid from stored value"),
+            "sv_refunded_fen": self.tr("Refunded to stored value"),
+            "sv_out_fen": self.tr("Stored value out"),
+            "sv_other_fen": self.tr("Stored value, other movements"),
+            "sv_balance_fen": self.tr("Stored value balance"),
+        }
+
+    def _move_reason(self, code: str) -> str:
+        """Tier-change reasons and directions in words (unknown codes as they are)."""
+        return {"upgrade_spend": self.tr("spend reached the next tier"), "topup": self.tr("stored-value top-up"),
+                "return_revert": self.tr("undone by a return"), "review_up": self.tr("yearly review: up"),
+                "review_down": self.tr("yearly review: down"), "review_keep": self.tr("yearly review: kept"),
+                "window_upgrade": self.tr("window spend reached the next tier"),
+                "window_recheck": self.tr("window re-check"), "up": self.tr("up"), "down": self.tr("down"),
+                "same": self.tr("same")}.get(code, code or "")
 
     def _tier_name(self, code: str) -> str:
         """The tier's name in the program (普通会员, VIP …), its code if the program has none."""
@@ -673,7 +757,9 @@ class ReportsScreen(QWidget):
         self.cashier_table.set_rows(r.cashiers)
         self.hour_table.set_rows(r.by_hour)
         self.moves_table.set_rows(r.tier_moves)
-        self.summary_table.set_rows([{"metric": k, "value": v} for k, v in s.items()])
+        names = self._figure_labels()
+        self.summary_table.set_rows([{"label": names.get(k, k), "shown": _figure(k, v), "metric": k, "value": v}
+                                     for k, v in s.items()])
 
     def _fill_sales_chart(self, r: reports.PeriodReport) -> None:
         c = self.sales_chart

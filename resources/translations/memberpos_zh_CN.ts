@@ -983,7 +983,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReportsDialog</name>
     <message>
-        <location filename="../../app/reports_screen.py" line="1000" />
+        <location filename="../../app/reports_screen.py" line="1086" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
@@ -991,763 +991,1042 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../../app/reports_screen.py" line="280" />
+        <location filename="../../app/reports_screen.py" line="293" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="495" />
+        <location filename="../../app/reports_screen.py" line="508" />
         <source>From</source>
         <translation>原等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="495" />
+        <location filename="../../app/reports_screen.py" line="508" />
         <source>To</source>
         <translation>新等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="300" />
+        <location filename="../../app/reports_screen.py" line="313" />
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="291" />
+        <location filename="../../app/reports_screen.py" line="304" />
         <source>Period from</source>
         <translation>统计期间</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="298" />
+        <location filename="../../app/reports_screen.py" line="311" />
         <source>until</source>
         <translation>至</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="300" />
+        <location filename="../../app/reports_screen.py" line="313" />
         <source>7 days</source>
         <translation>7天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="300" />
+        <location filename="../../app/reports_screen.py" line="313" />
         <source>30 days</source>
         <translation>30天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="300" />
-        <location filename="../../app/reports_screen.py" line="449" />
+        <location filename="../../app/reports_screen.py" line="313" />
+        <location filename="../../app/reports_screen.py" line="462" />
         <source>90 days</source>
         <translation>90天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="304" />
+        <location filename="../../app/reports_screen.py" line="317" />
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="313" />
+        <location filename="../../app/reports_screen.py" line="326" />
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="314" />
+        <location filename="../../app/reports_screen.py" line="327" />
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="315" />
+        <location filename="../../app/reports_screen.py" line="328" />
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="316" />
+        <location filename="../../app/reports_screen.py" line="329" />
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="317" />
+        <location filename="../../app/reports_screen.py" line="330" />
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="318" />
+        <location filename="../../app/reports_screen.py" line="331" />
         <source>Save as PDF</source>
         <translation>另存为 PDF</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="319" />
+        <location filename="../../app/reports_screen.py" line="332" />
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="335" />
+        <location filename="../../app/reports_screen.py" line="348" />
+        <location filename="../../app/reports_screen.py" line="538" />
         <source>Sales (net of refunds)</source>
         <translation>销售额（已扣退款）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="335" />
-        <location filename="../../app/reports_screen.py" line="484" />
+        <location filename="../../app/reports_screen.py" line="348" />
+        <location filename="../../app/reports_screen.py" line="497" />
+        <location filename="../../app/reports_screen.py" line="541" />
         <source>Transactions</source>
         <translation>交易笔数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="336" />
+        <location filename="../../app/reports_screen.py" line="349" />
+        <location filename="../../app/reports_screen.py" line="545" />
         <source>Average order value</source>
         <translation>客单价</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="336" />
+        <location filename="../../app/reports_screen.py" line="349" />
+        <location filename="../../app/reports_screen.py" line="547" />
         <source>Items per basket</source>
         <translation>客件数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="337" />
+        <location filename="../../app/reports_screen.py" line="350" />
+        <location filename="../../app/reports_screen.py" line="555" />
         <source>Member share of sales</source>
         <translation>会员销售占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="337" />
+        <location filename="../../app/reports_screen.py" line="350" />
+        <location filename="../../app/reports_screen.py" line="552" />
         <source>Non-member sales</source>
         <translation>非会员销售</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="338" />
-        <location filename="../../app/reports_screen.py" line="851" />
+        <location filename="../../app/reports_screen.py" line="351" />
+        <location filename="../../app/reports_screen.py" line="561" />
+        <location filename="../../app/reports_screen.py" line="937" />
         <source>New members</source>
         <translation>新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="338" />
+        <location filename="../../app/reports_screen.py" line="351" />
+        <location filename="../../app/reports_screen.py" line="563" />
         <source>Joined → first purchase</source>
         <translation>入会 → 首购转化</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="339" />
+        <location filename="../../app/reports_screen.py" line="352" />
+        <location filename="../../app/reports_screen.py" line="560" />
         <source>Repeat-purchase rate</source>
         <translation>复购率</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="339" />
+        <location filename="../../app/reports_screen.py" line="352" />
+        <location filename="../../app/reports_screen.py" line="567" />
         <source>Churn rate</source>
         <translation>流失率</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="340" />
+        <location filename="../../app/reports_screen.py" line="353" />
+        <location filename="../../app/reports_screen.py" line="578" />
         <source>Points liability</source>
         <translation>积分负债</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="340" />
+        <location filename="../../app/reports_screen.py" line="353" />
         <source>Coupons redeemed / issued</source>
         <translation>礼券核销 / 发放</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="341" />
+        <location filename="../../app/reports_screen.py" line="354" />
+        <location filename="../../app/reports_screen.py" line="592" />
         <source>Stored value balance</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="365" />
+        <location filename="../../app/reports_screen.py" line="378" />
         <source>Sales by day (yuan)</source>
         <translation>每日销售额（元）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="366" />
+        <location filename="../../app/reports_screen.py" line="379" />
         <source>Traffic by hour (tickets, store time)</source>
         <translation>分时客流（单数，门店时间）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="367" />
+        <location filename="../../app/reports_screen.py" line="380" />
         <source>Members by tier</source>
         <translation>各等级会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="375" />
+        <location filename="../../app/reports_screen.py" line="388" />
         <source>Overview</source>
         <translation>总览</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="382" />
+        <location filename="../../app/reports_screen.py" line="395" />
         <source>Monetary score</source>
         <translation>消费额评分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="384" />
+        <location filename="../../app/reports_screen.py" line="397" />
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="398" />
+        <location filename="../../app/reports_screen.py" line="411" />
         <source>Members per recency (rows) × frequency (columns) score; click a cell for its members</source>
         <translation>各近度（行）× 频度（列）评分的会员数；点击格子查看会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="400" />
+        <location filename="../../app/reports_screen.py" line="413" />
         <source>RFM heat map: recency ↓, frequency →</source>
         <translation>RFM 热力图：近度 ↓，频度 →</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="408" />
+        <location filename="../../app/reports_screen.py" line="421" />
         <source>By</source>
         <translation>维度</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="408" />
+        <location filename="../../app/reports_screen.py" line="421" />
         <source>Group</source>
         <translation>分组</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="409" />
-        <location filename="../../app/reports_screen.py" line="434" />
-        <location filename="../../app/reports_screen.py" line="496" />
-        <location filename="../../app/reports_screen.py" line="518" />
-        <location filename="../../app/reports_screen.py" line="681" />
-        <location filename="../../app/reports_screen.py" line="800" />
+        <location filename="../../app/reports_screen.py" line="422" />
+        <location filename="../../app/reports_screen.py" line="447" />
+        <location filename="../../app/reports_screen.py" line="510" />
+        <location filename="../../app/reports_screen.py" line="533" />
+        <location filename="../../app/reports_screen.py" line="767" />
+        <location filename="../../app/reports_screen.py" line="886" />
         <source>Members</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="410" />
+        <location filename="../../app/reports_screen.py" line="423" />
         <source>Share</source>
         <translation>占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="410" />
+        <location filename="../../app/reports_screen.py" line="423" />
         <source>Filter groups</source>
         <translation>筛选分组</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="412" />
+        <location filename="../../app/reports_screen.py" line="425" />
         <source>Named groups (double-click for the members)</source>
         <translation>会员分组（双击查看会员）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="414" />
+        <location filename="../../app/reports_screen.py" line="427" />
         <source>Update member tags shown at the till</source>
         <translation>更新收银台显示的会员标签</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="416" />
+        <location filename="../../app/reports_screen.py" line="429" />
         <source>Gives every member their group names as tags (活跃会员, 沉睡会员, 重度消费 …)</source>
         <translation>把分群名称作为标签写给每位会员（活跃会员、沉睡会员、重度消费……）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="420" />
+        <location filename="../../app/reports_screen.py" line="433" />
         <source>RFM</source>
         <translation>RFM</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="425" />
+        <location filename="../../app/reports_screen.py" line="438" />
         <source>ABC(D) pyramid: members by class</source>
         <translation>ABC(D)金字塔：各类会员人数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="434" />
+        <location filename="../../app/reports_screen.py" line="447" />
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="434" />
+        <location filename="../../app/reports_screen.py" line="447" />
         <source>Who</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="435" />
+        <location filename="../../app/reports_screen.py" line="448" />
         <source>% of members</source>
         <translation>会员占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="435" />
-        <location filename="../../app/reports_screen.py" line="483" />
-        <location filename="../../app/reports_screen.py" line="489" />
+        <location filename="../../app/reports_screen.py" line="448" />
+        <location filename="../../app/reports_screen.py" line="496" />
+        <location filename="../../app/reports_screen.py" line="502" />
         <source>Sales</source>
         <translation>销售额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="436" />
+        <location filename="../../app/reports_screen.py" line="449" />
         <source>% of sales</source>
         <translation>销售占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="436" />
+        <location filename="../../app/reports_screen.py" line="449" />
         <source>Filter</source>
         <translation>筛选</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="441" />
+        <location filename="../../app/reports_screen.py" line="454" />
         <source>Pyramid</source>
         <translation>金字塔</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="447" />
+        <location filename="../../app/reports_screen.py" line="460" />
         <source>No purchase in</source>
         <translation>未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="450" />
+        <location filename="../../app/reports_screen.py" line="463" />
         <source>180 days</source>
         <translation>180天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="451" />
+        <location filename="../../app/reports_screen.py" line="464" />
         <source>365 days (dormant)</source>
         <translation>365天（沉睡）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="453" />
-        <location filename="../../app/reports_screen.py" line="530" />
+        <location filename="../../app/reports_screen.py" line="466" />
+        <location filename="../../app/reports_screen.py" line="614" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="455" />
+        <location filename="../../app/reports_screen.py" line="468" />
         <source>All tiers</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="460" />
+        <location filename="../../app/reports_screen.py" line="473" />
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="464" />
+        <location filename="../../app/reports_screen.py" line="477" />
         <source>Issue win-back coupon to selected</source>
         <translation>向所选会员发放召回券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="468" />
-        <location filename="../../app/reports_screen.py" line="512" />
+        <location filename="../../app/reports_screen.py" line="481" />
+        <location filename="../../app/reports_screen.py" line="527" />
         <source>Export list…</source>
         <translation>导出名单…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="469" />
-        <location filename="../../app/reports_screen.py" line="513" />
+        <location filename="../../app/reports_screen.py" line="482" />
+        <location filename="../../app/reports_screen.py" line="528" />
         <source>Export the list</source>
         <translation>导出名单</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="474" />
-        <location filename="../../app/reports_screen.py" line="516" />
+        <location filename="../../app/reports_screen.py" line="487" />
+        <location filename="../../app/reports_screen.py" line="531" />
         <source>Filter by name, code, phone, tier…</source>
         <translation>按姓名、会员码、手机、等级筛选…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="477" />
+        <location filename="../../app/reports_screen.py" line="490" />
         <source>Churn watch</source>
         <translation>流失预警</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="483" />
+        <location filename="../../app/reports_screen.py" line="496" />
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="483" />
+        <location filename="../../app/reports_screen.py" line="496" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="484" />
+        <location filename="../../app/reports_screen.py" line="497" />
         <source>AOV</source>
         <translation>客单价</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="485" />
+        <location filename="../../app/reports_screen.py" line="498" />
+        <location filename="../../app/reports_screen.py" line="540" />
         <source>Refunds</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="485" />
+        <location filename="../../app/reports_screen.py" line="498" />
         <source>Member share</source>
         <translation>会员占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="486" />
+        <location filename="../../app/reports_screen.py" line="499" />
         <source>Filter cashiers</source>
         <translation>筛选收银员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="488" />
+        <location filename="../../app/reports_screen.py" line="501" />
         <source>Hour</source>
         <translation>时段</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="488" />
-        <location filename="../../app/reports_screen.py" line="714" />
+        <location filename="../../app/reports_screen.py" line="501" />
+        <location filename="../../app/reports_screen.py" line="800" />
         <source>Tickets</source>
         <translation>单数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="489" />
+        <location filename="../../app/reports_screen.py" line="502" />
         <source>Member tickets</source>
         <translation>会员单数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="490" />
+        <location filename="../../app/reports_screen.py" line="503" />
         <source>Filter hours</source>
         <translation>筛选时段</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="495" />
+        <location filename="../../app/reports_screen.py" line="509" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="496" />
+        <location filename="../../app/reports_screen.py" line="509" />
         <source>Direction</source>
         <translation>方向</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="496" />
+        <location filename="../../app/reports_screen.py" line="510" />
         <source>Filter tier moves</source>
         <translation>筛选等级变动</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="497" />
+        <location filename="../../app/reports_screen.py" line="511" />
         <source>Figure</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="497" />
-        <location filename="../../app/reports_screen.py" line="763" />
+        <location filename="../../app/reports_screen.py" line="511" />
+        <location filename="../../app/reports_screen.py" line="849" />
         <source>Value</source>
         <translation>价值</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="498" />
+        <location filename="../../app/reports_screen.py" line="512" />
+        <source>Key</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="513" />
         <source>Filter figures</source>
         <translation>筛选指标</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="503" />
+        <location filename="../../app/reports_screen.py" line="518" />
         <source>Details</source>
         <translation>明细</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="509" />
+        <location filename="../../app/reports_screen.py" line="524" />
         <source>Click a KPI tile, a heat-map cell, a group or a pyramid class to list its members.</source>
         <translation>点击指标卡、热力图格子、分组或金字塔类别，查看对应会员名单。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="529" />
+        <location filename="../../app/reports_screen.py" line="539" />
+        <source>Sales on sale tickets</source>
+        <translation>销售单金额</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="542" />
+        <source>Sale tickets</source>
+        <translation>销售单数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="543" />
+        <source>Return tickets</source>
+        <translation>退货单数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="544" />
+        <source>Sales taken back in full</source>
+        <translation>整单退货的销售</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="546" />
+        <source>Items</source>
+        <translation>件数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="548" />
+        <source>Member sales</source>
+        <translation>会员销售额</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="549" />
+        <source>Member transactions</source>
+        <translation>会员交易笔数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="550" />
+        <source>Member AOV</source>
+        <translation>会员客单价</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="551" />
+        <source>Member items per basket</source>
+        <translation>会员客件数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="553" />
+        <source>Non-member transactions</source>
+        <translation>非会员交易笔数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="554" />
+        <source>Non-member AOV</source>
+        <translation>非会员客单价</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="556" />
+        <source>Member share of transactions</source>
+        <translation>会员交易笔数占比</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="557" />
+        <source>Members (base)</source>
+        <translation>会员基数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="558" />
+        <source>Members who bought</source>
+        <translation>消费会员数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="559" />
+        <source>Members who bought twice or more</source>
+        <translation>复购会员数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="564" />
+        <source>Churn window (days)</source>
+        <translation>流失判定天数</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="565" />
+        <source>Buyers of the window before</source>
+        <translation>前一窗口消费会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="566" />
+        <source>Of them, no purchase since</source>
+        <translation>其中此后未消费</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="568" />
+        <source>Points earned</source>
+        <translation>消费得积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="569" />
+        <source>Bonus points</source>
+        <translation>奖励积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="570" />
+        <source>Points taken back on returns</source>
+        <translation>退货扣回积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="571" />
+        <source>Points issued</source>
+        <translation>发放积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="572" />
+        <source>Points redeemed (gross)</source>
+        <translation>兑换积分（未扣退回）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="573" />
+        <source>Points given back on returns</source>
+        <translation>退货退回积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="574" />
+        <source>Points redeemed</source>
+        <translation>兑换积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="575" />
+        <source>Points expired</source>
+        <translation>过期积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="576" />
+        <source>Points adjusted</source>
+        <translation>调整积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="577" />
+        <source>Points outstanding</source>
+        <translation>未兑换积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="579" />
+        <source>Points liability (yuan)</source>
+        <translation>积分负债（元）</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="580" />
+        <source>Coupons issued</source>
+        <translation>发放礼券</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="581" />
+        <source>Of them, used</source>
+        <translation>其中已核销</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="582" />
+        <source>Coupon redemption rate</source>
+        <translation>礼券核销率</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="583" />
+        <source>Coupons redeemed here</source>
+        <translation>本店核销礼券</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="584" />
+        <source>Coupon value redeemed</source>
+        <translation>核销礼券金额</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="585" />
+        <source>Stored value topped up</source>
+        <translation>储值充值</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="586" />
+        <source>Top-up bonus</source>
+        <translation>充值赠送</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="587" />
+        <source>Stored value in</source>
+        <translation>储值转入</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="588" />
+        <source>Paid from stored value</source>
+        <translation>储值消费</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="589" />
+        <source>Refunded to stored value</source>
+        <translation>退回储值</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="590" />
+        <source>Stored value out</source>
+        <translation>储值转出</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="591" />
+        <source>Stored value, other movements</source>
+        <translation>储值其他变动</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="597" />
+        <source>spend reached the next tier</source>
+        <translation>消费达标升级</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="597" />
+        <source>stored-value top-up</source>
+        <translation>储值充值升级</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="598" />
+        <source>undone by a return</source>
+        <translation>退货回退</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="598" />
+        <source>yearly review: up</source>
+        <translation>年度复核：升级</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="599" />
+        <source>yearly review: down</source>
+        <translation>年度复核：降级</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="599" />
+        <source>yearly review: kept</source>
+        <translation>年度复核：保级</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="600" />
+        <source>window spend reached the next tier</source>
+        <translation>周期消费达标升级</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="601" />
+        <source>window re-check</source>
+        <translation>周期复核</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="601" />
+        <source>up</source>
+        <translation>升</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="601" />
+        <source>down</source>
+        <translation>降</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="602" />
+        <source>same</source>
+        <translation>不变</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="613" />
         <source>Member code</source>
         <translation>会员码</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="529" />
+        <location filename="../../app/reports_screen.py" line="613" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="530" />
+        <location filename="../../app/reports_screen.py" line="614" />
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="531" />
+        <location filename="../../app/reports_screen.py" line="615" />
         <source>Last purchase</source>
         <translation>最近消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="532" />
+        <location filename="../../app/reports_screen.py" line="616" />
         <source>Days since</source>
         <translation>未购天数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="532" />
+        <location filename="../../app/reports_screen.py" line="616" />
         <source>Visits</source>
         <translation>消费次数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="533" />
+        <location filename="../../app/reports_screen.py" line="617" />
         <source>Spent</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="533" />
+        <location filename="../../app/reports_screen.py" line="617" />
         <source>Joined</source>
         <translation>入会日期</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="576" />
+        <location filename="../../app/reports_screen.py" line="660" />
         <source>The range ends before it starts.</source>
         <translation>结束日期早于开始日期。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="599" />
+        <location filename="../../app/reports_screen.py" line="683" />
         <source>Computing… %v/%m</source>
         <translation>计算中… %v/%m</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="599" />
+        <location filename="../../app/reports_screen.py" line="683" />
         <source>Up to date</source>
         <translation>已是最新</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="600" />
+        <location filename="../../app/reports_screen.py" line="684" />
         <source>Computing the figures in the background — the screen stays usable.</source>
         <translation>正在后台计算，界面可照常使用。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="601" />
+        <location filename="../../app/reports_screen.py" line="685" />
         <source>Figures for {0} .. {1}, store time ({2}).</source>
         <translation>{0} 至 {1} 的数据，门店时间（{2}）。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="626" />
+        <location filename="../../app/reports_screen.py" line="710" />
         <source>Could not compute {0}: {1}</source>
         <translation>无法计算{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="634" />
+        <location filename="../../app/reports_screen.py" line="718" />
         <source>refunds {0}</source>
         <translation>退款 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="635" />
+        <location filename="../../app/reports_screen.py" line="719" />
         <source>{0} tickets, {1} returns</source>
         <translation>{0} 张销售单，{1} 张退货单</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="637" />
+        <location filename="../../app/reports_screen.py" line="721" />
         <source>Sale tickets minus returns that took a whole sale back ({0})</source>
         <translation>销售单数减去整单退货（{0}）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="638" />
+        <location filename="../../app/reports_screen.py" line="722" />
         <source>members {0}</source>
         <translation>会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="639" />
+        <location filename="../../app/reports_screen.py" line="723" />
         <source>members {0} · non-members {1}</source>
         <translation>会员 {0} · 非会员 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="642" />
+        <location filename="../../app/reports_screen.py" line="726" />
         <source>{0} units</source>
         <translation>{0} 件</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="643" />
+        <location filename="../../app/reports_screen.py" line="727" />
         <source>{0} of transactions</source>
         <translation>占交易笔数 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="645" />
+        <location filename="../../app/reports_screen.py" line="729" />
         <source>{0} transactions</source>
         <translation>{0} 笔</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="646" />
+        <location filename="../../app/reports_screen.py" line="730" />
         <source>of {0} members</source>
         <translation>共 {0} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="647" />
+        <location filename="../../app/reports_screen.py" line="731" />
         <source>{0} of {1} bought</source>
         <translation>{1} 位中 {0} 位已首购</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="649" />
+        <location filename="../../app/reports_screen.py" line="733" />
         <source>{0} of {1} buyers</source>
         <translation>{1} 位消费会员中 {0} 位</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="651" />
+        <location filename="../../app/reports_screen.py" line="735" />
         <source>{0} of {1} quiet {2} days</source>
         <translation>{1} 位中 {0} 位 {2} 天未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="653" />
+        <location filename="../../app/reports_screen.py" line="737" />
         <source>Of the members who bought in the {0} days before the period, those with no purchase in the {0} days up to its end</source>
         <translation>期初前 {0} 天内有消费的会员中，截至期末 {0} 天内未再消费者</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="655" />
+        <location filename="../../app/reports_screen.py" line="739" />
         <source>{0} points outstanding</source>
         <translation>未兑换积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="656" />
+        <location filename="../../app/reports_screen.py" line="740" />
         <source>In the period: issued {0}, redeemed {1}, expired {2} points</source>
         <translation>期间：发放 {0}，兑换 {1}，过期 {2} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="658" />
+        <location filename="../../app/reports_screen.py" line="742" />
         <source>redemption rate {0}</source>
         <translation>核销率 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="660" />
+        <location filename="../../app/reports_screen.py" line="744" />
         <source>in {0} · out {1}</source>
         <translation>充值 {0} · 消费 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="667" />
+        <location filename="../../app/reports_screen.py" line="751" />
         <source>Member sales {0} = traffic {1} members × conversion {2} × repeat {3} × AOV {4} (residual {5} fen); non-member sales {6}.</source>
         <translation>会员销售 {0} = 会员基数 {1} × 转化率 {2} × 复购频次 {3} × 客单价 {4}（余差 {5} 分）；非会员销售 {6}。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="681" />
+        <location filename="../../app/reports_screen.py" line="767" />
         <source>Non-members</source>
         <translation>非会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="755" />
+        <location filename="../../app/reports_screen.py" line="841" />
         <source>Active (&lt; 90 days)</source>
         <translation>活跃（90天内）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="755" />
+        <location filename="../../app/reports_screen.py" line="841" />
         <source>Recently lapsed (90–179 days)</source>
         <translation>近期流失（90–179天）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="756" />
+        <location filename="../../app/reports_screen.py" line="842" />
         <source>Mid-term lapsed (180–364 days)</source>
         <translation>中期流失（180–364天）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="756" />
+        <location filename="../../app/reports_screen.py" line="842" />
         <source>Dormant (≥ 365 days)</source>
         <translation>沉睡（365天及以上）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="757" />
+        <location filename="../../app/reports_screen.py" line="843" />
         <source>Never purchased</source>
         <translation>从未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="757" />
+        <location filename="../../app/reports_screen.py" line="843" />
         <source>Heavy (ABC A + B)</source>
         <translation>重度消费（A + B 类）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="758" />
+        <location filename="../../app/reports_screen.py" line="844" />
         <source>Light (ABC C)</source>
         <translation>轻度消费（C 类）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="758" />
+        <location filename="../../app/reports_screen.py" line="844" />
         <source>Zombie (never purchased)</source>
         <translation>僵尸会员（从未消费）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="761" />
+        <location filename="../../app/reports_screen.py" line="847" />
         <source>Recency</source>
         <translation>近度</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="767" />
+        <location filename="../../app/reports_screen.py" line="853" />
         <source>As of {0}: {1} members, {2} buyers. Each score is the quintile of the distinct values (5 = most recent / most frequent / biggest spender); equal members share a score.</source>
         <translation>截至 {0}：{1} 位会员，{2} 位消费会员。各项评分按不同取值分五档（5 = 最近 / 最频繁 / 消费最多）；取值相同的会员评分相同。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="770" />
+        <location filename="../../app/reports_screen.py" line="856" />
         <source>frequent and big spenders</source>
         <translation>高频且高额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="770" />
+        <location filename="../../app/reports_screen.py" line="856" />
         <source>frequent or big spenders</source>
         <translation>高频或高额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="771" />
+        <location filename="../../app/reports_screen.py" line="857" />
         <source>other buyers</source>
         <translation>其他消费会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="771" />
+        <location filename="../../app/reports_screen.py" line="857" />
         <source>never purchased</source>
         <translation>从未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="774" />
+        <location filename="../../app/reports_screen.py" line="860" />
         <source>Pareto check: the top 20 % of buyers ({0}) bring {1} of member sales.</source>
         <translation>二八检验：前 20% 的消费会员（{0} 位）贡献了 {1} 的会员销售。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="791" />
+        <location filename="../../app/reports_screen.py" line="877" />
         <source>R{0} F{1}: {2} members</source>
         <translation>R{0} F{1}：{2} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="830" />
+        <location filename="../../app/reports_screen.py" line="916" />
         <source>{0} member(s) with no purchase in {1} days as of {2}{3}, most valuable first.</source>
         <translation>截至 {2}{3}，{0} 位会员 {1} 天未消费，按消费额从高到低。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="836" />
+        <location filename="../../app/reports_screen.py" line="922" />
         <source>{0}: {1} member(s)</source>
         <translation>{0}：{1} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="850" />
+        <location filename="../../app/reports_screen.py" line="936" />
         <source>Member buyers</source>
         <translation>消费会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="850" />
+        <location filename="../../app/reports_screen.py" line="936" />
         <source>Repeat buyers</source>
         <translation>复购会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="851" />
+        <location filename="../../app/reports_screen.py" line="562" />
+        <location filename="../../app/reports_screen.py" line="937" />
         <source>New members who bought</source>
         <translation>已首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="852" />
+        <location filename="../../app/reports_screen.py" line="938" />
         <source>New members who have not bought yet</source>
         <translation>尚未首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="852" />
+        <location filename="../../app/reports_screen.py" line="938" />
         <source>Members gone quiet</source>
         <translation>已沉寂会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="866" />
+        <location filename="../../app/reports_screen.py" line="952" />
         <source>class {0}</source>
         <translation>{0} 类</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="869" />
+        <location filename="../../app/reports_screen.py" line="955" />
         <source>Segment</source>
         <translation>分群</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="883" />
+        <location filename="../../app/reports_screen.py" line="969" />
         <source>Select members on the churn list first.</source>
         <translation>请先在流失名单中选择会员。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="887" />
+        <location filename="../../app/reports_screen.py" line="973" />
         <source>The program has no win-back coupon.</source>
         <translation>当前会员方案未设置召回券。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="890" />
+        <location filename="../../app/reports_screen.py" line="976" />
         <source>Win-back coupon</source>
         <translation>召回券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="891" />
+        <location filename="../../app/reports_screen.py" line="977" />
         <source>Issue a {0} coupon to {1} member(s)?</source>
         <translation>向 {1} 位会员发放 {0} 券？</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="894" />
+        <location filename="../../app/reports_screen.py" line="980" />
         <source>Issued {0} win-back coupon(s); skipped {1} (already holding one or not active).</source>
         <translation>已发放 {0} 张召回券；跳过 {1} 位（已持有或非有效会员）。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="905" />
+        <location filename="../../app/reports_screen.py" line="991" />
         <source>Member tags updated as of {0}: {1} added, {2} removed.</source>
         <translation>会员标签已更新（截至 {0}）：新增 {1} 个，移除 {2} 个。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="938" />
+        <location filename="../../app/reports_screen.py" line="1024" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>

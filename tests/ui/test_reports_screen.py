@@ -56,6 +56,11 @@ def test_tiles_match_pos_reports(qtbot, screen, store):
     assert screen.tiles["member_share"].value.text() == _pct(expected["member_share_sales"])
     assert screen.tiles["liability"].value.text() == _yuan(expected["points_liability_fen"])
     assert screen.progress.value() == screen.progress.maximum()
+    # the Details tab names every figure and shows it as a manager reads it (yuan, per cent)
+    rows = {r["metric"]: r for r in screen.summary_table.model.rows}
+    assert rows["sales_fen"]["label"] == "Sales (net of refunds)" and rows["sales_fen"]["shown"] == _yuan(expected["sales_fen"])
+    assert rows["churn_rate"]["shown"] == _pct(expected["churn_rate"])
+    assert all(r["label"] != k for k, r in rows.items())  # no figure left without a name
     sg = segments.segmentation(db, end)
     assert sum(int(screen.heat.item(i, j).text().replace(",", "")) for i in range(5) for j in range(5)) == sg.buyers
     assert f"{_pct(sg.pareto['top_share'])}" in screen.pareto_label.text()  # whichever language is installed
