@@ -719,11 +719,11 @@ class ReportsScreen(QWidget):
         tl["transactions"].set(_num(s["transactions"]), self.tr("{0} tickets, {1} returns").format(
             _num(s["sale_tickets"]), _num(s["return_tickets"])), "buyers",
             tip=self.tr("Sale tickets minus returns that took a whole sale back ({0})").format(s["cancelled_sales"]))
-        tl["aov"].set(_yuan(s["aov_fen"]), self.tr("members {0}").format(_yuan(s["member_aov_fen"])),
+        tl["aov"].set(_yuan(s["aov_fen"]), self.tr("members {0}").format(_yuan(s["member_aov_fen"])), "buyers",
                       tip=self.tr("members {0} · non-members {1}").format(
                           _yuan(s["member_aov_fen"]), _yuan(s["non_member_aov_fen"])))
         tl["items"].set("-" if s["items_per_basket"] is None else f"{s['items_per_basket']:.2f}",
-                        self.tr("{0} units").format(s["items"]))
+                        self.tr("{0} units").format(s["items"]), "buyers")
         tl["member_share"].set(_pct(s["member_share_sales"]), self.tr("{0} of transactions").format(
             _pct(s["member_share_transactions"])), "buyers")
         tl["non_member"].set(_yuan(s["non_member_sales_fen"]), self.tr("{0} transactions").format(s["non_member_transactions"]))
@@ -737,12 +737,12 @@ class ReportsScreen(QWidget):
             tip=self.tr("Of the members who bought in the {0} days before the period, those with no purchase in the "
                         "{0} days up to its end").format(s["churn_days"]))
         tl["liability"].set(_yuan(s["points_liability_fen"]), self.tr("{0} points outstanding").format(_num(s["points_outstanding"])),
-                            tip=self.tr("In the period: issued {0}, redeemed {1}, expired {2} points").format(
+                            "points_holders", tip=self.tr("In the period: issued {0}, redeemed {1}, expired {2} points").format(
                                 _num(s["points_issued"]), _num(s["points_redeemed"]), _num(s["points_expired"])))
         tl["coupons"].set(f"{s['coupons_redeemed']} / {s['coupons_issued']}", self.tr("redemption rate {0}").format(
-            _pct(s["coupon_redemption_rate"])))
+            _pct(s["coupon_redemption_rate"])), "coupon_users")
         tl["stored_value"].set(_yuan(s["sv_balance_fen"]), self.tr("in {0} · out {1}").format(
-            _yuan(s["sv_in_fen"]), _yuan(s["sv_out_fen"])))
+            _yuan(s["sv_in_fen"]), _yuan(s["sv_out_fen"])), "stored_value_holders")
         self._fill_sales_chart(r)
         self._fill_hour_chart(r)
         self._fill_tier_chart(r)
@@ -935,7 +935,9 @@ class ReportsScreen(QWidget):
         db, program, start, end = self.db, self.program, self.start, self.end
         titles = {"buyers": self.tr("Member buyers"), "repeat_buyers": self.tr("Repeat buyers"),
                   "new_members": self.tr("New members"), "converted": self.tr("New members who bought"),
-                  "not_converted": self.tr("New members who have not bought yet"), "churned": self.tr("Members gone quiet")}
+                  "not_converted": self.tr("New members who have not bought yet"), "churned": self.tr("Members gone quiet"),
+                  "points_holders": self.tr("Members holding points"), "coupon_users": self.tr("Members who used a coupon here"),
+                  "stored_value_holders": self.tr("Members with stored value")}
         title = f"{titles[figure]} · {start} .. {end}"
         self._total_jobs = len(self._pending) + 1
         self._submit("drill", lambda: (title, reports.members_behind(db, program, start, end, figure, limit=5000)))

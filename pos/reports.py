@@ -114,7 +114,8 @@ from .program import ProgramDoc
 
 UTC = dt.timezone.utc
 DEFAULT_CHURN_DAYS = 90
-MEMBER_FIGURES = ("buyers", "repeat_buyers", "new_members", "converted", "not_converted", "churned")
+MEMBER_FIGURES = ("buyers", "repeat_buyers", "new_members", "converted", "not_converted", "churned",
+                  "points_holders", "coupon_users", "stored_value_holders")
 
 
 # --- SQL helpers ---------------------------------------------------------------------
@@ -590,12 +591,27 @@ def members_behind(db, program: ProgramDoc | None, start: dt.date, end: dt.date,
                    limit: int = 1000) -> list[dict[str, Any]]:
     """Drill-down: the members a figure of `period(start, end)` counts.
 
-    figure: buyers, repeat_buyers, new_members, converted, not_converted, churned."""
+    figure: buyers, repeat_buyers, new_members, converted, not_converted, churned;
+    points_holders (the liability: points outstanding at the period's end, most
+    first), coupon_users (redeemed a coupon at this store in the period),
+    stored_value_holders (a balance at the period's end, biggest first). The
+    points and balance shown are today's."""
     if figure not in MEMBER_FIGURES:
         raise ValueError(f"no member list behind {figure!r}; one of {', '.join(MEMBER_FIGURES)}")
     lo, hi = bounds(db, start, end)
-    p = {"d0": start.isoformat(), "d1": end.isoformat(), "lo": lo, "hi": hi}
-    if figure in ("buyers", "repeat_buyers"):
+    p = {"d0": start.isoformat(), "d1": end.isoformat(), "lo": lo, "hi": hi, "store": db.store_code}
+    order = "m.joined_at DESC"
+    if figure == "points_holders":
+        ids = "SELECT member_id FROM points_entries WHERE created_at < :hi GROUP BY member_id HAVING SUM(points) > 0"
+        order = "COALESCE(b.points, 0) DESC, m.member_code"
+    elif figure == "stored_value_holders":
+        ids = ("SELECT member_id FROM stored_value_entries WHERE created_at < :hi "
+               "GROUP BY member_id HAVING SUM(amount_fen) > 0")
+        order = "COALESCE(b.stored_value_fen, 0) DESC, m.member_code"
+    elif figure == "coupon_users":
+        ids = """SELECT c.member_id FROM coupon_uses u JOIN coupons c ON c.id = u.coupon_id
+                 WHERE u.used_at >= :lo AND u.used_at < :hi AND u.store_code = :store AND c.member_id IS NOT NULL"""
+    elif figure in ("buyers", "repeat_buyers"):
         ids = f"""SELECT s.member_id FROM sales s
                   WHERE s.business_date BETWEEN :d0 AND :d1 AND s.kind IN ('sale', 'return') AND s.member_id IS NOT NULL
                   GROUP BY s.member_id HAVING SUM({txn_expr('s')}) >= {2 if figure == 'repeat_buyers' else 1}"""
@@ -618,4 +634,4 @@ def members_behind(db, program: ProgramDoc | None, start: dt.date, end: dt.date,
                       AND (s.business_date BETWEEN :b0 AND :b1 OR s.business_date BETWEEN :a0 AND :d1)
                     GROUP BY s.member_id) WHERE before_n > 0 AND after_n <= 0"""
     with db.read() as s:
-        return member_rows(s, ids, p, limit)
+        return member_rows(s, ids, p, limit, order)

@@ -983,7 +983,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReportsDialog</name>
     <message>
-        <location filename="../../app/reports_screen.py" line="1086" />
+        <location filename="../../app/reports_screen.py" line="1088" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
@@ -1986,47 +1986,62 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <translation>已沉寂会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="952" />
+        <location filename="../../app/reports_screen.py" line="939" />
+        <source>Members holding points</source>
+        <translation>持有积分的会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="939" />
+        <source>Members who used a coupon here</source>
+        <translation>在本店用券的会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="940" />
+        <source>Members with stored value</source>
+        <translation>有储值余额的会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="954" />
         <source>class {0}</source>
         <translation>{0} 类</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="955" />
+        <location filename="../../app/reports_screen.py" line="957" />
         <source>Segment</source>
         <translation>分群</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="969" />
+        <location filename="../../app/reports_screen.py" line="971" />
         <source>Select members on the churn list first.</source>
         <translation>请先在流失名单中选择会员。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="973" />
+        <location filename="../../app/reports_screen.py" line="975" />
         <source>The program has no win-back coupon.</source>
         <translation>当前会员方案未设置召回券。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="976" />
+        <location filename="../../app/reports_screen.py" line="978" />
         <source>Win-back coupon</source>
         <translation>召回券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="977" />
+        <location filename="../../app/reports_screen.py" line="979" />
         <source>Issue a {0} coupon to {1} member(s)?</source>
         <translation>向 {1} 位会员发放 {0} 券？</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="980" />
+        <location filename="../../app/reports_screen.py" line="982" />
         <source>Issued {0} win-back coupon(s); skipped {1} (already holding one or not active).</source>
         <translation>已发放 {0} 张召回券；跳过 {1} 位（已持有或非有效会员）。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="991" />
+        <location filename="../../app/reports_screen.py" line="993" />
         <source>Member tags updated as of {0}: {1} added, {2} removed.</source>
         <translation>会员标签已更新（截至 {0}）：新增 {1} 个，移除 {2} 个。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="1024" />
+        <location filename="../../app/reports_screen.py" line="1026" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>

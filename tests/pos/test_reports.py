@@ -263,6 +263,15 @@ def test_drill_down_member_lists(store):
     assert code(reports.members_behind(db, doc, D1, D3, "not_converted")) == sorted([ids["C"], ids["E"]])
     churned = reports.members_behind(db, doc, D1, D3, "churned")
     assert code(churned) == [ids["O"]] and churned[0]["phone_masked"] == "139****0001"
+    # the liability's members, most points first: A 200 + 200 − 100 + 96 + 400 − 200 + 147 = 743, B 180, O 100
+    # (C's 100 were taken back with s4; E never bought)
+    holders = reports.members_behind(db, doc, D1, D3, "points_holders")
+    assert [r["id"] for r in holders] == [ids["A"], ids["B"], ids["O"]]
+    assert [r["points"] for r in holders] == [743, 180, 100]
+    assert code(reports.members_behind(db, doc, D1, D3, "coupon_users")) == [ids["B"]]  # welcome-10 on s3
+    sv = reports.members_behind(db, doc, D1, D3, "stored_value_holders")  # A: 500,000 + 10,000 bonus − 4,900
+    assert [(r["id"], r["stored_value_fen"]) for r in sv] == [(ids["A"], 505100)]
+    assert reports.members_behind(db, doc, D1, D2, "stored_value_holders") == []  # the top-up came on the 22nd
     with pytest.raises(ValueError):
         reports.members_behind(db, doc, D1, D3, "sales_fen")
 

@@ -153,3 +153,18 @@ def test_dormant_vips_get_a_win_back_coupon_and_the_list_is_exported(qtbot, scre
     sheet = wb[wb.sheetnames[0]]
     codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sorted(codes) == sorted(m["member_code"] for m in expected.members)
+
+
+def test_every_member_figure_tile_drills_down(qtbot, screen, store):
+    """Tiles with members behind them open the list (the liability: who holds the points)."""
+    db, doc = store
+    end = db.clock.today()
+    screen.set_range(end - dt.timedelta(days=29), end)
+    wait_ready(qtbot, screen)
+    drills = {k: t.drill for k, t in screen.tiles.items()}
+    assert drills["liability"] == "points_holders" and drills["stored_value"] == "stored_value_holders"
+    assert sum(1 for v in drills.values() if v) >= 11  # all but non-member sales (no members behind it)
+    qtbot.mouseClick(screen.tiles["liability"], Qt.LeftButton)
+    want = reports.members_behind(db, doc, end - dt.timedelta(days=29), end, "points_holders", limit=5000)
+    qtbot.waitUntil(lambda: not screen._pending and screen.members_table.model.rowCount() == len(want), timeout=20000)
+    assert [r["id"] for r in screen.members_table.model.rows] == [r["id"] for r in want]
