@@ -236,8 +236,12 @@ class MainWindow(QMainWindow):
             return
         dlg = ReturnsDialog(self.db, self.who.code if self.who else "", self.till.checkout.member_id, self)
         if dlg.exec() and dlg.result is not None:
-            self.checkout.say(self.tr("Returned: refund ¥{0}, receipt {1}").format(
-                yuan(dlg.result.plan.refund_fen), dlg.result.sale.receipt_no))
+            said = self.tr("Returned: refund ¥{0}, receipt {1}").format(
+                yuan(dlg.result.plan.refund_fen), dlg.result.sale.receipt_no)
+            if dlg.result.plan.coupons_back:
+                said += self.tr("; coupon(s) given back to the member's wallet: {0}").format(
+                    ", ".join(c["template"] for c in dlg.result.plan.coupons_back))
+            self.checkout.say(said)
             self.checkout.refresh()
         self.checkout.focus_input()
 

@@ -117,6 +117,8 @@ class ReturnsDialog(QDialog):
             parts.append(self.tr("tier spend -¥{0}").format(yuan(p.spend_back_fen)))
         if p.tier_reverted_to:
             parts.append(self.tr("tier goes back to {0}").format(p.tier_reverted_to))
+        if p.coupons_back:
+            parts.append(self.tr("coupon(s) given back: {0}").format(", ".join(c["template"] for c in p.coupons_back)))
         self.plan_label.setText("; ".join(parts))
 
     def confirm(self) -> None:

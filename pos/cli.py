@@ -359,7 +359,9 @@ def cmd_return(args) -> int:
     body = r.as_dict()
     out(args, body, lambda: _sale_text(body) + f"\nrefund {r.plan.refund_fen / 100:.2f} yuan"
         + (f" (deducted {r.plan.deduction_fen / 100:.2f} for points already spent)" if r.plan.deduction_fen else "")
-        + (f"; {r.plan.debt_points} points owed" if r.plan.debt_points else ""))
+        + (f"; {r.plan.debt_points} points owed" if r.plan.debt_points else "")
+        + "".join(f"\ncoupon given back: {c['code']} ({c['template']}, replaces {c['was']}, valid to {c['valid_to'][:10]})"
+                  for c in r.coupons_given))
     return 0
 
 

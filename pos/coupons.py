@@ -23,14 +23,17 @@ def new_code() -> str:
 
 
 def issue(s: Session, db, program: ProgramDoc, template: str, *, member_id: uuid.UUID | None,
-          source: str, now: dt.datetime | None = None, referrer_id: uuid.UUID | None = None) -> Coupon:
+          source: str, now: dt.datetime | None = None, referrer_id: uuid.UUID | None = None,
+          valid_to: dt.datetime | None = None) -> Coupon:
+    """A new coupon of the template (valid for the template's days, or until
+    `valid_to`: a replacement keeps the validity of the coupon it replaces)."""
     t = program.template(template)
     if t is None:
         raise DomainError("coupon.template", template=template)
     now = now or db.clock.now()
     coupon = Coupon(
         id=uuid7(), code=new_code(), template=template, member_id=member_id, valid_from=now,
-        valid_to=db.clock.start_of_day(db.clock.local(now).date() + dt.timedelta(days=t.validity_days)),
+        valid_to=valid_to or db.clock.start_of_day(db.clock.local(now).date() + dt.timedelta(days=t.validity_days)),
         source=source, issued_at=now, issued_store=db.store_code, referrer_id=referrer_id, test_clock=db.test_clock,
     )
     s.add(coupon)
@@ -52,6 +55,10 @@ def context(s: Session, code: str, member_id: uuid.UUID | None) -> CouponCtx | N
     if member_id is not None:
         uses = s.scalar(select(func.count()).select_from(CouponUse).join(Coupon, Coupon.id == CouponUse.coupon_id)
                         .where(CouponUse.member_id == member_id, Coupon.template == c.template)) or 0
+        # each replacement given on a return stands for one use given back (pos.returns)
+        given_back = s.scalar(select(func.count()).select_from(Coupon).where(
+            Coupon.member_id == member_id, Coupon.template == c.template, Coupon.source == "return")) or 0
+        uses = max(0, uses - given_back)
     status = "used" if used else ("void" if c.voided_at else "active")
     return CouponCtx(code=c.code, template=c.template, valid_from=c.valid_from, valid_to=c.valid_to,
                      status=status, member_id=str(c.member_id) if c.member_id else None, member_uses=uses)

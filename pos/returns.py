@@ -9,6 +9,13 @@
   tenders. Never more than was paid; a line cannot be returned twice.
 - Qualifying spend is taken back (a negative `spend_fen`); an upgrade this
   very sale earned is undone if the spend no longer reaches it.
+- Coupons used on the sale come back when the return takes the whole sale back
+  (every unit bought, in one go or as the last of several returns) and they
+  have not expired: the use stays recorded (a coupon is used once, chain-wide),
+  and a replacement of the same template, for the same member, valid until the
+  same moment, is issued through the normal coupon path (so HQ learns it like
+  any coupon). A partial return keeps the coupon used: the basket that stays
+  had its benefit.
 """
 from __future__ import annotations
 
@@ -21,11 +28,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import ledger, loyalty, programs, tiers
+from . import coupons, ledger, loyalty, programs, tiers
 from .checkout import next_receipt_no, result_of, SaleResult
 from .errors import DomainError
 from .ids import uuid7
-from .models import Member, Payment, PointsAllocation, PointsEntry, Sale, SaleLine, TierChange
+from .models import Coupon, CouponUse, Member, Payment, PointsAllocation, PointsEntry, Sale, SaleLine, TierChange
 from .money import spread
 from .outbox import emit
 from .program import ProgramDoc
@@ -48,6 +55,8 @@ class ReturnPlan:
     stored_value_refund_fen: int
     spend_back_fen: int
     tier_reverted_to: str | None
+    # coupons of the sale that come back (whole sale returned, still valid): code, template, valid_to
+    coupons_back: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -166,11 +175,21 @@ def _plan(s: Session, db, receipt_no: str, wanted):
             earlier = -int(s.scalar(select(func.coalesce(func.sum(Sale.spend_fen), 0)).where(Sale.original_sale_id == sale.id)))
             if need is not None and change.spend_fen - earlier - refund < need:
                 reverted = change.from_tier
+    bought = [ln for ln in all_lines if not ln.reward]
+    cancels = all(_returned_qty(s, ln.id) + picked_qty.get(ln.id, 0) == ln.qty for ln in bought)
+    back = []
+    if cancels:
+        now = db.clock.now()
+        for c in s.scalars(select(Coupon).join(CouponUse, CouponUse.coupon_id == Coupon.id)
+                           .where(CouponUse.sale_id == sale.id).order_by(Coupon.code)):
+            if c.valid_to > now and c.voided_at is None and program.template(c.template) is not None:
+                back.append({"code": c.code, "template": c.template, "valid_to": c.valid_to.isoformat()})
     result = ReturnPlan(
         sale_id=str(sale.id), receipt_no=sale.receipt_no, full=full,
         lines=[{k: v for k, v in row.items() if k != "line_id"} for row in rows], refund_fen=refund_money,
         points_taken_back=points_back, points_refunded=points_refunded, points_short=short, debt_points=debt,
         deduction_fen=deduction, stored_value_refund_fen=sv_refund, spend_back_fen=refund, tier_reverted_to=reverted,
+        coupons_back=back,
     )
     return result, sale, rows, program
 
@@ -197,9 +216,10 @@ def _tender_shares(s: Session, sale: Sale, amount: int) -> dict[str, int]:
 class ReturnResult:
     plan: ReturnPlan
     sale: SaleResult
+    coupons_given: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # was, code, template, valid_to
 
     def as_dict(self) -> dict[str, Any]:
-        return {"plan": self.plan.as_dict(), **self.sale.as_dict()}
+        return {"plan": self.plan.as_dict(), **self.sale.as_dict(), "coupons_given": self.coupons_given}
 
 
 def return_sale(db, receipt_no: str, wanted: dict[str, int] | None = None, *, cashier: str = "",
@@ -210,7 +230,7 @@ def return_sale(db, receipt_no: str, wanted: dict[str, int] | None = None, *, ca
         existing = s.get(Sale, return_id)
         if existing is not None:
             p, *_ = _plan_for_replay(s, db, existing)
-            return ReturnResult(p, result_of(s, existing, replayed=True))
+            return ReturnResult(p, result_of(s, existing, replayed=True), (existing.detail or {}).get("coupons_back", []))
         p, sale, rows, program = _plan(s, db, receipt_no, wanted)
         day = db.clock.local(now).date()
         ret = Sale(
@@ -245,11 +265,20 @@ def return_sale(db, receipt_no: str, wanted: dict[str, int] | None = None, *, ca
                 tiers.change_tier(s, db, member, p.tier_reverted_to, "return_revert", -p.spend_back_fen,
                                   program.tiers, now, ret.id)
                 ret.tier_after = member.tier_code
+        given: list[dict[str, Any]] = []
+        if p.coupons_back:
+            for c in p.coupons_back:
+                old = s.scalar(select(Coupon).where(Coupon.code == c["code"]))
+                new = coupons.issue(s, db, program, old.template, member_id=old.member_id, source="return", now=now,
+                                    valid_to=old.valid_to)
+                given.append({"was": old.code, "code": new.code, "template": old.template,
+                              "valid_to": new.valid_to.isoformat()})
+            ret.detail = {**ret.detail, "coupons_back": given}
         s.flush()
         result = result_of(s, ret)
         emit(s, db, "sale.returned", {"sale": result.as_dict(), "original_sale_id": str(sale.id),
                                       "plan": {k: v for k, v in p.as_dict().items() if k != "lines"}})
-        return ReturnResult(p, result)
+        return ReturnResult(p, result, given)
 
 
 def _plan_for_replay(s: Session, db, ret: Sale):

@@ -518,7 +518,12 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <translation>已退货：退款 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="251" />
+        <location filename="../../app/main_window.py" line="242" />
+        <source>; coupon(s) given back to the member's wallet: {0}</source>
+        <translation>；礼券已退回会员券包：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="255" />
         <source>Reports are for the store manager.</source>
         <translation>报表仅限店长查看。</translation>
     </message>
@@ -2091,7 +2096,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
     </message>
     <message>
         <location filename="../../app/returns_screen.py" line="96" />
-        <location filename="../../app/returns_screen.py" line="125" />
+        <location filename="../../app/returns_screen.py" line="127" />
         <source>Choose at least one item</source>
         <translation>请至少选择一件商品</translation>
     </message>
@@ -2144,6 +2149,11 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <location filename="../../app/returns_screen.py" line="119" />
         <source>tier goes back to {0}</source>
         <translation>等级退回 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="121" />
+        <source>coupon(s) given back: {0}</source>
+        <translation>退回礼券：{0}</translation>
     </message>
 </context>
 <context>

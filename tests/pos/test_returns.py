@@ -369,3 +369,84 @@ def test_return_refusals_and_replay(db, clock, tmp_path):
         assert [(e.payload["original_sale_id"], e.payload["sale"]["receipt_no"]) for e in events] == \
             [(sale.sale_id, r.sale.receipt_no)]
     assert balance(db, mid) == 200  # 300 earned, 100 taken back with the socks
+
+
+def _wallet(db, mid):
+    from pos import coupons
+    with db.read() as s:
+        return [(c.code, c.template, c.source, c.valid_to) for c in coupons.wallet(s, uuid.UUID(mid), db.clock.now())]
+
+
+def _issue(db, doc, mid, template="welcome-10"):
+    from pos import coupons
+    with db.transaction() as s:
+        c = coupons.issue(s, db, doc, template, member_id=uuid.UUID(mid), source="signup")
+        return c.code, c.valid_to
+
+
+def test_a_whole_sale_returned_gives_its_coupon_back(db, clock, tmp_path):
+    doc = setup_store(db, tmp_path)
+    mid = join(db)
+    code, valid_to = _issue(db, doc, mid)
+    co = Checkout(db)
+    co.add(REG)
+    co.attach_member_id(mid)
+    co.add_coupon(code)
+    sale = co.pay([Tender("cash", co.quote().net_fen)])
+    assert sale.totals["net_fen"] == 9000 and _wallet(db, mid) == []
+    p = returns.plan(db, sale.receipt_no)
+    assert [c["code"] for c in p.coupons_back] == [code] and p.refund_fen == 9000
+    clock.advance(days=3)
+    rid = uuid.uuid4()
+    r = returns.return_sale(db, sale.receipt_no, return_id=rid)
+    [(new, template, source, new_valid_to)] = _wallet(db, mid)
+    assert (template, source) == ("welcome-10", "return") and new != code
+    assert new_valid_to == valid_to  # the validity of the coupon it replaces, not a fresh 30 days
+    with db.read() as s:
+        ev = s.scalars(select(OutboxEvent).where(OutboxEvent.kind == "coupon.issued")).all()
+        assert [e.payload["code"] for e in ev] == [code, new]  # HQ learns it like any coupon
+        detail = s.get(Sale, uuid.UUID(r.sale.sale_id)).detail
+    assert detail["coupons_back"] == [{"was": code, "code": new, "template": "welcome-10",
+                                       "valid_to": new_valid_to.isoformat()}]
+    assert r.coupons_given == detail["coupons_back"]
+    # a replay of the same return gives nothing twice, and answers the same
+    assert returns.return_sale(db, sale.receipt_no, return_id=rid).coupons_given == r.coupons_given
+    assert len(_wallet(db, mid)) == 1
+    # the replacement is usable, although welcome-10 allows one use per member
+    co = Checkout(db)
+    co.add(REG)
+    co.attach_member_id(mid)
+    co.add_coupon(new)
+    assert co.quote().net_fen == 9000
+
+
+def test_a_partial_return_keeps_the_coupon_used_until_the_last_unit_comes_back(db, clock, tmp_path):
+    doc = setup_store(db, tmp_path)
+    mid = join(db)
+    code, _ = _issue(db, doc, mid)
+    co = Checkout(db)
+    co.add(REG)
+    co.add(HALF)
+    co.attach_member_id(mid)
+    co.add_coupon(code)
+    sale = co.pay([Tender("cash", co.quote().net_fen)])
+    first = returns.return_sale(db, sale.receipt_no, {HALF: 1})
+    assert first.plan.coupons_back == [] and _wallet(db, mid) == []
+    last = returns.return_sale(db, sale.receipt_no, {REG: 1})
+    assert [c["code"] for c in last.plan.coupons_back] == [code]
+    assert [w[2] for w in _wallet(db, mid)] == ["return"]
+
+
+def test_an_expired_coupon_does_not_come_back(db, clock, tmp_path):
+    doc = setup_store(db, tmp_path)
+    mid = join(db)
+    code, valid_to = _issue(db, doc, mid)
+    co = Checkout(db)
+    co.add(REG)
+    co.attach_member_id(mid)
+    co.add_coupon(code)
+    sale = co.pay([Tender("cash", co.quote().net_fen)])
+    clock.advance(days=31)  # welcome-10 is valid 30 days
+    r = returns.return_sale(db, sale.receipt_no)
+    assert r.plan.coupons_back == [] and _wallet(db, mid) == []
+    assert r.plan.refund_fen == 9000  # the money paid comes back all the same
