@@ -376,6 +376,11 @@ def _date(text: str):
 def cmd_expire(args) -> int:
     db = db_of(args)
     day = _date(args.date) if args.date else db.clock.today()
+    if db.settings.get("sync.hq_url") and db.settings.get("sync.token") and not args.local:
+        # HQ sees every store's sales and lots: expiring here too could post a lot twice
+        raise CliError(f"this till is enrolled with HQ ({db.settings['sync.hq_url']}): points expire at HQ "
+                       f"(`python main.py hq expire --date {day}`) and come down with the next sync; "
+                       "--local runs it here anyway", 2)
     report = loyalty.run_expiry(db, programs.active(db), day)
     out(args, report.as_dict() | {"date": day.isoformat()},
         lambda: f"expired {report.points} points in {report.lots} lot(s) of {report.members} member(s) up to {day}")
@@ -487,6 +492,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_return)
     p = sub.add_parser("expire", parents=[c], help="post points expiry up to a date (idempotent)")
     p.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    p.add_argument("--local", action="store_true", help="run here although the till is enrolled with HQ")
     p.set_defaults(func=cmd_expire)
     tp = sub.add_parser("tiers", help="tier reviews")
     ts = tp.add_subparsers(dest="tiers_cmd", required=True)

@@ -19,6 +19,7 @@ import json
 import socket
 import sys
 import time
+from zoneinfo import ZoneInfo
 
 from pos.cli import CliError, common, db_of, out
 
@@ -106,6 +107,21 @@ def cmd_exceptions(args) -> int:
                          for r in rows)
 
     out(args, rows, text)
+    return 0
+
+
+def cmd_hq_expire(args) -> int:
+    import datetime as dt
+
+    from .server import expiry
+
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(ZoneInfo(args.tz)).date()
+    except ValueError:
+        raise CliError(f"not an ISO date: {args.date!r}") from None
+    r = expiry.run(_hq(args), day, tz=args.tz)
+    out(args, r.as_dict(), lambda: f"HQ expired {r.points} points in {r.lots} lot(s) of {r.members} member(s) "
+                                   f"on {r.day} ({r.model}, program {r.program}); the tills get them with their next sync")
     return 0
 
 
@@ -223,6 +239,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = hs.add_parser("exceptions", parents=[h], help="what a person must review: overdrafts, coupons used twice ...")
     p.add_argument("--all", action="store_true", help="resolved ones too")
     p.set_defaults(func=cmd_exceptions)
+
+    p = hs.add_parser("expire", parents=[h], help="post points expiry for the whole chain (idempotent)")
+    p.add_argument("--date", help="business date YYYY-MM-DD (default: today in --tz)")
+    p.add_argument("--tz", default="Asia/Shanghai", help="the chain's time zone for business dates")
+    p.set_defaults(func=cmd_hq_expire)
 
     mp = hs.add_parser("member", help="the member master")
     ms = mp.add_subparsers(dest="member_cmd", required=True)

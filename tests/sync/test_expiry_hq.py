@@ -1,0 +1,70 @@
+"""Points expiry at HQ (`hq expire`): HQ sees every store's purchases, so under
+the rolling model a purchase at store B keeps the points a member earned at
+store A — which store A alone could not know — and the expiry entries come down
+to every till with the next pull. An enrolled till leaves expiry to HQ."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+from pos import members
+from pos.clock import FixedClock
+from pos.models import PointsEntry
+from sqlalchemy import select
+from sync import engine
+from sync.server import expiry
+
+from .conftest import SOAP, TOWEL, phone, run_main
+from .test_sync import sell
+
+STORE_TZ = "Asia/Shanghai"
+
+
+def settle(*tills):
+    for _ in range(2):
+        for db in tills:
+            engine.sync_once(db)
+
+
+def points(db, mid) -> int:
+    return members.detail(db, mid).points
+
+
+def test_hq_expires_for_the_whole_chain_and_the_tills_follow(hq, two_tills):
+    a, b = two_tills
+    a.clock = FixedClock(dt.datetime(2025, 1, 10, 12, 0), tz=STORE_TZ)
+    b.clock = FixedClock(dt.datetime(2025, 12, 1, 12, 0), tz=STORE_TZ)
+    quiet, loyal = phone(), phone()
+    q = members.register(a, quiet).id
+    lo = members.register(a, loyal).id
+    sell(a, quiet, TOWEL, 1)  # 50 yuan -> 100 points, 2025-01-10 at A
+    sell(a, loyal, TOWEL, 1)  # 100 points at A on the same day ...
+    settle(a, b)
+    sell(b, loyal, SOAP, 1)  # ... and a purchase at B on 2025-12-01: 20 points, the whole balance renewed
+    settle(b, a)
+    assert (points(a, q), points(a, lo)) == (100, 120)
+
+    # store A alone would expire both on 2026-02-01 (it has seen no purchase of either since 2025-01-10)
+    day = dt.date(2026, 2, 1)
+    r = expiry.run(hq.db, day, tz=STORE_TZ, only=[uuid.UUID(q), uuid.UUID(lo)])
+    assert (r.members, r.lots, r.points, r.model) == (1, 1, 100, "rolling")
+    again = expiry.run(hq.db, day, tz=STORE_TZ, only=[uuid.UUID(q), uuid.UUID(lo)])
+    assert (again.lots, again.points) == (0, 0)  # idempotent: an expired lot has nothing left
+    settle(a, b)
+    for db in (a, b):
+        assert (points(db, q), points(db, lo)) == (0, 120)
+        with db.read() as s:  # the same HQ entry at both tills, not one per till
+            rows = s.execute(select(PointsEntry.id, PointsEntry.store_code, PointsEntry.points)
+                             .where(PointsEntry.member_id == uuid.UUID(q), PointsEntry.kind == "expire")).all()
+        assert [(str(r.store_code), r.points) for r in rows] == [("HQ", -100)]
+    shown = json.loads(hq.cli("member", "show", quiet, "--json").stdout)
+    assert shown["points"] == 0
+
+
+def test_an_enrolled_till_leaves_expiry_to_hq(hq, two_tills):
+    a, _ = two_tills
+    p = run_main("expire", "--date", "2026-02-01", db=a.path, check=2)
+    assert "points expire at HQ" in p.stderr and "hq expire" in p.stderr
+    p = run_main("expire", "--date", "2026-02-01", "--local", db=a.path, check=0)
+    assert "expired" in p.stdout
