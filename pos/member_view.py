@@ -94,11 +94,12 @@ def panel(db, program: ProgramDoc, member_id: str, basket: tuple[str, ...] = (),
     now = db.clock.now()
     with db.read() as s:
         m = _get_active(s, member_id)
+        shipped = program.earn.pending_days.shipped  # shipped orders count once their return window closed
         if program.tiers.qualification == "cumulative":
-            spend = tiers.spend_since(s, m.id, m.tier_since)
+            spend = tiers.spend_since(s, m.id, m.tier_since, now=now, shipped_days=shipped)
         else:
             start = db.clock.start_of_day(tiers.add_months(db.clock.today(), -program.tiers.window_months))
-            spend = tiers.spend_since(s, m.id, start)
+            spend = tiers.spend_since(s, m.id, start, now=now, shipped_days=shipped)
         bal = s.get(MemberBalance, m.id)
         lots = ledger.open_lots(s, m.id)  # once: both the available points and what expires read them
         debts = ledger.open_debts(s, m.id)

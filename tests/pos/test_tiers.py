@@ -285,3 +285,53 @@ def test_window_upgrade_at_sale_downgrade_at_recheck(db, clock, tmp_path):
     assert member_row(db, mid).tier_code == "member"
     assert tiers.review_due(db, prog, clock.today()) == []  # members at the base tier are not rechecked
     assert [c[2] for c in changes(db, mid)] == ["window_upgrade", "window_upgrade", "window_recheck", "window_recheck"]
+
+
+def _shipped(db, mid, code):
+    co = Checkout(db, channel="shipped")
+    co.add(code)
+    co.attach_member_id(mid)
+    return co.pay([Tender("wechat", co.quote().net_fen)])
+
+
+def test_shipped_spend_counts_for_the_tier_after_its_return_window(db, clock, tmp_path):
+    """SPEC §3: tier spend, like points, waits out the return window — 30 days for shipped orders."""
+    doc = setup_store(db, tmp_path)
+    mid = join(db, 1)
+    order = _shipped(db, mid, FLAT[250000])  # 2,500 yuan shipped: enough for VIP (2,000), but pending
+    assert order.member["tier_after"] == "member"
+    clock.advance(days=1)
+    small = buy(db, mid, CHEAP)  # a store sale counts at once; the shipped order still waits
+    assert small.member["tier_after"] == "member"
+    with db.read() as s:
+        m = s.get(Member, uuid.UUID(mid))
+        assert tiers.qualifying_spend(s, m, now=db.clock.now(), shipped_days=30) == small.totals["net_fen"]
+    clock.advance(days=28)  # 29 days after the order: still in its window
+    assert tiers.review_due(db, doc, db.clock.today()) == []
+    clock.advance(days=2)  # 31 days: the window has closed, the daily review job upgrades
+    [change] = tiers.review_due(db, doc, db.clock.today())
+    assert (change.from_tier, change.to_tier, change.reason) == ("member", "vip", "upgrade_spend")
+    with db.read() as s:
+        sale_spend = s.scalar(select(Sale.spend_fen).where(Sale.receipt_no == order.receipt_no))
+        tc = s.scalars(select(TierChange).where(TierChange.member_id == uuid.UUID(mid))).all()
+    assert change.spend_fen == sale_spend + small.totals["net_fen"]
+    assert [str(t.sale_id) for t in tc] == [order.sale_id]  # tied to the order that matured
+    assert tiers.review_due(db, doc, db.clock.today()) == []  # idempotent
+
+
+def test_a_shipped_order_returned_in_its_window_never_counts(db, clock, tmp_path):
+    from pos import returns
+
+    doc = setup_store(db, tmp_path)
+    mid = join(db, 2)
+    order = _shipped(db, mid, FLAT[250000])
+    clock.advance(days=10)
+    returns.return_sale(db, order.receipt_no)
+    with db.read() as s:
+        m = s.get(Member, uuid.UUID(mid))
+        # neither the pending order nor its return count (the return must not eat other spend)
+        assert tiers.qualifying_spend(s, m, now=db.clock.now(), shipped_days=30) == 0
+    clock.advance(days=25)
+    assert tiers.review_due(db, doc, db.clock.today()) == []
+    with db.read() as s:
+        assert s.get(Member, uuid.UUID(mid)).tier_code == "member"
