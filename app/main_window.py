@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from devices import config as device_config
-from pos import members, segments, staff
+from pos import daily, members, staff
 from pos.database import Database
 from pos.errors import DomainError
 from pos.money import yuan
@@ -29,7 +29,7 @@ from .sync_bridge import SyncBridge
 from .style import STYLE
 
 
-TAGS_DELAY_MS = 15_000  # after opening: the daily tag refresh never slows the first scans
+TAGS_DELAY_MS = 15_000  # after opening: the daily jobs never slow the first scans
 
 
 class MainWindow(QMainWindow):
@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         self.sync.start()
         self.tags_thread: threading.Thread | None = None
         self.reports: ReportsDialog | None = None
-        QTimer.singleShot(TAGS_DELAY_MS, self.refresh_segment_tags)
+        QTimer.singleShot(TAGS_DELAY_MS, self.run_daily_jobs)
 
     def _menu(self) -> None:
         self.lang_action = QAction(self)
@@ -296,25 +296,24 @@ class MainWindow(QMainWindow):
             self.signin.lock(locked)
         self.retranslate()
 
-    def refresh_segment_tags(self) -> None:
-        """Once a day, the derived segment tags (活跃会员, 沉睡会员 …) are rewritten
-        in the background, in short write transactions, so the till shows them
-        current. Only once they are in use (the demo, `segments tag` or the
-        reports screen wrote them)."""
-        if not self.db.settings.get(segments.TAGGED_ON) or not segments.tags_stale(self.db):
+    def run_daily_jobs(self) -> None:
+        """Once a business day, in the background: points expiry and tier reviews
+        (standalone tills; HQ runs them for enrolled ones) and the segment tags
+        (活跃会员, 沉睡会员 …) — `pos.daily`, in short write transactions."""
+        if not daily.due(self.db):
             return
         if self.tags_thread is not None and self.tags_thread.is_alive():
             return
-        self.tags_thread = threading.Thread(target=self._write_tags, name="segment-tags", daemon=True)
+        self.tags_thread = threading.Thread(target=self._daily, name="daily-jobs", daemon=True)
         self.tags_thread.start()
 
-    def _write_tags(self) -> None:
+    def _daily(self) -> None:
         try:
-            segments.write_tags(self.db)
-        except Exception:  # noqa: BLE001 - a failed refresh keeps yesterday's tags; the next start retries
+            daily.run_due(self.db)
+        except Exception:  # noqa: BLE001 - each job is idempotent; the next start runs it again
             import logging
 
-            logging.getLogger(__name__).exception("segment tags refresh failed")
+            logging.getLogger(__name__).exception("daily jobs failed")
 
     def closeEvent(self, event) -> None:
         self.sync.stop()

@@ -387,6 +387,16 @@ def cmd_expire(args) -> int:
     return 0
 
 
+def cmd_daily(args) -> int:
+    from . import daily
+
+    db = db_of(args)
+    r = daily.run_due(db, force=args.force)
+    out(args, r, lambda: (f"daily jobs for {r['date']}: expiry {r.get('expiry')}, tiers {r.get('tiers')}, "
+                          f"tags {r.get('tags', 'not in use')}") if r["ran"] else f"daily jobs already ran for {r['date']}")
+    return 0
+
+
 def cmd_tiers_review(args) -> int:
     db = db_of(args)
     day = _date(args.date) if args.date else db.clock.today()
@@ -494,6 +504,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--date", help="YYYY-MM-DD (default: today)")
     p.add_argument("--local", action="store_true", help="run here although the till is enrolled with HQ")
     p.set_defaults(func=cmd_expire)
+    p = sub.add_parser("daily", parents=[c], help="today's jobs once: expiry and tier review (standalone tills), tags")
+    p.add_argument("--force", action="store_true", help="run again although they ran today")
+    p.set_defaults(func=cmd_daily)
     tp = sub.add_parser("tiers", help="tier reviews")
     ts = tp.add_subparsers(dest="tiers_cmd", required=True)
     p = ts.add_parser("review", parents=[c], help="review tiers whose validity ended by a date")

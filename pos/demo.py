@@ -221,6 +221,7 @@ def build(db, members: int, products: int, seed: int = 1, sales: int = 0) -> Dem
         from .segments import write_tags
 
         report.tags = write_tags(db)["counts"]  # so the till shows 活跃会员, 沉睡会员 … from the first scan
+        db.set_setting("daily.ran_on", db.clock.today().isoformat())  # the history is as of today already
     return report
 
 
