@@ -501,7 +501,8 @@ def result_of(s: Session, sale: Sale, quote: Quote | None = None, replayed: bool
                 "net_fen": ln.net_fen, "discounts": ln.discounts or [], "points": ln.points, "reward": ln.reward}
                for ln in lines],
         totals={"gross_fen": sale.gross_fen, "discount_fen": sale.discount_fen, "net_fen": sale.net_fen,
-                "paid_fen": sale.paid_fen, "change_fen": sale.change_fen},
+                "paid_fen": sale.paid_fen, "change_fen": sale.change_fen,
+                "spend_fen": sale.spend_fen},  # qualifying tier spend: HQ reviews tiers chain-wide with it
         points={"earned": sale.points_earned, "redeemed": sale.points_redeemed,
                 "balance_after": member["points_balance"] if member else 0},
         payments=[{"tender": p.tender, "amount_fen": p.amount_fen} for p in pays],

@@ -400,6 +400,11 @@ def cmd_daily(args) -> int:
 def cmd_tiers_review(args) -> int:
     db = db_of(args)
     day = _date(args.date) if args.date else db.clock.today()
+    if db.settings.get("sync.hq_url") and db.settings.get("sync.token") and not args.local:
+        # the spend within the validity was made at every store: only HQ sees it all
+        raise CliError(f"this till is enrolled with HQ ({db.settings['sync.hq_url']}): tier reviews run at HQ "
+                       f"(`python main.py hq tiers review --date {day}`) and the tiers come down with the next sync; "
+                       "--local runs it here anyway", 2)
     changes = tiers.review_due(db, programs.active(db), day)
     data = {"date": day.isoformat(), "reviewed": len(changes),
             "changes": [c.__dict__ for c in changes if c.from_tier != c.to_tier]}
@@ -511,6 +516,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ts = tp.add_subparsers(dest="tiers_cmd", required=True)
     p = ts.add_parser("review", parents=[c], help="review tiers whose validity ended by a date")
     p.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    p.add_argument("--local", action="store_true", help="run here although the till is enrolled with HQ")
     p.set_defaults(func=cmd_tiers_review)
     p = sub.add_parser("topup", parents=[c], help="top up a member's stored value")
     p.add_argument("member")

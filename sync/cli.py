@@ -125,6 +125,28 @@ def cmd_hq_expire(args) -> int:
     return 0
 
 
+def cmd_hq_tiers_review(args) -> int:
+    import datetime as dt
+
+    from .server import reviews
+
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(ZoneInfo(args.tz)).date()
+    except ValueError:
+        raise CliError(f"not an ISO date: {args.date!r}") from None
+    r = reviews.run(_hq(args), day, tz=args.tz)
+
+    def text() -> str:
+        if r.qualification != "cumulative":
+            return f"program {r.program} qualifies by a window: the monthly re-check runs at the tills"
+        return "\n".join([f"HQ reviewed {r.reviewed} member(s) whose tier ended by {r.day}; {len(r.changes)} changed"]
+                         + [f"{c['member_code']}: {c['from']} -> {c['to']} (spend {c['spend_fen'] / 100:.2f})"
+                            for c in r.changes])
+
+    out(args, r.as_dict(), text)
+    return 0
+
+
 @_admin
 def cmd_member_show(args) -> int:
     from .server import admin
@@ -244,6 +266,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--date", help="business date YYYY-MM-DD (default: today in --tz)")
     p.add_argument("--tz", default="Asia/Shanghai", help="the chain's time zone for business dates")
     p.set_defaults(func=cmd_hq_expire)
+
+    tp = hs.add_parser("tiers", help="tier reviews for the whole chain")
+    ts = tp.add_subparsers(dest="tiers_cmd", required=True)
+    p = ts.add_parser("review", parents=[h], help="review the members whose tier validity ended (idempotent)")
+    p.add_argument("--date", help="business date YYYY-MM-DD (default: today in --tz)")
+    p.add_argument("--tz", default="Asia/Shanghai", help="the chain's time zone for business dates")
+    p.set_defaults(func=cmd_hq_tiers_review)
 
     mp = hs.add_parser("member", help="the member master")
     ms = mp.add_subparsers(dest="member_cmd", required=True)

@@ -68,3 +68,34 @@ def test_an_enrolled_till_leaves_expiry_to_hq(hq, two_tills):
     assert "points expire at HQ" in p.stderr and "hq expire" in p.stderr
     p = run_main("expire", "--date", "2026-02-01", "--local", db=a.path, check=0)
     assert "expired" in p.stdout
+
+
+def test_hq_reviews_tiers_on_the_spend_at_every_store(hq, two_tills):
+    """Vancl: a VIP who spends ≥ 1,000 yuan within the year keeps VIP. The spend was at
+    store B; store A alone would see none and drop the member to `member`."""
+    from sync.server import reviews
+
+    a, b = two_tills
+    a.clock = FixedClock(dt.datetime(2025, 1, 10, 12, 0), tz=STORE_TZ)
+    b.clock = FixedClock(dt.datetime(2025, 6, 1, 12, 0), tz=STORE_TZ)
+    vip = phone()
+    mid = members.register(a, vip).id
+    up = sell(a, vip, TOWEL, 45)  # 2,250 yuan − 满300减30 ×7 = 2,040: VIP at once (2,000)
+    assert up.member["tier_after"] == "vip"
+    settle(a, b)
+    later = sell(b, vip, TOWEL, 25)  # at store B, within the year
+    spend_b = later.totals["spend_fen"]
+    assert 100000 <= spend_b < 250000  # enough to keep VIP, not enough for SVIP
+    settle(b, a)
+    day = dt.date(2026, 1, 11)  # the validity (12 months from 2025-01-10) has ended
+    r = reviews.run(hq.db, day, tz=STORE_TZ, only=[uuid.UUID(mid)])
+    assert (r.reviewed, r.changes) == (1, [])  # kept VIP on store B's spend
+    again = reviews.run(hq.db, day, tz=STORE_TZ, only=[uuid.UUID(mid)])
+    assert again.reviewed == 0  # a new validity: not due again
+    settle(a, b)
+    for db in (a, b):
+        d = members.detail(db, mid)
+        assert d.tier == "vip" and d.tier_expires > "2026-11-01"  # a new year of validity at both tills
+    # the enrolled till refuses to review on its own store's spend
+    p = run_main("tiers", "review", "--date", "2026-01-11", db=a.path, check=2)
+    assert "tier reviews run at HQ" in p.stderr
