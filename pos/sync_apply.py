@@ -209,12 +209,26 @@ def _apply_members(s: Session, rows: list[dict[str, Any]], now: dt.datetime) -> 
         for mid, phone in held:
             if by_phone[phone] != mid:
                 conn.exec_driver_sql("UPDATE members SET phone = NULL, phone_last4 = NULL WHERE id = ?", (mid,))
+    # a tier HQ changed (its review, another store's upgrade) joins the local tier history
+    tier_at = 1 + _MEMBER_COLS.index("tier_since")
+    tier_col = 1 + _MEMBER_COLS.index("tier_code")
+    before: dict[str, tuple[str, str | None]] = {}
+    for chunk in _chunks([r[0] for r in recs]):
+        before.update((mid, (tier, since)) for mid, tier, since in conn.exec_driver_sql(
+            f"SELECT id, tier_code, tier_since FROM members WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk)))
+    moved = [(uuid7().hex, r[0], before[r[0]][0], r[tier_col], "hq", 0, r[tier_at] or _ts(now), 0)
+             for r in recs if r[0] in before and r[tier_col] and before[r[0]][0] != r[tier_col]
+             and (before[r[0]][1] or "") <= (r[tier_at] or "")]  # not an older state than the till's own change
     cols = ("id",) + _MEMBER_COLS
     sets = ", ".join(f"{c} = excluded.{c}" for c in _MEMBER_COLS if c != "created_at")
     conn.exec_driver_sql(f"INSERT INTO members ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
                          f"ON CONFLICT(id) DO UPDATE SET {sets}", recs)
-    # tags: HQ sends each member's whole set (a removal is its absence)
-    conn.exec_driver_sql("DELETE FROM member_tags WHERE member_id = ?", [(r[0],) for r in recs])
+    if moved:
+        conn.exec_driver_sql("INSERT INTO tier_changes (id, member_id, from_tier, to_tier, reason, spend_fen, at, "
+                             "test_clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", moved)
+    # tags: HQ sends each member's whole set (a removal is its absence); the till's own
+    # derived segment tags (活跃会员 …, pos.segments) are not HQ's and stay
+    conn.exec_driver_sql("DELETE FROM member_tags WHERE member_id = ? AND source != 'derived'", [(r[0],) for r in recs])
     stamp = _ts(now)
     tags = [(r[0], t["tag"], t.get("source") or "manual", stamp)
             for r, d in zip(recs, rows) for t in d.get("tags") or []]

@@ -99,3 +99,28 @@ def test_hq_reviews_tiers_on_the_spend_at_every_store(hq, two_tills):
     # the enrolled till refuses to review on its own store's spend
     p = run_main("tiers", "review", "--date", "2026-01-11", db=a.path, check=2)
     assert "tier reviews run at HQ" in p.stderr
+
+
+def test_a_tier_changed_at_hq_joins_the_tills_history_and_keeps_its_segment_tags(hq, two_tills):
+    from pos import segments
+    from pos.models import MemberTag, TierChange
+    from sync.server import reviews
+
+    a, b = two_tills
+    a.clock = FixedClock(dt.datetime(2025, 1, 10, 12, 0), tz=STORE_TZ)
+    who = phone()
+    mid = members.register(a, who).id
+    assert sell(a, who, TOWEL, 45).member["tier_after"] == "vip"
+    settle(a, b)
+    segments.write_tags(a, dt.date(2025, 1, 10))  # store A's own segment tags (from its own sales)
+    r = reviews.run(hq.db, dt.date(2026, 1, 11), tz=STORE_TZ, only=[uuid.UUID(mid)])
+    assert r.changes == [{"member_code": r.changes[0]["member_code"], "from": "vip", "to": "member", "spend_fen": 0}]
+    settle(a, b)
+    for db in (a, b):
+        with db.read() as s:
+            moves = [(t.from_tier, t.to_tier, t.reason) for t in s.scalars(
+                select(TierChange).where(TierChange.member_id == uuid.UUID(mid)).order_by(TierChange.at))]
+        assert moves[-1] == ("vip", "member", "hq") and members.detail(db, mid).tier == "member"
+    with a.read() as s:
+        tags = set(s.scalars(select(MemberTag.tag).where(MemberTag.member_id == uuid.UUID(mid))))
+    assert "活跃会员" in tags  # HQ's member row did not wipe the till's derived tags
