@@ -13,7 +13,7 @@ from pos import member_view, members
 from pos.errors import DomainError
 from pos.money import yuan
 
-from . import i18n
+from . import i18n, labels
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
@@ -52,7 +52,7 @@ class MemberDetailDialog(QDialog):
                            [[c["code"], c["template"], c["source"], c["valid_to"], c["status"]] for c in cps]), self.tr("Coupons"))
         th = member_view.tier_history(db, member_id)
         tabs.addTab(_table([self.tr("Date"), self.tr("From"), self.tr("To"), self.tr("Reason"), self.tr("Spend")],
-                           [[t["date"], t["from"], t["to"], t["reason"], yuan(t["spend_fen"])] for t in th]), self.tr("Tiers"))
+                           [[t["date"], t["from"], t["to"], labels.tier_reason(t["reason"]), yuan(t["spend_fen"])] for t in th]), self.tr("Tiers"))
         tabs.addTab(self._profile(d), self.tr("Profile"))
         tabs.addTab(self._notes(d), self.tr("Notes"))
         lay.addWidget(tabs)

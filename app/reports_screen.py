@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from pos import report_export, reports, segments
 from pos.reports import Table
 
-from . import i18n
+from . import i18n, labels
 
 
 def _yuan(fen: int | float | None) -> str:
@@ -593,13 +593,7 @@ class ReportsScreen(QWidget):
         }
 
     def _move_reason(self, code: str) -> str:
-        """Tier-change reasons and directions in words (unknown codes as they are)."""
-        return {"upgrade_spend": self.tr("spend reached the next tier"), "topup": self.tr("stored-value top-up"),
-                "return_revert": self.tr("undone by a return"), "review_up": self.tr("yearly review: up"),
-                "review_down": self.tr("yearly review: down"), "review_keep": self.tr("yearly review: kept"),
-                "window_upgrade": self.tr("window spend reached the next tier"),
-                "window_recheck": self.tr("window re-check"), "up": self.tr("up"), "down": self.tr("down"),
-                "same": self.tr("same")}.get(code, code or "")
+        return labels.tier_reason(code)
 
     def _tier_name(self, code: str) -> str:
         """The tier's name in the program (普通会员, VIP …), its code if the program has none."""

@@ -421,6 +421,74 @@ Void</source>
     </message>
 </context>
 <context>
+    <name>Labels</name>
+    <message>
+        <location filename="../../app/labels.py" line="15" />
+        <source>spend reached the next tier</source>
+        <translation>消费达标升级</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="16" />
+        <source>stored-value top-up</source>
+        <translation>储值充值升级</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="17" />
+        <source>membership card</source>
+        <translation>购卡升级</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="18" />
+        <source>undone by a return</source>
+        <translation>退货回退</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="19" />
+        <source>yearly review: up</source>
+        <translation>年度复核：升级</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="20" />
+        <source>yearly review: down</source>
+        <translation>年度复核：降级</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="21" />
+        <source>yearly review: kept</source>
+        <translation>年度复核：保级</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="22" />
+        <source>window spend reached the next tier</source>
+        <translation>周期消费达标升级</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="23" />
+        <source>window re-check</source>
+        <translation>周期复核</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="24" />
+        <source>changed at HQ or another store</source>
+        <translation>总部或其他门店变更</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="25" />
+        <source>up</source>
+        <translation>升</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="26" />
+        <source>down</source>
+        <translation>降</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="27" />
+        <source>same</source>
+        <translation>不变</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../../app/main_window.py" line="103" />
@@ -988,7 +1056,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReportsDialog</name>
     <message>
-        <location filename="../../app/reports_screen.py" line="1088" />
+        <location filename="../../app/reports_screen.py" line="1082" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
@@ -1121,7 +1189,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
     <message>
         <location filename="../../app/reports_screen.py" line="351" />
         <location filename="../../app/reports_screen.py" line="561" />
-        <location filename="../../app/reports_screen.py" line="937" />
+        <location filename="../../app/reports_screen.py" line="931" />
         <source>New members</source>
         <translation>新会员</translation>
     </message>
@@ -1215,8 +1283,8 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <location filename="../../app/reports_screen.py" line="447" />
         <location filename="../../app/reports_screen.py" line="510" />
         <location filename="../../app/reports_screen.py" line="533" />
-        <location filename="../../app/reports_screen.py" line="767" />
-        <location filename="../../app/reports_screen.py" line="886" />
+        <location filename="../../app/reports_screen.py" line="761" />
+        <location filename="../../app/reports_screen.py" line="880" />
         <source>Members</source>
         <translation>会员</translation>
     </message>
@@ -1309,7 +1377,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
     </message>
     <message>
         <location filename="../../app/reports_screen.py" line="466" />
-        <location filename="../../app/reports_screen.py" line="614" />
+        <location filename="../../app/reports_screen.py" line="608" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
@@ -1389,7 +1457,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
     </message>
     <message>
         <location filename="../../app/reports_screen.py" line="501" />
-        <location filename="../../app/reports_screen.py" line="800" />
+        <location filename="../../app/reports_screen.py" line="794" />
         <source>Tickets</source>
         <translation>单数</translation>
     </message>
@@ -1425,7 +1493,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
     </message>
     <message>
         <location filename="../../app/reports_screen.py" line="511" />
-        <location filename="../../app/reports_screen.py" line="849" />
+        <location filename="../../app/reports_screen.py" line="843" />
         <source>Value</source>
         <translation>价值</translation>
     </message>
@@ -1655,398 +1723,343 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <translation>储值其他变动</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="597" />
-        <source>spend reached the next tier</source>
-        <translation>消费达标升级</translation>
-    </message>
-    <message>
-        <location filename="../../app/reports_screen.py" line="597" />
-        <source>stored-value top-up</source>
-        <translation>储值充值升级</translation>
-    </message>
-    <message>
-        <location filename="../../app/reports_screen.py" line="598" />
-        <source>undone by a return</source>
-        <translation>退货回退</translation>
-    </message>
-    <message>
-        <location filename="../../app/reports_screen.py" line="598" />
-        <source>yearly review: up</source>
-        <translation>年度复核：升级</translation>
-    </message>
-    <message>
-        <location filename="../../app/reports_screen.py" line="599" />
-        <source>yearly review: down</source>
-        <translation>年度复核：降级</translation>
-    </message>
-    <message>
-        <location filename="../../app/reports_screen.py" line="599" />
-        <source>yearly review: kept</source>
-        <translation>年度复核：保级</translation>
-    </message>
-    <message>
-        <location filename="../../app/reports_screen.py" line="600" />
-        <source>window spend reached the next tier</source>
-        <translation>周期消费达标升级</translation>
-    </message>
-    <message>
-        <location filename="../../app/reports_screen.py" line="601" />
-        <source>window re-check</source>
-        <translation>周期复核</translation>
-    </message>
-    <message>
-        <location filename="../../app/reports_screen.py" line="601" />
-        <source>up</source>
-        <translation>升</translation>
-    </message>
-    <message>
-        <location filename="../../app/reports_screen.py" line="601" />
-        <source>down</source>
-        <translation>降</translation>
-    </message>
-    <message>
-        <location filename="../../app/reports_screen.py" line="602" />
-        <source>same</source>
-        <translation>不变</translation>
-    </message>
-    <message>
-        <location filename="../../app/reports_screen.py" line="613" />
+        <location filename="../../app/reports_screen.py" line="607" />
         <source>Member code</source>
         <translation>会员码</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="613" />
+        <location filename="../../app/reports_screen.py" line="607" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="614" />
+        <location filename="../../app/reports_screen.py" line="608" />
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="615" />
+        <location filename="../../app/reports_screen.py" line="609" />
         <source>Last purchase</source>
         <translation>最近消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="616" />
+        <location filename="../../app/reports_screen.py" line="610" />
         <source>Days since</source>
         <translation>未购天数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="616" />
+        <location filename="../../app/reports_screen.py" line="610" />
         <source>Visits</source>
         <translation>消费次数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="617" />
+        <location filename="../../app/reports_screen.py" line="611" />
         <source>Spent</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="617" />
+        <location filename="../../app/reports_screen.py" line="611" />
         <source>Joined</source>
         <translation>入会日期</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="660" />
+        <location filename="../../app/reports_screen.py" line="654" />
         <source>The range ends before it starts.</source>
         <translation>结束日期早于开始日期。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="683" />
+        <location filename="../../app/reports_screen.py" line="677" />
         <source>Computing… %v/%m</source>
         <translation>计算中… %v/%m</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="683" />
+        <location filename="../../app/reports_screen.py" line="677" />
         <source>Up to date</source>
         <translation>已是最新</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="684" />
+        <location filename="../../app/reports_screen.py" line="678" />
         <source>Computing the figures in the background — the screen stays usable.</source>
         <translation>正在后台计算，界面可照常使用。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="685" />
+        <location filename="../../app/reports_screen.py" line="679" />
         <source>Figures for {0} .. {1}, store time ({2}).</source>
         <translation>{0} 至 {1} 的数据，门店时间（{2}）。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="710" />
+        <location filename="../../app/reports_screen.py" line="704" />
         <source>Could not compute {0}: {1}</source>
         <translation>无法计算{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="718" />
+        <location filename="../../app/reports_screen.py" line="712" />
         <source>refunds {0}</source>
         <translation>退款 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="719" />
+        <location filename="../../app/reports_screen.py" line="713" />
         <source>{0} tickets, {1} returns</source>
         <translation>{0} 张销售单，{1} 张退货单</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="721" />
+        <location filename="../../app/reports_screen.py" line="715" />
         <source>Sale tickets minus returns that took a whole sale back ({0})</source>
         <translation>销售单数减去整单退货（{0}）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="722" />
+        <location filename="../../app/reports_screen.py" line="716" />
         <source>members {0}</source>
         <translation>会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="723" />
+        <location filename="../../app/reports_screen.py" line="717" />
         <source>members {0} · non-members {1}</source>
         <translation>会员 {0} · 非会员 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="726" />
+        <location filename="../../app/reports_screen.py" line="720" />
         <source>{0} units</source>
         <translation>{0} 件</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="727" />
+        <location filename="../../app/reports_screen.py" line="721" />
         <source>{0} of transactions</source>
         <translation>占交易笔数 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="729" />
+        <location filename="../../app/reports_screen.py" line="723" />
         <source>{0} transactions</source>
         <translation>{0} 笔</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="730" />
+        <location filename="../../app/reports_screen.py" line="724" />
         <source>of {0} members</source>
         <translation>共 {0} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="731" />
+        <location filename="../../app/reports_screen.py" line="725" />
         <source>{0} of {1} bought</source>
         <translation>{1} 位中 {0} 位已首购</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="733" />
+        <location filename="../../app/reports_screen.py" line="727" />
         <source>{0} of {1} buyers</source>
         <translation>{1} 位消费会员中 {0} 位</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="735" />
+        <location filename="../../app/reports_screen.py" line="729" />
         <source>{0} of {1} quiet {2} days</source>
         <translation>{1} 位中 {0} 位 {2} 天未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="737" />
+        <location filename="../../app/reports_screen.py" line="731" />
         <source>Of the members who bought in the {0} days before the period, those with no purchase in the {0} days up to its end</source>
         <translation>期初前 {0} 天内有消费的会员中，截至期末 {0} 天内未再消费者</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="739" />
+        <location filename="../../app/reports_screen.py" line="733" />
         <source>{0} points outstanding</source>
         <translation>未兑换积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="740" />
+        <location filename="../../app/reports_screen.py" line="734" />
         <source>In the period: issued {0}, redeemed {1}, expired {2} points</source>
         <translation>期间：发放 {0}，兑换 {1}，过期 {2} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="742" />
+        <location filename="../../app/reports_screen.py" line="736" />
         <source>redemption rate {0}</source>
         <translation>核销率 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="744" />
+        <location filename="../../app/reports_screen.py" line="738" />
         <source>in {0} · out {1}</source>
         <translation>充值 {0} · 消费 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="751" />
+        <location filename="../../app/reports_screen.py" line="745" />
         <source>Member sales {0} = traffic {1} members × conversion {2} × repeat {3} × AOV {4} (residual {5} fen); non-member sales {6}.</source>
         <translation>会员销售 {0} = 会员基数 {1} × 转化率 {2} × 复购频次 {3} × 客单价 {4}（余差 {5} 分）；非会员销售 {6}。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="767" />
+        <location filename="../../app/reports_screen.py" line="761" />
         <source>Non-members</source>
         <translation>非会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="841" />
+        <location filename="../../app/reports_screen.py" line="835" />
         <source>Active (&lt; 90 days)</source>
         <translation>活跃（90天内）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="841" />
+        <location filename="../../app/reports_screen.py" line="835" />
         <source>Recently lapsed (90–179 days)</source>
         <translation>近期流失（90–179天）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="842" />
+        <location filename="../../app/reports_screen.py" line="836" />
         <source>Mid-term lapsed (180–364 days)</source>
         <translation>中期流失（180–364天）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="842" />
+        <location filename="../../app/reports_screen.py" line="836" />
         <source>Dormant (≥ 365 days)</source>
         <translation>沉睡（365天及以上）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="843" />
+        <location filename="../../app/reports_screen.py" line="837" />
         <source>Never purchased</source>
         <translation>从未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="843" />
+        <location filename="../../app/reports_screen.py" line="837" />
         <source>Heavy (ABC A + B)</source>
         <translation>重度消费（A + B 类）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="844" />
+        <location filename="../../app/reports_screen.py" line="838" />
         <source>Light (ABC C)</source>
         <translation>轻度消费（C 类）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="844" />
+        <location filename="../../app/reports_screen.py" line="838" />
         <source>Zombie (never purchased)</source>
         <translation>僵尸会员（从未消费）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="847" />
+        <location filename="../../app/reports_screen.py" line="841" />
         <source>Recency</source>
         <translation>近度</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="853" />
+        <location filename="../../app/reports_screen.py" line="847" />
         <source>As of {0}: {1} members, {2} buyers. Each score is the quintile of the distinct values (5 = most recent / most frequent / biggest spender); equal members share a score.</source>
         <translation>截至 {0}：{1} 位会员，{2} 位消费会员。各项评分按不同取值分五档（5 = 最近 / 最频繁 / 消费最多）；取值相同的会员评分相同。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="856" />
+        <location filename="../../app/reports_screen.py" line="850" />
         <source>frequent and big spenders</source>
         <translation>高频且高额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="856" />
+        <location filename="../../app/reports_screen.py" line="850" />
         <source>frequent or big spenders</source>
         <translation>高频或高额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="857" />
+        <location filename="../../app/reports_screen.py" line="851" />
         <source>other buyers</source>
         <translation>其他消费会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="857" />
+        <location filename="../../app/reports_screen.py" line="851" />
         <source>never purchased</source>
         <translation>从未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="860" />
+        <location filename="../../app/reports_screen.py" line="854" />
         <source>Pareto check: the top 20 % of buyers ({0}) bring {1} of member sales.</source>
         <translation>二八检验：前 20% 的消费会员（{0} 位）贡献了 {1} 的会员销售。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="877" />
+        <location filename="../../app/reports_screen.py" line="871" />
         <source>R{0} F{1}: {2} members</source>
         <translation>R{0} F{1}：{2} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="916" />
+        <location filename="../../app/reports_screen.py" line="910" />
         <source>{0} member(s) with no purchase in {1} days as of {2}{3}, most valuable first.</source>
         <translation>截至 {2}{3}，{0} 位会员 {1} 天未消费，按消费额从高到低。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="922" />
+        <location filename="../../app/reports_screen.py" line="916" />
         <source>{0}: {1} member(s)</source>
         <translation>{0}：{1} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="936" />
+        <location filename="../../app/reports_screen.py" line="930" />
         <source>Member buyers</source>
         <translation>消费会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="936" />
+        <location filename="../../app/reports_screen.py" line="930" />
         <source>Repeat buyers</source>
         <translation>复购会员</translation>
     </message>
     <message>
         <location filename="../../app/reports_screen.py" line="562" />
-        <location filename="../../app/reports_screen.py" line="937" />
+        <location filename="../../app/reports_screen.py" line="931" />
         <source>New members who bought</source>
         <translation>已首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="938" />
+        <location filename="../../app/reports_screen.py" line="932" />
         <source>New members who have not bought yet</source>
         <translation>尚未首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="938" />
+        <location filename="../../app/reports_screen.py" line="932" />
         <source>Members gone quiet</source>
         <translation>已沉寂会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="939" />
+        <location filename="../../app/reports_screen.py" line="933" />
         <source>Members holding points</source>
         <translation>持有积分的会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="939" />
+        <location filename="../../app/reports_screen.py" line="933" />
         <source>Members who used a coupon here</source>
         <translation>在本店用券的会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="940" />
+        <location filename="../../app/reports_screen.py" line="934" />
         <source>Members with stored value</source>
         <translation>有储值余额的会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="954" />
+        <location filename="../../app/reports_screen.py" line="948" />
         <source>class {0}</source>
         <translation>{0} 类</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="957" />
+        <location filename="../../app/reports_screen.py" line="951" />
         <source>Segment</source>
         <translation>分群</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="971" />
+        <location filename="../../app/reports_screen.py" line="965" />
         <source>Select members on the churn list first.</source>
         <translation>请先在流失名单中选择会员。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="975" />
+        <location filename="../../app/reports_screen.py" line="969" />
         <source>The program has no win-back coupon.</source>
         <translation>当前会员方案未设置召回券。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="978" />
+        <location filename="../../app/reports_screen.py" line="972" />
         <source>Win-back coupon</source>
         <translation>召回券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="979" />
+        <location filename="../../app/reports_screen.py" line="973" />
         <source>Issue a {0} coupon to {1} member(s)?</source>
         <translation>向 {1} 位会员发放 {0} 券？</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="982" />
+        <location filename="../../app/reports_screen.py" line="976" />
         <source>Issued {0} win-back coupon(s); skipped {1} (already holding one or not active).</source>
         <translation>已发放 {0} 张召回券；跳过 {1} 位（已持有或非有效会员）。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="993" />
+        <location filename="../../app/reports_screen.py" line="987" />
         <source>Member tags updated as of {0}: {1} added, {2} removed.</source>
         <translation>会员标签已更新（截至 {0}）：新增 {1} 个，移除 {2} 个。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="1026" />
+        <location filename="../../app/reports_screen.py" line="1020" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
