@@ -110,15 +110,20 @@ def cmd_exceptions(args) -> int:
     return 0
 
 
-def cmd_hq_expire(args) -> int:
+def _business_day(args):
+    """--date, else today in the chain's zone (--tz), for HQ's dated jobs."""
     import datetime as dt
 
-    from .server import expiry
-
     try:
-        day = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(ZoneInfo(args.tz)).date()
+        return dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(ZoneInfo(args.tz)).date()
     except ValueError:
         raise CliError(f"not an ISO date: {args.date!r}") from None
+
+
+def cmd_hq_expire(args) -> int:
+    from .server import expiry
+
+    day = _business_day(args)
     r = expiry.run(_hq(args), day, tz=args.tz)
     out(args, r.as_dict(), lambda: f"HQ expired {r.points} points in {r.lots} lot(s) of {r.members} member(s) "
                                    f"on {r.day} ({r.model}, program {r.program}); the tills get them with their next sync")
@@ -126,14 +131,9 @@ def cmd_hq_expire(args) -> int:
 
 
 def cmd_hq_tiers_review(args) -> int:
-    import datetime as dt
-
     from .server import reviews
 
-    try:
-        day = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(ZoneInfo(args.tz)).date()
-    except ValueError:
-        raise CliError(f"not an ISO date: {args.date!r}") from None
+    day = _business_day(args)
     r = reviews.run(_hq(args), day, tz=args.tz)
 
     def text() -> str:
