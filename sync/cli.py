@@ -137,9 +137,8 @@ def cmd_hq_tiers_review(args) -> int:
     r = reviews.run(_hq(args), day, tz=args.tz)
 
     def text() -> str:
-        if r.qualification != "cumulative":
-            return f"program {r.program} qualifies by a window: the monthly re-check runs at the tills"
-        return "\n".join([f"HQ reviewed {r.reviewed} member(s) whose tier ended by {r.day}; {len(r.changes)} changed"]
+        what = "whose tier ended" if r.qualification == "cumulative" else "due for the window re-check"
+        return "\n".join([f"HQ reviewed {r.reviewed} member(s) {what} by {r.day}; {len(r.changes)} changed"]
                          + [f"{c['member_code']}: {c['from']} -> {c['to']} (spend {c['spend_fen'] / 100:.2f})"
                             for c in r.changes])
 

@@ -10,8 +10,9 @@ VIP < 1,000 yuan → member, ≥ 1,000 keep, ≥ 2,500 → SVIP …). The spend 
 `totals.spend_fen` of every store's sales and returns after the tier began
 (older tills that did not send it: the net amount of a member's sale), and a
 review starts a new validity, as at a till. Programs that qualify by a window
-(re-checked monthly) are re-checked at the tills, which see the window's spend
-of their own store only: that case is reported, not reviewed here."""
+(HDCRM: ≥ 800 yuan in a quarter → VIP …) get their monthly re-check here too:
+every member above the base tier whose tier last changed `recheck_months` or
+more ago is re-tiered on the window's spend at every store (`pos.tiers.tier_for_window`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -60,6 +61,8 @@ def run(hq, day: dt.date, *, tz: str = DEFAULT_TZ, now: dt.datetime | None = Non
         t = doc.tiers
         report = HQReviewReport(day=day.isoformat(), program=doc.version, qualification=t.qualification)
         if t.qualification != "cumulative":
+            _recheck_windows(s, t, day, zone, now, only, report)
+            changes.flush(s)
             return report
         q = select(Member).where(Member.status == "active", Member.tier_expires.is_not(None), Member.tier_expires <= day)
         if only is not None:
@@ -79,3 +82,23 @@ def run(hq, day: dt.date, *, tz: str = DEFAULT_TZ, now: dt.datetime | None = Non
             changes.record(s, "member", m.id)
         changes.flush(s)
     return report
+
+
+def _recheck_windows(s, t, day: dt.date, zone: ZoneInfo, now: dt.datetime, only, report: HQReviewReport) -> None:
+    start = dt.datetime.combine(pos_tiers.add_months(day, -t.window_months), dt.time(0), zone).astimezone(dt.timezone.utc)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone).astimezone(dt.timezone.utc)
+    due_before = dt.datetime.combine(pos_tiers.add_months(day, -t.recheck_months) + dt.timedelta(days=1), dt.time(0),
+                                     zone).astimezone(dt.timezone.utc)
+    q = select(Member).where(Member.status == "active", Member.tier_code != t.levels[0].code,
+                             (Member.tier_since.is_(None)) | (Member.tier_since < due_before))
+    if only is not None:
+        q = q.where(Member.id.in_([uuid.UUID(str(m)) for m in only]))
+    for m in s.scalars(q.order_by(Member.id)).all():
+        spend = sum(_spend(d) for d in s.scalars(select(Sale.document).where(
+            Sale.member_id == m.id, Sale.created_at >= start, Sale.created_at < end)))
+        to = pos_tiers.tier_for_window(t, spend)
+        report.reviewed += 1
+        if to != m.tier_code:
+            report.changes.append({"member_code": m.member_code, "from": m.tier_code, "to": to, "spend_fen": spend})
+        m.tier_code, m.tier_since, m.updated_at = to, now, now  # the re-check starts the next period
+        changes.record(s, "member", m.id)
