@@ -948,7 +948,8 @@ class ReportsScreen(QWidget):
                 parts.append(self.tr("class {0}").format(v))
             else:
                 parts.append(f"{k.upper()}{v}")
-        title = self.tr("Segment") + " " + " · ".join(parts) + f" · {self.tr('as of')} {end}"
+        as_of = self.tr("as of")
+        title = self.tr("Segment") + " " + " · ".join(parts) + f" · {as_of} {end}"
         self._total_jobs = len(self._pending) + 1
         self._submit("drill", lambda: (title, segments.members(db, end, limit=5000, **filters)))
 
@@ -1020,25 +1021,33 @@ class ReportsScreen(QWidget):
             self.status.setText(self.tr("Saved {0}").format(path))
 
     def html(self) -> str:
-        """The printable report: KPIs, decomposition, days, cashiers, segments."""
+        """The printable report: KPIs, decomposition, days, cashiers, segments (every
+        heading through tr(), outside f-strings so lupdate finds it)."""
         esc = lambda x: str(x).replace("&", "&amp;").replace("<", "&lt;")  # noqa: E731
+        head = lambda *cols: "<tr>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>"  # noqa: E731
+        t_days, t_cashiers, t_segments = self.tr("Sales by day"), self.tr("Cashiers"), self.tr("Segments")
+        t_date, t_sales, t_txn = self.tr("Date"), self.tr("Sales"), self.tr("Transactions")
+        t_cashier, t_group, t_members = self.tr("Cashier"), self.tr("Group"), self.tr("Members")
         parts = [f"<h2>{esc(self.windowTitle())}</h2><p>{esc(self.start)} .. {esc(self.end)}</p><table border=1 cellpadding=4>"]
         for t in self.tiles.values():
             parts.append(f"<tr><td>{esc(t.title.text())}</td><td><b>{esc(t.value.text())}</b></td><td>{esc(t.sub.text())}</td></tr>")
         parts.append(f"</table><p>{esc(self.decomp_label.text())}</p>")
         r = self.period_report
         if r is not None:
-            parts.append(f"<h3>{esc(self.tr('Sales by day'))}</h3><table border=1 cellpadding=3>")
+            parts.append(f"<h3>{esc(t_days)}</h3><table border=1 cellpadding=3>{head(t_date, t_sales, t_txn)}")
             parts += [f"<tr><td>{d['date']}</td><td align=right>{_yuan(d['sales_fen'])}</td><td align=right>{d['transactions']}</td></tr>"
                       for d in r.by_day]
-            parts.append(f"</table><h3>{esc(self.tr('Cashiers'))}</h3><table border=1 cellpadding=3>")
+            parts.append(f"</table><h3>{esc(t_cashiers)}</h3><table border=1 cellpadding=3>{head(t_cashier, t_sales, t_txn)}")
             parts += [f"<tr><td>{esc(c['cashier'] or '-')}</td><td align=right>{_yuan(c['sales_fen'])}</td>"
                       f"<td align=right>{c['transactions']}</td></tr>" for c in r.cashiers]
             parts.append("</table>")
         if self.segmentation is not None:
             sg = self.segmentation
-            parts.append(f"<h3>{esc(self.tr('Segments'))}</h3><p>{esc(self.pareto_label.text())}</p><table border=1 cellpadding=3>")
-            parts += [f"<tr><td>{esc(g)}</td><td align=right>{n:,}</td></tr>" for g, n in {**sg.groups, **sg.value}.items()]
+            names = getattr(self, "_group_names", {})
+            parts.append(f"<h3>{esc(t_segments)}</h3><p>{esc(self.pareto_label.text())}</p>"
+                         f"<table border=1 cellpadding=3>{head(t_group, t_members)}")
+            parts += [f"<tr><td>{esc(names.get(g, g))}</td><td align=right>{n:,}</td></tr>"
+                      for g, n in {**sg.groups, **sg.value}.items()]
             parts.append("</table>")
         return "".join(parts)
 

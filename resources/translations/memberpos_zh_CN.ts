@@ -1056,7 +1056,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReportsDialog</name>
     <message>
-        <location filename="../../app/reports_screen.py" line="1082" />
+        <location filename="../../app/reports_screen.py" line="1091" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
@@ -1159,6 +1159,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <location filename="../../app/reports_screen.py" line="348" />
         <location filename="../../app/reports_screen.py" line="497" />
         <location filename="../../app/reports_screen.py" line="541" />
+        <location filename="../../app/reports_screen.py" line="1029" />
         <source>Transactions</source>
         <translation>交易笔数</translation>
     </message>
@@ -1275,6 +1276,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
     </message>
     <message>
         <location filename="../../app/reports_screen.py" line="421" />
+        <location filename="../../app/reports_screen.py" line="1030" />
         <source>Group</source>
         <translation>分组</translation>
     </message>
@@ -1285,6 +1287,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <location filename="../../app/reports_screen.py" line="533" />
         <location filename="../../app/reports_screen.py" line="761" />
         <location filename="../../app/reports_screen.py" line="880" />
+        <location filename="../../app/reports_screen.py" line="1030" />
         <source>Members</source>
         <translation>会员</translation>
     </message>
@@ -1342,6 +1345,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <location filename="../../app/reports_screen.py" line="448" />
         <location filename="../../app/reports_screen.py" line="496" />
         <location filename="../../app/reports_screen.py" line="502" />
+        <location filename="../../app/reports_screen.py" line="1029" />
         <source>Sales</source>
         <translation>销售额</translation>
     </message>
@@ -1421,6 +1425,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
     </message>
     <message>
         <location filename="../../app/reports_screen.py" line="496" />
+        <location filename="../../app/reports_screen.py" line="1030" />
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
@@ -1988,6 +1993,31 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <translation>复购会员</translation>
     </message>
     <message>
+        <location filename="../../app/reports_screen.py" line="951" />
+        <source>as of</source>
+        <translation>截至</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="1028" />
+        <source>Sales by day</source>
+        <translation>每日销售额</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="1028" />
+        <source>Cashiers</source>
+        <translation>收银员</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="1028" />
+        <source>Segments</source>
+        <translation>会员分群</translation>
+    </message>
+    <message>
+        <location filename="../../app/reports_screen.py" line="1029" />
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
         <location filename="../../app/reports_screen.py" line="562" />
         <location filename="../../app/reports_screen.py" line="931" />
         <source>New members who bought</source>
@@ -2024,42 +2054,42 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <translation>{0} 类</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="951" />
+        <location filename="../../app/reports_screen.py" line="952" />
         <source>Segment</source>
         <translation>分群</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="965" />
+        <location filename="../../app/reports_screen.py" line="966" />
         <source>Select members on the churn list first.</source>
         <translation>请先在流失名单中选择会员。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="969" />
+        <location filename="../../app/reports_screen.py" line="970" />
         <source>The program has no win-back coupon.</source>
         <translation>当前会员方案未设置召回券。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="972" />
+        <location filename="../../app/reports_screen.py" line="973" />
         <source>Win-back coupon</source>
         <translation>召回券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="973" />
+        <location filename="../../app/reports_screen.py" line="974" />
         <source>Issue a {0} coupon to {1} member(s)?</source>
         <translation>向 {1} 位会员发放 {0} 券？</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="976" />
+        <location filename="../../app/reports_screen.py" line="977" />
         <source>Issued {0} win-back coupon(s); skipped {1} (already holding one or not active).</source>
         <translation>已发放 {0} 张召回券；跳过 {1} 位（已持有或非有效会员）。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="987" />
+        <location filename="../../app/reports_screen.py" line="988" />
         <source>Member tags updated as of {0}: {1} added, {2} removed.</source>
         <translation>会员标签已更新（截至 {0}）：新增 {1} 个，移除 {2} 个。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="1020" />
+        <location filename="../../app/reports_screen.py" line="1021" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
