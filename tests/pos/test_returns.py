@@ -384,15 +384,20 @@ def _issue(db, doc, mid, template="welcome-10"):
         return c.code, c.valid_to
 
 
+def _sell_with_coupon(db, mid, code, *items):
+    co = Checkout(db)
+    for item in items:
+        co.add(item)
+    co.attach_member_id(mid)
+    co.add_coupon(code)
+    return co.pay([Tender("cash", co.quote().net_fen)])
+
+
 def test_a_whole_sale_returned_gives_its_coupon_back(db, clock, tmp_path):
     doc = setup_store(db, tmp_path)
     mid = join(db)
     code, valid_to = _issue(db, doc, mid)
-    co = Checkout(db)
-    co.add(REG)
-    co.attach_member_id(mid)
-    co.add_coupon(code)
-    sale = co.pay([Tender("cash", co.quote().net_fen)])
+    sale = _sell_with_coupon(db, mid, code, REG)
     assert sale.totals["net_fen"] == 9000 and _wallet(db, mid) == []
     p = returns.plan(db, sale.receipt_no)
     assert [c["code"] for c in p.coupons_back] == [code] and p.refund_fen == 9000
@@ -424,12 +429,7 @@ def test_a_partial_return_keeps_the_coupon_used_until_the_last_unit_comes_back(d
     doc = setup_store(db, tmp_path)
     mid = join(db)
     code, _ = _issue(db, doc, mid)
-    co = Checkout(db)
-    co.add(REG)
-    co.add(HALF)
-    co.attach_member_id(mid)
-    co.add_coupon(code)
-    sale = co.pay([Tender("cash", co.quote().net_fen)])
+    sale = _sell_with_coupon(db, mid, code, REG, HALF)
     first = returns.return_sale(db, sale.receipt_no, {HALF: 1})
     assert first.plan.coupons_back == [] and _wallet(db, mid) == []
     last = returns.return_sale(db, sale.receipt_no, {REG: 1})
@@ -441,11 +441,7 @@ def test_an_expired_coupon_does_not_come_back(db, clock, tmp_path):
     doc = setup_store(db, tmp_path)
     mid = join(db)
     code, valid_to = _issue(db, doc, mid)
-    co = Checkout(db)
-    co.add(REG)
-    co.attach_member_id(mid)
-    co.add_coupon(code)
-    sale = co.pay([Tender("cash", co.quote().net_fen)])
+    sale = _sell_with_coupon(db, mid, code, REG)
     clock.advance(days=31)  # welcome-10 is valid 30 days
     r = returns.return_sale(db, sale.receipt_no)
     assert r.plan.coupons_back == [] and _wallet(db, mid) == []
