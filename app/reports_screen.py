@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QAbstractTableModel, QDate, QMargins, QModelIndex, QObject, QRunnable, QSize, QSortFilterProxyModel, Qt,
     QThreadPool, QTimer, Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPageSize, QPainter, QPdfWriter, QTextDocument
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeySequence, QShortcut, QPageSize, QPainter, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDateEdit, QDialog, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
     QLineEdit, QMessageBox, QProgressBar, QPushButton, QSizePolicy, QSplitter, QTableView, QTableWidget,
@@ -371,6 +371,22 @@ class ReportsScreen(QWidget):
         self._build_churn()
         self._build_details()
         self._build_members()
+        self._keys()
+
+    def _keys(self) -> None:
+        """Every action has a key: F5 recompute, Ctrl+1…6 the tabs, Ctrl+E Excel,
+        Ctrl+Shift+E CSV, Ctrl+Shift+P PDF, Ctrl+P print (shown in the tooltips)."""
+        for key, slot, button in (
+                ("F5", self.refresh, self.refresh_btn),
+                ("Ctrl+E", lambda: self._ask_path(self.tr("Export Excel"), "xlsx", self.export_xlsx), self.xlsx_btn),
+                ("Ctrl+Shift+E", lambda: self._ask_path(self.tr("Export CSV"), "csv", self.export_csv), self.csv_btn),
+                ("Ctrl+Shift+P", lambda: self._ask_path(self.tr("Save as PDF"), "pdf", self.save_pdf), self.pdf_btn),
+                ("Ctrl+P", self.print_report, self.print_btn)):
+            QShortcut(QKeySequence(key), self, activated=slot)
+            button.setToolTip(key)
+        for i in range(self.tabs.count()):
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.tabs.setCurrentIndex(i))
+            self.tabs.setTabToolTip(i, f"Ctrl+{i + 1}")
 
     def _build_overview(self) -> None:
         w = QWidget()

@@ -168,3 +168,16 @@ def test_every_member_figure_tile_drills_down(qtbot, screen, store):
     want = reports.members_behind(db, doc, end - dt.timedelta(days=29), end, "points_holders", limit=5000)
     qtbot.waitUntil(lambda: not screen._pending and screen.members_table.model.rowCount() == len(want), timeout=20000)
     assert [r["id"] for r in screen.members_table.model.rows] == [r["id"] for r in want]
+
+
+def test_keys_switch_tabs_and_recompute(qtbot, screen, store):
+    wait_ready(qtbot, screen)
+    screen.activateWindow()
+    screen.setFocus()
+    qtbot.keyClick(screen, Qt.Key_4, Qt.ControlModifier)
+    assert screen.tabs.currentIndex() == 3  # the churn watch
+    generation = screen._generation
+    qtbot.keyClick(screen, Qt.Key_F5)
+    assert screen._generation == generation + 1  # recomputing
+    wait_ready(qtbot, screen)
+    assert screen.refresh_btn.toolTip() == "F5" and screen.xlsx_btn.toolTip() == "Ctrl+E"
