@@ -285,6 +285,7 @@ class ReportsScreen(QWidget):
         self.churn: segments.ChurnList | None = None
         self.drill_title = ""
         self._generation = 0
+        self._results_cache: dict[tuple, Any] = {}  # segments and churn lists by (what, end, …, high-water marks)
         self._pending: set[str] = set()
         self._jobs: dict[int, _Job] = {}
         self.pool = QThreadPool(self)
@@ -677,13 +678,28 @@ class ReportsScreen(QWidget):
             t.set("…")
         db, program = self.db, self.program
         self._submit("period", lambda: reports.period(db, program, start, end))
-        self._submit("segments", lambda: segments.segmentation(db, end))
+        self._submit("segments", self._cached(("segments", end), lambda: segments.segmentation(db, end)))
         self.load_churn()
 
     def load_churn(self) -> None:
         db, end = self.db, self.end
         days, tier = self.days_combo.currentData(), self.tier_combo.currentData()
-        self._submit("churn", lambda: segments.churn_watch(db, end, days, tier=tier, limit=5000))
+        self._submit("churn", self._cached(("churn", end, days, tier),
+                                           lambda: segments.churn_watch(db, end, days, tier=tier, limit=5000)))
+
+    def _cached(self, key: tuple, compute: Callable[[], Any]) -> Callable[[], Any]:
+        """Segments depend on the end date only: changing the period's start, or
+        coming back to a range, reuses them (seconds at chain size) as long as no
+        sale and no member was added since (the stores' high-water marks)."""
+        key = key + segments.high_water(self.db)
+        cache = self._results_cache
+
+        def run():
+            if key not in cache:
+                cache[key] = compute()
+            return cache[key]
+
+        return run
 
     def _show_progress(self) -> None:
         total = max(getattr(self, "_total_jobs", 1), len(self._pending))

@@ -170,6 +170,14 @@ def _params(db, as_of: dt.date) -> dict[str, Any]:
         f"since_{h}": (as_of - dt.timedelta(days=h)).isoformat() for _n, _l, h in RECENCY_GROUPS if h is not None}
 
 
+def high_water(db) -> tuple[int, int]:
+    """The largest rowid of sales and of members: segments computed at the same
+    marks (and for the same date) are still right, so a screen may reuse them."""
+    with db.read() as s:
+        a, b = s.execute(text("SELECT (SELECT MAX(rowid) FROM sales), (SELECT MAX(rowid) FROM members)")).one()
+    return int(a or 0), int(b or 0)
+
+
 def _base(s, p) -> int:
     return int(s.execute(text("SELECT COUNT(*) FROM members WHERE status = 'active' AND joined_at < :hi"), p).scalar())
 

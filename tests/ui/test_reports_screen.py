@@ -181,3 +181,29 @@ def test_keys_switch_tabs_and_recompute(qtbot, screen, store):
     assert screen._generation == generation + 1  # recomputing
     wait_ready(qtbot, screen)
     assert screen.refresh_btn.toolTip() == "F5" and screen.xlsx_btn.toolTip() == "Ctrl+E"
+
+
+def test_segments_are_reused_until_a_sale_comes(qtbot, screen, store, monkeypatch):
+    """Changing the period's start keeps the end date: RFM is not computed again,
+    unless a sale (or a member) was added meanwhile."""
+    from pos.checkout import Checkout, Tender
+
+    db, _ = store
+    wait_ready(qtbot, screen)
+    calls = []
+    real = segments.segmentation
+    monkeypatch.setattr(segments, "segmentation", lambda *a, **k: calls.append(1) or real(*a, **k))
+    end = db.clock.today()
+    screen.set_range(end - dt.timedelta(days=6), end)
+    wait_ready(qtbot, screen)
+    screen.set_range(end - dt.timedelta(days=29), end)
+    wait_ready(qtbot, screen)
+    assert calls == []  # the opening range ended today too: its segments serve both
+    import sqlite3
+    code = sqlite3.connect(db.path).execute("SELECT barcode FROM product_barcodes LIMIT 1").fetchone()[0]
+    co = Checkout(db)
+    co.add(code)
+    co.pay([Tender("cash", co.quote().net_fen)])
+    screen.set_range(end - dt.timedelta(days=6), end)
+    wait_ready(qtbot, screen)
+    assert calls == [1]  # a new sale: computed again
