@@ -523,7 +523,7 @@ class ReportsScreen(QWidget):
         bottom = QSplitter(Qt.Horizontal)
         self.moves_table = FilterTable([
             ("from_tier", self.tr("From"), self._tier_name), ("to_tier", self.tr("To"), self._tier_name),
-            ("reason", self.tr("Reason"), self._move_reason), ("direction", self.tr("Direction"), self._move_reason),
+            ("reason", self.tr("Reason"), labels.tier_reason), ("direction", self.tr("Direction"), labels.tier_reason),
             ("members", self.tr("Members"), _num)], self.tr("Filter tier moves"))
         self.summary_table = FilterTable([("label", self.tr("Figure"), str), ("shown", self.tr("Value"), str),
                                           ("metric", self.tr("Key"), str)],
@@ -608,9 +608,6 @@ class ReportsScreen(QWidget):
             "sv_other_fen": self.tr("Stored value, other movements"),
             "sv_balance_fen": self.tr("Stored value balance"),
         }
-
-    def _move_reason(self, code: str) -> str:
-        return labels.tier_reason(code)
 
     def _tier_name(self, code: str) -> str:
         """The tier's name in the program (普通会员, VIP …), its code if the program has none."""

@@ -373,14 +373,21 @@ def _date(text: str):
         raise CliError(f"not an ISO date: {text!r}") from None
 
 
+def _leave_to_hq(db, args, what: str, command: str) -> None:
+    """An enrolled till leaves chain-wide jobs to HQ, unless told --local."""
+    from .daily import enrolled
+
+    if enrolled(db) and not args.local:
+        raise CliError(f"this till is enrolled with HQ ({db.settings['sync.hq_url']}): {what} "
+                       f"(`python main.py {command}`) and the result comes down with the next sync; "
+                       "--local runs it here anyway", 2)
+
+
 def cmd_expire(args) -> int:
     db = db_of(args)
     day = _date(args.date) if args.date else db.clock.today()
-    if db.settings.get("sync.hq_url") and db.settings.get("sync.token") and not args.local:
-        # HQ sees every store's sales and lots: expiring here too could post a lot twice
-        raise CliError(f"this till is enrolled with HQ ({db.settings['sync.hq_url']}): points expire at HQ "
-                       f"(`python main.py hq expire --date {day}`) and come down with the next sync; "
-                       "--local runs it here anyway", 2)
+    # HQ sees every store's sales and lots: expiring here too could post a lot twice
+    _leave_to_hq(db, args, "points expire at HQ", f"hq expire --date {day}")
     report = loyalty.run_expiry(db, programs.active(db), day)
     out(args, report.as_dict() | {"date": day.isoformat()},
         lambda: f"expired {report.points} points in {report.lots} lot(s) of {report.members} member(s) up to {day}")
@@ -400,11 +407,8 @@ def cmd_daily(args) -> int:
 def cmd_tiers_review(args) -> int:
     db = db_of(args)
     day = _date(args.date) if args.date else db.clock.today()
-    if db.settings.get("sync.hq_url") and db.settings.get("sync.token") and not args.local:
-        # the spend within the validity was made at every store: only HQ sees it all
-        raise CliError(f"this till is enrolled with HQ ({db.settings['sync.hq_url']}): tier reviews run at HQ "
-                       f"(`python main.py hq tiers review --date {day}`) and the tiers come down with the next sync; "
-                       "--local runs it here anyway", 2)
+    # the spend within the validity was made at every store: only HQ sees it all
+    _leave_to_hq(db, args, "tier reviews run at HQ", f"hq tiers review --date {day}")
     changes = tiers.review_due(db, programs.active(db), day)
     data = {"date": day.isoformat(), "reviewed": len(changes),
             "changes": [c.__dict__ for c in changes if c.from_tier != c.to_tier]}

@@ -261,16 +261,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", help="resolved ones too")
     p.set_defaults(func=cmd_exceptions)
 
-    p = hs.add_parser("expire", parents=[h], help="post points expiry for the whole chain (idempotent)")
-    p.add_argument("--date", help="business date YYYY-MM-DD (default: today in --tz)")
-    p.add_argument("--tz", default="Asia/Shanghai", help="the chain's time zone for business dates")
+    dated = argparse.ArgumentParser(add_help=False)  # HQ's dated jobs
+    dated.add_argument("--date", help="business date YYYY-MM-DD (default: today in --tz)")
+    dated.add_argument("--tz", default="Asia/Shanghai", help="the chain's time zone for business dates")
+    p = hs.add_parser("expire", parents=[h, dated], help="post points expiry for the whole chain (idempotent)")
     p.set_defaults(func=cmd_hq_expire)
 
     tp = hs.add_parser("tiers", help="tier reviews for the whole chain")
     ts = tp.add_subparsers(dest="tiers_cmd", required=True)
-    p = ts.add_parser("review", parents=[h], help="review the members whose tier validity ended (idempotent)")
-    p.add_argument("--date", help="business date YYYY-MM-DD (default: today in --tz)")
-    p.add_argument("--tz", default="Asia/Shanghai", help="the chain's time zone for business dates")
+    p = ts.add_parser("review", parents=[h, dated], help="review the members whose tier validity ended (idempotent)")
     p.set_defaults(func=cmd_hq_tiers_review)
 
     mp = hs.add_parser("member", help="the member master")

@@ -55,13 +55,14 @@ def active_program(s) -> pos_program.ProgramDoc:
     return pos_program.parse(row.document) if row is not None else pos_program.preset("vancl")
 
 
-def _start_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+def start_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """UTC instant at which a business day begins in the chain's zone."""
     return dt.datetime.combine(day, dt.time(0), zone).astimezone(UTC)
 
 
 def _due_members(s, doc: pos_program.ProgramDoc, day: dt.date, zone: ZoneInfo) -> list[uuid.UUID]:
     if doc.expiry.model == "rolling":
-        limit = _start_of_day(add_months(day, -doc.expiry.months) + dt.timedelta(days=1), zone)
+        limit = start_of_day(add_months(day, -doc.expiry.months) + dt.timedelta(days=1), zone)
         last_sale = (select(func.max(Sale.created_at)).where(Sale.member_id == MemberBalance.member_id, Sale.kind == "sale")
                      .correlate(MemberBalance).scalar_subquery())
         first_earn = (select(func.min(PointsEntry.created_at))
@@ -69,7 +70,7 @@ def _due_members(s, doc: pos_program.ProgramDoc, day: dt.date, zone: ZoneInfo) -
                       .correlate(MemberBalance).scalar_subquery())
         return list(s.scalars(select(MemberBalance.member_id).where(
             MemberBalance.points > 0, func.coalesce(last_sale, first_earn) < limit).order_by(MemberBalance.member_id)))
-    expired_by = _start_of_day(day, zone)
+    expired_by = start_of_day(day, zone)
     return list(s.scalars(select(PointsEntry.member_id).where(
         PointsEntry.points > 0, PointsEntry.expires_at.is_not(None), PointsEntry.expires_at <= expired_by)
         .distinct().order_by(PointsEntry.member_id)))
@@ -81,8 +82,8 @@ def run(hq, day: dt.date, *, tz: str = DEFAULT_TZ, now: dt.datetime | None = Non
     `only`: just these members (a support case; tests that share an HQ)."""
     zone = ZoneInfo(tz)
     now = now or now_utc()
-    cutoff = _start_of_day(day + dt.timedelta(days=1), zone)
-    expired_by = _start_of_day(day, zone)
+    cutoff = start_of_day(day + dt.timedelta(days=1), zone)
+    expired_by = start_of_day(day, zone)
     with hq.transaction() as s:
         _register_setup(s)  # the new entries and allocations go to the change log
         doc = active_program(s)

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from pos import tiers as pos_tiers
 
 from . import changes
-from .expiry import DEFAULT_TZ, active_program
+from .expiry import DEFAULT_TZ, active_program, start_of_day
 from .ingest import now_utc
 from .models import Member, Sale
 
@@ -85,10 +85,9 @@ def run(hq, day: dt.date, *, tz: str = DEFAULT_TZ, now: dt.datetime | None = Non
 
 
 def _recheck_windows(s, t, day: dt.date, zone: ZoneInfo, now: dt.datetime, only, report: HQReviewReport) -> None:
-    start = dt.datetime.combine(pos_tiers.add_months(day, -t.window_months), dt.time(0), zone).astimezone(dt.timezone.utc)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone).astimezone(dt.timezone.utc)
-    due_before = dt.datetime.combine(pos_tiers.add_months(day, -t.recheck_months) + dt.timedelta(days=1), dt.time(0),
-                                     zone).astimezone(dt.timezone.utc)
+    start = start_of_day(pos_tiers.add_months(day, -t.window_months), zone)
+    end = start_of_day(day + dt.timedelta(days=1), zone)
+    due_before = start_of_day(pos_tiers.add_months(day, -t.recheck_months) + dt.timedelta(days=1), zone)
     q = select(Member).where(Member.status == "active", Member.tier_code != t.levels[0].code,
                              (Member.tier_since.is_(None)) | (Member.tier_since < due_before))
     if only is not None:
