@@ -380,6 +380,8 @@ class Payment(Base):
     tender: Mapped[str] = mapped_column(String(16))  # cash / bank_card / wechat / alipay / stored_value / gift_card
     amount_fen: Mapped[int] = mapped_column(Integer)  # negative on refunds
     reference: Mapped[str | None] = mapped_column(String(64))
+    # what the customer handed over for this tender (revision 0007); change is on the sale
+    tendered_fen: Mapped[int | None] = mapped_column(Integer)
     sale: Mapped[Sale] = relationship(back_populates="payments")
 
 
