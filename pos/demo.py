@@ -211,6 +211,8 @@ def build(db, members: int, products: int, seed: int = 1, sales: int = 0) -> Dem
         raise ValueError(f"this store already has {existing[0]} members; demo data goes into an empty store")
     if existing[1] and products:
         raise ValueError(f"this store already has {existing[1]} products; demo data goes into an empty store")
+    if members or products:
+        db.set_setting("demo_store", True)  # the sign-in screen shows demo PINs only on a demo store
     report = make_members(db, members, seed) if members else DemoReport()
     if products:
         report.products = make_products(db, products, seed).products
