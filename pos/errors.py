@@ -85,6 +85,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "staff.over_limit": ("A {pct}% discount is over your limit of {limit}%: a manager must approve", "折扣 {pct}% 超出您的权限 {limit}%，需店长授权"),
     "shift.bad_amount": ("An amount cannot be negative", "金额不能为负数"),
     "shift.none": ("No open shift", "没有未结班次"),
+    # input limits (pos/limits.py): the value itself is never echoed
+    "input.empty": ("{field} is empty", "{field} 为空"),
+    "input.not_text": ("{field} must be text", "{field} 须为文本"),
+    "input.control": ("{field} contains a control character ({char})", "{field} 含有控制字符（{char}）"),
+    "input.too_long": ("{field} is longer than {max} characters ({length})", "{field} 超过 {max} 个字符（{length}）"),
+    "input.not_int": ("{field} must be a whole number (not text, a decimal or true/false)",
+                      "{field} 须为整数（不能是文本、小数或 true/false）"),
+    "input.range": ("{field} must be {min} to {max}, got {value}", "{field} 须在 {min} 至 {max} 之间，当前 {value}"),
     "db.newer": (
         "Database {path} was written by a newer release (revision {rev}); upgrade the app",
         "数据库 {path} 来自更新的版本（{rev}），请升级程序",
