@@ -88,6 +88,9 @@ class Member(Base):
     member_code: Mapped[str] = mapped_column(String(24), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
     phone_last4: Mapped[str | None] = mapped_column(String(4), index=True)
+    # an enrolled till keeps no full phone: HMAC-SHA256 of the E.164 with the chain's key (pos.phones)
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
+    phone_masked: Mapped[str | None] = mapped_column(String(20))  # 138****8000
     name: Mapped[str | None] = mapped_column(String(64))
     gender: Mapped[str | None] = mapped_column(String(1))  # M / F
     birthday: Mapped[dt.date | None] = mapped_column(Date)
@@ -118,6 +121,7 @@ class Member(Base):
         CheckConstraint("status in ('active','merged','erased')", name="status"),
         Index("ix_members_status_tier", "status", "tier_code", "joined_at"),  # reports: base, tier distribution
         Index("ix_members_joined", "joined_at", "status"),  # reports: new members
+        Index("ix_members_phone_hash", "phone_hash", unique=True),  # identify by phone on an enrolled till
     )
 
 

@@ -210,6 +210,28 @@ class SyncException(HQBase):
     created_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
+class HQSetting(HQBase):
+    """HQ's own configuration: the chain's phone key (hex), the unmask policy."""
+
+    __tablename__ = "hq_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class AuditEntry(HQBase):
+    """Who at which store did what at HQ that must be accounted for (a phone unmasked)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    at: Mapped[dt.datetime]
+    store_code: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    __table_args__ = (Index("ix_audit_log_member", "member_id", "at"),)
+
+
 class Hold(HQBase):
     """Points / coupons reserved for one sale while it commits at a till."""
 
