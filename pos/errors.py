@@ -10,6 +10,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "phone.empty": ("Phone number is empty", "手机号为空"),
     "phone.invalid": ("Not a valid phone number: {shown}", "手机号无效：{shown}"),
     "phone.not_mobile": ("Not a mobile number: {shown}", "不是手机号码：{shown}"),
+    "phone.key_missing": (
+        "This till's phone key file is missing: sync with HQ to fetch it again",
+        "本机的手机号密钥文件缺失：请与总部同步以重新获取",
+    ),
+    "phone.unmask_needs_hq": (
+        "Showing the full phone number needs HQ, which cannot be reached now; try again when online",
+        "查看完整手机号需要连接总部，当前无法连接；请联网后重试",
+    ),
+    "phone.unmask_refused": ("HQ refused to show this member's phone number", "总部拒绝显示该会员的手机号"),
     "member.duplicate_phone": (
         "This phone number already belongs to member {member} ({masked})",
         "该手机号已属于会员 {member}（{masked}）",

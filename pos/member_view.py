@@ -118,7 +118,7 @@ def panel(db, program: ProgramDoc, member_id: str, basket: tuple[str, ...] = (),
         sugs = suggestions.for_member(s, m.id, now, basket) if with_suggestions else []
         today = db.clock.today()
         return MemberPanel(
-            id=str(m.id), member_code=m.member_code, name=m.name, phone_masked=phones.mask(m.phone),
+            id=str(m.id), member_code=m.member_code, name=m.name, phone_masked=phones.mask(m.phone_masked or m.phone),
             tier=tier_progress(program, m.tier_code, spend, m.tier_expires),
             points=bal.points if bal else 0, points_available=sum(x.remaining for x in lots if x.available_at <= now and not x.expired(now))
             - sum(d.unpaid for d in debts),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import secrets
 import sqlite3
 import unicodedata
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import ledger, phones
+from . import ledger, phone_privacy, phones
 from .errors import DomainError
 from .models import Member, MemberBalance, MemberCard, MemberMerge, MemberNote, MemberTag
 from .outbox import audit, emit
@@ -145,12 +146,13 @@ class MemberDetail:
 
 
 def _summary(m: Member) -> MemberSummary:
-    return MemberSummary(str(m.id), m.member_code, m.name, phones.mask(m.phone), m.tier_code, m.status)
+    return MemberSummary(str(m.id), m.member_code, m.name, phones.mask(m.phone_masked or m.phone), m.tier_code, m.status)
 
 
 # --- identification (hot path) ----------------------------------------------
 
-_COLS = "m.id, m.member_code, m.name, m.phone, m.tier_code, m.status, m.merged_into"
+# an enrolled till keeps only the masked form (pos.phone_privacy); older rows only the phone
+_COLS = "m.id, m.member_code, m.name, COALESCE(m.phone_masked, m.phone), m.tier_code, m.status, m.merged_into"
 
 
 class MemberIndex:
@@ -162,6 +164,22 @@ class MemberIndex:
         self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA busy_timeout=10000")
         self.conn.execute("PRAGMA query_only=ON")
+        self._load_key()
+
+    def _load_key(self) -> None:
+        """An enrolled till looks phones up by their keyed hash (pos.phone_privacy)."""
+        got = dict(self.conn.execute(
+            "SELECT key, value FROM settings WHERE key IN ('phone.key_id', 'phone.key_check')").fetchall())
+        kid, check = (json.loads(got[k]) if got.get(k) else None for k in ("phone.key_id", "phone.key_check"))
+        self.key_id, self.key = kid, phones.read_key(kid, check)
+        self._phone_sql = f"SELECT {_COLS} FROM members m WHERE m.phone{'_hash' if kid else ''} = ?"
+
+    def _phone_rows(self, e164: str) -> list[tuple]:
+        if self.key_id is None:
+            return self._rows(self._phone_sql, e164)
+        if self.key is None:
+            raise DomainError("phone.key_missing")
+        return self._rows(self._phone_sql, phones.digest(self.key, e164))
 
     def close(self) -> None:
         self.conn.close()
@@ -195,11 +213,15 @@ class MemberIndex:
     def by_phone(self, text: str) -> list[MemberSummary]:
         fast = self._fast_phone(text)
         if fast:
-            rows = self._rows(f"SELECT {_COLS} FROM members m WHERE m.phone = ?", fast)
+            rows = self._phone_rows(fast)
             if rows:
                 return self._follow(rows)
         e164 = phones.normalize(text, self.region)
-        return self._follow(self._rows(f"SELECT {_COLS} FROM members m WHERE m.phone = ?", e164))
+        rows = self._phone_rows(e164)
+        if not rows and self.key is None:  # enrolled (given the key) since this index opened?
+            self._load_key()
+            rows = self._phone_rows(e164)
+        return self._follow(rows)
 
     def by_last4(self, digits: str) -> list[MemberSummary]:
         rows = self._rows(
@@ -278,9 +300,11 @@ def register(
     exists without them."""
     e164 = phones.normalize(phone, db.settings.get("phone_region", phones.DEFAULT_REGION))
     fields = validate_profile(profile, db.clock.today())
+    held = phone_privacy.stored(db, e164)  # an enrolled till: hash, last 4, masked — no number
+    column, key = phone_privacy.lookup(db, e164)
     now = db.clock.now()
     with db.transaction() as s:
-        existing = s.scalar(select(Member).where(Member.phone == e164))
+        existing = s.scalar(select(Member).where(getattr(Member, column) == key))
         for _ in range(8):  # a merged record's phone belongs to its survivor
             if existing is None or existing.merged_into is None:
                 break
@@ -289,7 +313,7 @@ def register(
             raise DomainError("member.duplicate_phone", member=existing.member_code, masked=phones.mask(e164))
         consent = fields.pop("marketing_consent", False) or False
         m = Member(
-            id=ledger.uuid7(), member_code=new_member_code(), phone=e164, phone_last4=phones.last4(e164),
+            id=ledger.uuid7(), member_code=new_member_code(), **held,
             channel=fields.pop("channel", None) or "store", marketing_consent=consent,
             consent_at=now if consent else None, tier_code="member", tier_since=now,
             joined_at=now, joined_store=db.store_code, status="active",
@@ -309,6 +333,7 @@ def register(
             s.add(MemberTag(member_id=m.id, tag=tag, source="manual", created_at=now))
         s.add(MemberBalance(member_id=m.id, points=0, stored_value_fen=0, updated_at=now))
         payload = _member_payload(m)
+        payload["phone"] = e164  # HQ gets the number once; pos.phone_privacy.after_push removes it here
         payload["cards"] = [card_no.strip()] if card_no else []
         emit(s, db, "member.registered", payload)
         audit(s, db, actor, "member.register", m.member_code)
@@ -392,7 +417,7 @@ def detail(db, member_id: str) -> MemberDetail:
         cards = s.scalars(select(MemberCard).where(MemberCard.member_id == m.id).order_by(MemberCard.issued_at)).all()
         notes = s.scalars(select(MemberNote).where(MemberNote.member_id == m.id).order_by(MemberNote.created_at.desc())).all()
         return MemberDetail(
-            id=str(m.id), member_code=m.member_code, name=m.name, phone_masked=phones.mask(m.phone),
+            id=str(m.id), member_code=m.member_code, name=m.name, phone_masked=phones.mask(m.phone_masked or m.phone),
             tier=m.tier_code, tier_since=m.tier_since.isoformat() if m.tier_since else None,
             tier_expires=m.tier_expires.isoformat() if m.tier_expires else None,
             status=m.status, merged_into=str(m.merged_into) if m.merged_into else None,
@@ -408,11 +433,9 @@ def detail(db, member_id: str) -> MemberDetail:
 
 
 def unmask_phone(db, member_id: str, *, actor: str) -> str:
-    """A manager's action; audited. The full number goes to the screen only."""
-    with db.transaction() as s:
-        m = _get_active(s, member_id)
-        audit(s, db, actor, "member.unmask_phone", m.member_code)
-        return phones.national(m.phone) if m.phone else ""
+    """A manager's action; audited. The full number goes to the screen only. An
+    enrolled till asks HQ, which audits it (pos.phone_privacy.unmask)."""
+    return phone_privacy.unmask(db, member_id, actor=actor)
 
 
 # --- merge -----------------------------------------------------------------
@@ -480,10 +503,14 @@ def merge(db, keep_id: str, other_id: str, *, actor: str, tier_order: tuple[str,
         if not keep.marketing_consent and other.marketing_consent:
             keep.marketing_consent, keep.consent_at = True, other.consent_at
             filled.append("marketing_consent")
-        if keep.phone is None and other.phone is not None:
-            phone, other.phone, other.phone_last4 = other.phone, None, None
+        if keep.phone is None and keep.phone_hash is None and (other.phone or other.phone_hash):
+            cols = ("phone", "phone_hash", "phone_last4", "phone_masked")  # an enrolled till has no number, its hash
+            moved = {c: getattr(other, c) for c in cols}
+            for c in cols:
+                setattr(other, c, None)
             s.flush()
-            keep.phone, keep.phone_last4 = phone, phones.last4(phone)
+            for c, v in moved.items():
+                setattr(keep, c, v)
             filled.append("phone")
         if _tier_rank(other.tier_code, tier_order) > _tier_rank(keep.tier_code, tier_order):
             keep.tier_code, keep.tier_since, keep.tier_expires = other.tier_code, other.tier_since, other.tier_expires
@@ -534,7 +561,8 @@ def duplicate_candidates(db, *, min_score: int = 80, limit: int = 50) -> list[Du
     surname block by fuzzy name + address; a manager then merges."""
     out: list[DuplicateCandidate] = []
     with db.read() as s:
-        orphans = s.scalars(select(Member).where(Member.phone.is_(None), Member.status == "active", Member.name.is_not(None))).all()
+        orphans = s.scalars(select(Member).where(Member.phone.is_(None), Member.phone_hash.is_(None),
+                                                 Member.status == "active", Member.name.is_not(None))).all()
         for o in orphans:
             name = _norm(o.name)
             if not name:

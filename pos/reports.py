@@ -578,7 +578,7 @@ def member_rows(s, ids_sql: str, params: dict[str, Any], limit: int, order: str 
     """Members whose ids the SQL selects, with what a manager needs to call on them
     (phone masked), at most `limit`."""
     rows = s.execute(text(f"""
-        SELECT m.id, m.member_code, m.name, m.phone, m.tier_code, m.joined_at, m.status,
+        SELECT m.id, m.member_code, m.name, COALESCE(m.phone_masked, m.phone), m.tier_code, m.joined_at, m.status,
                COALESCE(b.points, 0), COALESCE(b.stored_value_fen, 0)
         FROM members m LEFT JOIN member_balances b ON b.member_id = m.id
         WHERE m.id IN ({ids_sql}) ORDER BY {order} LIMIT :limit"""), params | {"limit": limit}).all()

@@ -310,7 +310,7 @@ def members(db, as_of: dt.date | None = None, *, r: int | None = None, f: int | 
         if zombie:
             rows = s.execute(text(f"""
                 WITH {_buyers_cte(fold)}
-                SELECT m.id, m.member_code, m.name, m.phone, m.tier_code, m.joined_at, NULL, NULL, 0,
+                SELECT m.id, m.member_code, m.name, COALESCE(m.phone_masked, m.phone), m.tier_code, m.joined_at, NULL, NULL, 0,
                        COALESCE((SELECT SUM(net_fen) FROM sales WHERE member_id = m.id AND created_at < :hi
                                  AND kind IN ('sale', 'return')), 0)
                 FROM members m WHERE m.status = 'active' AND m.joined_at < :hi
@@ -328,7 +328,7 @@ def members(db, as_of: dt.date | None = None, *, r: int | None = None, f: int | 
             where.append("sc.abc = 'C'")
         rows = s.execute(text(f"""
             WITH {_buyers_cte(fold)}, {_SCORES}
-            SELECT mb.id, mb.member_code, mb.name, mb.phone, mb.tier_code, mb.joined_at, sc.last_day, {_rdays('sc.last_day')},
+            SELECT mb.id, mb.member_code, mb.name, COALESCE(mb.phone_masked, mb.phone), mb.tier_code, mb.joined_at, sc.last_day, {_rdays('sc.last_day')},
                    sc.frequency, sc.monetary, sc.r, sc.f, sc.m, sc.grp, sc.abc
             FROM sc JOIN members mb ON mb.id = sc.member_id
             {'WHERE ' + ' AND '.join(where) if where else ''}
@@ -371,7 +371,7 @@ def churn_watch(db, as_of: dt.date | None = None, days: int = 90, *, tier: str |
         fold = _has_inactive(s)
         rows = s.execute(text(f"""
             WITH {_buyers_cte(fold)}
-            SELECT mb.id, mb.member_code, mb.name, mb.phone, mb.tier_code, mb.joined_at, b.last_day, {_rdays('b.last_day')},
+            SELECT mb.id, mb.member_code, mb.name, COALESCE(mb.phone_masked, mb.phone), mb.tier_code, mb.joined_at, b.last_day, {_rdays('b.last_day')},
                    b.frequency, b.monetary, COUNT(*) OVER () AS total
             FROM b JOIN members mb ON mb.id = b.member_id
             WHERE b.last_day <= :cutoff AND mb.status = 'active' AND (:tier IS NULL OR mb.tier_code = :tier)

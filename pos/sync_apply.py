@@ -29,7 +29,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
-from . import phones
+from . import phone_privacy, phones
 from .ids import uuid7
 from .models import (
     Coupon, CouponUse, MemberBalance, MemberCard, MemberNote, OutboxEvent, PointsAllocation,
@@ -123,8 +123,8 @@ def _uid(v) -> uuid.UUID | None:
     return uuid.UUID(str(v)) if v not in (None, "") else None
 
 
-_MEMBER_COLS = ("member_code", "phone", "phone_last4", "name", "gender", "birthday", "region", "address",
-                "occupation", "income_band", "preferences", "channel", "marketing_consent", "consent_at", "tier_code",
+_MEMBER_COLS = ("member_code", "phone", "phone_last4", "phone_hash", "phone_masked", "name", "gender", "birthday",
+                "region", "address", "occupation", "income_band", "preferences", "channel", "marketing_consent", "consent_at", "tier_code",
                 "tier_since", "tier_expires", "joined_at", "joined_store", "referrer_id", "status", "merged_into",
                 "created_at", "updated_at", "test_clock")
 _TIME = {"consent_at", "tier_since", "joined_at", "created_at", "updated_at", "available_at", "expires_at",
@@ -182,14 +182,17 @@ _MEMBER_CONV = {"referrer_id": _hex, "merged_into": _hex, "consent_at": _ts, "ti
                 "marketing_consent": lambda v: int(bool(v)), "test_clock": lambda v: int(bool(v))}
 
 
-def _apply_members(s: Session, rows: list[dict[str, Any]], now: dt.datetime) -> int:
+def _apply_members(s: Session, rows: list[dict[str, Any]], now: dt.datetime, key: bytes | None = None) -> int:
     """Upsert members as HQ has them, in one statement on the raw connection (a first
     pull brings a million); their tag sets replace the local ones."""
     if not rows:
         return 0
     conn = s.connection()
     convs = [(c, _MEMBER_CONV.get(c)) for c in _MEMBER_COLS]
-    recs, by_phone = [], {}
+    # HQ sends the keyed hash, last 4 and masked form — the full number only to a chain
+    # that unmasks offline (pos.phone_privacy); a till without the key keeps what it gets
+    at = {c: 1 + _MEMBER_COLS.index(c) for c in ("phone", "phone_last4", "phone_hash", "phone_masked")}
+    recs, by_phone, by_hash = [], {}, {}
     for d in rows:
         vals = [_hex(d["id"])]
         for c, f in convs:
@@ -197,18 +200,23 @@ def _apply_members(s: Session, rows: list[dict[str, Any]], now: dt.datetime) -> 
             vals.append(f(v) if f is not None else v)
         phone = d.get("phone")
         if phone:
-            if not d.get("phone_last4"):
-                vals[1 + _MEMBER_COLS.index("phone_last4")] = phones.last4(phone)
+            vals[at["phone_last4"]] = vals[at["phone_last4"]] or phones.last4(phone)
+            vals[at["phone_masked"]] = vals[at["phone_masked"]] or phones.mask(phone)
+            if key is not None and not vals[at["phone_hash"]]:
+                vals[at["phone_hash"]] = phones.digest(key, phone)
             by_phone[phone] = vals[0]
+        if vals[at["phone_hash"]]:
+            by_hash[vals[at["phone_hash"]]] = vals[0]
         recs.append(tuple(vals))
     # one active member per phone: a local record holding a phone HQ gave to another was merged at HQ
-    plist = list(by_phone)
-    for chunk in _chunks(plist):
-        held = conn.exec_driver_sql(f"SELECT id, phone FROM members WHERE phone IN ({','.join('?' * len(chunk))})",
-                                    tuple(chunk)).all()
-        for mid, phone in held:
-            if by_phone[phone] != mid:
-                conn.exec_driver_sql("UPDATE members SET phone = NULL, phone_last4 = NULL WHERE id = ?", (mid,))
+    for col, owner in (("phone", by_phone), ("phone_hash", by_hash)):
+        for chunk in _chunks(list(owner)):
+            held = conn.exec_driver_sql(f"SELECT id, {col} FROM members WHERE {col} IN ({','.join('?' * len(chunk))})",
+                                        tuple(chunk)).all()
+            for mid, value in held:
+                if owner[value] != mid:
+                    conn.exec_driver_sql("UPDATE members SET phone = NULL, phone_last4 = NULL, phone_hash = NULL, "
+                                         "phone_masked = NULL WHERE id = ?", (mid,))
     # a tier HQ changed (its review, another store's upgrade) joins the local tier history
     tier_at = 1 + _MEMBER_COLS.index("tier_since")
     tier_col = 1 + _MEMBER_COLS.index("tier_code")
@@ -376,7 +384,7 @@ def apply_page(db, changes: list[dict[str, Any]], cursor: str) -> dict[str, Any]
     with db.transaction() as s:
         s.execute(text("PRAGMA defer_foreign_keys = ON"))  # a page's rows may refer to each other in any order
         summary["captured"] = capture_ledger(s, db)
-        summary["members"] = _apply_members(s, by_kind.get("member", []), now)
+        summary["members"] = _apply_members(s, by_kind.get("member", []), now, phone_privacy.chain_key(db))
         summary["cards"] = _apply_cards(s, by_kind.get("card", []))
         summary["notes"] = _apply_notes(s, by_kind.get("note", []))
         summary["programs"] = _apply_programs(s, by_kind.get("program", []), now)

@@ -10,10 +10,14 @@
 
 Request bodies may be gzip (`Content-Encoding: gzip`); responses are gzip
 when the client accepts it.
+
+Nothing a client sends makes HQ answer 500: a body that is not (gzip of) JSON,
+the wrong shape or a field out of range is a 4xx with `{"error", "message"}`;
+a bad event inside a good push is answered `rejected` on its own (ingest.py).
+A database HQ cannot reach is 503 (the till retries later).
 """
 from __future__ import annotations
 
-import gzip
 import logging
 import zlib
 
@@ -21,10 +25,11 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from ..protocol import (
-    MAX_PAGE, PROTOCOL_VERSION, EnrolRequest, EnrolResponse, HoldRequest, PushRequest, ReleaseRequest,
+    MAX_PAGE, PROTOCOL_VERSION, EnrolRequest, EnrolResponse, HoldRequest, PushEnvelope, ReleaseRequest, error_text,
 )
 from . import admin, changes, holds, ingest
 from .db import HQDatabase
@@ -45,22 +50,31 @@ def _json(model: BaseModel) -> Response:
 
 async def _body(request: Request, model: type[BaseModel]):
     raw = await request.body()
-    if request.headers.get("content-encoding", "").lower() == "gzip":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error):
-            raise ApiError(400, "body.gzip", "request body is not valid gzip") from None
     if len(raw) > MAX_BODY:
         raise ApiError(413, "body.too_large", f"request body over {MAX_BODY} bytes")
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding == "gzip":
+        try:  # bounded: a small bomb must not expand past MAX_BODY
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            raw = d.decompress(raw, MAX_BODY + 1)
+            if len(raw) > MAX_BODY:
+                raise ApiError(413, "body.too_large", f"request body over {MAX_BODY} bytes")
+            if not d.eof:
+                raise zlib.error("truncated")
+        except (OSError, EOFError, zlib.error):
+            raise ApiError(400, "body.gzip", "request body is not valid gzip") from None
+    elif encoding not in ("", "identity"):
+        raise ApiError(415, "body.encoding", f"unsupported Content-Encoding {encoding[:20]!r} (gzip or none)")
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "body"
-        if where == "protocol":
+        err = exc.errors(include_url=False, include_input=False)[0]
+        if err["type"] == "json_invalid":
+            raise ApiError(422, "body.invalid", "request body is not valid JSON (UTF-8)") from None
+        if tuple(err["loc"])[:1] == ("protocol",):
             raise ApiError(400, "protocol.unsupported",
                            f"protocol version not supported: this HQ speaks {PROTOCOL_VERSION}") from None
-        raise ApiError(422, "body.invalid", f"{where}: {err['msg']}") from None
+        raise ApiError(422, "body.invalid", error_text(exc) or "body: not the expected object") from None
 
 
 def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastAPI:
@@ -72,6 +86,12 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
     @app.exception_handler(ApiError)
     async def _api_error(_request, exc: ApiError):
         return JSONResponse({"error": exc.error, "message": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(_request, exc: OperationalError):
+        log.warning("HQ database unavailable: %s", str(exc).splitlines()[0][:200])
+        return JSONResponse({"error": "hq.database", "message": "HQ's database is unavailable; try again later"},
+                            status_code=503)
 
     @app.exception_handler(admin.AdminError)
     async def _admin_error(_request, exc: admin.AdminError):
@@ -100,11 +120,13 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
     @app.post("/v1/push")
     async def push(request: Request):
         store = await store_of(request)
-        req = await _body(request, PushRequest)
+        req = await _body(request, PushEnvelope)
         try:
             resp = await run_in_threadpool(ingest.push, hq, store, req)
         except ingest.Forbidden as exc:
             raise ApiError(403, "store.mismatch", str(exc)) from None
+        except ingest.BadBatch as exc:
+            raise ApiError(422, "body.invalid", str(exc)) from None
         return _json(resp)
 
     @app.get("/v1/pull")

@@ -26,6 +26,18 @@ failure is retried anyway.
 HQ never rejects a sale that was paid for: an overdraft (offline spending at
 two stores), a coupon used twice, a card claimed by two members become
 `exceptions` rows for review (`hq exceptions`).
+
+Validated before anything is applied
+------------------------------------
+Each event's envelope and payload are checked by the protocol models
+(`sync.protocol.Event`, `check_payload`) first: a wrong type, a number beyond
+its column, a NUL, an over-long text, an unknown kind is answered `rejected`
+with the reason, and the event is KEPT (its row, a safe copy of what was sent,
+and a `rejected_event` exception for `hq exceptions`); the rest of the batch is
+applied. Only an event without a readable event id (nothing to answer it by)
+refuses the request, with 422. An event id another store already used is
+answered `rejected` ("used by another store"), never `duplicate`, and nothing
+of that event is shown.
 """
 from __future__ import annotations
 
@@ -36,14 +48,19 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from pos import ledger
 from pos import members as pos_members
 from pos import phones
 
-from ..protocol import EventResult, PushRequest, PushResponse
+from pydantic import ValidationError
+
+from ..protocol import (
+    Event, EventResult, PushEnvelope, PushRequest, PushResponse, check_payload, error_text, safe_copy,
+)
+from ..protocol import _time_in as time_in
 from . import changes
 from .models import (
     HQ_STORE, Coupon, CouponUse, Hold, IngestedEvent, Member, MemberBalance, MemberCard, MemberNote,
@@ -61,6 +78,18 @@ class Forbidden(Exception):
 
 class Reject(Exception):
     """The event cannot be applied as sent: answered `rejected` with this reason."""
+
+
+class BadBatch(Exception):
+    """The request cannot be answered event by event (an event without a readable id): 422."""
+
+
+def _bad_data(exc: Exception) -> bool:
+    """An error caused by what one event carries (that event is rejected), not by HQ
+    (a lost database connection fails the request and the till retries)."""
+    if isinstance(exc, (Reject, KeyError, ValueError, TypeError, OverflowError, IntegrityError, DataError)):
+        return True
+    return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)  # a value the driver cannot bind
 
 
 def now_utc() -> dt.datetime:
@@ -375,6 +404,8 @@ def h_sale(c: Ctx, p: dict) -> None:
     redeemed = int((d.get("points") or {}).get("redeemed") or 0)
     codes = [str(x) for x in d.get("coupons") or []]
     hold = s.get(Hold, sid)
+    if hold is not None and hold.store_code != c.store:
+        hold = None  # another store's hold is not this sale's
     spent = redeemed > 0 or bool(codes)
     if hold is not None:
         hold.status = "used"
@@ -550,24 +581,79 @@ def _retryable(exc: DBAPIError) -> bool:
     return code in ("40P01", "40001")  # deadlock detected, serialization failure
 
 
-def push(hq, store: str, req: PushRequest) -> PushResponse:
+@dataclass
+class Incoming:
+    """One pushed event as HQ took it in: valid (`ev`) or rejected before applying (`why`)."""
+
+    event_id: uuid.UUID
+    ev: Event | None
+    why: str | None
+    row: dict[str, Any]  # its `events` row
+
+
+def _safe_text(value: Any, n: int) -> str:
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    return "".join(ch for ch in text if ch >= " " and not 0xD800 <= ord(ch) <= 0xDFFF)[:n]
+
+
+def take_in(store: str, raw_events: list, now: dt.datetime) -> list[Incoming]:
+    """Check every event's envelope and payload before anything is applied."""
+    out: list[Incoming] = []
+    for i, raw in enumerate(raw_events):
+        if isinstance(raw, Event):
+            ev, why = raw, None
+        else:
+            try:
+                ev, why = Event.model_validate(raw), None
+            except ValidationError as exc:
+                ev, why = None, "bad event: " + error_text(exc)
+        if ev is None:
+            eid = raw.get("event_id") if isinstance(raw, dict) else None
+            try:
+                eid = uuid.UUID(eid) if isinstance(eid, str) else None
+            except ValueError:
+                eid = None
+            if eid is None:
+                raise BadBatch(f"events.{i}: no readable event_id ({why}); nothing of this batch was applied")
+            try:
+                created = time_in(raw.get("created_at"))
+            except (ValueError, TypeError):
+                created = now
+            seq = raw.get("seq")
+            row = {"event_id": eid, "store_code": store, "created_at": created,
+                   "seq": seq if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < 2 ** 63 else 0,
+                   "kind": _safe_text(raw.get("kind"), 32) or "?", "payload": {"invalid_event": safe_copy(raw)}}
+            out.append(Incoming(eid, None, why, row))
+            continue
+        claimed = ev.payload.get("store")
+        if isinstance(claimed, str) and claimed != store:
+            raise Forbidden(f"event {ev.event_id} claims store {_safe_text(claimed, 16)!r}; this token is store {store}")
+        why = ("unknown event kind: HQ has no handler for it" if ev.kind not in HANDLERS
+               else check_payload(ev.kind, ev.payload))
+        payload = ev.payload if why is None else safe_copy(ev.payload)
+        out.append(Incoming(ev.event_id, ev, why, {
+            "event_id": ev.event_id, "store_code": store, "seq": ev.seq, "kind": ev.kind, "created_at": ev.created_at,
+            "payload": payload}))
+    return out
+
+
+def push(hq, store: str, req: PushRequest | PushEnvelope) -> PushResponse:
     if req.store != store:
         raise Forbidden(f"token of store {store} cannot push for store {req.store}")
-    for ev in req.events:
-        if ev.payload.get("store") != store:
-            raise Forbidden(f"event {ev.event_id} claims store {ev.payload.get('store')!r}; this token is store {store}")
+    items = take_in(store, list(req.events), now_utc())
     bulk = True
     for attempt in range(6):
         try:
-            return _push_once(hq, store, req, bulk=bulk)
-        except IntegrityError:
+            return _push_once(hq, store, items, bulk=bulk)
+        except (DBAPIError, OverflowError, StatementError) as exc:
+            if isinstance(exc, DBAPIError) and not isinstance(exc, (IntegrityError, DataError)):
+                if not _retryable(exc) or attempt == 5:
+                    raise
+                time.sleep(0.05 * (2 ** attempt))
+                continue
             if not bulk:
                 raise
             bulk = False  # something in the batch conflicts: apply it event by event, each in its savepoint
-        except DBAPIError as exc:
-            if not _retryable(exc) or attempt == 5:
-                raise
-            time.sleep(0.05 * (2 ** attempt))
     raise RuntimeError("unreachable")
 
 
@@ -591,25 +677,38 @@ def _register_setup(s: Session) -> None:
     s.info["ledger_listener"] = True
 
 
-def _push_once(hq, store: str, req: PushRequest, *, bulk: bool) -> PushResponse:
+OTHER_STORE = "event id already used by another store"
+
+
+def _push_once(hq, store: str, items: list[Incoming], *, bulk: bool) -> PushResponse:
     now = now_utc()
     table = IngestedEvent.__table__
     results: dict[uuid.UUID, EventResult] = {}
     rejected: dict[uuid.UUID, str] = {}
+    first: dict[uuid.UUID, Incoming] = {}
+    for it in items:  # an id twice in one batch is one event
+        first.setdefault(it.event_id, it)
     with hq.transaction() as s:
         _register_setup(s)
         # 1. every event's row at once: what is new is applied, the rest answered from what HQ has
         fresh = insert_new(s, table, [{
-            "event_id": ev.event_id, "store_code": store, "seq": ev.seq, "kind": ev.kind, "created_at": ev.created_at,
-            "received_at": now, "status": "accepted", "reason": None, "payload": ev.payload} for ev in req.events],
-            key="event_id")
-        old = [ev.event_id for ev in req.events if ev.event_id not in fresh]
+            **it.row, "received_at": now, "status": "rejected" if it.why else "accepted",
+            "reason": _clean_reason(it.why) if it.why else None} for it in first.values()], key="event_id")
+        old = [eid for eid in first if eid not in fresh]
         if old:
-            for eid, status, reason in s.execute(select(IngestedEvent.event_id, IngestedEvent.status, IngestedEvent.reason)
-                                                 .where(IngestedEvent.event_id.in_(old))):
-                results[eid] = (EventResult(event_id=eid, status="rejected", reason=reason) if status == "rejected"
-                                else EventResult(event_id=eid, status="duplicate"))
-        new = [ev for ev in req.events if ev.event_id in fresh]
+            for eid, owner, status, reason in s.execute(select(
+                    IngestedEvent.event_id, IngestedEvent.store_code, IngestedEvent.status, IngestedEvent.reason)
+                    .where(IngestedEvent.event_id.in_(old))):
+                if owner != store:  # answered without saying anything of the other store's event
+                    results[eid] = EventResult(event_id=eid, status="rejected", reason=OTHER_STORE)
+                elif status == "rejected":
+                    results[eid] = EventResult(event_id=eid, status="rejected", reason=reason)
+                else:
+                    results[eid] = EventResult(event_id=eid, status="duplicate")
+        for eid, it in first.items():
+            if eid in fresh and it.why:
+                rejected[eid] = _clean_reason(it.why)
+        new = [it.ev for eid, it in first.items() if eid in fresh and not it.why]
         ctx = {ev.event_id: Ctx(s, store, now, ev.event_id, ev.created_at.astimezone(UTC), ev.test_clock) for ev in new}
         if bulk:
             slow_regs = _bulk_register(s, store, now, [ev for ev in new if ev.kind == "member.registered"], ctx, rejected)
@@ -632,17 +731,19 @@ def _push_once(hq, store: str, req: PushRequest, *, bulk: bool) -> PushResponse:
         if rejected:
             from sqlalchemy import bindparam
 
+            rejected = {k: _clean_reason(v) for k, v in rejected.items()}
             s.execute(table.update().where(table.c.event_id == bindparam("eid")).values(
                 status="rejected", reason=bindparam("why")), [{"eid": k, "why": v} for k, v in rejected.items()])
-        for ev in new:
-            if ev.event_id in rejected:
-                results[ev.event_id] = EventResult(event_id=ev.event_id, status="rejected", reason=rejected[ev.event_id])
-            else:
-                note = None if ev.kind in HANDLERS else f"stored; HQ has no handler for {ev.kind!r} yet"
-                results[ev.event_id] = EventResult(event_id=ev.event_id, status="accepted", reason=note,
-                                                   exceptions=ctx[ev.event_id].exceptions)
+            s.add_all([SyncException(id=uuid.uuid4(), kind="rejected_event", store_code=store, member_id=None,
+                                     event_id=k, detail={"event_kind": first[k].row["kind"], "reason": v},
+                                     status="open", created_at=now) for k, v in rejected.items()])
+        for eid, it in first.items():
+            if eid in rejected:
+                results[eid] = EventResult(event_id=eid, status="rejected", reason=rejected[eid])
+            elif eid in fresh:
+                results[eid] = EventResult(event_id=eid, status="accepted", exceptions=ctx[eid].exceptions)
         changes.flush(s)
-    return PushResponse(results=[results[ev.event_id] for ev in req.events], hq_time=now)
+    return PushResponse(results=[results[it.event_id] for it in items], hq_time=now)
 
 
 def _per_event(s: Session, events, ctx: dict, rejected: dict) -> None:
@@ -657,7 +758,9 @@ def _per_event(s: Session, events, ctx: dict, rejected: dict) -> None:
             handler(ctx[ev.event_id], ev.payload)
             s.flush()
             sp.commit()
-        except (Reject, KeyError, ValueError, TypeError, IntegrityError) as exc:
+        except Exception as exc:
+            if not _bad_data(exc):
+                raise
             sp.rollback()
             del s.info.setdefault("changes", [])[mark:]
             ctx[ev.event_id].exceptions.clear()
@@ -751,7 +854,7 @@ def _bulk_sales(s: Session, store: str, events, ctx: dict, rejected: dict) -> No
     ids = list(recs)
     for sid in s.scalars(select(Sale.id).where(Sale.id.in_(ids))):
         recs.pop(sid, None)
-    held = set(s.scalars(select(Hold.id).where(Hold.id.in_(ids))))
+    held = set(s.scalars(select(Hold.id).where(Hold.id.in_(ids), Hold.store_code == store)))
     if held:
         s.execute(update(Hold).where(Hold.id.in_(list(held))).values(status="used"))
     for sid, r in recs.items():
@@ -761,7 +864,13 @@ def _bulk_sales(s: Session, store: str, events, ctx: dict, rejected: dict) -> No
         s.execute(Sale.__table__.insert(), list(recs.values()))
 
 
+def _clean_reason(text: str) -> str:
+    return _safe_text(text, 300)
+
+
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, (DataError, StatementError)) and not isinstance(exc, IntegrityError):
+        return "bad payload: a value HQ's database cannot store"
     if isinstance(exc, Reject):
         return str(exc)[:300]
     if isinstance(exc, KeyError):
