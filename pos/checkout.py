@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,10 +20,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from . import coupons as coupon_store
-from . import ledger, loyalty, programs, tiers
+from . import ledger, limits, loyalty, programs, tiers
 from .barcodes import Nomenclature
 from .catalog import get_by_barcode
-from .errors import DomainError
+from .errors import DomainError, card_like
 from .ids import uuid7
 from .members import MemberIndex, MemberSummary, _get_active
 from .models import Basket, Member, MemberBalance, Payment, ProductBarcode, ReceiptCounter, Sale, SaleLine
@@ -30,7 +32,8 @@ from .pricing import CouponCtx, Item, MemberCtx, PriceRequest, Quote, Tender, pr
 from .program import ProgramDoc
 
 PAY_TENDERS = ("cash", "bank_card", "wechat", "alipay", "stored_value", "gift_card")
-MAX_QTY = 9999
+MAX_QTY = limits.QTY_MAX
+NOT_SALE_IDS = (uuid.UUID(int=0), uuid.UUID(int=2**128 - 1))  # nil and max UUID: a placeholder, never one sale
 CTX_TTL_S = 2  # how long a quote may reuse the member's points and tier (the commit always re-reads)
 
 
@@ -121,6 +124,8 @@ class Checkout:
         self.nomenclature = nomenclature or Nomenclature.default()
         self.cashier = cashier
         self.channel = channel
+        if sale_id is not None and (not isinstance(sale_id, uuid.UUID) or sale_id in NOT_SALE_IDS):
+            raise DomainError("sale.bad_id")
         self.sale_id = sale_id or uuid7()
         self.lines: list[BasketLine] = []
         self.member_id: str | None = None
@@ -135,8 +140,12 @@ class Checkout:
 
     def add(self, code: str, qty: int = 1) -> BasketLine:
         """A product barcode (scale labels included); any other code is refused with why."""
-        if not 1 <= qty <= MAX_QTY:
-            raise DomainError("sale.bad_qty", qty=qty, max=MAX_QTY)
+        if not limits.is_int(qty) or not 1 <= qty <= MAX_QTY:
+            raise DomainError("sale.bad_qty", qty=limits.shown_int(qty) if limits.is_int(qty) else "?", max=MAX_QTY)
+        if not isinstance(code, str) or card_like(code):  # a swiped bank card is never looked up nor echoed
+            raise DomainError("input.bank_card" if isinstance(code, str) else "input.not_text", field="code")
+        if len(self.lines) >= limits.LINES_MAX:
+            raise DomainError("input.range", field="lines", min=1, max=limits.LINES_MAX, value=len(self.lines) + 1)
         with self.db.read() as s:
             scan, product = get_by_barcode(s, code, self.nomenclature)
             if scan.kind == "bad_barcode":
@@ -178,8 +187,8 @@ class Checkout:
         line = self._line(index)
         if line.kind != "product":
             raise DomainError("sale.fixed_qty")
-        if not 1 <= qty <= MAX_QTY:
-            raise DomainError("sale.bad_qty", qty=qty, max=MAX_QTY)
+        if not limits.is_int(qty) or not 1 <= qty <= MAX_QTY:
+            raise DomainError("sale.bad_qty", qty=limits.shown_int(qty) if limits.is_int(qty) else "?", max=MAX_QTY)
         line.qty = qty
 
     def set_line_discount(self, index: int, pct: int) -> None:
@@ -194,6 +203,8 @@ class Checkout:
 
     def attach_member(self, query: str) -> MemberSummary:
         """By phone, last 4, card or member code — exactly one match, or a refusal."""
+        if card_like(query):
+            raise DomainError("input.bank_card")
         idx = MemberIndex(str(self.db.path), self.db.settings.get("phone_region", "CN"))
         try:
             found = idx.find(query)
@@ -216,7 +227,10 @@ class Checkout:
         self.gifts = []
 
     def add_coupon(self, code: str) -> None:
-        code = code.strip().upper()
+        if card_like(code):
+            raise DomainError("input.bank_card")
+        code = limits.check_text(code, "coupon_code", 64, required=False) or ""
+        code = code.upper()
         if code and code not in self.coupon_codes:
             self.coupon_codes.append(code)
 
@@ -224,11 +238,15 @@ class Checkout:
         self.coupon_codes = [c for c in self.coupon_codes if c != code.strip().upper()]
 
     def redeem(self, points: int) -> None:
-        if points < 0:
+        if limits.is_int(points) and points < 0:
             raise DomainError("sale.bad_points")
+        limits.check_int(points, "redeem_points", 0, limits.POINTS_MAX)
         self.redeem_points = points
 
     def add_gift(self, code: str) -> None:
+        limits.check_text(code, "gift", 32)
+        if len(self.gifts) >= limits.LINES_MAX:
+            raise DomainError("input.range", field="gifts", min=0, max=limits.LINES_MAX, value=len(self.gifts) + 1)
         self.gifts.append(code)
 
     # --- pricing -------------------------------------------------------------------
@@ -237,11 +255,10 @@ class Checkout:
         if not self.member_id:
             return None, None
         m = _get_active(s, self.member_id)
-        lots = ledger.open_lots(s, m.id)
-        self._debts = ledger.open_debts(s, m.id)  # reused by the commit's earn entry (same transaction)
-        usable = sum(x.remaining for x in lots if x.available_at <= now and not x.expired(now))
+        pts = ledger.position(s, m.id)
+        self._debts = pts.debts  # reused by the commit's earn entry (same transaction)
         return m, MemberCtx(id=str(m.id), tier=m.tier_code, birthday=m.birthday,
-                            points_available=usable - sum(d.unpaid for d in self._debts))
+                            points_available=pts.spendable(now))  # never more than the balance
 
     def _request(self, s: Session, tenders: tuple[Tender, ...] = (), fresh: bool = True) -> PriceRequest:
         """What the engine prices. `fresh=False` (quotes while scanning) reuses the
@@ -290,6 +307,7 @@ class Checkout:
     def pay(self, tenders: list[Tender] | tuple[Tender, ...]) -> SaleResult:
         """Validate the tenders against a fresh quote and commit the sale."""
         tenders = tuple(tenders)
+        _check_tender_values(tenders)
         # HQ sync (sync/policy.py), only on a till enrolled with HQ: points and single-use
         # coupons are confirmed by HQ first, or bounded by the offline policy (then the sale
         # is provisional). A till without HQ skips this entirely.
@@ -297,6 +315,7 @@ class Checkout:
         with self.db.transaction() as s:
             existing = s.get(Sale, self.sale_id)
             if existing is not None:  # replayed: the sale is already in the store
+                _same_sale(existing, "sale", self.basket_key())
                 return result_of(s, existing, replayed=True)
             if not self.lines:
                 raise DomainError("sale.empty")
@@ -337,7 +356,8 @@ class Checkout:
             units=sum(ln.item.qty for ln in q.lines if not ln.item.reward),
             detail={"promotions": q.promotions, "coupons": q.coupons, "gifts": q.gifts,
                     "refusals": [{"what": r.what, "code": r.code} for r in q.refusals],
-                    "tendered": [{"type": t.type, "amount_fen": t.amount_fen} for t in tenders]},
+                    "tendered": [{"type": t.type, "amount_fen": t.amount_fen} for t in tenders],
+                    "basket_key": self.basket_key()},
         )
         s.add(sale)
         s.flush()
@@ -383,6 +403,15 @@ class Checkout:
         if sv:
             ledger.sv_post(s, member.id, "pay", -sv, now=now, test_clock=db.test_clock, store_code=db.store_code,
                            sale_id=sale.id, reason=f"sale {sale.receipt_no}")
+
+    def basket_key(self) -> str:
+        """A digest of the basket asked for (not what it priced to): a replay of the
+        same sale id must ask for the same basket. Tenders are left out: paying the
+        committed basket again with other tenders still replays it."""
+        what = {"lines": [[ln.scanned, ln.qty, ln.discount_pct] for ln in self.lines], "member": self.member_id,
+                "coupons": self.coupon_codes, "points": self.redeem_points, "gifts": self.gifts,
+                "channel": self.channel}
+        return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
 
     # --- suspend, resume, persist -------------------------------------------------------------
 
@@ -448,6 +477,30 @@ def _authorize_spending(co: Checkout, tenders: tuple[Tender, ...]):
     from sync.policy import authorize_checkout
 
     return authorize_checkout(co, tenders)
+
+
+def _same_sale(existing: Sale, kind: str, key: str) -> None:
+    """A replay is the same request again; a sale id reused for another one is refused
+    (sales committed before keys were kept replay as before)."""
+    stored = (existing.detail or {}).get("basket_key")
+    if existing.kind != kind or (stored is not None and stored != key):
+        raise DomainError("sale.id_reused", receipt=existing.receipt_no)
+
+
+def _check_tender_values(tenders: tuple[Tender, ...]) -> None:
+    """Strict types and sane bounds before anything is summed or stored."""
+    if len(tenders) > limits.TENDERS_MAX:
+        raise DomainError("input.range", field="tenders", min=0, max=limits.TENDERS_MAX, value=len(tenders))
+    for t in tenders:
+        if not isinstance(t.type, str):
+            raise DomainError("input.not_text", field="tender")
+        if t.type not in PAY_TENDERS:
+            raise DomainError("tender.unknown", tender=t.type[:16])
+        if not limits.is_int(t.amount_fen):
+            raise DomainError("input.not_int", field=f"{t.type}.amount_fen")
+        if t.amount_fen > limits.SALE_MAX_FEN:  # 2**63 - 1 in cash once committed a change of 9.2e18 fen
+            raise DomainError("input.range", field=f"{t.type}.amount_fen", min=1, max=limits.SALE_MAX_FEN,
+                              value=limits.shown_int(t.amount_fen))
 
 
 def _check_tenders(s: Session, member, tenders: tuple[Tender, ...], due: int) -> tuple[int, int, int]:
@@ -527,14 +580,21 @@ def topup(db, member_id: str, amount_fen: int, tenders: list[Tender], *, cashier
     A top-up is not qualifying spend."""
     program = program or programs.active(db)
     sv_rules = program.stored_value
+    limits.check_int(amount_fen, "amount_fen", -limits.SALE_MAX_FEN, limits.SALE_MAX_FEN)
+    if sale_id is not None and (not isinstance(sale_id, uuid.UUID) or sale_id in NOT_SALE_IDS):
+        raise DomainError("sale.bad_id")
+    tenders = list(tenders)
+    _check_tender_values(tuple(tenders))
     if amount_fen < sv_rules.min_topup_fen:
         raise DomainError("topup.min", min=f"{sv_rules.min_topup_fen / 100:.2f}")
     bonus = sv_rules.bonus_for(amount_fen)
     now = db.clock.now()
     sale_id = sale_id or uuid7()
+    key = hashlib.sha256(json.dumps([str(member_id), amount_fen]).encode()).hexdigest()[:32]
     with db.transaction() as s:
         existing = s.get(Sale, sale_id)
         if existing is not None:
+            _same_sale(existing, "topup", key)
             return result_of(s, existing, replayed=True)
         member = _get_active(s, member_id)
         if ledger.sv_balance(s, member.id) + amount_fen + bonus > sv_rules.max_balance_fen:
@@ -549,7 +609,8 @@ def topup(db, member_id: str, amount_fen: int, tenders: list[Tender], *, cashier
                     created_at=now, cashier=cashier or None, member_id=member.id, tier_before=member.tier_code,
                     tier_after=member.tier_code, program_version=program.version, gross_fen=amount_fen,
                     net_fen=amount_fen, paid_fen=paid, change_fen=change, spend_fen=0, test_clock=db.test_clock,
-                    detail={"bonus_fen": bonus, "tendered": [{"type": t.type, "amount_fen": t.amount_fen} for t in tenders]})
+                    detail={"bonus_fen": bonus, "tendered": [{"type": t.type, "amount_fen": t.amount_fen} for t in tenders],
+                            "basket_key": key})
         s.add(sale)
         s.flush()
         left_change = change

@@ -3,6 +3,7 @@ Chinese and English. `pos` has no Qt, so the texts live here; the app shows
 `message(lang)` where the cashier is looking."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # code -> (English, Chinese). Placeholders are filled from the error's params.
@@ -102,6 +103,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "input.not_int": ("{field} must be a whole number (not text, a decimal or true/false)",
                       "{field} 须为整数（不能是文本、小数或 true/false）"),
     "input.range": ("{field} must be {min} to {max}, got {value}", "{field} 须在 {min} 至 {max} 之间，当前 {value}"),
+    "input.bank_card": ("This is a bank card, refused", "这是银行卡，已拒绝"),
+    "sale.bad_id": ("A sale id must be a real UUID, not the nil or max UUID", "单据号须为有效的 UUID（不能全为 0 或 F）"),
+    "sale.id_reused": ("This sale id was already used for a different sale ({receipt})",
+                       "该单据号已用于另一笔交易（{receipt}）"),
     "db.newer": (
         "Database {path} was written by a newer release (revision {rev}); upgrade the app",
         "数据库 {path} 来自更新的版本（{rev}），请升级程序",
@@ -109,12 +114,59 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# --- what a message may echo of an input --------------------------------------
+# Card track data (`;4111…=2512…?`, `%B4111…^NAME^…?`) or a bare bank account number
+# and full phone numbers are never echoed: not on screen, not on stderr, not in logs.
+_TRACK = re.compile(r"[%;+]?[A-Z]?[0-9][0-9 ]{11,22}[=^D]|^[%;+][^?]{0,200}[=^][^?]{0,200}\?|^[%;][0-9]{8,}")
+_DIGIT_RUN = re.compile(r"\+?[0-9][0-9 \-]{5,}[0-9]")
+_CN_MOBILE = re.compile(r"(?:\+?86|0086)?1[3-9][0-9]{9}")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = ord(c) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def card_like(text: str) -> bool:
+    """Looks like magnetic-stripe track data or a bank card number (15-19 digits, Luhn)."""
+    if not isinstance(text, str) or not text:
+        return False
+    if _TRACK.search(text):
+        return True
+    return any(15 <= len(d) <= 19 and _luhn(d) for d in re.findall(r"[0-9]+", text))
+
+
+def _mask_run(m: re.Match) -> str:
+    digits = re.sub(r"[^0-9]", "", m.group(0))
+    if _CN_MOBILE.fullmatch(digits) or (len(digits) >= 11 and m.group(0).startswith("+")):
+        return digits[-11:-8] + "****" + digits[-4:]  # a phone: shown as 138****8000
+    return m.group(0)
+
+
+def echo(text: Any, limit: int = 40) -> str:
+    """What a message may show of a refused input: never card data (replaced by
+    "****"), phones masked, control characters dropped, at most `limit` characters."""
+    text = str(text)
+    if card_like(text):
+        return "****"
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    text = _DIGIT_RUN.sub(_mask_run, text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class DomainError(Exception):
-    """A refusal with a code and params; never carries raw card data or full phones."""
+    """A refusal with a code and params; never carries raw card data or full phones
+    (every text param passes through `echo`, the last line of defence)."""
 
     def __init__(self, code: str, /, **params: Any):
         self.code = code
-        self.params = params
+        self.params = {k: echo(v, 200) if isinstance(v, str) and (card_like(v) or _DIGIT_RUN.search(v)) else v
+                       for k, v in params.items()}
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "zh_CN") -> str:
