@@ -62,6 +62,7 @@ def _make_engine(path: Path) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA secure_delete=ON")  # cleared phone numbers leave no bytes behind (pos.phone_privacy)
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -3,15 +3,30 @@
 Normalised to E.164 so `+86 138 0013 8000`, `13800138000` and full-width
 `１３８００１３８０００` are one number. Only masked forms leave this module for
 display or logs (138****8000).
+
+A till enrolled with HQ keeps no full numbers (issue 12 item 7): `digest` is
+the keyed hash (HMAC-SHA256 of the E.164 form with the chain's key) it looks
+members up by. The key comes from HQ and is kept in a file of its own outside
+the database (`key_dir`, mode 0600), so the database file alone — a backup, a
+copy sent for support, a disk image of the data directory — does not give the
+numbers back: without the key, 10^9 candidate numbers cannot be tried.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+import secrets
 import unicodedata
+from pathlib import Path
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
 from .errors import DomainError
+
+KEY_DIR_ENV = "MEMBERPOS_KEY_DIR"
+_CHECK = b"memberpos phone key check"
 
 DEFAULT_REGION = "CN"
 _MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -68,11 +83,70 @@ def last4(e164: str) -> str:
 
 
 def mask(e164: str | None) -> str:
-    """138****8000 — the only form shown on screens, receipts and logs."""
+    """138****8000 — the only form shown on screens, receipts and logs.
+    An already masked form (all an enrolled till keeps) comes back as it is."""
     if not e164:
         return ""
+    if "*" in e164:
+        return e164
     nat = national(e164)
     if len(nat) <= 4:
         return "*" * len(nat)
     head = nat[:3] if len(nat) >= 8 else nat[:1]
     return head + "****" + nat[-4:]
+
+
+# --- the chain's phone key (an enrolled till) ------------------------------------
+
+def digest(key: bytes, e164: str) -> str:
+    """The keyed hash an enrolled till stores and looks up instead of the number."""
+    return hmac.new(key, e164.encode(), hashlib.sha256).hexdigest()
+
+
+def key_check(key: bytes) -> str:
+    """Kept in the database to tell the right key file from a wrong one; says nothing of any phone."""
+    return hmac.new(key, _CHECK, hashlib.sha256).hexdigest()[:16]
+
+
+def key_dir() -> Path:
+    """Where key files live: $MEMBERPOS_KEY_DIR, else the user's config directory
+    (not the data directory the database is in)."""
+    env = os.environ.get(KEY_DIR_ENV)
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("memberpos", appauthor=False)) / "keys"
+
+
+def new_key_id() -> str:
+    return secrets.token_hex(8)
+
+
+def write_key(key_id: str, key: bytes) -> Path:
+    """The key file, readable by this user only (0600 in a 0700 directory), written atomically."""
+    folder = key_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"phone-{key_id}.key"
+    tmp = folder / f".phone-{key_id}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, key.hex().encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return path
+
+
+def read_key(key_id: str | None, check: str | None) -> bytes | None:
+    """The key of `key_id` if its file is there and matches `check`; else None."""
+    if not key_id:
+        return None
+    try:
+        key = bytes.fromhex((key_dir() / f"phone-{key_id}.key").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if check and not hmac.compare_digest(key_check(key), check):
+        return None
+    return key
