@@ -255,3 +255,37 @@ def count(db) -> int:
     from sqlalchemy import func
     with db.read() as s:
         return s.scalar(select(func.count()).select_from(Product))
+
+
+SEARCH_LIMIT = 50
+
+
+def search(db, query: str, limit: int = SEARCH_LIMIT, nomenclature: Nomenclature | None = None) -> list[ProductView]:
+    """Active products by (part of) name, SKU or barcode, for the till's pick list.
+    Only barcodes that scan as a plain product are offered (a scale item needs its label)."""
+    import unicodedata
+
+    from sqlalchemy import or_
+
+    q = unicodedata.normalize("NFKC", query or "").strip()
+    if len(q) < 2:
+        return []
+    nom = nomenclature or Nomenclature.default()
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with db.read() as s:
+        hit_codes = select(ProductBarcode.product_id).where(ProductBarcode.barcode.like(pattern, escape="\\"))
+        rows = s.scalars(select(Product).where(
+            Product.active.is_(True),
+            or_(Product.name.ilike(pattern, escape="\\"), Product.sku.ilike(pattern, escape="\\"), Product.id.in_(hit_codes)),
+        ).order_by(Product.name).limit(limit * 2)).all()
+        low = q.casefold()
+        rows = sorted(rows, key=lambda p: (p.name.casefold() != low, not p.name.casefold().startswith(low), p.name))
+        out = []
+        for p in rows:
+            view = _view(p)
+            plain = tuple(b for b in view.barcodes if nom.classify(b).kind == "product")
+            if plain:
+                out.append(dataclasses.replace(view, barcodes=plain))
+            if len(out) >= limit:
+                break
+    return out

@@ -107,11 +107,14 @@ def cmd_member_find(args) -> int:
     db = db_of(args)
     idx = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
     try:
-        found = idx.find(args.query)
+        exact = idx.find(args.query)
     finally:
         idx.close()
+    # exact keys first (phone, last 4, card, code); otherwise every member by name or phone fragment
+    found = members.describe(db, exact) if exact else members.search(db, args.query)
     out(args, [m.as_dict() for m in found],
-        lambda: "\n".join(f"{m.member_code}  {m.name or '-'}  {m.phone_masked}  {m.tier}  id={m.id}" for m in found)
+        lambda: "\n".join(f"{m.member_code}  {m.name or '-'}  {m.phone_masked}  {m.tier}  {m.points} pts  "
+                          f"last visit {m.last_visit or '-'}  id={m.id}" for m in found)
         or "no member found")
     return 0 if found else EXIT_NOT_FOUND
 
@@ -448,7 +451,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--consent", action="store_true", help="marketing consent given")
     p.add_argument("--actor", default="cli")
     p.set_defaults(func=cmd_member_add)
-    p = ms.add_parser("find", parents=[c], help="by phone, last 4 digits, card number or member code")
+    p = ms.add_parser("find", parents=[c], help="by phone, last 4 digits, card number, member code, name or phone fragment (138****8000)")
     p.add_argument("query")
     p.set_defaults(func=cmd_member_find)
     p = ms.add_parser("show", parents=[c], help="a member's profile, cards, tags, balances")

@@ -583,3 +583,81 @@ def duplicate_candidates(db, *, min_score: int = 80, limit: int = 50) -> list[Du
                     out.append(DuplicateCandidate(a, b, score, int(nscore), ascore))
     unique = {(c.a.id, c.b.id): c for c in out}
     return sorted(unique.values(), key=lambda c: -c.score)[:limit]
+
+
+# --- search by name or phone fragment (pick lists, `member find`) ----------------
+
+@dataclass(frozen=True)
+class MemberMatch(MemberSummary):
+    """A search hit with what tells two people of the same name apart."""
+
+    points: int = 0
+    last_visit: str | None = None  # store-local date of the last sale
+
+
+_MASK_CHARS = "*＊xX"
+SEARCH_LIMIT = 50
+
+
+def _phone_shown(m: Member) -> str:
+    # an enrolled till may hold only the masked form (no full phone)
+    return getattr(m, "phone_masked", None) or phones.mask(m.phone)
+
+
+def describe(db, found: list[MemberSummary]) -> list[MemberMatch]:
+    """Points and last visit for members already found (one query each, for the page)."""
+    if not found:
+        return []
+    from sqlalchemy import func
+
+    from .models import Sale
+
+    ids = [uuid.UUID(m.id) for m in found]
+    with db.read() as s:
+        pts = dict(s.execute(select(MemberBalance.member_id, MemberBalance.points)
+                             .where(MemberBalance.member_id.in_(ids))).all())
+        last = dict(s.execute(select(Sale.member_id, func.max(Sale.created_at))
+                              .where(Sale.member_id.in_(ids), Sale.kind == "sale").group_by(Sale.member_id)).all())
+    out = []
+    for m, mid in zip(found, ids):
+        when = last.get(mid)
+        out.append(MemberMatch(m.id, m.member_code, m.name, m.phone_masked, m.tier, m.status,
+                               points=int(pts.get(mid) or 0),
+                               last_visit=db.clock.local(when).date().isoformat() if when else None))
+    return out
+
+
+def search(db, query: str, limit: int = SEARCH_LIMIT) -> list[MemberMatch]:
+    """Active members by (part of a) name, or by a phone fragment the till keeps:
+    3-4 digits of the last four, or a masked form such as 138****8000 / 138*8000.
+    Exact names first, then names that start with the query, then the rest."""
+    q = unicodedata.normalize("NFKC", query or "").strip()
+    if not q:
+        return []
+    compact = q.replace(" ", "").replace("-", "")
+    with db.read() as s:
+        base = select(Member).where(Member.status == "active")
+        digits = "".join(c for c in compact if c.isdigit())
+        if compact and all(c.isdigit() or c in _MASK_CHARS for c in compact) and len(digits) >= 3:
+            if any(c in _MASK_CHARS for c in compact):
+                head, tail = digits[:3], digits[-4:]
+                if len(digits) < 7:
+                    return []
+                rows = [m for m in s.scalars(base.where(Member.phone_last4 == tail)).all()
+                        if _phone_shown(m).startswith(head)]
+            elif len(digits) <= 4:
+                rows = s.scalars(base.where(Member.phone_last4.like(f"%{digits}%")).limit(limit * 4)).all()
+            else:
+                return []  # longer digit runs are phones, cards or barcodes: exact lookups only
+        else:
+            pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = s.scalars(base.where(Member.name.ilike(pattern, escape="\\")).limit(limit * 4)).all()
+        low = q.casefold()
+
+        def rank(m: Member) -> tuple:
+            name = (m.name or "").casefold()
+            return (name != low, not name.startswith(low), m.phone_last4 != digits[-4:], name, m.member_code)
+
+        rows = sorted(rows, key=rank)[:limit]
+        found = [MemberSummary(str(m.id), m.member_code, m.name, _phone_shown(m), m.tier_code, m.status) for m in rows]
+    return describe(db, found)
