@@ -2,6 +2,8 @@
 
     python main.py hq --db URL --host 127.0.0.1 --port 8700     serve HQ
     python main.py hq store add CODE --name NAME [--new-code]    prints a one-time enrolment code
+    python main.py hq store revoke CODE                          the store's tills are refused at once
+    python main.py hq store rotate CODE                          revoke, and print a new enrolment code
     python main.py hq program publish FILE
     python main.py hq catalog import FILE.csv
     python main.py hq exceptions [--all] [--json]
@@ -67,6 +69,28 @@ def cmd_store_add(args) -> int:
     out(args, got, lambda: f"store {got['store']} ({got['name']}): enrolment code {got['enrol_code']} "
                            f"(one use, until {got['expires_at'][:16]})\n"
                            f"on the till: python main.py enrol --hq URL --code {got['enrol_code']}")
+    return 0
+
+
+@_admin
+def cmd_store_revoke(args) -> int:
+    from .server import admin
+
+    got = admin.store_revoke(_hq(args), args.code)
+    out(args, got, lambda: f"store {got['store']} ({got['name']}): {got['revoked_tokens']} till token(s) revoked; "
+                           f"its tills are refused from now on (enrol again with a code from `hq store rotate`)")
+    return 0
+
+
+@_admin
+def cmd_store_rotate(args) -> int:
+    from .server import admin
+
+    got = admin.store_rotate(_hq(args), args.code)
+    out(args, got, lambda: f"store {got['store']} ({got['name']}): {got['revoked_tokens']} old till token(s) revoked; "
+                           f"new enrolment code {got['enrol_code']} (one use, until {got['expires_at'][:16]})\n"
+                           f"on the till: python main.py enrol --hq URL --code {got['enrol_code']} (each further till: "
+                           f"hq store add {got['store']} --new-code)")
     return 0
 
 
@@ -243,6 +267,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name")
     p.add_argument("--new-code", action="store_true", help="store exists: issue another code (enrol one more till)")
     p.set_defaults(func=cmd_store_add)
+    p = ss.add_parser("revoke", parents=[h], help="refuse every till of the store from now on (401)")
+    p.add_argument("code")
+    p.set_defaults(func=cmd_store_revoke)
+    p = ss.add_parser("rotate", parents=[h], help="revoke the store's tokens and print a new enrolment code")
+    p.add_argument("code")
+    p.set_defaults(func=cmd_store_rotate)
 
     pp = hs.add_parser("program", help="loyalty program versions")
     ps = pp.add_subparsers(dest="program_cmd", required=True)

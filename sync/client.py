@@ -8,6 +8,11 @@
   one-time code) is never retried.
 - Request bodies over 1 KiB are gzip-compressed; responses come back gzip.
 - The token goes in `Authorization: Bearer`; it is never logged.
+- Every transport failure is `HQUnavailable` (the till carries on offline and
+  syncs later): no connection, a reset, a timeout, a body cut off mid-stream,
+  a body that is not JSON or not `application/json`, bad gzip, a TLS error, a
+  5xx after the retries, an answer whose shape this till cannot read. Only a
+  4xx with HQ's `{"error", "message"}` is `HQError` (a refusal to act on).
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ import uuid
 from typing import Any
 
 import requests
+from pydantic import BaseModel, ValidationError
 
 from .protocol import (
     PROTOCOL_VERSION, EnrolRequest, EnrolResponse, HoldRequest, HoldResponse, PullEnvelope, PushRequest, PushResponse,
@@ -34,7 +40,11 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
 class HQUnavailable(Exception):
-    """HQ could not be reached (or kept failing): the till carries on offline."""
+    """HQ could not be reached (or kept failing, or answered garbage): the till carries on offline."""
+
+
+class _Garbled(Exception):
+    """A response that arrived but cannot be what HQ sent (wrong type, not JSON)."""
 
 
 class HQError(Exception):
@@ -81,30 +91,55 @@ class HQClient:
                 data = gzip.compress(data, compresslevel=5)
                 headers["Content-Encoding"] = "gzip"
         tries = 1 + ((self.retries if retries is None else retries) if idempotent else 0)
-        last: Exception | None = None
+        last = "error"
         for attempt in range(tries):
             if attempt:
                 time.sleep(backoff(attempt - 1))
             try:
                 r = self.http.request(method, self.base + path, data=data, params=params, headers=headers,
                                       timeout=timeout or self.timeout)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last = exc
-                log.info("HQ %s %s: %s (attempt %d/%d)", method, path, type(exc).__name__, attempt + 1, tries)
-                continue
-            if r.status_code in RETRY_STATUS and attempt + 1 < tries:
-                last = HQError(r.status_code, "server", r.text[:200])
-                continue
-            if r.status_code >= 400:
-                try:
-                    err = r.json()
-                    raise HQError(r.status_code, str(err.get("error", "error")), str(err.get("message", r.text[:200])))
-                except ValueError:
-                    raise HQError(r.status_code, "error", r.text[:200]) from None
-            return r.json()
-        if isinstance(last, HQError):
-            raise last
-        raise HQUnavailable(f"HQ unreachable at {self.base}: {type(last).__name__ if last else 'error'}")
+                if r.status_code in RETRY_STATUS or r.status_code >= 500:
+                    last = f"HTTP {r.status_code}"
+                    continue
+                if r.status_code >= 400:
+                    raise self._refusal(r)
+                return self._json(r)
+            except (requests.RequestException, _Garbled, UnicodeError, ValueError) as exc:
+                # reset, timeout, truncated body (ChunkedEncodingError), bad gzip (ContentDecodingError),
+                # TLS (SSLError), not JSON: all "HQ did not answer", retried when safe
+                last = str(exc) if isinstance(exc, _Garbled) else type(exc).__name__
+                log.info("HQ %s %s: %s (attempt %d/%d)", method, path, last, attempt + 1, tries)
+        raise HQUnavailable(f"HQ unreachable at {self.base}: {last}")
+
+    @staticmethod
+    def _refusal(r: requests.Response) -> HQError:
+        try:
+            err = r.json()
+        except ValueError:
+            err = None
+        if not isinstance(err, dict):
+            return HQError(r.status_code, "error", f"HTTP {r.status_code} {r.reason or ''}".strip())
+        return HQError(r.status_code, str(err.get("error", "error"))[:80], str(err.get("message", ""))[:300])
+
+    @staticmethod
+    def _json(r: requests.Response) -> dict:
+        ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            raise _Garbled(f"answer is not JSON ({ctype[:40] or 'no content type'})")
+        try:
+            got = r.json()
+        except ValueError:
+            raise _Garbled("answer is not valid JSON") from None
+        if not isinstance(got, dict):
+            raise _Garbled("answer is not a JSON object")
+        return got
+
+    def _read(self, model: type[BaseModel], got: dict):
+        try:
+            return model.model_validate(got)
+        except ValidationError:
+            raise HQUnavailable(f"HQ at {self.base} answered something this till cannot read "
+                                f"(not a {model.__name__})") from None
 
     # --- calls --------------------------------------------------------------------------------
 
@@ -113,11 +148,11 @@ class HQClient:
 
     def enrol(self, code: str, device: str = "") -> EnrolResponse:
         body = EnrolRequest(code=code, device=device).model_dump_json()
-        return EnrolResponse.model_validate(self._request("POST", "/v1/enrol", body=body, idempotent=False))
+        return self._read(EnrolResponse, self._request("POST", "/v1/enrol", body=body, idempotent=False))
 
     def push(self, req: PushRequest) -> PushResponse:
         got = self._request("POST", "/v1/push", body=req.model_dump_json(), idempotent=True)
-        return PushResponse.model_validate(got)
+        return self._read(PushResponse, got)
 
     def pull(self, cursor: str | None, limit: int = 1000) -> PullEnvelope:
         """A page; `.changes` are checked dicts ({"kind", "id", "data"})."""
@@ -125,17 +160,31 @@ class HQClient:
         try:
             page = PullEnvelope.model_validate(got)
             page.changes = [check_change(c) for c in page.changes]
-        except (ValueError, TypeError) as exc:
-            raise HQError(200, "protocol.invalid", f"HQ sent a page this till cannot read: {str(exc)[:200]}") from None
+        except (ValueError, TypeError) as exc:  # a garbled page: nothing applied, pulled again later
+            raise HQUnavailable(f"HQ at {self.base} sent a page this till cannot read: {str(exc)[:200]}") from None
         return page
 
     def hold(self, req: HoldRequest, timeout: float = 1.5) -> HoldResponse:
         """One quick try (the cashier is waiting); the caller falls back to the offline policy."""
         got = self._request("POST", "/v1/holds", body=req.model_dump_json(), idempotent=True,
                             timeout=(min(timeout, CONNECT_TIMEOUT), timeout), retries=0)
-        return HoldResponse.model_validate(got)
+        return self._read(HoldResponse, got)
 
     def release(self, hold_id: uuid.UUID, timeout: float = 1.5) -> bool:
         got = self._request("POST", "/v1/holds/release", body={"protocol": PROTOCOL_VERSION, "hold_id": str(hold_id)},
                             idempotent=True, timeout=(timeout, timeout), retries=0)
         return bool(got.get("released"))
+
+    def phone_policy(self) -> dict:
+        """The chain's phone key and unmask policy (an enrolled till; pos.phone_privacy)."""
+        from .protocol import PhonePolicy
+
+        return PhonePolicy.model_validate(self._request("GET", "/v1/phones", idempotent=True)).model_dump()
+
+    def unmask(self, member_id, actor: str) -> str:
+        """A member's full number from HQ, which audits the asking (one quick try: a manager waits)."""
+        from .protocol import UnmaskRequest, UnmaskResponse
+
+        body = UnmaskRequest(member_id=member_id, actor=actor[:64] or "?").model_dump_json()
+        got = self._request("POST", "/v1/members/unmask", body=body, idempotent=True, retries=0)
+        return UnmaskResponse.model_validate(got).phone

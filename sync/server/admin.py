@@ -92,6 +92,40 @@ def enrol(hq, code: str, device: str = "") -> dict[str, str]:
         return {"store_code": store.code, "store_name": store.name, "token": token}
 
 
+def _revoke_tokens(s, code: str) -> tuple[Store, int]:
+    store = s.get(Store, code)
+    if store is None:
+        raise AdminError(f"no store {code} at HQ", "store.not_found", 404)
+    tokens = s.scalars(select(StoreToken).where(StoreToken.store_code == code, StoreToken.revoked.is_(False))).all()
+    for t in tokens:
+        t.revoked = True
+    return store, len(tokens)
+
+
+def store_revoke(hq, code: str) -> dict[str, Any]:
+    """Every till of the store is refused (401) from the next request on, and its
+    unused enrolment code too; `store add CODE --new-code` or `store rotate` lets one back in."""
+    code = code.strip().upper()
+    with hq.transaction() as s:
+        store, n = _revoke_tokens(s, code)
+        store.enrol_code_hash, store.enrol_expires_at = None, None
+        return {"store": code, "name": store.name, "revoked_tokens": n}
+
+
+def store_rotate(hq, code: str) -> dict[str, Any]:
+    """Revoke every token of the store and issue a new one-time enrolment code,
+    in one transaction: the old credentials are refused at once."""
+    code = code.strip().upper()
+    enrol = _enrol_code()
+    now = now_utc()
+    with hq.transaction() as s:
+        store, n = _revoke_tokens(s, code)
+        store.enrol_code_hash = sha256(_norm_code(enrol))
+        store.enrol_expires_at = now + dt.timedelta(days=ENROL_DAYS)
+        return {"store": code, "name": store.name, "revoked_tokens": n, "enrol_code": enrol,
+                "expires_at": store.enrol_expires_at.isoformat()}
+
+
 def authenticate(hq, token: str | None) -> str | None:
     if not token:
         return None

@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -80,16 +81,36 @@ def discard(s: Session) -> None:
 
 # --- cursor -----------------------------------------------------------------------------
 
+_CURSOR = re.compile(r"v1:(-1|0|[1-9][0-9]{0,18}):(0|[1-9][0-9]{0,18})")
+_INT64 = 2 ** 63 - 1
+
+
 def parse_cursor(cursor: str | None) -> tuple[int, int]:
+    """(txid, seq) of a cursor this HQ gave out; (-1, 0) is the start. Anything
+    else — another format, a negative or too big number — is refused (ValueError),
+    never read as "from the start"."""
     if not cursor:
         return (-1, 0)  # before everything
-    try:
-        prefix, txid, seq = cursor.split(":")
-        if prefix != CURSOR_PREFIX:
-            raise ValueError
-        return int(txid), int(seq)
-    except ValueError:
-        raise ValueError(f"not a cursor from this HQ: {cursor[:40]!r}") from None
+    m = _CURSOR.fullmatch(cursor)
+    if m is None:
+        raise ValueError("not a cursor from this HQ (expected the cursor of the last page, as given)")
+    txid, seq = int(m[1]), int(m[2])
+    if txid > _INT64 or seq > _INT64 or (txid == -1) != (seq == 0):
+        raise ValueError("not a cursor from this HQ (out of range)")
+    return txid, seq
+
+
+def check_position(s: Session, pos: tuple[int, int]) -> None:
+    """A cursor names the last row it served, and change-log rows are never deleted:
+    a cursor whose row is not there (beyond the log's end, forged, from another HQ
+    or a database restored to an earlier state) is refused."""
+    if pos == (-1, 0):
+        return
+    t = ChangeLog.__table__
+    txid = s.execute(select(t.c.txid).where(t.c.seq == pos[1])).scalar()
+    if txid is None or txid != pos[0]:
+        raise ValueError("cursor beyond the end of HQ's change log or not from this HQ "
+                         "(a forged cursor, or HQ's database restored to an earlier state)")
 
 
 def format_cursor(txid: int, seq: int) -> str:
@@ -178,8 +199,10 @@ def _page(hq, s: Session, pos: tuple[int, int], limit: int):
 
 def log_page(hq, cursor: str | None, limit: int) -> tuple[list, str]:
     """The raw change-log rows of one page and the cursor after them (what `pull` serves from)."""
+    pos = parse_cursor(cursor)
     with hq.read() as s:
-        rows = _page(hq, s, parse_cursor(cursor), limit)
+        rows = _page(hq, s, pos, limit)
+        check_position(s, pos)
     return rows, (format_cursor(rows[-1].txid, rows[-1].seq) if rows else (cursor or format_cursor(-1, 0)))
 
 
@@ -224,6 +247,7 @@ def pull_page(hq, store_code: str, cursor: str | None, limit: int) -> Page:
     pos = parse_cursor(cursor)
     with hq.read() as s:
         rows = _page(hq, s, pos, limit)
+        check_position(s, pos)
         seen: set[tuple[str, str]] = set()
         picked: list[tuple[str, str]] = []
         for r in rows:

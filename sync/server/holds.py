@@ -40,6 +40,9 @@ def place(hq, store: str, req: HoldRequest) -> HoldResponse:
         held = sum(h.points for h in _live(s, m.id, now, exclude=req.hold_id))
         available = ledger.available_points(s, m.id, now) - held
         prior = s.get(Hold, req.hold_id)
+        if prior is not None and prior.store_code != store:  # another store's hold: say nothing of it
+            return HoldResponse(hold_id=req.hold_id, status="refused", reason="hold_id_taken",
+                                member_id=req.member_id, available_points=0)
         if prior is not None:  # the same hold asked again (a retry)
             if prior.status == "held" and prior.expires_at > now:
                 return HoldResponse(hold_id=prior.id, status="held", member_id=m.id, available_points=available,
