@@ -8,6 +8,15 @@ Points
 - The part of a debit no lot could pay is debt. A later credit settles the
   oldest debt first, by allocation too, so debt is explicit and visible.
 - Hence: balance = Σ entries = Σ remaining(lots) − Σ unpaid(debits).
+- Two tills may spend the same lot offline; when their rows meet (at HQ, or
+  at a till by pull) the lot carries more allocations than points. Nothing is
+  rewritten: `position` counts a lot's allocations, oldest id first, only up to
+  the lot's points (and a debit's only up to its amount, when two places
+  settled the same debt). What an allocation cannot count is the debit's
+  unpaid part — debt, settled by the next credit like any other. So the
+  identity above holds with every remaining ≥ 0 and every unpaid ≥ 0.
+- Spendable = min(available unexpired lots − debt, balance): never more than
+  the balance, at a till, after a pull, or in HQ's hold.
 Nothing here updates or deletes an entry; `member_balances` is a cache
 that `rebuild_balances` recomputes from the entries.
 """
@@ -17,7 +26,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from .ids import uuid7
@@ -52,30 +61,91 @@ def _spend_order(lot: Lot) -> tuple:
     return (lot.expires_at or FAR_FUTURE, lot.available_at, lot.id.bytes)
 
 
-def open_lots(s: Session, member_id: uuid.UUID) -> list[Lot]:
-    """Lots with points left, in spending order (one indexed query, no ORM objects:
-    this runs on every quote and commit)."""
-    used = (select(func.coalesce(func.sum(PointsAllocation.points), 0))
-            .where(PointsAllocation.lot_id == PointsEntry.id).correlate(PointsEntry).scalar_subquery())
+@dataclass(frozen=True)
+class Position:
+    """A member's points: balance (Σ entries), open lots in spending order, open
+    debts oldest first — all from one consistent read (`position`)."""
+    balance: int
+    lots: list[Lot]
+    debts: list[Debt]
+
+    @property
+    def debt(self) -> int:
+        return sum(d.unpaid for d in self.debts)
+
+    def live_lots(self, now: dt.datetime, include_pending: bool = False) -> list[Lot]:
+        return [lot for lot in self.lots if (include_pending or lot.available_at <= now) and not lot.expired(now)]
+
+    def spendable(self, now: dt.datetime, include_pending: bool = False) -> int:
+        """What can be spent now; bounded by the balance whatever the lots say
+        (below 0 when the member owes points: nothing can be spent)."""
+        live = sum(lot.remaining for lot in self.live_lots(now, include_pending))
+        return min(live - self.debt, self.balance)
+
+
+def _counted(allocs, lot_points: dict, debit_points: dict) -> dict:
+    """Allocation id -> the points it counts for: per lot, oldest allocation id
+    first, no more than the lot's points; then per debit likewise, no more than
+    the debit's amount. Deterministic, so every place with the same rows agrees."""
+    allocs = sorted(allocs, key=lambda a: a[0].bytes)
+    eff, used = {}, {}
+    for aid, _debit, lot, pts in allocs:
+        cap = lot_points.get(lot)
+        take = pts if cap is None else max(0, min(pts, cap - used.get(lot, 0)))
+        used[lot] = used.get(lot, 0) + take
+        eff[aid] = take
+    paid: dict = {}
+    for aid, debit, _lot, _pts in allocs:
+        cap = debit_points.get(debit)
+        take = eff[aid] if cap is None else max(0, min(eff[aid], cap - paid.get(debit, 0)))
+        paid[debit] = paid.get(debit, 0) + take
+        eff[aid] = take
+    return eff
+
+
+def position(s: Session, member_id: uuid.UUID) -> Position:
+    """The member's points as the ledger has them. One indexed query (no ORM
+    objects: this runs on every quote and commit); a second one only when some
+    lot carries more allocations than points or some debit was paid twice."""
+    alloc = PointsAllocation
+    used = (select(func.coalesce(func.sum(alloc.points), 0))
+            .where(alloc.lot_id == PointsEntry.id).correlate(PointsEntry).scalar_subquery())
+    paid = (select(func.coalesce(func.sum(alloc.points), 0))
+            .where(alloc.debit_id == PointsEntry.id).correlate(PointsEntry).scalar_subquery())
     rows = s.execute(
         select(PointsEntry.id, PointsEntry.points, PointsEntry.expires_at, PointsEntry.available_at,
-               PointsEntry.kind, used)
-        .where(PointsEntry.member_id == member_id, PointsEntry.points > 0)
+               PointsEntry.kind, PointsEntry.created_at, case((PointsEntry.points > 0, used), else_=paid))
+        .where(PointsEntry.member_id == member_id)
     ).all()
-    lots = [Lot(r[0], r[1], r[1] - r[5], r[2], r[3], r[4]) for r in rows if r[1] - r[5] > 0]
-    return sorted(lots, key=_spend_order)
+    counted = {r[0]: int(r[6]) for r in rows}  # entry id -> points its allocations count for
+    if any(r[6] > abs(r[1]) for r in rows):
+        mine = select(PointsEntry.id).where(PointsEntry.member_id == member_id)
+        allocs = s.execute(select(alloc.id, alloc.debit_id, alloc.lot_id, alloc.points)
+                           .where(or_(alloc.lot_id.in_(mine), alloc.debit_id.in_(mine)))).all()
+        eff = _counted(allocs, {r[0]: r[1] for r in rows if r[1] > 0}, {r[0]: -r[1] for r in rows if r[1] < 0})
+        counted = dict.fromkeys(counted, 0)
+        for aid, debit, lot, _pts in allocs:
+            for entry in (debit, lot):
+                if entry in counted:
+                    counted[entry] += eff[aid]
+    lots = [Lot(r[0], r[1], r[1] - counted[r[0]], r[2], r[3], r[4]) for r in rows
+            if r[1] > 0 and r[1] - counted[r[0]] > 0]
+    debts = [Debt(r[0], -r[1] - counted[r[0]], r[5]) for r in rows if r[1] < 0 and -r[1] - counted[r[0]] > 0]
+    return Position(
+        balance=sum(r[1] for r in rows),
+        lots=sorted(lots, key=_spend_order),
+        debts=sorted(debts, key=lambda d: (d.created_at, d.id.bytes)),
+    )
+
+
+def open_lots(s: Session, member_id: uuid.UUID) -> list[Lot]:
+    """Lots with points left, in spending order."""
+    return position(s, member_id).lots
 
 
 def open_debts(s: Session, member_id: uuid.UUID) -> list[Debt]:
-    """Debits not fully paid by lots, oldest first."""
-    paid = (select(func.coalesce(func.sum(PointsAllocation.points), 0))
-            .where(PointsAllocation.debit_id == PointsEntry.id).correlate(PointsEntry).scalar_subquery())
-    rows = s.execute(
-        select(PointsEntry.id, PointsEntry.points, PointsEntry.created_at, paid)
-        .where(PointsEntry.member_id == member_id, PointsEntry.points < 0)
-    ).all()
-    debts = [Debt(r[0], -r[1] - r[3], r[2]) for r in rows if -r[1] - r[3] > 0]
-    return sorted(debts, key=lambda d: (d.created_at, d.id.bytes))
+    """Debits not fully paid by lots (double-spent lots included), oldest first."""
+    return position(s, member_id).debts
 
 
 def _bump(s: Session, member_id: uuid.UUID, now: dt.datetime, points: int = 0, sv: int = 0) -> None:
@@ -140,13 +210,12 @@ def debit(
     a shortfall raises InsufficientPoints and nothing is written."""
     if points <= 0:
         raise ValueError("a debit amount must be positive")
-    owed = 0  # points already owed are not spendable (available = lots − debt)
-    if lots is None:
-        lots = [
-            lot for lot in open_lots(s, member_id)
-            if (include_pending or lot.available_at <= now) and not lot.expired(now)
-        ]
-        owed = sum(d.unpaid for d in open_debts(s, member_id))
+    if lots is None:  # spendable = min(live lots − debt, balance)
+        pos = position(s, member_id)
+        lots = pos.live_lots(now, include_pending)
+        spendable = pos.spendable(now, include_pending)
+    else:  # the caller's lots (expiry, merge, take-back): exactly what they hold
+        spendable = sum(lot.remaining for lot in lots)
     plan: list[tuple[Lot, int]] = []
     left = points
     for lot in lots:
@@ -156,7 +225,6 @@ def debit(
         if take > 0:
             plan.append((lot, take))
             left -= take
-    spendable = sum(lot.remaining for lot in lots) - owed
     if spendable < points and not allow_debt:
         raise InsufficientPoints(points, max(0, spendable))
     entry = PointsEntry(
@@ -198,10 +266,8 @@ def points_balance(s: Session, member_id: uuid.UUID) -> int:
 
 
 def available_points(s: Session, member_id: uuid.UUID, now: dt.datetime) -> int:
-    """What can be spent now: available, unexpired lots minus debt."""
-    lots = sum(lot.remaining for lot in open_lots(s, member_id) if lot.available_at <= now and not lot.expired(now))
-    debt = sum(d.unpaid for d in open_debts(s, member_id))
-    return lots - debt
+    """What can be spent now: min(available, unexpired lots − debt, balance)."""
+    return position(s, member_id).spendable(now)
 
 
 def sv_balance(s: Session, member_id: uuid.UUID) -> int:

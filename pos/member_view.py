@@ -101,8 +101,8 @@ def panel(db, program: ProgramDoc, member_id: str, basket: tuple[str, ...] = (),
             start = db.clock.start_of_day(tiers.add_months(db.clock.today(), -program.tiers.window_months))
             spend = tiers.spend_since(s, m.id, start, now=now, shipped_days=shipped)
         bal = s.get(MemberBalance, m.id)
-        lots = ledger.open_lots(s, m.id)  # once: both the available points and what expires read them
-        debts = ledger.open_debts(s, m.id)
+        pts = ledger.position(s, m.id)  # once: both the spendable points and what expires read it
+        lots, debts = pts.lots, pts.debts
         exp = loyalty.expiring_soon(s, m.id, program, db.clock, now, lots=lots, debts=debts)
         wallet = []
         for c in coupons.wallet(s, m.id, now):
@@ -120,8 +120,7 @@ def panel(db, program: ProgramDoc, member_id: str, basket: tuple[str, ...] = (),
         return MemberPanel(
             id=str(m.id), member_code=m.member_code, name=m.name, phone_masked=phones.mask(m.phone_masked or m.phone),
             tier=tier_progress(program, m.tier_code, spend, m.tier_expires),
-            points=bal.points if bal else 0, points_available=sum(x.remaining for x in lots if x.available_at <= now and not x.expired(now))
-            - sum(d.unpaid for d in debts),
+            points=bal.points if bal else 0, points_available=pts.spendable(now),  # never more than the balance
             expiring_points=exp.points if exp else 0, expiring_on=exp.on.isoformat() if exp else None,
             stored_value_fen=bal.stored_value_fen if bal else 0, coupons=wallet, tags=tags,
             last_visit=db.clock.local(last).date().isoformat() if last else None, visits=int(visits or 0),

@@ -5,8 +5,10 @@ commits; a hold that does not answer within `HOLD_TIMEOUT` seconds falls back
 to the offline policy.
 
 Offline: points spending is bounded by what this till knows the member has
-(available lots minus debt, this till's own unsent spending already taken off
-since it is in the local ledger) and by the program's per-member, per-till
+(`pos.ledger.Position.spendable`: available lots minus debt, never more than
+the balance — lots another till also spent count as debt once pulled; this
+till's own unsent spending is already taken off since it is in the local
+ledger) and by the program's per-member, per-till
 `redemption.offline_cap_points`, counting this till's provisional spending
 that HQ has not received yet. Such a sale is marked `provisional`; coupons
 used offline make it provisional too. HQ later flags any overdraft.
@@ -73,9 +75,9 @@ def offline_limit(db, member_id: uuid.UUID, program=None) -> tuple[int, int]:
     program = program or programs.active(db)
     cap = program.redemption.offline_cap_points
     with db.read() as s:
-        available = ledger.available_points(s, member_id, db.clock.now())
+        known = ledger.position(s, member_id).spendable(db.clock.now())  # ≤ the balance this till knows
         unsent = unsent_provisional_points(s, member_id)
-    return max(0, min(available, cap - unsent)), cap
+    return max(0, min(known, cap - unsent)), cap
 
 
 def offline_decision(db, member_id: uuid.UUID, points: int, coupon_codes: list[str], program=None,
@@ -132,7 +134,7 @@ def authorize_checkout(co, tenders) -> Decision | None:
     if d.reason == "offline_cap":
         raise DomainError("sync.offline_cap", limit=d.limit, cap=co.program.redemption.offline_cap_points)
     if d.reason == "not_enough_points":
-        raise DomainError("sync.not_enough_points", have=d.limit)
+        raise DomainError("sync.not_enough_points", have=max(0, d.limit or 0))  # below 0: the member owes
     if d.reason and d.reason.startswith("coupon"):
         raise DomainError("sync.coupon_refused", reason=d.reason)
     raise DomainError("sync.refused", reason=d.reason or "?")

@@ -2,8 +2,10 @@
 
 A hold's id is the sale's id, so a retried request is the same hold. The
 member's balance row is locked (`SELECT ... FOR UPDATE` on PostgreSQL) while
-the available points are computed — lots from every store minus debt minus
-the other live holds — so two tills cannot both be promised the same points.
+the available points are computed — lots from every store minus debt (lots
+two stores both spent count as debt), never more than the balance, minus the
+other live holds — so two tills cannot both be promised the same points and
+no hold is granted that the balance cannot cover.
 A hold lives `HOLD_SECONDS`; the sale's arrival marks it used, a voided sale
 lets it lapse (or the till releases it).
 """
@@ -38,7 +40,7 @@ def place(hq, store: str, req: HoldRequest) -> HoldResponse:
                                 member_id=req.member_id, available_points=0)
         lock_balances(s, [m.id])
         held = sum(h.points for h in _live(s, m.id, now, exclude=req.hold_id))
-        available = ledger.available_points(s, m.id, now) - held
+        available = ledger.position(s, m.id).spendable(now) - held  # ≤ balance − held
         prior = s.get(Hold, req.hold_id)
         if prior is not None and prior.store_code != store:  # another store's hold: say nothing of it
             return HoldResponse(hold_id=req.hold_id, status="refused", reason="hold_id_taken",
