@@ -38,7 +38,7 @@ from .errors import DomainError
 log = logging.getLogger("memberpos.phones")
 
 KEY_ID, KEY_CHECK, OFFLINE_UNMASK = "phone.key_id", "phone.key_check", "phone.offline_unmask"
-VACUUMED = "phone.vacuumed"
+VACUUMED, SCRUBBED = "phone.vacuumed", "phone.scrubbed"
 _keys: dict[str, bytes] = {}
 
 
@@ -118,16 +118,25 @@ def _dashed(h: str) -> str:
     return str(uuid.UUID(hex=h))
 
 
-def after_push(db) -> dict[str, int]:
-    """Remove the full numbers HQ now has: from acknowledged outbox payloads and from
-    member rows whose registration HQ acknowledged (unless the chain unmasks offline)."""
+def after_push(db, acked: list | None = None) -> dict[str, int]:
+    """Remove the full numbers HQ now has: from acknowledged outbox payloads (`acked`:
+    the event ids HQ just acknowledged; every sent event the first time) and from member
+    rows whose registration HQ acknowledged (unless the chain unmasks offline)."""
     if chain_key(db) is None:
         return {"scrubbed_events": 0, "cleared_members": 0}
+    first = not db.settings.get(SCRUBBED)
     with db.transaction() as s:
         conn = s.connection()
-        sent = conn.exec_driver_sql(
-            "SELECT seq, payload FROM outbox WHERE status = 'sent' AND kind = 'member.registered' "
-            "AND json_extract(payload, '$.phone') IS NOT NULL").all()
+        q = ("SELECT seq, payload FROM outbox WHERE status = 'sent' AND kind = 'member.registered' "
+             "AND json_extract(payload, '$.phone') IS NOT NULL")
+        if first or acked is None:
+            sent = conn.exec_driver_sql(q).all()
+        else:
+            sent = []
+            ids = [uuid.UUID(str(e)).hex for e in acked]
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                sent += conn.exec_driver_sql(q + f" AND event_id IN ({','.join('?' * len(chunk))})", tuple(chunk)).all()
         recs = []
         for seq, payload in sent:
             p = json.loads(payload)
@@ -139,13 +148,19 @@ def after_push(db) -> dict[str, int]:
         cleared = 0
         if not offline_unmask(db):
             waiting = {str(r[0]) for r in conn.exec_driver_sql(
-                "SELECT json_extract(payload, '$.id') FROM outbox WHERE status != 'sent' AND kind = 'member.registered'")}
+                "SELECT json_extract(payload, '$.id') FROM outbox WHERE status IN ('pending', 'rejected') "
+                "AND kind = 'member.registered'")}
             rows = conn.exec_driver_sql(
                 "SELECT id FROM members WHERE phone IS NOT NULL AND phone_hash IS NOT NULL").all()
             ids = [(i,) for (i,) in rows if _dashed(i) not in waiting]
             if ids:
                 conn.exec_driver_sql("UPDATE members SET phone = NULL WHERE id = ?", ids)
             cleared = len(ids)
+        if first:
+            conn.exec_driver_sql("INSERT INTO settings (key, value) VALUES (?, 'true') "
+                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (SCRUBBED,))
+    if first:
+        db.settings[SCRUBBED] = True
     if recs or cleared:
         _purge_file(db)
     return {"scrubbed_events": len(recs), "cleared_members": cleared}

@@ -8,6 +8,8 @@
     python main.py hq catalog import FILE.csv
     python main.py hq exceptions [--all] [--json]
     python main.py hq member show PHONE [--json]
+    python main.py hq phones [--offline-unmask on|off] [--json]   tills keep hashes, or numbers
+    python main.py hq audit [--json]                             who unmasked which phone
     python main.py enrol --hq URL --code CODE                    on a till: store its credential
     python main.py sync --once [--json] | --status | [--interval S]
 
@@ -117,6 +119,31 @@ def cmd_catalog_import(args) -> int:
 
 
 @_admin
+def cmd_hq_phones(args) -> int:
+    """The chain's phone policy: tills keep hashes (default) or may unmask offline."""
+    from .server import phones
+
+    hq = _hq(args)
+    if args.offline_unmask is not None:
+        phones.set_offline_unmask(hq, args.offline_unmask == "on")
+    got = {k: v for k, v in phones.policy(hq).items() if k != "key"}  # the key is for tills only
+    out(args, got, lambda: "offline unmasking: " + ("on — tills keep full phone numbers and unmask locally"
+                                                    if got["offline_unmask"] else
+                                                    "off — tills keep a keyed hash, last 4 and the masked form; "
+                                                    "unmasking asks HQ (audited: hq audit)"))
+    return 0
+
+
+def cmd_hq_audit(args) -> int:
+    from .server import phones
+
+    rows = phones.audit_log(_hq(args), limit=args.limit)
+    out(args, rows, lambda: "\n".join(f"{r['at'][:19]}  {r['action']}  store={r['store']} actor={r['actor']} "
+                                       f"member={(r['detail'] or {}).get('member_code', r['member_id'])}"
+                                       for r in rows) or "no audit entries")
+    return 0
+
+
 def cmd_exceptions(args) -> int:
     from .server import admin
 
@@ -301,6 +328,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     ts = tp.add_subparsers(dest="tiers_cmd", required=True)
     p = ts.add_parser("review", parents=[h, dated], help="review the members whose tier validity ended (idempotent)")
     p.set_defaults(func=cmd_hq_tiers_review)
+
+    p = hs.add_parser("phones", parents=[h], help="phone privacy: may tills keep full numbers to unmask offline?")
+    p.add_argument("--offline-unmask", choices=("on", "off"), help="on: tills keep full numbers (default off)")
+    p.set_defaults(func=cmd_hq_phones)
+    p = hs.add_parser("audit", parents=[h], help="HQ's audit log: who unmasked which member's phone, from which store")
+    p.add_argument("--limit", type=int, default=500)
+    p.set_defaults(func=cmd_hq_audit)
 
     mp = hs.add_parser("member", help="the member master")
     ms = mp.add_subparsers(dest="member_cmd", required=True)

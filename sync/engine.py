@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from pos import sync_apply
+from pos import phone_privacy, sync_apply
 from pos.models import OutboxEvent
 
 from .client import HQClient
@@ -79,6 +79,10 @@ def push(db, client: HQClient, batch: int = PUSH_BATCH) -> dict[str, Any]:
         for k, v in counts.items():
             out[k] += v
         kinds = {e.event_id: e.kind for e in events}
+        acked = [r.event_id for r in resp.results
+                 if r.status in ("accepted", "duplicate") and kinds.get(r.event_id) == "member.registered"]
+        if acked:  # HQ has these numbers now: none kept here (pos.phone_privacy)
+            phone_privacy.after_push(db, acked)
         for r in resp.results:
             if r.status == "rejected":
                 out["rejected_events"].append({"event_id": str(r.event_id), "kind": kinds.get(r.event_id),
@@ -119,7 +123,9 @@ def sync_once(db, client: HQClient | None = None) -> dict[str, Any]:
     client = client or client_for(db)
     try:
         started = dt.datetime.now(dt.timezone.utc)
+        phones = fetch_phone_key(db, client)
         pushed = push(db, client)
+        phones.update(phone_privacy.after_push(db))  # numbers of members HQ had before this till hashed them
         pulled = pull(db, client)
         again = push(db, client)
         for k in ("events", "accepted", "duplicate", "rejected", "captured_ledger_rows", "batches"):
@@ -128,10 +134,27 @@ def sync_once(db, client: HQClient | None = None) -> dict[str, Any]:
         pushed["exceptions"] += again["exceptions"]
         db.set_setting("sync.last_sync_at", started.isoformat())
         return {"ok": True, "store": db.store_code, "hq": db.settings.get(URL_KEY), "pushed": pushed,
-                "pulled": pulled, "status": status(db)}
+                "pulled": pulled, "phones": phones, "status": status(db)}
     finally:
         if own:
             client.close()
+
+
+def fetch_phone_key(db, client: HQClient) -> dict[str, Any]:
+    """The chain's phone key and unmask policy from HQ (every sync: a lost key file comes
+    back, a changed policy applies). An HQ without the endpoint leaves the till as it is."""
+    from .client import HQError
+
+    try:
+        got = client.phone_policy()
+    except HQError as exc:
+        if exc.status == 404:
+            return {"hashed": 0}
+        raise
+    key = bytes.fromhex(got["key"])
+    if phone_privacy.chain_key(db) == key and phone_privacy.offline_unmask(db) == got["offline_unmask"]:
+        return {"hashed": 0}
+    return phone_privacy.install_key(db, key, got["offline_unmask"])
 
 
 def enrol(db, hq_url: str, code: str, device: str = "") -> dict[str, Any]:
@@ -157,6 +180,15 @@ def enrol(db, hq_url: str, code: str, device: str = "") -> dict[str, Any]:
         sync_apply.start_watermark(s)
     db.settings.update({URL_KEY: url, TOKEN_KEY: got.token, "store_code": got.store_code,
                         "store_name": got.store_name})
+    client = HQClient(url, got.token)
+    try:  # the chain's phone key: members are hashed now, their numbers go after the first push
+        fetch_phone_key(db, client)
+    except Exception as exc:  # enrolled all the same; the next sync fetches it
+        import logging
+
+        logging.getLogger("memberpos.sync").warning("phone key not fetched at enrolment: %s", type(exc).__name__)
+    finally:
+        client.close()
     return {"ok": True, "store": got.store_code, "store_name": got.store_name, "hq": url}
 
 

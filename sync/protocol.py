@@ -558,6 +558,27 @@ class ReleaseRequest(_Msg):
     hold_id: uuid.UUID
 
 
+# --- phone privacy (issue 12 item 7) ------------------------------------------------------
+
+class PhonePolicy(_Msg):
+    """GET /v1/phones: the chain's phone key (hex) for an enrolled till, and whether the
+    chain lets tills keep full numbers to unmask offline."""
+
+    key: str = Field(pattern=r"^[0-9a-f]{64}$")
+    offline_unmask: bool = False
+
+
+class UnmaskRequest(_Msg):
+    member_id: uuid.UUID
+    actor: str = Field(min_length=1, max_length=64)  # the manager who approved it at the till
+
+
+class UnmaskResponse(_Msg):
+    member_id: uuid.UUID
+    phone: str  # E.164
+    phone_masked: str
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 class ErrorBody(BaseModel):

@@ -31,3 +31,7 @@ def pytest_configure(config):
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # enrolled tills keep the chain's phone key in a file of their own (pos.phones.key_dir): not the user's
+    import tempfile
+
+    os.environ.setdefault("MEMBERPOS_KEY_DIR", tempfile.mkdtemp(prefix="memberpos-keys-"))

@@ -7,6 +7,8 @@
     GET  /v1/pull?cursor=&limit=            -> PullResponse
     POST /v1/holds            HoldRequest   -> HoldResponse
     POST /v1/holds/release    ReleaseRequest
+    GET  /v1/phones                         -> PhonePolicy       (the chain's phone key, for the till)
+    POST /v1/members/unmask   UnmaskRequest -> UnmaskResponse    (a full number, audited at HQ)
 
 Request bodies may be gzip (`Content-Encoding: gzip`); responses are gzip
 when the client accepts it.
@@ -28,10 +30,12 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
+from ..protocol import PhonePolicy, UnmaskRequest, UnmaskResponse
 from ..protocol import (
     MAX_PAGE, PROTOCOL_VERSION, EnrolRequest, EnrolResponse, HoldRequest, PushEnvelope, ReleaseRequest, error_text,
 )
 from . import admin, changes, holds, ingest
+from . import phones as server_phones
 from .db import HQDatabase
 
 log = logging.getLogger("memberpos.hq")
@@ -151,6 +155,22 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
         store = await store_of(request)
         req = await _body(request, ReleaseRequest)
         return {"released": await run_in_threadpool(holds.release, hq, store, req.hold_id)}
+
+    @app.get("/v1/phones")
+    async def phone_policy(request: Request):
+        await store_of(request)
+        got = await run_in_threadpool(server_phones.policy, hq)
+        return _json(PhonePolicy(**got))
+
+    @app.post("/v1/members/unmask")
+    async def unmask(request: Request):
+        store = await store_of(request)
+        req = await _body(request, UnmaskRequest)
+        try:
+            got = await run_in_threadpool(server_phones.unmask, hq, store, req.member_id, req.actor)
+        except server_phones.UnmaskError as exc:
+            raise ApiError(exc.status, exc.error, exc.message) from None
+        return _json(UnmaskResponse(**got))
 
     return app
 

@@ -49,6 +49,7 @@ from sqlalchemy import insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from ..protocol import PROTOCOL_VERSION, PullResponse
+from . import phones as server_phones
 from .models import (
     ChangeLog, Coupon, CouponUse, Member, MemberCard, MemberNote, PointsAllocation, PointsEntry, Product, Program,
     StoredValueEntry,
@@ -206,25 +207,31 @@ def log_page(hq, cursor: str | None, limit: int) -> tuple[list, str]:
     return rows, (format_cursor(rows[-1].txid, rows[-1].seq) if rows else (cursor or format_cursor(-1, 0)))
 
 
-def _states_json(s: Session, wanted: dict[str, list[str]]) -> dict[tuple[str, str], str]:
+def _states_json(s: Session, wanted: dict[str, list[str]], phone_fields) -> dict[tuple[str, str], str]:
     """Entity states as JSON text. PostgreSQL writes the JSON itself (to_jsonb), which
-    is what makes a first pull of a million members fast; SQLite goes through Python."""
+    is what makes a first pull of a million members fast; SQLite goes through Python.
+    A member's full phone stays at HQ: `phone_fields` (server.phones.pull_fields) gives
+    the hash and masked form in its place."""
     out: dict[tuple[str, str], str] = {}
     if s.bind.dialect.name != "postgresql":
         for key, state in load_states(s, wanted).items():
+            if key[0] == "member":
+                state.update(phone_fields(state.pop("phone", None)))
             out[key] = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
         return out
     for kind, ids in wanted.items():
         model, col, skip = ENTITIES[kind]
         table = model.__tablename__
-        drop = "".join(f" - '{c}'" for c in skip)
+        member = kind == "member"
+        drop = "".join(f" - '{c}'" for c in skip + (("phone",) if member else ()))
         cast = "::uuid" if col == "id" else ""
         for i in range(0, len(ids), 5000):
             chunk = ids[i:i + 5000]
-            rows = s.execute(text(f"SELECT t.{col}::text, (to_jsonb(t){drop})::text FROM {table} t "
+            rows = s.execute(text(f"SELECT t.{col}::text, (to_jsonb(t){drop})::text{', t.phone' if member else ''} "
+                                  f"FROM {table} t "
                                   f"WHERE t.{col} = ANY(CAST(:ids AS text[]){cast and '::uuid[]'})"), {"ids": chunk})
-            for key, doc in rows:
-                out[(kind, key)] = doc
+            for key, doc, *phone in rows:
+                out[(kind, key)] = server_phones.splice(doc, phone_fields(phone[0])) if member else doc
     return out
 
 
@@ -245,6 +252,7 @@ class Page:
 
 def pull_page(hq, store_code: str, cursor: str | None, limit: int) -> Page:
     pos = parse_cursor(cursor)
+    server_phones.chain_key(hq)  # made (once) before the read snapshot
     with hq.read() as s:
         rows = _page(hq, s, pos, limit)
         check_position(s, pos)
@@ -261,7 +269,7 @@ def pull_page(hq, store_code: str, cursor: str | None, limit: int) -> Page:
         wanted: dict[str, list[str]] = defaultdict(list)
         for kind, eid in picked:
             wanted[kind].append(eid)
-        states = _states_json(s, wanted)
+        states = _states_json(s, wanted, server_phones.pull_fields(s, hq))
         changes = ['{"kind":"%s","id":%s,"data":%s}' % (k, json.dumps(i), states[(k, i)])
                    for k, i in picked if (k, i) in states]
         new_cursor = format_cursor(rows[-1].txid, rows[-1].seq) if rows else (cursor or format_cursor(-1, 0))
