@@ -5,6 +5,7 @@ import gc
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtWidgets import QApplication
 
@@ -14,33 +15,64 @@ from pos.database import Database, default_db_path, open_db
 from . import i18n
 
 
-def open_store(db_path: str | os.PathLike | None) -> Database:
-    """Open (and migrate) the store; a brand-new store gets the preset program and demo data."""
+def open_store(db_path: str | os.PathLike | None, progress: Callable[[str, int, int], None] | None = None) -> Database:
+    """Open (and migrate) the store; a brand-new store gets the preset program and
+    a demo store as it would be today. `progress(stage, done, total)` hears how far
+    it got (called on the thread doing the work)."""
+    def step(stage: str, done: int = 0, total: int = 0) -> None:
+        if progress:
+            progress(stage, done, total)
+
     path = Path(db_path) if db_path else default_db_path()
     first_run = not path.exists()
+    step("open")
     db = open_db(path)
     programs.ensure_default(db)
+    step("open", 1, 1)
     if first_run:
-        demo.build(db, members=2000, products=300, seed=1, sales=6000)
+        demo.build(db, members=2000, products=300, seed=1, sales=6000, progress=progress)
+        step("suggestions")
         suggestions.rebuild(db)
+        step("suggestions", 1, 1)
     if not staff.count(db):  # a till nobody can sign in to is useless: demo staff
+        step("staff")
         staff.add(db, "C01", "收银员一", "cashier", "1234")
         staff.add(db, "M01", "店长", "manager", "9999")
+        step("staff", 1, 1)
     return db
 
 
-def run_app(db_path: str | None = None, lang: str | None = None) -> int:
+def is_first_run(db_path: str | os.PathLike | None) -> bool:
+    return not (Path(db_path) if db_path else default_db_path()).exists()
+
+
+def start(db_path: str | None = None, lang: str | None = None):
+    """Everything up to the sign-in window: a progress window at once, the store
+    opened (migrated, built on a first start) on a worker thread, then the main window."""
     from .main_window import MainWindow
+    from .startup_progress import StartupProgress, run_with_progress
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("memberpos")
     i18n.install(lang or os.environ.get("POS_LANG") or i18n.DEFAULT_LANG)
-    db = open_store(db_path)
-    window = MainWindow(db)
-    window.show()
+    # a window before anything slow: the store may need migrating, or building (first start)
+    progress = StartupProgress(first_run=is_first_run(db_path))
+    progress.show()
+    app.processEvents()
+    try:
+        db = run_with_progress(progress, lambda report: open_store(db_path, progress=report))
+        window = MainWindow(db)
+        window.show()
+    finally:
+        progress.close()
+    return window
+
+
+def run_app(db_path: str | None = None, lang: str | None = None) -> int:
+    window = start(db_path, lang)
     # Everything built so far lives as long as the app: keep the cyclic GC from walking
     # it again and again, so a collection never lands in the middle of a scan.
     gc.collect()
     gc.freeze()
     gc.set_threshold(20000, 20, 20)
-    return app.exec()
+    return QApplication.instance().exec() if window else 1

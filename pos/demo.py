@@ -16,6 +16,7 @@ from typing import Iterator
 from . import phones
 from .barcodes import ean_check_digit
 from .members import _CROCKFORD
+from .tiers import add_months
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉文斌宇浩凯健俊帆帅旭宁龙林欣怡梓涵子轩一诺雨桐佳琪思远博文"
@@ -87,12 +88,14 @@ class DemoReport:
     points_lots: int = 0
     sales: dict | None = None
     tags: dict | None = None  # segment tags written after the sales history
+    daily: dict | None = None  # what today's daily jobs did after the history (nothing left to do)
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
 
 
-def _members(n: int, seed: int, now: dt.datetime, store: str) -> Iterator[tuple]:
+def _members(n: int, seed: int, now: dt.datetime, store: str, clock, validity_months: int, ranks: dict,
+             history: bool) -> Iterator[tuple]:
     rng = random.Random(seed)
     span = (now - BASE_TIME).total_seconds()
     tiers = ["member"] * 60 + ["vip"] * 30 + ["svip"] * 10
@@ -104,13 +107,16 @@ def _members(n: int, seed: int, now: dt.datetime, store: str) -> Iterator[tuple]
         birthday = dt.date(rng.randint(1950, 2006), rng.randint(1, 12), rng.randint(1, 28)) if rng.random() < 0.7 else None
         tier = rng.choice(tiers)
         consent = rng.random() < 0.6
+        # a tier is valid validity_months from when it began: at joining (a history follows), or today (an import)
+        since = joined if history else now
+        expires = add_months(clock.local(since).date(), validity_months).isoformat() if ranks.get(tier, 0) > 0 else None
         yield (
             _uuid7_at(joined, rng), demo_code(i, rng), phone, phone[-4:], name, rng.choice("MF"),
             birthday.isoformat() if birthday else None, city,
             f"{city}市{rng.choice(STREETS)}{rng.randint(1, 999)}号" if rng.random() < 0.5 else None,
             rng.choice(OCCUPATIONS), rng.choice(INCOME), None,
             rng.choice(("store", "store", "store", "online", "miniprogram", "qr")), int(consent),
-            _ts(joined) if consent else None, tier, _ts(joined), None, _ts(joined), store, None,
+            _ts(joined) if consent else None, tier, _ts(since), expires, _ts(joined), store, None,
             "active", None, _ts(joined), _ts(joined), 0,
         )
 
@@ -121,22 +127,35 @@ _MEMBER_SQL = """INSERT INTO members (id, member_code, phone, phone_last4, name,
  VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
 
 
-def make_members(db, n: int, seed: int = 1, batch: int = 50_000) -> DemoReport:
+def make_members(db, n: int, seed: int = 1, batch: int = 50_000, history: bool = False,
+                 progress=None) -> DemoReport:
+    """`n` members joined since BASE_TIME. With `history` (a sales history
+    follows) each one's tier and opening balance date from their joining;
+    without, they were imported today (tiers valid from today, balances
+    granted today). Lots expire as the program says (`loyalty.lot_expiry`)."""
+    from .loyalty import lot_expiry
+    from .programs import ensure_default
+
+    program = ensure_default(db)
     report = DemoReport()
     now = db.clock.now()
     rng = random.Random(seed * 31 + 7)
+    ranks = {lv.code: program.tiers.rank(lv.code) for lv in program.tiers.levels}
     conn = db.raw()
     try:
         cur = conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
         rows: list[tuple] = []
-        for i, row in enumerate(_members(n, seed, now, db.store_code)):
+        members = _members(n, seed, now, db.store_code, db.clock, program.tiers.validity_months, ranks, history)
+        for i, row in enumerate(members):
             rows.append(row)
             if len(rows) >= batch:
-                report = _flush_members(cur, rows, i - len(rows) + 1, rng, now, report)
+                report = _flush_members(cur, rows, i - len(rows) + 1, rng, now, report, program, db.clock, history)
                 rows = []
+                if progress:
+                    progress(i + 1, n)
         if rows:
-            report = _flush_members(cur, rows, n - len(rows), rng, now, report)
+            report = _flush_members(cur, rows, n - len(rows), rng, now, report, program, db.clock, history)
         cur.execute("COMMIT")
     except BaseException:
         conn.rollback()
@@ -146,7 +165,10 @@ def make_members(db, n: int, seed: int = 1, batch: int = 50_000) -> DemoReport:
     return report
 
 
-def _flush_members(cur, rows: list[tuple], first: int, rng: random.Random, now: dt.datetime, report: DemoReport) -> DemoReport:
+def _flush_members(cur, rows: list[tuple], first: int, rng: random.Random, now: dt.datetime, report: DemoReport,
+                   program, clock, history: bool) -> DemoReport:
+    from .loyalty import lot_expiry
+
     cur.executemany(_MEMBER_SQL, rows)
     cards, balances, lots = [], [], []
     for k, row in enumerate(rows):
@@ -157,8 +179,11 @@ def _flush_members(cur, rows: list[tuple], first: int, rng: random.Random, now: 
         points = 0
         if rng.random() < 0.5:
             points = rng.randint(1, 60) * 50
-            expires = now + dt.timedelta(days=rng.randint(5, 365))
-            lots.append((_uuid7_at(now, rng), mid, "adjust", points, _ts(now), _ts(expires), "demo opening balance", _ts(now)))
+            # carried over from the old system when the member joined (history), or today (import)
+            at = dt.datetime.fromisoformat(joined).replace(tzinfo=dt.timezone.utc) if history else now
+            expires = lot_expiry(program, at, clock)
+            lots.append((_uuid7_at(at, rng), mid, "adjust", points, _ts(at), _ts(expires) if expires else None,
+                         "demo opening balance", _ts(at)))
         balances.append((mid, points, 0, _ts(now)))
     cur.executemany("INSERT INTO member_cards (id, card_no, member_id, kind, status, issued_at, test_clock) VALUES (?,?,?,?,?,?,?)", cards)
     cur.executemany(
@@ -199,9 +224,18 @@ def make_products(db, n: int, seed: int = 1) -> DemoReport:
     return DemoReport(products=n)
 
 
-def build(db, members: int, products: int, seed: int = 1, sales: int = 0) -> DemoReport:
-    """Members and products on an empty store (refuses to run twice on one store)."""
+def build(db, members: int, products: int, seed: int = 1, sales: int = 0, progress=None) -> DemoReport:
+    """Members and products on an empty store (refuses to run twice on one store).
+    With `sales`, a history of that many sales with every daily job along it;
+    then today's jobs run for real (they find nothing left: the store is as of
+    today). `progress(stage, done, total)` is called now and then, stage one of
+    "members", "products", "sales", "tags", "daily" (a plain callback: pos/
+    knows no UI)."""
     from .programs import ensure_default
+
+    def step(stage: str, done: int, total: int) -> None:
+        if progress:
+            progress(stage, done, total)
 
     ensure_default(db)
     with db.read() as s:
@@ -213,17 +247,26 @@ def build(db, members: int, products: int, seed: int = 1, sales: int = 0) -> Dem
         raise ValueError(f"this store already has {existing[1]} products; demo data goes into an empty store")
     if members or products:
         db.set_setting("demo_store", True)  # the sign-in screen shows demo PINs only on a demo store
-    report = make_members(db, members, seed) if members else DemoReport()
+    step("members", 0, members)
+    report = (make_members(db, members, seed, history=bool(sales), progress=lambda d, t: step("members", d, t))
+              if members else DemoReport())
+    step("members", members, members)
     if products:
+        step("products", 0, products)
         report.products = make_products(db, products, seed).products
+        step("products", products, products)
     if sales:
+        from . import daily
         from .demo_sales import make_sales
-
-        report.sales = make_sales(db, sales, seed).as_dict()
         from .segments import write_tags
 
+        report.sales = make_sales(db, sales, seed, progress=lambda d, t: step("sales", d, t)).as_dict()
+        step("tags", 0, 1)
         report.tags = write_tags(db)["counts"]  # so the till shows 活跃会员, 沉睡会员 … from the first scan
-        db.set_setting("daily.ran_on", db.clock.today().isoformat())  # the history is as of today already
+        step("daily", 0, 1)
+        # today's jobs for real: the history ran every day's, so they post nothing and mark today done
+        report.daily = daily.run_due(db, force=True)
+        step("daily", 1, 1)
     return report
 
 

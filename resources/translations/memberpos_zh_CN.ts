@@ -2251,4 +2251,77 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
 </context>
+<context>
+    <name>StartupProgress</name>
+    <message>
+        <location filename="../../app/startup_progress.py" line="48" />
+        <source>Member POS</source>
+        <translation>会员收银</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="49" />
+        <source>Getting the till ready</source>
+        <translation>正在准备收银台</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="50" />
+        <source>First start: building a demo store with two years of sales, as it would be today. This takes a few seconds.</source>
+        <translation>首次启动：正在建立演示门店——两年的销售记录，状态截至今天。需要十几秒。</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="52" />
+        <source>Opening the store…</source>
+        <translation>正在打开门店…</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="57" />
+        <source>Opening the store database (and bringing it up to date)…</source>
+        <translation>正在打开门店数据库（如需要会先升级）…</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="58" />
+        <source>Creating demo members…</source>
+        <translation>正在创建演示会员…</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="59" />
+        <source>Creating demo products…</source>
+        <translation>正在创建演示商品…</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="60" />
+        <source>Playing the sales history and each day's jobs…</source>
+        <translation>正在生成销售记录并运行每天的日常任务…</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="61" />
+        <source>Grouping members (active, dormant …)…</source>
+        <translation>正在为会员分群（活跃、沉睡……）…</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="62" />
+        <source>Running today's daily jobs…</source>
+        <translation>正在运行今天的日常任务…</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="63" />
+        <source>Preparing product suggestions…</source>
+        <translation>正在准备商品推荐…</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="64" />
+        <source>Setting up demo staff…</source>
+        <translation>正在设置演示员工…</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="65" />
+        <source>Working…</source>
+        <translation>正在处理…</translation>
+    </message>
+    <message>
+        <location filename="../../app/startup_progress.py" line="74" />
+        <source>%1 of %2 sales</source>
+        <translation>%1 / %2 笔销售</translation>
+    </message>
+</context>
 </TS>
