@@ -528,7 +528,8 @@ def apply_ledger(s: Session, store: str, now: dt.datetime, parts: list[tuple[Ctx
                                      sales=sorted({str(r["sale_id"]) for r in spent if r["sale_id"]}))
             if sv < 0:
                 owner[mid].exception("sv_overdraft", mid, stored_value_fen=sv)
-    # a lot paid out twice over (two tills spent the same lot offline)
+    # a lot paid out twice over (two tills spent the same lot offline): nothing is rewritten, the
+    # excess is the member's debt (pos.ledger.position), settled by the next credit; flagged to look at
     lots = sorted({a["lot_id"] for a in arow if a["id"] in new_a})
     for i in range(0, len(lots), 1000):
         chunk = lots[i:i + 1000]
@@ -538,7 +539,8 @@ def apply_ledger(s: Session, store: str, now: dt.datetime, parts: list[tuple[Ctx
                                                    .where(PointsEntry.id.in_(chunk))):
             if used.get(lot_id, 0) > points:
                 c = owner.get(member_id) or parts[-1][0]
-                c.exception("lot_overdrawn", member_id, lot=str(lot_id), points=points, allocated=int(used[lot_id]))
+                c.exception("lot_overdrawn", member_id, lot=str(lot_id), points=points, allocated=int(used[lot_id]),
+                            debt=int(used[lot_id]) - points)
     known: dict[uuid.UUID, str] = {}
     for i in range(0, len(touched), 1000):
         known.update(dict(s.execute(select(Member.id, Member.status).where(Member.id.in_(touched[i:i + 1000]))).all()))
