@@ -16,9 +16,9 @@ from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import catalog, checkout, demo, ledger, loyalty, members, program, programs, returns, tiers
+from . import catalog, checkout, demo, ledger, limits, loyalty, members, program, programs, returns, tiers
 from .database import Database, default_db_path, open_db
-from .errors import DomainError
+from .errors import DomainError, card_like, echo
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
@@ -56,6 +56,8 @@ def out(args, data: Any, text: str | Callable[[], str]) -> None:
 
 def _resolve_member(db: Database, ref: str) -> str:
     """A member id, member code, card number or phone -> the member's id."""
+    if card_like(ref):
+        raise DomainError("input.bank_card")
     try:
         return str(uuid.UUID(ref))
     except ValueError:
@@ -68,8 +70,8 @@ def _resolve_member(db: Database, ref: str) -> str:
     if len(found) == 1:
         return found[0].id
     if not found:
-        raise CliError(f"no member matches {ref!r}", EXIT_NOT_FOUND)
-    raise CliError(f"{len(found)} members match {ref!r}; give a full phone, card or member code")
+        raise CliError(f"no member matches {echo(ref)!r}", EXIT_NOT_FOUND)
+    raise CliError(f"{len(found)} members match {echo(ref)!r}; give a full phone, card or member code")
 
 
 # --- demo -------------------------------------------------------------------
@@ -250,47 +252,61 @@ def cmd_ledger_verify(args) -> int:
 
 # --- checkout, returns, expiry, tiers ----------------------------------------------
 
+# The basket JSON is strict (issue 12): a quantity or amount is a JSON integer, never
+# true, "2", " 2 " or 2.0; every number and text is bounded (pos/limits.py).
+STRICT = ConfigDict(extra="forbid", strict=True)
+
+
 class CheckoutLine(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     code: str = Field(min_length=1, max_length=64)
     qty: int = Field(1, ge=1, le=checkout.MAX_QTY)
 
 
 class CheckoutTender(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: str
-    amount_fen: int = Field(gt=0)
+    model_config = STRICT
+    type: str = Field(max_length=16)
+    amount_fen: int = Field(gt=0, le=limits.SALE_MAX_FEN)
 
 
 class CheckoutInput(BaseModel):
     """stdin of `checkout`: the public basket format of host POS systems."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     sale_id: uuid.UUID | None = None  # give it to make retries safe: a replay changes nothing
-    member: str | None = None
-    lines: list[CheckoutLine] = Field(min_length=1)
-    coupons: list[str] = []
-    redeem_points: int = Field(0, ge=0)
-    gifts: list[str] = []
-    tenders: list[CheckoutTender] = []
+    member: str | None = Field(None, max_length=64)
+    lines: list[CheckoutLine] = Field(min_length=1, max_length=limits.LINES_MAX)
+    coupons: list[str] = Field([], max_length=20)
+    redeem_points: int = Field(0, ge=0, le=limits.POINTS_MAX)
+    gifts: list[str] = Field([], max_length=20)
+    tenders: list[CheckoutTender] = Field([], max_length=limits.TENDERS_MAX)
     channel: Literal["store", "shipped"] = "store"
-    cashier: str = ""
+    cashier: str = Field("", max_length=32)
 
 
-def _read_input(model):
-    raw = sys.stdin.read()
+MAX_INPUT_BYTES = 1 << 20  # a basket of 500 lines is ~40 KB
+
+
+def _read_input(model, what: str = "basket"):
+    stream = getattr(sys.stdin, "buffer", None)
+    raw = stream.read(MAX_INPUT_BYTES + 1) if stream is not None else sys.stdin.read(MAX_INPUT_BYTES + 1)
+    if len(raw) > MAX_INPUT_BYTES:
+        raise CliError(f"bad {what} JSON: more than {MAX_INPUT_BYTES} bytes")
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "input"
-        raise CliError(f"bad basket JSON at {where}: {err['msg']}") from None
+        # a key or message may carry what was typed: shown through echo (no card data, masked phones)
+        where = ".".join(echo(p, 24) if isinstance(p, str) else str(p) for p in err["loc"]) or "input"
+        msg = " ".join(echo(err["msg"], 160).split())
+        raise CliError(f"bad {what} JSON at {where}: {msg}") from None
 
 
 def cmd_checkout(args) -> int:
+    data = _read_input(CheckoutInput)  # a malformed basket is refused before the store is opened
+    limits.check_text(data.cashier, "cashier", 32, required=False)
     db = db_of(args)
     lang = lang_of(args)
-    data = _read_input(CheckoutInput)
     co = checkout.Checkout(db, cashier=data.cashier, channel=data.channel, sale_id=data.sale_id)
     for line in data.lines:
         co.add(line.code, line.qty)
@@ -315,12 +331,8 @@ def cmd_checkout(args) -> int:
         body["points"]["balance_after"] = balance - q.points_redeemed + q.points_earned if co.member_id else 0
         out(args, body, lambda: _sale_text(body))
         return 0
-    result = co.pay(tenders)
+    result = co.pay(tenders, lang=lang)  # reasons with their numbers and names, in the CLI's language
     body = result.as_dict()
-    if not result.replayed:
-        q_refusals = body["refusals"]
-        for r in q_refusals:
-            r["reason"] = checkout_reason(r["code"], lang)
     out(args, body, lambda: _sale_text(body))
     return 0
 
@@ -345,15 +357,22 @@ def _sale_text(b: dict) -> str:
 
 
 def cmd_return(args) -> int:
+    if card_like(args.receipt):  # a card swiped into the receipt field: said, never echoed
+        raise DomainError("input.bank_card")
     db = db_of(args)
     wanted = None
     if args.line:
         wanted = {}
         for spec in args.line:
             code, _, qty = spec.partition(":")
-            if not code or (qty and not qty.isdigit()):
-                raise CliError(f"--line wants CODE:QTY, got {spec!r}")
+            # strict: ASCII digits only (no " 2 ", "1_000", "²"), within the till's quantity bound
+            if not code or (qty and not (qty.isascii() and qty.isdigit() and len(qty) <= 4)):
+                raise CliError(f"--line wants CODE:QTY with QTY 1 to {checkout.MAX_QTY}, got {echo(spec)!r}")
+            if card_like(code):
+                raise DomainError("input.bank_card")
             wanted[code] = wanted.get(code, 0) + int(qty or 1)
+            if not 1 <= wanted[code] <= checkout.MAX_QTY:
+                raise CliError(f"--line wants CODE:QTY with QTY 1 to {checkout.MAX_QTY}, got {echo(spec)!r}")
     if args.plan:
         p = returns.plan(db, args.receipt, wanted)
         out(args, p.as_dict(), lambda: json.dumps(p.as_dict(), ensure_ascii=False, indent=2))
@@ -420,11 +439,20 @@ def cmd_tiers_review(args) -> int:
     return 0
 
 
+def strict_fen(text: str, what: str = "amount_fen") -> int:
+    """A whole number of fen as typed: ASCII digits only (int() would take " 2 ", "1_000", "٣"),
+    1 to limits.SALE_MAX_FEN."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 12 or not 1 <= int(text) <= limits.SALE_MAX_FEN:
+        raise CliError(f"{what} must be a whole number of fen from 1 to {limits.SALE_MAX_FEN}, got {echo(text, 24)!r}")
+    return int(text)
+
+
 def cmd_topup(args) -> int:
     db = db_of(args)
-    r = checkout.topup(db, _resolve_member(db, args.member), args.amount_fen,
-                       [checkout.Tender(args.tender, args.amount_fen)], cashier=args.cashier or "")
-    out(args, r.as_dict(), lambda: f"receipt {r.receipt_no}: topped up {args.amount_fen / 100:.2f} yuan")
+    amount = strict_fen(args.amount_fen)
+    r = checkout.topup(db, _resolve_member(db, args.member), amount,
+                       [checkout.Tender(args.tender, amount)], cashier=args.cashier or "")
+    out(args, r.as_dict(), lambda: f"receipt {r.receipt_no}: topped up {amount / 100:.2f} yuan")
     return 0
 
 
@@ -527,7 +555,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_tiers_review)
     p = sub.add_parser("topup", parents=[c], help="top up a member's stored value")
     p.add_argument("member")
-    p.add_argument("amount_fen", type=int)
+    p.add_argument("amount_fen", help="whole fen, e.g. 10000 = 100 yuan")
     p.add_argument("--tender", default="cash", choices=["cash", "bank_card", "wechat", "alipay"])
     p.add_argument("--cashier")
     p.set_defaults(func=cmd_topup)
@@ -553,5 +581,8 @@ def run(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except ValueError as exc:  # e.g. POS_CLOCK unparseable
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {echo(' '.join(str(exc).split()), 200)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OverflowError:  # last line of defence: inputs are bounded before they reach SQLite
+        print("error: a number is too large", file=sys.stderr)
         return EXIT_BAD_INPUT
