@@ -34,6 +34,10 @@ def _live(s, member_id, now, exclude=None) -> list[Hold]:
 def place(hq, store: str, req: HoldRequest) -> HoldResponse:
     now = now_utc()
     with hq.transaction() as s:
+        taken = s.get(Hold, req.hold_id)
+        if taken is not None and taken.store_code != store:  # another store's hold: say nothing of it
+            return HoldResponse(hold_id=req.hold_id, status="refused", reason="hold_id_taken",
+                                member_id=req.member_id, available_points=0)
         m = resolve(s, req.member_id)
         if m is None:
             return HoldResponse(hold_id=req.hold_id, status="refused", reason="unknown_member",
@@ -42,9 +46,6 @@ def place(hq, store: str, req: HoldRequest) -> HoldResponse:
         held = sum(h.points for h in _live(s, m.id, now, exclude=req.hold_id))
         available = ledger.position(s, m.id).spendable(now) - held  # ≤ balance − held
         prior = s.get(Hold, req.hold_id)
-        if prior is not None and prior.store_code != store:  # another store's hold: say nothing of it
-            return HoldResponse(hold_id=req.hold_id, status="refused", reason="hold_id_taken",
-                                member_id=req.member_id, available_points=0)
         if prior is not None:  # the same hold asked again (a retry)
             if prior.status == "held" and prior.expires_at > now:
                 return HoldResponse(hold_id=prior.id, status="held", member_id=m.id, available_points=available,
