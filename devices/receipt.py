@@ -33,6 +33,7 @@ LABELS = {  # key: (Chinese, English)
     "alipay": ("支付宝", "Alipay"), "stored_value": ("储值卡", "Stored value"), "gift_card": ("礼品卡", "Gift card"),
     "flash_price": ("限时价", "Flash price"), "member_price": ("会员价", "Member price"),
     "tier": ("会员折扣", "Member discount"), "promotion": ("促销", "Promotion"), "points": ("积分抵现", "Points"),
+    "manual": ("手工折扣", "Line discount"),
 }
 
 
@@ -85,7 +86,8 @@ class Receipt(BaseModel):
     @property
     def cash_tendered(self) -> bool:
         """A cash tender opens the drawer."""
-        return any(p.get("tender") == "cash" and p.get("amount_fen", 0) > 0 for p in self.sale.get("payments", []))
+        return any(p.get("tender") == "cash" and (p.get("tendered_fen") or p.get("amount_fen", 0)) > 0
+                   for p in self.sale.get("payments", []))
 
 
 def _fen(value: Any, where: str) -> int:
@@ -118,6 +120,8 @@ def check_sale(sale: Any) -> None:
         if not isinstance(p, dict) or not isinstance(p.get("tender"), str):
             raise ValueError(f"sale.payments[{i}]: expected {{tender, amount_fen}}")
         _fen(p.get("amount_fen"), f"sale.payments[{i}].amount_fen")
+        if p.get("tendered_fen") is not None:
+            _fen(p["tendered_fen"], f"sale.payments[{i}].tendered_fen")
 
 
 _SALE_KEYS = ("sale_id", "receipt_no", "kind", "member", "lines", "totals", "points", "payments", "coupons",
@@ -208,14 +212,15 @@ def layout(r: Receipt, cols: int) -> list[Block]:
         out.append(Text(spread(qty_text, yuan(ln["net_fen"]), cols)))
         for d in ln.get("discounts") or []:
             if isinstance(d, dict) and isinstance(d.get("amount_fen"), int) and d["amount_fen"]:
-                out.append(Text(spread(f"    {label(str(d.get('kind', '')), lg)}", "-" + yuan(d["amount_fen"]), cols)))
+                out.append(Text(spread(f"    {_discount_words(d, lg)}", "-" + yuan(d["amount_fen"]), cols)))
     t = s["totals"]
     out += [Rule(), Text(spread(L("gross"), yuan(t["gross_fen"]), cols))]
     if t["discount_fen"]:
         out.append(Text(spread(L("discount"), "-" + yuan(t["discount_fen"]), cols)))
     out.append(Text(spread(L("due"), yuan(t["net_fen"]), cols), bold=True, tall=True))
-    for p in s["payments"]:
-        out.append(Text(spread(label(p["tender"], lg), yuan(p["amount_fen"]), cols)))
+    for p in s["payments"]:  # what the customer handed over per tender; the change follows
+        handed = p.get("tendered_fen")
+        out.append(Text(spread(label(p["tender"], lg), yuan(handed if isinstance(handed, int) else p["amount_fen"]), cols)))
     if isinstance(t.get("change_fen"), int) and t["change_fen"]:
         out.append(Text(spread(L("change"), yuan(t["change_fen"]), cols)))
     out += _member_block(r, cols)
@@ -227,6 +232,17 @@ def layout(r: Receipt, cols: int) -> list[Block]:
         out += [QR(c.code, c.title or L("coupon")), Text(c.code, "center")]
     out += [Text(f, "center") for f in r.footer] or [Text(L("thanks"), "center")]
     return out
+
+
+_NAMED_KINDS = ("promotion", "flash_price", "coupon")  # their own name says more than the kind
+
+
+def _discount_words(d: dict, lang: str) -> str:
+    """A discount line in words: the promotion's or coupon's name (never its code), else the kind."""
+    name = d.get("name_en") if lang == "en" else d.get("name")
+    if d.get("kind") in _NAMED_KINDS and isinstance(name, str) and name:
+        return name
+    return label(str(d.get("kind", "")), lang)
 
 
 def _member_block(r: Receipt, cols: int) -> list[Block]:

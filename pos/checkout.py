@@ -96,21 +96,48 @@ class SaleResult:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
+def discount_dicts(q: Quote, ln) -> list[dict[str, Any]]:
+    """A line's discounts as stored and printed: the code for machines, the name in both
+    languages for people (a promotion's or coupon's name, a tier's; none for points or manual)."""
+    out = []
+    for d in ln.discounts:
+        entry = {"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen}
+        if d.code in q.names:
+            entry["name"], entry["name_en"] = q.names[d.code]
+        out.append(entry)
+    return out
+
+
+def offers(q: Quote, lang: str = "zh_CN") -> list[dict[str, Any]]:
+    """Each discount of the quote once, with its name and what it took off in all."""
+    total: dict[tuple[str, str], int] = {}
+    for ln in q.lines:
+        for d in ln.discounts:
+            total[(d.kind, d.code)] = total.get((d.kind, d.code), 0) + d.amount_fen
+    return [{"kind": kind, "code": code, "name": q.name(code, lang), "amount_fen": amount}
+            for (kind, code), amount in total.items()]
+
+
+def refusal_dict(r, lang: str) -> dict[str, str]:
+    return {"what": r.what, "code": r.code, "reason": r.reason(lang), "name": r.name(lang)}
+
+
 def quote_dict(q: Quote, lang: str = "zh_CN") -> dict[str, Any]:
     """The JSON shape of a quote (public interface of `checkout --json`)."""
     return {
         "lines": [{
             "code": ln.item.code, "name": ln.item.name, "qty": ln.item.qty, "unit_fen": ln.item.unit_fen,
             "gross_fen": ln.gross_fen, "net_fen": ln.net_fen,
-            "discounts": [{"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen} for d in ln.discounts],
+            "discounts": discount_dicts(q, ln),
             "points": ln.points, "reward": ln.item.reward,
         } for ln in q.lines],
         "totals": {"gross_fen": q.gross_fen, "discount_fen": q.discount_fen, "net_fen": q.net_fen},
         "points": {"earned": q.points_earned, "redeemed": q.points_redeemed, "for_cash": q.points_for_cash,
                    "value_fen": q.points_value_fen},
         "promotions": q.promotions, "coupons": q.coupons, "gifts": q.gifts,
-        "refusals": [{"what": r.what, "code": r.code, "reason": r.reason(lang)} for r in q.refusals],
+        "refusals": [refusal_dict(r, lang) for r in q.refusals],
         "member_saved_fen": q.member_saved_fen, "program_version": q.program_version,
+        "offers": offers(q, lang), "priced_as_guest": q.priced_as_guest,
     }
 
 
@@ -304,8 +331,8 @@ class Checkout:
 
     # --- commit --------------------------------------------------------------------------
 
-    def pay(self, tenders: list[Tender] | tuple[Tender, ...]) -> SaleResult:
-        """Validate the tenders against a fresh quote and commit the sale."""
+    def pay(self, tenders: list[Tender] | tuple[Tender, ...], lang: str = "zh_CN") -> SaleResult:
+        """Validate the tenders against a fresh quote and commit the sale (refusals' reasons in `lang`)."""
         tenders = tuple(tenders)
         _check_tender_values(tenders)
         # HQ sync (sync/policy.py), only on a till enrolled with HQ: points and single-use
@@ -337,6 +364,8 @@ class Checkout:
             s.flush()
             result = result_of(s, sale, quote=q, payments=self._payments)
             emit(s, self.db, "sale.committed", {"sale": result.as_dict()})
+            if lang != "zh_CN":  # HQ's event keeps the Chinese reasons; the caller reads its own language
+                result.refusals = [refusal_dict(r, lang) for r in q.refusals]
             s.query(Basket).filter(Basket.id == self.sale_id).delete()
             return result
 
@@ -369,18 +398,19 @@ class Checkout:
             name=ln.item.name, category=ln.item.category, points_class=ln.item.points_class, qty=ln.item.qty,
             unit_fen=ln.item.unit_fen, gross_fen=ln.gross_fen, net_fen=ln.net_fen, points=ln.points,
             points_value_fen=ln.discounted_by("points"), reward=ln.item.reward, returns_line_id=None,
-            discounts=[{"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen} for d in ln.discounts],
+            discounts=discount_dicts(q, ln),
         ) for ln in q.lines])
         left_change = change
         self._payments = []
         for t in tenders:
             amount = t.amount_fen
-            if t.type == "cash" and left_change:  # record what the drawer kept
+            if t.type == "cash" and left_change:  # amount: what the drawer kept of this tender
                 kept = min(amount, left_change)
                 amount -= kept
                 left_change -= kept
-            if amount:
-                self._payments.append(Payment(id=uuid7(), sale_id=sale.id, tender=t.type, amount_fen=amount))
+            if amount or t.type == "cash":  # a note given back whole as change was still handed over
+                self._payments.append(Payment(id=uuid7(), sale_id=sale.id, tender=t.type, amount_fen=amount,
+                                              tendered_fen=t.amount_fen))
         s.add_all(self._payments)
         return sale
 
@@ -539,14 +569,14 @@ def result_of(s: Session, sale: Sale, quote: Quote | None = None, replayed: bool
     if quote is not None and payments is not None:
         lines = [SaleLine(code=ln.item.code, name=ln.item.name, qty=ln.item.qty, unit_fen=ln.item.unit_fen,
                           gross_fen=ln.gross_fen, net_fen=ln.net_fen, points=ln.points, reward=ln.item.reward,
-                          discounts=[{"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen} for d in ln.discounts])
+                          discounts=discount_dicts(quote, ln))
                  for ln in quote.lines]
         pays = payments
     else:
         lines = s.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all()
         pays = s.scalars(select(Payment).where(Payment.sale_id == sale.id)).all()
     detail = sale.detail or {}
-    refusals = [{"what": r.what, "code": r.code, "reason": r.reason(lang)} for r in quote.refusals] if quote else \
+    refusals = [refusal_dict(r, lang) for r in quote.refusals] if quote else \
         [{"what": r["what"], "code": r["code"], "reason": r["code"]} for r in detail.get("refusals", [])]
     return SaleResult(
         sale_id=str(sale.id), receipt_no=sale.receipt_no, kind=sale.kind, member=member,
@@ -558,7 +588,9 @@ def result_of(s: Session, sale: Sale, quote: Quote | None = None, replayed: bool
                 "spend_fen": sale.spend_fen},  # qualifying tier spend: HQ reviews tiers chain-wide with it
         points={"earned": sale.points_earned, "redeemed": sale.points_redeemed,
                 "balance_after": member["points_balance"] if member else 0},
-        payments=[{"tender": p.tender, "amount_fen": p.amount_fen} for p in pays],
+        # amount_fen: what the tender paid of the bill; tendered_fen: what was handed over (change is in totals)
+        payments=[{"tender": p.tender, "amount_fen": p.amount_fen,
+                   "tendered_fen": p.tendered_fen if p.tendered_fen is not None else p.amount_fen} for p in pays],
         coupons=list(detail.get("coupons", [])), promotions=list(detail.get("promotions", [])),
         refusals=refusals, member_saved_fen=sale.member_saved_fen, program_version=sale.program_version,
         replayed=replayed,
@@ -618,8 +650,8 @@ def topup(db, member_id: str, amount_fen: int, tenders: list[Tender], *, cashier
             amount = t.amount_fen - (min(t.amount_fen, left_change) if t.type == "cash" else 0)
             if t.type == "cash":
                 left_change -= t.amount_fen - amount
-            if amount:
-                s.add(Payment(id=uuid7(), sale_id=sale.id, tender=t.type, amount_fen=amount))
+            if amount or t.type == "cash":
+                s.add(Payment(id=uuid7(), sale_id=sale.id, tender=t.type, amount_fen=amount, tendered_fen=t.amount_fen))
         common = dict(now=now, test_clock=db.test_clock, store_code=db.store_code, sale_id=sale.id)
         ledger.sv_post(s, member.id, "topup", amount_fen, reason=f"top-up {sale.receipt_no}", **common)
         if bonus:

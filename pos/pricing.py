@@ -113,18 +113,31 @@ class QuoteLine:
         return sum(d.amount_fen for d in self.discounts if d.kind == kind)
 
 
+Name = tuple[str, str]  # a display name: (Chinese, English)
+
+
 @dataclass(frozen=True)
 class Refusal:
     what: str
     code: str
     params: tuple[tuple[str, str], ...] = ()
+    named: tuple[tuple[str, Name], ...] = ()  # params that are display names, in both languages
+    label: Name | None = None  # the display name of `what` (set by `price`)
 
     def reason(self, lang: str = "zh_CN") -> str:
         en, zh = MESSAGES.get(self.code, (self.code, self.code))
+        values = dict(self.params)
+        values.update((k, v[1] if lang.startswith("en") else v[0]) for k, v in self.named)
         try:
-            return (en if lang.startswith("en") else zh).format(**dict(self.params))
+            return (en if lang.startswith("en") else zh).format(**values)
         except (KeyError, IndexError):
             return en
+
+    def name(self, lang: str = "zh_CN") -> str:
+        """What was not applied, in words (a promotion's or coupon's name, not its code)."""
+        if self.label is None:
+            return self.what
+        return self.label[1] if lang.startswith("en") else self.label[0]
 
 
 @dataclass
@@ -142,6 +155,15 @@ class Quote:
     points_earned: int
     refusals: list[Refusal]
     member_saved_fen: int = 0
+    names: dict[str, Name] = field(default_factory=dict)  # code -> display name (promotions, coupons, tiers, gifts)
+    priced_as_guest: bool = False  # the member's item discounts were given up for a better price (SPEC §7)
+
+    def name(self, code: str, lang: str = "zh_CN") -> str:
+        """The display name of a promotion, coupon, tier or gift code in this quote (the code if it has none)."""
+        n = self.names.get(code)
+        if n is None:
+            return code
+        return n[1] if lang.startswith("en") else n[0]
 
     @property
     def gross_fen(self) -> int:
@@ -161,8 +183,12 @@ class Quote:
         return self.net_fen
 
 
-def refusal(what: str, code: str, **params) -> Refusal:
-    return Refusal(what, code, tuple((k, str(v)) for k, v in params.items()))
+def refusal(what: str, code: str, named: Mapping[str, Name] | None = None, **params) -> Refusal:
+    return Refusal(what, code, tuple((k, str(v)) for k, v in params.items()), tuple((named or {}).items()))
+
+
+def _joined(names: Sequence[Name]) -> Name:
+    return "、".join(n[0] for n in names), ", ".join(n[1] for n in names)
 
 
 # --- rule helpers -----------------------------------------------------------------
@@ -254,37 +280,61 @@ class _Options:
     drop_promotions: frozenset[str] = frozenset()  # tried when a coupon excludes promotions
     no_tier_on_promos: bool = False  # tried when a promotion excludes the member discount
     item_benefits: bool = True  # False: item prices as a non-member (member prices / tier discount can miss a threshold)
+    as_guest: bool = False  # discounts exactly as a non-member gets them; points as the member (SPEC §7 guarantee)
 
 
 def price(req: PriceRequest, program: ProgramDoc) -> Quote:
     """Price the basket as a member would pay, choosing the combination that is
     best for the customer where rules exclude each other, and report what
-    membership saved against the same basket at non-member prices."""
+    membership saved against the same basket at non-member prices.
+
+    SPEC §7, a member never pays more than a non-member for the same basket:
+    the member's item discounts (tier discount, member prices) can take a
+    basket under a 满减 threshold or a repeat of it, so the member's basket is
+    priced at regular item prices too and the cheaper one wins; should rules
+    still interact against the member, the non-member's discounts are taken
+    as they are. Either way the member keeps earning and redeeming points,
+    and a reason says why the member discount was not used."""
     scopes = _Scopes()  # shared by every scenario: line indexes are the basket's
     quote = _price(req, program, _Options(), scopes)
     plain = None
     if req.member is not None:
         plain = _price(replace(req, member=None, redeem_points=0, gifts=()), program, _Options(member_benefits=False), scopes)
-    for alt in _alternatives(req, quote, plain):
+    for alt in _alternatives(req, program, quote, plain):
         other = _price(req, program, alt, scopes)
-        if other.net_fen + other.points_value_fen < quote.net_fen + quote.points_value_fen:
+        if _cost(other) < _cost(quote):
             dropped = [p for p in quote.promotions if p in alt.drop_promotions]
             why = ", ".join(other.coupons)
-            other.refusals += [refusal(p, "refusal.promotion_vs_coupon", coupon=why) for p in dropped]
+            named = {"coupon": _joined([_coupon_name(program, req, c) for c in other.coupons])}
+            other.refusals += [refusal(p, "refusal.promotion_vs_coupon", named, coupon=why) for p in dropped]
+            other.priced_as_guest = not alt.item_benefits
             quote = other
     if plain is not None:
-        paid = sum(ln.net_fen for ln in quote.lines if ln.item.reward is None)  # not the cash for a gift
-        quote.member_saved_fen = max(0, plain.net_fen - (paid + quote.points_value_fen))
+        if _cost(quote) > plain.net_fen:  # rules that work against the member: take the non-member's discounts
+            quote = _price(req, program, _Options(as_guest=True), scopes)
+            quote.priced_as_guest = True
+        if quote.priced_as_guest:
+            quote.refusals.append(_as_guest_reason(req, program, quote))
+        quote.member_saved_fen = max(0, plain.net_fen - _cost(quote))
+    _name(req, program, quote)
     return quote
 
 
-def _alternatives(req: PriceRequest, quote: Quote, plain: Quote | None) -> list[_Options]:
+def _cost(q: Quote) -> int:
+    """What the customer gives for the goods: money and the points' value (not the cash for a gift)."""
+    return sum(ln.net_fen for ln in q.lines if ln.item.reward is None) + q.points_value_fen
+
+
+def _alternatives(req: PriceRequest, program: ProgramDoc, quote: Quote, plain: Quote | None) -> list[_Options]:
     alts = []
-    # A member discount can push the basket under a promotion's or coupon's threshold:
-    # then try the member's basket at regular item prices too (never worse off).
-    if plain is not None and (set(plain.promotions) - set(quote.promotions)
-                              or any(r.code == "refusal.threshold" for r in quote.refusals)):
-        alts.append(_Options(item_benefits=False))
+    # The member's item discounts can push the basket under a promotion's or coupon's
+    # threshold, or under a repeat of 满减 (610 yuan, 满300减30 twice, is 597.80 for a VIP
+    # at 98 %: once). Then the member's basket at regular item prices may be cheaper.
+    if plain is not None and (req.coupons or any(p.kind != "flash_price" for p in program.promotions)):
+        members_flash = {p.code for p in program.promotions if p.kind == "flash_price" and p.members_only}
+        if any(d.kind in ("tier", "member_price") or (d.kind == "flash_price" and d.code in members_flash)
+               for ln in quote.lines for d in ln.discounts):
+            alts.append(_Options(item_benefits=False))
     if any(r.code == "refusal.coupon_vs_promotion" for r in quote.refusals):
         alts.append(_Options(drop_promotions=frozenset(quote.promotions)))
     if any(r.code == "refusal.promotion_vs_member" for r in quote.refusals):
@@ -292,10 +342,62 @@ def _alternatives(req: PriceRequest, quote: Quote, plain: Quote | None) -> list[
     return alts
 
 
+def _as_guest_reason(req: PriceRequest, program: ProgramDoc, q: Quote) -> Refusal:
+    """Why the member discount is not on the receipt, naming the offers that beat it."""
+    tier = program.tiers.level(req.member.tier)
+    offers = [_promo_name(program, p) for p in q.promotions] + [_coupon_name(program, req, c) for c in q.coupons]
+    if offers:
+        return refusal(req.member.tier, "refusal.member_discount_vs_offers", {"offers": _joined(offers)})
+    return refusal(tier.code, "refusal.member_priced_as_guest")
+
+
+# --- display names (issue 11: words, never internal codes) ------------------------------------
+
+
+def _promo_name(program: ProgramDoc, code: str) -> Name:
+    p = next((p for p in program.promotions if p.code == code), None)
+    return (p.name.zh, p.name.en) if p is not None else (code, code)
+
+
+def _coupon_name(program: ProgramDoc, req: PriceRequest, code: str) -> Name:
+    c = next((c for c in req.coupons if c.code == code), None)
+    t = program.template(c.template) if c is not None else None
+    return (t.name.zh, t.name.en) if t is not None else (code, code)
+
+
+_POINTS_NAME: Name = ("积分", "Points")
+
+
+def _name(req: PriceRequest, program: ProgramDoc, q: Quote) -> None:
+    """Display names of every code the quote mentions, and of what each refusal is about."""
+    names: dict[str, Name] = {}
+    codes = set(q.promotions) | {r.what for r in q.refusals}
+    codes |= {d.code for ln in q.lines for d in ln.discounts}
+    for p in program.promotions:
+        if p.code in codes:
+            names[p.code] = (p.name.zh, p.name.en)
+    for c in req.coupons:
+        t = program.template(c.template)
+        if t is not None and c.code in codes | set(q.coupons):
+            names[c.code] = (t.name.zh, t.name.en)
+    for g in program.gifts:
+        if g.code in codes or g.code in q.gifts:
+            names[g.code] = (g.name.zh, g.name.en)
+    for lv in program.tiers.levels:
+        if lv.code in codes or lv.code == q.tier:
+            names[lv.code] = (lv.name.zh, lv.name.en)
+    if "points" in codes:
+        names["points"] = _POINTS_NAME
+    q.names = names
+    q.refusals = [r if r.label is not None or r.what not in names else replace(r, label=names[r.what])
+                  for r in q.refusals]
+
+
 def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scopes | None" = None) -> Quote:
     refusals: list[Refusal] = []
     member = req.member if opt.member_benefits else None
     tier = program.tiers.level(member.tier) if member else None
+    pm = None if opt.as_guest else member  # who the discounts (stages 1–4) are for
     lines = [QuoteLine(i, it, it.qty * it.unit_fen, it.qty * it.unit_fen) for i, it in enumerate(req.items)]
     scopes = scopes or _Scopes()
 
@@ -304,14 +406,14 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scop
     for p in program.promotions:
         if p.kind != "flash_price" or not _in_window(p.window, req.now) or not _store_ok(p.scope, req.store):
             continue
-        if p.members_only and (member is None or not opt.item_benefits):
+        if p.members_only and (pm is None or not opt.item_benefits):
             continue
         for ln in _goods(lines):
             price_ = p.flash_prices.get(ln.item.code)
             if price_ is not None and price_ * ln.item.qty < ln.net_fen:
                 ln.add("flash_price", p.code, ln.net_fen - price_ * ln.item.qty)
                 flash_items.add(ln.index)
-    if member and opt.item_benefits and tier.member_prices:
+    if pm and opt.item_benefits and tier.member_prices:
         for ln in _goods(lines):
             mp = ln.item.member_unit_fen
             if mp is not None and mp * ln.item.qty < ln.net_fen:
@@ -328,7 +430,7 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scop
         for p in program.promotions:
             if not p.with_member_discount:
                 promo_scope_lines |= {ln.index for ln in scopes.of(p.scope, lines)}
-    if member and opt.item_benefits and tier.pay_pct < 100:
+    if pm and opt.item_benefits and tier.pay_pct < 100:
         for ln in _goods(lines):
             if _member_discount_excluded(program, ln.item) or ln.discounted_by("member_price"):
                 continue
@@ -346,7 +448,7 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scop
             continue
         if not _in_window(p.window, req.now) or not _store_ok(p.scope, req.store):
             continue
-        if p.members_only and member is None:
+        if p.members_only and pm is None:
             continue
         scoped = scopes.of(p.scope, lines)
         if not p.with_member_discount and any(ln.discounted_by("tier") for ln in scoped):
@@ -386,11 +488,13 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scop
         refusals.append(refusal(code, "refusal.coupon_unknown"))
     for c in req.coupons:
         t = program.template(c.template)
-        why = _coupon_check(c, t, req, member, opt)
+        why = _coupon_check(c, t, req, pm, opt)
         if why is None and applied_templates and not (t.stackable and all(a.stackable for a in applied_templates)):
             why = refusal(c.code, "refusal.coupon_not_stackable")
         if why is None and not t.with_promotions and applied_promos:
-            why = refusal(c.code, "refusal.coupon_vs_promotion", promotion=", ".join(applied_promos))
+            why = refusal(c.code, "refusal.coupon_vs_promotion",
+                          {"promotion": _joined([_promo_name(program, p) for p in applied_promos])},
+                          promotion=", ".join(applied_promos))
         if why is None and c.code in applied_coupons:
             why = refusal(c.code, "refusal.coupon_twice")
         scoped = []

@@ -622,7 +622,9 @@ def test_coupon_vs_promotion_the_promotion_is_better():
     assert q.net_fen == 172000 and q.promotions == ["mr-300-30"] and q.coupons == []
     r = refused(q, "refusal.coupon_vs_promotion")
     assert r.what == "B1" and dict(r.params) == {"promotion": "mr-300-30"}
-    assert "mr-300-30" in r.reason("en") and "mr-300-30" in r.reason("zh_CN")
+    # the reason names the promotion in words, never its code (issue 11)
+    assert r.reason("en") == "Not combined with promotion 30 off every 300" and "mr-300-30" not in r.reason("zh_CN")
+    assert r.reason("zh_CN") == "不与促销 满300减30 同享" and r.name("zh_CN") == "SVIP生日券9折"
 
 
 def test_coupon_vs_promotion_the_coupon_is_better():
