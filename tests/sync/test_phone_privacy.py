@@ -3,6 +3,7 @@ the last 4 digits and the masked form; unmasking asks HQ, which audits it. Real 
 process, real till files."""
 from __future__ import annotations
 
+import importlib.util
 import random
 import re
 import sqlite3
@@ -22,7 +23,7 @@ from sync.server import admin
 from sync.server.models import AuditEntry as HQAudit
 from sync.server.models import Member as HQMember
 
-from .conftest import make_till, offline, phone
+from .conftest import ROOT, make_till, offline, phone
 
 
 def leaks(path: Path, numbers: list[str]) -> list[str]:
@@ -87,7 +88,7 @@ def test_after_a_pull_no_till_file_holds_a_full_phone_yet_identification_works(t
         b.close()
 
 
-def test_unmask_asks_hq_which_audits_it_and_offline_is_refused_clearly(tmp_path, hq):
+def test_unmask_asks_hq_which_audits_it_and_offline_is_refused_clearly(tmp_path, hq, capsys):
     a, b = make_till(tmp_path, hq, "A"), make_till(tmp_path, hq, "B")
     try:
         p = phone()
@@ -106,13 +107,26 @@ def test_unmask_asks_hq_which_audits_it_and_offline_is_refused_clearly(tmp_path,
         assert "needs HQ" in err.value.message("en") and "总部" in err.value.message("zh_CN")
         with hq.db.read() as s:  # nothing shown, nothing audited
             assert len(s.scalars(select(HQAudit).where(HQAudit.member_id == uuid.UUID(m.id))).all()) == 1
+        assert f"store={b.store_code} actor=mgr-b" in hq_cli(hq, capsys, "audit")
     finally:
         a.close()
         b.close()
 
 
-def test_a_chain_that_unmasks_offline_sends_numbers_down(tmp_path, hq):
-    hq.cli("phones", "--offline-unmask", "on")
+def hq_cli(hq, capsys, *args) -> str:
+    """`python main.py hq ...` in this process (a subprocess costs seconds of imports)."""
+    spec = importlib.util.spec_from_file_location("memberpos_main", ROOT / "main.py")
+    entry = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(entry)
+    capsys.readouterr()
+    assert entry.main(["hq", *args, "--db", hq.db_url]) == 0
+    return capsys.readouterr().out
+
+
+def test_a_chain_that_unmasks_offline_sends_numbers_down(tmp_path, hq, capsys):
+    from sync.server import phones as server_phones
+
+    assert "offline unmasking: on" in hq_cli(hq, capsys, "phones", "--offline-unmask", "on")
     try:
         a, b = make_till(tmp_path, hq, "A"), make_till(tmp_path, hq, "B")
         try:
@@ -122,12 +136,11 @@ def test_a_chain_that_unmasks_offline_sends_numbers_down(tmp_path, hq):
             with offline(b):  # the number is on the till: shown without HQ, audited here
                 assert members.unmask_phone(b, m.id, actor="mgr") == p
             assert members.MemberIndex(str(b.path)).find(p)[0].id == m.id
-            assert "offline unmasking: on" in hq.cli("phones").stdout
         finally:
             a.close()
             b.close()
     finally:
-        hq.cli("phones", "--offline-unmask", "off")
+        server_phones.set_offline_unmask(hq.db, False)
 
 
 def test_standalone_till_keeps_its_numbers_until_hq_has_them(tmp_path, hq):
