@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import limits
 from .barcodes import Nomenclature, ScanResult
-from .errors import DomainError
+from .errors import DomainError, echo
 from .ids import uuid7
 from .models import Product, ProductBarcode
 from .outbox import emit
@@ -83,15 +84,26 @@ def _read_text(path: Path) -> str:
 
 
 def _int_fen(value: str, name: str) -> int:
-    value = value.strip()
-    if not value.lstrip("-").isdigit():
-        raise ValueError(f"{name} must be a whole number of fen, got {value!r}")
+    import unicodedata
+
+    value = unicodedata.normalize("NFKC", value).strip()  # full-width ３９９０ from a Chinese IME reads as 3990
+    digits = value.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):  # int() would also take "1_000" and "٣"
+        raise ValueError(f"{name} must be a whole number of fen, got {echo(value, 24)!r}")
     number = int(value)
     if number < 0:
         raise ValueError(f"{name} must not be negative, got {number}")
-    if number > 10**10:
-        raise ValueError(f"{name} is implausibly large: {number}")
+    if number > limits.PRICE_MAX_FEN:  # HQ's price columns are 32-bit, and qty x price must fit too
+        raise ValueError(f"{name} is above the limit of {limits.PRICE_MAX_FEN} fen: {limits.shown_int(number)}")
     return number
+
+
+def _text(value: str, field: str, label: str) -> str:
+    """A name/category/sku as HQ can store and serve it back (pos/limits.py)."""
+    try:
+        return limits.check_text(value, field)
+    except DomainError as exc:
+        raise ValueError(exc.message("en").replace(field, label, 1)) from None
 
 
 @dataclass
@@ -118,22 +130,19 @@ def _parse_row(line: int, row: dict[str, str], nomenclature: Nomenclature) -> _R
     get = lambda k: (row.get(k) or "").strip()  # noqa: E731
     scan = nomenclature.classify(get("barcode"))
     if scan.kind == "bad_barcode":
-        raise ValueError(f"bad barcode {get('barcode')!r}: {scan.error}")
+        raise ValueError(f"bad barcode {echo(get('barcode'))!r}: {scan.error}")
     if scan.kind not in ("product", "price", "weight"):
-        raise ValueError(f"barcode {get('barcode')!r} is not a product code ({scan.kind})")
+        raise ValueError(f"barcode {echo(get('barcode'))!r} is not a product code ({scan.kind})")
     if scan.kind in ("price", "weight") and scan.value:
-        raise ValueError(f"scale barcode {get('barcode')!r} must carry a zero value in the catalog")
-    name, category = get("name"), get("category")
-    if not name:
-        raise ValueError("name is empty")
-    if len(name) > 100:
-        raise ValueError("name is longer than 100 characters")
-    if not category:
-        raise ValueError("category is empty")
+        raise ValueError(f"scale barcode {echo(get('barcode'))!r} must carry a zero value in the catalog")
+    if len(scan.base_code or "") > limits.TEXT_MAX["barcode"]:
+        raise ValueError(f"barcode is longer than {limits.TEXT_MAX['barcode']} characters")
+    name = _text(row.get("name") or "", "product_name", "name")
+    category = _text(row.get("category") or "", "category", "category")
     price = _int_fen(get("price_fen"), "price_fen")
     kind = get("kind").lower()
     if kind not in POINTS_CLASSES:
-        raise ValueError(f"kind must be regular, special or none, got {get('kind')!r}")
+        raise ValueError(f"kind must be regular, special or none, got {echo(get('kind'))!r}")
     member_price = None
     if get("member_price_fen"):
         member_price = _int_fen(get("member_price_fen"), "member_price_fen")
@@ -141,10 +150,8 @@ def _parse_row(line: int, row: dict[str, str], nomenclature: Nomenclature) -> _R
             raise ValueError(f"member_price_fen {member_price} is above price_fen {price}")
     flag = get("no_member_discount").lower()
     if flag not in _TRUE | _FALSE:
-        raise ValueError(f"no_member_discount must be true or false, got {flag!r}")
-    sku = get("sku") or scan.base_code
-    if len(sku) > 32:
-        raise ValueError("sku is longer than 32 characters")
+        raise ValueError(f"no_member_discount must be true or false, got {echo(flag)!r}")
+    sku = _text(get("sku") or scan.base_code, "sku", "sku")
     return _Row(line, scan.base_code, sku, name, category, price, member_price, kind, flag in _TRUE)
 
 

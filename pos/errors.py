@@ -169,8 +169,8 @@ class DomainError(Exception):
 
     def __init__(self, code: str, /, **params: Any):
         self.code = code
-        self.params = {k: echo(v, 200) if isinstance(v, str) and (card_like(v) or _DIGIT_RUN.search(v)) else v
-                       for k, v in params.items()}
+        self.params = {k: echo(v, 200) if isinstance(v, str) and (
+            not v.isprintable() or card_like(v) or _DIGIT_RUN.search(v)) else v for k, v in params.items()}
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "zh_CN") -> str:

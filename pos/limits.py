@@ -57,6 +57,7 @@ TEXT_MAX: dict[str, int] = {
     "reason": 200,
     # codes
     "store_code": 16,
+    "store_name": 64,
     "register_no": 8,
     "coupon_code": 32,
     "coupon_template": 32,

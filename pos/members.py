@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import ledger, phone_privacy, phones
+from . import ledger, limits, phone_privacy, phones
 from .errors import DomainError
 from .models import Member, MemberBalance, MemberCard, MemberMerge, MemberNote, MemberTag
 from .outbox import audit, emit
@@ -50,9 +50,21 @@ def _no_control(value: str | None) -> str | None:
     if value is None:
         return None
     value = unicodedata.normalize("NFKC", value).strip()
-    if any(unicodedata.category(c) == "Cc" for c in value):
+    if limits.bad_char(value) is not None:  # NUL, controls, lone surrogates, bidi overrides (pos/limits.py)
         raise ValueError("contains control characters")
     return value or None
+
+
+def _preferences(v: Any) -> Any:
+    """Bounded like every text HQ keeps: at most 20 keys of 20 short clean values."""
+    if isinstance(v, dict):
+        if len(v) > 20 or any(isinstance(x, list) and len(x) > 20 for x in v.values()):
+            raise ValueError("at most 20 keys of at most 20 values")
+        for key, values in v.items():
+            for text in [key, *(values if isinstance(values, list) else [])]:
+                if isinstance(text, str) and (len(text) > 64 or limits.bad_char(text) is not None):
+                    raise ValueError("keys and values are at most 64 characters, without control characters")
+    return v
 
 
 class Profile(BaseModel):
@@ -73,6 +85,7 @@ class Profile(BaseModel):
     _clean = field_validator("name", "region", "address", "occupation", "income_band", mode="before")(
         lambda v: _no_control(v) if isinstance(v, str) else v
     )
+    _prefs = field_validator("preferences", mode="before")(_preferences)
 
     @field_validator("birthday")
     @classmethod
@@ -376,7 +389,7 @@ def add_card(db, member_id: str, card_no: str, *, kind: str = "magstripe", actor
 
 def _clean_tag(tag: str) -> str:
     t = unicodedata.normalize("NFKC", tag or "").strip()
-    if not t or len(t) > 32 or any(unicodedata.category(c) == "Cc" for c in t) or "," in t:
+    if not t or len(t) > limits.TEXT_MAX["tag"] or limits.bad_char(t) is not None or "," in t:
         raise DomainError("tag.invalid", tag=t[:32])
     return t
 
@@ -399,9 +412,14 @@ def set_tag(db, member_id: str, tag: str, *, on: bool = True, source: str = "man
 def add_note(db, member_id: str, text: str, *, kind: str = "note", actor: str = "system") -> None:
     if kind not in ("note", "complaint", "suggestion"):
         raise DomainError("member.bad_field", field="kind", reason="note, complaint or suggestion")
-    text = (text or "").strip()
+    if not isinstance(text, str) or limits.bad_char(text, multiline=True) is not None:
+        raise DomainError("member.bad_field", field="text", reason="contains control characters")
+    text = unicodedata.normalize("NFC", text).strip()
     if not text:
         raise DomainError("member.bad_field", field="text", reason="empty")
+    if len(text) > limits.TEXT_MAX["note"]:  # refused, not cut: a note is kept as it was written
+        raise DomainError("member.bad_field", field="text", reason=f"longer than {limits.TEXT_MAX['note']} characters")
+    actor = limits.check_text(actor, "actor")
     now = db.clock.now()
     with db.transaction() as s:
         m = _get_active(s, member_id)

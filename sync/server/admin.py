@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from pos import catalog as pos_catalog
-from pos import phones
+from pos import limits, phones
 from pos import program as pos_program
 from pos.barcodes import Nomenclature
 from pos.errors import DomainError
@@ -56,7 +56,10 @@ def store_add(hq, code: str, name: str, *, new_code: bool = False) -> dict[str, 
     code = code.strip().upper()
     if not re.match(STORE_CODE, code) or code == "HQ":
         raise AdminError(f"store code must be 1-16 of A-Z, 0-9, '-', '_' (not HQ), got {code!r}")
-    name = (name or "").strip()
+    try:  # HQ stores only what it can serve back (pos/limits.py): no NUL, no silent cut at 64
+        name = limits.check_text(name or "", "store_name", 64, required=False) or ""
+    except DomainError as exc:
+        raise AdminError(exc.message("en"), exc.code) from None
     enrol = _enrol_code()
     now = now_utc()
     with hq.transaction() as s:
@@ -87,7 +90,8 @@ def enrol(hq, code: str, device: str = "") -> dict[str, str]:
             raise AdminError("this enrolment code has expired; issue another with hq store add CODE --new-code",
                              "enrol.expired", 403)
         token = "st_" + secrets.token_urlsafe(32)
-        s.add(StoreToken(token_hash=sha256(token), store_code=store.code, device=device[:64], created_at=now))
+        device = "".join(c for c in str(device or "") if c.isprintable())[:64]  # a label only: cleaned, not refused
+        s.add(StoreToken(token_hash=sha256(token), store_code=store.code, device=device, created_at=now))
         store.enrol_code_hash, store.enrol_expires_at = None, None
         return {"store_code": store.code, "store_name": store.name, "token": token}
 
