@@ -346,6 +346,8 @@ class Checkout:
                 return result_of(s, existing, replayed=True)
             if not self.lines:
                 raise DomainError("sale.empty")
+            if sum(ln.unit_fen * ln.qty for ln in self.lines) > limits.SALE_MAX_FEN:  # HQ keeps totals in 32 bits
+                raise DomainError("sale.too_big", max=f"{limits.SALE_MAX_FEN / 100:.2f}")
             now = self.db.clock.now()
             q = price(self._request(s, tenders), self.program)
             member = s.get(Member, uuid.UUID(self.member_id)) if self.member_id else None

@@ -108,6 +108,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "{field} 须为整数（不能是文本、小数或 true/false）"),
     "input.range": ("{field} must be {min} to {max}, got {value}", "{field} 须在 {min} 至 {max} 之间，当前 {value}"),
     "input.bank_card": ("This is a bank card, refused", "这是银行卡，已拒绝"),
+    "sale.too_big": ("A sale is at most {max} yuan: split it", "单笔交易最多 {max} 元，请分单"),
     "sale.bad_id": ("A sale id must be a real UUID, not the nil or max UUID", "单据号须为有效的 UUID（不能全为 0 或 F）"),
     "sale.id_reused": ("This sale id was already used for a different sale ({receipt})",
                        "该单据号已用于另一笔交易（{receipt}）"),

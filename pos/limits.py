@@ -2,9 +2,9 @@
 
 The text lengths are the String(n) sizes of HQ's columns (`sync/server/models.py`,
 the same on the till, `pos/models.py`), so whatever a till accepts HQ can store
-and serve back. The number bounds keep every sum inside PostgreSQL's INTEGER
-(32-bit) columns: a price, a quantity and a tender are capped so that a line
-(qty x price) and a sale's total still fit.
+and serve back. The number bounds keep every amount HQ keeps in an INTEGER
+(32-bit) column inside it: a price, a tender, a top-up and a sale's total are at
+most SALE_MAX_FEN, so its points, coupon amounts and change fit too.
 
 Validate once, at the edge where data enters (catalog import, member fields,
 tags, notes, program documents, the checkout JSON, HQ's push): `check_text`
@@ -23,10 +23,10 @@ INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1  # PostgreSQL INTEGER: fen, points and qty columns
 INT64_MAX = 2**63 - 1  # SQLite INTEGER / PostgreSQL BIGINT
 
-# -- sane business bounds (all products of two fit INT32) ----------------------
+# -- sane business bounds ---------------------------------------------------------
 QTY_MAX = 9999  # units of one line (the till's MAX_QTY)
 PRICE_MAX_FEN = 10_000_000  # ¥100,000.00 per unit
-SALE_MAX_FEN = 1_000_000_000  # ¥10,000,000.00: a basket's total, one tender, a refund
+SALE_MAX_FEN = 1_000_000_000  # ¥10,000,000.00: a basket's total, one tender, a top-up
 POINTS_MAX = 1_000_000_000  # points in one entry / one redemption / one program number
 LINES_MAX = 500  # lines in one basket
 TENDERS_MAX = 20  # tenders in one payment

@@ -14,20 +14,35 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
-from .errors import DomainError
+from . import limits
+from .errors import DomainError, echo
 
 PRESETS = Path(__file__).resolve().parent.parent / "resources" / "presets"
 SCHEMA = 1
 
+
+
+def _clean(text: str) -> str:
+    """Texts of a program are shown to cashiers and stored at HQ: no controls (pos/limits.py)."""
+    ch = limits.bad_char(text)
+    if ch is not None:
+        raise ValueError(f"contains a control character (U+{ord(ch):04X})")
+    return text
+
+
+# Numbers are strict JSON integers (no true, "5" or 5.0) bounded so sums fit HQ's 32-bit columns.
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,31}$")]
-Fen = Annotated[int, Field(ge=0, le=10**10)]
-Points = Annotated[int, Field(ge=0, le=10**9)]
+Fen = Annotated[int, Strict(), Field(ge=0, le=limits.SALE_MAX_FEN)]
+Points = Annotated[int, Strict(), Field(ge=0, le=limits.POINTS_MAX)]
+Label = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean)]  # a category, a group
+Barcode = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_clean)]
+MAX_ITEMS = 500  # promotions, coupon templates, scope lists ... of one document
 Rate = Annotated[Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=4)]
 Multiplier = Annotated[Decimal, Field(ge=0, le=100, max_digits=8, decimal_places=4)]
 PayPct = Annotated[Decimal, Field(gt=0, le=100, max_digits=6, decimal_places=2)]
-Pct = Annotated[int, Field(ge=0, le=100)]
+Pct = Annotated[int, Strict(), Field(ge=0, le=100)]
 POINTS_CLASSES = ("regular", "special", "none")
 TENDERS = ("cash", "bank_card", "wechat", "alipay", "stored_value", "gift_card", "points", "coupon")
 
@@ -37,18 +52,18 @@ class _Model(BaseModel):
 
 
 class Text(_Model):
-    zh: str = Field(min_length=1, max_length=80)
-    en: str = Field(min_length=1, max_length=80)
+    zh: Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_clean)]
+    en: Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_clean)]
 
 
 class Scope(_Model):
     """Where a rule applies; empty lists mean everywhere / everything."""
 
-    stores: list[str] = []
-    categories: list[str] = []
-    products: list[str] = []  # barcodes
-    exclude_categories: list[str] = []
-    exclude_products: list[str] = []
+    stores: list[Annotated[str, Field(min_length=1, max_length=16), AfterValidator(_clean)]] = Field([], max_length=MAX_ITEMS)
+    categories: list[Label] = Field([], max_length=MAX_ITEMS)
+    products: list[Barcode] = Field([], max_length=MAX_ITEMS)  # barcodes
+    exclude_categories: list[Label] = Field([], max_length=MAX_ITEMS)
+    exclude_products: list[Barcode] = Field([], max_length=MAX_ITEMS)
 
 
 class Window(_Model):
@@ -70,7 +85,7 @@ class Membership(_Model):
     card_price_fen: Fen = 0  # or by buying a membership card
     signup_points: Points = 0
     profile_completion_points: Points = 0
-    profile_fields_required: list[str] = ["name", "gender", "birthday", "region"]
+    profile_fields_required: list[Label] = Field(["name", "gender", "birthday", "region"], max_length=20)
     referral_points: Points = 0
 
     @model_validator(mode="after")
@@ -99,7 +114,7 @@ class TierLevel(_Model):
     review: list[ReviewBand] = []  # at the end of validity, highest band first; empty = keep
     member_prices: bool = True
     priority_service: bool = False
-    return_window_days: Annotated[int, Field(ge=0, le=365)] = 7
+    return_window_days: Annotated[int, Strict(), Field(ge=0, le=365)] = 7
     birthday_gift: Code | None = None
 
 
@@ -115,10 +130,10 @@ class UpgradeByCard(_Model):
 
 class Tiers(_Model):
     qualification: Literal["cumulative", "window"] = "cumulative"
-    window_months: Annotated[int, Field(ge=1, le=24)] = 3
-    recheck_months: Annotated[int, Field(ge=1, le=12)] = 1
-    validity_months: Annotated[int, Field(ge=1, le=120)] = 12
-    levels: list[TierLevel] = Field(min_length=1)
+    window_months: Annotated[int, Strict(), Field(ge=1, le=24)] = 3
+    recheck_months: Annotated[int, Strict(), Field(ge=1, le=12)] = 1
+    validity_months: Annotated[int, Strict(), Field(ge=1, le=120)] = 12
+    levels: list[TierLevel] = Field(min_length=1, max_length=20)
     upgrade_by_card: UpgradeByCard | None = None
     upgrade_by_topup: list[UpgradeByTopup] = []
 
@@ -162,8 +177,8 @@ class Tiers(_Model):
 # --- points ------------------------------------------------------------------
 
 class PendingDays(_Model):
-    store: Annotated[int, Field(ge=0, le=365)] = 0
-    shipped: Annotated[int, Field(ge=0, le=365)] = 30
+    store: Annotated[int, Strict(), Field(ge=0, le=365)] = 0
+    shipped: Annotated[int, Strict(), Field(ge=0, le=365)] = 30
 
 
 class Earn(_Model):
@@ -195,20 +210,20 @@ class Earn(_Model):
 
 class Expiry(_Model):
     model: Literal["rolling", "per_lot", "year_end"] = "per_lot"
-    months: Annotated[int, Field(ge=1, le=120)] = 12  # rolling: inactivity; per_lot: lifetime of a lot
-    clear_month: Annotated[int, Field(ge=1, le=12)] = 12  # year_end: the clearing date
-    clear_day: Annotated[int, Field(ge=1, le=31)] = 31
-    min_age_months: Annotated[int, Field(ge=0, le=24)] = 0  # year_end: lots younger than this survive one more year
-    warn_days: Annotated[int, Field(ge=0, le=366)] = 30
-    partial_return_renew_months: Annotated[int, Field(ge=1, le=120)] = 12
+    months: Annotated[int, Strict(), Field(ge=1, le=120)] = 12  # rolling: inactivity; per_lot: lifetime of a lot
+    clear_month: Annotated[int, Strict(), Field(ge=1, le=12)] = 12  # year_end: the clearing date
+    clear_day: Annotated[int, Strict(), Field(ge=1, le=31)] = 31
+    min_age_months: Annotated[int, Strict(), Field(ge=0, le=24)] = 0  # year_end: lots younger than this survive one more year
+    warn_days: Annotated[int, Strict(), Field(ge=0, le=366)] = 30
+    partial_return_renew_months: Annotated[int, Strict(), Field(ge=1, le=120)] = 12
 
 
 class Redemption(_Model):
-    points_per_unit: Annotated[int, Field(gt=0, le=100000)] = 100  # 100 points ...
-    unit_fen: Annotated[int, Field(gt=0, le=100000)] = 200  # ... = 2 yuan
+    points_per_unit: Annotated[int, Strict(), Field(gt=0, le=100000)] = 100  # 100 points ...
+    unit_fen: Annotated[int, Strict(), Field(gt=0, le=100000)] = 200  # ... = 2 yuan
     cash_cap_pct: Pct = 50  # points-for-cash covers at most this share of the order
     min_points: Points = 100
-    step_points: Annotated[int, Field(gt=0, le=100000)] = 100
+    step_points: Annotated[int, Strict(), Field(gt=0, le=100000)] = 100
     offline_cap_points: Points = 2000  # per member, per till, while HQ is unreachable
     debt_policy: Literal["negative", "deduct_refund"] = "negative"
     to_stored_value: bool = True
@@ -257,15 +272,15 @@ class Promotion(_Model):
     threshold_fen: Fen = 0  # 满 X …
     off_fen: Fen = 0  # … 减 Y (full_reduction)
     repeat: bool = False  # 每满 X 减 Y
-    max_repeats: Annotated[int, Field(ge=1, le=1000)] = 1000
+    max_repeats: Annotated[int, Strict(), Field(ge=1, le=1000)] = 1000
     pay_pct: PayPct | None = None  # full_discount (满折): pay this percent
-    gift_product: str | None = None  # gift_with_purchase
-    flash_prices: dict[str, Fen] = {}  # flash_price: barcode -> price
+    gift_product: Barcode | None = None  # gift_with_purchase
+    flash_prices: dict[Barcode, Fen] = Field({}, max_length=MAX_ITEMS)  # flash_price: barcode -> price
     window: Window = Window()
     scope: Scope = Scope()
     members_only: bool = False
-    exclusive_group: str | None = None  # at most one promotion of a group applies: the best one
-    priority: int = 0  # higher first
+    exclusive_group: Label | None = None  # at most one promotion of a group applies: the best one
+    priority: Annotated[int, Strict(), Field(ge=-1000, le=1000)] = 0  # higher first
     with_member_discount: bool = True
 
     @model_validator(mode="after")
@@ -291,14 +306,14 @@ class CouponTemplate(_Model):
     value_fen: Fen = 0  # amount_off / voucher
     pay_pct: PayPct | None = None  # percent_off
     max_off_fen: Fen | None = None  # percent_off cap
-    gift_product: str | None = None  # gift_item
+    gift_product: Barcode | None = None  # gift_item
     min_spend_fen: Fen = 0  # threshold on the net amount
-    validity_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    validity_days: Annotated[int, Strict(), Field(ge=1, le=3650)] = 30
     scope: Scope = Scope()
     stackable: bool = False  # more than one coupon per order
     with_member_discount: bool = True
     with_promotions: bool = False  # mutually exclusive with promotions by default
-    per_member_limit: Annotated[int, Field(ge=0, le=1000)] = 0  # 0 = no limit
+    per_member_limit: Annotated[int, Strict(), Field(ge=0, le=1000)] = 0  # 0 = no limit
     members_only: bool = True
     points_cost: Points = 0  # > 0: members can exchange points for it
 
@@ -317,7 +332,7 @@ class CouponTemplate(_Model):
 
 
 class WinBack(_Model):
-    after_days: Annotated[int, Field(ge=30, le=730)] = 90
+    after_days: Annotated[int, Strict(), Field(ge=30, le=730)] = 90
     template: Code
 
 
@@ -333,7 +348,7 @@ class Gift(_Model):
     name: Text
     points: Points
     cash_fen: Fen = 0  # > 0: points + cash (加价换购); the cash part earns points
-    product: str | None = None  # barcode of the gift item, if it is a catalog product
+    product: Barcode | None = None  # barcode of the gift item, if it is a catalog product
     tiers: list[Code] = []
 
     @model_validator(mode="after")
@@ -362,8 +377,8 @@ class MemberDiscount(_Model):
     """What the tier discount does not touch (SPEC §4 exclusions)."""
 
     exclude_points_classes: list[Literal["regular", "special", "none"]] = ["special"]
-    exclude_categories: list[str] = []
-    exclude_products: list[str] = []
+    exclude_categories: list[Label] = Field([], max_length=MAX_ITEMS)
+    exclude_products: list[Barcode] = Field([], max_length=MAX_ITEMS)
     on_promotion_items: bool = True  # items in a flash sale
 
 
@@ -377,12 +392,12 @@ class ProgramDoc(_Model):
     expiry: Expiry = Expiry()
     redemption: Redemption = Redemption()
     bonuses: Bonuses = Bonuses()
-    campaigns: list[Campaign] = []
-    promotions: list[Promotion] = []
+    campaigns: list[Campaign] = Field([], max_length=MAX_ITEMS)
+    promotions: list[Promotion] = Field([], max_length=MAX_ITEMS)
     member_discount: MemberDiscount = MemberDiscount()
-    coupon_templates: list[CouponTemplate] = []
+    coupon_templates: list[CouponTemplate] = Field([], max_length=MAX_ITEMS)
     issuance: Issuance = Issuance()
-    gifts: list[Gift] = []
+    gifts: list[Gift] = Field([], max_length=MAX_ITEMS)
     stored_value: StoredValue = StoredValue()
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -435,7 +450,7 @@ def _format_errors(exc: ValidationError) -> str:
             loc += f"[{p}]" if isinstance(p, int) else (f".{p}" if loc else str(p))
         msg = err["msg"].removeprefix("Value error, ")
         got = err.get("input")
-        shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+        shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {echo(repr(got), 60)})"
         parts.append(f"{loc or 'program'}: {msg}{shown}")
     return "; ".join(parts)
 
