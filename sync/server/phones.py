@@ -13,7 +13,6 @@ into `audit_log` in the same transaction that reads the number.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 import uuid
 from typing import Any
@@ -93,9 +92,14 @@ def pull_fields(s: Session, hq=None):
     return fields
 
 
+def _literal(v: str | None) -> str:
+    return "null" if v is None else '"%s"' % v  # hex, E.164 and 138****8000: nothing to escape
+
+
 def splice(doc: str, extra: dict[str, Any]) -> str:
-    """Add fields to a JSON object's text without parsing it (a first pull moves a million)."""
-    return doc[:-1] + "," + json.dumps(extra, ensure_ascii=False, separators=(",", ":"))[1:]
+    """Add the phone fields to a JSON object's text without parsing it (a first pull moves
+    a million members)."""
+    return doc[:-1] + "".join(',"%s":%s' % (k, _literal(v)) for k, v in extra.items()) + "}"
 
 
 def unmask(hq, store: str, member_id: uuid.UUID, actor: str) -> dict[str, Any]:
