@@ -330,16 +330,23 @@ def _alternatives(req: PriceRequest, program: ProgramDoc, quote: Quote, plain: Q
     # The member's item discounts can push the basket under a promotion's or coupon's
     # threshold, or under a repeat of 满减 (610 yuan, 满300减30 twice, is 597.80 for a VIP
     # at 98 %: once). Then the member's basket at regular item prices may be cheaper.
-    if plain is not None and (req.coupons or any(p.kind != "flash_price" for p in program.promotions)):
-        members_flash = {p.code for p in program.promotions if p.kind == "flash_price" and p.members_only}
-        if any(d.kind in ("tier", "member_price") or (d.kind == "flash_price" and d.code in members_flash)
-               for ln in quote.lines for d in ln.discounts):
-            alts.append(_Options(item_benefits=False))
+    # Tried only when the basket lost a threshold or the open promotions gave less than they give
+    # a non-member (a third more work per quote otherwise); the guarantee itself is in `price`.
+    if plain is not None and (any(r.code == "refusal.threshold" for r in quote.refusals)
+                              or _open_promo_off(program, plain) > _open_promo_off(program, quote)):
+        alts.append(_Options(item_benefits=False))
     if any(r.code == "refusal.coupon_vs_promotion" for r in quote.refusals):
         alts.append(_Options(drop_promotions=frozenset(quote.promotions)))
     if any(r.code == "refusal.promotion_vs_member" for r in quote.refusals):
         alts.append(_Options(no_tier_on_promos=True))
     return alts
+
+
+def _open_promo_off(program: ProgramDoc, q: Quote) -> int:
+    """What the promotions open to everyone took off this quote."""
+    members_only = {p.code for p in program.promotions if p.members_only}
+    return sum(d.amount_fen for ln in q.lines for d in ln.discounts
+               if d.kind == "promotion" and d.code not in members_only)
 
 
 def _as_guest_reason(req: PriceRequest, program: ProgramDoc, q: Quote) -> Refusal:

@@ -177,7 +177,7 @@ def cases(draw):
     return prog, req
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_a_member_never_pays_more_than_a_non_member(case):
     prog, req = case

@@ -69,6 +69,8 @@ def test_the_receipt_and_its_reprint_print_500_500_and_change_10_08(store):
         text = receipt_text(result.as_dict(), "测试店", lang)
         assert tender_lines(text) == words, text
         assert "489.92" not in text
+        # the discount line names the promotion, never its code
+        assert ("满300减30" if lang == "zh_CN" else "30 off every 300") in text and "mr-300-30" not in text
     again = sale_by_receipt(store, result.receipt_no)  # the reprint reads the store
     assert again.payments == result.payments
     r = receipt_from_sale(again, reprint=True)
