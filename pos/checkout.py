@@ -23,7 +23,7 @@ from . import coupons as coupon_store
 from . import ledger, limits, loyalty, programs, tiers
 from .barcodes import Nomenclature
 from .catalog import get_by_barcode
-from .errors import DomainError, card_like
+from .errors import DomainError, card_like, echo
 from .ids import uuid7
 from .members import MemberIndex, MemberSummary, _get_active
 from .models import Basket, Member, MemberBalance, Payment, ProductBarcode, ReceiptCounter, Sale, SaleLine
@@ -256,6 +256,9 @@ class Checkout:
     def add_coupon(self, code: str) -> None:
         if card_like(code):
             raise DomainError("input.bank_card")
+        if isinstance(code, str) and "****" in echo(code) and "****" not in code:
+            # a full phone typed as a coupon would be echoed in the refusals and sent to HQ
+            raise DomainError("input.phone_not_code", masked=echo(code))
         code = limits.check_text(code, "coupon_code", 64, required=False) or ""
         code = code.upper()
         if code and code not in self.coupon_codes:

@@ -173,6 +173,8 @@ def test_a_full_phone_is_shown_masked(store, parser):
     assert "13800138000" not in err
     rc, out, err = checkout(parser, path, basket(code, member="13912345678"))
     assert rc == 1 and "13912345678" not in err and "5678" not in err, err  # a prefix at most
+    rc, out, err = checkout(parser, path, basket(code, coupons=["13912345678"]))  # else echoed in refusals, sent to HQ
+    refused(rc, out, err, "139****5678", "phone number")
     rc, out, err = run(parser, ["member", "show", "--db", str(path), "13912345678"])
     assert rc in (1, 2) and "13912345678" not in err and "139****5678" in err, err
     rc, out, err = run(parser, ["return", "--db", str(path), "--receipt", TRACK])
