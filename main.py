@@ -35,7 +35,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _till_args(argv: list[str]) -> argparse.Namespace | None:
+    """The till's own options when argv names no subcommand: then the app starts
+    (and shows its first window) without loading every command's module first."""
+    p = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    p.add_argument("--db")
+    p.add_argument("--lang")
+    p.add_argument("command", nargs="?")
+    try:
+        ns, rest = p.parse_known_args(argv)
+    except (argparse.ArgumentError, SystemExit):  # the full parser says what is wrong
+        return None
+    return ns if not rest and ns.command in (None, "app") else None
+
+
 def main(argv: list[str] | None = None) -> int:
+    till = _till_args(sys.argv[1:] if argv is None else list(argv))
+    if till is not None:
+        from app.application import run_app
+
+        return run_app(db_path=till.db, lang=till.lang)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in (None, "app"):

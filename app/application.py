@@ -1,30 +1,39 @@
-"""Start-up of the till: Qt application, language, store, main window."""
+"""Start-up of the till: Qt application, language, a progress window at once,
+the store (opened, migrated, built on a first start) on a worker thread, main window.
+
+The engine (pos/, SQLAlchemy, Alembic) is imported by that worker, not before the
+window shows: on a slow till its import alone is a second or more of nothing on screen."""
 from __future__ import annotations
 
 import gc
 import os
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtWidgets import QApplication
 
-from pos import demo, programs, staff, suggestions
-from pos.database import Database, default_db_path, open_db
-
 from . import i18n
+
+if TYPE_CHECKING:
+    from pos.database import Database
 
 
 def open_store(db_path: str | os.PathLike | None, progress: Callable[[str, int, int], None] | None = None) -> Database:
     """Open (and migrate) the store; a brand-new store gets the preset program and
     a demo store as it would be today. `progress(stage, done, total)` hears how far
     it got (called on the thread doing the work)."""
+    from pos import demo, programs, staff, suggestions
+    from pos.database import default_db_path, open_db
+
     def step(stage: str, done: int = 0, total: int = 0) -> None:
         if progress:
             progress(stage, done, total)
 
     path = Path(db_path) if db_path else default_db_path()
     first_run = not path.exists()
+    if first_run:
+        step("new")  # a brand-new file: the demo store will be built (the window says so from now on)
     step("open")
     db = open_db(path)
     programs.ensure_default(db)
@@ -42,25 +51,29 @@ def open_store(db_path: str | os.PathLike | None, progress: Callable[[str, int, 
     return db
 
 
-def is_first_run(db_path: str | os.PathLike | None) -> bool:
-    return not (Path(db_path) if db_path else default_db_path()).exists()
-
-
 def start(db_path: str | None = None, lang: str | None = None):
     """Everything up to the sign-in window: a progress window at once, the store
     opened (migrated, built on a first start) on a worker thread, then the main window."""
-    from .main_window import MainWindow
     from .startup_progress import StartupProgress, run_with_progress
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("memberpos")
     i18n.install(lang or os.environ.get("POS_LANG") or i18n.DEFAULT_LANG)
     # a window before anything slow: the store may need migrating, or building (first start)
-    progress = StartupProgress(first_run=is_first_run(db_path))
+    # a named file that is not there yet is a first start (the default path is only known to pos/: it says "new")
+    progress = StartupProgress(first_run=db_path is not None and not Path(db_path).exists())
     progress.show()
     app.processEvents()
+
+    def job(report):
+        db = open_store(db_path, progress=report)
+        from . import main_window  # noqa: F401  (imported here, off the GUI thread)
+        return db
+
     try:
-        db = run_with_progress(progress, lambda report: open_store(db_path, progress=report))
+        db = run_with_progress(progress, job)
+        from .main_window import MainWindow
+
         window = MainWindow(db)
         window.show()
     finally:

@@ -14,7 +14,8 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 # each stage's share of the bar (the sales history is most of a first start)
-WEIGHTS = {"open": 4, "members": 8, "products": 2, "sales": 74, "tags": 5, "daily": 3, "suggestions": 3, "staff": 1}
+WEIGHTS = {"new": 0, "open": 4, "members": 8, "products": 2, "sales": 74, "tags": 5, "daily": 3, "suggestions": 3, "staff": 1}
+DEMO_STAGES = ("new", "members", "products", "sales", "tags", "daily", "suggestions")
 MIN_INTERVAL_S = 0.05  # reports closer together than this are not worth a repaint
 
 
@@ -54,6 +55,7 @@ class StartupProgress(QWidget):
 
     def _stage_text(self, stage: str) -> str:
         return {
+            "new": self.tr("Opening the store database (and bringing it up to date)…"),
             "open": self.tr("Opening the store database (and bringing it up to date)…"),
             "members": self.tr("Creating demo members…"),
             "products": self.tr("Creating demo products…"),
@@ -68,14 +70,21 @@ class StartupProgress(QWidget):
         """One progress report (GUI thread): what runs, and the bar over all stages."""
         if stage not in self.stages_seen:
             self.stages_seen.append(stage)
+        if stage in DEMO_STAGES and not self.first_run:  # a brand-new store: it is being built
+            self.first_run = True
+            self.retranslate()
         self.stage = stage
         text = self._stage_text(stage)
         if stage == "sales" and total:
             text += " " + self.tr("%1 of %2 sales").replace("%1", f"{done:,}").replace("%2", f"{total:,}")
         self.step.setText(text)
+        if not total:  # how long it takes is not known (opening, migrating): a busy bar shows it is alive
+            self.bar.setRange(0, 0)
+            return
+        self.bar.setRange(0, 1000)
         plan = list(WEIGHTS) if self.first_run else ["open", "staff"]
         before = sum(WEIGHTS[s] for s in plan[:plan.index(stage)]) if stage in plan else 0
-        share = WEIGHTS.get(stage, 0) * (min(done, total) / total if total else 0) if stage in plan else 0
+        share = WEIGHTS.get(stage, 0) * min(done, total) / total if stage in plan else 0
         self.bar.setValue(min(1000, int(1000 * (before + share) / sum(WEIGHTS[s] for s in plan))))
 
 

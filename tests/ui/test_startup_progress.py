@@ -21,13 +21,13 @@ def fresh(tmp_path, monkeypatch):
 
 
 def test_first_start_shows_progress_then_sign_in(qtbot, fresh, monkeypatch):
-    seen = []  # (visible, stage, done, total, bar, text, on the GUI thread) per report the window took
+    seen = []  # (visible, stage, done, total, bar or None when busy, text, on the GUI thread, note) per report
     real = StartupProgress.report
 
     def spy(self, stage, done, total):
         real(self, stage, done, total)
-        seen.append((self.isVisible(), stage, done, total, self.bar.value(), self.step.text(),
-                     threading.current_thread() is threading.main_thread()))
+        seen.append((self.isVisible(), stage, done, total, self.bar.value() if self.bar.maximum() else None,
+                     self.step.text(), threading.current_thread() is threading.main_thread(), self.note.text()))
     monkeypatch.setattr(StartupProgress, "report", spy)
     window = application.start(str(fresh), "zh_CN")
     qtbot.addWidget(window)
@@ -37,8 +37,9 @@ def test_first_start_shows_progress_then_sign_in(qtbot, fresh, monkeypatch):
         assert len(shown) > 10, "the window should be shown and report while the store is built"
         assert all(s[6] for s in seen)  # painted by the GUI thread, reported from the worker
         stages = [s[1] for s in shown]
-        assert stages[0] == "open" and "sales" in stages and stages[-1] in ("staff", "suggestions")
-        bars = [s[4] for s in shown]
+        assert stages[0] == "new" and "sales" in stages and stages[-1] in ("staff", "suggestions")
+        assert any(s[4] is None for s in shown[:2])  # a busy bar while the store opens: no known length yet
+        bars = [s[4] for s in shown if s[4] is not None]
         assert bars == sorted(bars) and bars[0] < 100 and bars[-1] >= 950  # it moves, forwards only
         assert len(set(bars)) > 5
         sales = [s for s in shown if s[1] == "sales"]
@@ -47,6 +48,18 @@ def test_first_start_shows_progress_then_sign_in(qtbot, fresh, monkeypatch):
         assert window.db.settings["demo_store"] is True
     finally:
         window.db.close()
+    # the next start of the same store: the window says it opens the store, and the sign-in follows
+    seen.clear()
+    again = application.start(str(fresh), "en")
+    qtbot.addWidget(again)
+    try:
+        shown = [s for s in seen if s[0]]
+        assert shown and {s[1] for s in shown} == {"open"} and shown[-1][4] > 0
+        assert all(s[7] == "Opening the store…" for s in shown)  # not a first start: nothing is built
+        assert again.isVisible() and again.stack.currentWidget() is again.signin
+    finally:
+        again.db.close()
+        i18n.install("zh_CN")
 
 
 @pytest.mark.parametrize("lang, words", [("zh_CN", ("正在准备收银台", "首次启动")), ("en", ("Getting the till ready", "First start"))])
