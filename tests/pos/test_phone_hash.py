@@ -142,3 +142,17 @@ def test_migration_0008_gives_existing_members_their_masked_form(tmp_path, clock
         assert leaks(path, ["13800138000"]) == []
     finally:
         db.close()
+
+
+def test_merge_on_an_enrolled_till_moves_the_hash(db):
+    phone_privacy.install_key(db, KEY)
+    keep = members.register(db, NUMS[0], name="甲")
+    other = members.register(db, NUMS[1], name="乙")
+    with db.transaction() as s:  # a record without a phone (imported), the other one's number moves to it
+        row = s.get(Member, uuid.UUID(keep.id))
+        row.phone = row.phone_hash = row.phone_last4 = row.phone_masked = None
+    got = members.merge(db, keep.id, other.id, actor="mgr")
+    assert "phone" in got.fields_filled and got.survivor.phone_masked == "139****5678"
+    idx = members.MemberIndex(str(db.path))
+    assert [m.id for m in idx.find(NUMS[1])] == [keep.id]
+    idx.close()
