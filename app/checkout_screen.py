@@ -19,6 +19,8 @@ from pos.till import Till
 from . import i18n
 from .basket_model import BasketModel
 from .dialogs import GiftDialog, ListDialog, ManagerDialog, PaymentDialog, PickMemberDialog, ReceiptDialog, RedeemDialog, TextDialog
+from . import labels
+from .dialogs import HeldDialog, SearchDialog, manager_refusal
 from .member_panel import MemberPanelWidget
 from .receipt_text import receipt_text
 
@@ -37,6 +39,7 @@ class CheckoutScreen(QWidget):
         super().__init__(parent)
         self.till = till
         self.phone_shown: str | None = None
+        self.join_phone = ""  # a mobile that matched no member: F3 quick join starts with it (memory only)
         root = QVBoxLayout(self)
         root.setContentsMargins(8, 8, 8, 4)
 
@@ -187,11 +190,68 @@ class CheckoutScreen(QWidget):
                                  if q and q.points_redeemed else "")
         self.earned.setText(self.tr("Earns {0} points").format(q.points_earned) if q and q.points_earned else "")
         self.due.setText(self.tr("Due ¥{0}").format(yuan(net)))
-        lang = i18n.current()
-        self.refusals.setText("\n".join(self.tr("Not applied: {0} — {1}").format(r.what, r.reason(lang))
-                                        for r in (q.refusals if q else [])))
+        self.refusals.setText("\n".join(self.applied_lines(q) + self.refusal_lines(q)))
         if panel:
             self.refresh_panel()
+        else:
+            self.panel.mark_applied(q.coupons if q else [])
+
+    # --- discounts in words: what applied and why, what did not and why ----------------------------
+
+    def _names(self, q) -> dict[str, str]:
+        """Promotion, coupon and gift codes of this quote -> names (never the code itself)."""
+        prog = self.till.program
+        names = {p.code: (p.name.zh if i18n.current() != "en" else p.name.en) for p in prog.promotions}
+        names.update({g.code: (g.name.zh if i18n.current() != "en" else g.name.en) for g in prog.gifts})
+        codes = set(q.coupons) | {r.what for r in q.refusals} | set(self.till.checkout.coupon_codes)
+        for code, template in self.till.coupon_templates(sorted(c for c in codes if c not in names)).items():
+            t = prog.template(template)
+            if t is not None:
+                names[code] = self.tr("coupon {0}").format(t.name.zh if i18n.current() != "en" else t.name.en)
+        names["points"] = self.tr("points")
+        return names
+
+    def applied_lines(self, q) -> list[str]:
+        """One line per discount that applied, with its name and amount: the reason is on
+        screen, not in a tooltip."""
+        if q is None or not q.lines:
+            return []
+        names = self._names(q)
+        total: dict[tuple[str, str], int] = {}
+        for ln in q.lines:
+            for d in ln.discounts:
+                total[(d.kind, d.code)] = total.get((d.kind, d.code), 0) + d.amount_fen
+        out = []
+        for (kind, code), fen in total.items():
+            if kind == "tier":
+                name = labels.tier_name(self.till.program, q.tier) + " " + labels.discount_kind(kind)
+            elif kind == "points":
+                name = self.tr("{0} points").format(q.points_for_cash)
+            elif kind in ("promotion", "coupon") and code in names:
+                name = names[code]
+            else:
+                name = labels.discount_kind(kind)
+            out.append(self.tr("Applied: {0} -¥{1}").format(name, yuan(fen)))
+        return out
+
+    def refusal_lines(self, q) -> list[str]:
+        if q is None:
+            return []
+        from pos.errors import MESSAGES
+
+        names, lang = self._names(q), i18n.current()
+        out = []
+        for r in q.refusals:
+            params = {k: names.get(v, v) if k in ("promotion", "coupon") else v for k, v in r.params}
+            en, zh = MESSAGES.get(r.code, (None, None))
+            try:
+                why = (en if lang == "en" else zh).format(**params) if en else r.reason(lang)
+            except (KeyError, IndexError):
+                why = r.reason(lang)
+            what = names.get(r.what) or (self.tr("coupon {0}").format(r.what) if r.what in self.till.checkout.coupon_codes
+                                         else self.tr("offer"))
+            out.append(self.tr("Not applied: {0} — {1}").format(what, why))
+        return out
 
     def refresh_panel(self) -> None:
         p = self.till.panel()
@@ -199,7 +259,8 @@ class CheckoutScreen(QWidget):
             self.phone_shown = None
             self.panel.show_none()
         else:
-            self.panel.show_panel(p, self.phone_shown)
+            q = self.till.last_quote
+            self.panel.show_panel(p, self.phone_shown, applied=q.coupons if q else [])
 
     def focus_input(self) -> None:
         self.input.setFocus()
@@ -235,14 +296,17 @@ class CheckoutScreen(QWidget):
         out = self.till.enter(text, reprice=False)
         if out.kind != "product":
             self.settle()
-        if out.kind == "pick_member":
-            dlg = PickMemberDialog(self, out.matches)
-            if dlg.exec() and dlg.chosen():
-                out = self.till.attach(dlg.chosen())
-            else:
-                return
+        if out.kind in ("pick_member", "pick"):
+            out = self._pick(out)
+            if out is None:
+                return self.focus_input()
+        if out.kind == "replace_member":
+            out = self._replace_member(out.matches[0])
+            if out is None:
+                return self.focus_input()
+        self.join_phone = out.join_phone
         if out.kind == "error":
-            self.say(out.message, error=True)
+            self.say(out.message + (self.tr(" — F3: quick join with this number") if out.join_phone else ""), error=True)
             QApplication.beep()
             return
         if out.kind == "product":
@@ -256,8 +320,12 @@ class CheckoutScreen(QWidget):
         if out.kind == "member":
             self.phone_shown = None
             self.say(self.tr("Member: {0}").format(out.message))
-        elif out.kind == "coupon":
-            self.say(self.tr("Coupon: {0}").format(out.message), error=out.error_code is not None)
+        elif out.kind == "coupon":  # one message; a refused coupon is not left on the basket
+            code = text.strip().upper()
+            name = self._names(self.till.last_quote).get(code, self.tr("coupon {0}").format(code)) \
+                if self.till.last_quote else self.tr("coupon {0}").format(code)
+            self.say(self.tr("Applied: {0}").format(name) if out.error_code is None
+                     else self.tr("Not applied: {0} — {1}").format(name, out.message), error=out.error_code is not None)
         self.refresh()
 
     # --- actions --------------------------------------------------------------------------------------
@@ -270,27 +338,76 @@ class CheckoutScreen(QWidget):
             self.say(exc.message(i18n.current()), error=True)
             return False
 
+    def _pick(self, out):
+        """A pick list for several members (last 4, a name) or a name search (members and
+        products); the choice goes on as if it had been scanned."""
+        if out.kind == "pick_member":
+            dlg = PickMemberDialog(self, out.matches, self.till.program)
+        else:
+            dlg = SearchDialog(self, out.matches, out.products, self.till.program)
+        if not dlg.exec() or dlg.chosen() is None:
+            return None
+        choice = dlg.chosen() if out.kind == "pick" else ("member", dlg.chosen())
+        kind, value = choice
+        if kind == "product":
+            return self.till.enter(value, reprice=False)
+        if self.till.checkout.member_id and self.till.checkout.member_id != value.id:
+            return self._replace_member(value)
+        return self.till.attach(value)
+
+    def _replace_member(self, new):
+        """A second member scanned: ask before the first one leaves this sale."""
+        p = self.till.panel(with_suggestions=False)
+        old = f"{members.mask_name(p.name)} {p.phone_masked}".strip() if p else ""
+        ask = QMessageBox(QMessageBox.Question, self.tr("Replace the member?"),
+                          self.tr("This sale is for {0}. Replace with {1}?").format(
+                              old, f"{members.mask_name(new.name)} {new.phone_masked}".strip()),
+                          QMessageBox.Yes | QMessageBox.No, self)
+        ask.setObjectName("replaceMember")
+        ask.setDefaultButton(QMessageBox.No)  # Enter keeps the member: replacing is a decision
+        if ask.exec() != QMessageBox.Yes:
+            self.say(self.tr("Kept member {0}").format(old))
+            return None
+        return self.till.attach(new)
+
     def apply_coupon(self, code: str) -> None:
         self.settle()
-        if self._try(self.till.add_coupon, code):
-            q = self.till.last_quote
-            applied = q is not None and code in q.coupons
-            self.say(self.tr("Coupon applied") if applied else self.tr("Coupon not applied: see below"), error=not applied)
-            self.refresh()
+        try:
+            applied, why = self.till.try_coupon(code)
+        except DomainError as exc:
+            return self.say(exc.message(i18n.current()), error=True)
+        q = self.till.last_quote
+        name = self._names(q).get(code.strip().upper(), self.tr("coupon"))
+        self.say(self.tr("Applied: {0}").format(name) if applied else self.tr("Not applied: {0} — {1}").format(name, why),
+                 error=not applied)
+        self.refresh()
 
     def quick_join(self) -> None:
         self.settle()
-        dlg = TextDialog(self, self.tr("Quick join"), self.tr("Mobile number (the rest of the profile later)"))
+        dlg = TextDialog(self, self.tr("Quick join"), self.tr("Mobile number (the rest of the profile later)"), self.join_phone)
         while dlg.exec():
             try:
                 m = self.till.quick_join(dlg.value())
             except DomainError as exc:
                 dlg.fail(exc.message(i18n.current()))
                 continue
-            self.say(self.tr("Welcome, new member {0}! Sign-up rewards are in the wallet.").format(m.phone_masked))
+            self.join_phone = ""
+            used = self._welcome_coupon()
+            self.say(self.tr("Welcome, new member {0}! Sign-up rewards are in the wallet.").format(m.phone_masked)
+                     + (self.tr(" Applied now: {0}").format(used) if used else ""))
             self.refresh()
             break
         self.focus_input()
+
+    def _welcome_coupon(self) -> str:
+        """The sign-up coupon goes on this sale by itself when it is usable (or waits for a
+        threshold the basket has not reached yet); its name, or '' if none applies."""
+        p = self.till.panel(with_suggestions=False)
+        for c in (p.coupons if p else []):
+            applied, _why = self.till.try_coupon(c.code)
+            if applied:
+                return c.name_en if i18n.current() == "en" else c.name_zh
+        return ""
 
     def change_qty(self) -> None:
         self.settle()
@@ -323,16 +440,17 @@ class CheckoutScreen(QWidget):
             if exc.code != "staff.over_limit":
                 self.say(exc.message(i18n.current()), error=True)
                 return self.focus_input()
-            mgr = ManagerDialog(self, exc.message(i18n.current()))
+            def check(code, pin):
+                return staff.approve(self.till.db, code, pin, "line_discount", self.till.checkout.lines[row].code,
+                                     pct=pct, cashier=self.till.cashier.code if self.till.cashier else "")
+            mgr = ManagerDialog(self, exc.message(i18n.current()), check)
             if not mgr.exec():
                 return self.focus_input()
             try:
-                approver = staff.approve(self.till.db, mgr.code.text(), mgr.pin.text(), "line_discount",
-                                         self.till.checkout.lines[row].code, pct=pct,
-                                         cashier=self.till.cashier.code if self.till.cashier else "")
+                approver = mgr.approver or check(mgr.code.text(), mgr.pin.text())
                 self.till.line_discount(row, pct, approver=approver)
             except DomainError as exc2:
-                self.say(exc2.message(i18n.current()), error=True)
+                self.say(manager_refusal() if exc2.code == "staff.not_manager" else exc2.message(i18n.current()), error=True)
                 return self.focus_input()
         self.refresh(panel=False)
         self.focus_input()
@@ -355,7 +473,10 @@ class CheckoutScreen(QWidget):
         most, value = self.till.points_cap()
         r = self.till.program.redemption
         p = self.till.panel(with_suggestions=False)
-        dlg = RedeemDialog(self, p.points_available, most, value, r.step_points, r.points_per_unit, r.unit_fen)
+        q = self.till.last_quote
+        dlg = RedeemDialog(self, p.points_available, most, value, r.step_points, r.points_per_unit, r.unit_fen,
+                           applied=q.points_for_cash if q else 0,
+                           gift_points=(q.points_redeemed - q.points_for_cash) if q else 0)
         if dlg.exec() and self._try(self.till.redeem, dlg.points()):
             self.refresh()
         self.focus_input()
@@ -365,7 +486,9 @@ class CheckoutScreen(QWidget):
         if not self.till.checkout.member_id:
             return self.say(self.tr("Identify the member first"), error=True)
         p = self.till.panel(with_suggestions=False)
-        dlg = GiftDialog(self, self.till.program.gifts, p.points_available)
+        q = self.till.last_quote
+        dlg = GiftDialog(self, self.till.program.gifts, p.points_available, tier=p.tier.code, program=self.till.program,
+                         basket_points=q.points_redeemed if q else 0)
         if dlg.exec() and dlg.chosen() and self._try(self.till.add_gift, dlg.chosen()):
             self.refresh()
         self.focus_input()
@@ -378,11 +501,11 @@ class CheckoutScreen(QWidget):
             self.phone_shown = None
             self.refresh()
             return
-        held = checkout_mod.suspended(self.till.db)
+        held = self.till.held()
         if not held:
             return self.say(self.tr("No basket on hold"), error=True)
-        rows = [(h["id"], self.tr("{0}  ·  {1} line(s)").format(h["updated_at"][11:16], h["lines"])) for h in held]
-        dlg = ListDialog(self, self.tr("Recall a held basket"), rows)
+        today = self.till.db.clock.today().isoformat()
+        dlg = HeldDialog(self, [h | {"today": h["date"] == today} for h in held])
         if dlg.exec() and dlg.chosen() and self._try(self.till.resume, dlg.chosen()):
             self.refresh()
         self.focus_input()
@@ -466,14 +589,21 @@ class CheckoutScreen(QWidget):
     def unmask(self) -> None:
         if not self.till.checkout.member_id:
             return
-        mgr = ManagerDialog(self, self.tr("Showing the full phone number is recorded."))
-        if not mgr.exec():
-            return
+        mid = self.till.checkout.member_id
+        who = self.till.cashier
         try:
-            approver = staff.approve(self.till.db, mgr.code.text(), mgr.pin.text(), "unmask_phone", self.till.checkout.member_id)
-            self.phone_shown = members.unmask_phone(self.till.db, self.till.checkout.member_id, actor=approver.code)
+            if who is not None and who.is_manager:  # a signed-in manager is not asked again
+                approver = staff.approve_signed_in(self.till.db, who, "unmask_phone", mid)
+            else:
+                def check(code, pin):
+                    return staff.approve(self.till.db, code, pin, "unmask_phone", mid)
+                mgr = ManagerDialog(self, self.tr("Showing the full phone number is recorded."), check)
+                if not mgr.exec():
+                    return
+                approver = mgr.approver or check(mgr.code.text(), mgr.pin.text())
+            self.phone_shown = members.unmask_phone(self.till.db, mid, actor=approver.code)
         except DomainError as exc:
-            return self.say(exc.message(i18n.current()), error=True)
+            return self.say(manager_refusal() if exc.code == "staff.not_manager" else exc.message(i18n.current()), error=True)
         self.refresh_panel()
 
     def member_detail(self) -> None:

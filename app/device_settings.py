@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
 from devices import config as device_config
 from devices import ports, runtime
 
+from . import labels
+
 
 def _port_box(current: str) -> QComboBox:
     box = QComboBox()
@@ -35,7 +37,8 @@ class DeviceSettingsDialog(QDialog):
         self.scanner_term = self._choice(["CR", "LF", "CRLF", "none"], s.scanner.serial.terminator)
         self.card_mode = self._mode(s.card_reader.mode)
         self.card_port = _port_box(s.card_reader.serial.port)
-        self.printer_backend = self._choice(["none", "file", "serial", "usb", "network", "dummy"], s.printer.backend)
+        self.printer_backend = self._choice(["none", "file", "serial", "usb", "network", "dummy"], s.printer.backend,
+                                            labels.device_kind)
         self.printer_width = self._choice(["58", "80"], str(s.printer.width_mm))
         self.printer_target = QComboBox()
         self.printer_target.setEditable(True)
@@ -74,12 +77,14 @@ class DeviceSettingsDialog(QDialog):
         self.show_recent()
 
     def _mode(self, value: str) -> QComboBox:
-        return self._choice(["off", "serial", "wedge"], value)
+        return self._choice(["off", "serial", "wedge"], value, labels.device_kind)
 
-    def _choice(self, items: list[str], value: str) -> QComboBox:
+    def _choice(self, items: list[str], value: str, words=None) -> QComboBox:
+        """Shown in words (键盘模拟 for `wedge`), saved as the setting's code (item data)."""
         box = QComboBox()
-        box.addItems(items)
-        box.setCurrentText(value)
+        for item in items:
+            box.addItem(words(item) if words else item, item)
+        box.setCurrentIndex(max(0, box.findData(value)))
         return box
 
     def _baud(self, value: int) -> QSpinBox:
@@ -93,13 +98,13 @@ class DeviceSettingsDialog(QDialog):
 
     def collected(self) -> device_config.DeviceSettings:
         s = self.settings.model_dump()
-        s["scanner"]["mode"] = self.scanner_mode.currentText()
+        s["scanner"]["mode"] = self.scanner_mode.currentData()
         s["scanner"]["serial"].update(port=self.scanner_port.currentText().strip(), baudrate=self.scanner_baud.value(),
-                                      terminator=self.scanner_term.currentText())
-        s["card_reader"]["mode"] = self.card_mode.currentText()
+                                      terminator=self.scanner_term.currentData())
+        s["card_reader"]["mode"] = self.card_mode.currentData()
         s["card_reader"]["serial"]["port"] = self.card_port.currentText().strip()
-        backend = self.printer_backend.currentText()
-        s["printer"].update(backend=backend, width_mm=int(self.printer_width.currentText()))
+        backend = self.printer_backend.currentData()
+        s["printer"].update(backend=backend, width_mm=int(self.printer_width.currentData()))
         target = self.printer_target.currentText().strip()
         if backend == "file":
             s["printer"]["path"] = target

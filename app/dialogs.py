@@ -6,14 +6,15 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-    QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QAbstractItemView, QHeaderView, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QWidget,
 )
 
 from pos.members import MemberSummary
 from pos.money import yuan
 from pos.pricing import Tender
 
-from . import i18n
+from . import i18n, labels
 
 
 def parse_yuan(text: str) -> int | None:
@@ -77,14 +78,98 @@ class ListDialog(_Dialog):
         return item.data(Qt.UserRole) if item and item.flags() & Qt.ItemIsEnabled else None
 
 
-class PickMemberDialog(ListDialog):
-    """Several members match the last 4 digits: pick with arrows + Enter."""
+class PickDialog(_Dialog):
+    """Pick one row of a table with the arrows and Enter (Esc cancels). A row that
+    cannot be picked stays visible, greyed, and its last column says why."""
 
-    def __init__(self, parent, matches: list[MemberSummary]):
-        rows = [(m, f"{m.name or '-'}   {m.phone_masked}   {m.member_code}   {m.tier}") for m in matches]
-        super().__init__(parent, QCoreApplication.translate("PickMemberDialog", "Pick the member"), rows,
-                         QCoreApplication.translate("PickMemberDialog", "{0} members match").format(len(matches)))
-        self.resize(520, 420)
+    def __init__(self, parent, title: str, header: str, columns: list[str], rows: list[tuple]):
+        super().__init__(parent, title)
+        if header:
+            head = QLabel(header)
+            head.setWordWrap(True)
+            self.layout_.addWidget(head)
+        self.table = QTableWidget(len(rows), len(columns))
+        self.table.setObjectName("pickTable")
+        self.table.setHorizontalHeaderLabels(columns)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.keys: list[tuple] = []
+        for r, (key, cells, *enabled) in enumerate(rows):
+            ok = not enabled or bool(enabled[0])
+            for c, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if not ok:
+                    item.setForeground(self.palette().placeholderText())
+                self.table.setItem(r, c, item)
+            self.keys.append((key, ok))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        first = next((i for i, (_k, ok) in enumerate(self.keys) if ok), 0)
+        if rows:
+            self.table.setCurrentCell(first, 0)
+        self.table.activated.connect(lambda _i: self.accept())
+        self.layout_.addWidget(self.table)
+        self.buttons()
+        self.table.setFocus()
+        width = sum(self.table.columnWidth(c) for c in range(len(columns))) + 60
+        self.resize(min(max(width, 420), 980), min(160 + 32 * max(len(rows), 3), 600))
+
+    def chosen(self):
+        r = self.table.currentRow()
+        return self.keys[r][0] if 0 <= r < len(self.keys) and self.keys[r][1] else None
+
+    def accept(self) -> None:
+        r = self.table.currentRow()
+        if 0 <= r < len(self.keys) and not self.keys[r][1]:
+            why = self.table.item(r, self.table.columnCount() - 1)
+            self.fail(why.text() if why else "")
+            return
+        super().accept()
+
+
+def _tr(context: str, text: str) -> str:
+    return QCoreApplication.translate(context, text)
+
+
+def member_cells(m, program) -> list[str]:
+    """Name, masked phone, tier, points, last visit: enough to tell two 王小明 apart."""
+    points = getattr(m, "points", None)
+    return [m.name or "-", m.phone_masked, labels.tier_name(program, m.tier),
+            f"{points:,}" if points is not None else "-", getattr(m, "last_visit", None) or "-"]
+
+
+def member_columns() -> list[str]:
+    return [QCoreApplication.translate("PickMemberDialog", "Name"), QCoreApplication.translate("PickMemberDialog", "Phone"), QCoreApplication.translate("PickMemberDialog", "Tier"),
+            QCoreApplication.translate("PickMemberDialog", "Points"), QCoreApplication.translate("PickMemberDialog", "Last visit")]
+
+
+class PickMemberDialog(PickDialog):
+    """Several members match (last 4 digits, a name): pick with arrows + Enter."""
+
+    def __init__(self, parent, matches: list[MemberSummary], program=None):
+        rows = [(m, member_cells(m, program)) for m in matches]
+        super().__init__(parent, QCoreApplication.translate("PickMemberDialog", "Pick the member"),
+                         QCoreApplication.translate("PickMemberDialog", "{0} members match").format(len(matches)), member_columns(), rows)
+
+
+class SearchDialog(PickDialog):
+    """What a typed name found: members (attach) and products (add), one list.
+    `chosen()` is ("member", summary) or ("product", barcode)."""
+
+    def __init__(self, parent, found_members: list, products: list, program=None):
+        cols = [QCoreApplication.translate("SearchDialog", "Kind"), QCoreApplication.translate("SearchDialog", "Name"), QCoreApplication.translate("SearchDialog", "Phone or barcode"),
+                QCoreApplication.translate("SearchDialog", "Tier or price"), QCoreApplication.translate("SearchDialog", "Points"), QCoreApplication.translate("SearchDialog", "Last visit")]
+        rows = [(("member", m), [QCoreApplication.translate("SearchDialog", "Member")] + member_cells(m, program)) for m in found_members]
+        for p in products:
+            price = "¥" + yuan(p.price_fen) + (
+                QCoreApplication.translate("SearchDialog", " (member ¥{0})").format(yuan(p.member_price_fen)) if p.member_price_fen is not None else "")
+            rows.append((("product", p.barcodes[0]), [QCoreApplication.translate("SearchDialog", "Product"), p.name, p.barcodes[0], price, "", ""]))
+        header = QCoreApplication.translate("SearchDialog", "{0} member(s), {1} product(s) found — arrows and Enter").format(
+            len(found_members), len(products))
+        super().__init__(parent, QCoreApplication.translate("SearchDialog", "Search"), header, cols, rows)
 
 
 class PaymentDialog(_Dialog):
@@ -187,42 +272,99 @@ class PaymentDialog(_Dialog):
 
 
 class RedeemDialog(_Dialog):
-    """Points for cash: the cap and the resulting cash value shown before confirming."""
+    """Points for cash. The field starts at the cap (or what the basket already takes),
+    selected, so typing replaces it; what was typed is never changed behind the
+    cashier's back: over the cap, off the step or not a number is said, not fixed."""
 
-    def __init__(self, parent, available: int, most: int, most_value_fen: int, step: int, per_unit: int, unit_fen: int):
+    def __init__(self, parent, available: int, most: int, most_value_fen: int, step: int, per_unit: int, unit_fen: int,
+                 applied: int = 0, gift_points: int = 0):
         super().__init__(parent, self.tr("Redeem points"))
-        self.per_unit, self.unit_fen = per_unit, unit_fen
-        self.layout_.addWidget(QLabel(self.tr("Usable points: {0}").format(f"{available:,}")))
-        self.layout_.addWidget(QLabel(self.tr("This order takes at most {0} points = ¥{1}").format(f"{most:,}", yuan(most_value_fen))))
-        self.spin = QSpinBox()
-        self.spin.setRange(0, max(most, 0))
-        self.spin.setSingleStep(step)
-        self.spin.setValue(most)
-        self.spin.setFont(QFont(self.font().family(), 18))
+        self.per_unit, self.unit_fen, self.step, self.most = per_unit, unit_fen, max(step, 1), max(most, 0)
+        usable = QLabel(self.tr("Usable points: {0}").format(f"{max(available - gift_points, 0):,}")
+                        + (self.tr(" (gifts in this basket take {0})").format(f"{gift_points:,}") if gift_points else ""))
+        usable.setObjectName("redeemUsable")
+        self.layout_.addWidget(usable)
+        cap = QLabel(self.tr("This order takes at most {0} points = ¥{1}, in steps of {2}").format(
+            f"{self.most:,}", yuan(most_value_fen), self.step))
+        cap.setObjectName("redeemCap")
+        self.layout_.addWidget(cap)
+        now = QLabel(self.tr("Already applied: {0} points = ¥{1}").format(f"{applied:,}", yuan(self._fen(applied)))
+                     if applied else self.tr("No points applied yet"))
+        now.setObjectName("redeemApplied")
+        self.layout_.addWidget(now)
+        self.edit = QLineEdit(str(applied or self.most))
+        self.edit.setObjectName("redeemPoints")
+        self.edit.setFont(QFont(self.font().family(), 18))
         self.value = QLabel()
         self.value.setObjectName("redeemValue")
-        self.spin.valueChanged.connect(self._value)
-        self.layout_.addWidget(self.spin)
+        self.edit.textChanged.connect(self._value)
+        self.layout_.addWidget(self.edit)
         self.layout_.addWidget(self.value)
         self.buttons()
-        self._value(self.spin.value())
+        self._value(self.edit.text())
+        self.edit.setFocus()
+        self.edit.selectAll()
+        self.resize(480, 260)
 
-    def _value(self, points: int) -> None:
-        self.value.setText(self.tr("= ¥{0} off").format(yuan(points // self.per_unit * self.unit_fen)))
+    def _fen(self, points: int) -> int:
+        return points // self.per_unit * self.unit_fen
+
+    def _parse(self, text: str) -> int | None:
+        t = text.strip().replace(",", "").replace("，", "")
+        return int(t) if t.isascii() and t.isdigit() and len(t) <= 12 else None
+
+    def _value(self, text: str) -> None:
+        points = self._parse(text)
+        self.value.setText(self.tr("= ¥{0} off").format(yuan(self._fen(points))) if points is not None else "")
+
+    def problem(self) -> str:
+        """Why what was typed cannot be taken, or ''."""
+        points = self._parse(self.edit.text())
+        if points is None:
+            return self.tr("Type a whole number of points (0 takes the points off)")
+        if points > self.most:
+            return self.tr("{0} points is over this order's cap of {1}: type at most {1}").format(f"{points:,}", f"{self.most:,}")
+        if points % self.step:
+            return self.tr("Points go in steps of {0}: {1} or {2}").format(
+                self.step, f"{points // self.step * self.step:,}", f"{(points // self.step + 1) * self.step:,}")
+        return ""
+
+    def accept(self) -> None:
+        why = self.problem()
+        if why:
+            self.fail(why)
+            self.edit.setFocus()
+            self.edit.selectAll()
+            return
+        super().accept()
 
     def points(self) -> int:
-        return self.spin.value()
+        return self._parse(self.edit.text()) or 0
 
 
-class GiftDialog(ListDialog):
-    def __init__(self, parent, gifts, available: int):
+class GiftDialog(PickDialog):
+    """The gift catalog: every gift with its cost; one the member cannot take now is
+    greyed and says why (points short by how many, or not for this tier). Usable points
+    are what the member has less what this basket already takes."""
+
+    def __init__(self, parent, gifts, available: int, tier: str | None = None, program=None, basket_points: int = 0):
         en = i18n.current() == "en"
-        tr = lambda text: QCoreApplication.translate("GiftDialog", text)  # noqa: E731
+        usable = max(available - basket_points, 0)
         rows = []
         for g in gifts:
-            cost = tr("{0} points").format(g.points) + (" + ¥" + yuan(g.cash_fen) if g.cash_fen else "")
-            rows.append((g.code, f"{g.name.en if en else g.name.zh}   {cost}", g.points <= available))
-        super().__init__(parent, tr("Gift catalog"), rows, tr("Usable points: {0}").format(f"{available:,}"))
+            cost = QCoreApplication.translate("GiftDialog", "{0} points").format(f"{g.points:,}") + (" + ¥" + yuan(g.cash_fen) if g.cash_fen else "")
+            if g.tiers and tier not in g.tiers:
+                why = QCoreApplication.translate("GiftDialog", "Only for {0}").format(" / ".join(labels.tier_name(program, t) for t in g.tiers))
+            elif g.points > usable:
+                why = QCoreApplication.translate("GiftDialog", "{0} more points needed").format(f"{g.points - usable:,}")
+            else:
+                why = QCoreApplication.translate("GiftDialog", "Available")
+            rows.append((g.code, [g.name.en if en else g.name.zh, cost, why], why == QCoreApplication.translate("GiftDialog", "Available")))
+        header = QCoreApplication.translate("GiftDialog", "Usable points: {0}").format(f"{usable:,}")
+        if basket_points:
+            header += QCoreApplication.translate("GiftDialog", " (this basket already takes {0})").format(f"{basket_points:,}")
+        super().__init__(parent, QCoreApplication.translate("GiftDialog", "Gift catalog"), header,
+                         [QCoreApplication.translate("GiftDialog", "Gift"), QCoreApplication.translate("GiftDialog", "Cost"), QCoreApplication.translate("GiftDialog", "Status")], rows)
 
 
 class TextDialog(_Dialog):
@@ -243,20 +385,50 @@ class TextDialog(_Dialog):
         return self.edit.text().strip()
 
 
-class ManagerDialog(_Dialog):
-    """A manager's code and PIN approve what is over a cashier's limit."""
+def manager_refusal() -> str:
+    return QCoreApplication.translate("ManagerDialog", "Wrong manager code or PIN (or not a manager's code) — try again")
 
-    def __init__(self, parent, reason: str):
+
+class ManagerDialog(_Dialog):
+    """A manager's code and PIN approve what is over a cashier's limit. With `check`
+    (code, pin -> approver) the dialog stays open on a wrong PIN and says so; the
+    approver is then in `approver`."""
+
+    def __init__(self, parent, reason: str, check=None):
         super().__init__(parent, self.tr("Manager approval"))
-        self.layout_.addWidget(QLabel(reason))
+        self.check = check
+        self.approver = None
+        why = QLabel(reason)
+        why.setWordWrap(True)
+        self.layout_.addWidget(why)
         form = QFormLayout()
         self.code = QLineEdit()
+        self.code.setObjectName("managerCode")
         self.pin = QLineEdit()
+        self.pin.setObjectName("managerPin")
         self.pin.setEchoMode(QLineEdit.Password)
         form.addRow(self.tr("Manager code"), self.code)
         form.addRow(self.tr("PIN"), self.pin)
         self.layout_.addLayout(form)
         self.buttons()
+        self.code.returnPressed.connect(self.pin.setFocus)
+        self.code.setFocus()
+
+    def accept(self) -> None:
+        if not self.pin.text():  # Enter after the code: on to the PIN, not a refusal
+            self.pin.setFocus()
+            return
+        if self.check is not None:
+            from pos.errors import DomainError
+
+            try:
+                self.approver = self.check(self.code.text(), self.pin.text())
+            except DomainError:
+                self.fail(manager_refusal())
+                self.pin.clear()
+                self.pin.setFocus()
+                return
+        super().accept()
 
 
 class ReceiptDialog(_Dialog):
@@ -273,3 +445,77 @@ class ReceiptDialog(_Dialog):
         box.button(QDialogButtonBox.Close).clicked.connect(self.accept)
         self.layout_.addWidget(box)
         self.resize(460, 640)
+
+
+class HeldDialog(PickDialog):
+    """Baskets on hold: store-local time, total, member and cashier tell them apart."""
+
+    def __init__(self, parent, held: list[dict]):
+        rows = [(h["id"], [h["time"] + ("" if h.get("today", True) else "  " + h["date"]), "¥" + yuan(h["total_fen"]),
+                           h["member"] or QCoreApplication.translate("HeldDialog", "no member"), str(h["lines"]), h["cashier"] or "-"])
+                for h in held]
+        super().__init__(parent, QCoreApplication.translate("HeldDialog", "Recall a held basket"),
+                         QCoreApplication.translate("HeldDialog", "{0} basket(s) on hold — arrows and Enter").format(len(held)),
+                         [QCoreApplication.translate("HeldDialog", "Held at"), QCoreApplication.translate("HeldDialog", "Total"), QCoreApplication.translate("HeldDialog", "Member"),
+                          QCoreApplication.translate("HeldDialog", "Lines"), QCoreApplication.translate("HeldDialog", "Cashier")], rows)
+
+
+class ShiftCloseDialog(_Dialog):
+    """A blind count: the cashier types the cash counted in the drawer first; what was
+    expected (and the variance) is shown only once the shift is closed on that count.
+    `close(counted_fen)` closes the shift and returns its summary (or raises DomainError)."""
+
+    def __init__(self, parent, close):
+        super().__init__(parent, self.tr("Close shift"))
+        self.close_fn = close
+        self.summary = None
+        self.prompt = QLabel(self.tr("Count the cash in the drawer and type the total (yuan):"))
+        self.prompt.setWordWrap(True)
+        self.layout_.addWidget(self.prompt)
+        self.edit = QLineEdit()
+        self.edit.setObjectName("countedCash")
+        self.edit.setFont(QFont(self.font().family(), 18))
+        self.layout_.addWidget(self.edit)
+        self.result = QLabel()
+        self.result.setObjectName("shiftResult")
+        self.result.setWordWrap(True)
+        self.layout_.addWidget(self.result)
+        self.box = self.buttons(self.tr("Close shift (Enter)"))
+        self.edit.setFocus()
+        self.resize(480, 240)
+
+    def accept(self) -> None:
+        if self.summary is not None:  # the result was read: done
+            super().accept()
+            return
+        counted = parse_yuan(self.edit.text())
+        if counted is None:
+            self.fail(self.tr("Type the counted cash, such as 1250 or 1250.50"))
+            self.edit.setFocus()
+            return
+        from pos.errors import DomainError
+
+        try:
+            s = self.close_fn(counted)
+        except DomainError as exc:
+            self.fail(exc.message(i18n.current()))
+            return
+        self.summary = s
+        self.fail("")
+        self.edit.setReadOnly(True)
+        tenders = ", ".join(f"{labels.tender_name(k)} ¥{yuan(v)}" for k, v in s.by_tender.items()) or "-"
+        self.result.setText(self.tr(
+            "Counted ¥{0}, expected ¥{1}: variance ¥{2}\nSales: {3}, returns: {4}, net ¥{5}\nBy tender: {6}").format(
+            yuan(s.counted_fen or 0), yuan(s.expected_cash_fen), _signed(s.variance_fen or 0), s.sales, s.returns,
+            yuan(s.net_fen), tenders))
+        self.box.button(QDialogButtonBox.Ok).setText(self.tr("Done (Enter)"))
+        self.box.button(QDialogButtonBox.Cancel).setEnabled(False)  # the shift is closed: nothing to cancel
+
+    def reject(self) -> None:
+        if self.summary is not None:
+            return super().accept()
+        super().reject()
+
+
+def _signed(fen: int) -> str:
+    return ("+" if fen > 0 else "-" if fen < 0 else "") + yuan(abs(fen))

@@ -20,7 +20,7 @@ from . import i18n
 from .checkout_screen import CheckoutScreen
 from .device_bridge import DeviceBridge
 from .device_settings import DeviceSettingsDialog
-from .dialogs import ManagerDialog, TextDialog, parse_yuan
+from .dialogs import ManagerDialog, ShiftCloseDialog, TextDialog, manager_refusal, parse_yuan
 from .member_detail import MemberDetailDialog
 from .reports_screen import ReportsDialog
 from .returns_screen import ReturnsDialog
@@ -203,24 +203,12 @@ class MainWindow(QMainWindow):
         shift_id = staff.current_shift(self.db, self.who.code)
         if shift_id is None:
             return
-        summary = staff.shift_summary(self.db, shift_id)
-        dlg = TextDialog(self, self.tr("Close shift"), self.tr("Expected cash ¥{0}. Count the drawer (yuan):").format(
-            yuan(summary.expected_cash_fen)))
-        if not dlg.exec():
-            return
-        counted = parse_yuan(dlg.value())
-        if counted is None:
-            return
-        try:
-            s = staff.close_shift(self.db, shift_id, counted)
-        except DomainError as exc:
-            QMessageBox.warning(self, self.tr("Close shift"), exc.message(i18n.current()))
-            return
-        tenders = ", ".join(f"{k} ¥{yuan(v)}" for k, v in s.by_tender.items())
-        QMessageBox.information(self, self.tr("Shift summary"), self.tr(
-            "Sales: {0}, returns: {1}, net ¥{2}\nBy tender: {3}\nExpected cash ¥{4}, counted ¥{5}, variance ¥{6}").format(
-            s.sales, s.returns, yuan(s.net_fen), tenders or "-", yuan(s.expected_cash_fen), yuan(s.counted_fen or 0),
-            yuan(s.variance_fen or 0)))
+        # a blind count: the cashier types what the drawer holds; expected cash and the
+        # variance appear only after the shift is closed on that count (app.dialogs.ShiftCloseDialog)
+        dlg = ShiftCloseDialog(self, lambda counted: staff.close_shift(self.db, shift_id, counted))
+        dlg.exec()
+        if dlg.summary is None:
+            return self.checkout.focus_input() if self.checkout is not None else None
         self.who = None
         if self.till:
             self.till.close()
@@ -252,13 +240,16 @@ class MainWindow(QMainWindow):
             return
         actor = self.who.code
         if not self.who.is_manager:
-            mgr = ManagerDialog(self, self.tr("Reports are for the store manager."))
+            def check(code, pin):
+                return staff.approve(self.db, code, pin, "reports")
+            mgr = ManagerDialog(self, self.tr("Reports are for the store manager."), check)
             if not mgr.exec():
                 return self.checkout.focus_input()
             try:
-                actor = staff.approve(self.db, mgr.code.text(), mgr.pin.text(), "reports").code
+                actor = (mgr.approver or check(mgr.code.text(), mgr.pin.text())).code
             except DomainError as exc:
-                self.checkout.say(exc.message(i18n.current()), error=True)
+                self.checkout.say(manager_refusal() if exc.code == "staff.not_manager" else exc.message(i18n.current()),
+                                  error=True)
                 return self.checkout.focus_input()
         self.reports = ReportsDialog(self.db, self.till.program, actor, self)
         self.reports.setWindowState(Qt.WindowMaximized)

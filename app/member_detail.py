@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from pos import member_view, members
+from pos import member_view, members, programs
 from pos.errors import DomainError
 from pos.money import yuan
 
@@ -32,6 +32,14 @@ class MemberDetailDialog(QDialog):
         super().__init__(parent)
         self.db, self.member_id, self.actor = db, member_id, actor
         d = members.detail(db, member_id)
+        try:
+            program = programs.active(db)
+        except DomainError:
+            program = None
+
+        def template(code: str) -> str:
+            t = program.template(code) if program is not None else None
+            return (t.name.en if i18n.current() == "en" else t.name.zh) if t is not None else self.tr("Coupon")
         self.setWindowTitle(self.tr("Member {0}").format(d.member_code))
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel(f"{d.name or '-'}  {d.phone_masked}  {d.member_code}"))
@@ -40,19 +48,20 @@ class MemberDetailDialog(QDialog):
         hist = member_view.history(db, member_id)
         tabs.addTab(_table([self.tr("Date"), self.tr("Receipt"), self.tr("Kind"), self.tr("Amount"), self.tr("Points +"),
                             self.tr("Points -")],
-                           [[h["date"], h["receipt_no"], h["kind"], yuan(h["net_fen"]), str(h["points_earned"]),
+                           [[h["date"], h["receipt_no"], labels.sale_kind(h["kind"]), yuan(h["net_fen"]), str(h["points_earned"]),
                              str(h["points_redeemed"])] for h in hist]), self.tr("Purchases"))
         led = member_view.ledger_entries(db, member_id)
         tabs.addTab(_table([self.tr("Date"), self.tr("Ledger"), self.tr("Kind"), self.tr("Amount"), self.tr("Expires"),
                             self.tr("Reason")],
-                           [[e["date"], e["ledger"], e["kind"], str(e["amount"]) if e["ledger"] == "points" else yuan(e["amount"]),
-                             e["expires"], e["reason"]] for e in led]), self.tr("Ledger"))
+                           [[e["date"], labels.ledger_name(e["ledger"]), labels.ledger_kind(e["kind"]), str(e["amount"]) if e["ledger"] == "points" else yuan(e["amount"]),
+                             e["expires"], labels.ledger_reason(e["reason"])] for e in led]), self.tr("Ledger"))
         cps = member_view.coupon_list(db, member_id)
         tabs.addTab(_table([self.tr("Code"), self.tr("Template"), self.tr("Source"), self.tr("Valid to"), self.tr("Status")],
-                           [[c["code"], c["template"], c["source"], c["valid_to"], c["status"]] for c in cps]), self.tr("Coupons"))
+                           [[c["code"], template(c["template"]), labels.coupon_source(c["source"]), c["valid_to"],
+                             labels.coupon_status(c["status"])] for c in cps]), self.tr("Coupons"))
         th = member_view.tier_history(db, member_id)
         tabs.addTab(_table([self.tr("Date"), self.tr("From"), self.tr("To"), self.tr("Reason"), self.tr("Spend")],
-                           [[t["date"], t["from"], t["to"], labels.tier_reason(t["reason"]), yuan(t["spend_fen"])] for t in th]), self.tr("Tiers"))
+                           [[t["date"], labels.tier_name(program, t["from"]), labels.tier_name(program, t["to"]), labels.tier_reason(t["reason"]), yuan(t["spend_fen"])] for t in th]), self.tr("Tiers"))
         tabs.addTab(self._profile(d), self.tr("Profile"))
         tabs.addTab(self._notes(d), self.tr("Notes"))
         lay.addWidget(tabs)
@@ -106,7 +115,7 @@ class MemberDetailDialog(QDialog):
         lay = QVBoxLayout(w)
         self.note_list = QListWidget()
         for n in d.notes:
-            self.note_list.addItem(f"{n['at'][:10]}  [{n['kind']}]  {n['text']}")
+            self.note_list.addItem(f"{n['at'][:10]}  [{labels.note_kind(n['kind'])}]  {n['text']}")
         lay.addWidget(self.note_list)
         row = QHBoxLayout()
         self.note_kind = QComboBox()
@@ -128,5 +137,5 @@ class MemberDetailDialog(QDialog):
         except DomainError as exc:
             self.note_text.setPlaceholderText(exc.message(i18n.current()))
             return
-        self.note_list.insertItem(0, f"{self.db.clock.today().isoformat()}  [{self.note_kind.currentData()}]  {self.note_text.text()}")
+        self.note_list.insertItem(0, f"{self.db.clock.today().isoformat()}  [{labels.note_kind(self.note_kind.currentData())}]  {self.note_text.text()}")
         self.note_text.clear()

@@ -105,7 +105,17 @@ class MemberPanelWidget(QFrame):
         self.unmask_btn.setEnabled(False)
         self.detail_btn.setEnabled(False)
 
-    def show_panel(self, p: MemberPanel, phone_shown: str | None = None) -> None:
+    def mark_applied(self, applied) -> None:
+        """Mark the wallet coupons this sale uses (✓ 本单已用), cheaply, after each re-pricing."""
+        applied = set(applied or ())
+        for i in range(self.coupons.count()):
+            item = self.coupons.item(i)
+            base = item.data(Qt.UserRole + 1) or item.text()
+            on = item.data(Qt.UserRole) in applied
+            item.setData(Qt.UserRole + 2, on)
+            item.setText(("✓ " + self.tr("in this sale") + "  ·  " + base) if on else base)
+
+    def show_panel(self, p: MemberPanel, phone_shown: str | None = None, applied=()) -> None:
         self.panel = p
         en = i18n.current() == "en"
         t = p.tier
@@ -140,9 +150,12 @@ class MemberPanelWidget(QFrame):
         self.coupons.clear()
         for c in p.coupons:
             until = self.tr("until {0}").format(c.valid_to)
-            item = QListWidgetItem((c.name_en if en else c.name_zh) + "  ·  " + until)
+            text = (c.name_en if en else c.name_zh) + "  ·  " + until
+            item = QListWidgetItem(text)
             item.setData(Qt.UserRole, c.code)
+            item.setData(Qt.UserRole + 1, text)
             self.coupons.addItem(item)
+        self.mark_applied(applied)
         complaints = [n for n in p.notes if n["kind"] == "complaint"]
         lines = [self.tr("Complaint {0}: {1}").format(n["at"], n["text"]) for n in complaints]
         lines += [self.tr("Note {0}: {1}").format(n["at"], n["text"]) for n in p.notes if n["kind"] != "complaint"][:2]

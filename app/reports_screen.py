@@ -525,8 +525,8 @@ class ReportsScreen(QWidget):
             ("from_tier", self.tr("From"), self._tier_name), ("to_tier", self.tr("To"), self._tier_name),
             ("reason", self.tr("Reason"), labels.tier_reason), ("direction", self.tr("Direction"), labels.tier_reason),
             ("members", self.tr("Members"), _num)], self.tr("Filter tier moves"))
-        self.summary_table = FilterTable([("label", self.tr("Figure"), str), ("shown", self.tr("Value"), str),
-                                          ("metric", self.tr("Key"), str)],
+        # the row keeps its key (`metric`) for the exports; the screen shows words only
+        self.summary_table = FilterTable([("label", self.tr("Figure"), str), ("shown", self.tr("Value"), str)],
                                          self.tr("Filter figures"))
         bottom.addWidget(self.moves_table)
         bottom.addWidget(self.summary_table)
@@ -937,7 +937,7 @@ class ReportsScreen(QWidget):
         self.churn = cl
         self.churn_table.set_rows(cl.members)
         self.churn_label.setText(self.tr("{0} member(s) with no purchase in {1} days as of {2}{3}, most valuable first.").format(
-            _num(cl.total), cl.days, cl.as_of.isoformat(), f" ({cl.tier})" if cl.tier else ""))
+            _num(cl.total), cl.days, cl.as_of.isoformat(), f" ({self._tier_name(cl.tier)})" if cl.tier else ""))
 
     def _show_drill(self, result) -> None:
         title, rows = result

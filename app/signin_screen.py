@@ -53,6 +53,9 @@ class SignInScreen(QWidget):
         self.hint.setObjectName("hint")
         self.hint.setAlignment(Qt.AlignCenter)
         lay.addWidget(self.hint)
+        # the demo PINs are told only on a store the demo built (pos.demo records it); a real
+        # store's staff have their own PINs, and a hint there would be a way in
+        self.hint.setVisible(is_demo_store(db))
         row = QVBoxLayout()
         row.addWidget(card, 0, Qt.AlignHCenter)
         outer.addLayout(row)
@@ -91,3 +94,8 @@ class SignInScreen(QWidget):
             return
         self.pin.clear()
         self.signed_in.emit(who)
+
+
+def is_demo_store(db) -> bool:
+    value = db.settings.get("demo_store", False)
+    return value is True or str(value).lower() in ("1", "true", "yes")

@@ -78,11 +78,12 @@ def sign_in(db, code: str, pin: str) -> StaffView:
     code = code.strip().upper()
     with db.transaction() as s:
         st = s.get(Staff, code)
-        if st is None or not st.active or not check_pin(pin, st.pin_hash):
-            audit(s, db, code[:16] or "?", "staff.sign_in_failed")
-            raise DomainError("staff.bad_sign_in")
-        audit(s, db, code, "staff.sign_in")
-        return StaffView(st.code, st.name, st.role, st.line_discount_pct)
+        if st is not None and st.active and check_pin(pin, st.pin_hash):
+            audit(s, db, code, "staff.sign_in")
+            return StaffView(st.code, st.name, st.role, st.line_discount_pct)
+    with db.transaction() as s:  # its own transaction: a raise inside the first would roll the record back
+        audit(s, db, code[:16] or "?", "staff.sign_in_failed")
+    raise DomainError("staff.bad_sign_in")
 
 
 def approve(db, manager_code: str, pin: str, action: str, target: str | None = None, **details: Any) -> StaffView:
@@ -90,11 +91,21 @@ def approve(db, manager_code: str, pin: str, action: str, target: str | None = N
     code = manager_code.strip().upper()
     with db.transaction() as s:
         st = s.get(Staff, code)
-        if st is None or not st.active or st.role != "manager" or not check_pin(pin, st.pin_hash):
-            audit(s, db, code[:16] or "?", "override.refused", target, requested=action)
-            raise DomainError("staff.not_manager")
-        audit(s, db, code, f"override.{action}", target, **details)
-        return StaffView(st.code, st.name, st.role, st.line_discount_pct)
+        if st is not None and st.active and st.role == "manager" and check_pin(pin, st.pin_hash):
+            audit(s, db, code, f"override.{action}", target, **details)
+            return StaffView(st.code, st.name, st.role, st.line_discount_pct)
+    with db.transaction() as s:  # the refusal is kept (a raise inside the first would roll it back)
+        audit(s, db, code[:16] or "?", "override.refused", target, requested=action)
+    raise DomainError("staff.not_manager")
+
+
+def approve_signed_in(db, who: StaffView, action: str, target: str | None = None, **details: Any) -> StaffView:
+    """A manager who is signed in approves without typing the PIN again; audited the same way."""
+    if not who.is_manager:
+        raise DomainError("staff.not_manager")
+    with db.transaction() as s:
+        audit(s, db, who.code, f"override.{action}", target, signed_in=True, **details)
+    return who
 
 
 def count(db) -> int:

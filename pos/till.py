@@ -9,10 +9,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import checkout, members, member_view, phones, programs, staff
+from . import catalog, checkout, members, member_view, phones, programs, staff
 from .barcodes import Nomenclature
 from .checkout import Checkout, Tender
-from .errors import DomainError
+from .errors import DomainError, card_like, echo
 from .pricing import Quote
 
 
@@ -20,11 +20,13 @@ from .pricing import Quote
 class Outcome:
     """What one entry did, for the screen to show where the cashier is looking."""
 
-    kind: str  # product / member / pick_member / coupon / error / nothing
+    kind: str  # product / member / pick_member / pick / replace_member / coupon / error / nothing
     message: str = ""
     line_index: int | None = None
     matches: list[members.MemberSummary] = field(default_factory=list)
     error_code: str | None = None
+    products: list[catalog.ProductView] = field(default_factory=list)  # kind "pick": a search by name
+    join_phone: str = ""  # a full mobile that matched nobody: kept (in memory only) for F3 quick join
 
 
 class Till:
@@ -35,10 +37,23 @@ class Till:
         self.nomenclature = Nomenclature.default()
         self.cashier = cashier
         self.index = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
-        self.checkout = checkout.resume(db) or self._new()
+        self.checkout = self._resume_own()
         self.last_quote: Quote | None = None
         self._reprice = True
         self._panel_cache: tuple[str, member_view.MemberPanel] | None = None
+
+    def _resume_own(self) -> Checkout:
+        """The basket in progress at a crash, for the cashier who had it; another
+        cashier signing in finds it on hold (F9) instead of inheriting its member."""
+        co = checkout.resume(self.db)
+        if co is None:
+            return self._new()
+        mine = self.cashier.code if self.cashier else ""
+        if co.cashier and mine and co.cashier != mine:
+            if co.lines or co.member_id:
+                co.suspend()
+            return self._new()
+        return co
 
     def _new(self) -> Checkout:
         return Checkout(self.db, cashier=self.cashier.code if self.cashier else "", program=self.program,
@@ -63,13 +78,19 @@ class Till:
             return Outcome("error", exc.message(self.lang), error_code=exc.code)
 
     def _enter(self, raw: str) -> Outcome:
+        if card_like(raw):  # a bank card swiped or typed into the till: said, never echoed
+            raise DomainError("input.bank_card")
         compact = raw.replace(" ", "").replace("-", "")
         if len(compact) == 4 and compact.isdigit():
             return self._members(self.index.by_last4(compact), raw)
         if len(compact) == 11 and compact.isdigit() and compact.startswith("1"):
-            return self._members(self.index.by_phone(compact), phones.shown(compact))
+            found = self.index.by_phone(compact)
+            if not found:
+                err = DomainError("member.not_found", query=phones.shown(compact))
+                return Outcome("error", err.message(self.lang), error_code=err.code, join_phone=compact)
+            return self._members(found, phones.shown(compact))
         if compact.startswith("+") and phones.looks_like_phone(compact):
-            return self._members(self.index.by_phone(compact), phones.shown(compact))
+            return self._members(self.index.by_phone(compact), echo(compact))
         scan = self.nomenclature.classify(raw)
         if scan.kind in ("product", "price", "weight"):
             line = self.checkout.add(raw)
@@ -80,24 +101,78 @@ class Till:
             found = self.index.by_card(scan.base_code) or self.index.by_code(scan.base_code)
             return self._members(found, scan.base_code[:4] + "…")
         if scan.kind == "coupon":
-            self.checkout.add_coupon(scan.base_code)
-            self.changed()
-            applied = scan.base_code in (self.last_quote.coupons if self.last_quote else [])
-            why = next((r.reason(self.lang) for r in (self.last_quote.refusals if self.last_quote else [])
-                        if r.what == scan.base_code), "")
-            return Outcome("coupon", why or scan.base_code, error_code=None if applied else "coupon.refused")
+            applied, why = self.try_coupon(scan.base_code)
+            return Outcome("coupon", why, error_code=None if applied else "coupon.refused")
         if scan.kind == "bad_barcode":
             raise DomainError("scan.bad_barcode", code=scan.code[:40], reason=scan.error)
         if scan.kind == "cashier":
             raise DomainError("scan.not_product", code=scan.code[:40], kind="cashier")
-        raise DomainError("scan.unknown_product", code=raw[:40])
+        if scan.kind == "unknown" and not raw.isdigit():
+            who = members.search(self.db, raw)
+            goods = catalog.search(self.db, raw, nomenclature=self.nomenclature)
+            if who or goods:  # typed a name (or part of one): the cashier picks from a list
+                return Outcome("pick", matches=who, products=goods)
+        raise DomainError("scan.unknown_product", code=echo(raw))
 
     def _members(self, found: list[members.MemberSummary], shown: str) -> Outcome:
         if not found:
             raise DomainError("member.not_found", query=shown)
         if len(found) > 1:
-            return Outcome("pick_member", matches=found)
+            return Outcome("pick_member", matches=members.describe(self.db, found))
+        if self.checkout.member_id and self.checkout.member_id != found[0].id:
+            return Outcome("replace_member", matches=found)  # the screen asks before replacing
         return self.attach(found[0])
+
+    def try_coupon(self, code: str) -> tuple[bool, str]:
+        """Put a coupon on the basket. Applied: kept. Refused only for a threshold not yet
+        reached (or no qualifying item yet): kept, it applies as the basket grows. Any other
+        refusal (unknown, used, expired …): taken off again, so it never piles up; the
+        reason is returned for the one message."""
+        code = code.strip().upper()
+        before = list(self.checkout.coupon_codes)
+        self.checkout.add_coupon(code)
+        q = self.changed()
+        if code in q.coupons:
+            return True, ""
+        why = next((r for r in q.refusals if r.what == code), None)
+        if why is None or why.code not in ("refusal.threshold", "refusal.coupon_no_items"):
+            self.checkout.coupon_codes = before
+            self.changed()
+        return False, why.reason(self.lang) if why else ""
+
+    def coupon_templates(self, codes: list[str]) -> dict[str, str]:
+        """Coupon code -> its template, to name a coupon on screen (never by a code)."""
+        if not codes:
+            return {}
+        from sqlalchemy import select
+
+        from .models import Coupon
+
+        with self.db.read() as s:
+            return dict(s.execute(select(Coupon.code, Coupon.template).where(Coupon.code.in_(list(codes)))).all())
+
+    def held(self) -> list[dict[str, Any]]:
+        """Baskets on hold with what tells them apart: store-local time, total, member, cashier."""
+        out = []
+        for h in checkout.suspended(self.db):
+            co = _held_checkout(self.db, h["id"])
+            if co is None:
+                continue
+            who = ""
+            if co.member_id:
+                try:
+                    d = members.detail(self.db, co.member_id)
+                    who = f"{members.mask_name(d.name)} {d.phone_masked}".strip()
+                except DomainError:
+                    who = ""
+            try:
+                total = co.quote().net_fen if co.lines else 0
+            except DomainError:
+                total = 0
+            when = self.db.clock.local(_utc(h["updated_at"]))
+            out.append({"id": h["id"], "time": when.strftime("%H:%M"), "date": when.date().isoformat(),
+                        "lines": h["lines"], "total_fen": total, "member": who, "cashier": co.cashier})
+        return out
 
     def attach(self, m: members.MemberSummary) -> Outcome:
         self.checkout.attach_member_id(m.id)
@@ -153,7 +228,7 @@ class Till:
         have = 0
         if self.checkout.member_id:
             panel = self.panel(with_suggestions=False)
-            have = panel.points_available
+            have = panel.points_available - (q.points_redeemed - q.points_for_cash)  # gifts take theirs first
         most = min(cap_points, max(have, 0)) // r.step_points * r.step_points
         return most, r.fen_for(most)
 
@@ -207,3 +282,21 @@ class Till:
 
     def document(self) -> dict[str, Any]:
         return self.checkout.document()
+
+
+def _utc(iso: str):
+    import datetime as dt
+
+    when = dt.datetime.fromisoformat(iso)
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def _held_checkout(db, basket_id: str) -> Checkout | None:
+    """A held basket read without taking it off hold (for the recall list)."""
+    import uuid
+
+    from .models import Basket
+
+    with db.read() as s:
+        row = s.get(Basket, uuid.UUID(basket_id))
+        return Checkout.from_document(db, row.document) if row is not None else None

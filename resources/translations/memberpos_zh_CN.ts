@@ -1,24 +1,6 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name />
-    <message>
-        <location filename="../../app/dialogs.py" line="223" />
-        <source>{0} points</source>
-        <translation>{0} 积分</translation>
-    </message>
-    <message>
-        <location filename="../../app/dialogs.py" line="225" />
-        <source>Gift catalog</source>
-        <translation>礼品目录</translation>
-    </message>
-    <message>
-        <location filename="../../app/dialogs.py" line="225" />
-        <source>Usable points: {0}</source>
-        <translation>可用积分：{0}</translation>
-    </message>
-</context>
-<context>
     <name>BasketModel</name>
     <message>
         <location filename="../../app/basket_model.py" line="22" />
@@ -95,252 +77,313 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../app/checkout_screen.py" line="46" />
+        <location filename="../../app/checkout_screen.py" line="85" />
         <source>Scan or type: barcode, member card/code, coupon, phone or last 4 digits — Enter</source>
         <translation>扫码或输入：商品条码、会员卡/会员码、券码、手机号或尾号4位 — 回车</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="136" />
+        <location filename="../../app/checkout_screen.py" line="180" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="136" />
+        <location filename="../../app/checkout_screen.py" line="180" />
         <source>Join</source>
         <translation>入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="137" />
+        <location filename="../../app/checkout_screen.py" line="181" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="137" />
+        <location filename="../../app/checkout_screen.py" line="181" />
         <source>Discount</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="138" />
+        <location filename="../../app/checkout_screen.py" line="182" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="138" />
+        <location filename="../../app/checkout_screen.py" line="182" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="139" />
+        <location filename="../../app/checkout_screen.py" line="183" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="139" />
+        <location filename="../../app/checkout_screen.py" line="183" />
         <source>Hold/Recall</source>
         <translation>挂单/取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="140" />
+        <location filename="../../app/checkout_screen.py" line="184" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="140" />
+        <location filename="../../app/checkout_screen.py" line="184" />
         <source>Top-up</source>
         <translation>充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="141" />
+        <location filename="../../app/checkout_screen.py" line="185" />
         <source>Pay</source>
         <translation>结账</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="158" />
+        <location filename="../../app/checkout_screen.py" line="204" />
         <source>Ctrl+Del
 Void</source>
         <translation>Ctrl+Del
 整单作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="182" />
+        <location filename="../../app/checkout_screen.py" line="215" />
+        <source>Waiting for HQ to confirm the payment…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="236" />
         <source>Total ¥{0}</source>
         <translation>原价 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="183" />
+        <location filename="../../app/checkout_screen.py" line="237" />
         <source>Discounts -¥{0}</source>
         <translation>优惠 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="185" />
+        <location filename="../../app/checkout_screen.py" line="239" />
         <source>Membership saved ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="186" />
+        <location filename="../../app/checkout_screen.py" line="240" />
         <source>Points used {0} (¥{1})</source>
         <translation>使用积分 {0}（抵 ¥{1}）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="188" />
+        <location filename="../../app/checkout_screen.py" line="242" />
         <source>Earns {0} points</source>
         <translation>本单可得 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="189" />
+        <location filename="../../app/checkout_screen.py" line="243" />
         <source>Due ¥{0}</source>
         <translation>应付 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="191" />
+        <location filename="../../app/checkout_screen.py" line="261" />
+        <location filename="../../app/checkout_screen.py" line="302" />
+        <location filename="../../app/checkout_screen.py" line="382" />
+        <location filename="../../app/checkout_screen.py" line="383" />
+        <source>coupon {0}</source>
+        <translation>券 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="262" />
+        <source>points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="280" />
+        <source>{0} points</source>
+        <translation>{0} 积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="285" />
+        <source>Applied: {0} -¥{1}</source>
+        <translation>已优惠：{0} -¥{1}</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="303" />
+        <source>offer</source>
+        <translation>优惠</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="304" />
+        <location filename="../../app/checkout_screen.py" line="385" />
+        <location filename="../../app/checkout_screen.py" line="438" />
         <source>Not applied: {0} — {1}</source>
         <translation>未使用：{0} — {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="258" />
+        <location filename="../../app/checkout_screen.py" line="366" />
+        <source> — F3: quick join with this number</source>
+        <translation> — 按 F3 用此号码快速入会</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="379" />
         <source>Member: {0}</source>
         <translation>会员：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="260" />
-        <source>Coupon: {0}</source>
-        <translation>优惠券：{0}</translation>
+        <location filename="../../app/checkout_screen.py" line="384" />
+        <location filename="../../app/checkout_screen.py" line="438" />
+        <source>Applied: {0}</source>
+        <translation>已使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="278" />
-        <source>Coupon applied</source>
-        <translation>优惠券已使用</translation>
+        <location filename="../../app/checkout_screen.py" line="419" />
+        <source>Replace the member?</source>
+        <translation>更换会员？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="278" />
-        <source>Coupon not applied: see below</source>
-        <translation>优惠券未能使用，原因见下方</translation>
+        <location filename="../../app/checkout_screen.py" line="420" />
+        <source>This sale is for {0}. Replace with {1}?</source>
+        <translation>本单会员为 {0}。更换为 {1}？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="283" />
+        <location filename="../../app/checkout_screen.py" line="426" />
+        <source>Kept member {0}</source>
+        <translation>保留会员 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="437" />
+        <source>coupon</source>
+        <translation>券</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="444" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="283" />
+        <location filename="../../app/checkout_screen.py" line="444" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="290" />
+        <location filename="../../app/checkout_screen.py" line="453" />
         <source>Welcome, new member {0}! Sign-up rewards are in the wallet.</source>
         <translation>欢迎新会员 {0}！入会礼已放入券包。</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="300" />
+        <location filename="../../app/checkout_screen.py" line="454" />
+        <source> Applied now: {0}</source>
+        <translation> 已自动使用：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="474" />
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="303" />
-        <location filename="../../app/checkout_screen.py" line="317" />
+        <location filename="../../app/checkout_screen.py" line="477" />
+        <location filename="../../app/checkout_screen.py" line="491" />
         <source>Type a whole number</source>
         <translation>请输入整数</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="313" />
+        <location filename="../../app/checkout_screen.py" line="487" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="313" />
+        <location filename="../../app/checkout_screen.py" line="487" />
         <source>Discount in percent for {0}</source>
         <translation>{0} 的折扣（百分比）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="354" />
-        <location filename="../../app/checkout_screen.py" line="366" />
-        <location filename="../../app/checkout_screen.py" line="404" />
+        <location filename="../../app/checkout_screen.py" line="529" />
+        <location filename="../../app/checkout_screen.py" line="544" />
+        <location filename="../../app/checkout_screen.py" line="584" />
         <source>Identify the member first</source>
         <translation>请先识别会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="377" />
+        <location filename="../../app/checkout_screen.py" line="557" />
         <source>Basket held: F9 recalls it</source>
         <translation>已挂单：按 F9 取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="383" />
+        <location filename="../../app/checkout_screen.py" line="563" />
         <source>No basket on hold</source>
         <translation>没有挂单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="384" />
-        <source>{0}  ·  {1} line(s)</source>
-        <translation>{0}  ·  {1} 行</translation>
-    </message>
-    <message>
-        <location filename="../../app/checkout_screen.py" line="385" />
-        <source>Recall a held basket</source>
-        <translation>取回挂单</translation>
-    </message>
-    <message>
-        <location filename="../../app/checkout_screen.py" line="394" />
+        <location filename="../../app/checkout_screen.py" line="574" />
         <source>Void</source>
         <translation>作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="394" />
+        <location filename="../../app/checkout_screen.py" line="574" />
         <source>Void this sale?</source>
         <translation>确定作废本单？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="397" />
+        <location filename="../../app/checkout_screen.py" line="577" />
         <source>Sale voided</source>
         <translation>本单已作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="405" />
+        <location filename="../../app/checkout_screen.py" line="585" />
         <source>Top up stored value</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="405" />
+        <location filename="../../app/checkout_screen.py" line="585" />
         <source>Amount in yuan</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="412" />
+        <location filename="../../app/checkout_screen.py" line="592" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="422" />
+        <location filename="../../app/checkout_screen.py" line="602" />
         <source>Topped up ¥{0}, receipt {1}</source>
         <translation>已充值 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="430" />
+        <location filename="../../app/checkout_screen.py" line="610" />
         <source>The basket is empty</source>
         <translation>购物篮为空</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="442" />
+        <location filename="../../app/checkout_screen.py" line="633" />
+        <source>Waiting for HQ to confirm points and coupons… (offline rules after a few seconds)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="634" />
+        <source>Waiting for HQ…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="645" />
+        <source>The payment failed ({0}); the basket is kept — try again</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="663" />
         <source>Paid. Receipt {0}</source>
         <translation>已收款。小票 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="443" />
+        <location filename="../../app/checkout_screen.py" line="664" />
         <source> · change ¥{0}</source>
         <translation> · 找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="452" />
+        <location filename="../../app/checkout_screen.py" line="676" />
         <source>Reprint</source>
         <translation>补打小票</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="452" />
+        <location filename="../../app/checkout_screen.py" line="676" />
         <source>Receipt number</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="469" />
+        <location filename="../../app/checkout_screen.py" line="701" />
         <source>Showing the full phone number is recorded.</source>
         <translation>查看完整手机号将被记录。</translation>
     </message>
@@ -348,76 +391,173 @@ Void</source>
 <context>
     <name>DeviceSettingsDialog</name>
     <message>
-        <location filename="../../app/device_settings.py" line="29" />
+        <location filename="../../app/device_settings.py" line="31" />
         <source>Devices</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="44" />
+        <location filename="../../app/device_settings.py" line="47" />
         <source>Scanner</source>
         <translation>扫码枪</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="44" />
-        <location filename="../../app/device_settings.py" line="46" />
+        <location filename="../../app/device_settings.py" line="47" />
+        <location filename="../../app/device_settings.py" line="49" />
         <source>Mode</source>
         <translation>模式</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="44" />
-        <location filename="../../app/device_settings.py" line="46" />
+        <location filename="../../app/device_settings.py" line="47" />
+        <location filename="../../app/device_settings.py" line="49" />
         <source>Serial port</source>
         <translation>串口</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="45" />
+        <location filename="../../app/device_settings.py" line="48" />
         <source>Baud</source>
         <translation>波特率</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="45" />
+        <location filename="../../app/device_settings.py" line="48" />
         <source>Terminator</source>
         <translation>结束符</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="46" />
+        <location filename="../../app/device_settings.py" line="49" />
         <source>Card reader</source>
         <translation>读卡器</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="47" />
+        <location filename="../../app/device_settings.py" line="50" />
         <source>Receipt printer</source>
         <translation>小票打印机</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="47" />
+        <location filename="../../app/device_settings.py" line="50" />
         <source>Connection</source>
         <translation>连接方式</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="47" />
+        <location filename="../../app/device_settings.py" line="50" />
         <source>Paper (mm)</source>
         <translation>纸宽（毫米）</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="48" />
+        <location filename="../../app/device_settings.py" line="51" />
         <source>File, host or port</source>
         <translation>文件、主机或串口</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="56" />
+        <location filename="../../app/device_settings.py" line="59" />
         <source>Test: last frames</source>
         <translation>测试：最近收到的数据</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="58" />
+        <location filename="../../app/device_settings.py" line="61" />
         <source>Print test page</source>
         <translation>打印测试页</translation>
     </message>
     <message>
-        <location filename="../../app/device_settings.py" line="92" />
+        <location filename="../../app/device_settings.py" line="97" />
         <source>No frame received yet</source>
         <translation>尚未收到数据</translation>
+    </message>
+</context>
+<context>
+    <name>GiftDialog</name>
+    <message>
+        <location filename="../../app/dialogs.py" line="387" />
+        <source>{0} points</source>
+        <translation>{0} 积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="389" />
+        <source>Only for {0}</source>
+        <translation>仅限 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="391" />
+        <source>{0} more points needed</source>
+        <translation>还差 {0} 积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="393" />
+        <location filename="../../app/dialogs.py" line="394" />
+        <source>Available</source>
+        <translation>可兑换</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="395" />
+        <source>Usable points: {0}</source>
+        <translation>可用积分：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="397" />
+        <source> (this basket already takes {0})</source>
+        <translation>（本单已用 {0}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="398" />
+        <source>Gift catalog</source>
+        <translation>礼品目录</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="399" />
+        <source>Gift</source>
+        <translation>礼品</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="399" />
+        <source>Cost</source>
+        <translation>所需</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="399" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+</context>
+<context>
+    <name>HeldDialog</name>
+    <message>
+        <location filename="../../app/dialogs.py" line="487" />
+        <source>no member</source>
+        <translation>无会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="489" />
+        <source>Recall a held basket</source>
+        <translation>取回挂单</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="490" />
+        <source>{0} basket(s) on hold — arrows and Enter</source>
+        <translation>{0} 笔挂单 — 方向键选择，回车取单</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="491" />
+        <source>Held at</source>
+        <translation>挂单时间</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="491" />
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="491" />
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="492" />
+        <source>Lines</source>
+        <translation>行数</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="492" />
+        <source>Cashier</source>
+        <translation>收银员</translation>
     </message>
 </context>
 <context>
@@ -487,111 +627,468 @@ Void</source>
         <source>same</source>
         <translation>不变</translation>
     </message>
+    <message>
+        <location filename="../../app/labels.py" line="44" />
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="44" />
+        <source>VIP</source>
+        <translation>VIP</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="44" />
+        <source>SVIP</source>
+        <translation>SVIP</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="45" />
+        <source>Member tier</source>
+        <translation>会员等级</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="50" />
+        <source>Cash</source>
+        <translation>现金</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="50" />
+        <source>WeChat Pay</source>
+        <translation>微信支付</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="50" />
+        <source>Alipay</source>
+        <translation>支付宝</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="50" />
+        <source>Bank card</source>
+        <translation>银行卡</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="51" />
+        <location filename="../../app/labels.py" line="69" />
+        <source>Stored value</source>
+        <translation>储值余额</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="51" />
+        <source>Gift card</source>
+        <translation>礼品卡</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="51" />
+        <location filename="../../app/labels.py" line="69" />
+        <location filename="../../app/labels.py" line="107" />
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="52" />
+        <location filename="../../app/labels.py" line="107" />
+        <source>Coupon</source>
+        <translation>优惠券</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="54" />
+        <source>Other tender</source>
+        <translation>其他支付方式</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="60" />
+        <source>earned</source>
+        <translation>消费得积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="60" />
+        <source>redeemed</source>
+        <translation>积分使用</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="60" />
+        <location filename="../../app/labels.py" line="87" />
+        <source>expired</source>
+        <translation>已过期</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="60" />
+        <source>bonus</source>
+        <translation>奖励</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="61" />
+        <source>taken back by a return</source>
+        <translation>退货扣回</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="61" />
+        <source>refunded</source>
+        <translation>退款</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="61" />
+        <source>paid</source>
+        <translation>支付</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="61" />
+        <location filename="../../app/labels.py" line="73" />
+        <source>top-up</source>
+        <translation>充值</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="62" />
+        <source>moved in by a merge</source>
+        <translation>合并转入</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="62" />
+        <source>moved out by a merge</source>
+        <translation>合并转出</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="62" />
+        <source>adjustment</source>
+        <translation>调整</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="63" />
+        <source>sign-up reward</source>
+        <translation>入会奖励</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="63" />
+        <source>gift</source>
+        <translation>礼品</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="63" />
+        <location filename="../../app/labels.py" line="73" />
+        <source>return</source>
+        <translation>退货</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="65" />
+        <location filename="../../app/labels.py" line="69" />
+        <location filename="../../app/labels.py" line="73" />
+        <location filename="../../app/labels.py" line="82" />
+        <location filename="../../app/labels.py" line="88" />
+        <source>other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="73" />
+        <source>sale</source>
+        <translation>销售</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="78" />
+        <source>sign-up</source>
+        <translation>入会</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="78" />
+        <source>birthday</source>
+        <translation>生日</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="78" />
+        <source>win-back</source>
+        <translation>召回</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="78" />
+        <source>points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="79" />
+        <source>campaign</source>
+        <translation>营销活动</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="79" />
+        <source>referral</source>
+        <translation>推荐</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="79" />
+        <source>manual</source>
+        <translation>手工发放</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="79" />
+        <source>given back by a return</source>
+        <translation>退货返还</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="80" />
+        <source>from HQ</source>
+        <translation>总部下发</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="86" />
+        <source>usable</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="86" />
+        <source>used</source>
+        <translation>已使用</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="86" />
+        <source>void</source>
+        <translation>已作废</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="87" />
+        <source>replaced</source>
+        <translation>已替换</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="92" />
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="92" />
+        <source>Complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="92" />
+        <source>Suggestion</source>
+        <translation>建议</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="96" />
+        <source>keyboard wedge</source>
+        <translation>键盘模拟</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="96" />
+        <source>serial port</source>
+        <translation>串口</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="96" />
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="96" />
+        <source>USB HID</source>
+        <translation>USB HID</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="97" />
+        <source>USB</source>
+        <translation>USB</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="97" />
+        <source>network</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="97" />
+        <source>file</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="97" />
+        <source>console</source>
+        <translation>控制台</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="98" />
+        <source>ESC/POS printer</source>
+        <translation>ESC/POS 打印机</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="98" />
+        <location filename="../../app/labels.py" line="99" />
+        <source>card reader</source>
+        <translation>读卡器</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="98" />
+        <source>scanner</source>
+        <translation>扫码枪</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="99" />
+        <source>printer</source>
+        <translation>打印机</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="99" />
+        <source>customer display</source>
+        <translation>顾客显示屏</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="100" />
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="100" />
+        <source>test (no printer)</source>
+        <translation>测试（无打印机）</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="106" />
+        <source>Flash sale</source>
+        <translation>限时抢购</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="106" />
+        <source>Member price</source>
+        <translation>会员价</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="106" />
+        <source>Line discount</source>
+        <translation>单品折扣</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="107" />
+        <source>Member discount</source>
+        <translation>会员折扣</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="107" />
+        <source>Promotion</source>
+        <translation>促销</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="109" />
+        <source>Discount</source>
+        <translation>优惠</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="138" />
+        <source>sign-up bonus</source>
+        <translation>入会奖励</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="140" />
+        <source>top-up bonus {0}</source>
+        <translation>充值赠送 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="141" />
+        <source>sale {0}</source>
+        <translation>销售 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="141" />
+        <source>return {0}</source>
+        <translation>退货 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="141" />
+        <source>top-up {0}</source>
+        <translation>充值 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="141" />
+        <source>expired {0}</source>
+        <translation>{0} 过期</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="103" />
+        <location filename="../../app/main_window.py" line="105" />
         <source>Member checkout — {0}</source>
         <translation>会员收银 — {0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="105" />
+        <location filename="../../app/main_window.py" line="107" />
         <source>TEST CLOCK: {0} — records made now are marked as test</source>
         <translation>测试时钟：{0} — 此时产生的记录均标记为测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="106" />
+        <location filename="../../app/main_window.py" line="108" />
         <source>Store {0} · register {1}</source>
         <translation>门店 {0} · 收银台 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="107" />
+        <location filename="../../app/main_window.py" line="109" />
         <source>Cashier {0}</source>
         <translation>收银员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="107" />
+        <location filename="../../app/main_window.py" line="109" />
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="116" />
+        <location filename="../../app/main_window.py" line="118" />
         <source>HQ sync: not configured</source>
         <translation>总部同步：未配置</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="117" />
+        <location filename="../../app/main_window.py" line="119" />
         <source>HQ sync: online</source>
         <translation>总部同步：在线</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="118" />
+        <location filename="../../app/main_window.py" line="120" />
         <source>HQ sync: online, {0} event(s) waiting</source>
         <translation>总部同步：在线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="119" />
+        <location filename="../../app/main_window.py" line="121" />
         <source>HQ sync: offline, {0} event(s) waiting</source>
         <translation>总部同步：离线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="120" />
+        <location filename="../../app/main_window.py" line="122" />
         <source>HQ sync: {0} event(s) refused by HQ — see sync --status</source>
         <translation>总部同步：{0} 条被总部拒收 — 请运行 sync --status 查看</translation>
     </message>
     <message>
         <location filename="../../app/main_window.py" line="144" />
+        <source>A scan is not taken here: finish or close this window first</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="169" />
         <source>Devices: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="169" />
+        <location filename="../../app/main_window.py" line="194" />
         <source>Open shift</source>
         <translation>开班</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="169" />
+        <location filename="../../app/main_window.py" line="194" />
         <source>Opening cash float in yuan</source>
         <translation>备用金（元）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="207" />
-        <location filename="../../app/main_window.py" line="217" />
-        <source>Close shift</source>
-        <translation>交班</translation>
+        <location filename="../../app/main_window.py" line="256" />
+        <source>{0} ¥{1}</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="207" />
-        <source>Expected cash ¥{0}. Count the drawer (yuan):</source>
-        <translation>应有现金 ¥{0}。请清点钱箱（元）：</translation>
+        <location filename="../../app/main_window.py" line="258" />
+        <source>Returned: refund ¥{0} ({1}), receipt {2}</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="220" />
-        <source>Shift summary</source>
-        <translation>交班汇总</translation>
-    </message>
-    <message>
-        <location filename="../../app/main_window.py" line="221" />
-        <source>Sales: {0}, returns: {1}, net ¥{2}
-By tender: {3}
-Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
-        <translation>销售 {0} 笔，退货 {1} 笔，净额 ¥{2}
-按支付方式：{3}
-应有现金 ¥{4}，实点 ¥{5}，差额 ¥{6}</translation>
-    </message>
-    <message>
-        <location filename="../../app/main_window.py" line="239" />
-        <source>Returned: refund ¥{0}, receipt {1}</source>
-        <translation>已退货：退款 ¥{0}，小票 {1}</translation>
-    </message>
-    <message>
-        <location filename="../../app/main_window.py" line="242" />
+        <location filename="../../app/main_window.py" line="261" />
         <source>; coupon(s) given back to the member's wallet: {0}</source>
         <translation>；礼券已退回会员券包：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="255" />
+        <location filename="../../app/main_window.py" line="284" />
         <source>Reports are for the store manager.</source>
         <translation>报表仅限店长查看。</translation>
     </message>
@@ -599,17 +1096,22 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ManagerDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="250" />
+        <location filename="../../app/dialogs.py" line="421" />
+        <source>Wrong manager code or PIN (or not a manager's code) — try again</source>
+        <translation>店长工号或密码错误（或不是店长工号），请重试</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="430" />
         <source>Manager approval</source>
         <translation>店长授权</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="256" />
+        <location filename="../../app/dialogs.py" line="442" />
         <source>Manager code</source>
         <translation>店长工号</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="257" />
+        <location filename="../../app/dialogs.py" line="443" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
@@ -617,203 +1119,208 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>MemberDetailDialog</name>
     <message>
-        <location filename="../../app/member_detail.py" line="35" />
+        <location filename="../../app/member_detail.py" line="42" />
+        <source>Coupon</source>
+        <translation>优惠券</translation>
+    </message>
+    <message>
+        <location filename="../../app/member_detail.py" line="43" />
         <source>Member {0}</source>
         <translation>会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="41" />
-        <location filename="../../app/member_detail.py" line="46" />
+        <location filename="../../app/member_detail.py" line="49" />
         <location filename="../../app/member_detail.py" line="54" />
+        <location filename="../../app/member_detail.py" line="63" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="41" />
+        <location filename="../../app/member_detail.py" line="49" />
         <source>Receipt</source>
         <translation>小票</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="41" />
-        <location filename="../../app/member_detail.py" line="46" />
+        <location filename="../../app/member_detail.py" line="49" />
+        <location filename="../../app/member_detail.py" line="54" />
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="41" />
-        <location filename="../../app/member_detail.py" line="46" />
+        <location filename="../../app/member_detail.py" line="49" />
+        <location filename="../../app/member_detail.py" line="54" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="41" />
+        <location filename="../../app/member_detail.py" line="49" />
         <source>Points +</source>
         <translation>积分 +</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="42" />
+        <location filename="../../app/member_detail.py" line="50" />
         <source>Points -</source>
         <translation>积分 -</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="44" />
+        <location filename="../../app/member_detail.py" line="52" />
         <source>Purchases</source>
         <translation>消费记录</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="46" />
-        <location filename="../../app/member_detail.py" line="49" />
+        <location filename="../../app/member_detail.py" line="54" />
+        <location filename="../../app/member_detail.py" line="57" />
         <source>Ledger</source>
         <translation>账户流水</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="46" />
+        <location filename="../../app/member_detail.py" line="54" />
         <source>Expires</source>
         <translation>到期</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="47" />
-        <location filename="../../app/member_detail.py" line="54" />
+        <location filename="../../app/member_detail.py" line="55" />
+        <location filename="../../app/member_detail.py" line="63" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="51" />
+        <location filename="../../app/member_detail.py" line="59" />
         <source>Code</source>
         <translation>券码</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="51" />
+        <location filename="../../app/member_detail.py" line="59" />
         <source>Template</source>
         <translation>券模板</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="51" />
+        <location filename="../../app/member_detail.py" line="59" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="51" />
+        <location filename="../../app/member_detail.py" line="59" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="51" />
+        <location filename="../../app/member_detail.py" line="59" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="52" />
+        <location filename="../../app/member_detail.py" line="61" />
         <source>Coupons</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="54" />
+        <location filename="../../app/member_detail.py" line="63" />
         <source>From</source>
         <translation>原等级</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="54" />
+        <location filename="../../app/member_detail.py" line="63" />
         <source>To</source>
         <translation>新等级</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="54" />
+        <location filename="../../app/member_detail.py" line="63" />
         <source>Spend</source>
         <translation>消费</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="55" />
+        <location filename="../../app/member_detail.py" line="64" />
         <source>Tiers</source>
         <translation>等级变动</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="56" />
+        <location filename="../../app/member_detail.py" line="65" />
         <source>Profile</source>
         <translation>资料</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="57" />
+        <location filename="../../app/member_detail.py" line="66" />
         <source>Notes</source>
         <translation>备注与反馈</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="69" />
+        <location filename="../../app/member_detail.py" line="78" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="69" />
+        <location filename="../../app/member_detail.py" line="78" />
         <source>Birthday (YYYY-MM-DD)</source>
         <translation>生日（年-月-日）</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="70" />
+        <location filename="../../app/member_detail.py" line="79" />
         <source>Region</source>
         <translation>地区</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="70" />
+        <location filename="../../app/member_detail.py" line="79" />
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="71" />
+        <location filename="../../app/member_detail.py" line="80" />
         <source>Occupation</source>
         <translation>职业</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="71" />
+        <location filename="../../app/member_detail.py" line="80" />
         <source>Income band</source>
         <translation>收入区间</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="77" />
+        <location filename="../../app/member_detail.py" line="86" />
         <source>Female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="78" />
+        <location filename="../../app/member_detail.py" line="87" />
         <source>Male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="80" />
+        <location filename="../../app/member_detail.py" line="89" />
         <source>Gender</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="83" />
+        <location filename="../../app/member_detail.py" line="92" />
         <source>Save profile</source>
         <translation>保存资料</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="94" />
+        <location filename="../../app/member_detail.py" line="103" />
         <source>Birthday must be YYYY-MM-DD</source>
         <translation>生日格式须为 年-月-日</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="102" />
+        <location filename="../../app/member_detail.py" line="111" />
         <source>Saved</source>
         <translation>已保存</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="113" />
+        <location filename="../../app/member_detail.py" line="122" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="114" />
+        <location filename="../../app/member_detail.py" line="123" />
         <source>Complaint</source>
         <translation>投诉</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="115" />
+        <location filename="../../app/member_detail.py" line="124" />
         <source>Suggestion</source>
         <translation>建议</translation>
     </message>
     <message>
-        <location filename="../../app/member_detail.py" line="117" />
+        <location filename="../../app/member_detail.py" line="126" />
         <source>Add</source>
         <translation>添加</translation>
     </message>
@@ -871,62 +1378,67 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <translation>请刷会员卡、扫会员码，或输入手机号/尾号4位。F3：快速入会。</translation>
     </message>
     <message>
-        <location filename="../../app/member_panel.py" line="112" />
+        <location filename="../../app/member_panel.py" line="116" />
+        <source>in this sale</source>
+        <translation>本单已用</translation>
+    </message>
+    <message>
+        <location filename="../../app/member_panel.py" line="122" />
         <source>(no name)</source>
         <translation>（未留姓名）</translation>
     </message>
     <message>
-        <location filename="../../app/member_panel.py" line="116" />
+        <location filename="../../app/member_panel.py" line="126" />
         <source>Priority service</source>
         <translation>优先服务</translation>
     </message>
     <message>
-        <location filename="../../app/member_panel.py" line="118" />
+        <location filename="../../app/member_panel.py" line="128" />
         <source>Birthday today!</source>
         <translation>今天生日！</translation>
     </message>
     <message>
-        <location filename="../../app/member_panel.py" line="124" />
+        <location filename="../../app/member_panel.py" line="134" />
         <source>{0} more to {1}</source>
         <translation>再消费 {0} 升级 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/member_panel.py" line="130" />
+        <location filename="../../app/member_panel.py" line="140" />
         <source>{0} more to keep the tier</source>
         <translation>再消费 {0} 保级</translation>
     </message>
     <message>
-        <location filename="../../app/member_panel.py" line="132" />
+        <location filename="../../app/member_panel.py" line="142" />
         <source>valid until {0}</source>
         <translation>有效期至 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/member_panel.py" line="134" />
+        <location filename="../../app/member_panel.py" line="144" />
         <source>{0} (usable {1})</source>
         <translation>{0}（可用 {1}）</translation>
     </message>
     <message>
-        <location filename="../../app/member_panel.py" line="135" />
+        <location filename="../../app/member_panel.py" line="145" />
         <source>{0} points expire on {1}</source>
         <translation>{0} 积分将于 {1} 过期</translation>
     </message>
     <message>
-        <location filename="../../app/member_panel.py" line="138" />
+        <location filename="../../app/member_panel.py" line="148" />
         <source>{0} ({1} visits)</source>
         <translation>{0}（共 {1} 次）</translation>
     </message>
     <message>
-        <location filename="../../app/member_panel.py" line="142" />
+        <location filename="../../app/member_panel.py" line="152" />
         <source>until {0}</source>
         <translation>至 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/member_panel.py" line="147" />
+        <location filename="../../app/member_panel.py" line="160" />
         <source>Complaint {0}: {1}</source>
         <translation>投诉 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../app/member_panel.py" line="148" />
+        <location filename="../../app/member_panel.py" line="161" />
         <source>Note {0}: {1}</source>
         <translation>备注 {0}：{1}</translation>
     </message>
@@ -934,77 +1446,87 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>PaymentDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="98" />
+        <location filename="../../app/dialogs.py" line="196" />
         <source>Payment</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="108" />
+        <location filename="../../app/dialogs.py" line="208" />
         <source>Membership saved you ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="133" />
+        <location filename="../../app/dialogs.py" line="233" />
         <source>Pay (Enter)</source>
         <translation>收款（回车）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="139" />
+        <location filename="../../app/dialogs.py" line="239" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="139" />
+        <location filename="../../app/dialogs.py" line="239" />
         <source>WeChat Pay</source>
         <translation>微信支付</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="139" />
+        <location filename="../../app/dialogs.py" line="239" />
         <source>Alipay</source>
         <translation>支付宝</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="140" />
+        <location filename="../../app/dialogs.py" line="240" />
         <source>Bank card</source>
         <translation>银行卡</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="140" />
+        <location filename="../../app/dialogs.py" line="240" />
         <source>Stored value</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="141" />
+        <location filename="../../app/dialogs.py" line="241" />
         <source>Gift card</source>
         <translation>礼品卡</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="150" />
+        <location filename="../../app/dialogs.py" line="250" />
         <source>Due ¥{0}  ·  still to pay ¥{1}</source>
         <translation>应付 ¥{0}  ·  待付 ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="154" />
+        <location filename="../../app/dialogs.py" line="254" />
         <source>Change ¥{0}</source>
         <translation>找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="159" />
+        <location filename="../../app/dialogs.py" line="264" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="162" />
+        <location filename="../../app/dialogs.py" line="268" />
+        <source>That amount is too large: at most ¥{0}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="272" />
+        <source>Cash ¥{0} for ¥{1} due? Press F1 (or Enter) again to take it, or correct the amount</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="278" />
         <source>Only cash can be more than what is due</source>
         <translation>只有现金可以超出应付金额</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="167" />
+        <location filename="../../app/dialogs.py" line="283" />
         <source>Stored value balance is ¥{0}</source>
         <translation>储值余额为 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="184" />
+        <location filename="../../app/dialogs.py" line="301" />
         <source>¥{0} still due</source>
         <translation>还差 ¥{0}</translation>
     </message>
@@ -1012,12 +1534,37 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>PickMemberDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="85" />
+        <location filename="../../app/dialogs.py" line="157" />
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="157" />
+        <source>Phone</source>
+        <translation>手机</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="157" />
+        <source>Tier</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="158" />
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="158" />
+        <source>Last visit</source>
+        <translation>上次到店</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="166" />
         <source>Pick the member</source>
         <translation>选择会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="86" />
+        <location filename="../../app/dialogs.py" line="167" />
         <source>{0} members match</source>
         <translation>匹配到 {0} 位会员</translation>
     </message>
@@ -1025,7 +1572,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReceiptDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="264" />
+        <location filename="../../app/dialogs.py" line="468" />
         <source>Receipt</source>
         <translation>小票</translation>
     </message>
@@ -1033,22 +1580,52 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>RedeemDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="193" />
+        <location filename="../../app/dialogs.py" line="313" />
         <source>Redeem points</source>
         <translation>积分抵现</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="195" />
+        <location filename="../../app/dialogs.py" line="315" />
         <source>Usable points: {0}</source>
         <translation>可用积分：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="196" />
-        <source>This order takes at most {0} points = ¥{1}</source>
-        <translation>本单最多可用 {0} 积分 = ¥{1}</translation>
+        <location filename="../../app/dialogs.py" line="316" />
+        <source> (gifts in this basket take {0})</source>
+        <translation>（本单礼品已用 {0}）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="211" />
+        <location filename="../../app/dialogs.py" line="319" />
+        <source>This order takes at most {0} points = ¥{1}, in steps of {2}</source>
+        <translation>本单最多可用 {0} 积分 = ¥{1}，须为 {2} 的整数倍</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="323" />
+        <source>Already applied: {0} points = ¥{1}</source>
+        <translation>本单已用：{0} 积分 = ¥{1}</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="324" />
+        <source>No points applied yet</source>
+        <translation>本单尚未使用积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="356" />
+        <source>Type a whole number of points (0 takes the points off)</source>
+        <translation>请输入整数积分（输入 0 取消使用）</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="358" />
+        <source>{0} points is over this order's cap of {1}: type at most {1}</source>
+        <translation>{0} 积分超过本单上限 {1}，最多可输入 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="360" />
+        <source>Points go in steps of {0}: {1} or {2}</source>
+        <translation>积分须为 {0} 的整数倍：{1} 或 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="350" />
         <source>= ¥{0} off</source>
         <translation>= 抵扣 ¥{0}</translation>
     </message>
@@ -1056,7 +1633,7 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReportsDialog</name>
     <message>
-        <location filename="../../app/reports_screen.py" line="1091" />
+        <location filename="../../app/reports_screen.py" line="1120" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
@@ -1064,1032 +1641,1030 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../../app/reports_screen.py" line="293" />
+        <location filename="../../app/reports_screen.py" line="294" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="508" />
+        <location filename="../../app/reports_screen.py" line="525" />
         <source>From</source>
         <translation>原等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="508" />
+        <location filename="../../app/reports_screen.py" line="525" />
         <source>To</source>
         <translation>新等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="313" />
+        <location filename="../../app/reports_screen.py" line="314" />
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="304" />
+        <location filename="../../app/reports_screen.py" line="305" />
         <source>Period from</source>
         <translation>统计期间</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="311" />
+        <location filename="../../app/reports_screen.py" line="312" />
         <source>until</source>
         <translation>至</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="313" />
+        <location filename="../../app/reports_screen.py" line="314" />
         <source>7 days</source>
         <translation>7天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="313" />
+        <location filename="../../app/reports_screen.py" line="314" />
         <source>30 days</source>
         <translation>30天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="313" />
-        <location filename="../../app/reports_screen.py" line="462" />
+        <location filename="../../app/reports_screen.py" line="314" />
+        <location filename="../../app/reports_screen.py" line="479" />
         <source>90 days</source>
         <translation>90天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="317" />
+        <location filename="../../app/reports_screen.py" line="318" />
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="326" />
+        <location filename="../../app/reports_screen.py" line="327" />
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="327" />
+        <location filename="../../app/reports_screen.py" line="328" />
+        <location filename="../../app/reports_screen.py" line="383" />
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="328" />
+        <location filename="../../app/reports_screen.py" line="329" />
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="329" />
+        <location filename="../../app/reports_screen.py" line="330" />
+        <location filename="../../app/reports_screen.py" line="382" />
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="330" />
+        <location filename="../../app/reports_screen.py" line="331" />
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="331" />
+        <location filename="../../app/reports_screen.py" line="332" />
+        <location filename="../../app/reports_screen.py" line="384" />
         <source>Save as PDF</source>
         <translation>另存为 PDF</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="332" />
+        <location filename="../../app/reports_screen.py" line="333" />
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="348" />
-        <location filename="../../app/reports_screen.py" line="538" />
+        <location filename="../../app/reports_screen.py" line="349" />
+        <location filename="../../app/reports_screen.py" line="555" />
         <source>Sales (net of refunds)</source>
         <translation>销售额（已扣退款）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="348" />
-        <location filename="../../app/reports_screen.py" line="497" />
-        <location filename="../../app/reports_screen.py" line="541" />
-        <location filename="../../app/reports_screen.py" line="1029" />
+        <location filename="../../app/reports_screen.py" line="349" />
+        <location filename="../../app/reports_screen.py" line="514" />
+        <location filename="../../app/reports_screen.py" line="558" />
+        <location filename="../../app/reports_screen.py" line="1058" />
         <source>Transactions</source>
         <translation>交易笔数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="349" />
-        <location filename="../../app/reports_screen.py" line="545" />
+        <location filename="../../app/reports_screen.py" line="350" />
+        <location filename="../../app/reports_screen.py" line="562" />
         <source>Average order value</source>
         <translation>客单价</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="349" />
-        <location filename="../../app/reports_screen.py" line="547" />
+        <location filename="../../app/reports_screen.py" line="350" />
+        <location filename="../../app/reports_screen.py" line="564" />
         <source>Items per basket</source>
         <translation>客件数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="350" />
-        <location filename="../../app/reports_screen.py" line="555" />
+        <location filename="../../app/reports_screen.py" line="351" />
+        <location filename="../../app/reports_screen.py" line="572" />
         <source>Member share of sales</source>
         <translation>会员销售占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="350" />
-        <location filename="../../app/reports_screen.py" line="552" />
+        <location filename="../../app/reports_screen.py" line="351" />
+        <location filename="../../app/reports_screen.py" line="569" />
         <source>Non-member sales</source>
         <translation>非会员销售</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="351" />
-        <location filename="../../app/reports_screen.py" line="561" />
-        <location filename="../../app/reports_screen.py" line="931" />
+        <location filename="../../app/reports_screen.py" line="352" />
+        <location filename="../../app/reports_screen.py" line="578" />
+        <location filename="../../app/reports_screen.py" line="960" />
         <source>New members</source>
         <translation>新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="351" />
-        <location filename="../../app/reports_screen.py" line="563" />
+        <location filename="../../app/reports_screen.py" line="352" />
+        <location filename="../../app/reports_screen.py" line="580" />
         <source>Joined → first purchase</source>
         <translation>入会 → 首购转化</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="352" />
-        <location filename="../../app/reports_screen.py" line="560" />
+        <location filename="../../app/reports_screen.py" line="353" />
+        <location filename="../../app/reports_screen.py" line="577" />
         <source>Repeat-purchase rate</source>
         <translation>复购率</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="352" />
-        <location filename="../../app/reports_screen.py" line="567" />
+        <location filename="../../app/reports_screen.py" line="353" />
+        <location filename="../../app/reports_screen.py" line="584" />
         <source>Churn rate</source>
         <translation>流失率</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="353" />
-        <location filename="../../app/reports_screen.py" line="578" />
+        <location filename="../../app/reports_screen.py" line="354" />
+        <location filename="../../app/reports_screen.py" line="595" />
         <source>Points liability</source>
         <translation>积分负债</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="353" />
+        <location filename="../../app/reports_screen.py" line="354" />
         <source>Coupons redeemed / issued</source>
         <translation>礼券核销 / 发放</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="354" />
-        <location filename="../../app/reports_screen.py" line="592" />
+        <location filename="../../app/reports_screen.py" line="355" />
+        <location filename="../../app/reports_screen.py" line="609" />
         <source>Stored value balance</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="378" />
+        <location filename="../../app/reports_screen.py" line="395" />
         <source>Sales by day (yuan)</source>
         <translation>每日销售额（元）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="379" />
+        <location filename="../../app/reports_screen.py" line="396" />
         <source>Traffic by hour (tickets, store time)</source>
         <translation>分时客流（单数，门店时间）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="380" />
+        <location filename="../../app/reports_screen.py" line="397" />
         <source>Members by tier</source>
         <translation>各等级会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="388" />
+        <location filename="../../app/reports_screen.py" line="405" />
         <source>Overview</source>
         <translation>总览</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="395" />
+        <location filename="../../app/reports_screen.py" line="412" />
         <source>Monetary score</source>
         <translation>消费额评分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="397" />
+        <location filename="../../app/reports_screen.py" line="414" />
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="411" />
+        <location filename="../../app/reports_screen.py" line="428" />
         <source>Members per recency (rows) × frequency (columns) score; click a cell for its members</source>
         <translation>各近度（行）× 频度（列）评分的会员数；点击格子查看会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="413" />
+        <location filename="../../app/reports_screen.py" line="430" />
         <source>RFM heat map: recency ↓, frequency →</source>
         <translation>RFM 热力图：近度 ↓，频度 →</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="421" />
+        <location filename="../../app/reports_screen.py" line="438" />
         <source>By</source>
         <translation>维度</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="421" />
-        <location filename="../../app/reports_screen.py" line="1030" />
+        <location filename="../../app/reports_screen.py" line="438" />
+        <location filename="../../app/reports_screen.py" line="1059" />
         <source>Group</source>
         <translation>分组</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="422" />
-        <location filename="../../app/reports_screen.py" line="447" />
-        <location filename="../../app/reports_screen.py" line="510" />
-        <location filename="../../app/reports_screen.py" line="533" />
-        <location filename="../../app/reports_screen.py" line="761" />
-        <location filename="../../app/reports_screen.py" line="880" />
-        <location filename="../../app/reports_screen.py" line="1030" />
+        <location filename="../../app/reports_screen.py" line="439" />
+        <location filename="../../app/reports_screen.py" line="464" />
+        <location filename="../../app/reports_screen.py" line="527" />
+        <location filename="../../app/reports_screen.py" line="550" />
+        <location filename="../../app/reports_screen.py" line="790" />
+        <location filename="../../app/reports_screen.py" line="909" />
+        <location filename="../../app/reports_screen.py" line="1059" />
         <source>Members</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="423" />
+        <location filename="../../app/reports_screen.py" line="440" />
         <source>Share</source>
         <translation>占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="423" />
+        <location filename="../../app/reports_screen.py" line="440" />
         <source>Filter groups</source>
         <translation>筛选分组</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="425" />
+        <location filename="../../app/reports_screen.py" line="442" />
         <source>Named groups (double-click for the members)</source>
         <translation>会员分组（双击查看会员）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="427" />
+        <location filename="../../app/reports_screen.py" line="444" />
         <source>Update member tags shown at the till</source>
         <translation>更新收银台显示的会员标签</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="429" />
+        <location filename="../../app/reports_screen.py" line="446" />
         <source>Gives every member their group names as tags (活跃会员, 沉睡会员, 重度消费 …)</source>
         <translation>把分群名称作为标签写给每位会员（活跃会员、沉睡会员、重度消费……）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="433" />
+        <location filename="../../app/reports_screen.py" line="450" />
         <source>RFM</source>
         <translation>RFM</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="438" />
+        <location filename="../../app/reports_screen.py" line="455" />
         <source>ABC(D) pyramid: members by class</source>
         <translation>ABC(D)金字塔：各类会员人数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="447" />
+        <location filename="../../app/reports_screen.py" line="464" />
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="447" />
+        <location filename="../../app/reports_screen.py" line="464" />
         <source>Who</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="448" />
+        <location filename="../../app/reports_screen.py" line="465" />
         <source>% of members</source>
         <translation>会员占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="448" />
-        <location filename="../../app/reports_screen.py" line="496" />
-        <location filename="../../app/reports_screen.py" line="502" />
-        <location filename="../../app/reports_screen.py" line="1029" />
+        <location filename="../../app/reports_screen.py" line="465" />
+        <location filename="../../app/reports_screen.py" line="513" />
+        <location filename="../../app/reports_screen.py" line="519" />
+        <location filename="../../app/reports_screen.py" line="1058" />
         <source>Sales</source>
         <translation>销售额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="449" />
+        <location filename="../../app/reports_screen.py" line="466" />
         <source>% of sales</source>
         <translation>销售占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="449" />
+        <location filename="../../app/reports_screen.py" line="466" />
         <source>Filter</source>
         <translation>筛选</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="454" />
+        <location filename="../../app/reports_screen.py" line="471" />
         <source>Pyramid</source>
         <translation>金字塔</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="460" />
+        <location filename="../../app/reports_screen.py" line="477" />
         <source>No purchase in</source>
         <translation>未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="463" />
+        <location filename="../../app/reports_screen.py" line="480" />
         <source>180 days</source>
         <translation>180天</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="464" />
+        <location filename="../../app/reports_screen.py" line="481" />
         <source>365 days (dormant)</source>
         <translation>365天（沉睡）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="466" />
-        <location filename="../../app/reports_screen.py" line="608" />
+        <location filename="../../app/reports_screen.py" line="483" />
+        <location filename="../../app/reports_screen.py" line="622" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="468" />
+        <location filename="../../app/reports_screen.py" line="485" />
         <source>All tiers</source>
         <translation>全部等级</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="473" />
+        <location filename="../../app/reports_screen.py" line="490" />
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="477" />
+        <location filename="../../app/reports_screen.py" line="494" />
         <source>Issue win-back coupon to selected</source>
         <translation>向所选会员发放召回券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="481" />
-        <location filename="../../app/reports_screen.py" line="527" />
+        <location filename="../../app/reports_screen.py" line="498" />
+        <location filename="../../app/reports_screen.py" line="544" />
         <source>Export list…</source>
         <translation>导出名单…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="482" />
-        <location filename="../../app/reports_screen.py" line="528" />
+        <location filename="../../app/reports_screen.py" line="499" />
+        <location filename="../../app/reports_screen.py" line="545" />
         <source>Export the list</source>
         <translation>导出名单</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="487" />
-        <location filename="../../app/reports_screen.py" line="531" />
+        <location filename="../../app/reports_screen.py" line="504" />
+        <location filename="../../app/reports_screen.py" line="548" />
         <source>Filter by name, code, phone, tier…</source>
         <translation>按姓名、会员码、手机、等级筛选…</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="490" />
+        <location filename="../../app/reports_screen.py" line="507" />
         <source>Churn watch</source>
         <translation>流失预警</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="496" />
-        <location filename="../../app/reports_screen.py" line="1030" />
+        <location filename="../../app/reports_screen.py" line="513" />
+        <location filename="../../app/reports_screen.py" line="1059" />
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="496" />
+        <location filename="../../app/reports_screen.py" line="513" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="497" />
+        <location filename="../../app/reports_screen.py" line="514" />
         <source>AOV</source>
         <translation>客单价</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="498" />
-        <location filename="../../app/reports_screen.py" line="540" />
+        <location filename="../../app/reports_screen.py" line="515" />
+        <location filename="../../app/reports_screen.py" line="557" />
         <source>Refunds</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="498" />
+        <location filename="../../app/reports_screen.py" line="515" />
         <source>Member share</source>
         <translation>会员占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="499" />
+        <location filename="../../app/reports_screen.py" line="516" />
         <source>Filter cashiers</source>
         <translation>筛选收银员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="501" />
+        <location filename="../../app/reports_screen.py" line="518" />
         <source>Hour</source>
         <translation>时段</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="501" />
-        <location filename="../../app/reports_screen.py" line="794" />
+        <location filename="../../app/reports_screen.py" line="518" />
+        <location filename="../../app/reports_screen.py" line="823" />
         <source>Tickets</source>
         <translation>单数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="502" />
+        <location filename="../../app/reports_screen.py" line="519" />
         <source>Member tickets</source>
         <translation>会员单数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="503" />
+        <location filename="../../app/reports_screen.py" line="520" />
         <source>Filter hours</source>
         <translation>筛选时段</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="509" />
+        <location filename="../../app/reports_screen.py" line="526" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="509" />
+        <location filename="../../app/reports_screen.py" line="526" />
         <source>Direction</source>
         <translation>方向</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="510" />
+        <location filename="../../app/reports_screen.py" line="527" />
         <source>Filter tier moves</source>
         <translation>筛选等级变动</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="511" />
+        <location filename="../../app/reports_screen.py" line="529" />
         <source>Figure</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="511" />
-        <location filename="../../app/reports_screen.py" line="843" />
+        <location filename="../../app/reports_screen.py" line="529" />
+        <location filename="../../app/reports_screen.py" line="872" />
         <source>Value</source>
         <translation>价值</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="512" />
-        <source>Key</source>
-        <translation>字段</translation>
-    </message>
-    <message>
-        <location filename="../../app/reports_screen.py" line="513" />
+        <location filename="../../app/reports_screen.py" line="530" />
         <source>Filter figures</source>
         <translation>筛选指标</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="518" />
+        <location filename="../../app/reports_screen.py" line="535" />
         <source>Details</source>
         <translation>明细</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="524" />
+        <location filename="../../app/reports_screen.py" line="541" />
         <source>Click a KPI tile, a heat-map cell, a group or a pyramid class to list its members.</source>
         <translation>点击指标卡、热力图格子、分组或金字塔类别，查看对应会员名单。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="539" />
+        <location filename="../../app/reports_screen.py" line="556" />
         <source>Sales on sale tickets</source>
         <translation>销售单金额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="542" />
+        <location filename="../../app/reports_screen.py" line="559" />
         <source>Sale tickets</source>
         <translation>销售单数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="543" />
+        <location filename="../../app/reports_screen.py" line="560" />
         <source>Return tickets</source>
         <translation>退货单数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="544" />
+        <location filename="../../app/reports_screen.py" line="561" />
         <source>Sales taken back in full</source>
         <translation>整单退货的销售</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="546" />
+        <location filename="../../app/reports_screen.py" line="563" />
         <source>Items</source>
         <translation>件数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="548" />
+        <location filename="../../app/reports_screen.py" line="565" />
         <source>Member sales</source>
         <translation>会员销售额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="549" />
+        <location filename="../../app/reports_screen.py" line="566" />
         <source>Member transactions</source>
         <translation>会员交易笔数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="550" />
+        <location filename="../../app/reports_screen.py" line="567" />
         <source>Member AOV</source>
         <translation>会员客单价</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="551" />
+        <location filename="../../app/reports_screen.py" line="568" />
         <source>Member items per basket</source>
         <translation>会员客件数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="553" />
+        <location filename="../../app/reports_screen.py" line="570" />
         <source>Non-member transactions</source>
         <translation>非会员交易笔数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="554" />
+        <location filename="../../app/reports_screen.py" line="571" />
         <source>Non-member AOV</source>
         <translation>非会员客单价</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="556" />
+        <location filename="../../app/reports_screen.py" line="573" />
         <source>Member share of transactions</source>
         <translation>会员交易笔数占比</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="557" />
+        <location filename="../../app/reports_screen.py" line="574" />
         <source>Members (base)</source>
         <translation>会员基数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="558" />
+        <location filename="../../app/reports_screen.py" line="575" />
         <source>Members who bought</source>
         <translation>消费会员数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="559" />
+        <location filename="../../app/reports_screen.py" line="576" />
         <source>Members who bought twice or more</source>
         <translation>复购会员数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="564" />
+        <location filename="../../app/reports_screen.py" line="581" />
         <source>Churn window (days)</source>
         <translation>流失判定天数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="565" />
+        <location filename="../../app/reports_screen.py" line="582" />
         <source>Buyers of the window before</source>
         <translation>前一窗口消费会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="566" />
+        <location filename="../../app/reports_screen.py" line="583" />
         <source>Of them, no purchase since</source>
         <translation>其中此后未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="568" />
+        <location filename="../../app/reports_screen.py" line="585" />
         <source>Points earned</source>
         <translation>消费得积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="569" />
+        <location filename="../../app/reports_screen.py" line="586" />
         <source>Bonus points</source>
         <translation>奖励积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="570" />
+        <location filename="../../app/reports_screen.py" line="587" />
         <source>Points taken back on returns</source>
         <translation>退货扣回积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="571" />
+        <location filename="../../app/reports_screen.py" line="588" />
         <source>Points issued</source>
         <translation>发放积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="572" />
+        <location filename="../../app/reports_screen.py" line="589" />
         <source>Points redeemed (gross)</source>
         <translation>兑换积分（未扣退回）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="573" />
+        <location filename="../../app/reports_screen.py" line="590" />
         <source>Points given back on returns</source>
         <translation>退货退回积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="574" />
+        <location filename="../../app/reports_screen.py" line="591" />
         <source>Points redeemed</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="575" />
+        <location filename="../../app/reports_screen.py" line="592" />
         <source>Points expired</source>
         <translation>过期积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="576" />
+        <location filename="../../app/reports_screen.py" line="593" />
         <source>Points adjusted</source>
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="577" />
+        <location filename="../../app/reports_screen.py" line="594" />
         <source>Points outstanding</source>
         <translation>未兑换积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="579" />
+        <location filename="../../app/reports_screen.py" line="596" />
         <source>Points liability (yuan)</source>
         <translation>积分负债（元）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="580" />
+        <location filename="../../app/reports_screen.py" line="597" />
         <source>Coupons issued</source>
         <translation>发放礼券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="581" />
+        <location filename="../../app/reports_screen.py" line="598" />
         <source>Of them, used</source>
         <translation>其中已核销</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="582" />
+        <location filename="../../app/reports_screen.py" line="599" />
         <source>Coupon redemption rate</source>
         <translation>礼券核销率</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="583" />
+        <location filename="../../app/reports_screen.py" line="600" />
         <source>Coupons redeemed here</source>
         <translation>本店核销礼券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="584" />
+        <location filename="../../app/reports_screen.py" line="601" />
         <source>Coupon value redeemed</source>
         <translation>核销礼券金额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="585" />
+        <location filename="../../app/reports_screen.py" line="602" />
         <source>Stored value topped up</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="586" />
+        <location filename="../../app/reports_screen.py" line="603" />
         <source>Top-up bonus</source>
         <translation>充值赠送</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="587" />
+        <location filename="../../app/reports_screen.py" line="604" />
         <source>Stored value in</source>
         <translation>储值转入</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="588" />
+        <location filename="../../app/reports_screen.py" line="605" />
         <source>Paid from stored value</source>
         <translation>储值消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="589" />
+        <location filename="../../app/reports_screen.py" line="606" />
         <source>Refunded to stored value</source>
         <translation>退回储值</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="590" />
+        <location filename="../../app/reports_screen.py" line="607" />
         <source>Stored value out</source>
         <translation>储值转出</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="591" />
+        <location filename="../../app/reports_screen.py" line="608" />
         <source>Stored value, other movements</source>
         <translation>储值其他变动</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="607" />
+        <location filename="../../app/reports_screen.py" line="621" />
         <source>Member code</source>
         <translation>会员码</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="607" />
+        <location filename="../../app/reports_screen.py" line="621" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="608" />
+        <location filename="../../app/reports_screen.py" line="622" />
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="609" />
+        <location filename="../../app/reports_screen.py" line="623" />
         <source>Last purchase</source>
         <translation>最近消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="610" />
+        <location filename="../../app/reports_screen.py" line="624" />
         <source>Days since</source>
         <translation>未购天数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="610" />
+        <location filename="../../app/reports_screen.py" line="624" />
         <source>Visits</source>
         <translation>消费次数</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="611" />
+        <location filename="../../app/reports_screen.py" line="625" />
         <source>Spent</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="611" />
+        <location filename="../../app/reports_screen.py" line="625" />
         <source>Joined</source>
         <translation>入会日期</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="654" />
+        <location filename="../../app/reports_screen.py" line="668" />
         <source>The range ends before it starts.</source>
         <translation>结束日期早于开始日期。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="677" />
+        <location filename="../../app/reports_screen.py" line="706" />
         <source>Computing… %v/%m</source>
         <translation>计算中… %v/%m</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="677" />
+        <location filename="../../app/reports_screen.py" line="706" />
         <source>Up to date</source>
         <translation>已是最新</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="678" />
+        <location filename="../../app/reports_screen.py" line="707" />
         <source>Computing the figures in the background — the screen stays usable.</source>
         <translation>正在后台计算，界面可照常使用。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="679" />
+        <location filename="../../app/reports_screen.py" line="708" />
         <source>Figures for {0} .. {1}, store time ({2}).</source>
         <translation>{0} 至 {1} 的数据，门店时间（{2}）。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="704" />
+        <location filename="../../app/reports_screen.py" line="733" />
         <source>Could not compute {0}: {1}</source>
         <translation>无法计算{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="712" />
+        <location filename="../../app/reports_screen.py" line="741" />
         <source>refunds {0}</source>
         <translation>退款 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="713" />
+        <location filename="../../app/reports_screen.py" line="742" />
         <source>{0} tickets, {1} returns</source>
         <translation>{0} 张销售单，{1} 张退货单</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="715" />
+        <location filename="../../app/reports_screen.py" line="744" />
         <source>Sale tickets minus returns that took a whole sale back ({0})</source>
         <translation>销售单数减去整单退货（{0}）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="716" />
+        <location filename="../../app/reports_screen.py" line="745" />
         <source>members {0}</source>
         <translation>会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="717" />
+        <location filename="../../app/reports_screen.py" line="746" />
         <source>members {0} · non-members {1}</source>
         <translation>会员 {0} · 非会员 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="720" />
+        <location filename="../../app/reports_screen.py" line="749" />
         <source>{0} units</source>
         <translation>{0} 件</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="721" />
+        <location filename="../../app/reports_screen.py" line="750" />
         <source>{0} of transactions</source>
         <translation>占交易笔数 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="723" />
+        <location filename="../../app/reports_screen.py" line="752" />
         <source>{0} transactions</source>
         <translation>{0} 笔</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="724" />
+        <location filename="../../app/reports_screen.py" line="753" />
         <source>of {0} members</source>
         <translation>共 {0} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="725" />
+        <location filename="../../app/reports_screen.py" line="754" />
         <source>{0} of {1} bought</source>
         <translation>{1} 位中 {0} 位已首购</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="727" />
+        <location filename="../../app/reports_screen.py" line="756" />
         <source>{0} of {1} buyers</source>
         <translation>{1} 位消费会员中 {0} 位</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="729" />
+        <location filename="../../app/reports_screen.py" line="758" />
         <source>{0} of {1} quiet {2} days</source>
         <translation>{1} 位中 {0} 位 {2} 天未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="731" />
+        <location filename="../../app/reports_screen.py" line="760" />
         <source>Of the members who bought in the {0} days before the period, those with no purchase in the {0} days up to its end</source>
         <translation>期初前 {0} 天内有消费的会员中，截至期末 {0} 天内未再消费者</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="733" />
+        <location filename="../../app/reports_screen.py" line="762" />
         <source>{0} points outstanding</source>
         <translation>未兑换积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="734" />
+        <location filename="../../app/reports_screen.py" line="763" />
         <source>In the period: issued {0}, redeemed {1}, expired {2} points</source>
         <translation>期间：发放 {0}，兑换 {1}，过期 {2} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="736" />
+        <location filename="../../app/reports_screen.py" line="765" />
         <source>redemption rate {0}</source>
         <translation>核销率 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="738" />
+        <location filename="../../app/reports_screen.py" line="767" />
         <source>in {0} · out {1}</source>
         <translation>充值 {0} · 消费 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="745" />
+        <location filename="../../app/reports_screen.py" line="774" />
         <source>Member sales {0} = traffic {1} members × conversion {2} × repeat {3} × AOV {4} (residual {5} fen); non-member sales {6}.</source>
         <translation>会员销售 {0} = 会员基数 {1} × 转化率 {2} × 复购频次 {3} × 客单价 {4}（余差 {5} 分）；非会员销售 {6}。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="761" />
+        <location filename="../../app/reports_screen.py" line="790" />
         <source>Non-members</source>
         <translation>非会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="835" />
+        <location filename="../../app/reports_screen.py" line="864" />
         <source>Active (&lt; 90 days)</source>
         <translation>活跃（90天内）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="835" />
+        <location filename="../../app/reports_screen.py" line="864" />
         <source>Recently lapsed (90–179 days)</source>
         <translation>近期流失（90–179天）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="836" />
+        <location filename="../../app/reports_screen.py" line="865" />
         <source>Mid-term lapsed (180–364 days)</source>
         <translation>中期流失（180–364天）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="836" />
+        <location filename="../../app/reports_screen.py" line="865" />
         <source>Dormant (≥ 365 days)</source>
         <translation>沉睡（365天及以上）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="837" />
+        <location filename="../../app/reports_screen.py" line="866" />
         <source>Never purchased</source>
         <translation>从未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="837" />
+        <location filename="../../app/reports_screen.py" line="866" />
         <source>Heavy (ABC A + B)</source>
         <translation>重度消费（A + B 类）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="838" />
+        <location filename="../../app/reports_screen.py" line="867" />
         <source>Light (ABC C)</source>
         <translation>轻度消费（C 类）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="838" />
+        <location filename="../../app/reports_screen.py" line="867" />
         <source>Zombie (never purchased)</source>
         <translation>僵尸会员（从未消费）</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="841" />
+        <location filename="../../app/reports_screen.py" line="870" />
         <source>Recency</source>
         <translation>近度</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="847" />
+        <location filename="../../app/reports_screen.py" line="876" />
         <source>As of {0}: {1} members, {2} buyers. Each score is the quintile of the distinct values (5 = most recent / most frequent / biggest spender); equal members share a score.</source>
         <translation>截至 {0}：{1} 位会员，{2} 位消费会员。各项评分按不同取值分五档（5 = 最近 / 最频繁 / 消费最多）；取值相同的会员评分相同。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="850" />
+        <location filename="../../app/reports_screen.py" line="879" />
         <source>frequent and big spenders</source>
         <translation>高频且高额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="850" />
+        <location filename="../../app/reports_screen.py" line="879" />
         <source>frequent or big spenders</source>
         <translation>高频或高额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="851" />
+        <location filename="../../app/reports_screen.py" line="880" />
         <source>other buyers</source>
         <translation>其他消费会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="851" />
+        <location filename="../../app/reports_screen.py" line="880" />
         <source>never purchased</source>
         <translation>从未消费</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="854" />
+        <location filename="../../app/reports_screen.py" line="883" />
         <source>Pareto check: the top 20 % of buyers ({0}) bring {1} of member sales.</source>
         <translation>二八检验：前 20% 的消费会员（{0} 位）贡献了 {1} 的会员销售。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="871" />
+        <location filename="../../app/reports_screen.py" line="900" />
         <source>R{0} F{1}: {2} members</source>
         <translation>R{0} F{1}：{2} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="910" />
+        <location filename="../../app/reports_screen.py" line="939" />
         <source>{0} member(s) with no purchase in {1} days as of {2}{3}, most valuable first.</source>
         <translation>截至 {2}{3}，{0} 位会员 {1} 天未消费，按消费额从高到低。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="916" />
+        <location filename="../../app/reports_screen.py" line="945" />
         <source>{0}: {1} member(s)</source>
         <translation>{0}：{1} 位会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="930" />
+        <location filename="../../app/reports_screen.py" line="959" />
         <source>Member buyers</source>
         <translation>消费会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="930" />
+        <location filename="../../app/reports_screen.py" line="959" />
         <source>Repeat buyers</source>
         <translation>复购会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="951" />
+        <location filename="../../app/reports_screen.py" line="980" />
         <source>as of</source>
         <translation>截至</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="1028" />
+        <location filename="../../app/reports_screen.py" line="1057" />
         <source>Sales by day</source>
         <translation>每日销售额</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="1028" />
+        <location filename="../../app/reports_screen.py" line="1057" />
         <source>Cashiers</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="1028" />
+        <location filename="../../app/reports_screen.py" line="1057" />
         <source>Segments</source>
         <translation>会员分群</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="1029" />
+        <location filename="../../app/reports_screen.py" line="1058" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="562" />
-        <location filename="../../app/reports_screen.py" line="931" />
+        <location filename="../../app/reports_screen.py" line="579" />
+        <location filename="../../app/reports_screen.py" line="960" />
         <source>New members who bought</source>
         <translation>已首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="932" />
+        <location filename="../../app/reports_screen.py" line="961" />
         <source>New members who have not bought yet</source>
         <translation>尚未首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="932" />
+        <location filename="../../app/reports_screen.py" line="961" />
         <source>Members gone quiet</source>
         <translation>已沉寂会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="933" />
+        <location filename="../../app/reports_screen.py" line="962" />
         <source>Members holding points</source>
         <translation>持有积分的会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="933" />
+        <location filename="../../app/reports_screen.py" line="962" />
         <source>Members who used a coupon here</source>
         <translation>在本店用券的会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="934" />
+        <location filename="../../app/reports_screen.py" line="963" />
         <source>Members with stored value</source>
         <translation>有储值余额的会员</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="948" />
+        <location filename="../../app/reports_screen.py" line="977" />
         <source>class {0}</source>
         <translation>{0} 类</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="952" />
+        <location filename="../../app/reports_screen.py" line="981" />
         <source>Segment</source>
         <translation>分群</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="966" />
+        <location filename="../../app/reports_screen.py" line="995" />
         <source>Select members on the churn list first.</source>
         <translation>请先在流失名单中选择会员。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="970" />
+        <location filename="../../app/reports_screen.py" line="999" />
         <source>The program has no win-back coupon.</source>
         <translation>当前会员方案未设置召回券。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="973" />
+        <location filename="../../app/reports_screen.py" line="1002" />
         <source>Win-back coupon</source>
         <translation>召回券</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="974" />
+        <location filename="../../app/reports_screen.py" line="1003" />
         <source>Issue a {0} coupon to {1} member(s)?</source>
         <translation>向 {1} 位会员发放 {0} 券？</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="977" />
+        <location filename="../../app/reports_screen.py" line="1006" />
         <source>Issued {0} win-back coupon(s); skipped {1} (already holding one or not active).</source>
         <translation>已发放 {0} 张召回券；跳过 {1} 位（已持有或非有效会员）。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="988" />
+        <location filename="../../app/reports_screen.py" line="1017" />
         <source>Member tags updated as of {0}: {1} added, {2} removed.</source>
         <translation>会员标签已更新（截至 {0}）：新增 {1} 个，移除 {2} 个。</translation>
     </message>
     <message>
-        <location filename="../../app/reports_screen.py" line="1021" />
+        <location filename="../../app/reports_screen.py" line="1050" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
@@ -2097,113 +2672,240 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
 <context>
     <name>ReturnsDialog</name>
     <message>
-        <location filename="../../app/returns_screen.py" line="25" />
-        <location filename="../../app/returns_screen.py" line="41" />
+        <location filename="../../app/returns_screen.py" line="53" />
+        <location filename="../../app/returns_screen.py" line="71" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="30" />
+        <location filename="../../app/returns_screen.py" line="59" />
         <source>Receipt number, e.g. S001-01-20261123-0001 — Enter</source>
         <translation>小票号，例如 S001-01-20261123-0001 — 回车</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="38" />
+        <location filename="../../app/returns_screen.py" line="66" />
         <source>This member's recent sales: </source>
         <translation>该会员近期小票：</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="41" />
+        <location filename="../../app/returns_screen.py" line="71" />
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="41" />
+        <location filename="../../app/returns_screen.py" line="71" />
         <source>Bought</source>
         <translation>购买数量</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="41" />
+        <location filename="../../app/returns_screen.py" line="71" />
         <source>Paid</source>
         <translation>实付</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="51" />
-        <source>Show consequences</source>
-        <translation>查看影响</translation>
+        <location filename="../../app/returns_screen.py" line="86" />
+        <source>Confirm return (F12)</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="55" />
-        <source>Confirm return</source>
-        <translation>确认退货</translation>
+        <location filename="../../app/returns_screen.py" line="90" />
+        <source>Cancel (Esc)</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="96" />
-        <location filename="../../app/returns_screen.py" line="127" />
+        <location filename="../../app/returns_screen.py" line="125" />
+        <location filename="../../app/returns_screen.py" line="237" />
+        <source>Type or scan the receipt number, then Enter</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="235" />
+        <source>Check the preview, then confirm</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="242" />
+        <source>Another receipt: check the preview, then confirm</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="254" />
+        <location filename="../../app/returns_screen.py" line="257" />
+        <source>A refund above ¥{0} needs a manager.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="169" />
+        <location filename="../../app/returns_screen.py" line="248" />
         <source>Choose at least one item</source>
         <translation>请至少选择一件商品</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="104" />
+        <location filename="../../app/returns_screen.py" line="184" />
+        <source>{0} ¥{1}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="185" />
         <source>Refund ¥{0}</source>
         <translation>退款 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="106" />
+        <location filename="../../app/returns_screen.py" line="185" />
+        <source> — {0}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="188" />
         <source>takes back {0} points earned</source>
         <translation>扣回已得积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="108" />
+        <location filename="../../app/returns_screen.py" line="190" />
         <source>gives back {0} points used</source>
         <translation>退还已用积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="109" />
+        <location filename="../../app/returns_screen.py" line="191" />
         <source> (original expiry)</source>
         <translation>（保持原有效期）</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="109" />
+        <location filename="../../app/returns_screen.py" line="191" />
         <source> (expiry renewed)</source>
         <translation>（有效期重新计算）</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="111" />
-        <source>¥{0} back to stored value</source>
-        <translation>¥{0} 退回储值</translation>
-    </message>
-    <message>
-        <location filename="../../app/returns_screen.py" line="113" />
+        <location filename="../../app/returns_screen.py" line="193" />
         <source>{0} points already spent: the member owes them</source>
         <translation>{0} 积分已被使用：记为会员欠分</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="115" />
+        <location filename="../../app/returns_screen.py" line="195" />
         <source>¥{0} deducted for points already spent</source>
         <translation>因积分已使用，扣减退款 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="117" />
+        <location filename="../../app/returns_screen.py" line="200" />
         <source>tier spend -¥{0}</source>
         <translation>等级消费 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="119" />
+        <location filename="../../app/returns_screen.py" line="202" />
         <source>tier goes back to {0}</source>
         <translation>等级退回 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="121" />
+        <location filename="../../app/returns_screen.py" line="204" />
+        <source>the tier stays</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="208" />
         <source>coupon(s) given back: {0}</source>
         <translation>退回礼券：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>SearchDialog</name>
+    <message>
+        <location filename="../../app/dialogs.py" line="175" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="175" />
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="175" />
+        <source>Phone or barcode</source>
+        <translation>手机号或条码</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="176" />
+        <source>Tier or price</source>
+        <translation>等级或价格</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="176" />
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="176" />
+        <source>Last visit</source>
+        <translation>上次到店</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="177" />
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="180" />
+        <source> (member ¥{0})</source>
+        <translation>（会员价 ¥{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="181" />
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="182" />
+        <source>{0} member(s), {1} product(s) found — arrows and Enter</source>
+        <translation>找到 {0} 位会员、{1} 件商品 — 方向键选择，回车确认</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="184" />
+        <source>Search</source>
+        <translation>查找</translation>
+    </message>
+</context>
+<context>
+    <name>ShiftCloseDialog</name>
+    <message>
+        <location filename="../../app/dialogs.py" line="501" />
+        <source>Close shift</source>
+        <translation>交班</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="504" />
+        <source>Count the cash in the drawer and type the total (yuan):</source>
+        <translation>请清点钱箱现金，输入合计金额（元）：</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="515" />
+        <source>Close shift (Enter)</source>
+        <translation>交班（回车）</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="525" />
+        <source>Type the counted cash, such as 1250 or 1250.50</source>
+        <translation>请输入清点的现金，如 1250 或 1250.50</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="540" />
+        <source>Counted ¥{0}, expected ¥{1}: variance ¥{2}
+Sales: {3}, returns: {4}, net ¥{5}
+By tender: {6}</source>
+        <translation>实点 ¥{0}，应有 ¥{1}：差额 ¥{2}
+销售 {3} 笔，退货 {4} 笔，净额 ¥{5}
+按支付方式：{6}</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="543" />
+        <source>Done (Enter)</source>
+        <translation>完成（回车）</translation>
     </message>
 </context>
 <context>
     <name>SignInScreen</name>
     <message>
         <location filename="../../app/signin_screen.py" line="27" />
-        <location filename="../../app/signin_screen.py" line="74" />
+        <location filename="../../app/signin_screen.py" line="77" />
         <source>Sign in</source>
         <translation>登录</translation>
     </message>
@@ -2228,27 +2930,14 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <translation>演示：收银员 C01 / 1234，店长 M01 / 9999</translation>
     </message>
     <message>
-        <location filename="../../app/signin_screen.py" line="66" />
+        <location filename="../../app/signin_screen.py" line="69" />
         <source>Locked — {0}</source>
         <translation>已锁屏 — {0}</translation>
     </message>
     <message>
-        <location filename="../../app/signin_screen.py" line="89" />
+        <location filename="../../app/signin_screen.py" line="92" />
         <source>Locked by {0}: only they or a manager can unlock</source>
         <translation>由 {0} 锁屏：仅本人或店长可解锁</translation>
-    </message>
-</context>
-<context>
-    <name>c</name>
-    <message>
-        <location filename="../../app/screenshot.py" line="105" />
-        <source>Quick join</source>
-        <translation>快速入会</translation>
-    </message>
-    <message>
-        <location filename="../../app/screenshot.py" line="105" />
-        <source>Mobile number (the rest of the profile later)</source>
-        <translation>手机号（其他资料稍后补充）</translation>
     </message>
 </context>
 <context>
@@ -2322,6 +3011,19 @@ Expected cash ¥{4}, counted ¥{5}, variance ¥{6}</source>
         <location filename="../../app/startup_progress.py" line="74" />
         <source>%1 of %2 sales</source>
         <translation>%1 / %2 笔销售</translation>
+    </message>
+</context>
+<context>
+    <name>c</name>
+    <message>
+        <location filename="../../app/screenshot.py" line="105" />
+        <source>Quick join</source>
+        <translation>快速入会</translation>
+    </message>
+    <message>
+        <location filename="../../app/screenshot.py" line="105" />
+        <source>Mobile number (the rest of the profile later)</source>
+        <translation>手机号（其他资料稍后补充）</translation>
     </message>
 </context>
 </TS>

@@ -115,7 +115,7 @@ def test_serve_a_member_by_keyboard(qtbot, window, store, monkeypatch):
     with store.read() as s:
         have = ledger.available_points(s, uuid.UUID(c.till.checkout.member_id), store.clock.now())
     assert have >= 100
-    answer(monkeypatch, dialogs.RedeemDialog, lambda d: d.spin.setValue(100))
+    answer(monkeypatch, dialogs.RedeemDialog, lambda d: d.edit.setText("100"))
     qtbot.keyClick(c, Qt.Key_F7)
     assert c.till.last_quote.points_for_cash == 100 and c.till.last_quote.points_value_fen == 200
     due = c.till.last_quote.net_fen
