@@ -77,313 +77,293 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../app/checkout_screen.py" line="85" />
+        <location filename="../../app/checkout_screen.py" line="49" />
         <source>Scan or type: barcode, member card/code, coupon, phone or last 4 digits — Enter</source>
         <translation>扫码或输入：商品条码、会员卡/会员码、券码、手机号或尾号4位 — 回车</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="180" />
+        <location filename="../../app/checkout_screen.py" line="139" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="180" />
+        <location filename="../../app/checkout_screen.py" line="139" />
         <source>Join</source>
         <translation>入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="181" />
+        <location filename="../../app/checkout_screen.py" line="140" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="181" />
+        <location filename="../../app/checkout_screen.py" line="140" />
         <source>Discount</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="182" />
+        <location filename="../../app/checkout_screen.py" line="141" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="182" />
+        <location filename="../../app/checkout_screen.py" line="141" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="183" />
+        <location filename="../../app/checkout_screen.py" line="142" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="183" />
+        <location filename="../../app/checkout_screen.py" line="142" />
         <source>Hold/Recall</source>
         <translation>挂单/取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="184" />
+        <location filename="../../app/checkout_screen.py" line="143" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="184" />
+        <location filename="../../app/checkout_screen.py" line="143" />
         <source>Top-up</source>
         <translation>充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="185" />
+        <location filename="../../app/checkout_screen.py" line="144" />
         <source>Pay</source>
         <translation>结账</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="204" />
+        <location filename="../../app/checkout_screen.py" line="161" />
         <source>Ctrl+Del
 Void</source>
         <translation>Ctrl+Del
 整单作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="215" />
-        <source>Waiting for HQ to confirm the payment…</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/checkout_screen.py" line="236" />
+        <location filename="../../app/checkout_screen.py" line="185" />
         <source>Total ¥{0}</source>
         <translation>原价 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="237" />
+        <location filename="../../app/checkout_screen.py" line="186" />
         <source>Discounts -¥{0}</source>
         <translation>优惠 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="239" />
+        <location filename="../../app/checkout_screen.py" line="188" />
         <source>Membership saved ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="240" />
+        <location filename="../../app/checkout_screen.py" line="189" />
         <source>Points used {0} (¥{1})</source>
         <translation>使用积分 {0}（抵 ¥{1}）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="242" />
+        <location filename="../../app/checkout_screen.py" line="191" />
         <source>Earns {0} points</source>
         <translation>本单可得 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="243" />
+        <location filename="../../app/checkout_screen.py" line="192" />
         <source>Due ¥{0}</source>
         <translation>应付 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="261" />
-        <location filename="../../app/checkout_screen.py" line="302" />
-        <location filename="../../app/checkout_screen.py" line="382" />
-        <location filename="../../app/checkout_screen.py" line="383" />
+        <location filename="../../app/checkout_screen.py" line="210" />
+        <location filename="../../app/checkout_screen.py" line="251" />
+        <location filename="../../app/checkout_screen.py" line="325" />
+        <location filename="../../app/checkout_screen.py" line="326" />
         <source>coupon {0}</source>
         <translation>券 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="262" />
+        <location filename="../../app/checkout_screen.py" line="211" />
         <source>points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="280" />
+        <location filename="../../app/checkout_screen.py" line="229" />
         <source>{0} points</source>
         <translation>{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="285" />
+        <location filename="../../app/checkout_screen.py" line="234" />
         <source>Applied: {0} -¥{1}</source>
         <translation>已优惠：{0} -¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="303" />
+        <location filename="../../app/checkout_screen.py" line="252" />
         <source>offer</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="304" />
-        <location filename="../../app/checkout_screen.py" line="385" />
-        <location filename="../../app/checkout_screen.py" line="438" />
+        <location filename="../../app/checkout_screen.py" line="253" />
+        <location filename="../../app/checkout_screen.py" line="328" />
+        <location filename="../../app/checkout_screen.py" line="381" />
         <source>Not applied: {0} — {1}</source>
         <translation>未使用：{0} — {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="366" />
+        <location filename="../../app/checkout_screen.py" line="309" />
         <source> — F3: quick join with this number</source>
         <translation> — 按 F3 用此号码快速入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="379" />
+        <location filename="../../app/checkout_screen.py" line="322" />
         <source>Member: {0}</source>
         <translation>会员：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="384" />
-        <location filename="../../app/checkout_screen.py" line="438" />
+        <location filename="../../app/checkout_screen.py" line="327" />
+        <location filename="../../app/checkout_screen.py" line="381" />
         <source>Applied: {0}</source>
         <translation>已使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="419" />
+        <location filename="../../app/checkout_screen.py" line="362" />
         <source>Replace the member?</source>
         <translation>更换会员？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="420" />
+        <location filename="../../app/checkout_screen.py" line="363" />
         <source>This sale is for {0}. Replace with {1}?</source>
         <translation>本单会员为 {0}。更换为 {1}？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="426" />
+        <location filename="../../app/checkout_screen.py" line="369" />
         <source>Kept member {0}</source>
         <translation>保留会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="437" />
+        <location filename="../../app/checkout_screen.py" line="380" />
         <source>coupon</source>
         <translation>券</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="444" />
+        <location filename="../../app/checkout_screen.py" line="387" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="444" />
+        <location filename="../../app/checkout_screen.py" line="387" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="453" />
+        <location filename="../../app/checkout_screen.py" line="396" />
         <source>Welcome, new member {0}! Sign-up rewards are in the wallet.</source>
         <translation>欢迎新会员 {0}！入会礼已放入券包。</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="454" />
+        <location filename="../../app/checkout_screen.py" line="397" />
         <source> Applied now: {0}</source>
         <translation> 已自动使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="474" />
+        <location filename="../../app/checkout_screen.py" line="417" />
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="477" />
-        <location filename="../../app/checkout_screen.py" line="491" />
+        <location filename="../../app/checkout_screen.py" line="420" />
+        <location filename="../../app/checkout_screen.py" line="434" />
         <source>Type a whole number</source>
         <translation>请输入整数</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="487" />
+        <location filename="../../app/checkout_screen.py" line="430" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="487" />
+        <location filename="../../app/checkout_screen.py" line="430" />
         <source>Discount in percent for {0}</source>
         <translation>{0} 的折扣（百分比）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="529" />
-        <location filename="../../app/checkout_screen.py" line="544" />
-        <location filename="../../app/checkout_screen.py" line="584" />
+        <location filename="../../app/checkout_screen.py" line="472" />
+        <location filename="../../app/checkout_screen.py" line="487" />
+        <location filename="../../app/checkout_screen.py" line="527" />
         <source>Identify the member first</source>
         <translation>请先识别会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="557" />
+        <location filename="../../app/checkout_screen.py" line="500" />
         <source>Basket held: F9 recalls it</source>
         <translation>已挂单：按 F9 取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="563" />
+        <location filename="../../app/checkout_screen.py" line="506" />
         <source>No basket on hold</source>
         <translation>没有挂单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="574" />
+        <location filename="../../app/checkout_screen.py" line="517" />
         <source>Void</source>
         <translation>作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="574" />
+        <location filename="../../app/checkout_screen.py" line="517" />
         <source>Void this sale?</source>
         <translation>确定作废本单？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="577" />
+        <location filename="../../app/checkout_screen.py" line="520" />
         <source>Sale voided</source>
         <translation>本单已作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="585" />
+        <location filename="../../app/checkout_screen.py" line="528" />
         <source>Top up stored value</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="585" />
+        <location filename="../../app/checkout_screen.py" line="528" />
         <source>Amount in yuan</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="592" />
+        <location filename="../../app/checkout_screen.py" line="535" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="602" />
+        <location filename="../../app/checkout_screen.py" line="545" />
         <source>Topped up ¥{0}, receipt {1}</source>
         <translation>已充值 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="610" />
+        <location filename="../../app/checkout_screen.py" line="553" />
         <source>The basket is empty</source>
         <translation>购物篮为空</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="633" />
-        <source>Waiting for HQ to confirm points and coupons… (offline rules after a few seconds)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/checkout_screen.py" line="634" />
-        <source>Waiting for HQ…</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/checkout_screen.py" line="645" />
-        <source>The payment failed ({0}); the basket is kept — try again</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/checkout_screen.py" line="663" />
+        <location filename="../../app/checkout_screen.py" line="565" />
         <source>Paid. Receipt {0}</source>
         <translation>已收款。小票 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="664" />
+        <location filename="../../app/checkout_screen.py" line="566" />
         <source> · change ¥{0}</source>
         <translation> · 找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="676" />
+        <location filename="../../app/checkout_screen.py" line="575" />
         <source>Reprint</source>
         <translation>补打小票</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="676" />
+        <location filename="../../app/checkout_screen.py" line="575" />
         <source>Receipt number</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="701" />
+        <location filename="../../app/checkout_screen.py" line="600" />
         <source>Showing the full phone number is recorded.</source>
         <translation>查看完整手机号将被记录。</translation>
     </message>
@@ -466,53 +446,53 @@ Void</source>
 <context>
     <name>GiftDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="387" />
+        <location filename="../../app/dialogs.py" line="355" />
         <source>{0} points</source>
         <translation>{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="389" />
+        <location filename="../../app/dialogs.py" line="357" />
         <source>Only for {0}</source>
         <translation>仅限 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="391" />
+        <location filename="../../app/dialogs.py" line="359" />
         <source>{0} more points needed</source>
         <translation>还差 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="393" />
-        <location filename="../../app/dialogs.py" line="394" />
+        <location filename="../../app/dialogs.py" line="361" />
+        <location filename="../../app/dialogs.py" line="362" />
         <source>Available</source>
         <translation>可兑换</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="395" />
+        <location filename="../../app/dialogs.py" line="363" />
         <source>Usable points: {0}</source>
         <translation>可用积分：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="397" />
+        <location filename="../../app/dialogs.py" line="365" />
         <source> (this basket already takes {0})</source>
         <translation>（本单已用 {0}）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="398" />
+        <location filename="../../app/dialogs.py" line="366" />
         <source>Gift catalog</source>
         <translation>礼品目录</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="399" />
+        <location filename="../../app/dialogs.py" line="367" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="399" />
+        <location filename="../../app/dialogs.py" line="367" />
         <source>Cost</source>
         <translation>所需</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="399" />
+        <location filename="../../app/dialogs.py" line="367" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -520,42 +500,42 @@ Void</source>
 <context>
     <name>HeldDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="487" />
+        <location filename="../../app/dialogs.py" line="455" />
         <source>no member</source>
         <translation>无会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="489" />
+        <location filename="../../app/dialogs.py" line="457" />
         <source>Recall a held basket</source>
         <translation>取回挂单</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="490" />
+        <location filename="../../app/dialogs.py" line="458" />
         <source>{0} basket(s) on hold — arrows and Enter</source>
         <translation>{0} 笔挂单 — 方向键选择，回车取单</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="491" />
+        <location filename="../../app/dialogs.py" line="459" />
         <source>Held at</source>
         <translation>挂单时间</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="491" />
+        <location filename="../../app/dialogs.py" line="459" />
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="491" />
+        <location filename="../../app/dialogs.py" line="459" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="492" />
+        <location filename="../../app/dialogs.py" line="460" />
         <source>Lines</source>
         <translation>行数</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="492" />
+        <location filename="../../app/dialogs.py" line="460" />
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
@@ -1003,92 +983,82 @@ Void</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="105" />
+        <location filename="../../app/main_window.py" line="103" />
         <source>Member checkout — {0}</source>
         <translation>会员收银 — {0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="107" />
+        <location filename="../../app/main_window.py" line="105" />
         <source>TEST CLOCK: {0} — records made now are marked as test</source>
         <translation>测试时钟：{0} — 此时产生的记录均标记为测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="108" />
+        <location filename="../../app/main_window.py" line="106" />
         <source>Store {0} · register {1}</source>
         <translation>门店 {0} · 收银台 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="109" />
+        <location filename="../../app/main_window.py" line="107" />
         <source>Cashier {0}</source>
         <translation>收银员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="109" />
+        <location filename="../../app/main_window.py" line="107" />
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="118" />
+        <location filename="../../app/main_window.py" line="116" />
         <source>HQ sync: not configured</source>
         <translation>总部同步：未配置</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="119" />
+        <location filename="../../app/main_window.py" line="117" />
         <source>HQ sync: online</source>
         <translation>总部同步：在线</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="120" />
+        <location filename="../../app/main_window.py" line="118" />
         <source>HQ sync: online, {0} event(s) waiting</source>
         <translation>总部同步：在线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="121" />
+        <location filename="../../app/main_window.py" line="119" />
         <source>HQ sync: offline, {0} event(s) waiting</source>
         <translation>总部同步：离线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="122" />
+        <location filename="../../app/main_window.py" line="120" />
         <source>HQ sync: {0} event(s) refused by HQ — see sync --status</source>
         <translation>总部同步：{0} 条被总部拒收 — 请运行 sync --status 查看</translation>
     </message>
     <message>
         <location filename="../../app/main_window.py" line="144" />
-        <source>A scan is not taken here: finish or close this window first</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/main_window.py" line="169" />
         <source>Devices: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="194" />
+        <location filename="../../app/main_window.py" line="169" />
         <source>Open shift</source>
         <translation>开班</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="194" />
+        <location filename="../../app/main_window.py" line="169" />
         <source>Opening cash float in yuan</source>
         <translation>备用金（元）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="256" />
-        <source>{0} ¥{1}</source>
-        <translation type="unfinished" />
+        <location filename="../../app/main_window.py" line="227" />
+        <source>Returned: refund ¥{0}, receipt {1}</source>
+        <translation>已退货：退款 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="258" />
-        <source>Returned: refund ¥{0} ({1}), receipt {2}</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/main_window.py" line="261" />
+        <location filename="../../app/main_window.py" line="230" />
         <source>; coupon(s) given back to the member's wallet: {0}</source>
         <translation>；礼券已退回会员券包：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="284" />
+        <location filename="../../app/main_window.py" line="245" />
         <source>Reports are for the store manager.</source>
         <translation>报表仅限店长查看。</translation>
     </message>
@@ -1096,22 +1066,22 @@ Void</source>
 <context>
     <name>ManagerDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="421" />
+        <location filename="../../app/dialogs.py" line="389" />
         <source>Wrong manager code or PIN (or not a manager's code) — try again</source>
         <translation>店长工号或密码错误（或不是店长工号），请重试</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="430" />
+        <location filename="../../app/dialogs.py" line="398" />
         <source>Manager approval</source>
         <translation>店长授权</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="442" />
+        <location filename="../../app/dialogs.py" line="410" />
         <source>Manager code</source>
         <translation>店长工号</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="443" />
+        <location filename="../../app/dialogs.py" line="411" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
@@ -1446,87 +1416,77 @@ Void</source>
 <context>
     <name>PaymentDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="196" />
+        <location filename="../../app/dialogs.py" line="183" />
         <source>Payment</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="208" />
+        <location filename="../../app/dialogs.py" line="193" />
         <source>Membership saved you ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="233" />
+        <location filename="../../app/dialogs.py" line="218" />
         <source>Pay (Enter)</source>
         <translation>收款（回车）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="239" />
+        <location filename="../../app/dialogs.py" line="224" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="239" />
+        <location filename="../../app/dialogs.py" line="224" />
         <source>WeChat Pay</source>
         <translation>微信支付</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="239" />
+        <location filename="../../app/dialogs.py" line="224" />
         <source>Alipay</source>
         <translation>支付宝</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="240" />
+        <location filename="../../app/dialogs.py" line="225" />
         <source>Bank card</source>
         <translation>银行卡</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="240" />
+        <location filename="../../app/dialogs.py" line="225" />
         <source>Stored value</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="241" />
+        <location filename="../../app/dialogs.py" line="226" />
         <source>Gift card</source>
         <translation>礼品卡</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="250" />
+        <location filename="../../app/dialogs.py" line="235" />
         <source>Due ¥{0}  ·  still to pay ¥{1}</source>
         <translation>应付 ¥{0}  ·  待付 ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="254" />
+        <location filename="../../app/dialogs.py" line="239" />
         <source>Change ¥{0}</source>
         <translation>找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="264" />
+        <location filename="../../app/dialogs.py" line="244" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="268" />
-        <source>That amount is too large: at most ¥{0}</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/dialogs.py" line="272" />
-        <source>Cash ¥{0} for ¥{1} due? Press F1 (or Enter) again to take it, or correct the amount</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/dialogs.py" line="278" />
+        <location filename="../../app/dialogs.py" line="247" />
         <source>Only cash can be more than what is due</source>
         <translation>只有现金可以超出应付金额</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="283" />
+        <location filename="../../app/dialogs.py" line="252" />
         <source>Stored value balance is ¥{0}</source>
         <translation>储值余额为 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="301" />
+        <location filename="../../app/dialogs.py" line="269" />
         <source>¥{0} still due</source>
         <translation>还差 ¥{0}</translation>
     </message>
@@ -1534,37 +1494,37 @@ Void</source>
 <context>
     <name>PickMemberDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="157" />
+        <location filename="../../app/dialogs.py" line="145" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="157" />
+        <location filename="../../app/dialogs.py" line="145" />
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="157" />
+        <location filename="../../app/dialogs.py" line="145" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="158" />
+        <location filename="../../app/dialogs.py" line="146" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="158" />
+        <location filename="../../app/dialogs.py" line="146" />
         <source>Last visit</source>
         <translation>上次到店</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="166" />
+        <location filename="../../app/dialogs.py" line="154" />
         <source>Pick the member</source>
         <translation>选择会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="167" />
+        <location filename="../../app/dialogs.py" line="155" />
         <source>{0} members match</source>
         <translation>匹配到 {0} 位会员</translation>
     </message>
@@ -1572,7 +1532,7 @@ Void</source>
 <context>
     <name>ReceiptDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="468" />
+        <location filename="../../app/dialogs.py" line="436" />
         <source>Receipt</source>
         <translation>小票</translation>
     </message>
@@ -1580,52 +1540,52 @@ Void</source>
 <context>
     <name>RedeemDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="313" />
+        <location filename="../../app/dialogs.py" line="281" />
         <source>Redeem points</source>
         <translation>积分抵现</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="315" />
+        <location filename="../../app/dialogs.py" line="283" />
         <source>Usable points: {0}</source>
         <translation>可用积分：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="316" />
+        <location filename="../../app/dialogs.py" line="284" />
         <source> (gifts in this basket take {0})</source>
         <translation>（本单礼品已用 {0}）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="319" />
+        <location filename="../../app/dialogs.py" line="287" />
         <source>This order takes at most {0} points = ¥{1}, in steps of {2}</source>
         <translation>本单最多可用 {0} 积分 = ¥{1}，须为 {2} 的整数倍</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="323" />
+        <location filename="../../app/dialogs.py" line="291" />
         <source>Already applied: {0} points = ¥{1}</source>
         <translation>本单已用：{0} 积分 = ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="324" />
+        <location filename="../../app/dialogs.py" line="292" />
         <source>No points applied yet</source>
         <translation>本单尚未使用积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="356" />
+        <location filename="../../app/dialogs.py" line="324" />
         <source>Type a whole number of points (0 takes the points off)</source>
         <translation>请输入整数积分（输入 0 取消使用）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="358" />
+        <location filename="../../app/dialogs.py" line="326" />
         <source>{0} points is over this order's cap of {1}: type at most {1}</source>
         <translation>{0} 积分超过本单上限 {1}，最多可输入 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="360" />
+        <location filename="../../app/dialogs.py" line="328" />
         <source>Points go in steps of {0}: {1} or {2}</source>
         <translation>积分须为 {0} 的整数倍：{1} 或 {2}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="350" />
+        <location filename="../../app/dialogs.py" line="318" />
         <source>= ¥{0} off</source>
         <translation>= 抵扣 ¥{0}</translation>
     </message>
@@ -2672,136 +2632,104 @@ Void</source>
 <context>
     <name>ReturnsDialog</name>
     <message>
-        <location filename="../../app/returns_screen.py" line="53" />
-        <location filename="../../app/returns_screen.py" line="71" />
+        <location filename="../../app/returns_screen.py" line="25" />
+        <location filename="../../app/returns_screen.py" line="41" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="59" />
+        <location filename="../../app/returns_screen.py" line="30" />
         <source>Receipt number, e.g. S001-01-20261123-0001 — Enter</source>
         <translation>小票号，例如 S001-01-20261123-0001 — 回车</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="66" />
+        <location filename="../../app/returns_screen.py" line="38" />
         <source>This member's recent sales: </source>
         <translation>该会员近期小票：</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="71" />
+        <location filename="../../app/returns_screen.py" line="41" />
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="71" />
+        <location filename="../../app/returns_screen.py" line="41" />
         <source>Bought</source>
         <translation>购买数量</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="71" />
+        <location filename="../../app/returns_screen.py" line="41" />
         <source>Paid</source>
         <translation>实付</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="86" />
-        <source>Confirm return (F12)</source>
-        <translation type="unfinished" />
+        <location filename="../../app/returns_screen.py" line="51" />
+        <source>Show consequences</source>
+        <translation>查看影响</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="90" />
-        <source>Cancel (Esc)</source>
-        <translation type="unfinished" />
+        <location filename="../../app/returns_screen.py" line="55" />
+        <source>Confirm return</source>
+        <translation>确认退货</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="125" />
-        <location filename="../../app/returns_screen.py" line="237" />
-        <source>Type or scan the receipt number, then Enter</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/returns_screen.py" line="235" />
-        <source>Check the preview, then confirm</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/returns_screen.py" line="242" />
-        <source>Another receipt: check the preview, then confirm</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/returns_screen.py" line="254" />
-        <location filename="../../app/returns_screen.py" line="257" />
-        <source>A refund above ¥{0} needs a manager.</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/returns_screen.py" line="169" />
-        <location filename="../../app/returns_screen.py" line="248" />
+        <location filename="../../app/returns_screen.py" line="96" />
+        <location filename="../../app/returns_screen.py" line="127" />
         <source>Choose at least one item</source>
         <translation>请至少选择一件商品</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="184" />
-        <source>{0} ¥{1}</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/returns_screen.py" line="185" />
+        <location filename="../../app/returns_screen.py" line="104" />
         <source>Refund ¥{0}</source>
         <translation>退款 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="185" />
-        <source> — {0}</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/returns_screen.py" line="188" />
+        <location filename="../../app/returns_screen.py" line="106" />
         <source>takes back {0} points earned</source>
         <translation>扣回已得积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="190" />
+        <location filename="../../app/returns_screen.py" line="108" />
         <source>gives back {0} points used</source>
         <translation>退还已用积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="191" />
+        <location filename="../../app/returns_screen.py" line="109" />
         <source> (original expiry)</source>
         <translation>（保持原有效期）</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="191" />
+        <location filename="../../app/returns_screen.py" line="109" />
         <source> (expiry renewed)</source>
         <translation>（有效期重新计算）</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="193" />
+        <location filename="../../app/returns_screen.py" line="111" />
+        <source>¥{0} back to stored value</source>
+        <translation>¥{0} 退回储值</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="113" />
         <source>{0} points already spent: the member owes them</source>
         <translation>{0} 积分已被使用：记为会员欠分</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="195" />
+        <location filename="../../app/returns_screen.py" line="115" />
         <source>¥{0} deducted for points already spent</source>
         <translation>因积分已使用，扣减退款 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="200" />
+        <location filename="../../app/returns_screen.py" line="117" />
         <source>tier spend -¥{0}</source>
         <translation>等级消费 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="202" />
+        <location filename="../../app/returns_screen.py" line="119" />
         <source>tier goes back to {0}</source>
         <translation>等级退回 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="204" />
-        <source>the tier stays</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../app/returns_screen.py" line="208" />
+        <location filename="../../app/returns_screen.py" line="121" />
         <source>coupon(s) given back: {0}</source>
         <translation>退回礼券：{0}</translation>
     </message>
@@ -2809,57 +2737,57 @@ Void</source>
 <context>
     <name>SearchDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="175" />
+        <location filename="../../app/dialogs.py" line="163" />
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="175" />
+        <location filename="../../app/dialogs.py" line="163" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="175" />
+        <location filename="../../app/dialogs.py" line="163" />
         <source>Phone or barcode</source>
         <translation>手机号或条码</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="176" />
+        <location filename="../../app/dialogs.py" line="164" />
         <source>Tier or price</source>
         <translation>等级或价格</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="176" />
+        <location filename="../../app/dialogs.py" line="164" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="176" />
+        <location filename="../../app/dialogs.py" line="164" />
         <source>Last visit</source>
         <translation>上次到店</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="177" />
+        <location filename="../../app/dialogs.py" line="165" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="180" />
+        <location filename="../../app/dialogs.py" line="168" />
         <source> (member ¥{0})</source>
         <translation>（会员价 ¥{0}）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="181" />
+        <location filename="../../app/dialogs.py" line="169" />
         <source>Product</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="182" />
+        <location filename="../../app/dialogs.py" line="170" />
         <source>{0} member(s), {1} product(s) found — arrows and Enter</source>
         <translation>找到 {0} 位会员、{1} 件商品 — 方向键选择，回车确认</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="184" />
+        <location filename="../../app/dialogs.py" line="172" />
         <source>Search</source>
         <translation>查找</translation>
     </message>
@@ -2867,27 +2795,27 @@ Void</source>
 <context>
     <name>ShiftCloseDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="501" />
+        <location filename="../../app/dialogs.py" line="469" />
         <source>Close shift</source>
         <translation>交班</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="504" />
+        <location filename="../../app/dialogs.py" line="472" />
         <source>Count the cash in the drawer and type the total (yuan):</source>
         <translation>请清点钱箱现金，输入合计金额（元）：</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="515" />
+        <location filename="../../app/dialogs.py" line="483" />
         <source>Close shift (Enter)</source>
         <translation>交班（回车）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="525" />
+        <location filename="../../app/dialogs.py" line="493" />
         <source>Type the counted cash, such as 1250 or 1250.50</source>
         <translation>请输入清点的现金，如 1250 或 1250.50</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="540" />
+        <location filename="../../app/dialogs.py" line="508" />
         <source>Counted ¥{0}, expected ¥{1}: variance ¥{2}
 Sales: {3}, returns: {4}, net ¥{5}
 By tender: {6}</source>
@@ -2896,7 +2824,7 @@ By tender: {6}</source>
 按支付方式：{6}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="543" />
+        <location filename="../../app/dialogs.py" line="511" />
         <source>Done (Enter)</source>
         <translation>完成（回车）</translation>
     </message>
