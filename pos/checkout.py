@@ -230,7 +230,7 @@ class Checkout:
 
     def attach_member(self, query: str) -> MemberSummary:
         """By phone, last 4, card or member code — exactly one match, or a refusal."""
-        if card_like(query):
+        if card_like(query, bare=False):
             raise DomainError("input.bank_card")
         idx = MemberIndex(str(self.db.path), self.db.settings.get("phone_region", "CN"))
         try:

@@ -56,7 +56,7 @@ def out(args, data: Any, text: str | Callable[[], str]) -> None:
 
 def _resolve_member(db: Database, ref: str) -> str:
     """A member id, member code, card number or phone -> the member's id."""
-    if card_like(ref):
+    if card_like(ref, bare=False):
         raise DomainError("input.bank_card")
     try:
         return str(uuid.UUID(ref))

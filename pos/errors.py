@@ -125,7 +125,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
 # --- what a message may echo of an input --------------------------------------
 # Card track data (`;4111…=2512…?`, `%B4111…^NAME^…?`) or a bare bank account number
 # and full phone numbers are never echoed: not on screen, not on stderr, not in logs.
-_TRACK = re.compile(r"[%;+]?[A-Z]?[0-9][0-9 ]{11,22}[=^D]|^[%;+][^?]{0,200}[=^][^?]{0,200}\?|^[%;][0-9]{8,}")
+# as devices/msr.py: track 1 `B` + PAN + `^`, track 2/3 PAN + `=` + YYMM (Luhn-checked), or any
+# framed track with a field separator (`;…=…?`, `%…^…?`)
+_BANK_T1 = re.compile(r"B([0-9 ]{13,23})\^")
+_BANK_T2 = re.compile(r"(?<![0-9])([0-9]{13,21})[=D](?:[0-9]{4}|[=D])")
+_FRAMED = re.compile(r"[%;+][^?]{0,200}[=^][^?]{0,200}\?")
 _DIGIT_RUN = re.compile(r"\+?[0-9][0-9 \-]{5,}[0-9]")
 _CN_MOBILE = re.compile(r"(?:\+?86|0086)?1[3-9][0-9]{9}")
 
@@ -140,13 +144,25 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def card_like(text: str) -> bool:
-    """Looks like magnetic-stripe track data or a bank card number (15-19 digits, Luhn)."""
+def _pan(digits: str) -> bool:
+    return 13 <= len(digits) <= 19 and _luhn(digits)
+
+
+def card_like(text: str, bare: bool = True) -> bool:
+    """Looks like magnetic-stripe track data or (with `bare`) a bank card number
+    alone (15-19 digits, Luhn). Identification passes bare=False: a chain's own
+    member cards may be long Luhn numbers, track structure never is one."""
     if not isinstance(text, str) or not text:
         return False
-    if _TRACK.search(text):
+    if _FRAMED.search(text):
         return True
-    return any(15 <= len(d) <= 19 and _luhn(d) for d in re.findall(r"[0-9]+", text))
+    for m in _BANK_T1.finditer(text):
+        if _pan(m.group(1).replace(" ", "")):
+            return True
+    for m in _BANK_T2.finditer(text):
+        if _pan(m.group(1)) or _pan(m.group(1)[2:]):
+            return True
+    return bare and any(15 <= len(d) <= 19 and _luhn(d) for d in re.findall(r"[0-9]+", text))
 
 
 def _mask_run(m: re.Match) -> str:
