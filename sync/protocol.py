@@ -541,7 +541,7 @@ class HoldRequest(_Msg):
     hold_id: uuid.UUID  # the sale id: a retried hold is the same hold
     member_id: uuid.UUID
     points: int = Field(0, ge=0, le=INT32_MAX)
-    coupon_codes: list[Text("coupon_code")] = Field([], max_length=20)
+    coupon_codes: list[Text(64)] = Field([], max_length=20)  # as a till takes a code (pos.checkout.add_coupon)
 
 
 class HoldResponse(_Msg):

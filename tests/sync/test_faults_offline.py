@@ -32,6 +32,16 @@ def till(tmp_path, hq):
         db.close()
 
 
+@pytest.fixture(scope="module")
+def points_till(hq, tmp_path_factory):
+    """One enrolled till with a member holding 1,000 points, shared by the checkout cases."""
+    db = make_till(tmp_path_factory.mktemp("points"), hq, "P")
+    try:
+        yield db, _member_with_points(db)
+    finally:
+        db.close()
+
+
 def _member_with_points(db) -> str:
     m = members.register(db, phone())
     co = Checkout(db)
@@ -57,24 +67,25 @@ def test_sync_once_over_a_truncating_proxy_exits_3_with_one_line(hq, till):
     assert again["ok"] and again["status"]["pending"] == 0 and again["status"]["rejected"] == 0
 
 
-@pytest.mark.parametrize("mode", FAULTS)
-def test_each_fault_is_offline_not_a_crash(hq, till, mode):
-    members.register(till, phone())
-    with FaultyProxy(hq.port, default=mode, delay=1.2) as proxy:
-        client = HQClient(proxy.url, till.settings["sync.token"], retries=1, timeout=(1.0, 0.8))
-        try:
-            with pytest.raises(HQUnavailable):
-                engine.sync_once(till, client)
-        finally:
-            client.close()
-        assert proxy.seen and set(proxy.seen) == {mode}
-    got = engine.sync_once(till)  # HQ directly: exactly once, whatever the proxy let through
-    assert got["ok"] and got["status"]["pending"] == 0 and got["status"]["rejected"] == 0
+def test_each_fault_is_offline_not_a_crash(hq, till):
+    for mode in FAULTS:
+        members.register(till, phone())
+        with FaultyProxy(hq.port, default=mode, delay=1.2) as proxy:
+            client = HQClient(proxy.url, till.settings["sync.token"], retries=1, timeout=(1.0, 0.8))
+            try:
+                with pytest.raises(HQUnavailable):
+                    engine.sync_once(till, client)
+            finally:
+                client.close()
+            assert proxy.seen and set(proxy.seen) == {mode}, mode
+        got = engine.sync_once(till)  # HQ directly: exactly once, whatever the proxy let through
+        assert got["ok"] and got["status"]["pending"] == 0 and got["status"]["rejected"] == 0, mode
 
 
 def test_a_tls_error_is_offline(hq, till):
     with FaultyProxy(hq.port) as proxy:  # speaks plain HTTP: the TLS handshake fails
-        client = HQClient(proxy.url.replace("http://", "https://"), till.settings["sync.token"], retries=0)
+        client = HQClient(proxy.url.replace("http://", "https://"), till.settings["sync.token"], retries=0,
+                          timeout=(1.0, 1.0))
         try:
             with pytest.raises(HQUnavailable):
                 client.pull(None)
@@ -83,8 +94,8 @@ def test_a_tls_error_is_offline(hq, till):
 
 
 @pytest.mark.parametrize("mode", ["truncate", "garbage", "portal"])
-def test_checkout_with_points_over_a_broken_hold_reply_falls_back_offline(hq, till, mode):
-    mid = _member_with_points(till)
+def test_checkout_with_points_over_a_broken_hold_reply_falls_back_offline(hq, points_till, mode):
+    till, mid = points_till
     with FaultyProxy(hq.port, default=mode) as proxy:
         url = till.settings["sync.hq_url"]
         till.settings["sync.hq_url"] = proxy.url  # the hold goes through the proxy

@@ -17,6 +17,8 @@ from pos.pricing import Tender
 from sync import engine
 from sync.client import HQClient, HQError
 from sync.protocol import Event, HoldRequest, PushRequest
+from sync.server import admin
+from sync.server.admin import AdminError
 from sync.server.models import ChangeLog, IngestedEvent
 
 from .conftest import TOWEL, make_till, phone, run_main
@@ -90,15 +92,17 @@ def test_store_revoke_and_rotate(hq, tmp_path):
         assert db.settings["sync.token"] != old_token
         members.register(db, phone())
         assert engine.sync_once(db)["ok"]
-        again = run_main("enrol", "--hq", hq.url, "--code", got["enrol_code"], db=db.path, check=2)
-        assert "already used" in again.stderr
+        with pytest.raises(HQError) as used:
+            engine.enrol(db, hq.url, got["enrol_code"])
+        assert used.value.status == 403 and "already used" in used.value.message
         text = hq.cli("store", "revoke", db.store_code).stdout
         assert "1 till token(s) revoked" in text
         with pytest.raises(HQError) as refused:
             engine.client_for(db).pull(None)
         assert refused.value.status == 401
-        missing = hq.cli("store", "revoke", "NOSUCH", check=1)
-        assert "no store NOSUCH" in missing.stderr
+        with pytest.raises(AdminError) as missing:  # the CLI: exit 1, "no store NOSUCH at HQ"
+            admin.store_revoke(hq.db, "NOSUCH")
+        assert missing.value.status == 404 and "no store NOSUCH" in str(missing.value)
     finally:
         db.close()
 
