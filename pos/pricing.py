@@ -296,7 +296,7 @@ def price(req: PriceRequest, program: ProgramDoc) -> Quote:
     as they are. Either way the member keeps earning and redeeming points,
     and a reason says why the member discount was not used."""
     scopes = _Scopes()  # shared by every scenario: line indexes are the basket's
-    quote = _price(req, program, _Options(), scopes)
+    quote = first = _price(req, program, _Options(), scopes)
     plain = None
     if req.member is not None:
         plain = _price(replace(req, member=None, redeem_points=0, gifts=()), program, _Options(member_benefits=False), scopes)
@@ -314,7 +314,7 @@ def price(req: PriceRequest, program: ProgramDoc) -> Quote:
             quote = _price(req, program, _Options(as_guest=True), scopes)
             quote.priced_as_guest = True
         if quote.priced_as_guest:
-            quote.refusals.append(_as_guest_reason(req, program, quote))
+            quote.refusals.append(_as_guest_reason(req, program, quote, _item_benefits(program, first)))
         quote.member_saved_fen = max(0, plain.net_fen - _cost(quote))
     _name(req, program, quote)
     return quote
@@ -349,13 +349,19 @@ def _open_promo_off(program: ProgramDoc, q: Quote) -> int:
                if d.kind == "promotion" and d.code not in members_only)
 
 
-def _as_guest_reason(req: PriceRequest, program: ProgramDoc, q: Quote) -> Refusal:
+def _item_benefits(program: ProgramDoc, q: Quote) -> int:
+    """What the member's own item prices took off: tier discount, member prices, member flash prices."""
+    members_flash = {p.code for p in program.promotions if p.kind == "flash_price" and p.members_only}
+    return sum(d.amount_fen for ln in q.lines for d in ln.discounts
+               if d.kind in ("tier", "member_price") or (d.kind == "flash_price" and d.code in members_flash))
+
+
+def _as_guest_reason(req: PriceRequest, program: ProgramDoc, q: Quote, gave_up: int) -> Refusal:
     """Why the member discount is not on the receipt, naming the offers that beat it."""
-    tier = program.tiers.level(req.member.tier)
     offers = [_promo_name(program, p) for p in q.promotions] + [_coupon_name(program, req, c) for c in q.coupons]
-    if offers:
+    if offers and gave_up:
         return refusal(req.member.tier, "refusal.member_discount_vs_offers", {"offers": _joined(offers)})
-    return refusal(tier.code, "refusal.member_priced_as_guest")
+    return refusal(req.member.tier, "refusal.member_priced_as_guest")
 
 
 # --- display names (issue 11: words, never internal codes) ------------------------------------
@@ -496,6 +502,8 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scop
     for c in req.coupons:
         t = program.template(c.template)
         why = _coupon_check(c, t, req, pm, opt)
+        if why is not None and pm is not member and _coupon_check(c, t, req, member, opt) is None:
+            why = refusal(c.code, "refusal.coupon_not_better")  # the member's own coupon, left out for a lower price
         if why is None and applied_templates and not (t.stackable and all(a.stackable for a in applied_templates)):
             why = refusal(c.code, "refusal.coupon_not_stackable")
         if why is None and not t.with_promotions and applied_promos:
