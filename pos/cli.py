@@ -350,7 +350,7 @@ def _sale_text(b: dict) -> str:
                  + (f"  paid {t['paid_fen'] / 100:.2f}  change {t['change_fen'] / 100:.2f}" if "paid_fen" in t else ""))
     p = b["points"]
     lines.append(f"points earned {p['earned']}  redeemed {p['redeemed']}  balance {p.get('balance_after', '-')}")
-    lines += [f"not applied: {r['what']}: {r['reason']}" for r in b.get("refusals", [])]
+    lines += [f"not applied: {r.get('name') or r['what']}: {r['reason']}" for r in b.get("refusals", [])]  # names, not codes
     if b.get("receipt_no"):
         lines.append(f"receipt {b['receipt_no']}")
     return "\n".join(lines)
