@@ -191,7 +191,9 @@ class MemberIndex:
         if self.key_id is None:
             return self._rows(self._phone_sql, e164)
         if self.key is None:
-            raise DomainError("phone.key_missing")
+            self._load_key()  # the next sync may have brought the key file back
+            if self.key is None:
+                raise DomainError("phone.key_missing")
         return self._rows(self._phone_sql, phones.digest(self.key, e164))
 
     def close(self) -> None:

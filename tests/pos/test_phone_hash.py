@@ -62,6 +62,7 @@ def test_standalone_till_keeps_numbers_and_unmasks_locally(db):
 
 def test_with_the_key_numbers_go_once_hq_acknowledged_them(db, key_dir):
     ids = [members.register(db, n, name=f"会员{i}").id for i, n in enumerate(NUMS)]
+    early = members.MemberIndex(str(db.path))  # the app's index, opened before enrolment
     got = phone_privacy.install_key(db, KEY)
     assert got["hashed"] == 3
     key_file = next(key_dir.iterdir())
@@ -74,6 +75,8 @@ def test_with_the_key_numbers_go_once_hq_acknowledged_them(db, key_dir):
     done = phone_privacy.after_push(db)
     assert done == {"scrubbed_events": 3, "cleared_members": 3}
     assert leaks(db.path, NUMS) == []
+    assert [m.id for m in early.find("13912345678")] == [ids[1]]  # switches to the hash by itself
+    early.close()
     idx = members.MemberIndex(str(db.path))
     try:
         [m] = idx.find("138 0013 8000")
@@ -107,10 +110,8 @@ def test_the_database_file_alone_does_not_identify_by_phone(db, key_dir):
     with pytest.raises(DomainError) as err:
         idx.by_phone(NUMS[0])
     assert err.value.code == "phone.key_missing"
-    idx.close()
     phone_privacy.install_key(db, KEY)  # what the next sync does (GET /v1/phones)
-    idx = members.MemberIndex(str(db.path))
-    assert len(idx.find(NUMS[0])) == 1
+    assert len(idx.find(NUMS[0])) == 1  # the open index (the app's) picks the key up
     idx.close()
 
 
