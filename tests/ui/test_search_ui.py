@@ -42,10 +42,35 @@ def make_store(path):
     return db, people
 
 
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory):
+    """Built once (migrations, scrypt PINs, sign-up rewards take seconds); each test gets a copy."""
+    import os
+
+    before = os.environ.get("POS_CLOCK")
+    os.environ["POS_CLOCK"] = "2026-11-23T19:00"
+    try:
+        path = tmp_path_factory.mktemp("h7store") / "till.sqlite3"
+        db, people = make_store(path)
+        db.close()
+    finally:
+        if before is None:
+            os.environ.pop("POS_CLOCK", None)
+        else:
+            os.environ["POS_CLOCK"] = before
+    return path, people
+
+
 @pytest.fixture
-def store(tmp_path, monkeypatch):
+def store(tmp_path, monkeypatch, store_template):
+    import shutil
+
     monkeypatch.setenv("POS_CLOCK", "2026-11-23T19:00")
-    db, people = make_store(tmp_path / "till.sqlite3")
+    template, people = store_template
+    path = tmp_path / "till.sqlite3"
+    shutil.copy(template, path)
+    shutil.copy(template.parent / "devices.json", tmp_path / "devices.json")
+    db = open_db(path)
     db.people = people
     yield db
     db.close()

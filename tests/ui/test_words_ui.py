@@ -15,9 +15,9 @@ from app import i18n
 from app.device_settings import DeviceSettingsDialog
 from app.member_detail import MemberDetailDialog
 from pos import checkout, programs
-from tests.ui.test_dialogs_ui import attach, rows_of, scan_priced
+from tests.ui.test_dialogs_ui import attach, scan_priced
 from tests.ui.test_search_ui import (  # noqa: F401  (fixtures)
-    basket_doc, enter, key, product_names, store, type_keys, window,
+    basket_doc, enter, key, product_names, store, store_template, type_keys, window,
 )
 
 CODES = re.compile(r"mr-300-30|mj-300-30|welcome-10|winback-20|bday-svip|pts-5|g-towel|g-cup|g-umbrella|"
@@ -147,5 +147,3 @@ def test_the_reports_figures_show_names_not_keys(qtbot, window, store):
 def rows_of_model(m) -> list[list[str]]:
     return [[str(m.index(r, c).data() or "") for c in range(m.columnCount())] for r in range(m.rowCount())]
 
-
-del rows_of
