@@ -179,7 +179,7 @@ class HQClient:
         """The chain's phone key and unmask policy (an enrolled till; pos.phone_privacy)."""
         from .protocol import PhonePolicy
 
-        return PhonePolicy.model_validate(self._request("GET", "/v1/phones", idempotent=True)).model_dump()
+        return self._read(PhonePolicy, self._request("GET", "/v1/phones", idempotent=True)).model_dump()
 
     def unmask(self, member_id, actor: str) -> str:
         """A member's full number from HQ, which audits the asking (one quick try: a manager waits)."""
@@ -187,18 +187,4 @@ class HQClient:
 
         body = UnmaskRequest(member_id=member_id, actor=actor[:64] or "?").model_dump_json()
         got = self._request("POST", "/v1/members/unmask", body=body, idempotent=True, retries=0)
-        return UnmaskResponse.model_validate(got).phone
-
-    def phone_policy(self) -> dict:
-        """The chain's phone key and unmask policy (an enrolled till; pos.phone_privacy)."""
-        from .protocol import PhonePolicy
-
-        return PhonePolicy.model_validate(self._request("GET", "/v1/phones", idempotent=True)).model_dump()
-
-    def unmask(self, member_id, actor: str) -> str:
-        """A member's full number from HQ, which audits the asking (one quick try: a manager waits)."""
-        from .protocol import UnmaskRequest, UnmaskResponse
-
-        body = UnmaskRequest(member_id=member_id, actor=actor[:64] or "?").model_dump_json()
-        got = self._request("POST", "/v1/members/unmask", body=body, idempotent=True, retries=0)
-        return UnmaskResponse.model_validate(got).phone
+        return self._read(UnmaskResponse, got).phone
