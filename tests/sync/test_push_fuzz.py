@@ -253,3 +253,52 @@ def test_malformed_bodies_are_4xx_never_500(hq, store):
         assert 400 <= r.status_code < 500, (body, r.status_code, r.text[:200])
     r = requests.post(hq.url + "/v1/enrol", json={"protocol": 1, "code": "ABCD-EFGH", "device": "till\x00"}, timeout=30)
     assert 400 <= r.status_code < 500, r.text[:200]
+
+
+POOL = [None, "", "x", 0, -1, 1, 2 ** 31, 2 ** 63, 10 ** 20, True, 1.5, [], {}, ["a"], {"a": 1},
+        "2026-12-01T10:00:00+00:00", "1990-01-01", "00000000-0000-0000-0000-000000000000", "+8613900000000",
+        "a" * 300, "中" * 70, "a\x00"]
+
+
+def _leaves(d, path=()):
+    if isinstance(d, dict) and d:
+        for k, v in d.items():
+            yield from _leaves(v, path + (k,))
+    elif isinstance(d, list) and d:
+        for i, v in enumerate(d):
+            yield from _leaves(v, path + (i,))
+    elif path:
+        yield path
+
+
+def test_random_junk_in_any_field_is_accepted_or_rejected_and_hq_still_serves_pulls(hq, store):
+    """Junk anywhere (valid or not, nobody decides beforehand): an answer per event, never a 500,
+    and whatever HQ accepted it can still serve back to every till."""
+    code, token = store
+    rng = random.Random(99)
+    seq = 10 ** 6
+    for _ in range(8):
+        events = []
+        for g in good_events(code, rng):
+            seq += 1
+            ev = _event(code, g["kind"], g["payload"], seq)
+            paths = list(_leaves(ev["payload"]))
+            for _ in range(rng.randint(0, 3)):
+                path = rng.choice(paths)
+                if path != ("store",):
+                    _set(ev["payload"], path, copy.deepcopy(rng.choice(POOL)))
+            events.append(ev)
+        r = post(hq, token, {"protocol": 1, "store": code, "events": events})
+        assert r.status_code == 200, r.text[:300]
+        got = r.json()["results"]
+        assert [x["event_id"] for x in got] == [e["event_id"] for e in events]
+        assert all(x["status"] == "accepted" or (x["status"] == "rejected" and x["reason"]) for x in got)
+    cursor, pages = "", 0
+    while True:  # a pull from the start still answers, page after page
+        page = requests.get(hq.url + "/v1/pull", params={"cursor": cursor, "limit": 2000},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        assert page.status_code == 200, page.text[:300]
+        body = page.json()
+        cursor, pages = body["cursor"], pages + 1
+        if not body["more"] or pages > 50:
+            break
