@@ -21,7 +21,7 @@ locally (audited locally, as on a standalone till).
 
 Deleted bytes must not linger in the file either: connections run with
 `PRAGMA secure_delete` (pos.database), and after numbers are cleared the WAL is
-checkpointed and, the first time, the file is vacuumed.
+checkpointed and, once, a file with free pages from before is vacuumed.
 """
 from __future__ import annotations
 
@@ -167,12 +167,13 @@ def after_push(db, acked: list | None = None) -> dict[str, int]:
 
 
 def _purge_file(db) -> None:
-    """Old page images of cleared numbers out of the WAL (and, once, the free pages of
-    a file written before secure_delete was on, by a VACUUM)."""
+    """Old page images of cleared numbers out of the WAL; and once, if the file has free
+    pages from before secure_delete was on (they may hold old rows), a VACUUM — on a big
+    store that takes a while and holds the write lock, so it is done only that once."""
     raw = db.raw()
     try:
         cur = raw.cursor()
-        if not db.settings.get(VACUUMED):
+        if not db.settings.get(VACUUMED) and cur.execute("PRAGMA freelist_count").fetchone()[0]:
             cur.execute("VACUUM")
         cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         cur.close()

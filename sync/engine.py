@@ -154,7 +154,7 @@ def fetch_phone_key(db, client: HQClient) -> dict[str, Any]:
     key = bytes.fromhex(got["key"])
     if phone_privacy.chain_key(db) == key and phone_privacy.offline_unmask(db) == got["offline_unmask"]:
         return {"hashed": 0}
-    return phone_privacy.install_key(db, key, got["offline_unmask"])
+    return {"hashed": phone_privacy.install_key(db, key, got["offline_unmask"])["hashed"]}
 
 
 def enrol(db, hq_url: str, code: str, device: str = "") -> dict[str, Any]:
