@@ -257,6 +257,8 @@ def h_member_registered(c: Ctx, p: dict) -> None:
     if phone is not None and not (isinstance(phone, str) and phone.startswith("+") and phone[1:].isdigit()):
         raise Reject("phone must be E.164")
     holder = s.scalar(select(Member).where(Member.phone == phone)) if phone else None
+    if p.get("referrer_id") and resolve(s, p["referrer_id"]) is None:
+        raise Reject(f"referrer_id {UNKNOWN_MEMBER}")
     m = Member(
         id=mid, member_code=str(p["member_code"]), phone=None if holder else phone,
         phone_last4=None if holder or not phone else phones.last4(phone),
@@ -349,7 +351,9 @@ def h_member_note(c: Ctx, p: dict) -> None:
     if s.get(MemberNote, nid) is not None:
         return
     m = resolve(s, p["member_id"])
-    s.add(MemberNote(id=nid, member_id=m.id if m else _uuid(p["member_id"]), kind=str(p.get("kind") or "note"),
+    if m is None:  # served to every till, a note must belong to a member they can have
+        raise Reject(UNKNOWN_MEMBER)
+    s.add(MemberNote(id=nid, member_id=m.id, kind=str(p.get("kind") or "note"),
                      text=str(p["text"])[:2000], actor=p.get("actor"), store_code=c.store, created_at=c.created_at))
     changes.record(s, "note", nid, c.store)
 
@@ -371,6 +375,11 @@ def h_coupon_issued(c: Ctx, p: dict) -> None:
     if s.scalar(select(Coupon.id).where(Coupon.code == p["code"])) is not None:
         return
     mid = _uuid(p.get("member_id"))
+    if mid is not None:
+        m = resolve(s, mid)
+        if m is None:
+            raise Reject(UNKNOWN_MEMBER)
+        mid = m.id
     s.add(Coupon(id=_uuid(p["id"]), code=str(p["code"]), template=str(p["template"]), member_id=mid,
                  valid_from=_when(p["valid_from"]), valid_to=_when(p["valid_to"]), source=str(p.get("source") or ""),
                  issued_at=c.created_at, issued_store=c.store, test_clock=c.test_clock))
@@ -427,7 +436,9 @@ def h_sale(c: Ctx, p: dict) -> None:
         amount = sum(int(x.get("amount_fen") or 0) for ln in d.get("lines") or [] for x in ln.get("discounts") or []
                      if x.get("kind") == "coupon" and x.get("code") == code)
         use_id = uuid.uuid5(uuid.NAMESPACE_URL, f"memberpos:coupon-use:{sid}:{code}")
-        s.add(CouponUse(id=use_id, coupon_id=coupon.id, sale_id=sid, member_id=mid, amount_fen=amount,
+        owner = resolve(s, mid) if mid else None  # served to tills: only a member they can have
+        s.add(CouponUse(id=use_id, coupon_id=coupon.id, sale_id=sid, member_id=owner.id if owner else None,
+                        amount_fen=amount,
                         used_at=c.created_at, store_code=c.store))
         changes.record(s, "coupon_use", use_id, c.store)
 
@@ -554,8 +565,51 @@ def apply_ledger(s: Session, store: str, now: dt.datetime, parts: list[tuple[Ctx
                 forward_balance(owner[mid], m, keep, reason=f"after merge {m.member_code} -> {keep.member_code}")
 
 
+UNKNOWN_MEMBER = "refers to a member HQ does not know (register the member first)"
+
+
+def dangling(s: Session, parts: list) -> dict[uuid.UUID, str]:
+    """Events whose ledger rows refer to what neither HQ nor the batch has: a member,
+    the entry a row reverses, the debit or lot of an allocation. HQ serves every row
+    to every till, whose foreign keys would refuse it (and stop its pull): such an
+    event is rejected, never stored. Returns event id -> reason."""
+    out: dict[uuid.UUID, str] = {}
+    mids = {r["member_id"] for _, (p, _a, v) in parts for r in p + v}
+    pe_refs = {x for _, (p, a, _v) in parts for x in [r["reverses_id"] for r in p] + [r[k] for r in a
+               for k in ("debit_id", "lot_id")] if x is not None}
+    sv_refs = {r["reverses_id"] for _, (_p, _a, v) in parts for r in v if r["reverses_id"] is not None}
+
+    def existing(col, ids):
+        ids, got = list(ids), set()
+        for i in range(0, len(ids), 1000):
+            got.update(s.scalars(select(col).where(col.in_(ids[i:i + 1000]))))
+        return got
+
+    members, pes, svs = existing(Member.id, mids), existing(PointsEntry.id, pe_refs), \
+        existing(StoredValueEntry.id, sv_refs)
+    while True:  # an event rejected takes its rows away from the others' references
+        live = [(c, rows) for c, rows in parts if c.event_id not in out]
+        batch_pe = {r["id"] for _, (p, _a, _v) in live for r in p}
+        batch_sv = {r["id"] for _, (_p, _a, v) in live for r in v}
+        before = len(out)
+        for c, (p, a, v) in live:
+            if any(r["member_id"] not in members for r in p + v):
+                out[c.event_id] = f"ledger row {UNKNOWN_MEMBER}"
+            elif any(r["reverses_id"] is not None and r["reverses_id"] not in pes | batch_pe for r in p) or any(
+                    r["reverses_id"] is not None and r["reverses_id"] not in svs | batch_sv for r in v):
+                out[c.event_id] = "ledger row reverses an entry HQ does not have"
+            elif any(r[k] not in pes | batch_pe for r in a for k in ("debit_id", "lot_id")):
+                out[c.event_id] = "allocation refers to an entry HQ does not have"
+        if len(out) == before:
+            return out
+
+
 def h_ledger(c: Ctx, p: dict) -> None:
-    apply_ledger(c.s, c.store, c.now, [(c, _ledger_rows(p, c.store))])
+    part = (c, _ledger_rows(p, c.store))
+    why = dangling(c.s, [part]).get(c.event_id)
+    if why:
+        raise Reject(why)
+    apply_ledger(c.s, c.store, c.now, [part])
 
 
 HANDLERS: dict[str, Callable[[Ctx, dict], None]] = {
@@ -727,6 +781,10 @@ def _push_once(hq, store: str, items: list[Incoming], *, bulk: bool) -> PushResp
                     except (Reject, KeyError, ValueError, TypeError) as exc:
                         rejected[ev.event_id] = _reason(exc)
             if parts:
+                bad = dangling(s, parts)
+                rejected.update(bad)
+                parts = [(c, rows) for c, rows in parts if c.event_id not in bad]
+            if parts:
                 apply_ledger(s, store, now, parts)
         else:
             _per_event(s, new, ctx, rejected)
@@ -799,6 +857,12 @@ def _bulk_register(s: Session, store: str, now: dt.datetime, events, ctx: dict, 
             rejected[ev.event_id] = _reason(exc)
             continue
         by_id[mid] = (ev, r, [str(c) for c in p.get("cards") or []])
+    refs = {r["referrer_id"] for _, r, _ in by_id.values() if r["referrer_id"] is not None} - set(by_id)
+    have = set(s.scalars(select(Member.id).where(Member.id.in_(list(refs))))) if refs else set()
+    for mid, (ev, r, _) in list(by_id.items()):  # a referrer tills cannot have would break their pulls
+        if r["referrer_id"] is not None and r["referrer_id"] not in have and r["referrer_id"] not in by_id:
+            rejected[ev.event_id] = f"referrer_id {UNKNOWN_MEMBER}"
+            del by_id[mid]
     ids = list(by_id)
     known = set(s.scalars(select(Member.id).where(Member.id.in_(ids)))) if ids else set()
     phones_in = [r["phone"] for _, r, _ in by_id.values() if r["phone"]]
