@@ -16,7 +16,10 @@ cursor in ONE transaction: either all of it is there with the new cursor, or
 none of it with the old. It captures this till's own new ledger rows first
 and then moves the watermark past the rows it inserted, so rows from
 elsewhere are never sent back. Afterwards every touched member's balance
-cache equals the sum of its entries.
+cache equals the sum of its entries. Nothing is re-posted for lots that this
+till and another store both spent: their allocations are inserted as they
+are, and `pos.ledger.position` counts the excess as debt, so spendable stays
+≤ the balance from the moment the page commits (tests/pos/test_ledger_debt.py).
 """
 from __future__ import annotations
 
