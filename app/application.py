@@ -62,8 +62,7 @@ def start(db_path: str | None = None, lang: str | None = None):
     # a window before anything slow: the store may need migrating, or building (first start)
     # a named file that is not there yet is a first start (the default path is only known to pos/: it says "new")
     progress = StartupProgress(first_run=db_path is not None and not Path(db_path).exists())
-    progress.show()
-    app.processEvents()
+    progress.show_now()
 
     def job(report):
         db = open_store(db_path, progress=report)

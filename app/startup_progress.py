@@ -26,6 +26,7 @@ class StartupProgress(QWidget):
         super().__init__(None, Qt.Window | Qt.WindowTitleHint | Qt.CustomizeWindowHint)
         self.setObjectName("startupProgress")
         self.first_run = first_run
+        self.painted = False
         self.stage = "open"
         self.stages_seen: list[str] = []
         lay = QVBoxLayout(self)
@@ -44,6 +45,20 @@ class StartupProgress(QWidget):
         self.setFixedWidth(440)
         self.retranslate()
         self.report("open", 0, 0)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        self.painted = True
+
+    def show_now(self, wait_s: float = 0.5) -> None:
+        """Show, and let the first paint happen before the worker starts competing
+        for the interpreter (its imports would otherwise delay it by a second)."""
+        from PySide6.QtWidgets import QApplication
+
+        self.show()
+        deadline = time.monotonic() + wait_s
+        while not self.painted and time.monotonic() < deadline:
+            QApplication.processEvents(QEventLoop.AllEvents, 20)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Member POS"))
