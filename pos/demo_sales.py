@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import heapq
 import json
 import random
@@ -105,6 +106,7 @@ class _Lots:
         return out
 
 
+@functools.lru_cache(maxsize=4096)
 def first_day_reaching(day: dt.date, months: int) -> dt.date:
     """The first business date D with add_months(D, -months) >= day: when the
     jobs' "not since `months` before D" tests first hold for something dated `day`."""
@@ -150,7 +152,8 @@ class _History:
             self.tier_since[mid] = since or joined
             self.tier_expires[mid] = expires
             self._schedule_review(mid, db.clock.local(joined).date() + ONE_DAY)
-        self.next_job = None  # set by start()
+        self.next_job = None  # the next business date whose jobs have not run (set by make_sales)
+        self._job_time: tuple = (None, None)
 
     # --- scheduling ------------------------------------------------------------
 
@@ -211,8 +214,10 @@ class _History:
     # --- the daily jobs --------------------------------------------------------
 
     def job_time(self, day: dt.date) -> dt.datetime:
-        when = self.clock.start_of_day(day) + JOBS_AT
-        return min(when, self.now) if day == self.today else when
+        if self._job_time[0] != day:  # asked before every sale: one zone conversion per day
+            when = self.clock.start_of_day(day) + JOBS_AT
+            self._job_time = (day, min(when, self.now) if day == self.today else when)
+        return self._job_time[1]
 
     def run_jobs(self, day: dt.date) -> None:
         """One business day's `loyalty.run_expiry` and `tiers.review_due`, in that order."""
