@@ -357,18 +357,22 @@ class CheckoutScreen(QWidget):
 
     def _replace_member(self, new):
         """A second member scanned: ask before the first one leaves this sale."""
+        if not self._ask_replace(f"{members.mask_name(new.name)} {new.phone_masked}".strip()):
+            return None
+        return self.till.attach(new)
+
+    def _ask_replace(self, new: str) -> bool:
         p = self.till.panel(with_suggestions=False)
         old = f"{members.mask_name(p.name)} {p.phone_masked}".strip() if p else ""
         ask = QMessageBox(QMessageBox.Question, self.tr("Replace the member?"),
-                          self.tr("This sale is for {0}. Replace with {1}?").format(
-                              old, f"{members.mask_name(new.name)} {new.phone_masked}".strip()),
+                          self.tr("This sale is for {0}. Replace with {1}?").format(old, new),
                           QMessageBox.Yes | QMessageBox.No, self)
         ask.setObjectName("replaceMember")
         ask.setDefaultButton(QMessageBox.No)  # Enter keeps the member: replacing is a decision
         if ask.exec() != QMessageBox.Yes:
             self.say(self.tr("Kept member {0}").format(old))
-            return None
-        return self.till.attach(new)
+            return False
+        return True
 
     def apply_coupon(self, code: str) -> None:
         self.settle()
@@ -384,6 +388,8 @@ class CheckoutScreen(QWidget):
 
     def quick_join(self) -> None:
         self.settle()
+        if self.till.checkout.member_id and not self._ask_replace(self.tr("a new member")):
+            return self.focus_input()
         dlg = TextDialog(self, self.tr("Quick join"), self.tr("Mobile number (the rest of the profile later)"), self.join_phone)
         while dlg.exec():
             try:

@@ -18,7 +18,7 @@ from devices.printer import ReceiptPrinter
 from devices.reprint_queue import ReprintQueue
 from devices.wedge import PassThrough, ScanCompleted
 
-from . import i18n
+from . import i18n, labels
 
 
 class DeviceBridge(QObject):
@@ -78,12 +78,11 @@ class DeviceBridge(QObject):
     def describe(self) -> str:
         parts = []
         for kind, dev in (("scanner", self.settings.scanner), ("card", self.settings.card_reader)):
-            if dev.mode == "serial":
-                up = self.ports.get(dev.serial.port)
-                parts.append(f"{kind}:{dev.serial.port}:{'ok' if up else 'down' if up is False else '…'}")
+            if dev.mode == "serial":  # in words on the status bar (app.labels), never the setting's code
+                parts.append(labels.device_state(kind, "serial", dev.serial.port, self.ports.get(dev.serial.port)))
             elif dev.mode == "wedge":
-                parts.append(f"{kind}:wedge")
-        return " ".join(parts) or "off"
+                parts.append(labels.device_state(kind, "wedge"))
+        return "  ".join(parts) or labels.device_kind("off")
 
     def feed_event(self, ev: Event) -> None:
         self._event.emit(ev)

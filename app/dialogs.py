@@ -114,8 +114,20 @@ class PickDialog(_Dialog):
         self.layout_.addWidget(self.table)
         self.buttons()
         self.table.setFocus()
-        width = sum(self.table.columnWidth(c) for c in range(len(columns))) + 60
-        self.resize(min(max(width, 420), 980), min(160 + 32 * max(len(rows), 3), 600))
+        self._fit()
+        self.resize(self.width(), min(160 + 32 * max(len(rows), 3), 600))
+
+    def _fit(self) -> None:
+        """Every column as wide as its widest cell, the dialog as wide as the columns
+        (within the screen): names and phones are never cut to '…'."""
+        self.table.resizeColumnsToContents()
+        width = sum(self.table.columnWidth(c) for c in range(self.table.columnCount())) + 70
+        screen = self.screen().availableGeometry().width() if self.screen() else 1024
+        self.resize(min(max(width, 420), int(screen * 0.96)), self.height())
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._fit()  # again, now that the style sheet's fonts apply
 
     def chosen(self):
         r = self.table.currentRow()
@@ -160,15 +172,18 @@ class SearchDialog(PickDialog):
     `chosen()` is ("member", summary) or ("product", barcode)."""
 
     def __init__(self, parent, found_members: list, products: list, program=None):
-        cols = [QCoreApplication.translate("SearchDialog", "Kind"), QCoreApplication.translate("SearchDialog", "Name"), QCoreApplication.translate("SearchDialog", "Phone or barcode"),
-                QCoreApplication.translate("SearchDialog", "Tier or price"), QCoreApplication.translate("SearchDialog", "Points"), QCoreApplication.translate("SearchDialog", "Last visit")]
+        if not products:  # members only: the columns say what they hold
+            cols = [QCoreApplication.translate("SearchDialog", "Kind"), QCoreApplication.translate("SearchDialog", "Name"), QCoreApplication.translate("SearchDialog", "Phone"), QCoreApplication.translate("SearchDialog", "Tier"), QCoreApplication.translate("SearchDialog", "Points"), QCoreApplication.translate("SearchDialog", "Last visit")]
+        elif not found_members:
+            cols = [QCoreApplication.translate("SearchDialog", "Kind"), QCoreApplication.translate("SearchDialog", "Name"), QCoreApplication.translate("SearchDialog", "Barcode"), QCoreApplication.translate("SearchDialog", "Price")]
+        else:
+            cols = [QCoreApplication.translate("SearchDialog", "Kind"), QCoreApplication.translate("SearchDialog", "Name"), QCoreApplication.translate("SearchDialog", "Phone or barcode"), QCoreApplication.translate("SearchDialog", "Tier or price"), QCoreApplication.translate("SearchDialog", "Points"), QCoreApplication.translate("SearchDialog", "Last visit")]
         rows = [(("member", m), [QCoreApplication.translate("SearchDialog", "Member")] + member_cells(m, program)) for m in found_members]
         for p in products:
-            price = "¥" + yuan(p.price_fen) + (
-                QCoreApplication.translate("SearchDialog", " (member ¥{0})").format(yuan(p.member_price_fen)) if p.member_price_fen is not None else "")
-            rows.append((("product", p.barcodes[0]), [QCoreApplication.translate("SearchDialog", "Product"), p.name, p.barcodes[0], price, "", ""]))
-        header = QCoreApplication.translate("SearchDialog", "{0} member(s), {1} product(s) found — arrows and Enter").format(
-            len(found_members), len(products))
+            price = "¥" + yuan(p.price_fen) + (QCoreApplication.translate("SearchDialog", " (member ¥{0})").format(yuan(p.member_price_fen))
+                                               if p.member_price_fen is not None else "")
+            rows.append((("product", p.barcodes[0]), [QCoreApplication.translate("SearchDialog", "Product"), p.name, p.barcodes[0], price, "", ""][:len(cols)]))
+        header = QCoreApplication.translate("SearchDialog", "{0} member(s), {1} product(s) found — arrows and Enter").format(len(found_members), len(products))
         super().__init__(parent, QCoreApplication.translate("SearchDialog", "Search"), header, cols, rows)
 
 

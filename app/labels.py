@@ -142,3 +142,14 @@ def ledger_reason(text: str | None) -> str:
     if head in words and rest:
         return words[head].format(rest)
     return text
+
+
+def device_state(kind: str, mode: str, port: str = "", up: bool | None = None) -> str:
+    """One device on the status bar in words: 扫码枪：键盘模拟 / 读卡器：COM3 正常."""
+    who = {"scanner": QCoreApplication.translate("Labels", "scanner"),
+           "card": QCoreApplication.translate("Labels", "card reader")}.get(kind, device_kind(kind))
+    if mode == "serial":
+        state = (QCoreApplication.translate("Labels", "connected") if up else
+                 QCoreApplication.translate("Labels", "not connected") if up is False else "…")
+        return QCoreApplication.translate("Labels", "{0}: {1} {2}").format(who, port, state)
+    return QCoreApplication.translate("Labels", "{0}: {1}").format(who, device_kind(mode))

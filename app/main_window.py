@@ -16,7 +16,7 @@ from pos.errors import DomainError
 from pos.money import yuan
 from pos.till import Till
 
-from . import i18n
+from . import i18n, labels
 from .checkout_screen import CheckoutScreen
 from .device_bridge import DeviceBridge
 from .device_settings import DeviceSettingsDialog
@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         self.banner.setText(self.tr("TEST CLOCK: {0} — records made now are marked as test").format(now))
         self.store_label.setText(self.tr("Store {0} · register {1}").format(self.db.store_code, self.db.settings.get("register_no")))
         self.cashier_label.setText(self.tr("Cashier {0}").format(self.who.code) if self.who else self.tr("Not signed in"))
-        self.on_device_state(self.bridge.describe() if hasattr(self, "bridge") else "off")
+        self.on_device_state(self.bridge.describe() if hasattr(self, "bridge") else labels.device_kind("off"))
         self.set_sync_state(*self.sync.last)
 
     def on_sync_state(self, state: str, waiting: int, detail: str) -> None:

@@ -175,6 +175,8 @@ class Till:
         return out
 
     def attach(self, m: members.MemberSummary) -> Outcome:
+        if self.checkout.member_id and self.checkout.member_id != m.id:
+            self.checkout.detach_member()  # the points and gifts taken were the other member's
         self.checkout.attach_member_id(m.id)
         self.changed()
         return Outcome("member", f"{m.name or ''} {m.phone_masked}".strip())

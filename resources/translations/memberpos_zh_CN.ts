@@ -204,7 +204,7 @@ Void</source>
     <message>
         <location filename="../../app/checkout_screen.py" line="253" />
         <location filename="../../app/checkout_screen.py" line="328" />
-        <location filename="../../app/checkout_screen.py" line="381" />
+        <location filename="../../app/checkout_screen.py" line="385" />
         <source>Not applied: {0} — {1}</source>
         <translation>未使用：{0} — {1}</translation>
     </message>
@@ -220,150 +220,155 @@ Void</source>
     </message>
     <message>
         <location filename="../../app/checkout_screen.py" line="327" />
-        <location filename="../../app/checkout_screen.py" line="381" />
+        <location filename="../../app/checkout_screen.py" line="385" />
         <source>Applied: {0}</source>
         <translation>已使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="362" />
+        <location filename="../../app/checkout_screen.py" line="367" />
         <source>Replace the member?</source>
         <translation>更换会员？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="363" />
+        <location filename="../../app/checkout_screen.py" line="368" />
         <source>This sale is for {0}. Replace with {1}?</source>
         <translation>本单会员为 {0}。更换为 {1}？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="369" />
+        <location filename="../../app/checkout_screen.py" line="373" />
         <source>Kept member {0}</source>
         <translation>保留会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="380" />
+        <location filename="../../app/checkout_screen.py" line="384" />
         <source>coupon</source>
         <translation>券</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="387" />
+        <location filename="../../app/checkout_screen.py" line="391" />
+        <source>a new member</source>
+        <translation>新会员</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="393" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="387" />
+        <location filename="../../app/checkout_screen.py" line="393" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="396" />
+        <location filename="../../app/checkout_screen.py" line="402" />
         <source>Welcome, new member {0}! Sign-up rewards are in the wallet.</source>
         <translation>欢迎新会员 {0}！入会礼已放入券包。</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="397" />
+        <location filename="../../app/checkout_screen.py" line="403" />
         <source> Applied now: {0}</source>
         <translation> 已自动使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="417" />
+        <location filename="../../app/checkout_screen.py" line="423" />
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="420" />
-        <location filename="../../app/checkout_screen.py" line="434" />
+        <location filename="../../app/checkout_screen.py" line="426" />
+        <location filename="../../app/checkout_screen.py" line="440" />
         <source>Type a whole number</source>
         <translation>请输入整数</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="430" />
+        <location filename="../../app/checkout_screen.py" line="436" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="430" />
+        <location filename="../../app/checkout_screen.py" line="436" />
         <source>Discount in percent for {0}</source>
         <translation>{0} 的折扣（百分比）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="472" />
-        <location filename="../../app/checkout_screen.py" line="487" />
-        <location filename="../../app/checkout_screen.py" line="527" />
+        <location filename="../../app/checkout_screen.py" line="478" />
+        <location filename="../../app/checkout_screen.py" line="493" />
+        <location filename="../../app/checkout_screen.py" line="533" />
         <source>Identify the member first</source>
         <translation>请先识别会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="500" />
+        <location filename="../../app/checkout_screen.py" line="506" />
         <source>Basket held: F9 recalls it</source>
         <translation>已挂单：按 F9 取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="506" />
+        <location filename="../../app/checkout_screen.py" line="512" />
         <source>No basket on hold</source>
         <translation>没有挂单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="517" />
+        <location filename="../../app/checkout_screen.py" line="523" />
         <source>Void</source>
         <translation>作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="517" />
+        <location filename="../../app/checkout_screen.py" line="523" />
         <source>Void this sale?</source>
         <translation>确定作废本单？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="520" />
+        <location filename="../../app/checkout_screen.py" line="526" />
         <source>Sale voided</source>
         <translation>本单已作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="528" />
+        <location filename="../../app/checkout_screen.py" line="534" />
         <source>Top up stored value</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="528" />
+        <location filename="../../app/checkout_screen.py" line="534" />
         <source>Amount in yuan</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="535" />
+        <location filename="../../app/checkout_screen.py" line="541" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="545" />
+        <location filename="../../app/checkout_screen.py" line="551" />
         <source>Topped up ¥{0}, receipt {1}</source>
         <translation>已充值 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="553" />
+        <location filename="../../app/checkout_screen.py" line="559" />
         <source>The basket is empty</source>
         <translation>购物篮为空</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="565" />
+        <location filename="../../app/checkout_screen.py" line="571" />
         <source>Paid. Receipt {0}</source>
         <translation>已收款。小票 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="566" />
+        <location filename="../../app/checkout_screen.py" line="572" />
         <source> · change ¥{0}</source>
         <translation> · 找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="575" />
+        <location filename="../../app/checkout_screen.py" line="581" />
         <source>Reprint</source>
         <translation>补打小票</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="575" />
+        <location filename="../../app/checkout_screen.py" line="581" />
         <source>Receipt number</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="600" />
+        <location filename="../../app/checkout_screen.py" line="606" />
         <source>Showing the full phone number is recorded.</source>
         <translation>查看完整手机号将被记录。</translation>
     </message>
@@ -446,53 +451,53 @@ Void</source>
 <context>
     <name>GiftDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="355" />
+        <location filename="../../app/dialogs.py" line="370" />
         <source>{0} points</source>
         <translation>{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="357" />
+        <location filename="../../app/dialogs.py" line="372" />
         <source>Only for {0}</source>
         <translation>仅限 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="359" />
+        <location filename="../../app/dialogs.py" line="374" />
         <source>{0} more points needed</source>
         <translation>还差 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="361" />
-        <location filename="../../app/dialogs.py" line="362" />
+        <location filename="../../app/dialogs.py" line="376" />
+        <location filename="../../app/dialogs.py" line="377" />
         <source>Available</source>
         <translation>可兑换</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="363" />
+        <location filename="../../app/dialogs.py" line="378" />
         <source>Usable points: {0}</source>
         <translation>可用积分：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="365" />
+        <location filename="../../app/dialogs.py" line="380" />
         <source> (this basket already takes {0})</source>
         <translation>（本单已用 {0}）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="366" />
+        <location filename="../../app/dialogs.py" line="381" />
         <source>Gift catalog</source>
         <translation>礼品目录</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="367" />
+        <location filename="../../app/dialogs.py" line="382" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="367" />
+        <location filename="../../app/dialogs.py" line="382" />
         <source>Cost</source>
         <translation>所需</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="367" />
+        <location filename="../../app/dialogs.py" line="382" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -500,42 +505,42 @@ Void</source>
 <context>
     <name>HeldDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="455" />
+        <location filename="../../app/dialogs.py" line="470" />
         <source>no member</source>
         <translation>无会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="457" />
+        <location filename="../../app/dialogs.py" line="472" />
         <source>Recall a held basket</source>
         <translation>取回挂单</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="458" />
+        <location filename="../../app/dialogs.py" line="473" />
         <source>{0} basket(s) on hold — arrows and Enter</source>
         <translation>{0} 笔挂单 — 方向键选择，回车取单</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="459" />
+        <location filename="../../app/dialogs.py" line="474" />
         <source>Held at</source>
         <translation>挂单时间</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="459" />
+        <location filename="../../app/dialogs.py" line="474" />
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="459" />
+        <location filename="../../app/dialogs.py" line="474" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="460" />
+        <location filename="../../app/dialogs.py" line="475" />
         <source>Lines</source>
         <translation>行数</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="460" />
+        <location filename="../../app/dialogs.py" line="475" />
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
@@ -891,11 +896,13 @@ Void</source>
     <message>
         <location filename="../../app/labels.py" line="98" />
         <location filename="../../app/labels.py" line="99" />
+        <location filename="../../app/labels.py" line="150" />
         <source>card reader</source>
         <translation>读卡器</translation>
     </message>
     <message>
         <location filename="../../app/labels.py" line="98" />
+        <location filename="../../app/labels.py" line="149" />
         <source>scanner</source>
         <translation>扫码枪</translation>
     </message>
@@ -978,6 +985,26 @@ Void</source>
         <location filename="../../app/labels.py" line="141" />
         <source>expired {0}</source>
         <translation>{0} 过期</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="152" />
+        <source>connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="153" />
+        <source>not connected</source>
+        <translation>未连接</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="154" />
+        <source>{0}: {1} {2}</source>
+        <translation>{0}：{1} {2}</translation>
+    </message>
+    <message>
+        <location filename="../../app/labels.py" line="155" />
+        <source>{0}: {1}</source>
+        <translation>{0}：{1}</translation>
     </message>
 </context>
 <context>
@@ -1066,22 +1093,22 @@ Void</source>
 <context>
     <name>ManagerDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="389" />
+        <location filename="../../app/dialogs.py" line="404" />
         <source>Wrong manager code or PIN (or not a manager's code) — try again</source>
         <translation>店长工号或密码错误（或不是店长工号），请重试</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="398" />
+        <location filename="../../app/dialogs.py" line="413" />
         <source>Manager approval</source>
         <translation>店长授权</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="410" />
+        <location filename="../../app/dialogs.py" line="425" />
         <source>Manager code</source>
         <translation>店长工号</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="411" />
+        <location filename="../../app/dialogs.py" line="426" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
@@ -1416,77 +1443,77 @@ Void</source>
 <context>
     <name>PaymentDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="183" />
+        <location filename="../../app/dialogs.py" line="198" />
         <source>Payment</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="193" />
+        <location filename="../../app/dialogs.py" line="208" />
         <source>Membership saved you ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="218" />
+        <location filename="../../app/dialogs.py" line="233" />
         <source>Pay (Enter)</source>
         <translation>收款（回车）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="224" />
+        <location filename="../../app/dialogs.py" line="239" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="224" />
+        <location filename="../../app/dialogs.py" line="239" />
         <source>WeChat Pay</source>
         <translation>微信支付</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="224" />
+        <location filename="../../app/dialogs.py" line="239" />
         <source>Alipay</source>
         <translation>支付宝</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="225" />
+        <location filename="../../app/dialogs.py" line="240" />
         <source>Bank card</source>
         <translation>银行卡</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="225" />
+        <location filename="../../app/dialogs.py" line="240" />
         <source>Stored value</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="226" />
+        <location filename="../../app/dialogs.py" line="241" />
         <source>Gift card</source>
         <translation>礼品卡</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="235" />
+        <location filename="../../app/dialogs.py" line="250" />
         <source>Due ¥{0}  ·  still to pay ¥{1}</source>
         <translation>应付 ¥{0}  ·  待付 ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="239" />
+        <location filename="../../app/dialogs.py" line="254" />
         <source>Change ¥{0}</source>
         <translation>找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="244" />
+        <location filename="../../app/dialogs.py" line="259" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="247" />
+        <location filename="../../app/dialogs.py" line="262" />
         <source>Only cash can be more than what is due</source>
         <translation>只有现金可以超出应付金额</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="252" />
+        <location filename="../../app/dialogs.py" line="267" />
         <source>Stored value balance is ¥{0}</source>
         <translation>储值余额为 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="269" />
+        <location filename="../../app/dialogs.py" line="284" />
         <source>¥{0} still due</source>
         <translation>还差 ¥{0}</translation>
     </message>
@@ -1494,37 +1521,37 @@ Void</source>
 <context>
     <name>PickMemberDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="145" />
+        <location filename="../../app/dialogs.py" line="157" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="145" />
+        <location filename="../../app/dialogs.py" line="157" />
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="145" />
+        <location filename="../../app/dialogs.py" line="157" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="146" />
+        <location filename="../../app/dialogs.py" line="158" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="146" />
+        <location filename="../../app/dialogs.py" line="158" />
         <source>Last visit</source>
         <translation>上次到店</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="154" />
+        <location filename="../../app/dialogs.py" line="166" />
         <source>Pick the member</source>
         <translation>选择会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="155" />
+        <location filename="../../app/dialogs.py" line="167" />
         <source>{0} members match</source>
         <translation>匹配到 {0} 位会员</translation>
     </message>
@@ -1532,7 +1559,7 @@ Void</source>
 <context>
     <name>ReceiptDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="436" />
+        <location filename="../../app/dialogs.py" line="451" />
         <source>Receipt</source>
         <translation>小票</translation>
     </message>
@@ -1540,52 +1567,52 @@ Void</source>
 <context>
     <name>RedeemDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="281" />
+        <location filename="../../app/dialogs.py" line="296" />
         <source>Redeem points</source>
         <translation>积分抵现</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="283" />
+        <location filename="../../app/dialogs.py" line="298" />
         <source>Usable points: {0}</source>
         <translation>可用积分：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="284" />
+        <location filename="../../app/dialogs.py" line="299" />
         <source> (gifts in this basket take {0})</source>
         <translation>（本单礼品已用 {0}）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="287" />
+        <location filename="../../app/dialogs.py" line="302" />
         <source>This order takes at most {0} points = ¥{1}, in steps of {2}</source>
         <translation>本单最多可用 {0} 积分 = ¥{1}，须为 {2} 的整数倍</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="291" />
+        <location filename="../../app/dialogs.py" line="306" />
         <source>Already applied: {0} points = ¥{1}</source>
         <translation>本单已用：{0} 积分 = ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="292" />
+        <location filename="../../app/dialogs.py" line="307" />
         <source>No points applied yet</source>
         <translation>本单尚未使用积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="324" />
+        <location filename="../../app/dialogs.py" line="339" />
         <source>Type a whole number of points (0 takes the points off)</source>
         <translation>请输入整数积分（输入 0 取消使用）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="326" />
+        <location filename="../../app/dialogs.py" line="341" />
         <source>{0} points is over this order's cap of {1}: type at most {1}</source>
         <translation>{0} 积分超过本单上限 {1}，最多可输入 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="328" />
+        <location filename="../../app/dialogs.py" line="343" />
         <source>Points go in steps of {0}: {1} or {2}</source>
         <translation>积分须为 {0} 的整数倍：{1} 或 {2}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="318" />
+        <location filename="../../app/dialogs.py" line="333" />
         <source>= ¥{0} off</source>
         <translation>= 抵扣 ¥{0}</translation>
     </message>
@@ -2737,57 +2764,83 @@ Void</source>
 <context>
     <name>SearchDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="163" />
+        <location filename="../../app/dialogs.py" line="176" />
+        <location filename="../../app/dialogs.py" line="178" />
+        <location filename="../../app/dialogs.py" line="180" />
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="163" />
+        <location filename="../../app/dialogs.py" line="176" />
+        <location filename="../../app/dialogs.py" line="178" />
+        <location filename="../../app/dialogs.py" line="180" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="163" />
+        <location filename="../../app/dialogs.py" line="180" />
         <source>Phone or barcode</source>
         <translation>手机号或条码</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="164" />
+        <location filename="../../app/dialogs.py" line="180" />
         <source>Tier or price</source>
         <translation>等级或价格</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="164" />
+        <location filename="../../app/dialogs.py" line="176" />
+        <location filename="../../app/dialogs.py" line="180" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="164" />
+        <location filename="../../app/dialogs.py" line="176" />
+        <location filename="../../app/dialogs.py" line="180" />
         <source>Last visit</source>
         <translation>上次到店</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="165" />
+        <location filename="../../app/dialogs.py" line="176" />
+        <source>Phone</source>
+        <translation>手机</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="176" />
+        <source>Tier</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="178" />
+        <source>Barcode</source>
+        <translation>条码</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="178" />
+        <source>Price</source>
+        <translation>单价</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="181" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="168" />
+        <location filename="../../app/dialogs.py" line="183" />
         <source> (member ¥{0})</source>
         <translation>（会员价 ¥{0}）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="169" />
+        <location filename="../../app/dialogs.py" line="185" />
         <source>Product</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="170" />
+        <location filename="../../app/dialogs.py" line="186" />
         <source>{0} member(s), {1} product(s) found — arrows and Enter</source>
         <translation>找到 {0} 位会员、{1} 件商品 — 方向键选择，回车确认</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="172" />
+        <location filename="../../app/dialogs.py" line="187" />
         <source>Search</source>
         <translation>查找</translation>
     </message>
@@ -2795,27 +2848,27 @@ Void</source>
 <context>
     <name>ShiftCloseDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="469" />
+        <location filename="../../app/dialogs.py" line="484" />
         <source>Close shift</source>
         <translation>交班</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="472" />
+        <location filename="../../app/dialogs.py" line="487" />
         <source>Count the cash in the drawer and type the total (yuan):</source>
         <translation>请清点钱箱现金，输入合计金额（元）：</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="483" />
+        <location filename="../../app/dialogs.py" line="498" />
         <source>Close shift (Enter)</source>
         <translation>交班（回车）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="493" />
+        <location filename="../../app/dialogs.py" line="508" />
         <source>Type the counted cash, such as 1250 or 1250.50</source>
         <translation>请输入清点的现金，如 1250 或 1250.50</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="508" />
+        <location filename="../../app/dialogs.py" line="523" />
         <source>Counted ¥{0}, expected ¥{1}: variance ¥{2}
 Sales: {3}, returns: {4}, net ¥{5}
 By tender: {6}</source>
@@ -2824,7 +2877,7 @@ By tender: {6}</source>
 按支付方式：{6}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="511" />
+        <location filename="../../app/dialogs.py" line="526" />
         <source>Done (Enter)</source>
         <translation>完成（回车）</translation>
     </message>
@@ -2871,72 +2924,73 @@ By tender: {6}</source>
 <context>
     <name>StartupProgress</name>
     <message>
-        <location filename="../../app/startup_progress.py" line="48" />
+        <location filename="../../app/startup_progress.py" line="64" />
         <source>Member POS</source>
         <translation>会员收银</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="49" />
+        <location filename="../../app/startup_progress.py" line="65" />
         <source>Getting the till ready</source>
         <translation>正在准备收银台</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="50" />
+        <location filename="../../app/startup_progress.py" line="66" />
         <source>First start: building a demo store with two years of sales, as it would be today. This takes a few seconds.</source>
         <translation>首次启动：正在建立演示门店——两年的销售记录，状态截至今天。需要十几秒。</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="52" />
+        <location filename="../../app/startup_progress.py" line="68" />
         <source>Opening the store…</source>
         <translation>正在打开门店…</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="57" />
+        <location filename="../../app/startup_progress.py" line="73" />
+        <location filename="../../app/startup_progress.py" line="74" />
         <source>Opening the store database (and bringing it up to date)…</source>
         <translation>正在打开门店数据库（如需要会先升级）…</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="58" />
+        <location filename="../../app/startup_progress.py" line="75" />
         <source>Creating demo members…</source>
         <translation>正在创建演示会员…</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="59" />
+        <location filename="../../app/startup_progress.py" line="76" />
         <source>Creating demo products…</source>
         <translation>正在创建演示商品…</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="60" />
+        <location filename="../../app/startup_progress.py" line="77" />
         <source>Playing the sales history and each day's jobs…</source>
         <translation>正在生成销售记录并运行每天的日常任务…</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="61" />
+        <location filename="../../app/startup_progress.py" line="78" />
         <source>Grouping members (active, dormant …)…</source>
         <translation>正在为会员分群（活跃、沉睡……）…</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="62" />
+        <location filename="../../app/startup_progress.py" line="79" />
         <source>Running today's daily jobs…</source>
         <translation>正在运行今天的日常任务…</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="63" />
+        <location filename="../../app/startup_progress.py" line="80" />
         <source>Preparing product suggestions…</source>
         <translation>正在准备商品推荐…</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="64" />
+        <location filename="../../app/startup_progress.py" line="81" />
         <source>Setting up demo staff…</source>
         <translation>正在设置演示员工…</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="65" />
+        <location filename="../../app/startup_progress.py" line="82" />
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../app/startup_progress.py" line="74" />
+        <location filename="../../app/startup_progress.py" line="94" />
         <source>%1 of %2 sales</source>
         <translation>%1 / %2 笔销售</translation>
     </message>

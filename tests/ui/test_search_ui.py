@@ -258,11 +258,16 @@ def test_an_unknown_mobile_offers_quick_join_with_the_number_kept(qtbot, window,
     assert c.panel.coupons.item(0).text().startswith("✓")
     assert "新人10元无门槛券" in c.refusals.text()  # applied, by name, on screen
     assert basket_doc(store)["coupons"] == q.coupons
-    # the number is forgotten once used: the next F3 starts empty
+    # the number is forgotten once used: the next F3 (after saying yes to replacing this
+    # sale's member by a new one) starts empty
+    from PySide6.QtWidgets import QMessageBox
+
     seen.clear()
+    asked: list = []
+    when_modal(qtbot, QMessageBox, lambda d: (asked.append(d.text()), d.button(QMessageBox.Yes).click()))
     when_modal(qtbot, dialogs.TextDialog, lambda d: (seen.append(d.edit.text()), qtbot.keyClick(d.edit, Qt.Key_Escape)))
     key(qtbot, window, Qt.Key_F3)
-    assert seen == [""]
+    assert asked and "139****5678" in asked[0] and seen == [""]
 
 
 # --- a second member -----------------------------------------------------------------------------
@@ -276,6 +281,11 @@ def test_a_second_member_asks_before_replacing_the_first(qtbot, window, store):
     type_keys(qtbot, c.input, "13800138000")
     enter(qtbot, c.input)
     assert c.till.checkout.member_id == a.id
+    barcode = next(b for _n, b, p in product_names(store) if 10000 <= p <= 30000)
+    type_keys(qtbot, c.input, barcode, 5, 15)
+    enter(qtbot, c.input)
+    qtbot.waitUntil(lambda: not c.reprice_timer.isActive(), timeout=2000)
+    c.till.redeem(100)  # a's points on this sale
     asked: list = []
     when_modal(qtbot, QMessageBox, lambda d: (asked.append(d.text()), qtbot.keyClick(d, Qt.Key_Return)))  # Enter = keep
     type_keys(qtbot, c.input, "13712348000")
@@ -286,6 +296,7 @@ def test_a_second_member_asks_before_replacing_the_first(qtbot, window, store):
     type_keys(qtbot, c.input, "13712348000")
     enter(qtbot, c.input)
     assert c.till.checkout.member_id == cc.id and basket_doc(store)["member_id"] == cc.id
+    assert c.till.checkout.redeem_points == 0 and basket_doc(store)["redeem_points"] == 0  # a's points left with a
     # the same member again asks nothing
     asked.clear()
     type_keys(qtbot, c.input, "13712348000")

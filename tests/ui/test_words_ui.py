@@ -127,6 +127,17 @@ def test_device_settings_show_words_and_save_codes(qtbot, window, tmp_path):
     d.scanner_mode.setCurrentIndex(2)
     assert d.collected().scanner.mode == "wedge"  # the setting keeps its code
     assert codes_in(screen_text(d)) == []
+    # the status bar says the same in words (it said "scanner:wedge card:wedge")
+    from devices import config as device_config
+
+    saved = window.bridge.settings
+    window.bridge.settings = device_config.DeviceSettings.model_validate(
+        {"scanner": {"mode": "wedge"}, "card_reader": {"mode": "wedge"}})
+    try:
+        assert window.bridge.describe() == "扫码枪：键盘模拟  读卡器：键盘模拟"
+    finally:
+        window.bridge.settings = saved
+    assert codes_in([window.device_label.text()]) == []
 
 
 def test_the_reports_figures_show_names_not_keys(qtbot, window, store):
