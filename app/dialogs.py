@@ -520,7 +520,7 @@ class ShiftCloseDialog(_Dialog):
         self.edit.setReadOnly(True)
         tenders = ", ".join(f"{labels.tender_name(k)} ¥{yuan(v)}" for k, v in s.by_tender.items()) or "-"
         self.result.setText(self.tr(
-            "Counted ¥{0}, expected ¥{1}: variance ¥{2}\nSales: {3}, returns: {4}, net ¥{5}\nBy tender: {6}").format(
+            "Counted ¥{0}, expected ¥{1}: variance {2}\nSales: {3}, returns: {4}, net ¥{5}\nBy tender: {6}").format(
             yuan(s.counted_fen or 0), yuan(s.expected_cash_fen), _signed(s.variance_fen or 0), s.sales, s.returns,
             yuan(s.net_fen), tenders))
         self.box.button(QDialogButtonBox.Ok).setText(self.tr("Done (Enter)"))
@@ -533,4 +533,4 @@ class ShiftCloseDialog(_Dialog):
 
 
 def _signed(fen: int) -> str:
-    return ("+" if fen > 0 else "-" if fen < 0 else "") + yuan(abs(fen))
+    return ("+" if fen > 0 else "-" if fen < 0 else "") + "¥" + yuan(abs(fen))

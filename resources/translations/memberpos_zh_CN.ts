@@ -2869,10 +2869,10 @@ Void</source>
     </message>
     <message>
         <location filename="../../app/dialogs.py" line="523" />
-        <source>Counted ¥{0}, expected ¥{1}: variance ¥{2}
+        <source>Counted ¥{0}, expected ¥{1}: variance {2}
 Sales: {3}, returns: {4}, net ¥{5}
 By tender: {6}</source>
-        <translation>实点 ¥{0}，应有 ¥{1}：差额 ¥{2}
+        <translation>实点 ¥{0}，应有 ¥{1}：差额 {2}
 销售 {3} 笔，退货 {4} 笔，净额 ¥{5}
 按支付方式：{6}</translation>
     </message>

@@ -241,7 +241,7 @@ def test_closing_the_shift_is_a_blind_count(qtbot, window, store):
     key(qtbot, window, Qt.Key_Q, Qt.ControlModifier)
     assert yuan(expected) not in seen["before"] and "应有" not in seen["before"]  # nothing to copy from
     assert "实点 ¥250.00" in seen["after"] and f"应有 ¥{yuan(expected)}" in seen["after"]
-    assert f"差额 ¥{'+' if 25000 > expected else '-'}{yuan(abs(25000 - expected))}" in seen["after"]
+    assert f"差额 {'+' if 25000 > expected else '-'}¥{yuan(abs(25000 - expected))}" in seen["after"]
     conn = sqlite3.connect(store.path)
     counted, exp, closed = conn.execute("SELECT counted_fen, expected_fen, closed_at FROM shifts").fetchone()
     conn.close()
