@@ -64,7 +64,8 @@ class BasketModel(QAbstractTableModel):
     def tooltip(self, row: int) -> str:
         """Every discount of a line with its reason (made when the cashier hovers, not on every scan)."""
         ln = self.quote.lines[row]
-        return "\n".join([ln.item.code] + [f"{self.discount_label(d.kind)} {d.code}: -{yuan(d.amount_fen)}" for d in ln.discounts])
+        # the kind in words, not the promotion's code (the totals name each discount that applied)
+        return "\n".join([ln.item.code] + [f"{self.discount_label(d.kind)}: -{yuan(d.amount_fen)}" for d in ln.discounts])
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)

@@ -34,7 +34,7 @@
     </message>
     <message>
         <location filename="../../app/basket_model.py" line="23" />
-        <location filename="../../app/basket_model.py" line="97" />
+        <location filename="../../app/basket_model.py" line="98" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
@@ -44,32 +44,32 @@
         <translation>【礼品】</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="95" />
+        <location filename="../../app/basket_model.py" line="96" />
         <source>Flash sale</source>
         <translation>限时抢购</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="95" />
+        <location filename="../../app/basket_model.py" line="96" />
         <source>Member price</source>
         <translation>会员价</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="96" />
+        <location filename="../../app/basket_model.py" line="97" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="96" />
+        <location filename="../../app/basket_model.py" line="97" />
         <source>Member discount</source>
         <translation>会员折扣</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="97" />
+        <location filename="../../app/basket_model.py" line="98" />
         <source>Promotion</source>
         <translation>促销</translation>
     </message>
     <message>
-        <location filename="../../app/basket_model.py" line="97" />
+        <location filename="../../app/basket_model.py" line="98" />
         <source>Coupon</source>
         <translation>优惠券</translation>
     </message>

@@ -68,7 +68,7 @@ def test_the_checkout_names_every_discount_and_says_why_without_a_mouse(qtbot, w
         assert "已优惠：SVIP 会员折扣" in shown, shown  # the tier's discount, by name
     assert all(line.startswith(("已优惠：", "未使用：")) for line in shown.splitlines()), shown
     assert c.panel.tier_badge.text() == "SVIP"
-    texts = screen_text(c)
+    texts = screen_text(c) + [c.model.tooltip(r) for r in range(c.model.rowCount())]  # hovering too
     assert codes_in(texts) == []
 
 
