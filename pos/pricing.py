@@ -296,11 +296,27 @@ def price(req: PriceRequest, program: ProgramDoc) -> Quote:
     as they are. Either way the member keeps earning and redeeming points,
     and a reason says why the member discount was not used."""
     scopes = _Scopes()  # shared by every scenario: line indexes are the basket's
-    quote = first = _price(req, program, _Options(), scopes)
-    plain = None
-    if req.member is not None:
-        plain = _price(replace(req, member=None, redeem_points=0, gifts=()), program, _Options(member_benefits=False), scopes)
-    for alt in _alternatives(req, program, quote, plain):
+    plain = plain_opt = None
+    if req.member is not None:  # the same basket as a non-member pays it, best combination included
+        plain, plain_opt, _ = _best(replace(req, member=None, redeem_points=0, gifts=()), program, scopes)
+    quote, _, first = _best(req, program, scopes, plain)
+    if plain is not None:
+        if _cost(quote) > plain.net_fen:  # rules that work against the member: take the non-member's discounts
+            quote = _price(req, program, replace(plain_opt, as_guest=True), scopes)
+            quote.refusals += [r for r in plain.refusals if r.code == "refusal.promotion_vs_coupon"]
+            quote.priced_as_guest = True
+        if quote.priced_as_guest:
+            quote.refusals.append(_as_guest_reason(req, program, quote, _item_benefits(program, first)))
+        quote.member_saved_fen = max(0, plain.net_fen - _cost(quote))
+    _name(req, program, quote)
+    return quote
+
+
+def _best(req: PriceRequest, program: ProgramDoc, scopes: "_Scopes", plain: Quote | None = None):
+    """The cheapest of the combinations worth trying: (quote, its options, the first quote)."""
+    opt = _Options()
+    quote = first = _price(req, program, opt, scopes)
+    for alt in _alternatives(req, program, first, plain):
         other = _price(req, program, alt, scopes)
         if _cost(other) < _cost(quote):
             dropped = [p for p in quote.promotions if p in alt.drop_promotions]
@@ -308,16 +324,8 @@ def price(req: PriceRequest, program: ProgramDoc) -> Quote:
             named = {"coupon": _joined([_coupon_name(program, req, c) for c in other.coupons])}
             other.refusals += [refusal(p, "refusal.promotion_vs_coupon", named, coupon=why) for p in dropped]
             other.priced_as_guest = not alt.item_benefits
-            quote = other
-    if plain is not None:
-        if _cost(quote) > plain.net_fen:  # rules that work against the member: take the non-member's discounts
-            quote = _price(req, program, _Options(as_guest=True), scopes)
-            quote.priced_as_guest = True
-        if quote.priced_as_guest:
-            quote.refusals.append(_as_guest_reason(req, program, quote, _item_benefits(program, first)))
-        quote.member_saved_fen = max(0, plain.net_fen - _cost(quote))
-    _name(req, program, quote)
-    return quote
+            quote, opt = other, alt
+    return quote, opt, first
 
 
 def _cost(q: Quote) -> int:
