@@ -3,7 +3,9 @@ what membership saved, the member panel, and an F-key for every action.
 Talks to the domain through `pos.till.Till` only."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+import threading
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
@@ -18,11 +20,45 @@ from pos.till import Till
 
 from . import i18n
 from .basket_model import BasketModel
-from .dialogs import GiftDialog, ListDialog, ManagerDialog, PaymentDialog, PickMemberDialog, ReceiptDialog, RedeemDialog, TextDialog
+from .dialogs import (
+    GiftDialog, ListDialog, ManagerDialog, PaymentDialog, PickMemberDialog, ReceiptDialog, RedeemDialog, TextDialog, cash_ceiling,
+)
 from . import labels
 from .dialogs import HeldDialog, SearchDialog, manager_refusal
 from .member_panel import MemberPanelWidget
 from .receipt_text import receipt_text
+
+
+class ScanInput(QLineEdit):
+    """The one input. The screen's keys (Delete, Ctrl+U, …) act from here: a plain
+    line edit claims them for itself (delete a character, clear the line) and the
+    screen's shortcut never fires while focus is here, which is nearly always."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.reserved: set[int] = set()  # key combinations that belong to the screen
+
+    def event(self, ev) -> bool:
+        if ev.type() == QEvent.ShortcutOverride and ev.keyCombination().toCombined() in self.reserved:
+            ev.ignore()  # not ours: the screen's shortcut takes it
+            return True
+        return super().event(ev)
+
+
+class _Failure:
+    """An unexpected error of a background payment, said like a DomainError."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def message(self, _lang: str) -> str:
+        return self.text
+
+
+class _PayDone(QObject):
+    """Carries a background payment's outcome to the GUI thread (a queued signal)."""
+
+    done = Signal(object, object)  # SaleResult or None, DomainError or None
 
 
 class CheckoutScreen(QWidget):
@@ -44,9 +80,10 @@ class CheckoutScreen(QWidget):
         root.setContentsMargins(8, 8, 8, 4)
 
         top = QHBoxLayout()
-        self.input = QLineEdit()
+        self.input = ScanInput()
         self.input.setObjectName("scanInput")
-        self.input.setPlaceholderText(self.tr("Scan or type: barcode, member card/code, coupon, phone or last 4 digits — Enter"))
+        self.placeholder = self.tr("Scan or type: barcode, member card/code, coupon, phone or last 4 digits — Enter")
+        self.input.setPlaceholderText(self.placeholder)
         self.input.returnPressed.connect(self.on_enter)
         top.addWidget(self.input, 1)
         root.addLayout(top)
@@ -89,6 +126,10 @@ class CheckoutScreen(QWidget):
         self.reprice_timer = QTimer(self)
         self.reprice_timer.setSingleShot(True)
         self.reprice_timer.timeout.connect(self.reprice)
+        self.paying: threading.Thread | None = None  # a payment waiting for HQ's hold, in the background
+        self.deferred: list[str] = []  # codes entered while it waits: taken, in order, once it is done
+        self._pay_done = _PayDone(self)
+        self._pay_done.done.connect(self._paid)
         self.refresh()
 
     def reprice(self) -> None:
@@ -144,6 +185,7 @@ class CheckoutScreen(QWidget):
             ("F12", self.tr("Pay"), self.pay),
         ]
         self.key_buttons = {}
+        actions = [(k, t, self._guarded(slot)) for k, t, slot in actions]
         for key, text, slot in actions:
             b = QPushButton(f"{key}\n{text}")
             b.setObjectName("fkey")
@@ -157,13 +199,22 @@ class CheckoutScreen(QWidget):
                  ("Ctrl+P", self.reprint), ("Ctrl+R", self.reports_requested.emit),
                  ("Up", lambda: self.move(-1)), ("Down", lambda: self.move(1)), ("Escape", self.clear_input)]
         for key, slot in extra:
-            QShortcut(QKeySequence(key), self, activated=slot)
+            QShortcut(QKeySequence(key), self, activated=self._guarded(slot))
+        self.input.reserved = {QKeySequence(k)[0].toCombined() for k in [a[0] for a in actions] + [e[0] for e in extra]}
         void = QPushButton(self.tr("Ctrl+Del\nVoid"))
         void.setObjectName("fkey")
         void.setFocusPolicy(Qt.NoFocus)
-        void.clicked.connect(self.void)
+        void.clicked.connect(self._guarded(self.void))
         row.addWidget(void)
         return row
+
+    def _guarded(self, slot):
+        """A key's action, refused while a payment waits for HQ (no second sale, no edit under it)."""
+        def run(*_args):
+            if self.paying is not None:
+                return self.say(self.tr("Waiting for HQ to confirm the payment…"), error=True)
+            return slot()
+        return run
 
     # --- showing state ----------------------------------------------------------------
 
@@ -263,6 +314,8 @@ class CheckoutScreen(QWidget):
             self.panel.show_panel(p, self.phone_shown, applied=q.coupons if q else [])
 
     def focus_input(self) -> None:
+        if self.isVisible() and not self.window().isActiveWindow() and QApplication.activeModalWidget() is None:
+            self.window().activateWindow()  # back from a dialog: the keyboard comes back here
         self.input.setFocus()
         self.input.selectAll()
 
@@ -286,13 +339,19 @@ class CheckoutScreen(QWidget):
     # --- the one input ------------------------------------------------------------------------
 
     def on_enter(self) -> None:
-        self.handle_code(self.input.text())
+        text = self.input.text()
         self.input.clear()
+        self.handle_code(text)
 
     def handle_code(self, text: str) -> None:
         """A scan from any source (input, serial scanner, keyboard wedge) comes here.
         A product's row is painted at once; saving and re-pricing follow on the
-        next turn of the event loop (several quick scans share one re-pricing)."""
+        next turn of the event loop (several quick scans share one re-pricing).
+        While a payment waits for HQ, codes wait too, and go to the next sale in order."""
+        if self.paying is not None:
+            if text.strip():
+                self.deferred.append(text)
+            return
         out = self.till.enter(text, reprice=False)
         if out.kind != "product":
             self.settle()
@@ -558,22 +617,66 @@ class CheckoutScreen(QWidget):
         if not self.till.checkout.lines or q is None:
             return self.say(self.tr("The basket is empty"), error=True)
         p = self.till.panel(with_suggestions=False) if self.till.checkout.member_id else None
-        dlg = PaymentDialog(self, q.net_fen, p.stored_value_fen if p else None, q.member_saved_fen)
+        dlg = PaymentDialog(self, q.net_fen, p.stored_value_fen if p else None, q.member_saved_fen,
+                            cash_ceiling_fen=cash_ceiling(self.till.db))
         if not dlg.exec():
             return self.focus_input()
+        if self._asks_hq(q):
+            return self.pay_in_background(dlg.tenders)
         try:
             result = self.till.pay(dlg.tenders)
         except DomainError as exc:
-            self.say(exc.message(i18n.current()), error=True)
-            return self.focus_input()
-        self.phone_shown = None
-        change = result.totals["change_fen"]
-        self.say(self.tr("Paid. Receipt {0}").format(result.receipt_no)
-                 + (self.tr(" · change ¥{0}").format(yuan(change)) if change else ""))
-        self.last_result = result
-        self.sale_done.emit(result.as_dict())
-        self.refresh()
-        self.focus_input()
+            return self._paid(None, exc)
+        self._paid(result, None)
+
+    def _asks_hq(self, q) -> bool:
+        """An enrolled till asks HQ to hold the points and coupons a member spends (sync/policy.py)."""
+        return bool(self.till.db.settings.get("sync.hq_url") and self.till.checkout.member_id
+                    and (q.points_redeemed or q.coupons))
+
+    def pay_in_background(self, tenders) -> None:
+        """The HQ hold (up to sync.policy.HOLD_TIMEOUT, then the offline policy) runs on a
+        worker thread: the screen keeps painting and says it waits; keys meanwhile start
+        no second sale, and scans wait for the next one."""
+        self.say(self.tr("Waiting for HQ to confirm points and coupons… (offline rules after a few seconds)"))
+        self.input.setPlaceholderText(self.tr("Waiting for HQ…"))
+
+        def work() -> None:
+            try:
+                result, error = self.till.pay(tenders), None
+            except DomainError as exc:
+                result, error = None, exc
+            except Exception as exc:  # noqa: BLE001 - said on screen; the basket stays as it was
+                import logging
+
+                logging.getLogger(__name__).exception("payment failed")
+                result, error = None, _Failure(self.tr("The payment failed ({0}); the basket is kept — try again").format(
+                    type(exc).__name__))
+            self._pay_done.done.emit(result, error)
+
+        self.paying = threading.Thread(target=work, name="pay-with-hq", daemon=True)
+        self.paying.start()
+
+    def _paid(self, result, error) -> None:
+        if self.paying is not None:
+            self.paying.join()
+            self.paying = None
+            self.input.setPlaceholderText(self.placeholder)
+        if error is not None:
+            self.say(error.message(i18n.current()), error=True)
+            self.focus_input()
+        else:
+            self.phone_shown = None
+            change = result.totals["change_fen"]
+            self.say(self.tr("Paid. Receipt {0}").format(result.receipt_no)
+                     + (self.tr(" · change ¥{0}").format(yuan(change)) if change else ""))
+            self.last_result = result
+            self.sale_done.emit(result.as_dict())
+            self.refresh()
+            self.focus_input()
+        waiting, self.deferred = self.deferred, []
+        for code in waiting:
+            self.handle_code(code)
 
     def reprint(self) -> None:
         """Reprint a receipt from history (the last one by default)."""

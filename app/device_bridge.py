@@ -8,6 +8,8 @@ import threading
 import time
 from collections import deque
 
+import shiboken6
+
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 
@@ -41,6 +43,7 @@ class DeviceBridge(QObject):
         self.ports: dict[str, bool] = {}
         self._event.connect(self._on_event)  # queued to the GUI thread when emitted from a reader
         self.wedge_filter: WedgeFilter | None = None
+        self.home = None  # callable -> the widget typing goes to when nothing else has focus (the one input)
 
     def start(self) -> None:
         self.readers = runtime.serial_readers(self.settings, self._event.emit)
@@ -104,38 +107,75 @@ class DeviceBridge(QObject):
             self.state.emit(self.describe())
 
 
+MODIFIER_KEYS = (Qt.Key_Shift, Qt.Key_Control, Qt.Key_Alt, Qt.Key_Meta, Qt.Key_AltGr, Qt.Key_CapsLock)
+
+
 class WedgeFilter(QObject):
-    """Holds back keystrokes while they may be a scanner's burst; gives them back
-    to the widget they were meant for when they turn out to be typing."""
+    """Holds back keystrokes while they may be a scanner's burst; gives them back,
+    in the order they were typed, when they turn out to be typing.
+
+    Where a key goes is decided when it is given back, not when it was pressed:
+    a key pressed as a dialog opens or closes belongs to what is open *now* (the
+    dialog's field, else the widget with focus, else the checkout's one input),
+    never to a window that has gone or that a dialog blocks. Keys wait in one
+    queue with completed scans, so nothing overtakes anything: an F-key or a
+    shortcut first lets every held key land (its ShortcutOverride, sent before
+    the shortcut acts, releases them), and after an Enter or a scan, which may
+    open or close a dialog, the rest of the queue waits for the event loop to
+    have done so."""
 
     def __init__(self, detector, decoder, bridge: DeviceBridge):
         super().__init__(bridge)
         self.detector, self.decoder, self.bridge = detector, decoder, bridge
-        self._replaying = False
+        self.queue: deque = deque()  # ("key", key, modifiers, text) / ("scan", code), oldest first
+        self._sending: set[int] = set()  # our own replayed events: not filtered again
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._timeout)
+        self.pump_timer = QTimer(self)
+        self.pump_timer.setSingleShot(True)
+        self.pump_timer.setInterval(0)
+        self.pump_timer.timeout.connect(self._pump)
 
     @staticmethod
     def _now(ev=None) -> float:
         stamp = ev.timestamp() if ev is not None else 0
         return float(stamp) if stamp else time.monotonic() * 1000
 
-    def eventFilter(self, obj, ev) -> bool:
-        if self._replaying or ev.type() != QEvent.KeyPress:
-            return False
-        t = self._now(ev)
+    @staticmethod
+    def _text_of(ev) -> str:
+        """The character a key types ("\r" for Enter), or "" for a key that is not text."""
         text = "\r" if ev.key() in (Qt.Key_Return, Qt.Key_Enter) else ev.text()
         if not text or not text.isprintable() and text != "\r" or ev.modifiers() & (Qt.ControlModifier | Qt.AltModifier):
-            self._handle(self.detector.interrupt(t))  # F-keys, arrows, shortcuts: never held back
+            return ""
+        return text
+
+    def eventFilter(self, obj, ev) -> bool:
+        kind = ev.type()
+        if kind not in (QEvent.KeyPress, QEvent.ShortcutOverride):
             return False
-        copy = QKeyEvent(QEvent.KeyPress, ev.key(), ev.modifiers(), ev.text())
-        actions = self.detector.feed(text, t, payload=(obj, copy))
+        if ev.key() in MODIFIER_KEYS or shiboken6.getCppPointer(ev)[0] in self._sending:
+            return False  # Shift for a capital letter is part of the typing (or of the scan)
+        text = self._text_of(ev)
+        if kind == QEvent.ShortcutOverride:
+            if not text:  # F1 right after the last digit: the digits land first, then F1 acts
+                self.settle(self._now(ev))
+            return False
+        t = self._now(ev)
+        if not text:
+            self.settle(t)  # F-keys, arrows, shortcuts: never held back, never overtaking
+            return False
+        actions = self.detector.feed(text, t, payload=(ev.key(), ev.modifiers(), ev.text()))
         self._handle(actions)
         deadline = self.detector.deadline()
         if deadline is not None:
             self.timer.start(max(1, int(deadline - t) + 1))
         return True
+
+    def settle(self, t: float | None = None) -> None:
+        """Give back everything held and queued, now (before a non-text key acts)."""
+        self._handle(self.detector.interrupt(self._now() if t is None else t), pump=False)
+        self._pump(until_empty=True)
 
     def _timeout(self) -> None:
         """The pause after the last key is over: resolve what is held (typing or a scan)."""
@@ -143,16 +183,76 @@ class WedgeFilter(QObject):
         if deadline is not None:
             self._handle(self.detector.flush(deadline + 1))
 
-    def _handle(self, actions) -> None:
+    def _handle(self, actions, pump: bool = True) -> None:
         for a in actions:
             if isinstance(a, ScanCompleted):
-                self.bridge.feed_event(self.decoder.decode_text(a.code))
+                self.queue.append(("scan", a.code))
             elif isinstance(a, PassThrough):
-                self._replaying = True
-                try:
-                    for key in a.keys:
-                        target, copy = key.payload if key.payload else (None, None)
-                        if target is not None:
-                            QCoreApplication.sendEvent(target, QKeyEvent(QEvent.KeyPress, copy.key(), copy.modifiers(), copy.text()))
-                finally:
-                    self._replaying = False
+                for key in a.keys:
+                    if key.payload:
+                        self.queue.append(("key", *key.payload))
+        if pump and self.queue:
+            self._pump()
+
+    def _pump(self, until_empty: bool = False) -> None:
+        """Deliver the queue in order. After an Enter or a scan the rest waits one turn
+        of the event loop (a dialog may be closing or opening), unless `until_empty`."""
+        while self.queue:
+            item = self.queue.popleft()
+            if item[0] == "scan":
+                self.bridge.feed_event(self.decoder.decode_text(item[1]))
+                settles = True
+            else:
+                _, key, mods, text = item
+                self._send(key, mods, text)
+                settles = key in (Qt.Key_Return, Qt.Key_Enter)
+            if settles and self.queue and not until_empty:
+                self.pump_timer.start()
+                return
+
+    def _send(self, key, mods, text) -> None:
+        target = key_target(self.bridge.home)
+        if target is None:
+            return
+        ev = QKeyEvent(QEvent.KeyPress, key, mods, text)
+        ptr = shiboken6.getCppPointer(ev)[0]
+        self._sending.add(ptr)
+        try:
+            QCoreApplication.sendEvent(target, ev)
+        finally:
+            self._sending.discard(ptr)
+
+
+def key_target(home=None):
+    """Where a typed key goes now: the open dialog's field, else the widget with
+    focus in a window that is showing, else `home()` (the checkout's one input)."""
+    from PySide6.QtWidgets import QApplication
+
+    modal = QApplication.activeModalWidget()
+    if modal is not None and modal.isVisible():
+        w = modal.focusWidget()
+        if w is None or not w.isVisible():
+            w = _first_focusable(modal)
+            if w is not None:
+                w.setFocus()
+        return w or modal
+    popup = QApplication.activePopupWidget()
+    if popup is not None:
+        return popup.focusWidget() or popup
+    w = QApplication.focusWidget()
+    if w is not None and w.isVisible() and w.window().isVisible():
+        return w
+    h = home() if home is not None else None
+    if h is not None and h.isVisible():
+        h.setFocus()
+        return h
+    return w
+
+
+def _first_focusable(root):
+    from PySide6.QtWidgets import QWidget
+
+    for w in root.findChildren(QWidget):
+        if w.isVisible() and w.isEnabled() and w.focusPolicy() & Qt.TabFocus:
+            return w
+    return None

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.limits import SALE_MAX_FEN
 from pos.members import MemberSummary
 from pos.money import yuan
 from pos.pricing import Tender
@@ -28,6 +29,17 @@ def parse_yuan(text: str) -> int | None:
     if frac and (not frac.isdigit() or len(frac) > 2):
         return None
     return int(whole or "0") * 100 + int((frac + "00")[:2])
+
+
+CASH_CONFIRM_KEY = "cash.confirm_above_fen"  # the store's setting: cash above this asks first
+CASH_CONFIRM_ABOVE_DEFAULT = 1_000_000  # ¥10,000
+
+
+def cash_ceiling(db) -> int:
+    try:
+        return int(db.settings.get(CASH_CONFIRM_KEY, CASH_CONFIRM_ABOVE_DEFAULT))
+    except (TypeError, ValueError):
+        return CASH_CONFIRM_ABOVE_DEFAULT
 
 
 class _Dialog(QDialog):
@@ -189,16 +201,20 @@ class SearchDialog(PickDialog):
 
 class PaymentDialog(_Dialog):
     """Tenders by key: F1 cash, F2 WeChat Pay, F3 Alipay, F4 bank card, F5 stored value,
-    F6 gift card. The amount field starts at what is still due; Enter pays."""
+    F6 gift card. The amount field starts at what is still due; a tender key or Enter
+    pays once all is covered."""
 
     TENDERS = (("cash", "F1"), ("wechat", "F2"), ("alipay", "F3"), ("bank_card", "F4"),
                ("stored_value", "F5"), ("gift_card", "F6"))
 
-    def __init__(self, parent, due_fen: int, stored_value_fen: int | None, saved_fen: int = 0):
+    def __init__(self, parent, due_fen: int, stored_value_fen: int | None, saved_fen: int = 0,
+                 cash_ceiling_fen: int = CASH_CONFIRM_ABOVE_DEFAULT):
         super().__init__(parent, self.tr("Payment"))
         self.due = due_fen
         self.sv = stored_value_fen
+        self.cash_ceiling = cash_ceiling_fen
         self.tenders: list[Tender] = []
+        self._unconfirmed: tuple[str, int] | None = None  # an absurd cash amount waiting for its second F1
         big = QFont(self.font().family(), 22, QFont.Bold)
         self.due_label = QLabel()
         self.due_label.setFont(big)
@@ -216,12 +232,12 @@ class PaymentDialog(_Dialog):
         self.buttons_by_type = {}
         for tender, key in self.TENDERS:
             b = QPushButton(f"{key} {self.tender_name(tender)}")
-            b.clicked.connect(lambda _=False, t=tender: self.add_tender(t))
+            b.clicked.connect(lambda _=False, t=tender: self.tender_key(t))
             if tender == "stored_value" and not stored_value_fen:
                 b.setEnabled(False)
             row.addWidget(b)
             self.buttons_by_type[tender] = b
-            QShortcut(QKeySequence(key), self, activated=lambda t=tender: self.add_tender(t))
+            QShortcut(QKeySequence(key), self, activated=lambda t=tender: self.tender_key(t))
         self.layout_.addLayout(row)
         self.paid_list = QListWidget()
         self.paid_list.setMaximumHeight(110)
@@ -253,11 +269,27 @@ class PaymentDialog(_Dialog):
         change = self.paid() - self.due
         self.change_label.setText(self.tr("Change ¥{0}").format(yuan(change)) if change > 0 else "")
 
+    def absurd(self, amount: int) -> bool:
+        """Cash far beyond what is due (a slip of the finger, or a barcode in the amount field)."""
+        return amount > self.cash_ceiling or amount > 100 * max(self.remaining(), 1)
+
     def add_tender(self, tender: str) -> None:
         amount = parse_yuan(self.amount.text())
         if amount is None or amount <= 0:
+            self._unconfirmed = None
             self.fail(self.tr("Type an amount such as 100 or 12.50"))
             return
+        if amount > SALE_MAX_FEN or self.paid() + amount > SALE_MAX_FEN:
+            self._unconfirmed = None
+            self.fail(self.tr("That amount is too large: at most ¥{0}").format(yuan(SALE_MAX_FEN)))
+            return
+        if tender == "cash" and self.absurd(amount) and self._unconfirmed != (tender, amount):
+            self._unconfirmed = (tender, amount)
+            self.fail(self.tr("Cash ¥{0} for ¥{1} due? Press F1 (or Enter) again to take it, or correct the amount").format(
+                yuan(amount), yuan(self.remaining())))
+            self.amount.setFocus()
+            return
+        self._unconfirmed = None
         if tender != "cash" and amount > self.remaining():
             self.fail(self.tr("Only cash can be more than what is due"))
             return
@@ -271,12 +303,20 @@ class PaymentDialog(_Dialog):
         self.paid_list.addItem(f"{self.tender_name(tender)}  ¥{yuan(amount)}")
         self.refresh()
 
+    def tender_key(self, tender: str) -> None:
+        """F1..F6: take the typed amount by that tender; once all is paid, the sale goes through."""
+        before = len(self.tenders)
+        self.add_tender(tender)
+        if len(self.tenders) > before and self.paid() >= self.due:
+            self.accept()
+
     def _enter(self) -> None:
         if self.paid() >= self.due and not (self.amount.text().strip() and self.remaining()):
             self.accept()
             return
+        before = len(self.tenders)
         self.add_tender("cash")
-        if self.paid() >= self.due:
+        if len(self.tenders) > before and self.paid() >= self.due:
             self.accept()
 
     def accept(self) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from devices import config as device_config
 from pos import daily, members, staff
@@ -23,7 +23,7 @@ from .device_settings import DeviceSettingsDialog
 from .dialogs import ManagerDialog, ShiftCloseDialog, TextDialog, manager_refusal, parse_yuan
 from .member_detail import MemberDetailDialog
 from .reports_screen import ReportsDialog
-from .returns_screen import ReturnsDialog
+from .returns_screen import ReturnsDialog, tender_name
 from .signin_screen import SignInScreen
 from .sync_bridge import SyncBridge
 from .style import STYLE
@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
         self.checkout: CheckoutScreen | None = None
         self.setStyleSheet(STYLE)
         self.resize(1024, 768)
+        self.setWindowState(Qt.WindowMaximized)  # a till's screen is the till: fits 1024x768 with a title bar
         central = QWidget()
         lay = QVBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.bridge.problem.connect(self.on_device_problem)
         self.bridge.state.connect(self.on_device_state)
         self.bridge.printed.connect(self.on_printed)
+        self.bridge.home = self._home_input
         self.sync = SyncBridge(db, parent=self)
         self.sync.state.connect(self.on_sync_state)
         self.retranslate()
@@ -127,9 +129,38 @@ class MainWindow(QMainWindow):
     # --- devices -----------------------------------------------------------------------------
 
     def on_device_code(self, code: str) -> None:
-        """A serial or keyboard-wedge scan, or a member card: the same as typing it in the one input."""
+        """A serial or keyboard-wedge scan, or a member card: it belongs to what is open.
+        An open dialog takes it (Returns loads the scanned receipt); one that has no use
+        for a scan says so; only with no dialog open does it reach the checkout's input."""
+        from PySide6.QtWidgets import QApplication
+
+        modal = QApplication.activeModalWidget()
+        if modal is not None and modal.isVisible():
+            take = getattr(modal, "take_scan", None)
+            if take is not None:
+                take(code)
+                return
+            field = modal.focusWidget()
+            if isinstance(field, QLineEdit) and field.isEnabled() and not field.isReadOnly():
+                # a fast typist looks like a scanner: what was "scanned" is typed into the field, Enter included
+                field.insert(code)
+                QCoreApplication.sendEvent(field, QKeyEvent(QEvent.KeyPress, Qt.Key_Return, Qt.NoModifier, "\r"))
+                return
+            QApplication.beep()
+            said = self.tr("A scan is not taken here: finish or close this window first")
+            if hasattr(modal, "fail"):
+                modal.fail(said)
+            else:
+                self.statusBar().showMessage(said, 5000)
+            return
         if self.checkout is not None and self.stack.currentWidget() is self.checkout:
             self.checkout.handle_code(code)
+
+    def _home_input(self):
+        """Where typing goes when no widget has focus (just after a dialog closed)."""
+        if self.checkout is not None and self.stack.currentWidget() is self.checkout:
+            return self.checkout.input
+        return None
 
     def on_device_problem(self, kind: str, text: str) -> None:
         from PySide6.QtWidgets import QApplication
@@ -222,16 +253,30 @@ class MainWindow(QMainWindow):
     def open_returns(self) -> None:
         if self.till is None:
             return
-        dlg = ReturnsDialog(self.db, self.who.code if self.who else "", self.till.checkout.member_id, self)
+        self.checkout.settle()
+        dlg = ReturnsDialog(self.db, self.who.code if self.who else "", self.till.checkout.member_id, self,
+                            is_manager=bool(self.who and self.who.is_manager))
+        dlg.ask_manager = self._ask_manager
         if dlg.exec() and dlg.result is not None:
-            said = self.tr("Returned: refund ¥{0}, receipt {1}").format(
-                yuan(dlg.result.plan.refund_fen), dlg.result.sale.receipt_no)
-            if dlg.result.plan.coupons_back:
+            r = dlg.result
+            refunds = ", ".join(self.tr("{0} ¥{1}").format(tender_name(p["tender"]), yuan(-p["amount_fen"]))
+                                for p in r.sale.payments if p["amount_fen"])
+            said = self.tr("Returned: refund ¥{0} ({1}), receipt {2}").format(
+                yuan(r.plan.refund_fen), refunds or "-", r.sale.receipt_no)
+            if r.plan.coupons_back:
                 said += self.tr("; coupon(s) given back to the member's wallet: {0}").format(
-                    ", ".join(c["template"] for c in dlg.result.plan.coupons_back))
+                    ", ".join(dlg.coupon_name(c["template"]) for c in r.plan.coupons_back))
             self.checkout.say(said)
+            self.print_receipt(r.sale.as_dict())  # the return slip, through the receipt printer
             self.checkout.refresh()
         self.checkout.focus_input()
+
+    def _ask_manager(self, reason: str):
+        """(code, PIN) from a manager, or None when cancelled."""
+        mgr = ManagerDialog(self, reason)
+        if not mgr.exec():
+            return None
+        return mgr.code.text(), mgr.pin.text()
 
     def open_reports(self) -> None:
         """Ctrl+R: the store's reports and segments, for a manager (a cashier's

@@ -314,3 +314,12 @@ def _points(s: Session, db, program: ProgramDoc, sale: Sale, ret: Sale, p: Retur
                      reason=f"return {ret.receipt_no}", **common)
     # 3. a partial return renews the expiry under the rolling model by being activity; per-lot
     #    and year-end lots keep their dates (the refunded points above got the renewed one).
+
+
+def refund_by_tender(db, receipt_no: str, refund_fen: int) -> dict[str, int]:
+    """How a refund of `refund_fen` goes back, tender by tender (the returns preview)."""
+    with db.read() as s:
+        sale = s.scalar(select(Sale).where(Sale.receipt_no == receipt_no.strip()))
+        if sale is None:
+            raise DomainError("return.no_sale", receipt=receipt_no[:40])
+        return _tender_shares(s, sale, refund_fen)

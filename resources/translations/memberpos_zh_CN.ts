@@ -77,298 +77,318 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../app/checkout_screen.py" line="49" />
+        <location filename="../../app/checkout_screen.py" line="85" />
         <source>Scan or type: barcode, member card/code, coupon, phone or last 4 digits — Enter</source>
         <translation>扫码或输入：商品条码、会员卡/会员码、券码、手机号或尾号4位 — 回车</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="139" />
+        <location filename="../../app/checkout_screen.py" line="180" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="139" />
+        <location filename="../../app/checkout_screen.py" line="180" />
         <source>Join</source>
         <translation>入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="140" />
+        <location filename="../../app/checkout_screen.py" line="181" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="140" />
+        <location filename="../../app/checkout_screen.py" line="181" />
         <source>Discount</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="141" />
+        <location filename="../../app/checkout_screen.py" line="182" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="141" />
+        <location filename="../../app/checkout_screen.py" line="182" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="142" />
+        <location filename="../../app/checkout_screen.py" line="183" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="142" />
+        <location filename="../../app/checkout_screen.py" line="183" />
         <source>Hold/Recall</source>
         <translation>挂单/取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="143" />
+        <location filename="../../app/checkout_screen.py" line="184" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="143" />
+        <location filename="../../app/checkout_screen.py" line="184" />
         <source>Top-up</source>
         <translation>充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="144" />
+        <location filename="../../app/checkout_screen.py" line="185" />
         <source>Pay</source>
         <translation>结账</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="161" />
+        <location filename="../../app/checkout_screen.py" line="204" />
         <source>Ctrl+Del
 Void</source>
         <translation>Ctrl+Del
 整单作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="185" />
+        <location filename="../../app/checkout_screen.py" line="215" />
+        <source>Waiting for HQ to confirm the payment…</source>
+        <translation>正在等待总部确认本次付款…</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="236" />
         <source>Total ¥{0}</source>
         <translation>原价 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="186" />
+        <location filename="../../app/checkout_screen.py" line="237" />
         <source>Discounts -¥{0}</source>
         <translation>优惠 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="188" />
+        <location filename="../../app/checkout_screen.py" line="239" />
         <source>Membership saved ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="189" />
+        <location filename="../../app/checkout_screen.py" line="240" />
         <source>Points used {0} (¥{1})</source>
         <translation>使用积分 {0}（抵 ¥{1}）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="191" />
+        <location filename="../../app/checkout_screen.py" line="242" />
         <source>Earns {0} points</source>
         <translation>本单可得 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="192" />
+        <location filename="../../app/checkout_screen.py" line="243" />
         <source>Due ¥{0}</source>
         <translation>应付 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="210" />
-        <location filename="../../app/checkout_screen.py" line="251" />
-        <location filename="../../app/checkout_screen.py" line="325" />
-        <location filename="../../app/checkout_screen.py" line="326" />
+        <location filename="../../app/checkout_screen.py" line="261" />
+        <location filename="../../app/checkout_screen.py" line="302" />
+        <location filename="../../app/checkout_screen.py" line="384" />
+        <location filename="../../app/checkout_screen.py" line="385" />
         <source>coupon {0}</source>
         <translation>券 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="211" />
+        <location filename="../../app/checkout_screen.py" line="262" />
         <source>points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="229" />
+        <location filename="../../app/checkout_screen.py" line="280" />
         <source>{0} points</source>
         <translation>{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="234" />
+        <location filename="../../app/checkout_screen.py" line="285" />
         <source>Applied: {0} -¥{1}</source>
         <translation>已优惠：{0} -¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="252" />
+        <location filename="../../app/checkout_screen.py" line="303" />
         <source>offer</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="253" />
-        <location filename="../../app/checkout_screen.py" line="328" />
-        <location filename="../../app/checkout_screen.py" line="385" />
+        <location filename="../../app/checkout_screen.py" line="304" />
+        <location filename="../../app/checkout_screen.py" line="387" />
+        <location filename="../../app/checkout_screen.py" line="444" />
         <source>Not applied: {0} — {1}</source>
         <translation>未使用：{0} — {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="309" />
+        <location filename="../../app/checkout_screen.py" line="368" />
         <source> — F3: quick join with this number</source>
         <translation> — 按 F3 用此号码快速入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="322" />
+        <location filename="../../app/checkout_screen.py" line="381" />
         <source>Member: {0}</source>
         <translation>会员：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="327" />
-        <location filename="../../app/checkout_screen.py" line="385" />
+        <location filename="../../app/checkout_screen.py" line="386" />
+        <location filename="../../app/checkout_screen.py" line="444" />
         <source>Applied: {0}</source>
         <translation>已使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="367" />
+        <location filename="../../app/checkout_screen.py" line="426" />
         <source>Replace the member?</source>
         <translation>更换会员？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="368" />
+        <location filename="../../app/checkout_screen.py" line="427" />
         <source>This sale is for {0}. Replace with {1}?</source>
         <translation>本单会员为 {0}。更换为 {1}？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="373" />
+        <location filename="../../app/checkout_screen.py" line="432" />
         <source>Kept member {0}</source>
         <translation>保留会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="384" />
+        <location filename="../../app/checkout_screen.py" line="443" />
         <source>coupon</source>
         <translation>券</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="391" />
+        <location filename="../../app/checkout_screen.py" line="450" />
         <source>a new member</source>
         <translation>新会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="393" />
+        <location filename="../../app/checkout_screen.py" line="452" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="393" />
+        <location filename="../../app/checkout_screen.py" line="452" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="402" />
+        <location filename="../../app/checkout_screen.py" line="461" />
         <source>Welcome, new member {0}! Sign-up rewards are in the wallet.</source>
         <translation>欢迎新会员 {0}！入会礼已放入券包。</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="403" />
+        <location filename="../../app/checkout_screen.py" line="462" />
         <source> Applied now: {0}</source>
         <translation> 已自动使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="423" />
+        <location filename="../../app/checkout_screen.py" line="482" />
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="426" />
-        <location filename="../../app/checkout_screen.py" line="440" />
+        <location filename="../../app/checkout_screen.py" line="485" />
+        <location filename="../../app/checkout_screen.py" line="499" />
         <source>Type a whole number</source>
         <translation>请输入整数</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="436" />
+        <location filename="../../app/checkout_screen.py" line="495" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="436" />
+        <location filename="../../app/checkout_screen.py" line="495" />
         <source>Discount in percent for {0}</source>
         <translation>{0} 的折扣（百分比）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="478" />
-        <location filename="../../app/checkout_screen.py" line="493" />
-        <location filename="../../app/checkout_screen.py" line="533" />
+        <location filename="../../app/checkout_screen.py" line="537" />
+        <location filename="../../app/checkout_screen.py" line="552" />
+        <location filename="../../app/checkout_screen.py" line="592" />
         <source>Identify the member first</source>
         <translation>请先识别会员</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="506" />
+        <location filename="../../app/checkout_screen.py" line="565" />
         <source>Basket held: F9 recalls it</source>
         <translation>已挂单：按 F9 取单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="512" />
+        <location filename="../../app/checkout_screen.py" line="571" />
         <source>No basket on hold</source>
         <translation>没有挂单</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="523" />
+        <location filename="../../app/checkout_screen.py" line="582" />
         <source>Void</source>
         <translation>作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="523" />
+        <location filename="../../app/checkout_screen.py" line="582" />
         <source>Void this sale?</source>
         <translation>确定作废本单？</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="526" />
+        <location filename="../../app/checkout_screen.py" line="585" />
         <source>Sale voided</source>
         <translation>本单已作废</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="534" />
+        <location filename="../../app/checkout_screen.py" line="593" />
         <source>Top up stored value</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="534" />
+        <location filename="../../app/checkout_screen.py" line="593" />
         <source>Amount in yuan</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="541" />
+        <location filename="../../app/checkout_screen.py" line="600" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="551" />
+        <location filename="../../app/checkout_screen.py" line="610" />
         <source>Topped up ¥{0}, receipt {1}</source>
         <translation>已充值 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="559" />
+        <location filename="../../app/checkout_screen.py" line="618" />
         <source>The basket is empty</source>
         <translation>购物篮为空</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="571" />
+        <location filename="../../app/checkout_screen.py" line="641" />
+        <source>Waiting for HQ to confirm points and coupons… (offline rules after a few seconds)</source>
+        <translation>正在等待总部确认积分和优惠券…（几秒后按离线规则处理）</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="642" />
+        <source>Waiting for HQ…</source>
+        <translation>正在等待总部…</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="653" />
+        <source>The payment failed ({0}); the basket is kept — try again</source>
+        <translation>付款失败（{0}）；购物车已保留，请重试</translation>
+    </message>
+    <message>
+        <location filename="../../app/checkout_screen.py" line="671" />
         <source>Paid. Receipt {0}</source>
         <translation>已收款。小票 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="572" />
+        <location filename="../../app/checkout_screen.py" line="672" />
         <source> · change ¥{0}</source>
         <translation> · 找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="581" />
+        <location filename="../../app/checkout_screen.py" line="684" />
         <source>Reprint</source>
         <translation>补打小票</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="581" />
+        <location filename="../../app/checkout_screen.py" line="684" />
         <source>Receipt number</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../../app/checkout_screen.py" line="606" />
+        <location filename="../../app/checkout_screen.py" line="709" />
         <source>Showing the full phone number is recorded.</source>
         <translation>查看完整手机号将被记录。</translation>
     </message>
@@ -451,53 +471,53 @@ Void</source>
 <context>
     <name>GiftDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="370" />
+        <location filename="../../app/dialogs.py" line="410" />
         <source>{0} points</source>
         <translation>{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="372" />
+        <location filename="../../app/dialogs.py" line="412" />
         <source>Only for {0}</source>
         <translation>仅限 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="374" />
+        <location filename="../../app/dialogs.py" line="414" />
         <source>{0} more points needed</source>
         <translation>还差 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="376" />
-        <location filename="../../app/dialogs.py" line="377" />
+        <location filename="../../app/dialogs.py" line="416" />
+        <location filename="../../app/dialogs.py" line="417" />
         <source>Available</source>
         <translation>可兑换</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="378" />
+        <location filename="../../app/dialogs.py" line="418" />
         <source>Usable points: {0}</source>
         <translation>可用积分：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="380" />
+        <location filename="../../app/dialogs.py" line="420" />
         <source> (this basket already takes {0})</source>
         <translation>（本单已用 {0}）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="381" />
+        <location filename="../../app/dialogs.py" line="421" />
         <source>Gift catalog</source>
         <translation>礼品目录</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="382" />
+        <location filename="../../app/dialogs.py" line="422" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="382" />
+        <location filename="../../app/dialogs.py" line="422" />
         <source>Cost</source>
         <translation>所需</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="382" />
+        <location filename="../../app/dialogs.py" line="422" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -505,42 +525,42 @@ Void</source>
 <context>
     <name>HeldDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="470" />
+        <location filename="../../app/dialogs.py" line="510" />
         <source>no member</source>
         <translation>无会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="472" />
+        <location filename="../../app/dialogs.py" line="512" />
         <source>Recall a held basket</source>
         <translation>取回挂单</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="473" />
+        <location filename="../../app/dialogs.py" line="513" />
         <source>{0} basket(s) on hold — arrows and Enter</source>
         <translation>{0} 笔挂单 — 方向键选择，回车取单</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="474" />
+        <location filename="../../app/dialogs.py" line="514" />
         <source>Held at</source>
         <translation>挂单时间</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="474" />
+        <location filename="../../app/dialogs.py" line="514" />
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="474" />
+        <location filename="../../app/dialogs.py" line="514" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="475" />
+        <location filename="../../app/dialogs.py" line="515" />
         <source>Lines</source>
         <translation>行数</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="475" />
+        <location filename="../../app/dialogs.py" line="515" />
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
@@ -1010,82 +1030,92 @@ Void</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="103" />
+        <location filename="../../app/main_window.py" line="105" />
         <source>Member checkout — {0}</source>
         <translation>会员收银 — {0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="105" />
+        <location filename="../../app/main_window.py" line="107" />
         <source>TEST CLOCK: {0} — records made now are marked as test</source>
         <translation>测试时钟：{0} — 此时产生的记录均标记为测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="106" />
+        <location filename="../../app/main_window.py" line="108" />
         <source>Store {0} · register {1}</source>
         <translation>门店 {0} · 收银台 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="107" />
+        <location filename="../../app/main_window.py" line="109" />
         <source>Cashier {0}</source>
         <translation>收银员 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="107" />
+        <location filename="../../app/main_window.py" line="109" />
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="116" />
+        <location filename="../../app/main_window.py" line="118" />
         <source>HQ sync: not configured</source>
         <translation>总部同步：未配置</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="117" />
+        <location filename="../../app/main_window.py" line="119" />
         <source>HQ sync: online</source>
         <translation>总部同步：在线</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="118" />
+        <location filename="../../app/main_window.py" line="120" />
         <source>HQ sync: online, {0} event(s) waiting</source>
         <translation>总部同步：在线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="119" />
+        <location filename="../../app/main_window.py" line="121" />
         <source>HQ sync: offline, {0} event(s) waiting</source>
         <translation>总部同步：离线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="120" />
+        <location filename="../../app/main_window.py" line="122" />
         <source>HQ sync: {0} event(s) refused by HQ — see sync --status</source>
         <translation>总部同步：{0} 条被总部拒收 — 请运行 sync --status 查看</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="144" />
+        <location filename="../../app/main_window.py" line="150" />
+        <source>A scan is not taken here: finish or close this window first</source>
+        <translation>此窗口不接受扫码：请先完成或关闭此窗口</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="175" />
         <source>Devices: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="169" />
+        <location filename="../../app/main_window.py" line="200" />
         <source>Open shift</source>
         <translation>开班</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="169" />
+        <location filename="../../app/main_window.py" line="200" />
         <source>Opening cash float in yuan</source>
         <translation>备用金（元）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="227" />
-        <source>Returned: refund ¥{0}, receipt {1}</source>
-        <translation>已退货：退款 ¥{0}，小票 {1}</translation>
+        <location filename="../../app/main_window.py" line="262" />
+        <source>{0} ¥{1}</source>
+        <translation>{0} ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="230" />
+        <location filename="../../app/main_window.py" line="264" />
+        <source>Returned: refund ¥{0} ({1}), receipt {2}</source>
+        <translation>已退货：退款 ¥{0}（{1}），小票 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="267" />
         <source>; coupon(s) given back to the member's wallet: {0}</source>
         <translation>；礼券已退回会员券包：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="245" />
+        <location filename="../../app/main_window.py" line="290" />
         <source>Reports are for the store manager.</source>
         <translation>报表仅限店长查看。</translation>
     </message>
@@ -1093,22 +1123,22 @@ Void</source>
 <context>
     <name>ManagerDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="404" />
+        <location filename="../../app/dialogs.py" line="444" />
         <source>Wrong manager code or PIN (or not a manager's code) — try again</source>
         <translation>店长工号或密码错误（或不是店长工号），请重试</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="413" />
+        <location filename="../../app/dialogs.py" line="453" />
         <source>Manager approval</source>
         <translation>店长授权</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="425" />
+        <location filename="../../app/dialogs.py" line="465" />
         <source>Manager code</source>
         <translation>店长工号</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="426" />
+        <location filename="../../app/dialogs.py" line="466" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
@@ -1443,77 +1473,87 @@ Void</source>
 <context>
     <name>PaymentDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="198" />
+        <location filename="../../app/dialogs.py" line="212" />
         <source>Payment</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="208" />
+        <location filename="../../app/dialogs.py" line="224" />
         <source>Membership saved you ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="233" />
+        <location filename="../../app/dialogs.py" line="249" />
         <source>Pay (Enter)</source>
         <translation>收款（回车）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="239" />
+        <location filename="../../app/dialogs.py" line="255" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="239" />
+        <location filename="../../app/dialogs.py" line="255" />
         <source>WeChat Pay</source>
         <translation>微信支付</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="239" />
+        <location filename="../../app/dialogs.py" line="255" />
         <source>Alipay</source>
         <translation>支付宝</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="240" />
+        <location filename="../../app/dialogs.py" line="256" />
         <source>Bank card</source>
         <translation>银行卡</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="240" />
+        <location filename="../../app/dialogs.py" line="256" />
         <source>Stored value</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="241" />
+        <location filename="../../app/dialogs.py" line="257" />
         <source>Gift card</source>
         <translation>礼品卡</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="250" />
+        <location filename="../../app/dialogs.py" line="266" />
         <source>Due ¥{0}  ·  still to pay ¥{1}</source>
         <translation>应付 ¥{0}  ·  待付 ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="254" />
+        <location filename="../../app/dialogs.py" line="270" />
         <source>Change ¥{0}</source>
         <translation>找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="259" />
+        <location filename="../../app/dialogs.py" line="280" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="262" />
+        <location filename="../../app/dialogs.py" line="284" />
+        <source>That amount is too large: at most ¥{0}</source>
+        <translation>金额过大：最多 ¥{0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="288" />
+        <source>Cash ¥{0} for ¥{1} due? Press F1 (or Enter) again to take it, or correct the amount</source>
+        <translation>应付 ¥{1}，收现金 ¥{0}？确认请再按 F1（或回车），否则请改正金额</translation>
+    </message>
+    <message>
+        <location filename="../../app/dialogs.py" line="294" />
         <source>Only cash can be more than what is due</source>
         <translation>只有现金可以超出应付金额</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="267" />
+        <location filename="../../app/dialogs.py" line="299" />
         <source>Stored value balance is ¥{0}</source>
         <translation>储值余额为 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="284" />
+        <location filename="../../app/dialogs.py" line="324" />
         <source>¥{0} still due</source>
         <translation>还差 ¥{0}</translation>
     </message>
@@ -1521,37 +1561,37 @@ Void</source>
 <context>
     <name>PickMemberDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="157" />
+        <location filename="../../app/dialogs.py" line="169" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="157" />
+        <location filename="../../app/dialogs.py" line="169" />
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="157" />
+        <location filename="../../app/dialogs.py" line="169" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="158" />
+        <location filename="../../app/dialogs.py" line="170" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="158" />
+        <location filename="../../app/dialogs.py" line="170" />
         <source>Last visit</source>
         <translation>上次到店</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="166" />
+        <location filename="../../app/dialogs.py" line="178" />
         <source>Pick the member</source>
         <translation>选择会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="167" />
+        <location filename="../../app/dialogs.py" line="179" />
         <source>{0} members match</source>
         <translation>匹配到 {0} 位会员</translation>
     </message>
@@ -1559,7 +1599,7 @@ Void</source>
 <context>
     <name>ReceiptDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="451" />
+        <location filename="../../app/dialogs.py" line="491" />
         <source>Receipt</source>
         <translation>小票</translation>
     </message>
@@ -1567,52 +1607,52 @@ Void</source>
 <context>
     <name>RedeemDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="296" />
+        <location filename="../../app/dialogs.py" line="336" />
         <source>Redeem points</source>
         <translation>积分抵现</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="298" />
+        <location filename="../../app/dialogs.py" line="338" />
         <source>Usable points: {0}</source>
         <translation>可用积分：{0}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="299" />
+        <location filename="../../app/dialogs.py" line="339" />
         <source> (gifts in this basket take {0})</source>
         <translation>（本单礼品已用 {0}）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="302" />
+        <location filename="../../app/dialogs.py" line="342" />
         <source>This order takes at most {0} points = ¥{1}, in steps of {2}</source>
         <translation>本单最多可用 {0} 积分 = ¥{1}，须为 {2} 的整数倍</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="306" />
+        <location filename="../../app/dialogs.py" line="346" />
         <source>Already applied: {0} points = ¥{1}</source>
         <translation>本单已用：{0} 积分 = ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="307" />
+        <location filename="../../app/dialogs.py" line="347" />
         <source>No points applied yet</source>
         <translation>本单尚未使用积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="339" />
+        <location filename="../../app/dialogs.py" line="379" />
         <source>Type a whole number of points (0 takes the points off)</source>
         <translation>请输入整数积分（输入 0 取消使用）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="341" />
+        <location filename="../../app/dialogs.py" line="381" />
         <source>{0} points is over this order's cap of {1}: type at most {1}</source>
         <translation>{0} 积分超过本单上限 {1}，最多可输入 {1}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="343" />
+        <location filename="../../app/dialogs.py" line="383" />
         <source>Points go in steps of {0}: {1} or {2}</source>
         <translation>积分须为 {0} 的整数倍：{1} 或 {2}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="333" />
+        <location filename="../../app/dialogs.py" line="373" />
         <source>= ¥{0} off</source>
         <translation>= 抵扣 ¥{0}</translation>
     </message>
@@ -2659,104 +2699,136 @@ Void</source>
 <context>
     <name>ReturnsDialog</name>
     <message>
-        <location filename="../../app/returns_screen.py" line="25" />
-        <location filename="../../app/returns_screen.py" line="41" />
+        <location filename="../../app/returns_screen.py" line="53" />
+        <location filename="../../app/returns_screen.py" line="71" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="30" />
+        <location filename="../../app/returns_screen.py" line="59" />
         <source>Receipt number, e.g. S001-01-20261123-0001 — Enter</source>
         <translation>小票号，例如 S001-01-20261123-0001 — 回车</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="38" />
+        <location filename="../../app/returns_screen.py" line="66" />
         <source>This member's recent sales: </source>
         <translation>该会员近期小票：</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="41" />
+        <location filename="../../app/returns_screen.py" line="71" />
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="41" />
+        <location filename="../../app/returns_screen.py" line="71" />
         <source>Bought</source>
         <translation>购买数量</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="41" />
+        <location filename="../../app/returns_screen.py" line="71" />
         <source>Paid</source>
         <translation>实付</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="51" />
-        <source>Show consequences</source>
-        <translation>查看影响</translation>
+        <location filename="../../app/returns_screen.py" line="86" />
+        <source>Confirm return (F12)</source>
+        <translation>确认退货（F12）</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="55" />
-        <source>Confirm return</source>
-        <translation>确认退货</translation>
+        <location filename="../../app/returns_screen.py" line="90" />
+        <source>Cancel (Esc)</source>
+        <translation>取消（Esc）</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="96" />
-        <location filename="../../app/returns_screen.py" line="127" />
+        <location filename="../../app/returns_screen.py" line="125" />
+        <location filename="../../app/returns_screen.py" line="237" />
+        <source>Type or scan the receipt number, then Enter</source>
+        <translation>请输入或扫描小票号，然后按回车</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="235" />
+        <source>Check the preview, then confirm</source>
+        <translation>请核对退货预览，然后确认</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="242" />
+        <source>Another receipt: check the preview, then confirm</source>
+        <translation>小票号已更改：请核对退货预览，然后确认</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="254" />
+        <location filename="../../app/returns_screen.py" line="257" />
+        <source>A refund above ¥{0} needs a manager.</source>
+        <translation>退款超过 ¥{0} 需店长授权。</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="169" />
+        <location filename="../../app/returns_screen.py" line="248" />
         <source>Choose at least one item</source>
         <translation>请至少选择一件商品</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="104" />
+        <location filename="../../app/returns_screen.py" line="184" />
+        <source>{0} ¥{1}</source>
+        <translation>{0} ¥{1}</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="185" />
         <source>Refund ¥{0}</source>
         <translation>退款 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="106" />
+        <location filename="../../app/returns_screen.py" line="185" />
+        <source> — {0}</source>
+        <translation> — {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="188" />
         <source>takes back {0} points earned</source>
         <translation>扣回已得积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="108" />
+        <location filename="../../app/returns_screen.py" line="190" />
         <source>gives back {0} points used</source>
         <translation>退还已用积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="109" />
+        <location filename="../../app/returns_screen.py" line="191" />
         <source> (original expiry)</source>
         <translation>（保持原有效期）</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="109" />
+        <location filename="../../app/returns_screen.py" line="191" />
         <source> (expiry renewed)</source>
         <translation>（有效期重新计算）</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="111" />
-        <source>¥{0} back to stored value</source>
-        <translation>¥{0} 退回储值</translation>
-    </message>
-    <message>
-        <location filename="../../app/returns_screen.py" line="113" />
+        <location filename="../../app/returns_screen.py" line="193" />
         <source>{0} points already spent: the member owes them</source>
         <translation>{0} 积分已被使用：记为会员欠分</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="115" />
+        <location filename="../../app/returns_screen.py" line="195" />
         <source>¥{0} deducted for points already spent</source>
         <translation>因积分已使用，扣减退款 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="117" />
+        <location filename="../../app/returns_screen.py" line="200" />
         <source>tier spend -¥{0}</source>
         <translation>等级消费 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="119" />
+        <location filename="../../app/returns_screen.py" line="202" />
         <source>tier goes back to {0}</source>
         <translation>等级退回 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="121" />
+        <location filename="../../app/returns_screen.py" line="204" />
+        <source>the tier stays</source>
+        <translation>会员等级不变</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="208" />
         <source>coupon(s) given back: {0}</source>
         <translation>退回礼券：{0}</translation>
     </message>
@@ -2764,83 +2836,83 @@ Void</source>
 <context>
     <name>SearchDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="176" />
-        <location filename="../../app/dialogs.py" line="178" />
-        <location filename="../../app/dialogs.py" line="180" />
+        <location filename="../../app/dialogs.py" line="188" />
+        <location filename="../../app/dialogs.py" line="190" />
+        <location filename="../../app/dialogs.py" line="192" />
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="176" />
-        <location filename="../../app/dialogs.py" line="178" />
-        <location filename="../../app/dialogs.py" line="180" />
+        <location filename="../../app/dialogs.py" line="188" />
+        <location filename="../../app/dialogs.py" line="190" />
+        <location filename="../../app/dialogs.py" line="192" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="180" />
+        <location filename="../../app/dialogs.py" line="192" />
         <source>Phone or barcode</source>
         <translation>手机号或条码</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="180" />
+        <location filename="../../app/dialogs.py" line="192" />
         <source>Tier or price</source>
         <translation>等级或价格</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="176" />
-        <location filename="../../app/dialogs.py" line="180" />
+        <location filename="../../app/dialogs.py" line="188" />
+        <location filename="../../app/dialogs.py" line="192" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="176" />
-        <location filename="../../app/dialogs.py" line="180" />
+        <location filename="../../app/dialogs.py" line="188" />
+        <location filename="../../app/dialogs.py" line="192" />
         <source>Last visit</source>
         <translation>上次到店</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="176" />
+        <location filename="../../app/dialogs.py" line="188" />
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="176" />
+        <location filename="../../app/dialogs.py" line="188" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="178" />
+        <location filename="../../app/dialogs.py" line="190" />
         <source>Barcode</source>
         <translation>条码</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="178" />
+        <location filename="../../app/dialogs.py" line="190" />
         <source>Price</source>
         <translation>单价</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="181" />
+        <location filename="../../app/dialogs.py" line="193" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="183" />
+        <location filename="../../app/dialogs.py" line="195" />
         <source> (member ¥{0})</source>
         <translation>（会员价 ¥{0}）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="185" />
+        <location filename="../../app/dialogs.py" line="197" />
         <source>Product</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="186" />
+        <location filename="../../app/dialogs.py" line="198" />
         <source>{0} member(s), {1} product(s) found — arrows and Enter</source>
         <translation>找到 {0} 位会员、{1} 件商品 — 方向键选择，回车确认</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="187" />
+        <location filename="../../app/dialogs.py" line="199" />
         <source>Search</source>
         <translation>查找</translation>
     </message>
@@ -2848,27 +2920,27 @@ Void</source>
 <context>
     <name>ShiftCloseDialog</name>
     <message>
-        <location filename="../../app/dialogs.py" line="484" />
+        <location filename="../../app/dialogs.py" line="524" />
         <source>Close shift</source>
         <translation>交班</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="487" />
+        <location filename="../../app/dialogs.py" line="527" />
         <source>Count the cash in the drawer and type the total (yuan):</source>
         <translation>请清点钱箱现金，输入合计金额（元）：</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="498" />
+        <location filename="../../app/dialogs.py" line="538" />
         <source>Close shift (Enter)</source>
         <translation>交班（回车）</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="508" />
+        <location filename="../../app/dialogs.py" line="548" />
         <source>Type the counted cash, such as 1250 or 1250.50</source>
         <translation>请输入清点的现金，如 1250 或 1250.50</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="523" />
+        <location filename="../../app/dialogs.py" line="563" />
         <source>Counted ¥{0}, expected ¥{1}: variance {2}
 Sales: {3}, returns: {4}, net ¥{5}
 By tender: {6}</source>
@@ -2877,7 +2949,7 @@ By tender: {6}</source>
 按支付方式：{6}</translation>
     </message>
     <message>
-        <location filename="../../app/dialogs.py" line="526" />
+        <location filename="../../app/dialogs.py" line="566" />
         <source>Done (Enter)</source>
         <translation>完成（回车）</translation>
     </message>
