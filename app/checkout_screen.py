@@ -171,7 +171,7 @@ class CheckoutScreen(QWidget):
         for col, stretch in enumerate((2, 2, 3)):
             grid.setColumnStretch(col, stretch)
         for w in (self.gross, self.discount, self.saved, self.points_used, self.earned):
-            w.setMinimumWidth(170)  # amounts are never cut short, whatever the window size
+            w.setMinimumWidth(150)  # amounts are never cut short, and the screen fits 1024 px
         return box
 
     def _keys(self) -> QHBoxLayout:

@@ -21,7 +21,7 @@ QWidget { font-size: 14px; }
 #section { font-weight: bold; margin-top: 4px; }
 #notes { color: #37474f; }
 #notes[complaint="true"] { color: #b71c1c; font-weight: bold; }
-#fkey { min-height: 44px; font-size: 13px; }
+#fkey { min-height: 44px; font-size: 13px; padding: 2px 1px; }  /* 13 keys fit 1024 px in both languages */
 #dialogError { color: #c62828; }
 #paymentDue { color: #0d47a1; font-size: 24px; font-weight: bold; }
 #paymentAmount { font-size: 22px; }
