@@ -111,7 +111,18 @@ def when_modal(qtbot, cls, act, seen: list | None = None, timeout_ms: int = 8000
     QTimer.singleShot(20, poll)
 
 
+def close_leftover_dialogs() -> None:
+    """A modal window an earlier test left open would take every key: close it first."""
+    from PySide6.QtWidgets import QDialog
+
+    for top in QApplication.topLevelWidgets():
+        if isinstance(top, QDialog) and top.isVisible():
+            top.done(0)
+    QApplication.processEvents()
+
+
 def sign_in(qtbot, w, code="C01", pin="1234", float_yuan="200"):
+    close_leftover_dialogs()
     if not staff.current_shift(w.db, code):
         when_modal(qtbot, dialogs.TextDialog, lambda d: (d.edit.selectAll(), type_keys(qtbot, d.edit, float_yuan),
                                                           enter(qtbot, d.edit)))
