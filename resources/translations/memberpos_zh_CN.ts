@@ -2699,136 +2699,136 @@ Void</source>
 <context>
     <name>ReturnsDialog</name>
     <message>
-        <location filename="../../app/returns_screen.py" line="53" />
-        <location filename="../../app/returns_screen.py" line="71" />
+        <location filename="../../app/returns_screen.py" line="56" />
+        <location filename="../../app/returns_screen.py" line="74" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="59" />
+        <location filename="../../app/returns_screen.py" line="62" />
         <source>Receipt number, e.g. S001-01-20261123-0001 — Enter</source>
         <translation>小票号，例如 S001-01-20261123-0001 — 回车</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="66" />
+        <location filename="../../app/returns_screen.py" line="69" />
         <source>This member's recent sales: </source>
         <translation>该会员近期小票：</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="71" />
+        <location filename="../../app/returns_screen.py" line="74" />
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="71" />
+        <location filename="../../app/returns_screen.py" line="74" />
         <source>Bought</source>
         <translation>购买数量</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="71" />
+        <location filename="../../app/returns_screen.py" line="74" />
         <source>Paid</source>
         <translation>实付</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="86" />
+        <location filename="../../app/returns_screen.py" line="89" />
         <source>Confirm return (F12)</source>
         <translation>确认退货（F12）</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="90" />
+        <location filename="../../app/returns_screen.py" line="93" />
         <source>Cancel (Esc)</source>
         <translation>取消（Esc）</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="125" />
-        <location filename="../../app/returns_screen.py" line="237" />
+        <location filename="../../app/returns_screen.py" line="128" />
+        <location filename="../../app/returns_screen.py" line="240" />
         <source>Type or scan the receipt number, then Enter</source>
         <translation>请输入或扫描小票号，然后按回车</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="235" />
+        <location filename="../../app/returns_screen.py" line="238" />
         <source>Check the preview, then confirm</source>
         <translation>请核对退货预览，然后确认</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="242" />
+        <location filename="../../app/returns_screen.py" line="245" />
         <source>Another receipt: check the preview, then confirm</source>
         <translation>小票号已更改：请核对退货预览，然后确认</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="254" />
         <location filename="../../app/returns_screen.py" line="257" />
+        <location filename="../../app/returns_screen.py" line="260" />
         <source>A refund above ¥{0} needs a manager.</source>
         <translation>退款超过 ¥{0} 需店长授权。</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="169" />
-        <location filename="../../app/returns_screen.py" line="248" />
+        <location filename="../../app/returns_screen.py" line="172" />
+        <location filename="../../app/returns_screen.py" line="251" />
         <source>Choose at least one item</source>
         <translation>请至少选择一件商品</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="184" />
+        <location filename="../../app/returns_screen.py" line="187" />
         <source>{0} ¥{1}</source>
         <translation>{0} ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="185" />
+        <location filename="../../app/returns_screen.py" line="188" />
         <source>Refund ¥{0}</source>
         <translation>退款 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="185" />
+        <location filename="../../app/returns_screen.py" line="188" />
         <source> — {0}</source>
         <translation> — {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="188" />
+        <location filename="../../app/returns_screen.py" line="191" />
         <source>takes back {0} points earned</source>
         <translation>扣回已得积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="190" />
+        <location filename="../../app/returns_screen.py" line="193" />
         <source>gives back {0} points used</source>
         <translation>退还已用积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="191" />
+        <location filename="../../app/returns_screen.py" line="194" />
         <source> (original expiry)</source>
         <translation>（保持原有效期）</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="191" />
+        <location filename="../../app/returns_screen.py" line="194" />
         <source> (expiry renewed)</source>
         <translation>（有效期重新计算）</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="193" />
+        <location filename="../../app/returns_screen.py" line="196" />
         <source>{0} points already spent: the member owes them</source>
         <translation>{0} 积分已被使用：记为会员欠分</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="195" />
+        <location filename="../../app/returns_screen.py" line="198" />
         <source>¥{0} deducted for points already spent</source>
         <translation>因积分已使用，扣减退款 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="200" />
+        <location filename="../../app/returns_screen.py" line="203" />
         <source>tier spend -¥{0}</source>
         <translation>等级消费 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="202" />
+        <location filename="../../app/returns_screen.py" line="205" />
         <source>tier goes back to {0}</source>
         <translation>等级退回 {0}</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="204" />
+        <location filename="../../app/returns_screen.py" line="207" />
         <source>the tier stays</source>
         <translation>会员等级不变</translation>
     </message>
     <message>
-        <location filename="../../app/returns_screen.py" line="208" />
+        <location filename="../../app/returns_screen.py" line="211" />
         <source>coupon(s) given back: {0}</source>
         <translation>退回礼券：{0}</translation>
     </message>
@@ -3065,6 +3065,39 @@ By tender: {6}</source>
         <location filename="../../app/startup_progress.py" line="94" />
         <source>%1 of %2 sales</source>
         <translation>%1 / %2 笔销售</translation>
+    </message>
+</context>
+<context>
+    <name>Tenders</name>
+    <message>
+        <location filename="../../app/returns_screen.py" line="38" />
+        <source>Cash</source>
+        <translation>现金</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="38" />
+        <source>WeChat Pay</source>
+        <translation>微信支付</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="39" />
+        <source>Alipay</source>
+        <translation>支付宝</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="39" />
+        <source>Bank card</source>
+        <translation>银行卡</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="40" />
+        <source>Stored value</source>
+        <translation>储值余额</translation>
+    </message>
+    <message>
+        <location filename="../../app/returns_screen.py" line="41" />
+        <source>Gift card</source>
+        <translation>礼品卡</translation>
     </message>
 </context>
 <context>
