@@ -98,6 +98,7 @@ class ReturnsDialog(QDialog):
             buttons.addWidget(b)
         lay.addLayout(buttons)
         QShortcut(QKeySequence("F12"), self, activated=self.confirm)
+        self.setMinimumSize(700, 440)  # item names readable; fits 1024x768
         self.resize(760, 520)
 
     def keyPressEvent(self, ev) -> None:
