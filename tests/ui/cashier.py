@@ -210,7 +210,8 @@ class Typist:
             if kind == "wait":
                 QTimer.singleShot(what, step)
                 return
-            QTimer.singleShot(self._gap(gaps) if kind != "call" else 0, step)  # the next key is on its way already
+            if kind != "burst":  # the next key is on its way already
+                QTimer.singleShot(self._gap(gaps) if kind != "call" else 0, step)
             if kind == "call":
                 what()
                 return
@@ -222,6 +223,8 @@ class Typist:
                 target = top.windowHandle() if top is not None else None
             self.log.append(f"{target.objectName() if target else None}:{what!r}")
             if target is None:
+                if kind == "burst":
+                    QTimer.singleShot(self._gap(gaps), step)
                 return
             if kind == "burst":
                 import time
@@ -233,6 +236,9 @@ class Typist:
                     else:
                         self.qtbot.keyClick(win, ch)
                     time.sleep(WEDGE_MS / 1000)
+                # a burst is one device's keys: what follows starts after its last key (keyClick runs the
+                # event loop, so a timer started before the burst would interleave the next step into it)
+                QTimer.singleShot(self._gap(gaps), step)
             elif kind == "char":
                 if what == "\r":
                     self.qtbot.keyClick(target, Qt.Key_Return)

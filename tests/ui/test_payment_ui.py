@@ -33,9 +33,11 @@ def sales_count(db) -> int:
 
 
 def big_basket(qtbot, w, store, t: Typist):
+    qtbot.wait(400)  # the window's first paint and the member index are done: a scan's keys are not stretched
     for code in product_codes(store, 2, lo=30000, hi=60000):
         t.scan(code).wait(60)
     t.run()
+    assert w.checkout.till.last_quote is not None, w.checkout.message.text()
     assert w.checkout.till.last_quote.net_fen > 50000
 
 
