@@ -178,7 +178,7 @@ def _purge_file(db) -> None:
         cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         cur.close()
     except Exception as exc:  # busy: the next push tries again; the rows themselves are already clean
-        log.warning("could not compact the database after clearing phone numbers: %s", type(exc).__name__)
+        log.warning("could not compact the database after clearing the numbers: %s", type(exc).__name__)
         return
     finally:
         raw.close()
