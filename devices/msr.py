@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from pos.barcodes import Nomenclature
+from pos.errors import luhn_ok  # one Luhn check, in the domain (devices import pos, never the reverse)
 
 from .events import BadSwipe, CardSwiped, Refused
 
@@ -41,18 +42,6 @@ _T1_NUMBER = re.compile(r"(?:[A-Z](?=[0-9]))?([0-9A-Z]{1,19})(?:\^|$)")  # forma
 class MsrSettings:
     lrc: bool = False  # the reader sends an LRC character after each end sentinel
     member_pattern: str | None = None  # a '^...$' regex for member card numbers; None = the nomenclature's member rules
-
-
-def luhn_ok(digits: str) -> bool:
-    if not digits.isascii() or not digits.isdigit():
-        return False
-    total = 0
-    for i, c in enumerate(reversed(digits)):
-        d = ord(c) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def _pan_like(digits: str) -> bool:

@@ -134,7 +134,10 @@ _DIGIT_RUN = re.compile(r"\+?[0-9][0-9 \-]{5,}[0-9]")
 _CN_MOBILE = re.compile(r"(?:\+?86|0086)?1[3-9][0-9]{9}")
 
 
-def _luhn(digits: str) -> bool:
+def luhn_ok(digits: str) -> bool:
+    """The Luhn check of a bank card number (devices.msr uses it too)."""
+    if not digits.isascii() or not digits.isdigit():
+        return False
     total = 0
     for i, c in enumerate(reversed(digits)):
         d = ord(c) - 48
@@ -145,7 +148,7 @@ def _luhn(digits: str) -> bool:
 
 
 def _pan(digits: str) -> bool:
-    return 13 <= len(digits) <= 19 and _luhn(digits)
+    return 13 <= len(digits) <= 19 and luhn_ok(digits)
 
 
 def card_like(text: str, bare: bool = True) -> bool:
@@ -162,7 +165,7 @@ def card_like(text: str, bare: bool = True) -> bool:
     for m in _BANK_T2.finditer(text):
         if _pan(m.group(1)) or _pan(m.group(1)[2:]):
             return True
-    return bare and any(15 <= len(d) <= 19 and _luhn(d) for d in re.findall(r"[0-9]+", text))
+    return bare and any(15 <= len(d) <= 19 and luhn_ok(d) for d in re.findall(r"[0-9]+", text))
 
 
 def _mask_run(m: re.Match) -> str:
