@@ -11,7 +11,7 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pos import cli as pos_cli
+    from pos.cli import main as pos_cli
     from devices import cli as devices_cli
     from sync import cli as sync_cli
 
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         width, _, height = args.size.partition("x")
         print(render(args.screen, args.lang, args.out, getattr(args, "db", None), (int(width), int(height))))
         return 0
-    from pos import cli as pos_cli
+    from pos.cli import main as pos_cli
 
     return pos_cli.run(args)
 

@@ -16,15 +16,17 @@ from PySide6.QtWidgets import QApplication
 from . import i18n
 
 if TYPE_CHECKING:
-    from pos.database import Database
+    from pos.store.database import Database
 
 
 def open_store(db_path: str | os.PathLike | None, progress: Callable[[str, int, int], None] | None = None) -> Database:
     """Open (and migrate) the store; a brand-new store gets the preset program and
     a demo store as it would be today. `progress(stage, done, total)` hears how far
     it got (called on the thread doing the work)."""
-    from pos import demo, programs, staff, suggestions
-    from pos.database import default_db_path, open_db
+    from pos.demo import store as demo
+    from pos.store import program_store
+    from pos.services import staff, suggestions
+    from pos.store.database import default_db_path, open_db
 
     def step(stage: str, done: int = 0, total: int = 0) -> None:
         if progress:
@@ -36,7 +38,7 @@ def open_store(db_path: str | os.PathLike | None, progress: Callable[[str, int, 
         step("new")  # a brand-new file: the demo store will be built (the window says so from now on)
     step("open")
     db = open_db(path)
-    programs.ensure_default(db)
+    program_store.ensure_default(db)
     step("open", 1, 1)
     if first_run:
         demo.build(db, members=2000, products=300, seed=1, sales=6000, progress=progress)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from pos.money import yuan
-from pos.pricing import Quote
+from pos.rules.money import yuan
+from pos.rules.pricing import Quote
 
 _RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 _RED = QBrush(QColor("#c62828"))

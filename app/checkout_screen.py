@@ -1,6 +1,6 @@
 """The checkout screen: one input for everything, the basket, the totals with
 what membership saved, the member panel, and an F-key for every action.
-Talks to the domain through `pos.till.Till` only."""
+Talks to the domain through `pos.services.till.Till` only."""
 from __future__ import annotations
 
 import threading
@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (
     QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
-from pos import checkout as checkout_mod
-from pos import members, staff
+from pos.services import checkout as checkout_mod
+from pos.services import members, staff
 from pos.errors import DomainError
-from pos.money import yuan
-from pos.till import Till
+from pos.rules.money import yuan
+from pos.services.till import Till
 
 from . import i18n
 from .basket_model import BasketModel

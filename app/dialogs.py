@@ -10,10 +10,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.limits import SALE_MAX_FEN
-from pos.members import MemberSummary
-from pos.money import yuan
-from pos.pricing import Tender
+from pos.rules.limits import SALE_MAX_FEN
+from pos.services.members import MemberSummary
+from pos.rules.money import yuan
+from pos.rules.pricing import Tender
 
 from . import i18n, labels
 

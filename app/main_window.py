@@ -10,11 +10,11 @@ from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from devices import config as device_config
-from pos import daily, members, staff
-from pos.database import Database
+from pos.services import daily, members, staff
+from pos.store.database import Database
 from pos.errors import DomainError
-from pos.money import yuan
-from pos.till import Till
+from pos.rules.money import yuan
+from pos.services.till import Till
 
 from . import i18n, labels
 from .checkout_screen import CheckoutScreen
@@ -335,7 +335,7 @@ class MainWindow(QMainWindow):
     def run_daily_jobs(self) -> None:
         """Once a business day, in the background: points expiry and tier reviews
         (standalone tills; HQ runs them for enrolled ones) and the segment tags
-        (活跃会员, 沉睡会员 …) — `pos.daily`, in short write transactions."""
+        (活跃会员, 沉睡会员 …) — `pos.services.daily`, in short write transactions."""
         if not daily.due(self.db):
             return
         if self.tags_thread is not None and self.tags_thread.is_alive():

@@ -9,9 +9,10 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from pos import member_view, members, programs
+from pos.services import member_view, members
+from pos.store import program_store
 from pos.errors import DomainError
-from pos.money import yuan
+from pos.rules.money import yuan
 
 from . import i18n, labels
 
@@ -33,7 +34,7 @@ class MemberDetailDialog(QDialog):
         self.db, self.member_id, self.actor = db, member_id, actor
         d = members.detail(db, member_id)
         try:
-            program = programs.active(db)
+            program = program_store.active(db)
         except DomainError:
             program = None
 

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from pos.member_view import MemberPanel
-from pos.money import yuan
+from pos.services.member_view import MemberPanel
+from pos.rules.money import yuan
 
 from . import i18n
 

@@ -4,7 +4,7 @@ map, the ABC pyramid), sort and filter the tables, drill from a figure down to
 its members, find the dormant VIPs on the churn watch list and send them a
 win-back coupon, and export (CSV, XLSX) or print / save as PDF.
 
-Every figure comes from `pos.reports` / `pos.segments` (headless), computed on
+Every figure comes from `pos.analytics.reports` / `pos.analytics.segments` (headless), computed on
 worker threads (QThreadPool) with a progress bar: the screen is usable at once
 and fills in as the figures arrive. A result that arrives for an older date
 range is dropped."""
@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from pos import report_export, reports, segments
-from pos.reports import Table
+from pos.analytics import export as report_export, reports, segments
+from pos.analytics.reports import Table
 
 from . import i18n, labels
 

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from pos import member_view, returns, staff
+from pos.services import member_view, returns, staff
 from pos.errors import DomainError
-from pos.money import yuan
+from pos.rules.money import yuan
 
 from . import i18n
 
@@ -213,18 +213,18 @@ class ReturnsDialog(QDialog):
         return "\n".join(out)
 
     def tier_name(self, code: str) -> str:
-        from pos import programs
+        from pos.store import program_store
 
         try:
-            name = programs.active(self.db).tiers.level(code).name
+            name = program_store.active(self.db).tiers.level(code).name
             return name.en if i18n.current() == "en" else name.zh
         except Exception:  # noqa: BLE001 - a tier the program no longer has: its code, rather than nothing
             return code
 
     def coupon_name(self, template: str) -> str:
-        from pos import programs
+        from pos.store import program_store
 
-        t = programs.active(self.db).template(template)
+        t = program_store.active(self.db).template(template)
         if t is None:
             return template
         return t.name.en if i18n.current() == "en" else t.name.zh

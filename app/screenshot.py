@@ -18,11 +18,11 @@ def _reports(app, db, screen: str, out: str) -> str:
     import datetime as dt
     import time
 
-    from pos import programs
+    from pos.store import program_store
 
     from .reports_screen import ReportsScreen
 
-    r = ReportsScreen(db, programs.active(db))
+    r = ReportsScreen(db, program_store.active(db))
     r.resize(1280, 820)
     r.show()
     end = db.clock.today()
@@ -131,7 +131,7 @@ def render(screen: str, lang: str, out: str, db_path: str | None = None, size: t
         _compose(w, dlg, out)
         return out
     if screen == "returns":
-        from pos.checkout import Tender
+        from pos.services.checkout import Tender
         from .returns_screen import ReturnsDialog
 
         q = c.till.last_quote

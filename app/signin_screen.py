@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from pos import staff
+from pos.services import staff
 from pos.errors import DomainError
 
 from . import i18n
@@ -53,7 +53,7 @@ class SignInScreen(QWidget):
         self.hint.setObjectName("hint")
         self.hint.setAlignment(Qt.AlignCenter)
         lay.addWidget(self.hint)
-        # the demo PINs are told only on a store the demo built (pos.demo records it); a real
+        # the demo PINs are told only on a store the demo built (pos.demo.store records it); a real
         # store's staff have their own PINs, and a hint there would be a way in
         self.hint.setVisible(is_demo_store(db))
         row = QVBoxLayout()

@@ -23,7 +23,7 @@ import threading
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy import select
 
-from pos.models import Setting
+from pos.store.models import Setting
 from sync import engine
 from sync.client import HQError, HQUnavailable
 

@@ -121,7 +121,7 @@ class DeviceSettings(_Model):
 
 def data_dir() -> Path:
     """Where the store keeps its files: beside the store database ($POS_DB honoured)."""
-    from pos.database import default_db_path
+    from pos.store.database import default_db_path
 
     return default_db_path().parent
 

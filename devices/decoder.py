@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 
-from pos.barcodes import MAX_CODE_LENGTH, Nomenclature
+from pos.rules.barcodes import MAX_CODE_LENGTH, Nomenclature
 
 from .events import BadSwipe, Event, Garbage, Refused, Scanned
 from .msr import MagstripeParser, MsrSettings, looks_like_bank_card, looks_like_swipe

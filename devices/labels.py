@@ -11,7 +11,7 @@ import io
 import barcode
 from barcode.writer import ImageWriter, SVGWriter
 
-from pos.barcodes import Nomenclature
+from pos.rules.barcodes import Nomenclature
 
 FORMATS = ("png", "svg")
 

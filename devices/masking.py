@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from pos import phones
+from pos.rules import phones
 
 _MASKED_PHONE = re.compile(r"\d{1,3}\*{4}\d{4}")
 

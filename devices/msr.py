@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pos.barcodes import Nomenclature
+from pos.rules.barcodes import Nomenclature
 from pos.errors import luhn_ok  # one Luhn check, in the domain (devices import pos, never the reverse)
 
 from .events import BadSwipe, CardSwiped, Refused

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from pos.barcodes import Nomenclature
+from pos.rules.barcodes import Nomenclature
 
 from .config import DeviceSettings
 from .decoder import Decoder

@@ -13,7 +13,7 @@ import time
 import tty
 from typing import Iterable
 
-from pos.barcodes import ean_check_digit
+from pos.rules.barcodes import ean_check_digit
 
 from .config import SerialSettings
 from .framing import TERMINATORS

@@ -101,7 +101,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "staff.over_limit": ("A {pct}% discount is over your limit of {limit}%: a manager must approve", "折扣 {pct}% 超出您的权限 {limit}%，需店长授权"),
     "shift.bad_amount": ("An amount cannot be negative", "金额不能为负数"),
     "shift.none": ("No open shift", "没有未结班次"),
-    # input limits (pos/limits.py): the value itself is never echoed
+    # input limits (pos/rules/limits.py): the value itself is never echoed
     "input.empty": ("{field} is empty", "{field} 为空"),
     "input.not_text": ("{field} must be text", "{field} 须为文本"),
     "input.control": ("{field} contains a control character ({char})", "{field} 含有控制字符（{char}）"),

@@ -25,7 +25,7 @@ import sys
 import time
 from zoneinfo import ZoneInfo
 
-from pos.cli import CliError, common, db_of, out
+from pos.cli.main import CliError, common, db_of, out
 
 EXIT_OFFLINE = 3
 

@@ -176,7 +176,7 @@ class HQClient:
         return bool(got.get("released"))
 
     def phone_policy(self) -> dict:
-        """The chain's phone key and unmask policy (an enrolled till; pos.phone_privacy)."""
+        """The chain's phone key and unmask policy (an enrolled till; pos.services.phone_privacy)."""
         from .protocol import PhonePolicy
 
         return self._read(PhonePolicy, self._request("GET", "/v1/phones", idempotent=True)).model_dump()

@@ -10,7 +10,7 @@ stay in the outbox, shown by `sync --once --json` and `sync status`, never
 dropped and never re-sent on their own.
 
 Pull: pages of changes after the stored cursor, each applied together with its
-cursor in one local transaction (`pos.sync_apply.apply_page`).
+cursor in one local transaction (`pos.services.sync_apply.apply_page`).
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from pos import phone_privacy, sync_apply
-from pos.models import OutboxEvent
+from pos.services import phone_privacy, sync_apply
+from pos.store.models import OutboxEvent
 
 from .client import HQClient
 from .protocol import MAX_BATCH, Event, PushRequest
@@ -81,7 +81,7 @@ def push(db, client: HQClient, batch: int = PUSH_BATCH) -> dict[str, Any]:
         kinds = {e.event_id: e.kind for e in events}
         acked = [r.event_id for r in resp.results
                  if r.status in ("accepted", "duplicate") and kinds.get(r.event_id) == "member.registered"]
-        if acked:  # HQ has these numbers now: none kept here (pos.phone_privacy)
+        if acked:  # HQ has these numbers now: none kept here (pos.services.phone_privacy)
             phone_privacy.after_push(db, acked)
         for r in resp.results:
             if r.status == "rejected":

@@ -5,7 +5,7 @@ commits; a hold that does not answer within `HOLD_TIMEOUT` seconds falls back
 to the offline policy.
 
 Offline: points spending is bounded by what this till knows the member has
-(`pos.ledger.Position.spendable`: available lots minus debt, never more than
+(`pos.loyalty.ledger.Position.spendable`: available lots minus debt, never more than
 the balance — lots another till also spent count as debt once pulled; this
 till's own unsent spending is already taken off since it is in the local
 ledger) and by the program's per-member, per-till
@@ -13,7 +13,7 @@ ledger) and by the program's per-member, per-till
 that HQ has not received yet. Such a sale is marked `provisional`; coupons
 used offline make it provisional too. HQ later flags any overdraft.
 
-`authorize` is the function; `authorize_checkout` is what `pos.checkout.Checkout.pay`
+`authorize` is the function; `authorize_checkout` is what `pos.services.checkout.Checkout.pay`
 calls, and only on a till enrolled with HQ.
 """
 from __future__ import annotations
@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from pos import ledger, programs
+from pos.loyalty import ledger
+from pos.store import program_store
 from pos.errors import MESSAGES, DomainError
-from pos.models import OutboxEvent, Sale
+from pos.store.models import OutboxEvent, Sale
 
 from .client import HQError, HQUnavailable
 from .engine import client_for, configured
@@ -70,7 +71,7 @@ def unsent_provisional_points(s, member_id: uuid.UUID) -> int:
 
 
 def offline_limit(db, member_id: uuid.UUID, program=None) -> tuple[int, int]:
-    program = program or programs.active(db)
+    program = program or program_store.active(db)
     cap = program.redemption.offline_cap_points
     with db.read() as s:
         known = ledger.position(s, member_id).spendable(db.clock.now())  # ≤ the balance this till knows

@@ -7,7 +7,7 @@ typo is an error. Event payloads are open (a till may send more than HQ
 reads), but every field HQ reads is checked by the payload model of its kind
 (`EVENT_PAYLOADS`) before anything is applied: strict types (no bool for an
 int, no "2" for 2), numbers within the HQ column they land in, texts within
-the column's length (`pos.limits.TEXT_MAX`), no NUL anywhere (PostgreSQL
+the column's length (`pos.rules.limits.TEXT_MAX`), no NUL anywhere (PostgreSQL
 cannot store it), no NaN / Infinity. `check_event` says why an event is bad.
 
 Up   (push):  a batch of outbox events, each immutable with its own UUID; HQ
@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pos.limits import INT32_MAX, INT32_MIN, INT64_MAX, TEXT_MAX, shown_int
+from pos.rules.limits import INT32_MAX, INT32_MIN, INT64_MAX, TEXT_MAX, shown_int
 
 PROTOCOL_VERSION = 1
 MAX_BATCH = 500  # events per push
@@ -541,7 +541,7 @@ class HoldRequest(_Msg):
     hold_id: uuid.UUID  # the sale id: a retried hold is the same hold
     member_id: uuid.UUID
     points: int = Field(0, ge=0, le=INT32_MAX)
-    coupon_codes: list[Text(64)] = Field([], max_length=20)  # as a till takes a code (pos.checkout.add_coupon)
+    coupon_codes: list[Text(64)] = Field([], max_length=20)  # as a till takes a code (pos.services.checkout.add_coupon)
 
 
 class HoldResponse(_Msg):

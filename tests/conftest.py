@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from pos.clock import FixedClock
-from pos.database import open_db
+from pos.store.database import open_db
 
 # 2026-11-23 10:00 in the store's zone (Asia/Shanghai) == 02:00 UTC
 NOW_LOCAL = dt.datetime(2026, 11, 23, 10, 0)
@@ -31,7 +31,7 @@ def pytest_configure(config):
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    # enrolled tills keep the chain's phone key in a file of their own (pos.phones.key_dir): not the user's
+    # enrolled tills keep the chain's phone key in a file of their own (pos.rules.phones.key_dir): not the user's
     import tempfile
 
     os.environ.setdefault("MEMBERPOS_KEY_DIR", tempfile.mkdtemp(prefix="memberpos-keys-"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pos import demo
+from pos.demo import store as demo
 
 ROOT = Path(__file__).resolve().parent.parent
 

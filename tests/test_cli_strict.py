@@ -17,8 +17,9 @@ import pytest
 from sqlalchemy import text
 
 import main
-from pos import cli, demo
-from pos.database import open_db
+from pos.cli import main as cli
+from pos.demo import store as demo
+from pos.store.database import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 TRACK = ";4111111111111111=25121010000000000000?"
@@ -101,7 +102,7 @@ def test_cash_beyond_the_bound_is_a_clear_error_not_a_commit_or_overflow(store, 
 
 def test_the_api_bounds_tenders_too(store):
     """`Checkout.pay` (used by the app and the CLI) refuses what the JSON model would."""
-    from pos.checkout import Checkout, Tender
+    from pos.services.checkout import Checkout, Tender
     from pos.errors import DomainError
 
     path, (code, _), _ = store

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from pos import catalog as pos_catalog
-from pos import limits, phones
-from pos import program as pos_program
-from pos.barcodes import Nomenclature
+from pos.services import catalog as pos_catalog
+from pos.rules import limits, phones
+from pos.rules import program as pos_program
+from pos.rules.barcodes import Nomenclature
 from pos.errors import DomainError
 
 from ..protocol import STORE_CODE
@@ -56,7 +56,7 @@ def store_add(hq, code: str, name: str, *, new_code: bool = False) -> dict[str, 
     code = code.strip().upper()
     if not re.match(STORE_CODE, code) or code == "HQ":
         raise AdminError(f"store code must be 1-16 of A-Z, 0-9, '-', '_' (not HQ), got {code!r}")
-    try:  # HQ stores only what it can serve back (pos/limits.py): no NUL, no silent cut at 64
+    try:  # HQ stores only what it can serve back (pos/rules/limits.py): no NUL, no silent cut at 64
         name = limits.check_text(name or "", "store_name", 64, required=False) or ""
     except DomainError as exc:
         raise AdminError(exc.message("en"), exc.code) from None
@@ -166,7 +166,7 @@ def program_publish(hq, path: str, *, activate: bool = True) -> dict[str, Any]:
 
 
 def catalog_import(hq, path: str) -> dict[str, Any]:
-    """The till's CSV format and checks (pos.catalog), all rows or none; upsert by sku."""
+    """The till's CSV format and checks (pos.services.catalog), all rows or none; upsert by sku."""
     rows, errors = pos_catalog.parse_csv(pos_catalog._read_text(Path(path)), Nomenclature.default())
     if errors:
         return {"ok": False, "rows": len(rows) + len(errors), "created": 0, "updated": 0,

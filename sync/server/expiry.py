@@ -7,8 +7,8 @@ two tills expiring the same lot would post it twice. So an enrolled till leaves
 expiry to HQ (its `expire` refuses without `--local`), and HQ's expiry entries
 (store code `HQ`) come down to every till with the next pull, like a merge.
 
-The rule is the till's (`pos.loyalty.run_expiry`), with the same lots and the
-same ledger code (`pos.ledger.debit`): on business date `day` (in the chain's
+The rule is the till's (`pos.loyalty.expiry.run_expiry`), with the same lots and the
+same ledger code (`pos.loyalty.ledger.debit`): on business date `day` (in the chain's
 time zone) every lot that can no longer be used that day is expired — per-lot
 and year-end: lots whose expiry is at or before the start of the day; rolling:
 every lot of a member whose last purchase at any store (or, with none, first
@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from pos import ledger
-from pos import program as pos_program
-from pos.models import MemberBalance, PointsEntry
-from pos.tiers import add_months
+from pos.loyalty import ledger
+from pos.rules import program as pos_program
+from pos.store.models import MemberBalance, PointsEntry
+from pos.loyalty.tiers import add_months
 
 from .ingest import _register_setup, lock_balances, now_utc
 from .models import HQ_STORE, Program, Sale

@@ -15,7 +15,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from pos import ledger
+from pos.loyalty import ledger
 
 from ..protocol import HoldRequest, HoldResponse
 from .ingest import lock_balances, now_utc, resolve

@@ -51,9 +51,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from pos import ledger
-from pos import members as pos_members
-from pos import phones
+from pos.loyalty import ledger
+from pos.services import members as pos_members
+from pos.rules import phones
 
 from pydantic import ValidationError
 
@@ -540,7 +540,7 @@ def apply_ledger(s: Session, store: str, now: dt.datetime, parts: list[tuple[Ctx
             if sv < 0:
                 owner[mid].exception("sv_overdraft", mid, stored_value_fen=sv)
     # a lot paid out twice over (two tills spent the same lot offline): nothing is rewritten, the
-    # excess is the member's debt (pos.ledger.position), settled by the next credit; flagged to look at
+    # excess is the member's debt (pos.loyalty.ledger.position), settled by the next credit; flagged to look at
     lots = sorted({a["lot_id"] for a in arow if a["id"] in new_a})
     for i in range(0, len(lots), 1000):
         chunk = lots[i:i + 1000]

@@ -2,9 +2,9 @@
 (`sync/server/migrations`), never `create_all`.
 
 The points / stored-value ledgers and the balance cache are the very tables of
-the till (`pos.models.PointsEntry`, `PointsAllocation`, `StoredValueEntry`,
+the till (`pos.store.models.PointsEntry`, `PointsAllocation`, `StoredValueEntry`,
 `MemberBalance`: same names, same columns), so HQ posts merges and checks
-holds with the same code as a till (`pos.ledger`). Every store's entries are
+holds with the same code as a till (`pos.loyalty.ledger`). Every store's entries are
 kept with their original ids; `store_code` says which store made each one
 (HQ's own entries say `HQ`).
 
@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, MetaData, String, Text, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from pos.models import NAMING, UTCDateTime
-from pos.models import MemberBalance, PointsAllocation, PointsEntry, StoredValueEntry  # noqa: F401  (shared ledger)
+from pos.store.models import NAMING, UTCDateTime
+from pos.store.models import MemberBalance, PointsAllocation, PointsEntry, StoredValueEntry  # noqa: F401  (shared ledger)
 
 HQ_STORE = "HQ"  # store_code of entries HQ posts itself (merges)
 BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite: INTEGER PRIMARY KEY = rowid

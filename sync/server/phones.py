@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pos import phones
+from pos.rules import phones
 
 from .models import AuditEntry, HQSetting, Member
 

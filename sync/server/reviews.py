@@ -5,14 +5,14 @@ every store; a till knows only its own. So, like expiry, an enrolled till leaves
 the end-of-validity review to HQ (its `tiers review` refuses without `--local`)
 and the new tier comes down to every till with the member.
 
-The rule is the till's (`pos.tiers.review`, cumulative qualification, Vancl:
+The rule is the till's (`pos.loyalty.tiers.review`, cumulative qualification, Vancl:
 VIP < 1,000 yuan → member, ≥ 1,000 keep, ≥ 2,500 → SVIP …). The spend is the
 `totals.spend_fen` of every store's sales and returns after the tier began
 (older tills that did not send it: the net amount of a member's sale), and a
 review starts a new validity, as at a till. Programs that qualify by a window
 (HDCRM: ≥ 800 yuan in a quarter → VIP …) get their monthly re-check here too:
 every member above the base tier whose tier last changed `recheck_months` or
-more ago is re-tiered on the window's spend at every store (`pos.tiers.tier_for_window`)."""
+more ago is re-tiered on the window's spend at every store (`pos.loyalty.tiers.tier_for_window`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from pos import tiers as pos_tiers
+from pos.loyalty import tiers as pos_tiers
 
 from . import changes
 from .expiry import DEFAULT_TZ, active_program, start_of_day

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pos.clock import FixedClock, parse_when
-from pos.database import open_db
-from pos import demo
+from pos.store.database import open_db
+from pos.demo import store as demo
 
 BENCH_DIR = Path(os.environ.get("BENCH_DIR", "/tmp/memberpos-bench"))
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", "1000000"))

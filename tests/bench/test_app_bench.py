@@ -40,9 +40,10 @@ def test_scan_to_row_painted_200_lines(benchmark, qtbot, tmp_path, monkeypatch):
 
     from app import i18n
     from app.checkout_screen import CheckoutScreen
-    from pos import demo, staff, till
+    from pos.demo import store as demo
+    from pos.services import staff, till
     from pos.clock import FixedClock
-    from pos.database import open_db
+    from pos.store.database import open_db
 
     db = open_db(tmp_path / "till.sqlite3", clock=FixedClock(dt.datetime(2026, 11, 23, 19, 0)))
     demo.build(db, 2000, 600, seed=3)
@@ -124,9 +125,10 @@ def test_member_panel_with_suggestions(benchmark):
     path = BENCH_DIR / "sales_1000000_2000000.sqlite3"
     if not path.exists():
         pytest.skip("run the engine benchmark first: it builds the 1,000,000-member, 2,000,000-sale store")
-    from pos import member_view, programs, suggestions
+    from pos.services import member_view, suggestions
+    from pos.store import program_store
     from pos.clock import FixedClock
-    from pos.database import open_db
+    from pos.store.database import open_db
 
     db = open_db(path, clock=FixedClock(dt.datetime(2026, 11, 23, 19, 0)))
     with db.read() as s:
@@ -135,7 +137,7 @@ def test_member_panel_with_suggestions(benchmark):
     if not built:
         started = time.perf_counter()
         print("\nsuggestions rebuilt:", suggestions.rebuild(db), f"in {time.perf_counter() - started:.1f} s")
-    program = programs.active(db)
+    program = program_store.active(db)
     conn = sqlite3.connect(path)
     ids = [r[0] for r in conn.execute(
         "SELECT member_id FROM sales WHERE member_id IS NOT NULL AND created_at > '2026-06-01' "

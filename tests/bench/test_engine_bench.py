@@ -17,10 +17,14 @@ import time
 
 import pytest
 
-from pos import checkout, coupons, demo, ledger, program, programs
+from pos.services import checkout
+from pos.loyalty import coupons, ledger
+from pos.demo import store as demo
+from pos.rules import program
+from pos.store import program_store
 from pos.clock import FixedClock
-from pos.database import open_db
-from pos.pricing import CouponCtx, Item, MemberCtx, PriceRequest, Tender, price
+from pos.store.database import open_db
+from pos.rules.pricing import CouponCtx, Item, MemberCtx, PriceRequest, Tender, price
 
 from .conftest import BENCH_DIR, percentiles
 

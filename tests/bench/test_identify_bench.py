@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from pos import demo
-from pos.members import MemberIndex
+from pos.demo import store as demo
+from pos.services.members import MemberIndex
 
 from .conftest import BENCH_DIR, MEMBERS, percentiles
 
@@ -85,12 +85,12 @@ def test_identify(benchmark, index, keys, million_db, kind):
 @pytest.fixture(scope="module")
 def hashed_db(million_db, tmp_path_factory):
     """The same store as an enrolled till keeps it (issue 12 item 7): phones hashed with a
-    chain key, numbers cleared (pos.phone_privacy). Built once beside the million store."""
+    chain key, numbers cleared (pos.services.phone_privacy). Built once beside the million store."""
     import os
     import shutil
 
-    from pos import phone_privacy
-    from pos.database import open_db
+    from pos.services import phone_privacy
+    from pos.store.database import open_db
 
     os.environ.setdefault("MEMBERPOS_KEY_DIR", str(BENCH_DIR / "keys"))
     path = BENCH_DIR / f"members_{MEMBERS}_hashed.sqlite3"
@@ -116,7 +116,7 @@ HASH_KEY = bytes(range(32))
 def test_identify_by_hashed_phone(benchmark, hashed_db, keys):
     """Goal: the enrolled till's lookup (hash the typed number, one indexed query) within ~2x
     of a raw sqlite3 lookup of the precomputed hash."""
-    from pos import phones as phone_mod
+    from pos.rules import phones as phone_mod
 
     idx = MemberIndex(str(hashed_db.path))
     raw = sqlite3.connect(hashed_db.path)

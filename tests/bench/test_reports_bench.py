@@ -42,9 +42,10 @@ def _save(name: str, data: dict) -> None:
 
 @pytest.fixture(scope="module")
 def big():
-    from pos import demo, programs
+    from pos.demo import store as demo
+    from pos.store import program_store
     from pos.clock import FixedClock
-    from pos.database import open_db
+    from pos.store.database import open_db
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     path = BENCH_DIR / f"reports_{MEMBERS}_{SALES}.sqlite3"
@@ -67,7 +68,7 @@ def big():
                 "sales": c.execute("SELECT count(*) FROM sales").fetchone()[0],
                 "sale_lines": c.execute("SELECT count(*) FROM sale_lines").fetchone()[0]}
     _save("store", size | {"open_and_migrate_s": migrate_s})
-    yield db, programs.active(db)
+    yield db, program_store.active(db)
     db.close()
 
 
@@ -96,7 +97,7 @@ def _time(benchmark, name: str, fn, goal_s: float, rounds: int) -> dict:
 
 
 def test_daily_report(benchmark, big):
-    from pos import reports
+    from pos.analytics import reports
 
     db, doc = big
     _time(benchmark, "daily", lambda: reports.daily(db, doc, DAY), 1.0, rounds=7)
@@ -105,21 +106,21 @@ def test_daily_report(benchmark, big):
 
 
 def test_90_day_report(benchmark, big):
-    from pos import reports
+    from pos.analytics import reports
 
     db, doc = big
     _time(benchmark, "period_90_days", lambda: reports.period(db, doc, DAY - dt.timedelta(days=89), DAY), 1.0, rounds=5)
 
 
 def test_rfm(benchmark, big):
-    from pos import segments
+    from pos.analytics import segments
 
     db, _doc = big
     _time(benchmark, "rfm", lambda: segments.segmentation(db, DAY), 5.0, rounds=3)
 
 
 def test_churn_watch_list(benchmark, big):
-    from pos import segments
+    from pos.analytics import segments
 
     db, _doc = big
     _time(benchmark, "churn_watch_180_vip", lambda: segments.churn_watch(db, DAY, 180, tier="vip", limit=1000), 5.0, rounds=3)

@@ -22,7 +22,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from pos.database import open_db
+from pos.store.database import open_db
 from sync import engine
 from sync.client import HQClient
 from sync.protocol import Event, PushRequest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from pos.barcodes import RESULT_KINDS, Nomenclature, ean_check_digit
+from pos.rules.barcodes import RESULT_KINDS, Nomenclature, ean_check_digit
 from devices.decoder import Decoder
 from devices.events import FRAME_EVENTS, BadSwipe, CardSwiped, Garbage, Refused, Scanned
 from devices.msr import MagstripeParser, looks_like_bank_card, looks_like_swipe, luhn_ok

@@ -239,11 +239,12 @@ def test_unwritable_file_backend_queues(tmp_path):
 
 
 def test_reprint_from_a_real_sale_result(db, tmp_path):
-    from pos import members, programs
-    from pos.catalog import import_csv
-    from pos.checkout import Checkout, Tender
+    from pos.services import members
+    from pos.store import program_store
+    from pos.services.catalog import import_csv
+    from pos.services.checkout import Checkout, Tender
 
-    programs.ensure_default(db)
+    program_store.ensure_default(db)
     csv = tmp_path / "catalog.csv"
     csv.write_text("barcode,name,category,price_fen,kind\n6901234567892,农夫山泉,饮料,200,regular\n", encoding="utf-8")
     assert import_csv(db, csv).ok

@@ -3,10 +3,7 @@ import json
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pos.barcodes import (
-    DEFAULT_RULES, KINDS, RESULT_KINDS, BarcodeRule, Nomenclature, NomenclatureError,
-    ScanResult, ean_check_digit, is_valid_gs1,
-)
+from pos.rules.barcodes import DEFAULT_RULES, KINDS, RESULT_KINDS, BarcodeRule, Nomenclature, NomenclatureError, ScanResult, ean_check_digit, is_valid_gs1
 
 NOM = Nomenclature.default()
 PRICE_CODE = "2312345012500"  # 23 | 12345 | 012.50 yuan | check 0

@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import func, select
 
-from pos import catalog
+from pos.services import catalog
 from pos.errors import DomainError
-from pos.models import OutboxEvent, Product, ProductBarcode
+from pos.store.models import OutboxEvent, Product, ProductBarcode
 
 HEADER = "barcode,name,category,price_fen,kind,member_price_fen,sku,no_member_discount"
 GOOD = [

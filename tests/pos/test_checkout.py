@@ -16,15 +16,14 @@ import uuid
 import pytest
 from sqlalchemy import func, select, text
 
-from pos import checkout, coupons, ledger, members, programs, tiers
-from pos.catalog import import_csv
-from pos.checkout import Checkout, Tender
-from pos.demo import ean13
+from pos.services import checkout, members
+from pos.loyalty import coupons, ledger, tiers
+from pos.store import program_store
+from pos.services.catalog import import_csv
+from pos.services.checkout import Checkout, Tender
+from pos.demo.store import ean13
 from pos.errors import DomainError
-from pos.models import (
-    Basket, Coupon, CouponUse, Member, OutboxEvent, Payment, PointsEntry, ReceiptCounter, Sale, SaleLine,
-    StoredValueEntry, TierChange,
-)
+from pos.store.models import Basket, Coupon, CouponUse, Member, OutboxEvent, Payment, PointsEntry, ReceiptCounter, Sale, SaleLine, StoredValueEntry, TierChange
 
 NMD = ean13("690123400001")  # 100 yuan regular, flagged no_member_discount
 REG = ean13("690123400002")  # 100 yuan regular
@@ -51,7 +50,7 @@ CARD = "9000000001"
 
 @pytest.fixture
 def store(db, tmp_path):
-    programs.ensure_default(db)
+    program_store.ensure_default(db)
     path = tmp_path / "catalog.csv"
     path.write_text(CATALOG, encoding="utf-8")
     report = import_csv(db, path)
@@ -65,7 +64,7 @@ def member(store):
 
 
 def set_tier(db, member_id: str, tier: str) -> None:
-    program = programs.active(db)
+    program = program_store.active(db)
     with db.transaction() as s:
         m = s.get(Member, uuid.UUID(member_id))
         tiers.change_tier(s, db, m, tier, "manual", 0, program.tiers, db.clock.now())
@@ -367,11 +366,11 @@ def test_paying_twice_replays_and_writes_nothing(store, member):
     assert balance(store, member.id) == 200
 
 
-@pytest.mark.parametrize("target", ["pos.coupons.use", "pos.tiers.after_sale", "pos.checkout.emit"])
+@pytest.mark.parametrize("target", ["pos.loyalty.coupons.use", "pos.loyalty.tiers.after_sale", "pos.services.checkout.emit"])
 def test_a_commit_that_fails_halfway_leaves_nothing(store, member, monkeypatch, target):
     give_points(store, member.id, 1000)
     with store.transaction() as s:
-        code = coupons.issue(s, store, programs.active(store), "welcome-10", member_id=uuid.UUID(member.id),
+        code = coupons.issue(s, store, program_store.active(store), "welcome-10", member_id=uuid.UUID(member.id),
                              source="signup").code
     before = counts(store)
     co = Checkout(store)
@@ -416,7 +415,7 @@ def test_one_sale_committed_event_per_sale(store, member):
 
 def test_coupon_issued_used_once_and_leaves_the_wallet(store, member, clock):
     mid = uuid.UUID(member.id)
-    program = programs.active(store)
+    program = program_store.active(store)
     with store.transaction() as s:
         code = coupons.issue(s, store, program, "welcome-10", member_id=mid, source="signup").code
     with store.read() as s:

@@ -1,5 +1,5 @@
 """Fuzz of `checkout --json` (issue 12): thousands of malformed baskets from a seeded
-generator, run in-process through the CLI's entry function (`pos.cli.run` on the
+generator, run in-process through the CLI's entry function (`pos.cli.main.run` on the
 real parser of main.py) and a few through a real `python main.py` process.
 
 Every one must be refused with exit 2 and ONE line on stderr, no traceback, and
@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 import main
-from pos import cli, demo
-from pos.database import open_db
+from pos.cli import main as cli
+from pos.demo import store as demo
+from pos.store.database import open_db
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACK = ";4111111111111111=25121010000000000000?"

@@ -12,18 +12,19 @@ import textwrap
 import time
 from pathlib import Path
 
-from pos import ledger
-from pos.database import open_db
+from pos.loyalty import ledger
+from pos.store.database import open_db
 
 ROOT = Path(__file__).resolve().parents[2]
 
 WRITER = textwrap.dedent("""
     import sys, datetime as dt, sqlite3
     sys.path.insert(0, {root!r})
-    from pos import checkout, demo
+    from pos.services import checkout
+    from pos.demo import store
     from pos.clock import FixedClock
-    from pos.database import open_db
-    from pos.pricing import Tender
+    from pos.store.database import open_db
+    from pos.rules.pricing import Tender
     db = open_db({path!r}, clock=FixedClock(dt.datetime(2026, 11, 23, 19, 0)))
     codes = [r[0] for r in sqlite3.connect({path!r}).execute("SELECT barcode FROM product_barcodes LIMIT 10")]
     print("ready", flush=True)
@@ -31,7 +32,7 @@ WRITER = textwrap.dedent("""
     while True:
         co = checkout.Checkout(db)
         co.add(codes[i % 10]); co.add(codes[(i + 3) % 10], 2)
-        co.attach_member(demo.demo_phone(i % 200, 1)[3:])
+        co.attach_member(store.demo_phone(i % 200, 1)[3:])
         if i % 3 == 0:
             co.redeem(100)
         q = co.quote()
@@ -43,8 +44,8 @@ WRITER = textwrap.dedent("""
 def test_sigkill_mid_commit_leaves_whole_sales_only(tmp_path, clock):
     path = tmp_path / "till.sqlite3"
     db = open_db(path, clock=clock)
-    from pos import demo
-    demo.build(db, 200, 20, seed=1)
+    from pos.demo import store
+    store.build(db, 200, 20, seed=1)
     db.close()
     proc = subprocess.Popen([sys.executable, "-c", WRITER.format(root=str(ROOT), path=str(path))],
                             stdout=subprocess.PIPE, text=True)

@@ -1,15 +1,17 @@
-"""The till's once-a-day jobs (pos/daily.py): a standalone till expires points and
+"""The till's once-a-day jobs (pos/services/daily.py): a standalone till expires points and
 reviews tiers by itself, once per business date; an enrolled one leaves both to HQ."""
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 
-from pos import daily, ledger, members, programs
+from pos.services import daily, members
+from pos.loyalty import ledger
+from pos.store import program_store
 
 
 def test_standalone_till_runs_its_jobs_once_a_day(db, clock):
-    programs.ensure_default(db)  # Vancl: rolling expiry, 12 months without a purchase
+    program_store.ensure_default(db)  # Vancl: rolling expiry, 12 months without a purchase
     mid = members.register(db, "13900139000").id
     with db.transaction() as s:
         ledger.credit(s, uuid.UUID(mid), "adjust", 500, now=db.clock.now(), expires_at=None)
@@ -24,7 +26,7 @@ def test_standalone_till_runs_its_jobs_once_a_day(db, clock):
 
 
 def test_enrolled_till_leaves_expiry_and_reviews_to_hq(db, clock):
-    programs.ensure_default(db)
+    program_store.ensure_default(db)
     mid = members.register(db, "13900139001").id
     with db.transaction() as s:
         ledger.credit(s, uuid.UUID(mid), "adjust", 500, now=db.clock.now(), expires_at=None)

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
-from pos import database, members
+from pos.store import database
+from pos.services import members
 from pos.clock import Clock, FixedClock
-from pos.database import open_db
+from pos.store.database import open_db
 from pos.errors import DomainError
-from pos.models import Member, OutboxEvent, Setting
+from pos.store.models import Member, OutboxEvent, Setting
 
 UTC = dt.timezone.utc
 

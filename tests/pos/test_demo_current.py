@@ -8,12 +8,15 @@ import sqlite3
 
 import pytest
 
-from pos import daily, demo, ledger, loyalty, programs, tiers
+from pos.services import daily
+from pos.demo import store as demo
+from pos.loyalty import ledger, expiry as loyalty, tiers
+from pos.store import program_store
 from pos.clock import FixedClock
-from pos.database import open_db
-from pos.demo_sales import first_day_reaching
-from pos.program import preset
-from pos.tiers import add_months
+from pos.store.database import open_db
+from pos.demo.sales import first_day_reaching
+from pos.rules.program import preset
+from pos.loyalty.tiers import add_months
 
 NOW = dt.datetime(2026, 11, 23, 10, 0)  # store-local
 
@@ -21,7 +24,7 @@ NOW = dt.datetime(2026, 11, 23, 10, 0)  # store-local
 def _build(tmp_path_factory, name: str, program=None, **kw):
     db = open_db(tmp_path_factory.mktemp(name) / "store.sqlite3", clock=FixedClock(NOW, tz="Asia/Shanghai"))
     if program is not None:
-        programs.install(db, program, source="preset")
+        program_store.install(db, program, source="preset")
     seen = []
     report = demo.build(db, kw.get("members", 200), kw.get("products", 30), seed=2, sales=kw.get("sales", 1200),
                         progress=lambda stage, done, total: seen.append((stage, done, total)))
@@ -49,7 +52,7 @@ def _posted(db) -> tuple:
 
 def _assert_current(db):
     """Nothing is due today: no tier past its validity, no points that should have expired."""
-    program = programs.active(db)
+    program = program_store.active(db)
     today = db.clock.today()
     c = sqlite3.connect(db.path)
     base = program.tiers.levels[0].code
@@ -92,7 +95,7 @@ def test_points_expired_on_the_day_the_rolling_model_says(store):
     """Every expiry was posted on the first business date the rolling model allows
     (12 months after the last purchase, or the opening balance), never later nor earlier."""
     db, _, _ = store
-    months = programs.active(db).expiry.months
+    months = program_store.active(db).expiry.months
     c = sqlite3.connect(db.path)
     expiries = c.execute("SELECT member_id, created_at, reason FROM points_entries WHERE kind = 'expire'").fetchall()
     assert expiries
@@ -109,7 +112,7 @@ def test_points_expired_on_the_day_the_rolling_model_says(store):
 
 def test_tiers_were_reviewed_on_the_day_their_validity_ended(store):
     db, _, _ = store
-    validity = programs.active(db).tiers.validity_months
+    validity = program_store.active(db).tiers.validity_months
     c = sqlite3.connect(db.path)
     joined = dict(c.execute("SELECT id, joined_at FROM members"))
     changes: dict[str, list] = {}
@@ -154,7 +157,7 @@ def test_other_programs_end_current_too(tmp_path_factory, model):
                                        "expiry": vancl.expiry.model_copy(update={"model": "per_lot", "months": 6})})
     db, report, _ = _build(tmp_path_factory, model, doc, members=100, products=20, sales=700)
     try:
-        assert programs.active(db).version == doc.version
+        assert program_store.active(db).version == doc.version
         assert report.sales["expired_points"] > 0 and report.sales["tier_reviews"] > 0
         _assert_current(db)
     finally:

@@ -25,15 +25,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from pos import checkout, coupons, ledger, loyalty, members, program, programs, returns, tiers
-from pos.catalog import import_csv
-from pos.checkout import Checkout, Tender
+from pos.services import checkout, members, returns
+from pos.loyalty import coupons, ledger, expiry as loyalty, tiers
+from pos.rules import program
+from pos.store import program_store
+from pos.services.catalog import import_csv
+from pos.services.checkout import Checkout, Tender
 from pos.clock import FixedClock
-from pos.database import open_db
-from pos.demo import ean13
+from pos.store.database import open_db
+from pos.demo.store import ean13
 from pos.errors import DomainError
-from pos.models import Member, Sale, SaleLine
-from pos.program import Expiry
+from pos.store.models import Member, Sale, SaleLine
+from pos.rules.program import Expiry
 
 PRODUCTS = [  # (barcode, price fen, points class, member price, no member discount)
     (ean13("690999000001"), 10000, "regular", "", "false"),
@@ -92,8 +95,8 @@ class Store:
     def __init__(self, root: Path, name: str, opening: int):
         self.clock = FixedClock(dt.datetime(2026, 11, 23, 10, 0), tz="Asia/Shanghai")
         self.db = open_db(root / "store.sqlite3", clock=self.clock)
-        programs.install(self.db, DOCS[name])
-        self.prog = programs.active(self.db)
+        program_store.install(self.db, DOCS[name])
+        self.prog = program_store.active(self.db)
         (root / "catalog.csv").write_text(CATALOG, encoding="utf-8")
         assert import_csv(self.db, root / "catalog.csv").ok
         self.members = [members.register(self.db, p).id for p in PHONES]

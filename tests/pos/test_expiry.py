@@ -14,13 +14,16 @@ import uuid
 
 from sqlalchemy import func, select
 
-from pos import ledger, loyalty, members, program, programs, returns
-from pos.catalog import import_csv
-from pos.checkout import Checkout, Tender
-from pos.demo import ean13
-from pos.loyalty import Expiring
-from pos.models import PointsAllocation, PointsEntry
-from pos.program import Expiry
+from pos.loyalty import ledger, expiry as loyalty
+from pos.services import members, returns
+from pos.rules import program
+from pos.store import program_store
+from pos.services.catalog import import_csv
+from pos.services.checkout import Checkout, Tender
+from pos.demo.store import ean13
+from pos.loyalty.expiry import Expiring
+from pos.store.models import PointsAllocation, PointsEntry
+from pos.rules.program import Expiry
 
 REG = ean13("690888000001")  # 100 yuan regular
 H150 = ean13("690888000002")  # 150 yuan regular
@@ -32,11 +35,11 @@ PER_LOT = VANCL.model_copy(update={"version": "vancl-perlot", "expiry": Expiry(m
 
 
 def setup_store(db, tmp_path, doc):
-    programs.install(db, doc)
+    program_store.install(db, doc)
     path = tmp_path / "catalog.csv"
     path.write_text(CATALOG, encoding="utf-8")
     assert import_csv(db, path).ok
-    return programs.active(db)
+    return program_store.active(db)
 
 
 def join(db, n=0) -> uuid.UUID:

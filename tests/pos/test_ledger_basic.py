@@ -9,10 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
-from pos import ledger, members
+from pos.loyalty import ledger
+from pos.services import members
 from pos.clock import FixedClock
-from pos.database import open_db
-from pos.models import MemberBalance, PointsAllocation, PointsEntry, StoredValueEntry
+from pos.store.database import open_db
+from pos.store.models import MemberBalance, PointsAllocation, PointsEntry, StoredValueEntry
 
 UTC = dt.timezone.utc
 

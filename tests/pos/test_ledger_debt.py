@@ -10,11 +10,13 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from pos import ledger, members, programs
+from pos.loyalty import ledger
+from pos.services import members
+from pos.store import program_store
 from pos.ids import uuid7
-from pos.member_view import panel
-from pos.models import MemberBalance, PointsAllocation, PointsEntry
-from pos.sync_apply import apply_page
+from pos.services.member_view import panel
+from pos.store.models import MemberBalance, PointsAllocation, PointsEntry
+from pos.services.sync_apply import apply_page
 
 UTC = dt.timezone.utc
 EXPIRES = dt.datetime(2030, 12, 31, 16, tzinfo=UTC)
@@ -78,7 +80,7 @@ def test_a_lot_spent_here_and_at_another_store_becomes_debt(db):
     assert [(x.id, x.remaining) for x in pos.lots] == [(lot2.id, 500)]
     assert [(d.id, d.unpaid) for d in pos.debts] == [(other, 600)]
     assert pos.spendable(now) == -100  # was 500: lot2, as if lot1 had not been spent twice
-    p = panel(db, programs.ensure_default(db), str(mid), with_suggestions=False)
+    p = panel(db, program_store.ensure_default(db), str(mid), with_suggestions=False)
     assert (p.points, p.points_available) == (-100, -100)
     with db.transaction() as s, pytest.raises(ledger.InsufficientPoints):
         ledger.debit(s, mid, "redeem", 1, now=now)

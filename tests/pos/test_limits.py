@@ -1,6 +1,6 @@
 """Input limits (issue 12 item 3): text and numbers are validated once, where they
 enter — catalog import, member fields, tags, notes, program documents, HQ's own
-admin inputs — with the limits of HQ's columns (pos/limits.py), so nothing a till
+admin inputs — with the limits of HQ's columns (pos/rules/limits.py), so nothing a till
 accepts can stop a PostgreSQL HQ. Real SQLite stores; HQ's database on SQLite, and
 on PostgreSQL too when HQ_TEST_DATABASE_URL is set."""
 from __future__ import annotations
@@ -12,9 +12,10 @@ import uuid
 import pytest
 from sqlalchemy import String, func, select
 
-from pos import catalog, limits, members, program
+from pos.services import catalog, members
+from pos.rules import limits, program
 from pos.errors import DomainError, card_like, echo
-from pos.models import MemberNote, MemberTag, Product
+from pos.store.models import MemberNote, MemberTag, Product
 
 NUL_NAME = "6901234567892,A\x00B,cat,100,regular"
 
@@ -25,7 +26,7 @@ def test_text_lengths_are_the_hq_column_sizes():
     """One table, checked against the String(n) of HQ's and the till's columns."""
     from sync.server import models as hq
 
-    from pos import models as till
+    from pos.store import models as till
 
     def size(model, col):
         t = model.__table__.c[col].type
@@ -250,11 +251,11 @@ def test_hq_store_names_are_checked_not_cut(hq_db, name):
 
 def test_a_sale_above_the_total_bound_is_refused_before_commit(db, tmp_path):
     """Each line may be fine and the sum still beyond what HQ's columns hold."""
-    from pos import programs
-    from pos.checkout import Checkout, Tender
-    from pos.models import Sale
+    from pos.store import program_store
+    from pos.services.checkout import Checkout, Tender
+    from pos.store.models import Sale
 
-    programs.ensure_default(db)
+    program_store.ensure_default(db)
     assert catalog.import_csv(db, write_csv(tmp_path, [f"6901234567892,金条,贵金属,{limits.PRICE_MAX_FEN},none"])).ok
     co = Checkout(db)
     co.add("6901234567892", 101)

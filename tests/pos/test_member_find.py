@@ -6,13 +6,15 @@ import json
 
 import pytest
 
-from pos import catalog, checkout, demo, members, programs
+from pos.services import catalog, checkout, members
+from pos.demo import store as demo
+from pos.store import program_store
 from tests.test_cli import run
 
 
 @pytest.fixture
 def people(db):
-    programs.ensure_default(db)
+    program_store.ensure_default(db)
     a = members.register(db, "13800138000", name="王小明")
     b = members.register(db, "13900139000", name="王小明")  # same name, another person
     c = members.register(db, "13712348000", name="王大明")
@@ -74,7 +76,7 @@ def test_product_search_by_name_sku_or_barcode_fragment(db):
 
 
 def test_cli_member_find_by_name_lists_every_match_masked(tmp_path):
-    from pos.database import open_db
+    from pos.store.database import open_db
 
     store = tmp_path / "s.sqlite3"
     d = open_db(store)

@@ -6,13 +6,11 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from pos import ledger, members
+from pos.loyalty import ledger
+from pos.services import members
 from pos.errors import DomainError
 from pos.ids import uuid7
-from pos.models import (
-    AuditEntry, Member, MemberBalance, MemberCard, MemberMerge, MemberNote, MemberTag, OutboxEvent,
-    PointsAllocation, PointsEntry, StoredValueEntry,
-)
+from pos.store.models import AuditEntry, Member, MemberBalance, MemberCard, MemberMerge, MemberNote, MemberTag, OutboxEvent, PointsAllocation, PointsEntry, StoredValueEntry
 
 UTC = dt.timezone.utc
 NASTY = "O'Brien\"; DROP TABLE members;--"

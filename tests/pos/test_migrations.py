@@ -7,8 +7,8 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
-from pos import members
-from pos.database import _alembic_config, open_db
+from pos.services import members
+from pos.store.database import _alembic_config, open_db
 
 
 def test_upgrade_from_first_revision_keeps_members(tmp_path, clock):

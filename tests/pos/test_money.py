@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos.money import pct_of, round_points, spread, spread_exact, yuan
+from pos.rules.money import pct_of, round_points, spread, spread_exact, yuan
 
 PROPS = settings(max_examples=200, deadline=None)
 

@@ -12,10 +12,11 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, select
 
-from pos import members, phone_privacy, phones, sync_apply
-from pos.database import _alembic_config, open_db
+from pos.services import members, phone_privacy, sync_apply
+from pos.rules import phones
+from pos.store.database import _alembic_config, open_db
 from pos.errors import DomainError
-from pos.models import Member, OutboxEvent
+from pos.store.models import Member, OutboxEvent
 
 KEY = bytes(range(32))
 NUMS = ["13800138000", "13912345678", "15000001111"]

@@ -1,6 +1,6 @@
 import pytest
 
-from pos import phones
+from pos.rules import phones
 from pos.errors import DomainError
 
 E164 = "+8613800138000"

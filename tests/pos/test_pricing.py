@@ -17,17 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pos import program
-from pos.pricing import (
-    CouponCtx,
-    Item,
-    MemberCtx,
-    PriceRequest,
-    Quote,
-    Tender,
-    multiplier_for,
-    price,
-)
+from pos.rules import program
+from pos.rules.pricing import CouponCtx, Item, MemberCtx, PriceRequest, Quote, Tender, multiplier_for, price
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 1, 1, 2, 0, tzinfo=UTC)  # 2026-01-01 10:00 in Shanghai

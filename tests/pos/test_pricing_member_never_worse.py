@@ -17,14 +17,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pos import members, programs, tiers
-from pos import program
-from pos.catalog import import_csv
-from pos.checkout import Checkout, quote_dict
-from pos.demo import ean13
-from pos.models import Member
-from pos.money import pct_of
-from pos.pricing import CouponCtx, Item, MemberCtx, PriceRequest, Tender, price
+from pos.services import members
+from pos.store import program_store
+from pos.loyalty import tiers
+from pos.rules import program
+from pos.services.catalog import import_csv
+from pos.services.checkout import Checkout, quote_dict
+from pos.demo.store import ean13
+from pos.store.models import Member
+from pos.rules.money import pct_of
+from pos.rules.pricing import CouponCtx, Item, MemberCtx, PriceRequest, Tender, price
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
@@ -121,14 +123,14 @@ CATALOG = f"""barcode,name,category,price_fen,kind,member_price_fen,no_member_di
 
 
 def test_checkout_quote_for_a_vip_is_the_non_member_price_with_the_reason(db, tmp_path):
-    programs.ensure_default(db)
+    program_store.ensure_default(db)
     path = tmp_path / "catalog.csv"
     path.write_text(CATALOG, encoding="utf-8")
     assert import_csv(db, path).ok
     m = members.register(db, "13800138000", name="王小明")
     with db.transaction() as s:
         tiers.change_tier(s, db, s.get(Member, __import__("uuid").UUID(m.id)), "vip", "manual", 0,
-                          programs.active(db).tiers, db.clock.now())
+                          program_store.active(db).tiers, db.clock.now())
     co = Checkout(db)
     co.add(ean13("690123400011"))
     co.add(ean13("690123400012"))
@@ -139,7 +141,7 @@ def test_checkout_quote_for_a_vip_is_the_non_member_price_with_the_reason(db, tm
     r = next(r for r in body["refusals"] if r["code"] == "refusal.member_discount_vs_offers")
     assert r["reason"] == "会员折扣不如满300减30优惠，已按满300减30计价，积分照常累计" and r["name"] == "VIP"
     assert body["points"]["earned"] == 1650
-    from pos.cli import _sale_text  # the CLI's text output names what was not applied too
+    from pos.cli.main import _sale_text  # the CLI's text output names what was not applied too
     assert "not applied: VIP: 会员折扣不如满300减30优惠" in _sale_text(body)
     result = co.pay([Tender("cash", 55000)])
     assert result.totals["net_fen"] == 55000 and result.points["earned"] == 1650 and result.member_saved_fen == 0

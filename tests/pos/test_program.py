@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from pos import program, programs
+from pos.rules import program
+from pos.store import program_store
 from pos.errors import DomainError
-from pos.models import AuditEntry, Program
+from pos.store.models import AuditEntry, Program
 
 VANCL = json.loads((program.PRESETS / "vancl.json").read_text(encoding="utf-8"))
 
@@ -246,15 +247,15 @@ def test_bad_toml_file(tmp_path, filename):
 
 def test_no_program_installed(db):
     with pytest.raises(DomainError) as exc:
-        programs.active(db)
+        program_store.active(db)
     assert exc.value.code == "program.none"
 
 
 def test_ensure_default_installs_the_vancl_preset_once(db):
-    d = programs.ensure_default(db)
+    d = program_store.ensure_default(db)
     assert d.version == program.preset("vancl").version
-    assert programs.active(db) == d
-    assert programs.ensure_default(db) == d
+    assert program_store.active(db) == d
+    assert program_store.ensure_default(db) == d
     with db.read() as s:
         rows = s.scalars(select(Program)).all()
         assert [(r.version, r.source, r.active) for r in rows] == [(d.version, "preset", True)]
@@ -264,18 +265,18 @@ def test_ensure_default_installs_the_vancl_preset_once(db):
 
 def test_install_switches_the_active_version(db):
     vancl, hdcrm = program.preset("vancl"), program.preset("hdcrm")
-    programs.install(db, vancl, source="preset")
-    programs.install(db, hdcrm, source="file", actor="mgr")
-    assert programs.active(db).version == hdcrm.version
+    program_store.install(db, vancl, source="preset")
+    program_store.install(db, hdcrm, source="file", actor="mgr")
+    assert program_store.active(db).version == hdcrm.version
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Program).where(Program.active.is_(True))) == 1
-    programs.install(db, vancl, source="hq")  # re-installing an old version re-activates it, keeps one row
-    assert programs.active(db).version == vancl.version
+    program_store.install(db, vancl, source="hq")  # re-installing an old version re-activates it, keeps one row
+    assert program_store.active(db).version == vancl.version
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Program)) == 2
         assert s.get(Program, vancl.version).source == "preset"
-    assert programs.by_version(db, hdcrm.version) == hdcrm
-    programs.install(db, hdcrm, activate=False)
-    assert programs.active(db).version == vancl.version
+    assert program_store.by_version(db, hdcrm.version) == hdcrm
+    program_store.install(db, hdcrm, activate=False)
+    assert program_store.active(db).version == vancl.version
     with pytest.raises(DomainError):
-        programs.by_version(db, "nope-1")
+        program_store.by_version(db, "nope-1")

@@ -1,4 +1,4 @@
-"""Store manager figures (pos/reports.py) on a small store built through the real
+"""Store manager figures (pos/analytics/reports.py) on a small store built through the real
 engine — `Checkout`, `returns.return_sale`, `checkout.topup`, `coupons.issue` —
 with a FixedClock moved by hand (store zone Asia/Shanghai, UTC+8, no DST).
 Every expected figure below is worked out by hand from this story.
@@ -35,13 +35,17 @@ import uuid
 
 import pytest
 
-from pos import coupons, members, programs, program, reports
-from pos.catalog import import_csv
-from pos.checkout import Checkout, Tender, topup
+from pos.loyalty import coupons
+from pos.services import members
+from pos.store import program_store
+from pos.rules import program
+from pos.analytics import reports
+from pos.services.catalog import import_csv
+from pos.services.checkout import Checkout, Tender, topup
 from pos.clock import FixedClock
-from pos.database import open_db
-from pos.demo import ean13
-from pos.returns import return_sale
+from pos.store.database import open_db
+from pos.demo.store import ean13
+from pos.services.returns import return_sale
 
 REG = ean13("690777100001")
 HALF = ean13("690777100002")
@@ -75,11 +79,11 @@ def store(tmp_path_factory):
     path = tmp_path_factory.mktemp("reports") / "store.sqlite3"
     clock = FixedClock(dt.datetime(2026, 8, 1, 9, 0))
     db = open_db(path, clock=clock)
-    programs.install(db, program.preset("vancl"))
+    program_store.install(db, program.preset("vancl"))
     csv = path.with_name("catalog.csv")
     csv.write_text(CATALOG, encoding="utf-8")
     assert import_csv(db, csv).ok
-    doc = programs.active(db)
+    doc = program_store.active(db)
 
     def join(when, n):
         at(clock, when)
@@ -279,17 +283,17 @@ def test_drill_down_member_lists(store):
 def test_tables_and_exports(store, tmp_path):
     from openpyxl import load_workbook
 
-    from pos import report_export
+    from pos.analytics import export
 
     db, doc, _ = store
     r = reports.period(db, doc, D1, D3)
     tables = r.tables()
     assert [t.name for t in tables] == ["summary", "by_day", "by_hour", "cashiers", "tiers", "tier_moves", "decomposition"]
-    text = report_export.csv_text(tables)
+    text = export.csv_text(tables)
     assert "summary,,sales_fen,63700" in text and "by_day,2026-11-21,sales_fen,0" in text
     assert "cashiers,C02,refunds_fen,15000" in text
-    assert report_export.csv_text(tables, table="by_day").splitlines()[1] == "2026-11-20,39000,4,19000,2"
-    wb = load_workbook(report_export.save_xlsx(tables, tmp_path / "p.xlsx"))
+    assert export.csv_text(tables, table="by_day").splitlines()[1] == "2026-11-20,39000,4,19000,2"
+    wb = load_workbook(export.save_xlsx(tables, tmp_path / "p.xlsx"))
     ws = wb["summary"]
     assert [c.value for c in ws[2]] == ["sales_fen", 63700, 637.0]
     assert wb["by_day"]["A1"].value == "date" and wb["by_day"]["C2"].value == 390.0  # sales_yuan

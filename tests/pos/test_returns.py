@@ -15,13 +15,16 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from pos import checkout, ledger, members, program, programs, returns, tiers
-from pos.catalog import import_csv
-from pos.checkout import Checkout, Tender
-from pos.demo import ean13
+from pos.services import checkout, members, returns
+from pos.loyalty import ledger, tiers
+from pos.rules import program
+from pos.store import program_store
+from pos.services.catalog import import_csv
+from pos.services.checkout import Checkout, Tender
+from pos.demo.store import ean13
 from pos.errors import DomainError
-from pos.models import Member, OutboxEvent, Payment, PointsAllocation, PointsEntry, Sale, SaleLine, StoredValueEntry, TierChange
-from pos.program import Expiry
+from pos.store.models import Member, OutboxEvent, Payment, PointsAllocation, PointsEntry, Sale, SaleLine, StoredValueEntry, TierChange
+from pos.rules.program import Expiry
 
 REG = ean13("690777000001")  # 100 yuan regular
 HALF = ean13("690777000002")  # 50 yuan regular
@@ -43,11 +46,11 @@ PER_LOT = VANCL.model_copy(update={"version": "vancl-perlot",
 
 
 def setup_store(db, tmp_path, doc=None):
-    programs.install(db, doc or VANCL)
+    program_store.install(db, doc or VANCL)
     path = tmp_path / "catalog.csv"
     path.write_text(CATALOG, encoding="utf-8")
     assert import_csv(db, path).ok
-    return programs.active(db)
+    return program_store.active(db)
 
 
 def join(db, n=0) -> str:
@@ -372,13 +375,13 @@ def test_return_refusals_and_replay(db, clock, tmp_path):
 
 
 def _wallet(db, mid):
-    from pos import coupons
+    from pos.loyalty import coupons
     with db.read() as s:
         return [(c.code, c.template, c.source, c.valid_to) for c in coupons.wallet(s, uuid.UUID(mid), db.clock.now())]
 
 
 def _issue(db, doc, mid, template="welcome-10"):
-    from pos import coupons
+    from pos.loyalty import coupons
     with db.transaction() as s:
         c = coupons.issue(s, db, doc, template, member_id=uuid.UUID(mid), source="signup")
         return c.code, c.valid_to

@@ -1,4 +1,4 @@
-"""Segments (pos/segments.py) on a hand-made history: members registered through
+"""Segments (pos/analytics/segments.py) on a hand-made history: members registered through
 `members.register`, tickets INSERTED DIRECTLY (Sale + SaleLine rows) so every
 frequency, amount and date is exactly what the comments say. The win-back
 coupons go through the real coupon path; tags through `write_tags`.
@@ -38,8 +38,12 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from pos import coupons, members, programs, program, segments
-from pos.models import Coupon, MemberTag, OutboxEvent, Sale, SaleLine
+from pos.loyalty import coupons
+from pos.services import members
+from pos.store import program_store
+from pos.rules import program
+from pos.analytics import segments
+from pos.store.models import Coupon, MemberTag, OutboxEvent, Sale, SaleLine
 
 AS_OF = dt.date(2026, 11, 23)
 PLAN = {  # name: (frequency, monetary, days before AS_OF of the last ticket)
@@ -65,7 +69,7 @@ def ticket(s, db, mid, day: dt.date, net: int, qty: int = 1, kind: str = "sale",
 
 @pytest.fixture
 def seg(db, clock):
-    programs.install(db, program.preset("vancl"))
+    program_store.install(db, program.preset("vancl"))
     clock.set(dt.datetime(2026, 1, 1, 9, 0))
     ids = {name: members.register(db, f"1380015{i:04d}").id for i, name in enumerate([*PLAN, "r", "z"], 1)}
     with db.transaction() as s:
@@ -150,7 +154,7 @@ def test_churn_watch_boundaries(seg):
 
 def test_win_back_coupons_go_through_the_coupon_path(seg):
     db, ids = seg
-    doc = programs.active(db)
+    doc = program_store.active(db)
     top2 = [m["id"] for m in segments.churn_watch(db, AS_OF, 90, limit=2).members]
     assert top2 == [ids["m8"], ids["m7"]]
     with db.read() as s:
@@ -201,8 +205,8 @@ def test_segment_tags_are_written_and_replaced_not_duplicated(seg, clock):
         assert max(n for _, n in per_member) == 2
         assert s.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.kind == "segments.tagged")) == 3
     # shown at the till (member panel)
-    from pos import member_view
-    panel = member_view.panel(db, programs.active(db), ids["m1"])
+    from pos.services import member_view
+    panel = member_view.panel(db, program_store.active(db), ids["m1"])
     assert T["recently_lapsed"] in panel.tags and "老顾客" in panel.tags
 
 

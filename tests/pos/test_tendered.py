@@ -17,11 +17,12 @@ from sqlalchemy import select
 
 from app.receipt_text import receipt_text
 from devices.receipt import layout, receipt_from_sale, render_text
-from pos import programs, returns
-from pos.catalog import import_csv
-from pos.checkout import Checkout, Tender, sale_by_receipt
-from pos.demo import ean13
-from pos.models import Payment
+from pos.store import program_store
+from pos.services import returns
+from pos.services.catalog import import_csv
+from pos.services.checkout import Checkout, Tender, sale_by_receipt
+from pos.demo.store import ean13
+from pos.store.models import Payment
 
 ROOT = Path(__file__).resolve().parents[2]
 COAT = ean13("690123400021")  # ¥1079.92: 满300减30 three times → ¥989.92 due
@@ -34,7 +35,7 @@ CATALOG = f"""barcode,name,category,price_fen,kind,member_price_fen,no_member_di
 
 @pytest.fixture
 def store(db, tmp_path):
-    programs.ensure_default(db)
+    program_store.ensure_default(db)
     path = tmp_path / "catalog.csv"
     path.write_text(CATALOG, encoding="utf-8")
     assert import_csv(db, path).ok

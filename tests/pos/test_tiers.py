@@ -16,11 +16,14 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from pos import checkout, coupons, ledger, members, program, programs, tiers
-from pos.catalog import import_csv
-from pos.checkout import Checkout, Tender
-from pos.demo import ean13
-from pos.models import Member, OutboxEvent, Sale, TierChange
+from pos.services import checkout, members
+from pos.loyalty import coupons, ledger, tiers
+from pos.rules import program
+from pos.store import program_store
+from pos.services.catalog import import_csv
+from pos.services.checkout import Checkout, Tender
+from pos.demo.store import ean13
+from pos.store.models import Member, OutboxEvent, Sale, TierChange
 
 VANCL = program.preset("vancl")
 HDCRM = program.preset("hdcrm")
@@ -46,13 +49,13 @@ CATALOG = "barcode,name,category,price_fen,kind,no_member_discount\n" + "".join(
 
 def setup_store(db, tmp_path, doc=None):
     if doc is None:
-        programs.ensure_default(db)
+        program_store.ensure_default(db)
     else:
-        programs.install(db, doc)
+        program_store.install(db, doc)
     path = tmp_path / "catalog.csv"
     path.write_text(CATALOG, encoding="utf-8")
     assert import_csv(db, path).ok
-    return programs.active(db)
+    return program_store.active(db)
 
 
 def join(db, n: int = 0) -> str:
@@ -320,7 +323,7 @@ def test_shipped_spend_counts_for_the_tier_after_its_return_window(db, clock, tm
 
 
 def test_a_shipped_order_returned_in_its_window_never_counts(db, clock, tmp_path):
-    from pos import returns
+    from pos.services import returns
 
     doc = setup_store(db, tmp_path)
     mid = join(db, 2)

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from pos import catalog, programs
-from pos.database import open_db
+from pos.services import catalog
+from pos.store import program_store
+from pos.store.database import open_db
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = "barcode,name,category,price_fen,kind\n6901234567892,Towel,home,5000,regular\n6900000000014,Soap,home,1000,regular\n"
@@ -146,7 +147,7 @@ def make_till(tmp_path, hq: HQ, name: str):
     from sync import engine
 
     db = open_db(tmp_path / f"{name}.sqlite3")
-    programs.ensure_default(db)
+    program_store.ensure_default(db)
     code, enrol_code = hq.add_store(name)
     engine.enrol(db, hq.url, enrol_code)
     assert db.store_code == code

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.sync_bridge import SyncBridge
-from pos.checkout import Checkout
-from pos.pricing import Tender
+from pos.services.checkout import Checkout
+from pos.rules.pricing import Tender
 from sync.server.models import Sale as HQSale
 
 from .conftest import TOWEL, make_till, offline
@@ -85,13 +85,13 @@ def test_the_status_bar_shows_the_sync_state(qtbot, hq, till, monkeypatch):
 
 
 def test_a_till_enrolled_while_the_app_runs_starts_syncing(tmp_path, hq):
-    from pos import programs
-    from pos.database import open_db
+    from pos.store import program_store
+    from pos.store.database import open_db
     from sync import engine
 
     path = tmp_path / "late.sqlite3"
     app_db = open_db(path)
-    programs.ensure_default(app_db)
+    program_store.ensure_default(app_db)
     bridge = SyncBridge(app_db)
     try:
         assert bridge.round() == ("not_configured", 0, "")

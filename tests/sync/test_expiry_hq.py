@@ -8,9 +8,9 @@ import datetime as dt
 import json
 import uuid
 
-from pos import members
+from pos.services import members
 from pos.clock import FixedClock
-from pos.models import PointsEntry
+from pos.store.models import PointsEntry
 from sqlalchemy import select
 from sync import engine
 from sync.server import expiry
@@ -102,8 +102,8 @@ def test_hq_reviews_tiers_on_the_spend_at_every_store(hq, two_tills):
 
 
 def test_a_tier_changed_at_hq_joins_the_tills_history_and_keeps_its_segment_tags(hq, two_tills):
-    from pos import segments
-    from pos.models import MemberTag, TierChange
+    from pos.analytics import segments
+    from pos.store.models import MemberTag, TierChange
     from sync.server import reviews
 
     a, b = two_tills

@@ -8,10 +8,10 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from pos import members
-from pos.checkout import Checkout
-from pos.models import Sale
-from pos.pricing import Tender
+from pos.services import members
+from pos.services.checkout import Checkout
+from pos.store.models import Sale
+from pos.rules.pricing import Tender
 from sync import engine
 from sync.client import HQClient, HQUnavailable
 from sync.server.models import Hold

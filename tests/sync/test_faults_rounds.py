@@ -14,11 +14,12 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from pos import ledger, members, returns
-from pos.checkout import Checkout
+from pos.loyalty import ledger
+from pos.services import members, returns
+from pos.services.checkout import Checkout
 from pos.errors import DomainError
-from pos.models import Member, OutboxEvent, Sale
-from pos.pricing import Tender
+from pos.store.models import Member, OutboxEvent, Sale
+from pos.rules.pricing import Tender
 from sync import engine
 from sync.client import HQClient, HQUnavailable
 from sync.server.models import IngestedEvent, MemberBalance

@@ -11,9 +11,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from pos import members
-from pos.checkout import Checkout
-from pos.pricing import Tender
+from pos.services import members
+from pos.services.checkout import Checkout
+from pos.rules.pricing import Tender
 from sync import engine
 from sync.client import HQClient, HQError
 from sync.protocol import Event, HoldRequest, PushRequest

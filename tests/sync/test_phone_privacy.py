@@ -14,10 +14,10 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, select
 
-from pos import members
-from pos.database import _alembic_config, open_db
+from pos.services import members
+from pos.store.database import _alembic_config, open_db
 from pos.errors import DomainError
-from pos.models import AuditEntry
+from pos.store.models import AuditEntry
 from sync import engine
 from sync.server import admin
 from sync.server.models import AuditEntry as HQAudit
@@ -156,7 +156,7 @@ def test_standalone_till_keeps_its_numbers_until_hq_has_them(tmp_path, hq):
         got = admin.store_add(hq.db, code, "was standalone")
         engine.enrol(db, hq.url, got["enrol_code"])
         with db.read() as s:  # hashed at once; numbers kept until HQ acknowledges them
-            from pos.models import Member
+            from pos.store.models import Member
 
             rows = s.scalars(select(Member)).all()
             assert all(r.phone_hash and r.phone for r in rows)
@@ -223,7 +223,8 @@ def test_a_till_that_lost_its_key_file_gets_it_back_from_hq(tmp_path, hq):
         p = phone()
         m = members.register(db, p)
         settle(db)
-        from pos import phone_privacy, phones
+        from pos.services import phone_privacy
+        from pos.rules import phones
 
         key_file = phones.key_dir() / f"phone-{db.settings[phone_privacy.KEY_ID]}.key"
         assert key_file.stat().st_mode & 0o777 == 0o600

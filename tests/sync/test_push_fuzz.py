@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sync.protocol import PROTOCOL_VERSION
 from sync.server.models import IngestedEvent, Member, Product, SyncException
 
-from pos import ledger
+from pos.loyalty import ledger
 from sync import engine
 
 from .conftest import make_till, phone

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from pos.program import PRESETS
+from pos.rules.program import PRESETS
 from sync.server import admin, reviews
 from sync.server.db import HQDatabase
 from sync.server.models import Member, Sale

@@ -19,11 +19,13 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import select
 
-from pos import ledger, members, programs, returns
-from pos.checkout import Checkout
+from pos.loyalty import ledger
+from pos.services import members, returns
+from pos.store import program_store
+from pos.services.checkout import Checkout
 from pos.errors import DomainError
-from pos.models import MemberBalance, Sale
-from pos.pricing import Tender
+from pos.store.models import MemberBalance, Sale
+from pos.rules.pricing import Tender
 from sync import engine
 from sync.policy import offline_limit
 from sync.protocol import HoldRequest
@@ -84,7 +86,7 @@ class OfflineOnlineSpending(RuleBasedStateMachine):
     @initialize(n=st.sampled_from([2, 3]), towels=st.integers(10, 40))
     def start(self, n, towels):
         self.tills = self.all_tills[:n]
-        self.programs = [programs.active(db) for db in self.tills]  # read once: parsing it is not what is tested
+        self.programs = [program_store.active(db) for db in self.tills]  # read once: parsing it is not what is tested
         fresh = f"139{uuid.uuid4().int % 10 ** 8:08d}"  # not `random`: hypothesis replays its seed
         self.mid = uuid.UUID(members.register(self.tills[0], fresh).id)
         self.sales: list[list[str]] = [[] for _ in range(n)]  # receipts with the member, per till

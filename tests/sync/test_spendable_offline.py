@@ -9,9 +9,11 @@ import uuid
 
 import pytest
 
-from pos import ledger, members, programs
+from pos.loyalty import ledger
+from pos.services import members
+from pos.store import program_store
 from pos.errors import DomainError
-from pos.member_view import panel
+from pos.services.member_view import panel
 from sync import engine
 from sync.policy import offline_limit
 from sync.protocol import HoldRequest
@@ -23,7 +25,7 @@ from .test_sync import assert_all_agree, sell, settle
 
 def till_view(db, member_id: uuid.UUID) -> tuple[int, int]:
     """(balance, spendable) as the till's member panel shows them."""
-    p = panel(db, programs.active(db), str(member_id), with_suggestions=False)
+    p = panel(db, program_store.active(db), str(member_id), with_suggestions=False)
     return p.points, p.points_available
 
 
@@ -46,7 +48,7 @@ def test_two_tills_spend_one_balance_offline_then_nobody_offers_more_than_the_ba
     mid = uuid.UUID(members.register(a, m).id)
     r0 = sell(a, m, TOWEL, 30)  # some 3,000 points
     settle(a, b)
-    cap = programs.active(a).redemption.offline_cap_points
+    cap = program_store.active(a).redemption.offline_cap_points
     assert r0.points["earned"] < 2 * cap  # the two caps together exceed the balance
     with offline(a), offline(b):  # both spend their whole offline cap of the same lots
         sell(a, m, TOWEL, 2, redeem=cap)

@@ -7,11 +7,13 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from pos import ledger, members, programs
-from pos.checkout import Checkout
+from pos.loyalty import ledger
+from pos.services import members
+from pos.store import program_store
+from pos.services.checkout import Checkout
 from pos.errors import DomainError
-from pos.models import OutboxEvent, PointsEntry, Sale, StoredValueEntry
-from pos.pricing import Tender
+from pos.store.models import OutboxEvent, PointsEntry, Sale, StoredValueEntry
+from pos.rules.pricing import Tender
 from sync import engine
 from sync.client import HQClient, HQError
 from sync.protocol import PushRequest
@@ -160,7 +162,7 @@ def test_offline_spending_is_capped_and_the_overdraft_flagged(hq, two_tills):
     r0 = sell(a, m, TOWEL, 30)  # 1,500 yuan: some 3,000 points (as the program prices it)
     assert r0.points["earned"] >= 2500
     settle(a, b)
-    cap = programs.active(a).redemption.offline_cap_points
+    cap = program_store.active(a).redemption.offline_cap_points
     assert cap == 2000
     with offline(a), offline(b):
         with pytest.raises(DomainError) as refused:
@@ -219,7 +221,7 @@ def test_program_published_at_hq_prices_the_next_sale_at_both_stores(hq, two_til
     members.register(a, m)
     settle(a, b)
     for db in (a, b):
-        assert programs.active(db).version == doc["version"]
+        assert program_store.active(db).version == doc["version"]
         r = sell(db, m, TOWEL, 1)  # 50 yuan at 5 points a yuan
         assert r.points["earned"] == 250 and r.program_version == doc["version"]
 
@@ -271,7 +273,7 @@ def test_cli_store_add_enrol_sync_once(hq, tmp_path):
 def test_rejected_events_are_kept_and_shown(hq, two_tills):
     a, _ = two_tills
     with a.transaction() as s:  # an event HQ cannot apply (a member without its id)
-        from pos.outbox import emit
+        from pos.store.outbox import emit
         emit(s, a, "member.updated", {"fields": {"name": "x"}})
     got = engine.sync_once(a)
     assert got["pushed"]["rejected"] == 1 and "missing field 'id'" in got["pushed"]["rejected_events"][0]["reason"]

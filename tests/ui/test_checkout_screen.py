@@ -14,8 +14,10 @@ from app import dialogs, i18n
 from app.application import open_store
 from app.main_window import MainWindow
 from app.returns_screen import ReturnsDialog
-from pos import checkout, demo, ledger
-from pos.database import open_db
+from pos.services import checkout
+from pos.demo import store as demo
+from pos.loyalty import ledger
+from pos.store.database import open_db
 
 
 @pytest.fixture
@@ -101,10 +103,11 @@ def test_serve_a_member_by_keyboard(qtbot, window, store, monkeypatch):
     q = c.till.last_quote
     assert c.due.text().endswith(q.net_fen and f"{q.net_fen // 100}.{q.net_fen % 100:02d}")
     # a coupon from the member's wallet, by clicking it in the panel
-    from pos import coupons, programs
+    from pos.loyalty import coupons
+    from pos.store import program_store
     with store.transaction() as s:
         import uuid
-        coupons.issue(s, store, programs.active(store), "welcome-10", member_id=uuid.UUID(c.till.checkout.member_id), source="manual")
+        coupons.issue(s, store, program_store.active(store), "welcome-10", member_id=uuid.UUID(c.till.checkout.member_id), source="manual")
     c.refresh()
     assert c.panel.coupons.count() >= 1
     before = c.till.last_quote.net_fen

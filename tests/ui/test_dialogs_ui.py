@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from app import dialogs, i18n
 from app.main_window import MainWindow
 from app.signin_screen import SignInScreen
-from pos import ledger
-from pos.money import yuan
+from pos.loyalty import ledger
+from pos.rules.money import yuan
 from tests.ui.test_search_ui import (  # noqa: F401  (fixtures)
     activate, basket_doc, enter, key, product_names, sign_in, store, store_template, type_keys, when_modal, window,
 )
@@ -221,7 +221,7 @@ def test_held_baskets_show_local_time_total_and_member(qtbot, window, store):
 
 
 def test_closing_the_shift_is_a_blind_count(qtbot, window, store):
-    from pos import checkout
+    from pos.services import checkout
 
     c = window.checkout
     scan_priced(qtbot, window, 2000, 30000)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from app import dialogs
 from app.returns_screen import ReturnsDialog
-from pos import demo
+from pos.demo import store as demo
 
 from .cashier import Typist, connect, demo_template, product_codes, till_store, till_window  # noqa: F401
 
@@ -52,7 +52,7 @@ def test_a_receipt_scanned_inside_returns_loads_there(qtbot, till_window, till_s
     w, c = till_window, till_window.checkout
     for code in product_codes(till_store, 2):
         Typist(qtbot).scan(code).wait(40).run()
-    from pos.checkout import Tender
+    from pos.services.checkout import Tender
     sale = c.till.pay([Tender("cash", c.till.last_quote.net_fen)])
     c.refresh()
     seen = {}

@@ -146,7 +146,7 @@ def test_the_hq_hold_waits_in_the_background(qtbot, till_window, till_store, slo
     keeps running and says it waits, a second F12 / Enter starts nothing, a scan made
     meanwhile lands in the next basket, and after the hold's timeout the sale commits
     once, provisional (the offline policy)."""
-    from pos import demo
+    from pos.demo import store as demo
     from sync import policy
 
     w, c = till_window, till_window.checkout

@@ -7,7 +7,8 @@ import sqlite3
 
 from app import dialogs, i18n
 from app.main_window import MainWindow
-from pos import phone_privacy, phones
+from pos.services import phone_privacy
+from pos.rules import phones
 from tests.ui.test_search_ui import enter, sign_in, store, store_template, type_keys  # noqa: F401  (fixtures)
 
 

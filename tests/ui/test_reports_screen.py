@@ -1,5 +1,5 @@
 """The reports screen over a small demo store (pytest-qt, offscreen): it opens at
-once, fills in from worker threads, shows the same figures as pos.reports,
+once, fills in from worker threads, shows the same figures as pos.analytics.reports,
 drills down to members, issues win-back coupons and exports CSV / XLSX / PDF."""
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from PySide6.QtCore import Qt
 
 from app import i18n
 from app.reports_screen import ReportsScreen, _pct, _yuan
-from pos import demo, programs, reports, segments
+from pos.demo import store as demo
+from pos.store import program_store
+from pos.analytics import reports, segments
 from pos.clock import FixedClock
-from pos.database import open_db
+from pos.store.database import open_db
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def store(tmp_path_factory):
     path = tmp_path_factory.mktemp("reports_ui") / "store.sqlite3"
     db = open_db(path, clock=FixedClock(dt.datetime(2026, 11, 23, 10, 0)))
     demo.build(db, 400, 60, seed=3, sales=3000)
-    yield db, programs.active(db)
+    yield db, program_store.active(db)
     db.close()
 
 
@@ -145,7 +147,7 @@ def test_dormant_vips_get_a_win_back_coupon_and_the_list_is_exported(qtbot, scre
     held = {r["member_id"] for r in result.skipped if r["reason"] == "holds_one"}
     assert {i["member_id"] for i in result.issued} | held == {m["id"] for m in expected.members}
     from sqlalchemy import func, select
-    from pos.models import Coupon
+    from pos.store.models import Coupon
     with db.read() as s:
         issued = s.scalar(select(func.count()).select_from(Coupon).where(Coupon.source == "win_back"))
     assert issued >= len(result.issued)
@@ -186,7 +188,7 @@ def test_keys_switch_tabs_and_recompute(qtbot, screen, store):
 def test_segments_are_reused_until_a_sale_comes(qtbot, screen, store, monkeypatch):
     """Changing the period's start keeps the end date: RFM is not computed again,
     unless a sale (or a member) was added meanwhile."""
-    from pos.checkout import Checkout, Tender
+    from pos.services.checkout import Checkout, Tender
 
     db, _ = store
     wait_ready(qtbot, screen)

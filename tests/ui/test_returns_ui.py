@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app import dialogs
-from pos import demo
-from pos.checkout import Tender
+from pos.demo import store as demo
+from pos.services.checkout import Tender
 
 from .cashier import Typist, connect, demo_template, product_codes, till_store, till_window  # noqa: F401
 
@@ -70,7 +70,7 @@ def test_the_real_errors_are_said(qtbot, till_window, till_store):
     t.run()
     assert "未找到" in seen["missing"] and "未找到" in seen["missing_f12"]
     assert "至少" not in seen["missing_f12"]
-    from pos import returns
+    from pos.services import returns
     returns.return_sale(till_store, sale.receipt_no, cashier="C01")
     t.key(Qt.Key_F10).wait(200).key(Qt.Key_A, Qt.ControlModifier).type(sale.receipt_no, gaps=30).enter().wait(150)
     t.call(look("all")).key(Qt.Key_Escape).wait(150).run()

@@ -16,8 +16,10 @@ from PySide6.QtWidgets import QApplication
 
 from app import dialogs, i18n
 from app.main_window import MainWindow
-from pos import demo, enrol, members, programs, staff
-from pos.database import open_db
+from pos.demo import store as demo
+from pos.services import joining, members, staff
+from pos.store import program_store
+from pos.store.database import open_db
 
 RNG = random.Random(11)
 
@@ -29,15 +31,15 @@ def make_store(path):
     off = device_config.DeviceSettings.model_validate({"scanner": {"mode": "off"}, "card_reader": {"mode": "off"}})
     device_config.save(off, path.parent / "devices.json")
     db = open_db(path)
-    program = programs.ensure_default(db)
+    program = program_store.ensure_default(db)
     demo.make_products(db, 40, seed=1)
     staff.add(db, "C01", "收银员一", "cashier", "1234")
     staff.add(db, "C02", "收银员二", "cashier", "2345")
     staff.add(db, "M01", "店长", "manager", "9999")
     people = {
-        "a": enrol.join(db, program, "13800138000", name="王小明"),
-        "b": enrol.join(db, program, "13900139000", name="王小明"),
-        "c": enrol.join(db, program, "13712348000", name="李娜"),
+        "a": joining.join(db, program, "13800138000", name="王小明"),
+        "b": joining.join(db, program, "13900139000", name="王小明"),
+        "c": joining.join(db, program, "13712348000", name="李娜"),
     }
     return db, people
 

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QListWidget, QPushButton, QTabl
 from app import i18n
 from app.device_settings import DeviceSettingsDialog
 from app.member_detail import MemberDetailDialog
-from pos import checkout, programs
+from pos.services import checkout
+from pos.store import program_store
 from tests.ui.test_dialogs_ui import attach, scan_priced
 from tests.ui.test_search_ui import (  # noqa: F401  (fixtures)
     basket_doc, enter, key, product_names, store, store_template, type_keys, window,
@@ -144,7 +145,7 @@ def test_the_reports_figures_show_names_not_keys(qtbot, window, store):
     from app.reports_screen import ReportsScreen
 
     i18n.install("zh_CN")
-    w = ReportsScreen(store, programs.active(store))
+    w = ReportsScreen(store, program_store.active(store))
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.ready and not w._pending, timeout=30000)

@@ -1,0 +1,504 @@
+"""Member segments (SPEC §9): RFM, named groups, the ABC(D) pyramid with the
+Pareto check, the churn watch list with its win-back action, and segment names
+as derived member tags. Headless; every figure is an SQL aggregate.
+
+Per member, as of the end of the business date ``as_of`` (net of returns, see
+`pos.analytics.reports` for cancelled sales):
+
+* **frequency** F = sale tickets − cancelled sale tickets (every unit bought
+  on them came back by then; `sales.units`, gift lines aside);
+* **monetary** M = net sales in fen (sale tickets + return tickets);
+* **recency** = days from the last sale ticket that was not cancelled to
+  ``as_of`` (0 = bought that day).
+
+A **buyer** has F ≥ 1. A member with no purchase left (never bought, or every
+sale was cancelled by a return) is **never purchased** ("zombie"): no RFM score.
+Only active members registered by then are counted; a merged member's history
+counts for the member it was merged into.
+
+RFM scores (1–5 per dimension, 5 = best: most recent, most frequent, biggest
+spender), by quintile **of the distinct values** so that equal members always
+share a score:
+
+    score = 1 + ⌊5 · (dense_rank − 1) / D⌋
+
+where dense_rank ranks the distinct values of the dimension among buyers from
+worst (1) to best (D) — the oldest recency, the lowest frequency, the lowest
+spend is 1 — and D is the number of distinct values. With D ≥ 5 both 1 and 5
+are used; with fewer values the scores spread out (D = 2 gives 1 and 3, D = 1
+gives 1). 5 × 5 × 5 = 125 cells.
+
+Named groups
+* by recency (``days since`` = as_of − last purchase): **active** < 90 days,
+  **recently lapsed** 90–179, **mid-term lapsed** 180–364, **dormant** ≥ 365;
+* by value, the ABC(D) pyramid on frequency × monetary scores: **A** = F ≥ 4
+  and M ≥ 4 (frequent and big spenders), **B** = F ≥ 4 or M ≥ 4 (one of the
+  two), **C** = the other buyers, **D** = never purchased. **Heavy** = A + B,
+  **light** = C, **zombie** = D.
+* **Pareto check**: the share of buyers' net sales that comes from the top
+  20 % of buyers by monetary value (the first ⌈n/5⌉ of n buyers; ties do not
+  change the sum).
+
+Churn watch: buyers whose last purchase is ``days`` or more days before
+``as_of`` (no purchase on the last ``days`` business days, so exactly 90 days
+ago is on the 90-day list and 89 days ago is not), most valuable first.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, text
+
+from pos.loyalty import coupons
+from pos.rules import phones
+from pos.errors import DomainError
+from pos.ids import uuid7
+from pos.store.models import Coupon, CouponUse, Member, OutboxEvent
+from pos.store.outbox import audit
+from pos.rules.program import ProgramDoc
+from pos.analytics.reports import Table, bounds, report_session, ts
+
+RECENCY_GROUPS = (("active", 0, 90), ("recently_lapsed", 90, 180), ("mid_lapsed", 180, 365), ("dormant", 365, None))
+VALUE_GROUPS = ("heavy", "light", "zombie")
+ABC_CLASSES = ("A", "B", "C", "D")
+# the tags shown at the till; replaced as a set on every run (source 'derived')
+SEGMENT_TAGS = {
+    "active": "活跃会员", "recently_lapsed": "近期流失", "mid_lapsed": "中期流失", "dormant": "沉睡会员",
+    "heavy": "重度消费", "light": "轻度消费", "zombie": "未消费会员",
+}
+TAGGED_ON = "segments.tagged_on"  # setting: the business date the tags were last written for
+TAG_CHUNK = 20_000  # members per write transaction when tags are replaced
+
+
+def _recency_case(col: str = "last_day") -> str:
+    # days since < hi  ⇔  last_day > as_of − hi (ISO dates compare as text; no date arithmetic per member)
+    parts = [f"WHEN {col} > :since_{hi} THEN '{name}'" for name, _lo, hi in RECENCY_GROUPS if hi is not None]
+    return f"(CASE {' '.join(parts)} ELSE '{RECENCY_GROUPS[-1][0]}' END)"
+
+
+def _rdays(col: str) -> str:
+    """SQL: days from the date in `col` to as_of (only for the rows a list shows)."""
+    return f"CAST(julianday(:as_of) - julianday({col}) AS INTEGER)"
+
+
+ABC_CASE = "(CASE WHEN f >= 4 AND m >= 4 THEN 'A' WHEN f >= 4 OR m >= 4 THEN 'B' ELSE 'C' END)"
+
+
+def abc_class(f: int, m: int) -> str:
+    """ABC_CASE for one (F, M) score pair: the pyramid is added up from the RFM cells."""
+    return "A" if f >= 4 and m >= 4 else ("B" if f >= 4 or m >= 4 else "C")
+
+
+def _has_inactive(s) -> bool:
+    return s.execute(text("SELECT 1 FROM members WHERE status IN ('erased', 'merged') LIMIT 1")).first() is not None
+
+
+def _buyers_cte(fold: bool) -> str:
+    """CTEs ending in b (the buyers: member_id, frequency, monetary, last_day). `fold`: merged members' history goes to their survivor and only
+    active members are kept (a join per member; only when such members exist)."""
+    sql = """
+        ret AS (SELECT r.original_sale_id AS sid, SUM(r.units) AS back FROM sales r
+                WHERE r.original_sale_id IS NOT NULL AND r.kind = 'return' AND r.created_at < :hi
+                GROUP BY r.original_sale_id),
+        cancelled AS MATERIALIZED (
+                SELECT o.rowid AS rid, o.member_id FROM ret JOIN sales o ON o.id = ret.sid
+                WHERE o.member_id IS NOT NULL AND ret.back + o.units <= 0),
+        cm AS (SELECT member_id, COUNT(*) AS n FROM cancelled GROUP BY member_id),
+        pm0 AS (SELECT member_id, SUM(kind = 'sale') AS tickets, SUM(net_fen) AS monetary,
+                       MAX(CASE WHEN kind = 'sale' THEN business_date END) AS last_sale
+                FROM sales WHERE member_id IS NOT NULL AND created_at < :hi AND kind IN ('sale', 'return')
+                GROUP BY member_id),
+        pm AS (SELECT pm0.member_id, pm0.tickets - COALESCE(cm.n, 0) AS frequency, pm0.monetary,
+                      CASE WHEN cm.n IS NULL THEN pm0.last_sale
+                           ELSE (SELECT MAX(s2.business_date) FROM sales s2
+                                 WHERE s2.member_id = pm0.member_id AND s2.kind = 'sale' AND s2.created_at < :hi
+                                   AND s2.rowid NOT IN (SELECT rid FROM cancelled)) END AS last_day
+               FROM pm0 LEFT JOIN cm ON cm.member_id = pm0.member_id),"""
+    if fold:
+        sql += """
+        pf AS (SELECT COALESCE(m.merged_into, pm.member_id) AS member_id, SUM(pm.frequency) AS frequency,
+                      SUM(pm.monetary) AS monetary, MAX(pm.last_day) AS last_day
+               FROM pm JOIN members m ON m.id = pm.member_id GROUP BY 1),
+        b AS MATERIALIZED (
+              SELECT pf.* FROM pf JOIN members m ON m.id = pf.member_id
+              WHERE pf.frequency >= 1 AND m.status = 'active' AND m.joined_at < :hi)"""
+    else:
+        sql += """
+        b AS MATERIALIZED (SELECT * FROM pm WHERE pm.frequency >= 1)"""
+    return sql
+
+
+def _thresholds(name: str, col: str) -> str:
+    """CTEs {name}v (the distinct values of `col` among buyers, ranked from worst
+    = 1) and {name}t (one row: t1..t4, the smallest value scoring 2, 3, 4, 5).
+    score = 1 + ⌊5(k − 1)/D⌋ ≥ j + 1  ⇔  k ≥ ⌈jD/5⌉ + 1, so t_j is the value of
+    rank ⌈jD/5⌉ + 1 (NULL when there is none): each member's score is then a
+    few comparisons, instead of a ranking window over every member."""
+    return f"""
+        {name}v AS MATERIALIZED (
+            SELECT v, c, ROW_NUMBER() OVER (ORDER BY v) AS k, SUM(c) OVER (ORDER BY v DESC) AS c_from
+            FROM (SELECT {col} AS v, COUNT(*) AS c FROM b GROUP BY {col})),
+        {name}t AS (SELECT {', '.join(f"(SELECT v FROM {name}v WHERE k = (SELECT ({j} * COUNT(*) + 4) / 5 + 1 FROM {name}v)) AS t{j}" for j in range(1, 5))})"""
+
+
+def _score(col: str, t: str) -> str:
+    return "(1 + " + " + ".join(f"COALESCE({col} >= {t}.t{j}, 0)" for j in range(1, 5)) + ")"
+
+
+# recency ranks the last purchase date (the oldest is worst), frequency and monetary their values
+_SCORES = f"""{_thresholds('r', 'last_day')}, {_thresholds('f', 'frequency')}, {_thresholds('m', 'monetary')},
+        sc0 AS (SELECT b.member_id, b.frequency, b.monetary, b.last_day, {_score('b.last_day', 'rt')} AS r,
+                       {_score('b.frequency', 'ft')} AS f, {_score('b.monetary', 'mt')} AS m
+                FROM rt, ft, mt, b),
+        sc AS (SELECT sc0.*, {_recency_case()} AS grp, {ABC_CASE} AS abc FROM sc0)"""
+
+# Pareto, from the distinct net sales with their counts (mv; c_from = buyers at v or
+# above): k = ⌈n/5⌉ top buyers; v = the k-th largest net sales (the largest v with
+# c_from ≥ k); their sales = the sum above v + (k − the count above v) × v, whatever the ties at v
+_PARETO = """pk AS (SELECT (SUM(c) + 4) / 5 AS k FROM mv),
+        pv AS MATERIALIZED (SELECT pk.k, MAX(mv.v) AS v FROM pk, mv WHERE mv.c_from >= pk.k)"""
+_PARETO_COLUMNS = """(SELECT k FROM pv), (SELECT v FROM pv), (SELECT COALESCE(SUM(mv.c), 0) FROM mv, pv WHERE mv.v > pv.v),
+                   (SELECT COALESCE(SUM(mv.v * mv.c), 0) FROM mv, pv WHERE mv.v > pv.v)"""
+
+
+def _params(db, as_of: dt.date) -> dict[str, Any]:
+    _lo, hi = bounds(db, as_of, as_of)
+    return {"as_of": as_of.isoformat(), "hi": hi} | {
+        f"since_{h}": (as_of - dt.timedelta(days=h)).isoformat() for _n, _l, h in RECENCY_GROUPS if h is not None}
+
+
+def high_water(db) -> tuple[int, int]:
+    """The largest rowid of sales and of members: segments computed at the same
+    marks (and for the same date) are still right, so a screen may reuse them."""
+    with db.read() as s:
+        a, b = s.execute(text("SELECT (SELECT MAX(rowid) FROM sales), (SELECT MAX(rowid) FROM members)")).one()
+    return int(a or 0), int(b or 0)
+
+
+def _base(s, p) -> int:
+    return int(s.execute(text("SELECT COUNT(*) FROM members WHERE status = 'active' AND joined_at < :hi"), p).scalar())
+
+
+# --- RFM + ABC -----------------------------------------------------------------------
+
+
+@dataclass
+class Segmentation:
+    as_of: dt.date
+    members: int  # active members registered by as_of
+    buyers: int
+    zombies: int
+    cells: list[dict[str, Any]]  # 125: r, f, m, members, monetary_fen
+    groups: dict[str, int]  # recency groups + never purchased
+    value: dict[str, int]  # heavy / light / zombie
+    abc: list[dict[str, Any]]  # class, members, share_members, sales_fen, share_sales
+    pareto: dict[str, Any]
+    score_ranges: dict[str, list[dict[str, Any]]]  # per dimension and score: the values it covers
+    rule: str = "score = 1 + floor(5 * (dense_rank - 1) / distinct values); 5 = most recent / most frequent / biggest"
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["as_of"] = self.as_of.isoformat()
+        return d
+
+    def heat(self, m: int | None = None) -> list[list[int]]:
+        """Members per recency score (rows 5..1) × frequency score (columns 1..5), for one M score or all."""
+        grid = [[0] * 5 for _ in range(5)]
+        for c in self.cells:
+            if m is None or c["m"] == m:
+                grid[5 - c["r"]][c["f"] - 1] += c["members"]
+        return grid
+
+    def rfm_tables(self) -> list[Table]:
+        groups = [[g, self.groups.get(g, 0)] for g in [*(x[0] for x in RECENCY_GROUPS), "never_purchased"]]
+        ranges = [[dim, x["score"], x["members"], x["min"], x["max"]]
+                  for dim, xs in self.score_ranges.items() for x in xs]
+        return [Table("rfm_cells", ["r", "f", "m", "members", "monetary_fen"],
+                      [[c["r"], c["f"], c["m"], c["members"], c["monetary_fen"]] for c in self.cells]),
+                Table("groups", ["group", "members"], groups),
+                Table("value", ["group", "members"], [[k, v] for k, v in self.value.items()]),
+                Table("score_ranges", ["dimension", "score", "members", "min", "max"], ranges)]
+
+    def abc_tables(self) -> list[Table]:
+        cols = ["class", "members", "share_members", "sales_fen", "share_sales"]
+        return [Table("abc", cols, [[row[c] for c in cols] for row in self.abc]),
+                Table("pareto", ["metric", "value"], [[k, v] for k, v in self.pareto.items()])]
+
+
+def segmentation(db, as_of: dt.date | None = None) -> Segmentation:
+    """RFM cells, named groups, the ABC(D) pyramid and the Pareto check (one query)."""
+    as_of = as_of or db.clock.today()
+    p = _params(db, as_of)
+    with report_session(db) as s:
+        fold = _has_inactive(s)
+        # one statement (b is built once): the cells, each dimension's score ranges
+        # from its table of distinct values, and the Pareto figures
+        ranges_sql = " UNION ALL ".join(
+            f"SELECT '{d}', 1 + (k - 1) * 5 / (SELECT COUNT(*) FROM {d}v), NULL, NULL, NULL, SUM(c), MIN(v), MAX(v) "
+            f"FROM {d}v GROUP BY 2" for d in "rfm")
+        rows = s.execute(text(f"""
+            WITH {_buyers_cte(fold)}, {_SCORES}, {_PARETO}
+            SELECT 'cell', r, f, m, grp, COUNT(*), SUM(monetary), NULL FROM sc GROUP BY r, f, m, grp
+            UNION ALL {ranges_sql}
+            UNION ALL SELECT 'pareto', {_PARETO_COLUMNS}, NULL, NULL, NULL"""), p).all()
+        base = _base(s, p)
+    cells = {(r, f, m): [0, 0] for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
+    groups = {g[0]: 0 for g in RECENCY_GROUPS}
+    abc = {k: [0, 0] for k in ABC_CLASSES}
+    ranges: dict[str, list[dict[str, Any]]] = {"r": [], "f": [], "m": []}
+    days = lambda d: (as_of - dt.date.fromisoformat(str(d)[:10])).days  # noqa: E731
+    top_n = top_sales = 0
+    for kind, a, b, c, d, n, x, y in rows:
+        if kind == "cell":
+            n, money = int(n), int(x)
+            cells[(a, b, c)][0] += n
+            cells[(a, b, c)][1] += money
+            groups[d] += n
+            cls = abc_class(b, c)
+            abc[cls][0] += n
+            abc[cls][1] += money
+        elif kind == "pareto":
+            k, v, above_n, above_sales = (int(z or 0) for z in (a, b, c, d))
+            top_n, top_sales = k, above_sales + (k - above_n) * v
+        else:  # recency in days since the last purchase: the latest date is the fewest days
+            lo, hi = (days(y), days(x)) if kind == "r" else (int(x), int(y))
+            ranges[kind].append({"score": int(a), "members": int(n), "min": lo, "max": hi})
+    buyers = sum(v[0] for v in abc.values())
+    zombies = base - buyers
+    abc["D"][0] = zombies
+    total_sales = sum(v[1] for v in abc.values())
+    groups["never_purchased"] = zombies
+    value = {"heavy": abc["A"][0] + abc["B"][0], "light": abc["C"][0], "zombie": zombies}
+    share = lambda a, b: a / b if b else None  # noqa: E731
+    # recency ranges are in days since the last purchase: score 5 is the smallest
+    return Segmentation(
+        as_of=as_of, members=base, buyers=buyers, zombies=zombies,
+        cells=[{"r": r, "f": f, "m": m, "members": v[0], "monetary_fen": v[1]} for (r, f, m), v in cells.items()],
+        groups=groups, value=value,
+        abc=[{"class": k, "members": v[0], "share_members": share(v[0], base), "sales_fen": v[1],
+              "share_sales": share(v[1], total_sales)} for k, v in abc.items()],
+        pareto={"buyers": buyers, "top_buyers": top_n, "top_sales_fen": top_sales, "sales_fen": total_sales,
+                "top_share": share(top_sales, total_sales)},
+        score_ranges={dim: sorted(xs, key=lambda x: x["score"]) for dim, xs in ranges.items()},
+    )
+
+
+# --- member lists (drill-down) ---------------------------------------------------------
+
+
+def _member_dicts(rows) -> list[dict[str, Any]]:
+    return [{"id": str(uuid.UUID(str(r[0]))), "member_code": r[1], "name": r[2] or "", "phone_masked": phones.mask(r[3]),
+             "tier": r[4], "joined": str(r[5])[:10], "last_purchase": r[6], "days_since": r[7], "frequency": r[8],
+             "monetary_fen": r[9], **({"r": r[10], "f": r[11], "m": r[12], "group": r[13], "abc": r[14]} if len(r) > 10 else {})}
+            for r in rows]
+
+
+def members(db, as_of: dt.date | None = None, *, r: int | None = None, f: int | None = None, m: int | None = None,
+            group: str | None = None, abc: str | None = None, value: str | None = None,
+            limit: int = 1000) -> list[dict[str, Any]]:
+    """The members of an RFM cell, row or column, a named group or an ABC class
+    (filters combine), most valuable first. group/value "never_purchased"/"zombie"
+    or abc "D" list the members with no purchase."""
+    as_of = as_of or db.clock.today()
+    p = _params(db, as_of) | {"limit": limit}
+    zombie = group == "never_purchased" or value == "zombie" or abc == "D"
+    with report_session(db) as s:
+        fold = _has_inactive(s)
+        if zombie:
+            rows = s.execute(text(f"""
+                WITH {_buyers_cte(fold)}
+                SELECT m.id, m.member_code, m.name, COALESCE(m.phone_masked, m.phone), m.tier_code, m.joined_at, NULL, NULL, 0,
+                       COALESCE((SELECT SUM(net_fen) FROM sales WHERE member_id = m.id AND created_at < :hi
+                                 AND kind IN ('sale', 'return')), 0)
+                FROM members m WHERE m.status = 'active' AND m.joined_at < :hi
+                  AND m.id NOT IN (SELECT member_id FROM b)
+                ORDER BY m.joined_at LIMIT :limit"""), p).all()
+            return _member_dicts(rows)
+        where, extra = [], {}
+        for col, val in (("r", r), ("f", f), ("m", m), ("grp", group), ("abc", abc)):
+            if val is not None:
+                where.append(f"sc.{col} = :w_{col}")
+                extra[f"w_{col}"] = val
+        if value == "heavy":
+            where.append("sc.abc IN ('A', 'B')")
+        elif value == "light":
+            where.append("sc.abc = 'C'")
+        rows = s.execute(text(f"""
+            WITH {_buyers_cte(fold)}, {_SCORES}
+            SELECT mb.id, mb.member_code, mb.name, COALESCE(mb.phone_masked, mb.phone), mb.tier_code, mb.joined_at, sc.last_day, {_rdays('sc.last_day')},
+                   sc.frequency, sc.monetary, sc.r, sc.f, sc.m, sc.grp, sc.abc
+            FROM sc JOIN members mb ON mb.id = sc.member_id
+            {'WHERE ' + ' AND '.join(where) if where else ''}
+            ORDER BY sc.monetary DESC, mb.member_code LIMIT :limit"""), p | extra).all()
+    return _member_dicts(rows)
+
+
+# --- churn watch and win-back -----------------------------------------------------------------
+
+
+@dataclass
+class ChurnList:
+    as_of: dt.date
+    days: int
+    tier: str | None
+    total: int  # members on the list (before the limit)
+    members: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["as_of"] = self.as_of.isoformat()
+        return d
+
+    def tables(self) -> list[Table]:
+        cols = ["member_code", "name", "phone_masked", "tier", "last_purchase", "days_since", "frequency",
+                "monetary_fen", "id"]
+        return [Table("churn", cols, [[m[c] for c in cols] for m in self.members])]
+
+
+def churn_watch(db, as_of: dt.date | None = None, days: int = 90, *, tier: str | None = None,
+                limit: int | None = 1000) -> ChurnList:
+    """Buyers with no purchase in the last `days` business days (days since ≥ days),
+    optionally of one tier, most valuable first."""
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    as_of = as_of or db.clock.today()
+    p = _params(db, as_of) | {"cutoff": (as_of - dt.timedelta(days=days)).isoformat(), "tier": tier,
+                              "limit": -1 if limit is None else limit}
+    with report_session(db) as s:
+        fold = _has_inactive(s)
+        rows = s.execute(text(f"""
+            WITH {_buyers_cte(fold)}
+            SELECT mb.id, mb.member_code, mb.name, COALESCE(mb.phone_masked, mb.phone), mb.tier_code, mb.joined_at, b.last_day, {_rdays('b.last_day')},
+                   b.frequency, b.monetary, COUNT(*) OVER () AS total
+            FROM b JOIN members mb ON mb.id = b.member_id
+            WHERE b.last_day <= :cutoff AND mb.status = 'active' AND (:tier IS NULL OR mb.tier_code = :tier)
+            ORDER BY b.monetary DESC, mb.member_code LIMIT :limit"""), p).all()
+    total = int(rows[0][-1]) if rows else 0
+    return ChurnList(as_of=as_of, days=days, tier=tier, total=total, members=_member_dicts([r[:-1] for r in rows]))
+
+
+@dataclass
+class WinBackResult:
+    template: str
+    issued: list[dict[str, str]]  # member_id, member_code, code, valid_to
+    skipped: list[dict[str, str]]  # member_id, reason
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def issue_win_back(db, program: ProgramDoc, member_ids: list[str], *, template: str | None = None,
+                   actor: str = "manager") -> WinBackResult:
+    """Issue a win-back coupon to each selected member through the normal coupon
+    path (`pos.loyalty.coupons.issue`: the coupon row and its `coupon.issued` outbox event
+    for HQ), all in one transaction, with an audit entry. A member who is not
+    active, or still holds an unused, unexpired coupon of the template, is skipped."""
+    template = template or (program.issuance.win_back.template if program.issuance.win_back else None)
+    if not template or program.template(template) is None:
+        raise DomainError("coupon.template", template=template or "")
+    issued, skipped = [], []
+    with db.transaction() as s:
+        now = db.clock.now()
+        for ref in dict.fromkeys(member_ids):
+            try:
+                mid = uuid.UUID(str(ref))
+            except ValueError:
+                skipped.append({"member_id": str(ref), "reason": "not_a_member"})
+                continue
+            m = s.get(Member, mid)
+            if m is None or m.status != "active":
+                skipped.append({"member_id": str(ref), "reason": "not_active"})
+                continue
+            held = s.scalar(select(Coupon.id).where(
+                Coupon.member_id == mid, Coupon.template == template, Coupon.voided_at.is_(None), Coupon.valid_to > now,
+                Coupon.id.not_in(select(CouponUse.coupon_id))).limit(1))
+            if held is not None:
+                skipped.append({"member_id": str(mid), "reason": "holds_one"})
+                continue
+            c = coupons.issue(s, db, program, template, member_id=mid, source="win_back", now=now)
+            issued.append({"member_id": str(mid), "member_code": m.member_code, "code": c.code,
+                           "valid_to": c.valid_to.isoformat()})
+        audit(s, db, actor, "coupon.win_back", template, issued=len(issued), skipped=len(skipped))
+    return WinBackResult(template=template, issued=issued, skipped=skipped)
+
+
+# --- segment names as derived tags ---------------------------------------------------------
+
+
+def tags_stale(db) -> bool:
+    """The derived tags were last written before today (or never): the till's
+    daily refresh is due."""
+    return db.settings.get(TAGGED_ON) != db.clock.today().isoformat()
+
+
+def write_tags(db, as_of: dt.date | None = None) -> dict[str, Any]:
+    """Give every active member their segment tags (source 'derived'): a recency
+    group and heavy/light for buyers, "never purchased" for the others. Each
+    member's previous derived segment tags are replaced (a manual tag of the same
+    name is left alone). Computed first on a read snapshot, then written in
+    chunks of TAG_CHUNK members, each its own short write transaction, so the
+    till is never locked out for long. One `segments.tagged` outbox event carries
+    the counts (HQ can recompute the tags; they are not sent member by member)."""
+    as_of = as_of or db.clock.today()
+    p = _params(db, as_of) | {f"t_{k}": v for k, v in SEGMENT_TAGS.items()}
+    grp_case = " ".join(f"WHEN '{k}' THEN :t_{k}" for k, *_ in RECENCY_GROUPS)
+    vocab = ", ".join(f":t_{k}" for k in SEGMENT_TAGS)
+    now = db.clock.now()
+    added = removed = 0
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS temp.segment_tags")
+        conn.exec_driver_sql("CREATE TEMP TABLE segment_tags (member_id CHAR(32) NOT NULL, tag VARCHAR(32) NOT NULL, "
+                             "PRIMARY KEY (member_id, tag))")
+        try:
+            fold = conn.execute(text("SELECT 1 FROM members WHERE status IN ('erased', 'merged') LIMIT 1")).first() is not None
+            conn.execute(text(f"""
+                WITH {_buyers_cte(fold)}, {_SCORES}
+                INSERT INTO temp.segment_tags (member_id, tag)
+                SELECT member_id, CASE grp {grp_case} END FROM sc
+                UNION ALL
+                SELECT member_id, CASE WHEN abc IN ('A', 'B') THEN :t_heavy ELSE :t_light END FROM sc"""), p)
+            conn.execute(text("""
+                INSERT INTO temp.segment_tags (member_id, tag)
+                SELECT m.id, :t_zombie FROM members m
+                WHERE m.status = 'active' AND m.joined_at < :hi
+                  AND NOT EXISTS (SELECT 1 FROM temp.segment_tags t WHERE t.member_id = m.id)"""), p)
+            counts = {tag: int(n) for tag, n in conn.execute(text("SELECT tag, COUNT(*) FROM temp.segment_tags GROUP BY tag"))}
+            edges = [r[0] for r in conn.execute(text("""
+                SELECT member_id FROM (SELECT member_id, ROW_NUMBER() OVER (ORDER BY member_id) AS i
+                                       FROM (SELECT DISTINCT member_id FROM temp.segment_tags))
+                WHERE i % :n = 1 AND i > 1"""), {"n": TAG_CHUNK})]
+            conn.commit()  # end the read snapshot; now write, chunk by chunk
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+            for lo, hi in zip([None, *edges], [*edges, None]):
+                q = p | {"lo": lo, "hi_id": hi, "now": ts(now)}
+                with conn.begin():
+                    removed += conn.execute(text(f"""
+                        DELETE FROM member_tags WHERE source = 'derived' AND tag IN ({vocab})
+                          AND (:lo IS NULL OR member_id >= :lo) AND (:hi_id IS NULL OR member_id < :hi_id)
+                          AND NOT EXISTS (SELECT 1 FROM temp.segment_tags n
+                                          WHERE n.member_id = member_tags.member_id AND n.tag = member_tags.tag)"""),
+                        q).rowcount
+                    added += conn.execute(text("""
+                        INSERT INTO member_tags (member_id, tag, source, created_at)
+                        SELECT n.member_id, n.tag, 'derived', :now FROM temp.segment_tags n
+                        WHERE (:lo IS NULL OR n.member_id >= :lo) AND (:hi_id IS NULL OR n.member_id < :hi_id)
+                          AND NOT EXISTS (SELECT 1 FROM member_tags t WHERE t.member_id = n.member_id AND t.tag = n.tag)"""),
+                        q).rowcount
+            with conn.begin():
+                conn.execute(insert(OutboxEvent.__table__).values(
+                    event_id=uuid7(), kind="segments.tagged", created_at=now, status="pending", test_clock=db.test_clock,
+                    payload={"store": db.store_code, "as_of": as_of.isoformat(), "counts": counts,
+                             "added": added, "removed": removed}))
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+            conn.execution_options(sqlite_begin="DEFERRED")
+            conn.exec_driver_sql("DROP TABLE IF EXISTS temp.segment_tags")
+            if conn.in_transaction():
+                conn.commit()
+    db.set_setting(TAGGED_ON, as_of.isoformat())
+    return {"as_of": as_of.isoformat(), "counts": counts, "added": added, "removed": removed}

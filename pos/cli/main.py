@@ -1,0 +1,592 @@
+"""Headless commands on the local store (`python main.py SUBCOMMAND`).
+
+Every command takes `--db PATH` and `--json`; a bad input exits non-zero with
+one line on stderr saying what is wrong. Host POS systems script these: the
+commands, options and JSON fields are a public interface — extend, never rename.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import uuid
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pos.services import catalog, checkout, members, returns
+from pos.demo import store as demo
+from pos.loyalty import ledger, expiry as loyalty, tiers
+from pos.rules import limits, program
+from pos.store import program_store
+from pos.store.database import Database, default_db_path, open_db
+from pos.errors import DomainError, card_like, echo
+
+EXIT_NOT_FOUND = 1
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
+        super().__init__(message)
+        self.exit_code = code
+
+
+def common() -> argparse.ArgumentParser:
+    """Options every subcommand accepts, before or after its own arguments."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--db", default=argparse.SUPPRESS, help="SQLite file of the store (default: user data dir, or $POS_DB)")
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
+    p.add_argument("--lang", default=argparse.SUPPRESS, help="zh_CN (default) or en, for messages")
+    return p
+
+
+def lang_of(args) -> str:
+    return getattr(args, "lang", None) or os.environ.get("POS_LANG") or "zh_CN"
+
+
+def db_of(args) -> Database:
+    return open_db(getattr(args, "db", None) or default_db_path())
+
+
+def out(args, data: Any, text: str | Callable[[], str]) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        print(text() if callable(text) else text)
+
+
+def _resolve_member(db: Database, ref: str) -> str:
+    """A member id, member code, card number or phone -> the member's id."""
+    if card_like(ref, bare=False):
+        raise DomainError("input.bank_card")
+    try:
+        return str(uuid.UUID(ref))
+    except ValueError:
+        pass
+    idx = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
+    try:
+        found = idx.find(ref)
+    finally:
+        idx.close()
+    if len(found) == 1:
+        return found[0].id
+    if not found:
+        raise CliError(f"no member matches {echo(ref)!r}", EXIT_NOT_FOUND)
+    raise CliError(f"{len(found)} members match {echo(ref)!r}; give a full phone, card or member code")
+
+
+# --- demo -------------------------------------------------------------------
+
+def cmd_demo(args) -> int:
+    db = db_of(args)
+    started = time.perf_counter()
+    try:
+        report = demo.build(db, args.members, args.products, args.seed, sales=args.sales)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    data = report.as_dict() | {"db": str(db.path), "seconds": round(time.perf_counter() - started, 1)}
+    sales = f", {report.sales['sales']} sales ({report.sales['returns']} returned)" if report.sales else ""
+    out(args, data, lambda: f"demo store {db.path}: {report.members} members, {report.cards} cards, "
+                            f"{report.products} products{sales} in {data['seconds']} s")
+    return 0
+
+
+# --- members ----------------------------------------------------------------
+
+PROFILE_OPTS = ("name", "gender", "birthday", "region", "address", "occupation", "income_band", "channel")
+
+
+def cmd_member_add(args) -> int:
+    db = db_of(args)
+    profile = {k: getattr(args, k) for k in PROFILE_OPTS if getattr(args, k) is not None}
+    if args.consent:
+        profile["marketing_consent"] = True
+    m = members.register(db, args.phone, actor=args.actor, card_no=args.card, tags=args.tag or [], **profile)
+    out(args, m.as_dict(), lambda: f"{m.member_code}  {m.name or ''}  {m.phone_masked}  {m.tier}  id={m.id}")
+    return 0
+
+
+def cmd_member_find(args) -> int:
+    db = db_of(args)
+    idx = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
+    try:
+        exact = idx.find(args.query)
+    finally:
+        idx.close()
+    # exact keys first (phone, last 4, card, code); otherwise every member by name or phone fragment
+    found = members.describe(db, exact) if exact else members.search(db, args.query)
+    out(args, [m.as_dict() for m in found],
+        lambda: "\n".join(f"{m.member_code}  {m.name or '-'}  {m.phone_masked}  {m.tier}  {m.points} pts  "
+                          f"last visit {m.last_visit or '-'}  id={m.id}" for m in found)
+        or "no member found")
+    return 0 if found else EXIT_NOT_FOUND
+
+
+def cmd_member_show(args) -> int:
+    db = db_of(args)
+    d = members.detail(db, _resolve_member(db, args.id))
+
+    def text() -> str:
+        lines = [f"{d.member_code}  {d.name or '-'}  {d.phone_masked}  tier={d.tier}  status={d.status}",
+                 f"points={d.points}  stored_value={d.stored_value_fen / 100:.2f} yuan  joined={d.joined_at[:10]} at {d.joined_store}"]
+        for key in ("gender", "birthday", "region", "address", "occupation", "income_band", "channel"):
+            if getattr(d, key):
+                lines.append(f"{key}: {getattr(d, key)}")
+        lines += [f"card: {c['card_no']} ({c['kind']}, {c['status']})" for c in d.cards]
+        if d.tags:
+            lines.append("tags: " + ", ".join(t["tag"] for t in d.tags))
+        lines += [f"{n['kind']}: {n['text']}" for n in d.notes]
+        return "\n".join(lines)
+
+    out(args, d.as_dict(), text)
+    return 0
+
+
+def cmd_member_merge(args) -> int:
+    db = db_of(args)
+    doc = _program_or_none(db)
+    order = tuple(lv.code for lv in doc.tiers.levels) if doc else members.DEFAULT_TIER_ORDER
+    r = members.merge(db, _resolve_member(db, args.keep), _resolve_member(db, args.other), actor=args.actor, tier_order=order)
+    out(args, r.as_dict(), lambda: f"merged {r.merged_code} into {r.survivor.member_code}: {r.cards_moved} card(s), "
+                                   f"{r.points_moved} points, {r.stored_value_moved_fen} fen stored value, "
+                                   f"filled {', '.join(r.fields_filled) or 'nothing'}")
+    return 0
+
+
+def cmd_member_dupes(args) -> int:
+    db = db_of(args)
+    found = members.duplicate_candidates(db, min_score=args.min_score, limit=args.limit)
+    out(args, [c.as_dict() for c in found],
+        lambda: "\n".join(f"{c.score:3d}  {c.a.member_code} {c.a.name}  ~  {c.b.member_code} {c.b.name}" for c in found)
+        or "no candidates")
+    return 0
+
+
+def cmd_member_card(args) -> int:
+    db = db_of(args)
+    members.add_card(db, _resolve_member(db, args.member), args.card_no, kind=args.kind, actor=args.actor)
+    out(args, {"ok": True, "card_no": args.card_no}, f"card {args.card_no} issued")
+    return 0
+
+
+def cmd_member_tag(args) -> int:
+    db = db_of(args)
+    members.set_tag(db, _resolve_member(db, args.member), args.tag, on=not args.remove, actor=args.actor)
+    out(args, {"ok": True}, "ok")
+    return 0
+
+
+def cmd_member_note(args) -> int:
+    db = db_of(args)
+    members.add_note(db, _resolve_member(db, args.member), args.text, kind=args.kind, actor=args.actor)
+    out(args, {"ok": True}, "ok")
+    return 0
+
+
+# --- catalog, program, ledger -------------------------------------------------------
+
+def cmd_catalog_import(args) -> int:
+    db = db_of(args)
+    report = catalog.import_csv(db, args.file)
+
+    def text() -> str:
+        if report.ok:
+            return f"imported {report.rows} row(s): {report.created} new, {report.updated} updated, {report.barcodes_added} barcode(s) added"
+        return "\n".join(f"line {n}: {r}" for n, r in report.errors) + f"\n{len(report.errors)} bad row(s); nothing imported"
+
+    if not report.ok and not getattr(args, "json", False):
+        print(text(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out(args, report.as_dict(), text)
+    return 0 if report.ok else EXIT_BAD_INPUT
+
+
+def _program_or_none(db):
+    try:
+        return program_store.active(db)
+    except DomainError:
+        return None
+
+
+def cmd_program_check(args) -> int:
+    doc = program.load_file(args.file)
+    summary = {"ok": True, "version": doc.version, "tiers": [lv.code for lv in doc.tiers.levels],
+               "expiry": doc.expiry.model, "promotions": len(doc.promotions),
+               "coupon_templates": len(doc.coupon_templates), "gifts": len(doc.gifts), "campaigns": len(doc.campaigns)}
+    out(args, summary, lambda: f"ok: {doc.version} ({doc.name.en}): tiers {', '.join(summary['tiers'])}; "
+                               f"expiry {doc.expiry.model}; {summary['promotions']} promotion(s), "
+                               f"{summary['coupon_templates']} coupon template(s), {summary['gifts']} gift(s), "
+                               f"{summary['campaigns']} campaign(s)")
+    return 0
+
+
+def cmd_program_install(args) -> int:
+    db = db_of(args)
+    doc = program.preset(args.file[len("preset:"):]) if args.file.startswith("preset:") else program.load_file(args.file)
+    program_store.install(db, doc, source="file", actor=args.actor)
+    out(args, {"ok": True, "version": doc.version}, f"installed and activated {doc.version}")
+    return 0
+
+
+def cmd_program_show(args) -> int:
+    db = db_of(args)
+    doc = program_store.ensure_default(db)
+    out(args, program.to_json(doc), lambda: json.dumps(program.to_json(doc), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_ledger_verify(args) -> int:
+    db = db_of(args)
+    with db.read() as s:
+        drift = ledger.find_drift(s)
+    repaired = 0
+    if drift and args.repair:
+        with db.transaction() as s:
+            repaired = ledger.rebuild_balances(s, db.clock.now())
+    data = {"ok": not drift, "drift": [d.__dict__ | {"member_id": str(d.member_id)} for d in drift], "repaired": repaired}
+    out(args, data, lambda: "ok: every cached balance equals the sum of its entries" if not drift else
+        "\n".join(f"drift {d.member_id}: cached {d.cached_points} pts / {d.cached_sv_fen} fen, "
+                  f"ledger {d.ledger_points} pts / {d.ledger_sv_fen} fen" for d in drift)
+        + (f"\nrepaired {repaired}" if repaired else ""))
+    return 0 if not drift or repaired else 3
+
+
+# --- checkout, returns, expiry, tiers ----------------------------------------------
+
+# The basket JSON is strict (issue 12): a quantity or amount is a JSON integer, never
+# true, "2", " 2 " or 2.0; every number and text is bounded (pos/rules/limits.py).
+STRICT = ConfigDict(extra="forbid", strict=True)
+
+
+class CheckoutLine(BaseModel):
+    model_config = STRICT
+    code: str = Field(min_length=1, max_length=64)
+    qty: int = Field(1, ge=1, le=checkout.MAX_QTY)
+
+
+class CheckoutTender(BaseModel):
+    model_config = STRICT
+    type: str = Field(max_length=16)
+    amount_fen: int = Field(gt=0, le=limits.SALE_MAX_FEN)
+
+
+class CheckoutInput(BaseModel):
+    """stdin of `checkout`: the public basket format of host POS systems."""
+
+    model_config = STRICT
+    sale_id: uuid.UUID | None = None  # give it to make retries safe: a replay changes nothing
+    member: str | None = Field(None, max_length=64)
+    lines: list[CheckoutLine] = Field(min_length=1, max_length=limits.LINES_MAX)
+    coupons: list[str] = Field([], max_length=20)
+    redeem_points: int = Field(0, ge=0, le=limits.POINTS_MAX)
+    gifts: list[str] = Field([], max_length=20)
+    tenders: list[CheckoutTender] = Field([], max_length=limits.TENDERS_MAX)
+    channel: Literal["store", "shipped"] = "store"
+    cashier: str = Field("", max_length=32)
+
+
+MAX_INPUT_BYTES = 1 << 20  # a basket of 500 lines is ~40 KB
+
+
+def _read_input(model, what: str = "basket"):
+    stream = getattr(sys.stdin, "buffer", None)
+    raw = stream.read(MAX_INPUT_BYTES + 1) if stream is not None else sys.stdin.read(MAX_INPUT_BYTES + 1)
+    if len(raw) > MAX_INPUT_BYTES:
+        raise CliError(f"bad {what} JSON: more than {MAX_INPUT_BYTES} bytes")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        # a key or message may carry what was typed: shown through echo (no card data, masked phones)
+        where = ".".join(echo(p, 24) if isinstance(p, str) else str(p) for p in err["loc"]) or "input"
+        msg = " ".join(echo(err["msg"], 160).split())
+        raise CliError(f"bad {what} JSON at {where}: {msg}") from None
+
+
+def cmd_checkout(args) -> int:
+    data = _read_input(CheckoutInput)  # a malformed basket is refused before the store is opened
+    limits.check_text(data.cashier, "cashier", 32, required=False)
+    db = db_of(args)
+    lang = lang_of(args)
+    co = checkout.Checkout(db, cashier=data.cashier, channel=data.channel, sale_id=data.sale_id)
+    for line in data.lines:
+        co.add(line.code, line.qty)
+    if data.member:
+        co.attach_member(data.member)
+    for code in data.coupons:
+        co.add_coupon(code)
+    co.redeem(data.redeem_points)
+    for gift in data.gifts:
+        co.add_gift(gift)
+    tenders = tuple(checkout.Tender(t.type, t.amount_fen) for t in data.tenders)
+    if args.quote:
+        q = co.quote(tenders)
+        body = checkout.quote_dict(q, lang)
+        paid = sum(t.amount_fen for t in tenders)
+        body["totals"] |= {"paid_fen": paid, "change_fen": max(0, paid - q.net_fen)}
+        with db.read() as s:
+            balance = ledger.points_balance(s, uuid.UUID(co.member_id)) if co.member_id else 0
+            tier = s.get(checkout.Member, uuid.UUID(co.member_id)).tier_code if co.member_id else None
+        body = {"receipt_no": None, "member": {"id": co.member_id, "tier_before": tier, "tier_after": tier} if co.member_id else None,
+                **body}
+        body["points"]["balance_after"] = balance - q.points_redeemed + q.points_earned if co.member_id else 0
+        out(args, body, lambda: _sale_text(body))
+        return 0
+    result = co.pay(tenders, lang=lang)  # reasons with their numbers and names, in the CLI's language
+    body = result.as_dict()
+    out(args, body, lambda: _sale_text(body))
+    return 0
+
+
+def checkout_reason(code: str, lang: str) -> str:
+    from pos.rules.pricing import Refusal
+    return Refusal("", code).reason(lang)
+
+
+def _sale_text(b: dict) -> str:
+    t = b["totals"]
+    lines = [f"{ln['code']}  {ln.get('name', '')}  x{ln['qty']}  {ln['net_fen'] / 100:.2f}" + (f"  +{ln['points']} pts" if ln['points'] else "")
+             for ln in b["lines"]]
+    lines.append(f"total {t['gross_fen'] / 100:.2f}  discount {t['discount_fen'] / 100:.2f}  due {t['net_fen'] / 100:.2f}"
+                 + (f"  paid {t['paid_fen'] / 100:.2f}  change {t['change_fen'] / 100:.2f}" if "paid_fen" in t else ""))
+    p = b["points"]
+    lines.append(f"points earned {p['earned']}  redeemed {p['redeemed']}  balance {p.get('balance_after', '-')}")
+    lines += [f"not applied: {r.get('name') or r['what']}: {r['reason']}" for r in b.get("refusals", [])]  # names, not codes
+    if b.get("receipt_no"):
+        lines.append(f"receipt {b['receipt_no']}")
+    return "\n".join(lines)
+
+
+def cmd_return(args) -> int:
+    if card_like(args.receipt):  # a card swiped into the receipt field: said, never echoed
+        raise DomainError("input.bank_card")
+    db = db_of(args)
+    wanted = None
+    if args.line:
+        wanted = {}
+        for spec in args.line:
+            code, _, qty = spec.partition(":")
+            # strict: ASCII digits only (no " 2 ", "1_000", "²"), within the till's quantity bound
+            if not code or (qty and not (qty.isascii() and qty.isdigit() and len(qty) <= 4)):
+                raise CliError(f"--line wants CODE:QTY with QTY 1 to {checkout.MAX_QTY}, got {echo(spec)!r}")
+            if card_like(code):
+                raise DomainError("input.bank_card")
+            wanted[code] = wanted.get(code, 0) + int(qty or 1)
+            if not 1 <= wanted[code] <= checkout.MAX_QTY:
+                raise CliError(f"--line wants CODE:QTY with QTY 1 to {checkout.MAX_QTY}, got {echo(spec)!r}")
+    if args.plan:
+        p = returns.plan(db, args.receipt, wanted)
+        out(args, p.as_dict(), lambda: json.dumps(p.as_dict(), ensure_ascii=False, indent=2))
+        return 0
+    r = returns.return_sale(db, args.receipt, wanted, cashier=args.cashier or "")
+    body = r.as_dict()
+    out(args, body, lambda: _sale_text(body) + f"\nrefund {r.plan.refund_fen / 100:.2f} yuan"
+        + (f" (deducted {r.plan.deduction_fen / 100:.2f} for points already spent)" if r.plan.deduction_fen else "")
+        + (f"; {r.plan.debt_points} points owed" if r.plan.debt_points else "")
+        + "".join(f"\ncoupon given back: {c['code']} ({c['template']}, replaces {c['was']}, valid to {c['valid_to'][:10]})"
+                  for c in r.coupons_given))
+    return 0
+
+
+def _date(text: str):
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"not an ISO date: {text!r}") from None
+
+
+def _leave_to_hq(db, args, what: str, command: str) -> None:
+    """An enrolled till leaves chain-wide jobs to HQ, unless told --local."""
+    from pos.services.daily import enrolled
+
+    if enrolled(db) and not args.local:
+        raise CliError(f"this till is enrolled with HQ ({db.settings['sync.hq_url']}): {what} "
+                       f"(`python main.py {command}`) and the result comes down with the next sync; "
+                       "--local runs it here anyway", 2)
+
+
+def cmd_expire(args) -> int:
+    db = db_of(args)
+    day = _date(args.date) if args.date else db.clock.today()
+    # HQ sees every store's sales and lots: expiring here too could post a lot twice
+    _leave_to_hq(db, args, "points expire at HQ", f"hq expire --date {day}")
+    report = loyalty.run_expiry(db, program_store.active(db), day)
+    out(args, report.as_dict() | {"date": day.isoformat()},
+        lambda: f"expired {report.points} points in {report.lots} lot(s) of {report.members} member(s) up to {day}")
+    return 0
+
+
+def cmd_daily(args) -> int:
+    from pos.services import daily
+
+    db = db_of(args)
+    r = daily.run_due(db, force=args.force)
+    out(args, r, lambda: (f"daily jobs for {r['date']}: expiry {r.get('expiry')}, tiers {r.get('tiers')}, "
+                          f"tags {r.get('tags', 'not in use')}") if r["ran"] else f"daily jobs already ran for {r['date']}")
+    return 0
+
+
+def cmd_tiers_review(args) -> int:
+    db = db_of(args)
+    day = _date(args.date) if args.date else db.clock.today()
+    # the spend within the validity was made at every store: only HQ sees it all
+    _leave_to_hq(db, args, "tier reviews run at HQ", f"hq tiers review --date {day}")
+    changes = tiers.review_due(db, program_store.active(db), day)
+    data = {"date": day.isoformat(), "reviewed": len(changes),
+            "changes": [c.__dict__ for c in changes if c.from_tier != c.to_tier]}
+    out(args, data, lambda: f"reviewed {len(changes)} member(s); {len(data['changes'])} changed tier"
+        + "".join(f"\n{c['member_id']}: {c['from_tier']} -> {c['to_tier']} ({c['reason']}, spend {c['spend_fen'] / 100:.2f})" for c in data["changes"]))
+    return 0
+
+
+def strict_fen(text: str, what: str = "amount_fen") -> int:
+    """A whole number of fen as typed: ASCII digits only (int() would take " 2 ", "1_000", "٣"),
+    1 to limits.SALE_MAX_FEN."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 12 or not 1 <= int(text) <= limits.SALE_MAX_FEN:
+        raise CliError(f"{what} must be a whole number of fen from 1 to {limits.SALE_MAX_FEN}, got {echo(text, 24)!r}")
+    return int(text)
+
+
+def cmd_topup(args) -> int:
+    db = db_of(args)
+    amount = strict_fen(args.amount_fen)
+    r = checkout.topup(db, _resolve_member(db, args.member), amount,
+                       [checkout.Tender(args.tender, amount)], cashier=args.cashier or "")
+    out(args, r.as_dict(), lambda: f"receipt {r.receipt_no}: topped up {amount / 100:.2f} yuan")
+    return 0
+
+
+# --- parser ----------------------------------------------------------------------
+
+def register(sub: argparse._SubParsersAction) -> None:
+    c = common()
+
+    p = sub.add_parser("demo", parents=[c], help="build a deterministic demo store")
+    p.add_argument("--members", type=int, default=2000)
+    p.add_argument("--products", type=int, default=300)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--sales", type=int, default=0, help="sales history made through the pricing engine")
+    p.set_defaults(func=cmd_demo)
+
+    mp = sub.add_parser("member", help="members: add, find, show, merge, dupes, card, tag, note")
+    ms = mp.add_subparsers(dest="member_cmd", required=True)
+    p = ms.add_parser("add", parents=[c], help="join with a phone number")
+    p.add_argument("--phone", required=True)
+    for key in PROFILE_OPTS:
+        p.add_argument(f"--{key.replace('_', '-')}", dest=key)
+    p.add_argument("--card", help="member card number to issue")
+    p.add_argument("--tag", action="append")
+    p.add_argument("--consent", action="store_true", help="marketing consent given")
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_member_add)
+    p = ms.add_parser("find", parents=[c], help="by phone, last 4 digits, card number, member code, name or phone fragment (138****8000)")
+    p.add_argument("query")
+    p.set_defaults(func=cmd_member_find)
+    p = ms.add_parser("show", parents=[c], help="a member's profile, cards, tags, balances")
+    p.add_argument("id", help="member id, code, card or phone")
+    p.set_defaults(func=cmd_member_show)
+    p = ms.add_parser("merge", parents=[c], help="fold OTHER into KEEP (a manager action)")
+    p.add_argument("keep")
+    p.add_argument("other")
+    p.add_argument("--actor", default="manager")
+    p.set_defaults(func=cmd_member_merge)
+    p = ms.add_parser("dupes", parents=[c], help="fuzzy duplicate candidates (name + address)")
+    p.add_argument("--min-score", type=int, default=80)
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_member_dupes)
+    p = ms.add_parser("card", parents=[c], help="issue a card to a member")
+    p.add_argument("member")
+    p.add_argument("card_no")
+    p.add_argument("--kind", default="magstripe", choices=["magstripe", "barcode", "virtual"])
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_member_card)
+    p = ms.add_parser("tag", parents=[c], help="add (or --remove) a manual tag")
+    p.add_argument("member")
+    p.add_argument("tag")
+    p.add_argument("--remove", action="store_true")
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_member_tag)
+    p = ms.add_parser("note", parents=[c], help="service note, complaint or suggestion")
+    p.add_argument("member")
+    p.add_argument("text")
+    p.add_argument("--kind", default="note", choices=["note", "complaint", "suggestion"])
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_member_note)
+
+    cp = sub.add_parser("catalog", help="catalog import")
+    cs = cp.add_subparsers(dest="catalog_cmd", required=True)
+    p = cs.add_parser("import", parents=[c], help="CSV: barcode,name,category,price_fen,kind[,member_price_fen,sku,no_member_discount]")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_catalog_import)
+
+    pp = sub.add_parser("program", help="loyalty program documents")
+    ps = pp.add_subparsers(dest="program_cmd", required=True)
+    p = ps.add_parser("check", parents=[c], help="validate a program file (JSON or TOML)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_program_check)
+    p = ps.add_parser("install", parents=[c], help="install and activate a program file (or preset:NAME)")
+    p.add_argument("file")
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_program_install)
+    p = ps.add_parser("show", parents=[c], help="print the active program")
+    p.set_defaults(func=cmd_program_show)
+
+    p = sub.add_parser("checkout", parents=[c], help="quote or commit a sale read from stdin (JSON)")
+    p.add_argument("--quote", action="store_true", help="price only, commit nothing")
+    p.set_defaults(func=cmd_checkout)
+    p = sub.add_parser("return", parents=[c], help="return a sale by receipt number, all lines or some")
+    p.add_argument("--receipt", required=True)
+    p.add_argument("--line", action="append", help="CODE:QTY (repeat); none = the whole sale")
+    p.add_argument("--plan", action="store_true", help="show the consequences, commit nothing")
+    p.add_argument("--cashier")
+    p.set_defaults(func=cmd_return)
+    p = sub.add_parser("expire", parents=[c], help="post points expiry up to a date (idempotent)")
+    p.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    p.add_argument("--local", action="store_true", help="run here although the till is enrolled with HQ")
+    p.set_defaults(func=cmd_expire)
+    p = sub.add_parser("daily", parents=[c], help="today's jobs once: expiry and tier review (standalone tills), tags")
+    p.add_argument("--force", action="store_true", help="run again although they ran today")
+    p.set_defaults(func=cmd_daily)
+    tp = sub.add_parser("tiers", help="tier reviews")
+    ts = tp.add_subparsers(dest="tiers_cmd", required=True)
+    p = ts.add_parser("review", parents=[c], help="review tiers whose validity ended by a date")
+    p.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    p.add_argument("--local", action="store_true", help="run here although the till is enrolled with HQ")
+    p.set_defaults(func=cmd_tiers_review)
+    p = sub.add_parser("topup", parents=[c], help="top up a member's stored value")
+    p.add_argument("member")
+    p.add_argument("amount_fen", help="whole fen, e.g. 10000 = 100 yuan")
+    p.add_argument("--tender", default="cash", choices=["cash", "bank_card", "wechat", "alipay"])
+    p.add_argument("--cashier")
+    p.set_defaults(func=cmd_topup)
+
+    lp = sub.add_parser("ledger", help="ledger checks")
+    ls = lp.add_subparsers(dest="ledger_cmd", required=True)
+    p = ls.add_parser("verify", parents=[c], help="recompute every balance from the entries; report drift")
+    p.add_argument("--repair", action="store_true", help="rewrite drifted cache rows from the entries")
+    p.set_defaults(func=cmd_ledger_verify)
+
+    from pos.cli import reports  # report, segments tag, churn issue (issue 7)
+    reports.register(sub, c)
+
+
+def run(args) -> int:
+    """Run a parsed command; turn refusals into one line and an exit code."""
+    try:
+        return args.func(args)
+    except DomainError as exc:
+        print(f"error: {exc.message(lang_of(args))} [{exc.code}]", file=sys.stderr)
+        return EXIT_NOT_FOUND if exc.code.endswith("not_found") else EXIT_BAD_INPUT
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ValueError as exc:  # e.g. POS_CLOCK unparseable
+        print(f"error: {echo(' '.join(str(exc).split()), 200)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OverflowError:  # last line of defence: inputs are bounded before they reach SQLite
+        print("error: a number is too large", file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -1,0 +1,316 @@
+"""Points and stored-value ledgers: append-only, balance = sum of entries.
+
+Points
+- A credit (points > 0) is a lot with its own `expires_at` and `available_at`.
+- A debit (points < 0) is paid by lots through allocation rows; a lot's
+  remaining points are its amount minus its allocations. Redemptions take the
+  lots that expire first (not the oldest earned).
+- The part of a debit no lot could pay is debt. A later credit settles the
+  oldest debt first, by allocation too, so debt is explicit and visible.
+- Hence: balance = Σ entries = Σ remaining(lots) − Σ unpaid(debits).
+- Two tills may spend the same lot offline; when their rows meet (at HQ, or
+  at a till by pull) the lot carries more allocations than points. Nothing is
+  rewritten: `position` counts a lot's allocations, oldest id first, only up to
+  the lot's points (and a debit's only up to its amount, when two places
+  settled the same debt). What an allocation cannot count is the debit's
+  unpaid part — debt, settled by the next credit like any other. So the
+  identity above holds with every remaining ≥ 0 and every unpaid ≥ 0.
+- Spendable = min(available unexpired lots − debt, balance): never more than
+  the balance, at a till, after a pull, or in HQ's hold.
+Nothing here updates or deletes an entry; `member_balances` is a cache
+that `rebuild_balances` recomputes from the entries.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from pos.ids import uuid7
+from pos.store.models import MemberBalance, PointsAllocation, PointsEntry, StoredValueEntry
+
+FAR_FUTURE = dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Lot:
+    id: uuid.UUID
+    points: int
+    remaining: int
+    expires_at: dt.datetime | None
+    available_at: dt.datetime
+    kind: str
+
+    def expired(self, now: dt.datetime) -> bool:
+        # spendable until the expiry job posts its entry, but never past the date
+        return self.expires_at is not None and self.expires_at <= now
+
+
+@dataclass(frozen=True)
+class Debt:
+    id: uuid.UUID
+    unpaid: int
+    created_at: dt.datetime
+
+
+def _spend_order(lot: Lot) -> tuple:
+    # earliest expiry first; lots that never expire last; then oldest
+    return (lot.expires_at or FAR_FUTURE, lot.available_at, lot.id.bytes)
+
+
+@dataclass(frozen=True)
+class Position:
+    """A member's points: balance (Σ entries), open lots in spending order, open
+    debts oldest first — all from one consistent read (`position`)."""
+    balance: int
+    lots: list[Lot]
+    debts: list[Debt]
+
+    @property
+    def debt(self) -> int:
+        return sum(d.unpaid for d in self.debts)
+
+    def live_lots(self, now: dt.datetime, include_pending: bool = False) -> list[Lot]:
+        return [lot for lot in self.lots if (include_pending or lot.available_at <= now) and not lot.expired(now)]
+
+    def spendable(self, now: dt.datetime, include_pending: bool = False) -> int:
+        """What can be spent now; bounded by the balance whatever the lots say
+        (below 0 when the member owes points: nothing can be spent)."""
+        live = sum(lot.remaining for lot in self.live_lots(now, include_pending))
+        return min(live - self.debt, self.balance)
+
+
+def _counted(allocs, lot_points: dict, debit_points: dict) -> dict:
+    """Allocation id -> the points it counts for: per lot, oldest allocation id
+    first, no more than the lot's points; then per debit likewise, no more than
+    the debit's amount. Deterministic, so every place with the same rows agrees."""
+    allocs = sorted(allocs, key=lambda a: a[0].bytes)
+    eff, used = {}, {}
+    for aid, _debit, lot, pts in allocs:
+        cap = lot_points.get(lot)
+        take = pts if cap is None else max(0, min(pts, cap - used.get(lot, 0)))
+        used[lot] = used.get(lot, 0) + take
+        eff[aid] = take
+    paid: dict = {}
+    for aid, debit, _lot, _pts in allocs:
+        cap = debit_points.get(debit)
+        take = eff[aid] if cap is None else max(0, min(eff[aid], cap - paid.get(debit, 0)))
+        paid[debit] = paid.get(debit, 0) + take
+        eff[aid] = take
+    return eff
+
+
+def position(s: Session, member_id: uuid.UUID) -> Position:
+    """The member's points as the ledger has them. One indexed query (no ORM
+    objects: this runs on every quote and commit); a second one only when some
+    lot carries more allocations than points or some debit was paid twice."""
+    alloc = PointsAllocation
+    used = (select(func.coalesce(func.sum(alloc.points), 0))
+            .where(alloc.lot_id == PointsEntry.id).correlate(PointsEntry).scalar_subquery())
+    paid = (select(func.coalesce(func.sum(alloc.points), 0))
+            .where(alloc.debit_id == PointsEntry.id).correlate(PointsEntry).scalar_subquery())
+    rows = s.execute(
+        select(PointsEntry.id, PointsEntry.points, PointsEntry.expires_at, PointsEntry.available_at,
+               PointsEntry.kind, PointsEntry.created_at, case((PointsEntry.points > 0, used), else_=paid))
+        .where(PointsEntry.member_id == member_id)
+    ).all()
+    counted = {r[0]: int(r[6]) for r in rows}  # entry id -> points its allocations count for
+    if any(r[6] > abs(r[1]) for r in rows):
+        mine = select(PointsEntry.id).where(PointsEntry.member_id == member_id)
+        allocs = s.execute(select(alloc.id, alloc.debit_id, alloc.lot_id, alloc.points)
+                           .where(or_(alloc.lot_id.in_(mine), alloc.debit_id.in_(mine)))).all()
+        eff = _counted(allocs, {r[0]: r[1] for r in rows if r[1] > 0}, {r[0]: -r[1] for r in rows if r[1] < 0})
+        counted = dict.fromkeys(counted, 0)
+        for aid, debit, lot, _pts in allocs:
+            for entry in (debit, lot):
+                if entry in counted:
+                    counted[entry] += eff[aid]
+    lots = [Lot(r[0], r[1], r[1] - counted[r[0]], r[2], r[3], r[4]) for r in rows
+            if r[1] > 0 and r[1] - counted[r[0]] > 0]
+    debts = [Debt(r[0], -r[1] - counted[r[0]], r[5]) for r in rows if r[1] < 0 and -r[1] - counted[r[0]] > 0]
+    return Position(
+        balance=sum(r[1] for r in rows),
+        lots=sorted(lots, key=_spend_order),
+        debts=sorted(debts, key=lambda d: (d.created_at, d.id.bytes)),
+    )
+
+
+def open_lots(s: Session, member_id: uuid.UUID) -> list[Lot]:
+    """Lots with points left, in spending order."""
+    return position(s, member_id).lots
+
+
+def open_debts(s: Session, member_id: uuid.UUID) -> list[Debt]:
+    """Debits not fully paid by lots (double-spent lots included), oldest first."""
+    return position(s, member_id).debts
+
+
+def _bump(s: Session, member_id: uuid.UUID, now: dt.datetime, points: int = 0, sv: int = 0) -> None:
+    bal = s.get(MemberBalance, member_id)
+    if bal is None:
+        s.add(MemberBalance(member_id=member_id, points=points, stored_value_fen=sv, updated_at=now))
+    else:
+        bal.points += points
+        bal.stored_value_fen += sv
+        bal.updated_at = now
+
+
+def credit(
+    s: Session,
+    member_id: uuid.UUID,
+    kind: str,
+    points: int,
+    *,
+    now: dt.datetime,
+    expires_at: dt.datetime | None,
+    available_at: dt.datetime | None = None,
+    test_clock: bool = False,
+    debts: list[Debt] | None = None,
+    **fields,
+) -> PointsEntry:
+    """Post a lot. Outstanding debt is settled from it first (`debts`: the
+    member's open debts when the caller has just read them in this transaction)."""
+    if points <= 0:
+        raise ValueError("a credit must be positive")
+    entry = PointsEntry(
+        id=uuid7(), member_id=member_id, kind=kind, points=points, created_at=now,
+        available_at=available_at or now, expires_at=expires_at, test_clock=test_clock, **fields,
+    )
+    s.add(entry)
+    s.flush()
+    left = points
+    for debt in open_debts(s, member_id) if debts is None else debts:
+        if left == 0:
+            break
+        take = min(left, debt.unpaid)
+        s.add(PointsAllocation(id=uuid7(), debit_id=debt.id, lot_id=entry.id, points=take))
+        left -= take
+    _bump(s, member_id, now, points=points)
+    return entry
+
+
+def debit(
+    s: Session,
+    member_id: uuid.UUID,
+    kind: str,
+    points: int,
+    *,
+    now: dt.datetime,
+    lots: list[Lot] | None = None,
+    allow_debt: bool = False,
+    include_pending: bool = False,
+    test_clock: bool = False,
+    **fields,
+) -> PointsEntry:
+    """Post a debit of `points` (> 0), paid by `lots` in the order given
+    (default: available lots, earliest expiry first). Without `allow_debt`
+    a shortfall raises InsufficientPoints and nothing is written."""
+    if points <= 0:
+        raise ValueError("a debit amount must be positive")
+    if lots is None:  # spendable = min(live lots − debt, balance)
+        pos = position(s, member_id)
+        lots = pos.live_lots(now, include_pending)
+        spendable = pos.spendable(now, include_pending)
+    else:  # the caller's lots (expiry, merge, take-back): exactly what they hold
+        spendable = sum(lot.remaining for lot in lots)
+    plan: list[tuple[Lot, int]] = []
+    left = points
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(left, lot.remaining)
+        if take > 0:
+            plan.append((lot, take))
+            left -= take
+    if spendable < points and not allow_debt:
+        raise InsufficientPoints(points, max(0, spendable))
+    entry = PointsEntry(
+        id=uuid7(), member_id=member_id, kind=kind, points=-points, created_at=now,
+        available_at=now, expires_at=None, test_clock=test_clock, **fields,
+    )
+    s.add(entry)
+    s.flush()
+    for lot, take in plan:
+        s.add(PointsAllocation(id=uuid7(), debit_id=entry.id, lot_id=lot.id, points=take))
+    _bump(s, member_id, now, points=-points)
+    return entry
+
+
+class InsufficientPoints(Exception):
+    def __init__(self, wanted: int, available: int):
+        self.wanted, self.available = wanted, available
+        super().__init__(f"{wanted} points wanted, {available} available")
+
+
+def sv_post(
+    s: Session, member_id: uuid.UUID, kind: str, amount_fen: int, *, now: dt.datetime,
+    test_clock: bool = False, **fields,
+) -> StoredValueEntry:
+    """Post a stored-value movement (+ in, − out). Callers check the balance."""
+    if amount_fen == 0:
+        raise ValueError("a stored-value entry cannot be zero")
+    entry = StoredValueEntry(
+        id=uuid7(), member_id=member_id, kind=kind, amount_fen=amount_fen, created_at=now,
+        test_clock=test_clock, **fields,
+    )
+    s.add(entry)
+    _bump(s, member_id, now, sv=amount_fen)
+    return entry
+
+
+def points_balance(s: Session, member_id: uuid.UUID) -> int:
+    return s.scalar(select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.member_id == member_id))
+
+
+def available_points(s: Session, member_id: uuid.UUID, now: dt.datetime) -> int:
+    """What can be spent now: min(available, unexpired lots − debt, balance)."""
+    return position(s, member_id).spendable(now)
+
+
+def sv_balance(s: Session, member_id: uuid.UUID) -> int:
+    return s.scalar(
+        select(func.coalesce(func.sum(StoredValueEntry.amount_fen), 0)).where(StoredValueEntry.member_id == member_id)
+    )
+
+
+@dataclass(frozen=True)
+class Drift:
+    member_id: uuid.UUID
+    cached_points: int
+    ledger_points: int
+    cached_sv_fen: int
+    ledger_sv_fen: int
+
+
+_SUMS = """
+WITH p AS (SELECT member_id, SUM(points) AS pts FROM points_entries GROUP BY member_id),
+     v AS (SELECT member_id, SUM(amount_fen) AS sv FROM stored_value_entries GROUP BY member_id),
+     ids AS (SELECT member_id FROM p UNION SELECT member_id FROM v UNION SELECT member_id FROM member_balances)
+SELECT ids.member_id, COALESCE(b.points, 0), COALESCE(p.pts, 0), COALESCE(b.stored_value_fen, 0), COALESCE(v.sv, 0)
+FROM ids
+LEFT JOIN p ON p.member_id = ids.member_id
+LEFT JOIN v ON v.member_id = ids.member_id
+LEFT JOIN member_balances b ON b.member_id = ids.member_id
+WHERE COALESCE(b.points, 0) <> COALESCE(p.pts, 0) OR COALESCE(b.stored_value_fen, 0) <> COALESCE(v.sv, 0)
+"""
+
+
+def find_drift(s: Session) -> list[Drift]:
+    """Every member whose cached balance differs from the sum of entries."""
+    rows = s.execute(text(_SUMS)).all()
+    return [Drift(uuid.UUID(hex=str(r[0])), r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def rebuild_balances(s: Session, now: dt.datetime) -> int:
+    """Recompute the cache from the entries; returns how many rows changed."""
+    drift = find_drift(s)
+    for d in drift:
+        bal = s.get(MemberBalance, d.member_id)
+        if bal is None:
+            s.add(MemberBalance(member_id=d.member_id, points=d.ledger_points, stored_value_fen=d.ledger_sv_fen, updated_at=now))
+        else:
+            bal.points, bal.stored_value_fen, bal.updated_at = d.ledger_points, d.ledger_sv_fen, now
+    return len(drift)

@@ -1,0 +1,687 @@
+"""The pricing engine: a pure function of (basket, member, program version,
+coupons, points to redeem, gifts, tenders) -> a quote. No database, no clock
+of its own: HQ recomputes a store's sale with the very same code.
+
+Fixed order (issue 3): item prices (flash price, member price) → tier
+discount with its exclusions → order promotions (满减 / 满折 / gift with
+purchase; exclusivity groups, priorities) → coupons (thresholds on the net
+amount, stacking) → gifts from the catalog → points-for-cash (capped) →
+points earned. Every discount is a line entry with its reason; every order-
+level amount is spread over lines by largest remainder, so lines add up.
+Anything that did not apply comes back as a refusal a cashier can read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Iterable, Mapping, NamedTuple, Sequence
+
+from pos.errors import MESSAGES
+from pos.rules.money import pct_of, round_points, spread, spread_exact, yuan
+from pos.rules.program import Campaign, CouponTemplate, ProgramDoc, Promotion, Scope
+
+# --- inputs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One basket line as the catalog knows it (plain values)."""
+
+    code: str
+    name: str
+    category: str
+    qty: int
+    unit_fen: int  # regular unit price; scale lines: qty 1 and the label's price
+    member_unit_fen: int | None = None
+    points_class: str = "regular"
+    no_member_discount: bool = False
+    reward: str | None = None  # gift:CODE / promo:CODE / coupon:CODE — added by the engine
+    manual_pct: int = 0  # a cashier's line discount in percent (approved above the cashier's limit)
+
+
+@dataclass(frozen=True)
+class MemberCtx:
+    id: str
+    tier: str
+    points_available: int = 0
+    birthday: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class CouponCtx:
+    """A coupon instance as the store knows it; the checkout resolves codes."""
+
+    code: str
+    template: str
+    valid_from: dt.datetime
+    valid_to: dt.datetime
+    status: str = "active"  # active / used / void
+    member_id: str | None = None  # None = bearer coupon
+    member_uses: int = 0  # this member's earlier uses of the template (per-member limit)
+
+
+@dataclass(frozen=True)
+class Tender:
+    type: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class PriceRequest:
+    items: tuple[Item, ...]
+    member: MemberCtx | None = None
+    coupons: tuple[CouponCtx, ...] = ()
+    unknown_coupons: tuple[str, ...] = ()  # codes the store could not find
+    redeem_points: int = 0
+    gifts: tuple[str, ...] = ()
+    tenders: tuple[Tender, ...] = ()
+    store: str = ""
+    now: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    local_date: dt.date | None = None  # business date in the store's zone (birthdays)
+    products: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # barcode -> (name, category) for reward lines
+
+
+# --- outputs ------------------------------------------------------------------
+
+
+class Discount(NamedTuple):  # a tuple: thousands are made per quote, and cheaply
+    kind: str  # flash_price / member_price / tier / promotion / coupon / points
+    code: str
+    amount_fen: int
+
+
+@dataclass
+class QuoteLine:
+    index: int
+    item: Item
+    gross_fen: int
+    net_fen: int
+    discounts: list[Discount] = field(default_factory=list)
+    points: int = 0
+
+    @property
+    def code(self) -> str:
+        return self.item.code
+
+    def add(self, kind: str, code: str, amount: int) -> None:
+        if amount:
+            self.discounts.append(Discount(kind, code, amount))
+            self.net_fen -= amount
+
+    def discounted_by(self, kind: str) -> int:
+        return sum(d.amount_fen for d in self.discounts if d.kind == kind)
+
+
+Name = tuple[str, str]  # a display name: (Chinese, English)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    what: str
+    code: str
+    params: tuple[tuple[str, str], ...] = ()
+    named: tuple[tuple[str, Name], ...] = ()  # params that are display names, in both languages
+    label: Name | None = None  # the display name of `what` (set by `price`)
+
+    def reason(self, lang: str = "zh_CN") -> str:
+        en, zh = MESSAGES.get(self.code, (self.code, self.code))
+        values = dict(self.params)
+        values.update((k, v[1] if lang.startswith("en") else v[0]) for k, v in self.named)
+        try:
+            return (en if lang.startswith("en") else zh).format(**values)
+        except (KeyError, IndexError):
+            return en
+
+    def name(self, lang: str = "zh_CN") -> str:
+        """What was not applied, in words (a promotion's or coupon's name, not its code)."""
+        if self.label is None:
+            return self.what
+        return self.label[1] if lang.startswith("en") else self.label[0]
+
+
+@dataclass
+class Quote:
+    lines: list[QuoteLine]
+    program_version: str
+    member_id: str | None
+    tier: str | None
+    promotions: list[str]
+    coupons: list[str]
+    gifts: list[str]
+    points_redeemed: int  # points-for-cash + gifts
+    points_for_cash: int
+    points_value_fen: int
+    points_earned: int
+    refusals: list[Refusal]
+    member_saved_fen: int = 0
+    names: dict[str, Name] = field(default_factory=dict)  # code -> display name (promotions, coupons, tiers, gifts)
+    priced_as_guest: bool = False  # the member's item discounts were given up for a better price (SPEC §7)
+
+    def name(self, code: str, lang: str = "zh_CN") -> str:
+        """The display name of a promotion, coupon, tier or gift code in this quote (the code if it has none)."""
+        n = self.names.get(code)
+        if n is None:
+            return code
+        return n[1] if lang.startswith("en") else n[0]
+
+    @property
+    def gross_fen(self) -> int:
+        return sum(line.gross_fen for line in self.lines)
+
+    @property
+    def net_fen(self) -> int:
+        return sum(line.net_fen for line in self.lines)
+
+    @property
+    def discount_fen(self) -> int:
+        return self.gross_fen - self.net_fen
+
+    def spend_fen(self) -> int:
+        """Qualifying (tier) spend: what was paid in money for the goods —
+        net of coupons and points, which are already discounts here."""
+        return self.net_fen
+
+
+def refusal(what: str, code: str, named: Mapping[str, Name] | None = None, **params) -> Refusal:
+    return Refusal(what, code, tuple((k, str(v)) for k, v in params.items()), tuple((named or {}).items()))
+
+
+def _joined(names: Sequence[Name]) -> Name:
+    return "、".join(n[0] for n in names), ", ".join(n[1] for n in names)
+
+
+# --- rule helpers -----------------------------------------------------------------
+
+
+def _in_window(w, now: dt.datetime) -> bool:
+    return (w.start is None or w.start <= now) and (w.end is None or now < w.end)
+
+
+def _in_scope(scope: Scope, item: Item) -> bool:
+    if item.code in scope.exclude_products or item.category in scope.exclude_categories:
+        return False
+    if scope.products or scope.categories:
+        return item.code in scope.products or item.category in scope.categories
+    return True
+
+
+def _store_ok(scope: Scope, store: str) -> bool:
+    return not scope.stores or store in scope.stores
+
+
+def _member_discount_excluded(program: ProgramDoc, item: Item) -> bool:
+    md = program.member_discount
+    return (item.no_member_discount or item.points_class in md.exclude_points_classes
+            or item.category in md.exclude_categories or item.code in md.exclude_products)
+
+
+class _Scopes:
+    """Which basket lines each rule's scope covers, worked out once per scope
+    and pricing; most scopes are empty (everything), which costs no per-line test."""
+
+    def __init__(self):
+        self._memo: dict[int, tuple[Scope, set[int] | None]] = {}
+
+    def of(self, scope: Scope, lines: Sequence[QuoteLine]) -> list[QuoteLine]:
+        hit = self._memo.get(id(scope))
+        if hit is None:
+            prods, cats = set(scope.products), set(scope.categories)
+            xp, xc = set(scope.exclude_products), set(scope.exclude_categories)
+            covered = None
+            if prods or cats or xp or xc:
+                covered = {ln.index for ln in lines if ln.item.reward is None
+                           and (not (prods or cats) or ln.item.code in prods or ln.item.category in cats)
+                           and ln.item.code not in xp and ln.item.category not in xc}
+            hit = self._memo[id(scope)] = (scope, covered)  # holding the scope keeps its id unique
+        covered = hit[1]
+        if covered is None:
+            return [ln for ln in lines if ln.item.reward is None and ln.net_fen > 0]
+        return [ln for ln in lines if ln.index in covered and ln.item.reward is None and ln.net_fen > 0]
+
+
+def _goods(lines: Iterable[QuoteLine]) -> list[QuoteLine]:
+    """Lines discounts can touch: not rewards, something left to discount."""
+    return [ln for ln in lines if ln.item.reward is None and ln.net_fen > 0]
+
+
+def _apply_spread(lines: Sequence[QuoteLine], total: int, kind: str, code: str) -> None:
+    shares = spread(total, [ln.net_fen for ln in lines])
+    for ln, share in zip(lines, shares):
+        ln.add(kind, code, share)
+
+
+def _promo_off(p: Promotion, base: int) -> int:
+    if base < p.threshold_fen or base <= 0:
+        return 0
+    if p.kind == "full_reduction":
+        times = min(base // p.threshold_fen, p.max_repeats) if p.repeat else 1
+        return min(p.off_fen * times, base)
+    if p.kind == "full_discount":
+        return base - pct_of(base, p.pay_pct)
+    return 0
+
+
+def _coupon_off(t: CouponTemplate, base: int) -> int:
+    if t.kind in ("amount_off", "voucher"):
+        return min(t.value_fen, base)
+    if t.kind == "percent_off":
+        off = base - pct_of(base, t.pay_pct)
+        return min(off, t.max_off_fen) if t.max_off_fen is not None else off
+    return 0
+
+
+# --- the engine ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Options:
+    member_benefits: bool = True  # False: price as a non-member (for "membership saved")
+    drop_promotions: frozenset[str] = frozenset()  # tried when a coupon excludes promotions
+    no_tier_on_promos: bool = False  # tried when a promotion excludes the member discount
+    item_benefits: bool = True  # False: item prices as a non-member (member prices / tier discount can miss a threshold)
+    as_guest: bool = False  # discounts exactly as a non-member gets them; points as the member (SPEC §7 guarantee)
+
+
+def price(req: PriceRequest, program: ProgramDoc) -> Quote:
+    """Price the basket as a member would pay, choosing the combination that is
+    best for the customer where rules exclude each other, and report what
+    membership saved against the same basket at non-member prices.
+
+    SPEC §7, a member never pays more than a non-member for the same basket:
+    the member's item discounts (tier discount, member prices) can take a
+    basket under a 满减 threshold or a repeat of it, so the member's basket is
+    priced at regular item prices too and the cheaper one wins; should rules
+    still interact against the member, the non-member's discounts are taken
+    as they are. Either way the member keeps earning and redeeming points,
+    and a reason says why the member discount was not used."""
+    scopes = _Scopes()  # shared by every scenario: line indexes are the basket's
+    plain = plain_opt = None
+    if req.member is not None:  # the same basket as a non-member pays it, best combination included
+        plain, plain_opt, _ = _best(replace(req, member=None, redeem_points=0, gifts=()), program, scopes)
+    quote, _, first = _best(req, program, scopes, plain)
+    if plain is not None:
+        if _cost(quote) > plain.net_fen:  # rules that work against the member: take the non-member's discounts
+            quote = _price(req, program, replace(plain_opt, as_guest=True), scopes)
+            quote.refusals += [r for r in plain.refusals if r.code == "refusal.promotion_vs_coupon"]
+            quote.priced_as_guest = True
+        if quote.priced_as_guest:
+            quote.refusals.append(_as_guest_reason(req, program, quote, _item_benefits(program, first)))
+        quote.member_saved_fen = max(0, plain.net_fen - _cost(quote))
+    _name(req, program, quote)
+    return quote
+
+
+def _best(req: PriceRequest, program: ProgramDoc, scopes: "_Scopes", plain: Quote | None = None):
+    """The cheapest of the combinations worth trying: (quote, its options, the first quote)."""
+    opt = _Options()
+    quote = first = _price(req, program, opt, scopes)
+    for alt in _alternatives(req, program, first, plain):
+        other = _price(req, program, alt, scopes)
+        if _cost(other) < _cost(quote):
+            dropped = [p for p in quote.promotions if p in alt.drop_promotions]
+            why = ", ".join(other.coupons)
+            named = {"coupon": _joined([_coupon_name(program, req, c) for c in other.coupons])}
+            other.refusals += [refusal(p, "refusal.promotion_vs_coupon", named, coupon=why) for p in dropped]
+            other.priced_as_guest = not alt.item_benefits
+            quote, opt = other, alt
+    return quote, opt, first
+
+
+def _cost(q: Quote) -> int:
+    """What the customer gives for the goods: money and the points' value (not the cash for a gift)."""
+    return sum(ln.net_fen for ln in q.lines if ln.item.reward is None) + q.points_value_fen
+
+
+def _alternatives(req: PriceRequest, program: ProgramDoc, quote: Quote, plain: Quote | None) -> list[_Options]:
+    alts = []
+    # The member's item discounts can push the basket under a promotion's or coupon's
+    # threshold, or under a repeat of 满减 (610 yuan, 满300减30 twice, is 597.80 for a VIP
+    # at 98 %: once). Then the member's basket at regular item prices may be cheaper.
+    # Tried only when the basket lost a threshold or the open promotions gave less than they give
+    # a non-member (a third more work per quote otherwise); the guarantee itself is in `price`.
+    if plain is not None and (any(r.code == "refusal.threshold" for r in quote.refusals)
+                              or _open_promo_off(program, plain) > _open_promo_off(program, quote)):
+        alts.append(_Options(item_benefits=False))
+    if any(r.code == "refusal.coupon_vs_promotion" for r in quote.refusals):
+        alts.append(_Options(drop_promotions=frozenset(quote.promotions)))
+    if any(r.code == "refusal.promotion_vs_member" for r in quote.refusals):
+        alts.append(_Options(no_tier_on_promos=True))
+    return alts
+
+
+def _open_promo_off(program: ProgramDoc, q: Quote) -> int:
+    """What the promotions open to everyone took off this quote."""
+    members_only = {p.code for p in program.promotions if p.members_only}
+    return sum(d.amount_fen for ln in q.lines for d in ln.discounts
+               if d.kind == "promotion" and d.code not in members_only)
+
+
+def _item_benefits(program: ProgramDoc, q: Quote) -> int:
+    """What the member's own item prices took off: tier discount, member prices, member flash prices."""
+    members_flash = {p.code for p in program.promotions if p.kind == "flash_price" and p.members_only}
+    return sum(d.amount_fen for ln in q.lines for d in ln.discounts
+               if d.kind in ("tier", "member_price") or (d.kind == "flash_price" and d.code in members_flash))
+
+
+def _as_guest_reason(req: PriceRequest, program: ProgramDoc, q: Quote, gave_up: int) -> Refusal:
+    """Why the member discount is not on the receipt, naming the offers that beat it."""
+    offers = [_promo_name(program, p) for p in q.promotions] + [_coupon_name(program, req, c) for c in q.coupons]
+    if offers and gave_up:
+        return refusal(req.member.tier, "refusal.member_discount_vs_offers", {"offers": _joined(offers)})
+    return refusal(req.member.tier, "refusal.member_priced_as_guest")
+
+
+# --- display names (issue 11: words, never internal codes) ------------------------------------
+
+
+def _promo_name(program: ProgramDoc, code: str) -> Name:
+    p = next((p for p in program.promotions if p.code == code), None)
+    return (p.name.zh, p.name.en) if p is not None else (code, code)
+
+
+def _coupon_name(program: ProgramDoc, req: PriceRequest, code: str) -> Name:
+    c = next((c for c in req.coupons if c.code == code), None)
+    t = program.template(c.template) if c is not None else None
+    return (t.name.zh, t.name.en) if t is not None else (code, code)
+
+
+_POINTS_NAME: Name = ("积分", "Points")
+
+
+def _name(req: PriceRequest, program: ProgramDoc, q: Quote) -> None:
+    """Display names of every code the quote mentions, and of what each refusal is about."""
+    names: dict[str, Name] = {}
+    codes = set(q.promotions) | {r.what for r in q.refusals}
+    codes |= {d.code for ln in q.lines for d in ln.discounts}
+    for p in program.promotions:
+        if p.code in codes:
+            names[p.code] = (p.name.zh, p.name.en)
+    for c in req.coupons:
+        t = program.template(c.template)
+        if t is not None and c.code in codes | set(q.coupons):
+            names[c.code] = (t.name.zh, t.name.en)
+    for g in program.gifts:
+        if g.code in codes or g.code in q.gifts:
+            names[g.code] = (g.name.zh, g.name.en)
+    for lv in program.tiers.levels:
+        if lv.code in codes or lv.code == q.tier:
+            names[lv.code] = (lv.name.zh, lv.name.en)
+    if "points" in codes:
+        names["points"] = _POINTS_NAME
+    q.names = names
+    q.refusals = [r if r.label is not None or r.what not in names else replace(r, label=names[r.what])
+                  for r in q.refusals]
+
+
+def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scopes | None" = None) -> Quote:
+    refusals: list[Refusal] = []
+    member = req.member if opt.member_benefits else None
+    tier = program.tiers.level(member.tier) if member else None
+    pm = None if opt.as_guest else member  # who the discounts (stages 1–4) are for
+    lines = [QuoteLine(i, it, it.qty * it.unit_fen, it.qty * it.unit_fen) for i, it in enumerate(req.items)]
+    scopes = scopes or _Scopes()
+
+    # 1. item prices: flash sale for everyone, member price for members
+    flash_items: set[int] = set()
+    for p in program.promotions:
+        if p.kind != "flash_price" or not _in_window(p.window, req.now) or not _store_ok(p.scope, req.store):
+            continue
+        if p.members_only and (pm is None or not opt.item_benefits):
+            continue
+        for ln in _goods(lines):
+            price_ = p.flash_prices.get(ln.item.code)
+            if price_ is not None and price_ * ln.item.qty < ln.net_fen:
+                ln.add("flash_price", p.code, ln.net_fen - price_ * ln.item.qty)
+                flash_items.add(ln.index)
+    if pm and opt.item_benefits and tier.member_prices:
+        for ln in _goods(lines):
+            mp = ln.item.member_unit_fen
+            if mp is not None and mp * ln.item.qty < ln.net_fen:
+                ln.add("member_price", tier.code, ln.net_fen - mp * ln.item.qty)
+
+    # 1b. a cashier's manual line discount (damaged goods, price match)
+    for ln in _goods(lines):
+        if ln.item.manual_pct:
+            ln.add("manual", f"{ln.item.manual_pct}%", ln.net_fen - pct_of(ln.net_fen, Decimal(100 - ln.item.manual_pct)))
+
+    # 2. tier discount, with its exclusions
+    promo_scope_lines: set[int] = set()
+    if opt.no_tier_on_promos:
+        for p in program.promotions:
+            if not p.with_member_discount:
+                promo_scope_lines |= {ln.index for ln in scopes.of(p.scope, lines)}
+    if pm and opt.item_benefits and tier.pay_pct < 100:
+        for ln in _goods(lines):
+            if _member_discount_excluded(program, ln.item) or ln.discounted_by("member_price"):
+                continue
+            if ln.index in flash_items and not program.member_discount.on_promotion_items:
+                continue
+            if ln.index in promo_scope_lines:
+                continue
+            ln.add("tier", tier.code, ln.net_fen - pct_of(ln.net_fen, tier.pay_pct))
+
+    # 3. order promotions: the best of each exclusivity group, by priority
+    applied_promos: list[str] = []
+    candidates: list[tuple[Promotion, int]] = []
+    for p in program.promotions:
+        if p.kind == "flash_price" or p.code in opt.drop_promotions:
+            continue
+        if not _in_window(p.window, req.now) or not _store_ok(p.scope, req.store):
+            continue
+        if p.members_only and pm is None:
+            continue
+        scoped = scopes.of(p.scope, lines)
+        if not p.with_member_discount and any(ln.discounted_by("tier") for ln in scoped):
+            refusals.append(refusal(p.code, "refusal.promotion_vs_member"))
+            continue
+        base = sum(ln.net_fen for ln in scoped)
+        off = _promo_off(p, base)
+        if p.kind == "gift_with_purchase" and base >= p.threshold_fen and base > 0:
+            off = -1  # applies, adds a line rather than an amount
+        if off:
+            candidates.append((p, off))
+    best: dict[str, tuple[Promotion, int]] = {}
+    chosen: list[Promotion] = []
+    for p, off in candidates:
+        if p.exclusive_group is None:
+            chosen.append(p)
+            continue
+        cur = best.get(p.exclusive_group)
+        if cur is None or (off, p.priority) > (cur[1], cur[0].priority):
+            best[p.exclusive_group] = (p, off)
+    chosen += [p for p, _ in best.values()]
+    for p in sorted(chosen, key=lambda p: -p.priority):
+        scoped = scopes.of(p.scope, lines)
+        if p.kind == "gift_with_purchase":
+            lines.append(_reward_line(len(lines), p.gift_product, f"promo:{p.code}", req))
+            applied_promos.append(p.code)
+            continue
+        off = _promo_off(p, sum(ln.net_fen for ln in scoped))
+        if off:
+            _apply_spread(scoped, off, "promotion", p.code)
+            applied_promos.append(p.code)
+
+    # 4. coupons: thresholds on the net amount, stacking rules
+    applied_coupons: list[str] = []
+    applied_templates: list[CouponTemplate] = []
+    for code in req.unknown_coupons:
+        refusals.append(refusal(code, "refusal.coupon_unknown"))
+    for c in req.coupons:
+        t = program.template(c.template)
+        why = _coupon_check(c, t, req, pm, opt)
+        if why is not None and pm is not member and _coupon_check(c, t, req, member, opt) is None:
+            why = refusal(c.code, "refusal.coupon_not_better")  # the member's own coupon, left out for a lower price
+        if why is None and applied_templates and not (t.stackable and all(a.stackable for a in applied_templates)):
+            why = refusal(c.code, "refusal.coupon_not_stackable")
+        if why is None and not t.with_promotions and applied_promos:
+            why = refusal(c.code, "refusal.coupon_vs_promotion",
+                          {"promotion": _joined([_promo_name(program, p) for p in applied_promos])},
+                          promotion=", ".join(applied_promos))
+        if why is None and c.code in applied_coupons:
+            why = refusal(c.code, "refusal.coupon_twice")
+        scoped = []
+        if why is None:
+            scoped = [ln for ln in scopes.of(t.scope, lines)
+                      if t.with_member_discount or not ln.discounted_by("tier")]
+            base = sum(ln.net_fen for ln in scoped)
+            if not scoped and t.kind != "gift_item":
+                why = refusal(c.code, "refusal.coupon_no_items")
+            elif base < t.min_spend_fen:
+                why = refusal(c.code, "refusal.threshold", need=yuan(t.min_spend_fen), more=yuan(t.min_spend_fen - base))
+        if why is not None:
+            refusals.append(why)
+            continue
+        if t.kind == "gift_item":
+            lines.append(_reward_line(len(lines), t.gift_product, f"coupon:{c.code}", req))
+        else:
+            _apply_spread(scoped, _coupon_off(t, sum(ln.net_fen for ln in scoped)), "coupon", c.code)
+        applied_coupons.append(c.code)
+        applied_templates.append(t)
+
+    # 5. gifts from the catalog: points, or points + cash (加价换购)
+    available = member.points_available if member else 0
+    gift_points = 0
+    applied_gifts: list[str] = []
+    for code in req.gifts:
+        g = program.gift(code)
+        if member is None:
+            refusals.append(refusal(code, "refusal.points_need_member"))
+        elif g is None:
+            refusals.append(refusal(code, "refusal.gift_unknown"))
+        elif g.tiers and member.tier not in g.tiers:
+            refusals.append(refusal(code, "refusal.gift_tier"))
+        elif gift_points + g.points > available:
+            refusals.append(refusal(code, "refusal.not_enough_points", need=g.points, have=available - gift_points))
+        else:
+            gift_points += g.points
+            name = g.name.zh
+            product = g.product or f"GIFT-{g.code}"
+            item = Item(product, name, "gift", 1, g.cash_fen, points_class="regular", reward=f"gift:{g.code}")
+            lines.append(QuoteLine(len(lines), item, g.cash_fen, g.cash_fen))
+            applied_gifts.append(code)
+
+    # 6. points-for-cash, within the per-order cap
+    r = program.redemption
+    cash_points = 0
+    value = 0
+    if req.redeem_points:
+        want = req.redeem_points
+        goods = _goods(lines)
+        order_net = sum(ln.net_fen for ln in goods)
+        cap_fen = order_net * r.cash_cap_pct // 100
+        cap_points = cap_fen // r.unit_fen * r.points_per_unit
+        have = available - gift_points
+        if member is None:
+            refusals.append(refusal("points", "refusal.points_need_member"))
+            want = 0
+        elif want < 0 or want % r.step_points:
+            refusals.append(refusal("points", "refusal.points_step", step=r.step_points))
+            want = 0
+        elif want < r.min_points:
+            refusals.append(refusal("points", "refusal.points_min", min=r.min_points))
+            want = 0
+        if want > have:
+            refusals.append(refusal("points", "refusal.not_enough_points", need=want, have=max(have, 0)))
+            want = max(have, 0) // r.step_points * r.step_points
+        if want > cap_points:
+            refusals.append(refusal("points", "refusal.points_cap", cap=cap_points, value=yuan(r.fen_for(cap_points)), pct=r.cash_cap_pct))
+            want = cap_points // r.step_points * r.step_points
+        if want and want >= r.min_points:
+            cash_points = want
+            value = r.fen_for(want)
+            _apply_spread(goods, value, "points", "points")
+
+    # 7. points earned: class rate (or tender rate) × multipliers, nothing on rewards
+    earned = _earn(lines, program, req, member, tier) if member else 0
+    return Quote(
+        lines=lines, program_version=program.version, member_id=member.id if member else None,
+        tier=member.tier if member else None, promotions=applied_promos, coupons=applied_coupons,
+        gifts=applied_gifts, points_redeemed=cash_points + gift_points, points_for_cash=cash_points,
+        points_value_fen=value, points_earned=earned, refusals=refusals,
+    )
+
+
+def _reward_line(index: int, product: str, reward: str, req: PriceRequest) -> QuoteLine:
+    name, category = req.products.get(product, (product, "gift"))
+    return QuoteLine(index, Item(product, name, category, 1, 0, points_class="none", reward=reward), 0, 0)
+
+
+def _coupon_check(c: CouponCtx, t: CouponTemplate | None, req: PriceRequest, member: MemberCtx | None, opt: _Options):
+    if t is None:
+        return refusal(c.code, "refusal.coupon_unknown")
+    if c.status == "used":
+        return refusal(c.code, "refusal.coupon_used")
+    if c.status != "active":
+        return refusal(c.code, "refusal.coupon_void")
+    if req.now < c.valid_from:
+        return refusal(c.code, "refusal.coupon_not_yet", date=c.valid_from.date().isoformat())
+    if req.now >= c.valid_to:
+        return refusal(c.code, "refusal.coupon_expired", date=c.valid_to.date().isoformat())
+    if not _store_ok(t.scope, req.store):
+        return refusal(c.code, "refusal.coupon_store")
+    if t.members_only and member is None:
+        return refusal(c.code, "refusal.coupon_members_only")
+    if c.member_id and (member is None or member.id != c.member_id):
+        return refusal(c.code, "refusal.coupon_other_member")
+    if t.per_member_limit and member and c.member_uses >= t.per_member_limit:
+        return refusal(c.code, "refusal.coupon_limit", limit=t.per_member_limit)
+    return None
+
+
+def multiplier_for(program: ProgramDoc, req: PriceRequest, member: MemberCtx, tier, item: Item) -> Decimal:
+    """Tier × campaign multipliers for one line, combined as the program says."""
+    factors = [tier.points_multiplier]
+    today = req.local_date or req.now.date()
+    for c in program.campaigns:
+        if not _campaign_applies(c, req, member, today) or not _in_scope(c.scope, item):
+            continue
+        factors.append(c.multiplier)
+    if program.earn.multiplier_combine == "max":
+        return max(factors)
+    out = Decimal(1)
+    for f in factors:
+        out *= f
+    return out
+
+
+def _campaign_applies(c: Campaign, req: PriceRequest, member: MemberCtx, today: dt.date) -> bool:
+    if c.tiers and member.tier not in c.tiers:
+        return False
+    if not _store_ok(c.scope, req.store):
+        return False
+    if c.kind == "dates":
+        return _in_window(c.window, req.now)
+    if member.birthday is None:
+        return False
+    if c.kind == "birthday_day":
+        return (member.birthday.month, member.birthday.day) == (today.month, today.day)
+    return member.birthday.month == today.month
+
+
+def _earn(lines: list[QuoteLine], program: ProgramDoc, req: PriceRequest, member: MemberCtx, tier) -> int:
+    earn = program.earn
+    payable = [ln for ln in lines if ln.net_fen > 0 and (ln.item.reward is None or ln.item.reward.startswith("gift:"))]
+    if not payable:
+        return 0
+    # The part paid with a tender that has its own rate (gift card) earns that rate instead.
+    special: dict[str, int] = {}
+    for t in req.tenders:
+        if t.type in earn.tender_rates and t.amount_fen > 0:
+            special[t.type] = special.get(t.type, 0) + t.amount_fen
+    total_net = sum(ln.net_fen for ln in payable)
+    by_tender: dict[str, list[int]] = {}
+    for kind, amount in special.items():
+        by_tender[kind] = spread(min(amount, total_net), [ln.net_fen for ln in payable])
+    exact: list[Decimal] = []
+    for i, ln in enumerate(payable):
+        mult = multiplier_for(program, req, member, tier, ln.item)
+        other = sum(shares[i] for shares in by_tender.values())
+        base = Decimal(max(ln.net_fen - other, 0)) * earn.rates[ln.item.points_class]
+        for kind, shares in by_tender.items():
+            base += Decimal(shares[i]) * earn.tender_rates[kind]
+        exact.append(base * mult / 100)
+    total = round_points(sum(exact, Decimal(0)), earn.rounding)
+    for ln, pts in zip(payable, spread_exact(total, exact)):
+        ln.points = pts
+    return total

@@ -1,0 +1,487 @@
+"""The loyalty program document: every rule of SPEC §3–§7 is a setting here.
+
+One validated schema (pydantic). HQ publishes versions; presets ship in
+`resources/presets/`; each sale records the version it was priced with.
+Money is integer fen; rates and multipliers are Decimals (exact, never float);
+percentages are "percent paid" as on a Chinese price tag (98 = 98折).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
+
+from pos.rules import limits
+from pos.errors import DomainError, echo
+
+PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
+SCHEMA = 1
+
+
+
+def _clean(text: str) -> str:
+    """Texts of a program are shown to cashiers and stored at HQ: no controls (pos/rules/limits.py)."""
+    ch = limits.bad_char(text)
+    if ch is not None:
+        raise ValueError(f"contains a control character (U+{ord(ch):04X})")
+    return text
+
+
+# Numbers are strict JSON integers (no true, "5" or 5.0) bounded so sums fit HQ's 32-bit columns.
+Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,31}$")]
+Fen = Annotated[int, Strict(), Field(ge=0, le=limits.SALE_MAX_FEN)]
+Points = Annotated[int, Strict(), Field(ge=0, le=limits.POINTS_MAX)]
+Label = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean)]  # a category, a group
+Barcode = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_clean)]
+MAX_ITEMS = 500  # promotions, coupon templates, scope lists ... of one document
+Rate = Annotated[Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=4)]
+Multiplier = Annotated[Decimal, Field(ge=0, le=100, max_digits=8, decimal_places=4)]
+PayPct = Annotated[Decimal, Field(gt=0, le=100, max_digits=6, decimal_places=2)]
+Pct = Annotated[int, Strict(), Field(ge=0, le=100)]
+POINTS_CLASSES = ("regular", "special", "none")
+TENDERS = ("cash", "bank_card", "wechat", "alipay", "stored_value", "gift_card", "points", "coupon")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Model):
+    zh: Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_clean)]
+    en: Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_clean)]
+
+
+class Scope(_Model):
+    """Where a rule applies; empty lists mean everywhere / everything."""
+
+    stores: list[Annotated[str, Field(min_length=1, max_length=16), AfterValidator(_clean)]] = Field([], max_length=MAX_ITEMS)
+    categories: list[Label] = Field([], max_length=MAX_ITEMS)
+    products: list[Barcode] = Field([], max_length=MAX_ITEMS)  # barcodes
+    exclude_categories: list[Label] = Field([], max_length=MAX_ITEMS)
+    exclude_products: list[Barcode] = Field([], max_length=MAX_ITEMS)
+
+
+class Window(_Model):
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.start and self.end and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+# --- membership --------------------------------------------------------------
+
+class Membership(_Model):
+    mode: Literal["open", "threshold", "card"] = "open"
+    threshold_fen: Fen = 0  # "qualified membership" by spend
+    card_price_fen: Fen = 0  # or by buying a membership card
+    signup_points: Points = 0
+    profile_completion_points: Points = 0
+    profile_fields_required: list[Label] = Field(["name", "gender", "birthday", "region"], max_length=20)
+    referral_points: Points = 0
+
+    @model_validator(mode="after")
+    def _mode(self):
+        if self.mode == "threshold" and self.threshold_fen <= 0:
+            raise ValueError("threshold mode needs threshold_fen > 0")
+        if self.mode == "card" and self.card_price_fen <= 0:
+            raise ValueError("card mode needs card_price_fen > 0")
+        return self
+
+
+# --- tiers -------------------------------------------------------------------
+
+class ReviewBand(_Model):
+    min_spend_fen: Fen
+    to: Code
+
+
+class TierLevel(_Model):
+    code: Code
+    name: Text
+    pay_pct: PayPct = Decimal(100)  # 98 = the member pays 98 %
+    points_multiplier: Multiplier = Decimal(1)
+    upgrade_spend_fen: Fen | None = None  # cumulative mode: qualifying spend since the last change that lifts the tier below here
+    window_spend_fen: Fen | None = None  # window mode: spend within the window that qualifies
+    review: list[ReviewBand] = []  # at the end of validity, highest band first; empty = keep
+    member_prices: bool = True
+    priority_service: bool = False
+    return_window_days: Annotated[int, Strict(), Field(ge=0, le=365)] = 7
+    birthday_gift: Code | None = None
+
+
+class UpgradeByTopup(_Model):
+    min_topup_fen: Fen
+    to: Code
+
+
+class UpgradeByCard(_Model):
+    price_fen: Fen
+    to: Code
+
+
+class Tiers(_Model):
+    qualification: Literal["cumulative", "window"] = "cumulative"
+    window_months: Annotated[int, Strict(), Field(ge=1, le=24)] = 3
+    recheck_months: Annotated[int, Strict(), Field(ge=1, le=12)] = 1
+    validity_months: Annotated[int, Strict(), Field(ge=1, le=120)] = 12
+    levels: list[TierLevel] = Field(min_length=1, max_length=20)
+    upgrade_by_card: UpgradeByCard | None = None
+    upgrade_by_topup: list[UpgradeByTopup] = []
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        codes = [lv.code for lv in self.levels]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"tier codes must be unique: {codes}")
+        for lv in self.levels:
+            for band in lv.review:
+                if band.to not in codes:
+                    raise ValueError(f"tier {lv.code}: review goes to unknown tier {band.to!r}")
+            mins = [b.min_spend_fen for b in lv.review]
+            if mins != sorted(mins, reverse=True):
+                raise ValueError(f"tier {lv.code}: review bands must be listed highest first")
+        for up in [*self.upgrade_by_topup, *([self.upgrade_by_card] if self.upgrade_by_card else [])]:
+            if up.to not in codes:
+                raise ValueError(f"upgrade goes to unknown tier {up.to!r}")
+        if self.qualification == "cumulative":
+            for lv in self.levels[1:]:
+                if lv.upgrade_spend_fen is None:
+                    raise ValueError(f"tier {lv.code}: cumulative qualification needs upgrade_spend_fen")
+        else:
+            spends = [lv.window_spend_fen for lv in self.levels[1:]]
+            if any(s is None for s in spends):
+                raise ValueError("window qualification needs window_spend_fen on every tier above the first")
+            if spends != sorted(spends):
+                raise ValueError("window_spend_fen must rise with the tier")
+        return self
+
+    def level(self, code: str) -> TierLevel:
+        for lv in self.levels:
+            if lv.code == code:
+                return lv
+        return self.levels[0]
+
+    def rank(self, code: str) -> int:
+        return next((i for i, lv in enumerate(self.levels) if lv.code == code), -1)
+
+
+# --- points ------------------------------------------------------------------
+
+class PendingDays(_Model):
+    store: Annotated[int, Strict(), Field(ge=0, le=365)] = 0
+    shipped: Annotated[int, Strict(), Field(ge=0, le=365)] = 30
+
+
+class Earn(_Model):
+    rates: dict[str, Rate]  # points per yuan by the product's points class
+    tender_rates: dict[str, Rate] = {}  # e.g. gift_card: 1 — the part paid so earns this instead
+    rounding: Literal["floor", "half_up"] = "floor"
+    multiplier_combine: Literal["multiply", "max"] = "multiply"
+    pending_days: PendingDays = PendingDays()
+
+    @field_validator("rates")
+    @classmethod
+    def _classes(cls, v: dict[str, Decimal]) -> dict[str, Decimal]:
+        missing = [c for c in POINTS_CLASSES if c not in v]
+        unknown = [c for c in v if c not in POINTS_CLASSES]
+        if missing or unknown:
+            raise ValueError(f"rates need exactly {', '.join(POINTS_CLASSES)} (missing {missing}, unknown {unknown})")
+        return v
+
+    @field_validator("tender_rates")
+    @classmethod
+    def _tenders(cls, v: dict[str, Decimal]) -> dict[str, Decimal]:
+        unknown = [t for t in v if t not in TENDERS]
+        if unknown:
+            raise ValueError(f"unknown tender(s) {unknown}; known: {', '.join(TENDERS)}")
+        if "points" in v or "coupon" in v:
+            raise ValueError("the part paid by points or coupons never earns points")
+        return v
+
+
+class Expiry(_Model):
+    model: Literal["rolling", "per_lot", "year_end"] = "per_lot"
+    months: Annotated[int, Strict(), Field(ge=1, le=120)] = 12  # rolling: inactivity; per_lot: lifetime of a lot
+    clear_month: Annotated[int, Strict(), Field(ge=1, le=12)] = 12  # year_end: the clearing date
+    clear_day: Annotated[int, Strict(), Field(ge=1, le=31)] = 31
+    min_age_months: Annotated[int, Strict(), Field(ge=0, le=24)] = 0  # year_end: lots younger than this survive one more year
+    warn_days: Annotated[int, Strict(), Field(ge=0, le=366)] = 30
+    partial_return_renew_months: Annotated[int, Strict(), Field(ge=1, le=120)] = 12
+
+
+class Redemption(_Model):
+    points_per_unit: Annotated[int, Strict(), Field(gt=0, le=100000)] = 100  # 100 points ...
+    unit_fen: Annotated[int, Strict(), Field(gt=0, le=100000)] = 200  # ... = 2 yuan
+    cash_cap_pct: Pct = 50  # points-for-cash covers at most this share of the order
+    min_points: Points = 100
+    step_points: Annotated[int, Strict(), Field(gt=0, le=100000)] = 100
+    offline_cap_points: Points = 2000  # per member, per till, while HQ is unreachable
+    debt_policy: Literal["negative", "deduct_refund"] = "negative"
+    to_stored_value: bool = True
+
+    def fen_for(self, points: int) -> int:
+        """Cash value of points, whole units only (integer arithmetic)."""
+        return points // self.points_per_unit * self.unit_fen
+
+
+class MonthlySpendBonus(_Model):
+    min_fen: Fen
+    points: Points
+
+
+class Bonuses(_Model):
+    checkin: Points = 0
+    review: Points = 0
+    lottery_cost: Points = 0
+    monthly_spend: list[MonthlySpendBonus] = []
+
+
+class Campaign(_Model):
+    """A points multiplier: holidays (618, Double 12, …), birthday day/month."""
+
+    code: Code
+    name: Text
+    kind: Literal["dates", "birthday_day", "birthday_month"]
+    multiplier: Multiplier
+    window: Window = Window()
+    tiers: list[Code] = []
+    scope: Scope = Scope()
+
+    @model_validator(mode="after")
+    def _dated(self):
+        if self.kind == "dates" and not (self.window.start and self.window.end):
+            raise ValueError(f"campaign {self.code}: a dated campaign needs window.start and window.end")
+        return self
+
+
+# --- promotions and coupons -------------------------------------------------------
+
+class Promotion(_Model):
+    code: Code
+    name: Text
+    kind: Literal["full_reduction", "full_discount", "gift_with_purchase", "flash_price"]
+    threshold_fen: Fen = 0  # 满 X …
+    off_fen: Fen = 0  # … 减 Y (full_reduction)
+    repeat: bool = False  # 每满 X 减 Y
+    max_repeats: Annotated[int, Strict(), Field(ge=1, le=1000)] = 1000
+    pay_pct: PayPct | None = None  # full_discount (满折): pay this percent
+    gift_product: Barcode | None = None  # gift_with_purchase
+    flash_prices: dict[Barcode, Fen] = Field({}, max_length=MAX_ITEMS)  # flash_price: barcode -> price
+    window: Window = Window()
+    scope: Scope = Scope()
+    members_only: bool = False
+    exclusive_group: Label | None = None  # at most one promotion of a group applies: the best one
+    priority: Annotated[int, Strict(), Field(ge=-1000, le=1000)] = 0  # higher first
+    with_member_discount: bool = True
+
+    @model_validator(mode="after")
+    def _fields(self):
+        k = self.kind
+        if k == "full_reduction" and (self.off_fen <= 0 or self.threshold_fen <= 0):
+            raise ValueError(f"promotion {self.code}: full_reduction needs threshold_fen and off_fen > 0")
+        if k == "full_reduction" and self.off_fen >= self.threshold_fen:
+            raise ValueError(f"promotion {self.code}: off_fen must be below threshold_fen")
+        if k == "full_discount" and self.pay_pct is None:
+            raise ValueError(f"promotion {self.code}: full_discount needs pay_pct")
+        if k == "gift_with_purchase" and not self.gift_product:
+            raise ValueError(f"promotion {self.code}: gift_with_purchase needs gift_product")
+        if k == "flash_price" and not self.flash_prices:
+            raise ValueError(f"promotion {self.code}: flash_price needs flash_prices")
+        return self
+
+
+class CouponTemplate(_Model):
+    code: Code
+    name: Text
+    kind: Literal["amount_off", "voucher", "percent_off", "gift_item"]
+    value_fen: Fen = 0  # amount_off / voucher
+    pay_pct: PayPct | None = None  # percent_off
+    max_off_fen: Fen | None = None  # percent_off cap
+    gift_product: Barcode | None = None  # gift_item
+    min_spend_fen: Fen = 0  # threshold on the net amount
+    validity_days: Annotated[int, Strict(), Field(ge=1, le=3650)] = 30
+    scope: Scope = Scope()
+    stackable: bool = False  # more than one coupon per order
+    with_member_discount: bool = True
+    with_promotions: bool = False  # mutually exclusive with promotions by default
+    per_member_limit: Annotated[int, Strict(), Field(ge=0, le=1000)] = 0  # 0 = no limit
+    members_only: bool = True
+    points_cost: Points = 0  # > 0: members can exchange points for it
+
+    @model_validator(mode="after")
+    def _fields(self):
+        k = self.kind
+        if k == "amount_off" and (self.value_fen <= 0 or self.min_spend_fen <= self.value_fen):
+            raise ValueError(f"coupon {self.code}: amount_off needs value_fen > 0 and min_spend_fen above it")
+        if k == "voucher" and self.value_fen <= 0:
+            raise ValueError(f"coupon {self.code}: voucher needs value_fen > 0")
+        if k == "percent_off" and self.pay_pct is None:
+            raise ValueError(f"coupon {self.code}: percent_off needs pay_pct")
+        if k == "gift_item" and not self.gift_product:
+            raise ValueError(f"coupon {self.code}: gift_item needs gift_product")
+        return self
+
+
+class WinBack(_Model):
+    after_days: Annotated[int, Strict(), Field(ge=30, le=730)] = 90
+    template: Code
+
+
+class Issuance(_Model):
+    signup: list[Code] = []
+    birthday: list[Code] = []
+    referral: list[Code] = []
+    win_back: WinBack | None = None
+
+
+class Gift(_Model):
+    code: Code
+    name: Text
+    points: Points
+    cash_fen: Fen = 0  # > 0: points + cash (加价换购); the cash part earns points
+    product: Barcode | None = None  # barcode of the gift item, if it is a catalog product
+    tiers: list[Code] = []
+
+    @model_validator(mode="after")
+    def _costs(self):
+        if self.points == 0 and self.cash_fen == 0:
+            raise ValueError(f"gift {self.code}: needs points or cash_fen")
+        return self
+
+
+class TopupBonus(_Model):
+    min_fen: Fen
+    bonus_fen: Fen
+
+
+class StoredValue(_Model):
+    topup_bonus: list[TopupBonus] = []
+    min_topup_fen: Fen = 100
+    max_balance_fen: Fen = 5_000_000  # 50,000 yuan: prepaid card rules cap anonymous balances
+
+    def bonus_for(self, amount_fen: int) -> int:
+        best = [b.bonus_fen for b in self.topup_bonus if amount_fen >= b.min_fen]
+        return max(best, default=0)
+
+
+class MemberDiscount(_Model):
+    """What the tier discount does not touch (SPEC §4 exclusions)."""
+
+    exclude_points_classes: list[Literal["regular", "special", "none"]] = ["special"]
+    exclude_categories: list[Label] = Field([], max_length=MAX_ITEMS)
+    exclude_products: list[Barcode] = Field([], max_length=MAX_ITEMS)
+    on_promotion_items: bool = True  # items in a flash sale
+
+
+class ProgramDoc(_Model):
+    schema_version: Literal[1] = Field(1, alias="schema")
+    version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,39}$")]
+    name: Text
+    membership: Membership = Membership()
+    tiers: Tiers
+    earn: Earn
+    expiry: Expiry = Expiry()
+    redemption: Redemption = Redemption()
+    bonuses: Bonuses = Bonuses()
+    campaigns: list[Campaign] = Field([], max_length=MAX_ITEMS)
+    promotions: list[Promotion] = Field([], max_length=MAX_ITEMS)
+    member_discount: MemberDiscount = MemberDiscount()
+    coupon_templates: list[CouponTemplate] = Field([], max_length=MAX_ITEMS)
+    issuance: Issuance = Issuance()
+    gifts: list[Gift] = Field([], max_length=MAX_ITEMS)
+    stored_value: StoredValue = StoredValue()
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _references(self):
+        tiers = {lv.code for lv in self.tiers.levels}
+        templates = {t.code for t in self.coupon_templates}
+        gifts = {g.code for g in self.gifts}
+        for kind, items in (("campaign", self.campaigns), ("promotion", self.promotions),
+                            ("coupon template", self.coupon_templates), ("gift", self.gifts)):
+            codes = [i.code for i in items]
+            dupes = sorted({c for c in codes if codes.count(c) > 1})
+            if dupes:
+                raise ValueError(f"{kind} codes must be unique: {dupes}")
+        for c in self.campaigns:
+            bad = [t for t in c.tiers if t not in tiers]
+            if bad:
+                raise ValueError(f"campaign {c.code}: unknown tier(s) {bad}")
+        for g in self.gifts:
+            bad = [t for t in g.tiers if t not in tiers]
+            if bad:
+                raise ValueError(f"gift {g.code}: unknown tier(s) {bad}")
+        for lv in self.tiers.levels:
+            if lv.birthday_gift and lv.birthday_gift not in gifts | templates:
+                raise ValueError(f"tier {lv.code}: birthday_gift {lv.birthday_gift!r} is neither a gift nor a coupon template")
+        issued = [*self.issuance.signup, *self.issuance.birthday, *self.issuance.referral]
+        if self.issuance.win_back:
+            issued.append(self.issuance.win_back.template)
+        bad = sorted({t for t in issued if t not in templates})
+        if bad:
+            raise ValueError(f"issuance names unknown coupon template(s) {bad}")
+        return self
+
+    # convenience for the engines
+    def template(self, code: str) -> CouponTemplate | None:
+        return next((t for t in self.coupon_templates if t.code == code), None)
+
+    def gift(self, code: str) -> Gift | None:
+        return next((g for g in self.gifts if g.code == code), None)
+
+
+# --- loading -----------------------------------------------------------------
+
+def _format_errors(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ""
+        for p in err["loc"]:
+            loc += f"[{p}]" if isinstance(p, int) else (f".{p}" if loc else str(p))
+        msg = err["msg"].removeprefix("Value error, ")
+        got = err.get("input")
+        shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {echo(repr(got), 60)})"
+        parts.append(f"{loc or 'program'}: {msg}{shown}")
+    return "; ".join(parts)
+
+
+def parse(data: dict[str, Any]) -> ProgramDoc:
+    """Validate a program document; errors name the bad field and why."""
+    if not isinstance(data, dict):
+        raise DomainError("program.invalid", reason="the document must be an object")
+    try:
+        return ProgramDoc.model_validate(data)
+    except ValidationError as exc:
+        raise DomainError("program.invalid", reason=_format_errors(exc)) from None
+
+
+def load_file(path: str | Path) -> ProgramDoc:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DomainError("program.invalid", reason=f"{path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DomainError("program.invalid", reason=f"{path.name}: not valid {'TOML' if path.suffix.lower() == '.toml' else 'JSON'}: {exc}") from None
+    return parse(data)
+
+
+def preset(name: str = "vancl") -> ProgramDoc:
+    return load_file(PRESETS / f"{name}.json")
+
+
+def to_json(doc: ProgramDoc) -> dict[str, Any]:
+    return doc.model_dump(mode="json", by_alias=True, exclude_defaults=False)

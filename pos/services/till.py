@@ -1,0 +1,306 @@
+"""The till's working state behind the cashier screen, headless: the one
+input that takes anything (product, member card or code, coupon, phone, last
+4 digits, cashier badge), the basket in progress saved on every change, quick
+join, and the member panel. The app only displays what this returns.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from pos.services import catalog, checkout, members, member_view, staff
+from pos.rules import phones
+from pos.store import program_store
+from pos.rules.barcodes import Nomenclature
+from pos.services.checkout import Checkout, Tender
+from pos.errors import DomainError, card_like, echo
+from pos.rules.pricing import Quote
+
+
+@dataclass
+class Outcome:
+    """What one entry did, for the screen to show where the cashier is looking."""
+
+    kind: str  # product / member / pick_member / pick / replace_member / coupon / error / nothing
+    message: str = ""
+    line_index: int | None = None
+    matches: list[members.MemberSummary] = field(default_factory=list)
+    error_code: str | None = None
+    products: list[catalog.ProductView] = field(default_factory=list)  # kind "pick": a search by name
+    join_phone: str = ""  # a full mobile that matched nobody: kept (in memory only) for F3 quick join
+
+
+class Till:
+    def __init__(self, db, cashier: staff.StaffView | None = None, lang: str = "zh_CN"):
+        self.db = db
+        self.lang = lang
+        self.program = program_store.ensure_default(db)
+        self.nomenclature = Nomenclature.default()
+        self.cashier = cashier
+        self.index = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
+        self.checkout = self._resume_own()
+        self.last_quote: Quote | None = None
+        self._reprice = True
+        self._panel_cache: tuple[str, member_view.MemberPanel] | None = None
+
+    def _resume_own(self) -> Checkout:
+        """The basket in progress at a crash, for the cashier who had it; another
+        cashier signing in finds it on hold (F9) instead of inheriting its member."""
+        co = checkout.resume(self.db)
+        if co is None:
+            return self._new()
+        mine = self.cashier.code if self.cashier else ""
+        if co.cashier and mine and co.cashier != mine:
+            if co.lines or co.member_id:
+                co.suspend()
+            return self._new()
+        return co
+
+    def _new(self) -> Checkout:
+        return Checkout(self.db, cashier=self.cashier.code if self.cashier else "", program=self.program,
+                        nomenclature=self.nomenclature)
+
+    def close(self) -> None:
+        self.index.close()
+
+    # --- the one input ------------------------------------------------------------
+
+    def enter(self, text: str, reprice: bool = True) -> Outcome:
+        """Whatever was typed or scanned: never raises for bad input, says why.
+        With `reprice=False` a product scan only adds the line; the caller shows
+        it at once and calls `changed()` right after (save and re-price)."""
+        raw = unicodedata.normalize("NFKC", text or "").strip()
+        if not raw:
+            return Outcome("nothing")
+        self._reprice = reprice
+        try:
+            return self._enter(raw)
+        except DomainError as exc:
+            return Outcome("error", exc.message(self.lang), error_code=exc.code)
+
+    def _enter(self, raw: str) -> Outcome:
+        if card_like(raw):  # a bank card swiped or typed into the till: said, never echoed
+            raise DomainError("input.bank_card")
+        compact = raw.replace(" ", "").replace("-", "")
+        if len(compact) == 4 and compact.isdigit():
+            return self._members(self.index.by_last4(compact), raw)
+        if len(compact) == 11 and compact.isdigit() and compact.startswith("1"):
+            found = self.index.by_phone(compact)
+            if not found:
+                err = DomainError("member.not_found", query=phones.shown(compact))
+                return Outcome("error", err.message(self.lang), error_code=err.code, join_phone=compact)
+            return self._members(found, phones.shown(compact))
+        if compact.startswith("+") and phones.looks_like_phone(compact):
+            return self._members(self.index.by_phone(compact), echo(compact))
+        scan = self.nomenclature.classify(raw)
+        if scan.kind in ("product", "price", "weight"):
+            line = self.checkout.add(raw)
+            if self._reprice:
+                self.changed()
+            return Outcome("product", line.name, line_index=self.checkout.lines.index(line))
+        if scan.kind == "member":
+            found = self.index.by_card(scan.base_code) or self.index.by_code(scan.base_code)
+            return self._members(found, scan.base_code[:4] + "…")
+        if scan.kind == "coupon":
+            applied, why = self.try_coupon(scan.base_code)
+            return Outcome("coupon", why, error_code=None if applied else "coupon.refused")
+        if scan.kind == "bad_barcode":
+            raise DomainError("scan.bad_barcode", code=scan.code[:40], reason=scan.error)
+        if scan.kind == "cashier":
+            raise DomainError("scan.not_product", code=scan.code[:40], kind="cashier")
+        if scan.kind == "unknown" and not raw.isdigit():
+            who = members.search(self.db, raw)
+            goods = catalog.search(self.db, raw, nomenclature=self.nomenclature)
+            if who or goods:  # typed a name (or part of one): the cashier picks from a list
+                return Outcome("pick", matches=who, products=goods)
+        raise DomainError("scan.unknown_product", code=echo(raw))
+
+    def _members(self, found: list[members.MemberSummary], shown: str) -> Outcome:
+        if not found:
+            raise DomainError("member.not_found", query=shown)
+        if len(found) > 1:
+            return Outcome("pick_member", matches=members.describe(self.db, found))
+        if self.checkout.member_id and self.checkout.member_id != found[0].id:
+            return Outcome("replace_member", matches=found)  # the screen asks before replacing
+        return self.attach(found[0])
+
+    def try_coupon(self, code: str) -> tuple[bool, str]:
+        """Put a coupon on the basket. Applied: kept. Refused only for a threshold not yet
+        reached (or no qualifying item yet): kept, it applies as the basket grows. Any other
+        refusal (unknown, used, expired …): taken off again, so it never piles up; the
+        reason is returned for the one message."""
+        code = code.strip().upper()
+        before = list(self.checkout.coupon_codes)
+        self.checkout.add_coupon(code)
+        q = self.changed()
+        if code in q.coupons:
+            return True, ""
+        why = next((r for r in q.refusals if r.what == code), None)
+        if why is None or why.code not in ("refusal.threshold", "refusal.coupon_no_items"):
+            self.checkout.coupon_codes = before
+            self.changed()
+        return False, why.reason(self.lang) if why else ""
+
+    def coupon_templates(self, codes: list[str]) -> dict[str, str]:
+        """Coupon code -> its template, to name a coupon on screen (never by a code)."""
+        if not codes:
+            return {}
+        from sqlalchemy import select
+
+        from pos.store.models import Coupon
+
+        with self.db.read() as s:
+            return dict(s.execute(select(Coupon.code, Coupon.template).where(Coupon.code.in_(list(codes)))).all())
+
+    def held(self) -> list[dict[str, Any]]:
+        """Baskets on hold with what tells them apart: store-local time, total, member, cashier."""
+        out = []
+        for h in checkout.suspended(self.db):
+            co = _held_checkout(self.db, h["id"])
+            if co is None:
+                continue
+            who = ""
+            if co.member_id:
+                try:
+                    d = members.detail(self.db, co.member_id)
+                    who = f"{members.mask_name(d.name)} {d.phone_masked}".strip()
+                except DomainError:
+                    who = ""
+            try:
+                total = co.quote().net_fen if co.lines else 0
+            except DomainError:
+                total = 0
+            when = self.db.clock.local(_utc(h["updated_at"]))
+            out.append({"id": h["id"], "time": when.strftime("%H:%M"), "date": when.date().isoformat(),
+                        "lines": h["lines"], "total_fen": total, "member": who, "cashier": co.cashier})
+        return out
+
+    def attach(self, m: members.MemberSummary) -> Outcome:
+        if self.checkout.member_id and self.checkout.member_id != m.id:
+            self.checkout.detach_member()  # the points and gifts taken were the other member's
+        self.checkout.attach_member_id(m.id)
+        self.changed()
+        return Outcome("member", f"{m.name or ''} {m.phone_masked}".strip())
+
+    # --- basket changes -----------------------------------------------------------------
+
+    def changed(self) -> Quote:
+        """Persist the basket (a crash or power cut resumes it) and re-price it."""
+        self.checkout.save()
+        self.last_quote = self.checkout.quote()
+        return self.last_quote
+
+    def set_qty(self, index: int, qty: int) -> None:
+        self.checkout.set_qty(index, qty)
+        self.changed()
+
+    def remove(self, index: int) -> None:
+        self.checkout.remove(index)
+        self.changed()
+
+    def detach_member(self) -> None:
+        self.checkout.detach_member()
+        self.changed()
+
+    def redeem(self, points: int) -> Quote:
+        self.checkout.redeem(points)
+        return self.changed()
+
+    def add_gift(self, code: str) -> Quote:
+        self.checkout.add_gift(code)
+        return self.changed()
+
+    def add_coupon(self, code: str) -> Quote:
+        self.checkout.add_coupon(code)
+        return self.changed()
+
+    def line_discount(self, index: int, pct: int, approver: staff.StaffView | None = None) -> None:
+        """A manual line discount; over the cashier's limit it needs a manager (audited by `staff.approve`)."""
+        limit = self.cashier.line_discount_pct if self.cashier else 0
+        if pct > limit and not (approver and approver.is_manager) and not (self.cashier and self.cashier.is_manager):
+            raise DomainError("staff.over_limit", pct=pct, limit=limit)
+        self.checkout.set_line_discount(index, pct)
+        self.changed()
+
+    def points_cap(self) -> tuple[int, int]:
+        """(most points this order can take, their cash value) — shown before confirming."""
+        q = self.last_quote or self.checkout.quote()
+        r = self.program.redemption
+        goods = sum(ln.net_fen for ln in q.lines if ln.item.reward is None) + q.points_value_fen
+        cap_points = goods * r.cash_cap_pct // 100 // r.unit_fen * r.points_per_unit
+        have = 0
+        if self.checkout.member_id:
+            panel = self.panel(with_suggestions=False)
+            have = panel.points_available - (q.points_redeemed - q.points_for_cash)  # gifts take theirs first
+        most = min(cap_points, max(have, 0)) // r.step_points * r.step_points
+        return most, r.fen_for(most)
+
+    # --- quick join -------------------------------------------------------------------------
+
+    def quick_join(self, phone: str) -> members.MemberSummary:
+        """Phone only → member created with the sign-up rewards → attached to this sale,
+        so the first-order benefit applies now, not next time."""
+        from pos.services import joining
+
+        m = joining.join(self.db, self.program, phone, actor=self.cashier.code if self.cashier else "till")
+        self.attach(m)
+        return m
+
+    # --- the member panel ---------------------------------------------------------------------
+
+    def panel(self, with_suggestions: bool = True) -> member_view.MemberPanel | None:
+        mid = self.checkout.member_id
+        if not mid:
+            return None
+        basket = tuple(line.code for line in self.checkout.lines)
+        return member_view.panel(self.db, self.program, mid, basket, self.lang, with_suggestions)
+
+    # --- finishing -------------------------------------------------------------------------------
+
+    def pay(self, tenders: list[Tender]) -> checkout.SaleResult:
+        result = self.checkout.pay(tenders)
+        self.checkout = self._new()
+        self.last_quote = None
+        return result
+
+    def void(self) -> None:
+        self.checkout.void()
+        self.checkout = self._new()
+        self.last_quote = None
+
+    def suspend(self) -> str:
+        basket_id = self.checkout.suspend()
+        self.checkout = self._new()
+        self.last_quote = None
+        return basket_id
+
+    def resume(self, basket_id: str) -> None:
+        if self.checkout.lines:
+            self.suspend()
+        co = checkout.resume(self.db, basket_id)
+        if co is None:
+            raise DomainError("sale.no_basket")
+        self.checkout = co
+        self.changed()
+
+    def document(self) -> dict[str, Any]:
+        return self.checkout.document()
+
+
+def _utc(iso: str):
+    import datetime as dt
+
+    when = dt.datetime.fromisoformat(iso)
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def _held_checkout(db, basket_id: str) -> Checkout | None:
+    """A held basket read without taking it off hold (for the recall list)."""
+    import uuid
+
+    from pos.store.models import Basket
+
+    with db.read() as s:
+        row = s.get(Basket, uuid.UUID(basket_id))
+        return Checkout.from_document(db, row.document) if row is not None else None

@@ -1,0 +1,151 @@
+"""Opening the local store: one SQLite file per till.
+
+WAL so the GUI reads while a sale commits; foreign keys on; synchronous=FULL
+so a committed sale survives a power cut; a busy timeout instead of errors
+when two processes (app and CLI) touch the file. Write transactions start
+with BEGIN IMMEDIATE: they take the write lock before reading the balances
+they are about to change. Alembic migrates the file on every open.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from pos.clock import Clock, clock_from_env
+from pos.errors import DomainError
+from pos.store.models import Setting
+
+APP_NAME = "memberpos"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "store_code": "S001",
+    "store_name": "Demo store",
+    "register_no": "01",
+    "timezone": "Asia/Shanghai",
+    "phone_region": "CN",
+}
+
+
+def default_db_path() -> Path:
+    env = os.environ.get("POS_DB")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "store.sqlite3"
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def _make_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", future=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA secure_delete=ON")  # cleared phone numbers leave no bytes behind (pos.services.phone_privacy)
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def migrate(engine: Engine, path: Path | str = "") -> None:
+    """Bring the schema to head; refuse a file from a newer release."""
+    cfg = _alembic_config()
+    script = ScriptDirectory.from_config(cfg)
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current == script.get_current_head():
+        return
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except Exception:
+            raise DomainError("db.newer", path=str(path), rev=current) from None
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class Database:
+    """The till's store: engine, sessions and the injected clock."""
+
+    def __init__(self, path: Path | str, clock: Clock | None = None):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = _make_engine(self.path)
+        migrate(self.engine, self.path)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
+        self.settings = self._load_settings()
+        self.clock = clock or clock_from_env(self.settings["timezone"])
+
+    @property
+    def store_code(self) -> str:
+        return self.settings["store_code"]
+
+    @property
+    def test_clock(self) -> bool:
+        return self.clock.is_test
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One write transaction: everything in it commits together or not at all."""
+        with self._writer() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reader() as session:
+            yield session
+
+    def raw(self):
+        """A raw DB-API connection, for bulk paths (demo data, benchmarks)."""
+        return self.engine.raw_connection()
+
+    def _load_settings(self) -> dict[str, Any]:
+        with self.transaction() as s:
+            stored = {row.key: row.value for row in s.scalars(select(Setting))}
+            for key, value in DEFAULT_SETTINGS.items():
+                if key not in stored:
+                    s.add(Setting(key=key, value=value))
+                    stored[key] = value
+        return stored
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.transaction() as s:
+            s.merge(Setting(key=key, value=value))
+        self.settings[key] = value
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_db(path: Path | str | None = None, clock: Clock | None = None) -> Database:
+    return Database(path or default_db_path(), clock)

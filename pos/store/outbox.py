@@ -1,0 +1,25 @@
+"""Events for HQ, written inside the transaction of the change they describe."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pos.ids import uuid7
+from pos.store.models import AuditEntry, OutboxEvent
+
+
+def emit(s: Session, db, kind: str, payload: dict[str, Any]) -> OutboxEvent:
+    event = OutboxEvent(
+        event_id=uuid7(), kind=kind, created_at=db.clock.now(), test_clock=db.test_clock,
+        payload={"store": db.store_code, **payload},
+    )
+    s.add(event)
+    return event
+
+
+def audit(s: Session, db, actor: str, action: str, target: str | None = None, **details: Any) -> None:
+    s.add(AuditEntry(
+        id=uuid7(), at=db.clock.now(), actor=actor, action=action, target=target,
+        details=details or None, test_clock=db.test_clock,
+    ))
