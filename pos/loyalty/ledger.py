@@ -276,6 +276,30 @@ def sv_balance(s: Session, member_id: uuid.UUID) -> int:
     )
 
 
+def move_balance(s: Session, from_id: uuid.UUID, to_id: uuid.UUID, *, now: dt.datetime, store_code: str,
+                 reason: str, test_clock: bool = False) -> tuple[int, int]:
+    """A merge's ledger move (till and HQ alike): each open lot of `from_id` to `to_id`
+    with its expiry and pending date, debt as debt, stored value — `merge_out` /
+    `merge_in` entries. Returns (points moved net of debt, stored value moved)."""
+    common = dict(now=now, test_clock=test_clock, store_code=store_code, reason=reason[:200])
+    moved = 0
+    for lot in open_lots(s, from_id):
+        debit(s, from_id, "merge_out", lot.remaining, lots=[lot], source_lot_id=lot.id, **common)
+        credit(s, to_id, "merge_in", lot.remaining, expires_at=lot.expires_at, available_at=lot.available_at,
+               source_lot_id=lot.id, **common)
+        moved += lot.remaining
+    debt = sum(d.unpaid for d in open_debts(s, from_id))
+    if debt:
+        credit(s, from_id, "merge_out", debt, expires_at=None, **common)  # clears it there
+        debit(s, to_id, "merge_in", debt, allow_debt=True, include_pending=True, **common)
+        moved -= debt
+    sv = sv_balance(s, from_id)
+    if sv:
+        sv_post(s, from_id, "merge_out", -sv, **common)
+        sv_post(s, to_id, "merge_in", sv, **common)
+    return moved, sv
+
+
 @dataclass(frozen=True)
 class Drift:
     member_id: uuid.UUID

@@ -22,15 +22,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pos.store import settings as store_settings
 from pos.loyalty import ledger
 from pos.rules import limits, phones
+from pos.rules import merge as merge_rules
 from pos.services import phone_privacy
 from pos.errors import DomainError
 from pos.store.models import Member, MemberBalance, MemberCard, MemberMerge, MemberNote, MemberTag
 from pos.store.outbox import audit, emit
 
 CHANNELS = ("store", "online", "miniprogram", "alliance", "qr", "import")
-DEFAULT_TIER_ORDER = ("member", "vip", "svip")
+DEFAULT_TIER_ORDER = merge_rules.DEFAULT_TIER_ORDER
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -315,7 +317,7 @@ def register(
     """Join with a phone number; every other field is optional. `on_created(session,
     member)` runs inside the same transaction (sign-up rewards), so a member never
     exists without them."""
-    e164 = phones.normalize(phone, db.settings.get("phone_region", phones.DEFAULT_REGION))
+    e164 = phones.normalize(phone, store_settings.PHONE_REGION.get(db))
     fields = validate_profile(profile, db.clock.today())
     held = phone_privacy.stored(db, e164)  # an enrolled till: hash, last 4, masked — no number
     column, key = phone_privacy.lookup(db, e164)
@@ -477,31 +479,10 @@ class MergeResult:
         return dataclasses.asdict(self)
 
 
-def _tier_rank(code: str, order: tuple[str, ...]) -> int:
-    return order.index(code) if code in order else -1
-
-
-def _move_points(s: Session, db, keep: Member, other: Member, now: dt.datetime) -> int:
-    """Lot by lot, so every point keeps its expiry and pending date; debt moves as debt."""
-    moved = 0
-    reason = f"merge {other.member_code} -> {keep.member_code}"
-    common = dict(now=now, test_clock=db.test_clock, store_code=db.store_code, reason=reason)
-    for lot in ledger.open_lots(s, other.id):
-        ledger.debit(s, other.id, "merge_out", lot.remaining, lots=[lot], source_lot_id=lot.id, **common)
-        ledger.credit(s, keep.id, "merge_in", lot.remaining, expires_at=lot.expires_at,
-                      available_at=lot.available_at, source_lot_id=lot.id, **common)
-        moved += lot.remaining
-    debt = sum(d.unpaid for d in ledger.open_debts(s, other.id))
-    if debt:
-        ledger.credit(s, other.id, "merge_out", debt, expires_at=None, **common)  # clears it here
-        ledger.debit(s, keep.id, "merge_in", debt, allow_debt=True, include_pending=True, **common)
-        moved -= debt
-    return moved
-
-
 def merge(db, keep_id: str, other_id: str, *, actor: str, tier_order: tuple[str, ...] = DEFAULT_TIER_ORDER) -> MergeResult:
     """A manager's action: `other` folds into `keep` — cards, profile gaps, tags,
-    notes, points (lot by lot) and stored value — recorded with who and when."""
+    notes, points (lot by lot) and stored value — recorded with who and when.
+    The fields follow `pos.rules.merge`, the ledger move `ledger.move_balance` (as at HQ)."""
     now = db.clock.now()
     with db.transaction() as s:
         keep, other = _get_active(s, keep_id), _get_active(s, other_id)
@@ -513,19 +494,21 @@ def merge(db, keep_id: str, other_id: str, *, actor: str, tier_order: tuple[str,
         notes = s.scalars(select(MemberNote).where(MemberNote.member_id == other.id)).all()
         for n in notes:
             n.member_id = keep.id
-        keep_tags = {t.tag for t in keep.tags}
-        moved_tags = [t for t in other.tags if t.tag not in keep_tags]
+        cols = ("marketing_consent", "consent_at", "tier_code", "tier_since", "tier_expires", "joined_at")
+        fm = merge_rules.merge_fields({f: getattr(keep, f) for f in (*PROFILE_FIELDS, *cols)},
+                                      {f: getattr(other, f) for f in (*PROFILE_FIELDS, *cols)}, PROFILE_FIELDS,
+                                      keep_tags=[t.tag for t in keep.tags], other_tags=[t.tag for t in other.tags],
+                                      tier_order=tier_order)
+        moved_tags = [t for t in other.tags if t.tag in fm.tags]
         for t in list(other.tags):
             other.tags.remove(t)
         for t in moved_tags:
             keep.tags.append(MemberTag(tag=t.tag, source=t.source, created_at=t.created_at))
-        filled = [f for f in PROFILE_FIELDS if getattr(keep, f) in (None, "", {}) and getattr(other, f) not in (None, "", {})]
-        for f in filled:
-            setattr(keep, f, getattr(other, f))
-        if not keep.marketing_consent and other.marketing_consent:
-            keep.marketing_consent, keep.consent_at = True, other.consent_at
-            filled.append("marketing_consent")
-        if keep.phone is None and keep.phone_hash is None and (other.phone or other.phone_hash):
+        for f, v in fm.values.items():
+            setattr(keep, f, v)
+        filled = [f for f in fm.filled if f != "tier"]
+        if merge_rules.takes_phone(keep.phone is not None or keep.phone_hash is not None,
+                                   bool(other.phone or other.phone_hash)):
             cols = ("phone", "phone_hash", "phone_last4", "phone_masked")  # an enrolled till has no number, its hash
             moved = {c: getattr(other, c) for c in cols}
             for c in cols:
@@ -534,16 +517,12 @@ def merge(db, keep_id: str, other_id: str, *, actor: str, tier_order: tuple[str,
             for c, v in moved.items():
                 setattr(keep, c, v)
             filled.append("phone")
-        if _tier_rank(other.tier_code, tier_order) > _tier_rank(keep.tier_code, tier_order):
-            keep.tier_code, keep.tier_since, keep.tier_expires = other.tier_code, other.tier_since, other.tier_expires
+        if "tier" in fm.filled:
             filled.append("tier")
-        keep.joined_at = min(keep.joined_at, other.joined_at)
         s.flush()
-        points = _move_points(s, db, keep, other, now)
-        sv = ledger.sv_balance(s, other.id)
-        if sv:
-            ledger.sv_post(s, other.id, "merge_out", -sv, now=now, test_clock=db.test_clock, store_code=db.store_code)
-            ledger.sv_post(s, keep.id, "merge_in", sv, now=now, test_clock=db.test_clock, store_code=db.store_code)
+        points, sv = ledger.move_balance(s, other.id, keep.id, now=now, store_code=db.store_code,
+                                         reason=f"merge {other.member_code} -> {keep.member_code}",
+                                         test_clock=db.test_clock)
         other.status, other.merged_into, other.updated_at = "merged", keep.id, now
         keep.updated_at = now
         result = MergeResult(
