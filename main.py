@@ -68,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         print(render(args.screen, args.lang, args.out, getattr(args, "db", None), (int(width), int(height))))
         return 0
     from pos.cli import main as pos_cli
+    from pos.logs import run_logged
 
-    return pos_cli.run(args)
+    return run_logged(args, pos_cli.run)
 
 
 if __name__ == "__main__":

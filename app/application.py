@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtWidgets import QApplication
 
-from . import i18n
+from . import crash, i18n
 
 if TYPE_CHECKING:
     from pos.store.database import Database
@@ -61,6 +61,7 @@ def start(db_path: str | None = None, lang: str | None = None):
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("memberpos")
     i18n.install(lang or os.environ.get("POS_LANG") or i18n.DEFAULT_LANG)
+    crash.install()  # the log file (pos.logs); every unexpected error -> the log and a friendly dialog
     # a window before anything slow: the store may need migrating, or building (first start)
     # a named file that is not there yet is a first start (the default path is only known to pos/: it says "new")
     progress = StartupProgress(first_run=db_path is not None and not Path(db_path).exists())

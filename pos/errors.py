@@ -31,6 +31,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "card.duplicate": ("Card {card} is already issued to member {member}", "卡号 {card} 已发给会员 {member}"),
     "card.invalid": ("Not a valid member card number: {card}", "会员卡号无效：{card}"),
     "tag.invalid": ("Invalid tag: {tag}", "标签无效：{tag}"),
+    "member_import.file": ("Cannot read members file: {reason}", "无法读取会员文件：{reason}"),
+    "member_import.enrolled": (
+        "This till is enrolled with HQ: import members at HQ (hq member import); they reach every till by sync",
+        "本收银台已接入总部：请在总部导入会员（hq member import），会员会同步到各收银台"),
+    "member_import.duplicates": ("--duplicates must be report or merge, got {value}", "--duplicates 只能是 report 或 merge，收到 {value}"),
     "catalog.file": ("Cannot read catalog file: {reason}", "无法读取商品文件：{reason}"),
     "catalog.rows": ("{count} bad row(s); nothing imported", "{count} 行有误，未导入任何商品"),
     "program.invalid": ("Program file is invalid: {reason}", "会员方案文件无效：{reason}"),

@@ -154,9 +154,11 @@ class HQClient:
         got = self._request("POST", "/v1/push", body=req.model_dump_json(), idempotent=True)
         return self._read(PushResponse, got)
 
-    def pull(self, cursor: str | None, limit: int = 1000) -> PullEnvelope:
-        """A page; `.changes` are checked dicts ({"kind", "id", "data"})."""
-        got = self._request("GET", "/v1/pull", params={"cursor": cursor or "", "limit": limit}, idempotent=True)
+    def pull(self, cursor: str | None, limit: int = 1000, own: bool = False) -> PullEnvelope:
+        """A page; `.changes` are checked dicts ({"kind", "id", "data"}). `own`: this store's
+        own ledger rows too (after a restore from a backup, pos.store.backup)."""
+        params = {"cursor": cursor or "", "limit": limit} | ({"own": "true"} if own else {})
+        got = self._request("GET", "/v1/pull", params=params, idempotent=True)
         try:
             page = PullEnvelope.model_validate(got)
             page.changes = [check_change(c) for c in page.changes]

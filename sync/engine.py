@@ -96,10 +96,12 @@ def push(db, client: HQClient, batch: int = PUSH_BATCH) -> dict[str, Any]:
 def pull(db, client: HQClient, page: int = PULL_PAGE, max_pages: int | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"pages": 0, "changes": 0, "applied": {}, "programs": [], "cursor": None}
     pages = 0
+    with db.read() as s:  # restored from a backup: this store's own rows come down too (pos.store.backup)
+        own = bool(sync_apply.get_setting(s, "sync.resync_own"))
     while True:
         with db.read() as s:  # the stored cursor (another process may have pulled meanwhile)
             cursor = sync_apply.get_setting(s, sync_apply.CURSOR_KEY)
-        resp = client.pull(cursor, page)
+        resp = client.pull(cursor, page, own=own) if own else client.pull(cursor, page)
         changes = resp.changes  # checked dicts
         if changes or resp.cursor != cursor:
             summary = sync_apply.apply_page(db, changes, resp.cursor)
@@ -114,6 +116,9 @@ def pull(db, client: HQClient, page: int = PULL_PAGE, max_pages: int | None = No
         pages += 1
         if not resp.more or (max_pages is not None and pages >= max_pages):
             break
+    if own and not resp.more:
+        db.set_setting("sync.resync_own", False)
+        out["resynced_own"] = True
     return out
 
 

@@ -432,23 +432,15 @@ def cmd_daily(args) -> int:
 
 def cmd_tiers_review(args) -> int:
     db = db_of(args)
-    day = _date(args.date) if args.date else db.clock.today()
+    day = parse_date(args.date) if args.date else db.clock.today()
     # the spend within the validity was made at every store: only HQ sees it all
     _leave_to_hq(db, args, "tier reviews run at HQ", f"hq tiers review --date {day}")
     changes = tiers.review_due(db, program_store.active(db), day)
     data = {"date": day.isoformat(), "reviewed": len(changes),
             "changes": [c.__dict__ for c in changes if c.from_tier != c.to_tier]}
     out(args, data, lambda: f"reviewed {len(changes)} member(s); {len(data['changes'])} changed tier"
-        + "".join(f"\n{c['member_id']}: {c['from_tier']} -> {c['to_tier']} ({c['reason']}, spend {c['spend_fen'] / 100:.2f})" for c in data["changes"]))
+        + "".join(f"\n{c['member_id']}: {c['from_tier']} -> {c['to_tier']} ({c['reason']}, spend {yuan(c['spend_fen'])})" for c in data["changes"]))
     return 0
-
-
-def strict_fen(text: str, what: str = "amount_fen") -> int:
-    """A whole number of fen as typed: ASCII digits only (int() would take " 2 ", "1_000", "٣"),
-    1 to limits.SALE_MAX_FEN."""
-    if not (text.isascii() and text.isdigit()) or len(text) > 12 or not 1 <= int(text) <= limits.SALE_MAX_FEN:
-        raise CliError(f"{what} must be a whole number of fen from 1 to {limits.SALE_MAX_FEN}, got {echo(text, 24)!r}")
-    return int(text)
 
 
 def cmd_topup(args) -> int:
@@ -456,7 +448,7 @@ def cmd_topup(args) -> int:
     amount = strict_fen(args.amount_fen)
     r = checkout.topup(db, _resolve_member(db, args.member), amount,
                        [checkout.Tender(args.tender, amount)], cashier=args.cashier or "")
-    out(args, r.as_dict(), lambda: f"receipt {r.receipt_no}: topped up {amount / 100:.2f} yuan")
+    out(args, r.as_dict(), lambda: f"receipt {r.receipt_no}: topped up {yuan(amount)} yuan")
     return 0
 
 
@@ -572,6 +564,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     from pos.cli import reports  # report, segments tag, churn issue (issue 7)
     reports.register(sub, c)
+    __import__("pos.cli.ops").cli.ops.register(sub, c)  # backup, restore, doctor (issue 19)
 
 
 def run(args) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from pos.ids import uuid7
-from pos.store.models import Member, Sale, TierChange
+from pos.store.models import Member, MemberImport, Sale, TierChange
 from pos.store.outbox import emit
 from pos.rules.program import ProgramDoc, Tiers
 
@@ -108,7 +108,17 @@ def qualifying_spend(s: Session, m: Member, *, now: dt.datetime | None = None, s
     q = _matured(q, m.id, now, shipped_days)
     if m.tier_since is not None:
         q = q.where(Sale.created_at >= m.tier_since)
-    return int(s.scalar(q))
+    return int(s.scalar(q)) + carried_spend(s, m)
+
+
+def carried_spend(s: Session, m: Member) -> int:
+    """Tier spend brought from another system at import (pos.services.member_import):
+    it counts toward the next tier until the member's tier next changes."""
+    row = s.execute(select(MemberImport.qualifying_spend_fen, MemberImport.spend_as_of)
+                    .where(MemberImport.member_id == m.id)).first()
+    if row is None or not row[0] or (m.tier_since is not None and m.tier_since > row[1]):
+        return 0
+    return int(row[0])
 
 
 @dataclass(frozen=True)

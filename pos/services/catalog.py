@@ -20,6 +20,7 @@ from pos.rules import limits
 from pos.rules.barcodes import Nomenclature, ScanResult
 from pos.errors import DomainError, echo
 from pos.ids import uuid7
+from pos.services.csv_files import read_text
 from pos.store.models import Product, ProductBarcode
 from pos.store.outbox import emit
 
@@ -70,17 +71,7 @@ class ImportReport:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DomainError("catalog.file", reason=exc.strerror or str(exc)) from None
-    # Excel in China writes GB18030/GBK by default; UTF-8 (with or without BOM) otherwise.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DomainError("catalog.file", reason="neither UTF-8 nor GB18030 text")
+    return read_text(path, "catalog.file")
 
 
 def _int_fen(value: str, name: str) -> int:

@@ -49,5 +49,7 @@ def run_due(db, *, force: bool = False) -> dict[str, Any]:
         r = segments.write_tags(db, today)
         out["tags"] = {"added": r["added"], "removed": r["removed"]}
     db.set_setting(RAN_ON, today.isoformat())
+    from pos.store.backup import backup_quietly  # a copy a day (issue 19)
+    out["backup"] = backup_quietly(db, "daily") is not None
     out["ran"] = True
     return out

@@ -196,4 +196,6 @@ def close_shift(db, shift_id: str, counted_fen: int) -> ShiftSummary:
         summary = _summary(s, sh, now)
         sh.expected_fen, sh.summary = summary.expected_cash_fen, summary.as_dict()
         audit(s, db, sh.cashier, "shift.close", str(sh.id), counted_fen=counted_fen, variance_fen=summary.variance_fen)
-        return summary
+    from pos.store.backup import backup_soon  # a copy at every shift close (issue 19), on its own thread
+    backup_soon(db, "shift close")
+    return summary

@@ -125,6 +125,20 @@ class Member(Base):
     )
 
 
+class MemberImport(Base):
+    """A member brought in from another system (pos.services.member_import): the old
+    system's key, so a re-import updates instead of doubling, and the tier spend
+    carried over (it counts toward the next tier until the tier next changes)."""
+
+    __tablename__ = "member_imports"
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    qualifying_spend_fen: Mapped[int] = mapped_column(Integer, default=0)
+    spend_as_of: Mapped[dt.datetime]
+    imported_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
 class MemberCard(Base):
     __tablename__ = "member_cards"
     id: Mapped[uuid.UUID] = _id()

@@ -21,6 +21,7 @@ A database HQ cannot reach is 503 (the till retries later).
 from __future__ import annotations
 
 import logging
+import time
 import zlib
 
 from fastapi import FastAPI, Request
@@ -39,6 +40,7 @@ from . import phones as server_phones
 from .db import HQDatabase
 
 log = logging.getLogger("memberpos.hq")
+access_log = logging.getLogger("memberpos.hq.access")
 MAX_BODY = 32 * 1024 * 1024
 
 
@@ -87,6 +89,19 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.state.hq = hq
 
+    @app.middleware("http")
+    async def _request_log(request: Request, call_next):
+        """One line per request: method, path (never the query: cursors, codes), status, latency.
+        No body, no header (Authorization never)."""
+        started, status = time.perf_counter(), 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            access_log.info("%s %s %d %.1f ms", request.method, request.url.path[:120], status,
+                            (time.perf_counter() - started) * 1000)
+
     @app.exception_handler(ApiError)
     async def _api_error(_request, exc: ApiError):
         return JSONResponse({"error": exc.error, "message": exc.message}, status_code=exc.status)
@@ -134,12 +149,12 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
         return _json(resp)
 
     @app.get("/v1/pull")
-    async def pull(request: Request, cursor: str = "", limit: int = 1000):
+    async def pull(request: Request, cursor: str = "", limit: int = 1000, own: bool = False):
         store = await store_of(request)
         if not 1 <= limit <= MAX_PAGE:
             raise ApiError(422, "pull.limit", f"limit must be 1 to {MAX_PAGE}, got {limit}")
         try:
-            page = await run_in_threadpool(changes.pull_page, hq, store, cursor or None, limit)
+            page = await run_in_threadpool(changes.pull_page, hq, store, cursor or None, limit, own)
         except ValueError as exc:
             raise ApiError(400, "pull.cursor", str(exc)) from None
         return Response(page.json(), media_type="application/json")

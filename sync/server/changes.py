@@ -250,7 +250,8 @@ class Page:
             json.dumps(self.hq_time.isoformat())))
 
 
-def pull_page(hq, store_code: str, cursor: str | None, limit: int) -> Page:
+def pull_page(hq, store_code: str, cursor: str | None, limit: int, own: bool = False) -> Page:
+    """`own`: the store's own immutable rows too (a till restored from a backup lacks some)."""
     pos = parse_cursor(cursor)
     server_phones.chain_key(hq)  # made (once) before the read snapshot
     with hq.read() as s:
@@ -259,7 +260,7 @@ def pull_page(hq, store_code: str, cursor: str | None, limit: int) -> Page:
         seen: set[tuple[str, str]] = set()
         picked: list[tuple[str, str]] = []
         for r in rows:
-            if r.kind in IMMUTABLE and r.origin == store_code:
+            if r.kind in IMMUTABLE and r.origin == store_code and not own:
                 continue  # the store's own rows: it has them already
             key = (r.kind, r.entity_id)
             if key in seen or r.kind not in ENTITIES:
