@@ -12,7 +12,7 @@ SCREENS = ("signin", "checkout", "member", "payment", "returns", "join",
 REPORT_TABS = {"reports": 0, "reports-rfm": 1, "reports-pyramid": 2, "reports-churn": 3}
 
 
-def _reports(app, db, screen: str, out: str) -> str:
+def _reports(app, db, screen: str, out: str, size: tuple[int, int]) -> str:
     """The manager's reports over the last 30 days of the demo store, once every
     figure is in (computed on worker threads)."""
     import datetime as dt
@@ -23,7 +23,7 @@ def _reports(app, db, screen: str, out: str) -> str:
     from .reports_screen import ReportsScreen
 
     r = ReportsScreen(db, program_store.active(db))
-    r.resize(1280, 820)
+    r.resize(*size)
     r.show()
     end = db.clock.today()
     r.set_range(end - dt.timedelta(days=29), end)
@@ -43,9 +43,12 @@ def _reports(app, db, screen: str, out: str) -> str:
 
 def _compose(window, dialog, out: str) -> None:
     """The window with the dialog drawn centred on top, as a cashier sees it."""
+    from PySide6.QtCore import Qt
     from PySide6.QtGui import QColor, QPainter
 
-    dialog.adjustSize()
+    if not dialog.testAttribute(Qt.WA_Resized):  # as exec() shows it: the size it set, else its hint
+        dialog.adjustSize()
+    dialog.resize(dialog.size().boundedTo(window.size()))
     dialog.show()
     pix = window.grab()
     dpix = dialog.grab()
@@ -61,6 +64,7 @@ def _compose(window, dialog, out: str) -> None:
 
 def render(screen: str, lang: str, out: str, db_path: str | None = None, size: tuple[int, int] = (1024, 768)) -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
@@ -74,11 +78,17 @@ def render(screen: str, lang: str, out: str, db_path: str | None = None, size: t
         db_path = str(Path(tempfile.mkdtemp(prefix="memberpos-shot-")) / "store.sqlite3")
     db = open_store(db_path)
     w = MainWindow(db)
+    # the till opens maximized (over the offscreen platform's 800x800 screen, a 796x796 picture):
+    # a screenshot is the size asked for, as on a till with that screen
+    w.setWindowState(Qt.WindowNoState)
     w.resize(*size)
     w.show()
+    app.processEvents()
+    if (w.width(), w.height()) != tuple(size):
+        w.setFixedSize(*size)
     if screen.startswith("reports"):
         w.hide()
-        return _reports(app, db, screen, out)
+        return _reports(app, db, screen, out, size)
     if screen == "signin":
         app.processEvents()
         w.grab().save(out)
