@@ -1,0 +1,237 @@
+"""Operations commands: `backup`, `restore`, `doctor` (issue 19).
+
+    python main.py backup [--to DIR] [--keep N] [--json]
+    python main.py restore FILE [--json]
+    python main.py doctor [--json]
+
+The JSON fields of `doctor` are a public interface (README "Backup, restore,
+logs, doctor"): extend, never rename."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from pos.store import backup as bk
+
+DOCTOR_FORMAT = 1
+
+
+def _db_path(args) -> Path:
+    from pos.store.database import default_db_path
+
+    return Path(getattr(args, "db", None) or default_db_path())
+
+
+def _fail(exc: bk.BackupError) -> int:
+    print(f"error: {exc} [{exc.code}]", file=sys.stderr)
+    return 2
+
+
+def cmd_backup(args) -> int:
+    from pos.cli.common import db_of, out
+
+    if args.keep is not None and args.keep < 1:
+        print("error: --keep must be 1 or more", file=sys.stderr)
+        return 2
+    db = db_of(args)
+    try:
+        r = bk.backup(db, to=args.to, keep=args.keep)
+    except bk.BackupError as exc:
+        return _fail(exc)
+    finally:
+        db.close()
+    out(args, r, lambda: f"backup {r['file']} ({r['bytes']} bytes, verified) in {r['seconds']} s; "
+                         f"{r['kept']} kept in {r['dir']}" + (f", removed {len(r['removed'])} older" if r["removed"] else ""))
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from pos.cli.common import out
+
+    try:
+        r = bk.restore(args.file, _db_path(args))
+    except bk.BackupError as exc:
+        return _fail(exc)
+    except OSError as exc:
+        print(f"error: restore failed: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    out(args, r, lambda: f"restored {r['restored']} (taken {r['backup_at'] or '?'}) into {r['db']}"
+        + (f"; the database it replaced is kept as {r['kept_aside']}" if r["kept_aside"] else "")
+        + ("; this till re-syncs with HQ at the next sync (`python main.py sync --once`): what HQ has comes back"
+           if r["resync"] else ""))
+    return 0
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("memberpos")
+    except Exception:  # noqa: BLE001 - running from a clone without an install
+        import tomllib
+
+        try:
+            with open(Path(__file__).resolve().parents[2] / "pyproject.toml", "rb") as fh:
+                return tomllib.load(fh)["project"]["version"]
+        except (OSError, KeyError, ValueError):
+            return "unknown"
+
+
+def _devices() -> dict[str, Any]:
+    try:
+        from devices import config
+    except ImportError:
+        return {"config_file": None, "state": "unavailable"}
+    path = config.config_path()
+    d: dict[str, Any] = {"config_file": str(path), "config_exists": path.exists()}
+    try:
+        s = config.load(path)
+    except Exception as exc:  # noqa: BLE001 - DeviceConfigError, or a file that is not JSON
+        return d | {"state": "invalid", "error": str(exc)[:300]}
+    return d | {"state": "ok" if path.exists() else "defaults", "scanner": s.scanner.mode,
+                "card_reader": s.card_reader.mode, "printer": s.printer.backend, "display": s.display.enabled}
+
+
+def diagnose(db) -> dict[str, Any]:
+    """What IT asks first, in one document (the fields are documented in the README)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import func, select
+
+    from pos import logs
+    from pos.store import program_store
+    from pos.store.database import _alembic_config
+    from pos.store.models import OutboxEvent
+    from alembic.script import ScriptDirectory
+
+    path = db.path
+    with db.engine.connect() as conn:
+        revision = MigrationContext.configure(conn).get_current_revision()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        free = None
+    with db.read() as s:
+        counts = dict(s.execute(select(OutboxEvent.status, func.count()).group_by(OutboxEvent.status)).all())
+        oldest = s.scalar(select(func.min(OutboxEvent.created_at)).where(OutboxEvent.status == "pending"))
+    try:
+        program = program_store.active(db).version
+    except Exception:  # noqa: BLE001 - DomainError("program.none")
+        program = None
+    directory = bk.dir_of(db)
+    copies = bk.kept(directory, db.store_code, db.settings["register_no"])
+    last = db.settings.get(bk.LAST_KEY) or None
+    if copies and (not last or Path(last.get("file", "")).name != copies[-1].name):
+        newest = copies[-1]
+        last = {"file": str(newest), "at": bk.taken_at(newest), "bytes": _size(newest)}
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        import zoneinfo
+
+        local = db.clock.now().astimezone(zoneinfo.ZoneInfo(db.settings.get("timezone") or "UTC"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        local = db.clock.now()
+    enrolled = bool(db.settings.get("sync.hq_url") and db.settings.get("sync.token"))
+    log_file = logs.path() or (logs.log_dir() / f"{logs.APP_NAME}.log")
+    problems = []
+    if revision != head:
+        problems.append(f"schema at {revision}, this release expects {head}")
+    if free is not None and free < 500 * 1024 * 1024:
+        problems.append(f"less than 500 MB free on the disk of the database ({free // (1024 * 1024)} MB)")
+    if last is None:
+        problems.append("no backup yet (`python main.py backup`)")
+    if counts.get("rejected"):
+        problems.append(f"{counts['rejected']} event(s) refused by HQ (`python main.py sync status`)")
+    if db.settings.get(bk.RESYNC_KEY):
+        problems.append("restored from a backup: waiting for the re-sync with HQ (`python main.py sync --once`)")
+    devices = _devices()
+    if devices.get("state") == "invalid":
+        problems.append("device settings file is invalid")
+    if db.test_clock:
+        problems.append("a test clock is set (POS_CLOCK): records are marked as test")
+    return {
+        "format": DOCTOR_FORMAT,
+        "ok": not problems,
+        "problems": problems,
+        "version": _version(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "store": {"code": db.store_code, "name": db.settings.get("store_name"), "register": db.settings.get("register_no")},
+        "schema": {"revision": revision, "head": head, "up_to_date": revision == head},
+        "database": {"path": str(path), "bytes": _size(path), "wal_bytes": _size(path.with_name(path.name + "-wal")) or 0,
+                     "free_disk_bytes": free},
+        "backup": {"dir": str(directory), "keep": bk.keep_of(db), "copies": len(copies), "last": last},
+        "sync": {"enrolled": enrolled, "hq": db.settings.get("sync.hq_url"),
+                 "events_waiting": int(counts.get("pending", 0)), "events_refused": int(counts.get("rejected", 0)),
+                 "events_sent": int(counts.get("sent", 0)),
+                 "oldest_waiting_at": oldest.isoformat() if oldest else None,
+                 "last_sync_at": db.settings.get("sync.last_sync_at"), "resync_pending": bool(db.settings.get(bk.RESYNC_KEY))},
+        "devices": devices,
+        "program_version": program,
+        "clock": {"utc": now.isoformat(), "local": local.isoformat(), "timezone": db.settings.get("timezone"),
+                  "test_clock": db.test_clock, "system_timezone": dt.datetime.now().astimezone().tzname()},
+        "log": {"file": str(log_file), "level": os.environ.get(logs.LOG_LEVEL_ENV, "INFO")},
+    }
+
+
+def report_text(d: dict[str, Any]) -> str:
+    """The same, for a person (and the app's "copy report")."""
+    mb = lambda n: "-" if n is None else f"{n / (1024 * 1024):.1f} MB"  # noqa: E731
+    db, sy, b, c, dv = d["database"], d["sync"], d["backup"], d["clock"], d["devices"]
+    last = b["last"]
+    lines = [
+        f"memberpos {d['version']} (Python {d['python']}, {d['platform']})",
+        f"store {d['store']['code']} {d['store']['name'] or ''} register {d['store']['register']}",
+        f"schema {d['schema']['revision']} (head {d['schema']['head']}{', up to date' if d['schema']['up_to_date'] else ''})",
+        f"database {db['path']}: {mb(db['bytes'])}, WAL {mb(db['wal_bytes'])}, free disk {mb(db['free_disk_bytes'])}",
+        f"last backup: {last['at'] + ' ' + last['file'] if last else 'none'} ({b['copies']} kept of {b['keep']} in {b['dir']})",
+        (f"sync: enrolled with {sy['hq']}; {sy['events_waiting']} waiting, {sy['events_refused']} refused, "
+         f"last sync {sy['last_sync_at'] or 'never'}" + ("; re-sync after restore pending" if sy["resync_pending"] else ""))
+        if sy["enrolled"] else f"sync: not enrolled; {sy['events_waiting']} event(s) kept for HQ",
+        f"devices: {dv.get('state')} ({dv.get('config_file')})" + (
+            f": scanner {dv['scanner']}, card reader {dv['card_reader']}, printer {dv['printer']}, "
+            f"display {'on' if dv['display'] else 'off'}" if "scanner" in dv else ""),
+        f"program {d['program_version'] or 'none'}",
+        f"clock {c['local']} ({c['timezone']}), UTC {c['utc']}" + (" TEST CLOCK" if c["test_clock"] else ""),
+        f"log {d['log']['file']}",
+    ]
+    lines += [f"problem: {p}" for p in d["problems"]] or ["no problem found"]
+    return "\n".join(lines)
+
+
+def cmd_doctor(args) -> int:
+    from pos.cli.common import db_of, out
+
+    db = db_of(args)
+    try:
+        d = diagnose(db)
+    finally:
+        db.close()
+    out(args, d, lambda: report_text(d))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("backup", parents=[common], help="an online, verified copy of the store; keeps the last N")
+    p.add_argument("--to", help="folder for the copy (default: setting backup.dir, else backups/ beside the database)")
+    p.add_argument("--keep", type=int, help=f"copies to keep (default: setting backup.keep, else {bk.KEEP_DEFAULT})")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", parents=[common], help="put a backup in place of the store (the app closed); "
+                                                         "the current database is kept aside")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("doctor", parents=[common], help="version, schema, database, backup, sync, devices, clock")
+    p.set_defaults(func=cmd_doctor)
