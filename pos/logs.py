@@ -150,7 +150,7 @@ class _Tee:
 
 def run_logged(args, run: Callable[[Any], int]) -> int:
     """Run a CLI command with one log line for it: which command and how it ended."""
-    configure(APP_NAME)
+    configure("hq" if getattr(args, "command", None) == "hq" else APP_NAME)  # HQ's server has a file of its own
     log = logging.getLogger("memberpos.cli")
     words = [str(getattr(args, "command", "") or "")]
     for attr in ("member_cmd", "catalog_cmd", "program_cmd", "ledger_cmd", "tiers_cmd"):

@@ -35,3 +35,4 @@ def pytest_configure(config):
     import tempfile
 
     os.environ.setdefault("MEMBERPOS_KEY_DIR", tempfile.mkdtemp(prefix="memberpos-keys-"))
+    os.environ.setdefault("MEMBERPOS_LOG_DIR", tempfile.mkdtemp(prefix="memberpos-logs-"))  # pos.logs: not the user's
