@@ -2,7 +2,7 @@
 
 Thermal printers and pole displays print a CJK character two columns wide
 (GB18030 double-byte, 24x24 dots beside 12x24 for ASCII), so every width here
-counts display columns, not characters.
+counts display columns, not characters. Amounts are formatted by pos.rules.money.yuan.
 """
 from __future__ import annotations
 
@@ -57,12 +57,3 @@ def spread(left: str, right: str, cols: int) -> str:
     room = cols - width(right) - (1 if left else 0)
     left = clip(left, max(room, 0))
     return left + " " * (cols - width(left) - width(right)) + right
-
-
-def yuan(fen: int) -> str:
-    """Integer fen as yuan text (no float anywhere near money)."""
-    if not isinstance(fen, int) or isinstance(fen, bool):
-        raise TypeError(f"amounts are integer fen, got {type(fen).__name__}")
-    sign = "-" if fen < 0 else ""
-    q, r = divmod(abs(fen), 100)
-    return f"{sign}{q}.{r:02d}"

@@ -14,7 +14,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from .columns import clip, pad, spread, yuan
+from pos.rules.money import yuan
+
+from .columns import clip, pad, spread
 from .config import DisplaySettings
 from .masking import mask_name
 from .serial_reader import PORT_ERRORS, open_serial, port_error_text

@@ -18,20 +18,16 @@ import re
 from dataclasses import dataclass
 
 from pos.rules.barcodes import Nomenclature
-from pos.errors import luhn_ok  # one Luhn check, in the domain (devices import pos, never the reverse)
+# one Luhn check and one bank-card structure check (searched leniently over the whole
+# text, also in frames that are otherwise garbled), in the domain: devices import pos,
+# never the reverse
+from pos.errors import looks_like_bank_card, luhn_ok
 
 from .events import BadSwipe, CardSwiped, Refused
 
 BAD_REASONS = ("unreadable", "no_end_sentinel", "lrc", "bad_track", "garbage", "too_long")
 MAX_SWIPE = 256  # three full tracks are 79 + 40 + 107 characters
 
-# Bank structure, searched leniently over the whole text (also in frames that
-# are otherwise garbled): track 1 format code B + PAN + ^, or PAN = YYMM, where
-# an omitted expiry is a lone '=' (ISO 7813; 'D' in the EMV "track 2
-# equivalent" some readers print). The service code is not required: refusing
-# a little too much is safe, letting a bank card through is not.
-_BANK_T1 = re.compile(r"B([0-9 ]{13,23})\^")
-_BANK_T2 = re.compile(r"(?<![0-9])([0-9]{13,21})[=D](?:[0-9]{4}|[=D])")
 _T1_BODY = re.compile(r"[\x20-\x5F]*")  # 6-bit track 1 alphabet
 _T23_BODY = re.compile(r"[0-9:<=>]*")  # 4-bit track 2/3 alphabet, sentinels excluded
 _BARE_T2 = re.compile(r"[0-9=]{1,37}")  # readers set to send track 2 without sentinels
@@ -42,22 +38,6 @@ _T1_NUMBER = re.compile(r"(?:[A-Z](?=[0-9]))?([0-9A-Z]{1,19})(?:\^|$)")  # forma
 class MsrSettings:
     lrc: bool = False  # the reader sends an LRC character after each end sentinel
     member_pattern: str | None = None  # a '^...$' regex for member card numbers; None = the nomenclature's member rules
-
-
-def _pan_like(digits: str) -> bool:
-    return 13 <= len(digits) <= 19 and luhn_ok(digits)
-
-
-def looks_like_bank_card(text: str) -> bool:
-    """True when any part of `text` has a bank card's account number and structure."""
-    for m in _BANK_T1.finditer(text):
-        if _pan_like(m.group(1).replace(" ", "")):
-            return True
-    for m in _BANK_T2.finditer(text):
-        run = m.group(1)  # track 3 may put a 2-digit format code before the number
-        if _pan_like(run) or _pan_like(run[2:]):
-            return True
-    return False
 
 
 def track_lrc(track: int, text: str) -> str:

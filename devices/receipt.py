@@ -14,7 +14,9 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .columns import spread, wrap, yuan
+from pos.rules.money import yuan
+
+from .columns import spread, wrap
 from .masking import mask_name, mask_phone
 
 COLUMNS = {58: 32, 80: 48}  # font A characters per line on 58 / 80 mm paper

@@ -130,8 +130,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
 # --- what a message may echo of an input --------------------------------------
 # Card track data (`;4111…=2512…?`, `%B4111…^NAME^…?`) or a bare bank account number
 # and full phone numbers are never echoed: not on screen, not on stderr, not in logs.
-# as devices/msr.py: track 1 `B` + PAN + `^`, track 2/3 PAN + `=` + YYMM (Luhn-checked), or any
-# framed track with a field separator (`;…=…?`, `%…^…?`)
+# Bank structure (`looks_like_bank_card`, devices/msr.py refuses swipes with it too): track 1
+# `B` + PAN + `^`, track 2/3 PAN + `=` + YYMM (Luhn-checked), where an omitted expiry is a lone
+# '=' (ISO 7813; 'D' in the EMV "track 2 equivalent" some readers print); the service code is
+# not required: refusing a little too much is safe, letting a bank card through is not.
+# `card_like` adds any framed track with a field separator (`;…=…?`, `%…^…?`).
 _BANK_T1 = re.compile(r"B([0-9 ]{13,23})\^")
 _BANK_T2 = re.compile(r"(?<![0-9])([0-9]{13,21})[=D](?:[0-9]{4}|[=D])")
 _FRAMED = re.compile(r"[%;+][^?]{0,200}[=^][^?]{0,200}\?")
@@ -156,20 +159,28 @@ def _pan(digits: str) -> bool:
     return 13 <= len(digits) <= 19 and luhn_ok(digits)
 
 
+def looks_like_bank_card(text: str) -> bool:
+    """True when any part of `text` has a bank card's account number and structure:
+    track 1 format code B + PAN + ^, or PAN = YYMM (a lone = or D when the expiry is
+    omitted). The one check; devices.msr refuses swipes with it too."""
+    for m in _BANK_T1.finditer(text):
+        if _pan(m.group(1).replace(" ", "")):
+            return True
+    for m in _BANK_T2.finditer(text):
+        run = m.group(1)  # track 3 may put a 2-digit format code before the number
+        if _pan(run) or _pan(run[2:]):
+            return True
+    return False
+
+
 def card_like(text: str, bare: bool = True) -> bool:
     """Looks like magnetic-stripe track data or (with `bare`) a bank card number
     alone (15-19 digits, Luhn). Identification passes bare=False: a chain's own
     member cards may be long Luhn numbers, track structure never is one."""
     if not isinstance(text, str) or not text:
         return False
-    if _FRAMED.search(text):
+    if _FRAMED.search(text) or looks_like_bank_card(text):
         return True
-    for m in _BANK_T1.finditer(text):
-        if _pan(m.group(1).replace(" ", "")):
-            return True
-    for m in _BANK_T2.finditer(text):
-        if _pan(m.group(1)) or _pan(m.group(1)[2:]):
-            return True
     return bare and any(15 <= len(d) <= 19 and luhn_ok(d) for d in re.findall(r"[0-9]+", text))
 
 

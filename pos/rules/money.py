@@ -46,7 +46,12 @@ def spread_exact(total: int, exact: Sequence[Decimal]) -> list[int]:
     return out
 
 
-def yuan(fen: int) -> str:
+def yuan(fen: int, grouping: bool = False) -> str:
+    """Integer fen as yuan text, 1234567 -> "12345.67" ("12,345.67" with `grouping`);
+    the one formatter for screens, receipts, the pole display and the CLI. No float
+    anywhere near money: anything but an int is a TypeError."""
+    if not isinstance(fen, int) or isinstance(fen, bool):
+        raise TypeError(f"amounts are integer fen, got {type(fen).__name__}")
     sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
+    q, r = divmod(abs(fen), 100)
+    return f"{sign}{q:,}.{r:02d}" if grouping else f"{sign}{q}.{r:02d}"

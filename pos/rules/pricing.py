@@ -414,45 +414,81 @@ def _name(req: PriceRequest, program: ProgramDoc, q: Quote) -> None:
                   for r in q.refusals]
 
 
-def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scopes | None" = None) -> Quote:
-    refusals: list[Refusal] = []
-    member = req.member if opt.member_benefits else None
-    tier = program.tiers.level(member.tier) if member else None
-    pm = None if opt.as_guest else member  # who the discounts (stages 1–4) are for
-    lines = [QuoteLine(i, it, it.qty * it.unit_fen, it.qty * it.unit_fen) for i, it in enumerate(req.items)]
-    scopes = scopes or _Scopes()
+class _Pass:
+    """One pass of the engine over a basket: what the steps read, and the lines
+    and refusals they add to, in order."""
 
-    # 1. item prices: flash sale for everyone, member price for members
+    __slots__ = ("req", "program", "opt", "scopes", "member", "pm", "tier", "lines", "refusals")
+
+    def __init__(self, req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: _Scopes):
+        self.req, self.program, self.opt, self.scopes = req, program, opt, scopes
+        self.member = req.member if opt.member_benefits else None  # whose points: redeeming, earning
+        self.tier = program.tiers.level(self.member.tier) if self.member else None
+        self.pm = None if opt.as_guest else self.member  # whom the discounts (steps 1–4) are for
+        self.lines = [QuoteLine(i, it, it.qty * it.unit_fen, it.qty * it.unit_fen) for i, it in enumerate(req.items)]
+        self.refusals: list[Refusal] = []
+
+
+def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scopes | None" = None) -> Quote:
+    """One pricing of the basket under `opt`, step by step in the fixed order."""
+    b = _Pass(req, program, opt, scopes or _Scopes())
+    flash_items = _item_prices(b)
+    _manual_discounts(b)
+    _tier_discount(b, flash_items)
+    applied_promos = _promotions(b)
+    applied_coupons = _coupons(b, applied_promos)
+    applied_gifts, gift_points = _gifts(b)
+    cash_points, value = _points_for_cash(b, gift_points)
+    member = b.member  # 7. points earned: class rate (or tender rate) × multipliers, nothing on rewards
+    earned = _earn(b.lines, program, req, member, b.tier) if member else 0
+    return Quote(
+        lines=b.lines, program_version=program.version, member_id=member.id if member else None,
+        tier=member.tier if member else None, promotions=applied_promos, coupons=applied_coupons,
+        gifts=applied_gifts, points_redeemed=cash_points + gift_points, points_for_cash=cash_points,
+        points_value_fen=value, points_earned=earned, refusals=b.refusals,
+    )
+
+
+def _item_prices(b: _Pass) -> set[int]:
+    """1. Item prices: flash sale for everyone (or members), member price for members.
+    The indexes of the lines a flash price took."""
+    req, opt, pm, tier = b.req, b.opt, b.pm, b.tier
     flash_items: set[int] = set()
-    for p in program.promotions:
+    for p in b.program.promotions:
         if p.kind != "flash_price" or not _in_window(p.window, req.now) or not _store_ok(p.scope, req.store):
             continue
         if p.members_only and (pm is None or not opt.item_benefits):
             continue
-        for ln in _goods(lines):
+        for ln in _goods(b.lines):
             price_ = p.flash_prices.get(ln.item.code)
             if price_ is not None and price_ * ln.item.qty < ln.net_fen:
                 ln.add("flash_price", p.code, ln.net_fen - price_ * ln.item.qty)
                 flash_items.add(ln.index)
     if pm and opt.item_benefits and tier.member_prices:
-        for ln in _goods(lines):
+        for ln in _goods(b.lines):
             mp = ln.item.member_unit_fen
             if mp is not None and mp * ln.item.qty < ln.net_fen:
                 ln.add("member_price", tier.code, ln.net_fen - mp * ln.item.qty)
+    return flash_items
 
-    # 1b. a cashier's manual line discount (damaged goods, price match)
-    for ln in _goods(lines):
+
+def _manual_discounts(b: _Pass) -> None:
+    """1b. A cashier's manual line discount (damaged goods, price match)."""
+    for ln in _goods(b.lines):
         if ln.item.manual_pct:
             ln.add("manual", f"{ln.item.manual_pct}%", ln.net_fen - pct_of(ln.net_fen, Decimal(100 - ln.item.manual_pct)))
 
-    # 2. tier discount, with its exclusions
+
+def _tier_discount(b: _Pass, flash_items: set[int]) -> None:
+    """2. The tier discount, with its exclusions."""
+    program, opt, tier = b.program, b.opt, b.tier
     promo_scope_lines: set[int] = set()
     if opt.no_tier_on_promos:
         for p in program.promotions:
             if not p.with_member_discount:
-                promo_scope_lines |= {ln.index for ln in scopes.of(p.scope, lines)}
-    if pm and opt.item_benefits and tier.pay_pct < 100:
-        for ln in _goods(lines):
+                promo_scope_lines |= {ln.index for ln in b.scopes.of(p.scope, b.lines)}
+    if b.pm and opt.item_benefits and tier.pay_pct < 100:
+        for ln in _goods(b.lines):
             if _member_discount_excluded(program, ln.item) or ln.discounted_by("member_price"):
                 continue
             if ln.index in flash_items and not program.member_discount.on_promotion_items:
@@ -461,19 +497,21 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scop
                 continue
             ln.add("tier", tier.code, ln.net_fen - pct_of(ln.net_fen, tier.pay_pct))
 
-    # 3. order promotions: the best of each exclusivity group, by priority
-    applied_promos: list[str] = []
+
+def _promotion_candidates(b: _Pass) -> list[tuple[Promotion, int]]:
+    """The order promotions that would apply, with what each would take off (-1: a gift line)."""
+    req = b.req
     candidates: list[tuple[Promotion, int]] = []
-    for p in program.promotions:
-        if p.kind == "flash_price" or p.code in opt.drop_promotions:
+    for p in b.program.promotions:
+        if p.kind == "flash_price" or p.code in b.opt.drop_promotions:
             continue
         if not _in_window(p.window, req.now) or not _store_ok(p.scope, req.store):
             continue
-        if p.members_only and pm is None:
+        if p.members_only and b.pm is None:
             continue
-        scoped = scopes.of(p.scope, lines)
+        scoped = b.scopes.of(p.scope, b.lines)
         if not p.with_member_discount and any(ln.discounted_by("tier") for ln in scoped):
-            refusals.append(refusal(p.code, "refusal.promotion_vs_member"))
+            b.refusals.append(refusal(p.code, "refusal.promotion_vs_member"))
             continue
         base = sum(ln.net_fen for ln in scoped)
         off = _promo_off(p, base)
@@ -481,9 +519,14 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scop
             off = -1  # applies, adds a line rather than an amount
         if off:
             candidates.append((p, off))
+    return candidates
+
+
+def _promotions(b: _Pass) -> list[str]:
+    """3. Order promotions: the best of each exclusivity group, by priority. The codes applied."""
     best: dict[str, tuple[Promotion, int]] = {}
     chosen: list[Promotion] = []
-    for p, off in candidates:
+    for p, off in _promotion_candidates(b):
         if p.exclusive_group is None:
             chosen.append(p)
             continue
@@ -491,115 +534,124 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scop
         if cur is None or (off, p.priority) > (cur[1], cur[0].priority):
             best[p.exclusive_group] = (p, off)
     chosen += [p for p, _ in best.values()]
+    applied: list[str] = []
     for p in sorted(chosen, key=lambda p: -p.priority):
-        scoped = scopes.of(p.scope, lines)
+        scoped = b.scopes.of(p.scope, b.lines)
         if p.kind == "gift_with_purchase":
-            lines.append(_reward_line(len(lines), p.gift_product, f"promo:{p.code}", req))
-            applied_promos.append(p.code)
+            b.lines.append(_reward_line(len(b.lines), p.gift_product, f"promo:{p.code}", b.req))
+            applied.append(p.code)
             continue
         off = _promo_off(p, sum(ln.net_fen for ln in scoped))
         if off:
             _apply_spread(scoped, off, "promotion", p.code)
-            applied_promos.append(p.code)
+            applied.append(p.code)
+    return applied
 
-    # 4. coupons: thresholds on the net amount, stacking rules
-    applied_coupons: list[str] = []
-    applied_templates: list[CouponTemplate] = []
-    for code in req.unknown_coupons:
-        refusals.append(refusal(code, "refusal.coupon_unknown"))
-    for c in req.coupons:
-        t = program.template(c.template)
-        why = _coupon_check(c, t, req, pm, opt)
-        if why is not None and pm is not member and _coupon_check(c, t, req, member, opt) is None:
-            why = refusal(c.code, "refusal.coupon_not_better")  # the member's own coupon, left out for a lower price
-        if why is None and applied_templates and not (t.stackable and all(a.stackable for a in applied_templates)):
-            why = refusal(c.code, "refusal.coupon_not_stackable")
-        if why is None and not t.with_promotions and applied_promos:
-            why = refusal(c.code, "refusal.coupon_vs_promotion",
-                          {"promotion": _joined([_promo_name(program, p) for p in applied_promos])},
-                          promotion=", ".join(applied_promos))
-        if why is None and c.code in applied_coupons:
-            why = refusal(c.code, "refusal.coupon_twice")
-        scoped = []
-        if why is None:
-            scoped = [ln for ln in scopes.of(t.scope, lines)
-                      if t.with_member_discount or not ln.discounted_by("tier")]
-            base = sum(ln.net_fen for ln in scoped)
-            if not scoped and t.kind != "gift_item":
-                why = refusal(c.code, "refusal.coupon_no_items")
-            elif base < t.min_spend_fen:
-                why = refusal(c.code, "refusal.threshold", need=yuan(t.min_spend_fen), more=yuan(t.min_spend_fen - base))
+
+def _coupons(b: _Pass, applied_promos: list[str]) -> list[str]:
+    """4. Coupons: thresholds on the net amount, stacking rules. The codes applied."""
+    applied: list[str] = []
+    templates: list[CouponTemplate] = []
+    for code in b.req.unknown_coupons:
+        b.refusals.append(refusal(code, "refusal.coupon_unknown"))
+    for c in b.req.coupons:
+        t = b.program.template(c.template)
+        why, scoped = _coupon_refusal(b, c, t, applied_promos, applied, templates)
         if why is not None:
-            refusals.append(why)
+            b.refusals.append(why)
             continue
         if t.kind == "gift_item":
-            lines.append(_reward_line(len(lines), t.gift_product, f"coupon:{c.code}", req))
+            b.lines.append(_reward_line(len(b.lines), t.gift_product, f"coupon:{c.code}", b.req))
         else:
             _apply_spread(scoped, _coupon_off(t, sum(ln.net_fen for ln in scoped)), "coupon", c.code)
-        applied_coupons.append(c.code)
-        applied_templates.append(t)
+        applied.append(c.code)
+        templates.append(t)
+    return applied
 
-    # 5. gifts from the catalog: points, or points + cash (加价换购)
+
+def _coupon_refusal(b: _Pass, c: CouponCtx, t: CouponTemplate | None, applied_promos: list[str],
+                    applied: list[str], templates: list[CouponTemplate]) -> tuple[Refusal | None, list[QuoteLine]]:
+    """Why coupon `c` does not apply after those already applied (None: it does), and the lines it covers."""
+    req, pm, member = b.req, b.pm, b.member
+    why = _coupon_check(c, t, req, pm, b.opt)
+    if why is not None and pm is not member and _coupon_check(c, t, req, member, b.opt) is None:
+        why = refusal(c.code, "refusal.coupon_not_better")  # the member's own coupon, left out for a lower price
+    if why is None and templates and not (t.stackable and all(a.stackable for a in templates)):
+        why = refusal(c.code, "refusal.coupon_not_stackable")
+    if why is None and not t.with_promotions and applied_promos:
+        why = refusal(c.code, "refusal.coupon_vs_promotion",
+                      {"promotion": _joined([_promo_name(b.program, p) for p in applied_promos])},
+                      promotion=", ".join(applied_promos))
+    if why is None and c.code in applied:
+        why = refusal(c.code, "refusal.coupon_twice")
+    scoped: list[QuoteLine] = []
+    if why is None:
+        scoped = [ln for ln in b.scopes.of(t.scope, b.lines)
+                  if t.with_member_discount or not ln.discounted_by("tier")]
+        base = sum(ln.net_fen for ln in scoped)
+        if not scoped and t.kind != "gift_item":
+            why = refusal(c.code, "refusal.coupon_no_items")
+        elif base < t.min_spend_fen:
+            why = refusal(c.code, "refusal.threshold", need=yuan(t.min_spend_fen), more=yuan(t.min_spend_fen - base))
+    return why, scoped
+
+
+def _gifts(b: _Pass) -> tuple[list[str], int]:
+    """5. Gifts from the catalog: points, or points + cash (加价换购). (codes given, points they take)"""
+    member = b.member
     available = member.points_available if member else 0
     gift_points = 0
-    applied_gifts: list[str] = []
-    for code in req.gifts:
-        g = program.gift(code)
+    applied: list[str] = []
+    for code in b.req.gifts:
+        g = b.program.gift(code)
         if member is None:
-            refusals.append(refusal(code, "refusal.points_need_member"))
+            b.refusals.append(refusal(code, "refusal.points_need_member"))
         elif g is None:
-            refusals.append(refusal(code, "refusal.gift_unknown"))
+            b.refusals.append(refusal(code, "refusal.gift_unknown"))
         elif g.tiers and member.tier not in g.tiers:
-            refusals.append(refusal(code, "refusal.gift_tier"))
+            b.refusals.append(refusal(code, "refusal.gift_tier"))
         elif gift_points + g.points > available:
-            refusals.append(refusal(code, "refusal.not_enough_points", need=g.points, have=available - gift_points))
+            b.refusals.append(refusal(code, "refusal.not_enough_points", need=g.points, have=available - gift_points))
         else:
             gift_points += g.points
             name = g.name.zh
             product = g.product or f"GIFT-{g.code}"
             item = Item(product, name, "gift", 1, g.cash_fen, points_class="regular", reward=f"gift:{g.code}")
-            lines.append(QuoteLine(len(lines), item, g.cash_fen, g.cash_fen))
-            applied_gifts.append(code)
+            b.lines.append(QuoteLine(len(b.lines), item, g.cash_fen, g.cash_fen))
+            applied.append(code)
+    return applied, gift_points
 
-    # 6. points-for-cash, within the per-order cap
-    r = program.redemption
-    cash_points = 0
-    value = 0
-    if req.redeem_points:
-        want = req.redeem_points
-        goods = _goods(lines)
-        order_net = sum(ln.net_fen for ln in goods)
-        cap_fen = order_net * r.cash_cap_pct // 100
-        cap_points = cap_fen // r.unit_fen * r.points_per_unit
-        have = available - gift_points
-        if member is None:
-            refusals.append(refusal("points", "refusal.points_need_member"))
-            want = 0
-        elif want < 0 or want % r.step_points:
-            refusals.append(refusal("points", "refusal.points_step", step=r.step_points))
-            want = 0
-        elif want < r.min_points:
-            refusals.append(refusal("points", "refusal.points_min", min=r.min_points))
-            want = 0
-        if want > have:
-            refusals.append(refusal("points", "refusal.not_enough_points", need=want, have=max(have, 0)))
-            want = max(have, 0) // r.step_points * r.step_points
-        if want > cap_points:
-            refusals.append(refusal("points", "refusal.points_cap", cap=cap_points, value=yuan(r.fen_for(cap_points)), pct=r.cash_cap_pct))
-            want = cap_points // r.step_points * r.step_points
-        if want and want >= r.min_points:
-            cash_points = want
-            value = r.fen_for(want)
-            _apply_spread(goods, value, "points", "points")
 
-    # 7. points earned: class rate (or tender rate) × multipliers, nothing on rewards
-    earned = _earn(lines, program, req, member, tier) if member else 0
-    return Quote(
-        lines=lines, program_version=program.version, member_id=member.id if member else None,
-        tier=member.tier if member else None, promotions=applied_promos, coupons=applied_coupons,
-        gifts=applied_gifts, points_redeemed=cash_points + gift_points, points_for_cash=cash_points,
-        points_value_fen=value, points_earned=earned, refusals=refusals,
-    )
+def _points_for_cash(b: _Pass, gift_points: int) -> tuple[int, int]:
+    """6. Points-for-cash, within the per-order cap. (points redeemed for cash, their value in fen)"""
+    req, r, member = b.req, b.program.redemption, b.member
+    if not req.redeem_points:
+        return 0, 0
+    want = req.redeem_points
+    goods = _goods(b.lines)
+    cap_points = points_cash_cap(r, sum(ln.net_fen for ln in goods))
+    have = (member.points_available if member else 0) - gift_points
+    refuse = b.refusals.append
+    if member is None:
+        refuse(refusal("points", "refusal.points_need_member"))
+        want = 0
+    elif want < 0 or want % r.step_points:
+        refuse(refusal("points", "refusal.points_step", step=r.step_points))
+        want = 0
+    elif want < r.min_points:
+        refuse(refusal("points", "refusal.points_min", min=r.min_points))
+        want = 0
+    if want > have:
+        refuse(refusal("points", "refusal.not_enough_points", need=want, have=max(have, 0)))
+        want = max(have, 0) // r.step_points * r.step_points
+    if want > cap_points:
+        refuse(refusal("points", "refusal.points_cap", cap=cap_points, value=yuan(r.fen_for(cap_points)), pct=r.cash_cap_pct))
+        want = cap_points // r.step_points * r.step_points
+    if not (want and want >= r.min_points):
+        return 0, 0
+    value = r.fen_for(want)
+    _apply_spread(goods, value, "points", "points")
+    return want, value
 
 
 def _reward_line(index: int, product: str, reward: str, req: PriceRequest) -> QuoteLine:
@@ -685,3 +737,11 @@ def _earn(lines: list[QuoteLine], program: ProgramDoc, req: PriceRequest, member
     for ln, pts in zip(payable, spread_exact(total, exact)):
         ln.points = pts
     return total
+
+
+def points_cash_cap(redemption, goods_net_fen: int) -> int:
+    """The most points an order may turn into cash: `cash_cap_pct` of its goods
+    (net, before points), in whole redemption units — the cap `_price` applies in
+    step 6, for whoever shows it before pricing (`pos.services.till.Till.points_cap`)."""
+    r = redemption
+    return goods_net_fen * r.cash_cap_pct // 100 // r.unit_fen * r.points_per_unit
