@@ -49,7 +49,16 @@ def _till_args(argv: list[str]) -> argparse.Namespace | None:
     return ns if not rest and ns.command in (None, "app") else None
 
 
+def _hq_authority(db):
+    from sync.authority import HQAuthority  # imported when an enrolled till first asks HQ
+
+    return HQAuthority(db)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from pos.services import hq_port  # light: the app's first window is not delayed
+
+    hq_port.install(_hq_authority)  # an enrolled till asks HQ to hold spending and unmask phones
     till = _till_args(sys.argv[1:] if argv is None else list(argv))
     if till is not None:
         from app.application import run_app

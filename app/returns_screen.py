@@ -16,21 +16,16 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from pos.store import settings as store_settings
 from pos.services import member_view, returns, staff
 from pos.errors import DomainError
 from pos.rules.money import yuan
 
 from . import i18n
 
-MANAGER_ABOVE_KEY = "returns.manager_above_fen"
-MANAGER_ABOVE_DEFAULT = 50_000  # ¥500: a bigger refund needs a manager
-
-
 def manager_above_fen(db) -> int:
-    try:
-        return int(db.settings.get(MANAGER_ABOVE_KEY, MANAGER_ABOVE_DEFAULT))
-    except (TypeError, ValueError):
-        return MANAGER_ABOVE_DEFAULT
+    """A bigger refund needs a manager (default ¥500; pos.store.settings)."""
+    return store_settings.RETURNS_MANAGER_ABOVE_FEN.get(db)
 
 
 def tender_name(tender: str) -> str:

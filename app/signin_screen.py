@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from pos.store import settings as store_settings
 from pos.services import staff
 from pos.errors import DomainError
 
@@ -29,7 +30,7 @@ class SignInScreen(QWidget):
         self.title.setFont(QFont(self.font().family(), 22, QFont.Bold))
         self.title.setAlignment(Qt.AlignCenter)
         lay.addWidget(self.title)
-        self.store = QLabel(db.settings.get("store_name", "") + " · " + db.store_code)
+        self.store = QLabel(store_settings.STORE_NAME.get(db) + " · " + db.store_code)
         self.store.setAlignment(Qt.AlignCenter)
         lay.addWidget(self.store)
         form = QFormLayout()
@@ -97,5 +98,4 @@ class SignInScreen(QWidget):
 
 
 def is_demo_store(db) -> bool:
-    value = db.settings.get("demo_store", False)
-    return value is True or str(value).lower() in ("1", "true", "yes")
+    return store_settings.DEMO_STORE.get(db)  # "1" / "true" of older stores: upgraded (pos.store.settings)

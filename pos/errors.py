@@ -124,6 +124,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Database {path} was written by a newer release (revision {rev}); upgrade the app",
         "数据库 {path} 来自更新的版本（{rev}），请升级程序",
     ),
+    "settings.newer": (
+        "The settings in {path} were written by a newer release (version {version}, this one reads up to {known}); upgrade the app",
+        "{path} 中的设置来自更新的版本（{version}，本版本最高支持 {known}），请升级程序",
+    ),
+    "settings.bad_value": ("Setting {name} cannot be {value}: {reason}", "设置 {name} 不能为 {value}：{reason}"),
+    # spending at an enrolled till (pos.services.spending)
+    "sync.offline_cap": (
+        "Offline: at most {limit} points can be used for this member now (offline cap {cap})",
+        "离线状态：该会员当前最多可用 {limit} 积分（离线上限 {cap}）"),
+    "sync.not_enough_points": ("HQ says only {have} points are available", "总部确认可用积分仅 {have}"),
+    "sync.coupon_refused": ("HQ refused coupon use: {reason}", "总部拒绝用券：{reason}"),
+    "sync.refused": ("HQ refused: {reason}", "总部拒绝：{reason}"),
 }
 
 

@@ -20,12 +20,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from pos.services import phone_privacy, sync_apply
+from pos.store import settings
 from pos.store.models import OutboxEvent
 
 from .client import HQClient
 from .protocol import MAX_BATCH, Event, PushRequest
 
-URL_KEY, TOKEN_KEY = "sync.hq_url", "sync.token"
+URL_KEY, TOKEN_KEY = settings.HQ_URL.name, settings.HQ_TOKEN.name
 PUSH_BATCH = 200
 PULL_PAGE = 2000
 
@@ -34,14 +35,10 @@ class NotEnrolled(Exception):
     pass
 
 
-def configured(db) -> bool:
-    return bool(db.settings.get(URL_KEY) and db.settings.get(TOKEN_KEY))
-
-
 def client_for(db, **kw) -> HQClient:
-    if not configured(db):
+    if not settings.enrolled(db):
         raise NotEnrolled("this till is not enrolled with HQ: run `python main.py enrol --hq URL --code CODE`")
-    return HQClient(db.settings[URL_KEY], db.settings[TOKEN_KEY], **kw)
+    return HQClient(settings.HQ_URL.get(db), settings.HQ_TOKEN.get(db), **kw)
 
 
 def _event(ev: OutboxEvent) -> Event:
@@ -97,10 +94,10 @@ def pull(db, client: HQClient, page: int = PULL_PAGE, max_pages: int | None = No
     out: dict[str, Any] = {"pages": 0, "changes": 0, "applied": {}, "programs": [], "cursor": None}
     pages = 0
     with db.read() as s:  # restored from a backup: this store's own rows come down too (pos.store.backup)
-        own = bool(sync_apply.get_setting(s, "sync.resync_own"))
+        own = settings.RESYNC_OWN.read(s)
     while True:
         with db.read() as s:  # the stored cursor (another process may have pulled meanwhile)
-            cursor = sync_apply.get_setting(s, sync_apply.CURSOR_KEY)
+            cursor = settings.SYNC_CURSOR.read(s)
         resp = client.pull(cursor, page, own=own) if own else client.pull(cursor, page)
         changes = resp.changes  # checked dicts
         if changes or resp.cursor != cursor:
@@ -117,7 +114,7 @@ def pull(db, client: HQClient, page: int = PULL_PAGE, max_pages: int | None = No
         if not resp.more or (max_pages is not None and pages >= max_pages):
             break
     if own and not resp.more:
-        db.set_setting("sync.resync_own", False)
+        settings.RESYNC_OWN.set(db, False)
         out["resynced_own"] = True
     return out
 
@@ -137,8 +134,8 @@ def sync_once(db, client: HQClient | None = None) -> dict[str, Any]:
             pushed[k] += again[k]
         pushed["rejected_events"] += again["rejected_events"]
         pushed["exceptions"] += again["exceptions"]
-        db.set_setting("sync.last_sync_at", started.isoformat())
-        return {"ok": True, "store": db.store_code, "hq": db.settings.get(URL_KEY), "pushed": pushed,
+        settings.LAST_SYNC_AT.set(db, started.isoformat())
+        return {"ok": True, "store": db.store_code, "hq": settings.HQ_URL.get(db), "pushed": pushed,
                 "pulled": pulled, "phones": phones, "status": status(db)}
     finally:
         if own:
@@ -175,16 +172,12 @@ def enrol(db, hq_url: str, code: str, device: str = "") -> dict[str, Any]:
     url = hq_url.rstrip("/")
     previous = db.store_code
     with db.transaction() as s:
-        sync_apply.put_setting(s, URL_KEY, url)
-        sync_apply.put_setting(s, TOKEN_KEY, got.token)
-        sync_apply.put_setting(s, "store_code", got.store_code)
-        sync_apply.put_setting(s, "store_name", got.store_name)
+        for opt, value in ((settings.HQ_URL, url), (settings.HQ_TOKEN, got.token), (settings.STORE_CODE, got.store_code),
+                           (settings.STORE_NAME, got.store_name)):
+            opt.put(s, value, db)
         if previous != got.store_code:
-            s.query(sync_apply.Setting).filter(sync_apply.Setting.key == sync_apply.CURSOR_KEY).delete()
-            db.settings.pop(sync_apply.CURSOR_KEY, None)
+            settings.SYNC_CURSOR.forget(s, db)
         sync_apply.start_watermark(s)
-    db.settings.update({URL_KEY: url, TOKEN_KEY: got.token, "store_code": got.store_code,
-                        "store_name": got.store_name})
     client = HQClient(url, got.token)
     try:  # the chain's phone key: members are hashed now, their numbers go after the first push
         fetch_phone_key(db, client)
@@ -202,9 +195,9 @@ def status(db) -> dict[str, Any]:
         counts = dict(s.execute(select(OutboxEvent.status, func.count()).group_by(OutboxEvent.status)).all())
         rejected = s.scalars(select(OutboxEvent).where(OutboxEvent.status == "rejected").order_by(OutboxEvent.seq)).all()
         return {
-            "enrolled": configured(db), "store": db.store_code, "hq": db.settings.get(URL_KEY),
+            "enrolled": settings.enrolled(db), "store": db.store_code, "hq": settings.HQ_URL.get(db),
             "pending": counts.get("pending", 0), "sent": counts.get("sent", 0), "rejected": counts.get("rejected", 0),
             "rejected_events": [{"seq": e.seq, "event_id": str(e.event_id), "kind": e.kind,
                                  "reason": (e.result or {}).get("reason")} for e in rejected],
-            "cursor": db.settings.get(sync_apply.CURSOR_KEY), "last_sync_at": db.settings.get("sync.last_sync_at"),
+            "cursor": settings.SYNC_CURSOR.get(db), "last_sync_at": settings.LAST_SYNC_AT.get(db),
         }

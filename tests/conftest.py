@@ -36,3 +36,7 @@ def pytest_configure(config):
 
     os.environ.setdefault("MEMBERPOS_KEY_DIR", tempfile.mkdtemp(prefix="memberpos-keys-"))
     os.environ.setdefault("MEMBERPOS_LOG_DIR", tempfile.mkdtemp(prefix="memberpos-logs-"))  # pos.logs: not the user's
+    # an enrolled till asks HQ to hold spending and unmask phones, as main.py sets up for the app and the CLI
+    from sync.authority import install
+
+    install()

@@ -53,6 +53,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, text
 
+from pos.store import settings as store_settings
 from pos.loyalty import coupons
 from pos.rules import phones
 from pos.errors import DomainError
@@ -70,7 +71,6 @@ SEGMENT_TAGS = {
     "active": "活跃会员", "recently_lapsed": "近期流失", "mid_lapsed": "中期流失", "dormant": "沉睡会员",
     "heavy": "重度消费", "light": "轻度消费", "zombie": "未消费会员",
 }
-TAGGED_ON = "segments.tagged_on"  # setting: the business date the tags were last written for
 TAG_CHUNK = 20_000  # members per write transaction when tags are replaced
 
 
@@ -432,7 +432,7 @@ def issue_win_back(db, program: ProgramDoc, member_ids: list[str], *, template: 
 def tags_stale(db) -> bool:
     """The derived tags were last written before today (or never): the till's
     daily refresh is due."""
-    return db.settings.get(TAGGED_ON) != db.clock.today().isoformat()
+    return store_settings.SEGMENTS_TAGGED_ON.get(db) != db.clock.today().isoformat()
 
 
 def write_tags(db, as_of: dt.date | None = None) -> dict[str, Any]:
@@ -500,5 +500,5 @@ def write_tags(db, as_of: dt.date | None = None) -> dict[str, Any]:
             conn.exec_driver_sql("DROP TABLE IF EXISTS temp.segment_tags")
             if conn.in_transaction():
                 conn.commit()
-    db.set_setting(TAGGED_ON, as_of.isoformat())
+    store_settings.SEGMENTS_TAGGED_ON.set(db, as_of.isoformat())
     return {"as_of": as_of.isoformat(), "counts": counts, "added": added, "removed": removed}

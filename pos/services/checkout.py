@@ -27,7 +27,9 @@ from pos.rules.barcodes import Nomenclature
 from pos.services.catalog import get_by_barcode
 from pos.errors import DomainError, card_like, echo
 from pos.ids import uuid7
+from pos.services import spending as spending_policy
 from pos.services.members import MemberIndex, MemberSummary, _get_active
+from pos.store import settings as store_settings
 from pos.store.models import Basket, Member, MemberBalance, Payment, ProductBarcode, ReceiptCounter, Sale, SaleLine
 from pos.store.outbox import emit
 from pos.rules.pricing import CouponCtx, Item, MemberCtx, PriceRequest, Quote, Tender, price
@@ -147,9 +149,11 @@ class Checkout:
     """One basket in progress at one register."""
 
     def __init__(self, db, *, cashier: str = "", channel: str = "store", sale_id: uuid.UUID | None = None,
-                 program: ProgramDoc | None = None, nomenclature: Nomenclature | None = None):
+                 program: ProgramDoc | None = None, nomenclature: Nomenclature | None = None,
+                 authority: spending_policy.SpendingAuthority | None = None):
         self.db = db
         self.program = program or program_store.active(db)
+        self.authority = authority  # who confirms spending on an enrolled till (pos.services.spending); None: the installed one
         self.nomenclature = nomenclature or Nomenclature.default()
         self.cashier = cashier
         self.channel = channel
@@ -234,7 +238,7 @@ class Checkout:
         """By phone, last 4, card or member code — exactly one match, or a refusal."""
         if card_like(query, bare=False):
             raise DomainError("input.bank_card")
-        idx = MemberIndex(str(self.db.path), self.db.settings.get("phone_region", "CN"))
+        idx = MemberIndex(str(self.db.path), store_settings.PHONE_REGION.get(self.db))
         try:
             found = idx.find(query)
         finally:
@@ -340,10 +344,11 @@ class Checkout:
         """Validate the tenders against a fresh quote and commit the sale (refusals' reasons in `lang`)."""
         tenders = tuple(tenders)
         _check_tender_values(tenders)
-        # HQ sync (sync/policy.py), only on a till enrolled with HQ: points and single-use
-        # coupons are confirmed by HQ first, or bounded by the offline policy (then the sale
-        # is provisional). A till without HQ skips this entirely.
-        spending = _authorize_spending(self, tenders) if self.db.settings.get("sync.hq_url") else None
+        # the spending policy (pos.services.spending), only on a till enrolled with HQ: points and
+        # single-use coupons are confirmed by HQ first, or bounded by the offline policy (then the
+        # sale is provisional). A till without HQ skips this entirely.
+        enrolled = store_settings.enrolled(self.db)
+        spending = spending_policy.authorize_checkout(self, tenders, self.authority) if enrolled else None
         with self.db.transaction() as s:
             existing = s.get(Sale, self.sale_id)
             if existing is not None:  # replayed: the sale is already in the store
@@ -380,8 +385,8 @@ class Checkout:
         db = self.db
         day = db.clock.local(now).date()
         sale = Sale(
-            id=self.sale_id, receipt_no=next_receipt_no(s, db.store_code, db.settings["register_no"], day),
-            kind="sale", store_code=db.store_code, register_no=db.settings["register_no"], business_date=day,
+            id=self.sale_id, receipt_no=next_receipt_no(s, db.store_code, store_settings.REGISTER_NO.get(db), day),
+            kind="sale", store_code=db.store_code, register_no=store_settings.REGISTER_NO.get(db), business_date=day,
             created_at=now, cashier=self.cashier or None, member_id=member.id if member else None,
             tier_before=member.tier_code if member else None, tier_after=member.tier_code if member else None,
             program_version=self.program.version, channel=self.channel, gross_fen=q.gross_fen,
@@ -473,7 +478,7 @@ class Checkout:
         with self.db.transaction() as s:
             row = s.get(Basket, self.sale_id)
             if row is None:
-                s.add(Basket(id=self.sale_id, status=status, register_no=self.db.settings["register_no"],
+                s.add(Basket(id=self.sale_id, status=status, register_no=store_settings.REGISTER_NO.get(self.db),
                              document=self.document(), created_at=now, updated_at=now))
             else:
                 row.status, row.document, row.updated_at = status, self.document(), now
@@ -507,13 +512,6 @@ def resume(db, basket_id: str | None = None) -> Checkout | None:
         row.status = "current"
         doc = row.document
     return Checkout.from_document(db, doc)
-
-
-def _authorize_spending(co: Checkout, tenders: tuple[Tender, ...]):
-    """HQ sync's spending policy; imported only on a till enrolled with HQ."""
-    from sync.policy import authorize_checkout
-
-    return authorize_checkout(co, tenders)
 
 
 def _same_sale(existing: Sale, kind: str, key: str) -> None:
@@ -643,8 +641,8 @@ def topup(db, member_id: str, amount_fen: int, tenders: list[Tender], *, cashier
                 raise DomainError("tender.unknown", tender=t.type)
         paid, change, _ = _check_tenders(s, None, tuple(tenders), amount_fen)
         day = db.clock.local(now).date()
-        sale = Sale(id=sale_id, receipt_no=next_receipt_no(s, db.store_code, db.settings["register_no"], day),
-                    kind="topup", store_code=db.store_code, register_no=db.settings["register_no"], business_date=day,
+        sale = Sale(id=sale_id, receipt_no=next_receipt_no(s, db.store_code, store_settings.REGISTER_NO.get(db), day),
+                    kind="topup", store_code=db.store_code, register_no=store_settings.REGISTER_NO.get(db), business_date=day,
                     created_at=now, cashier=cashier or None, member_id=member.id, tier_before=member.tier_code,
                     tier_after=member.tier_code, program_version=program.version, gross_fen=amount_fen,
                     net_fen=amount_fen, paid_fen=paid, change_fen=change, spend_fen=0, test_clock=db.test_clock,

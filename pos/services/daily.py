@@ -16,20 +16,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pos.loyalty import expiry as loyalty, tiers
-from pos.store import program_store
+from pos.loyalty import expiry, tiers
+from pos.store import program_store, settings
 from pos.analytics import segments
 
 log = logging.getLogger(__name__)
-RAN_ON = "daily.ran_on"
-
-
-def enrolled(db) -> bool:
-    return bool(db.settings.get("sync.hq_url") and db.settings.get("sync.token"))
+RAN_ON = settings.DAILY_RAN_ON.name
 
 
 def due(db) -> bool:
-    return db.settings.get(RAN_ON) != db.clock.today().isoformat()
+    return settings.DAILY_RAN_ON.get(db) != db.clock.today().isoformat()
 
 
 def run_due(db, *, force: bool = False) -> dict[str, Any]:
@@ -39,16 +35,16 @@ def run_due(db, *, force: bool = False) -> dict[str, Any]:
     if not force and not due(db):
         return out
     program = program_store.active(db)
-    if enrolled(db):
+    if settings.enrolled(db):
         out["expiry"] = out["tiers"] = "at HQ"
     else:
-        out["expiry"] = loyalty.run_expiry(db, program, today).as_dict()
+        out["expiry"] = expiry.run_expiry(db, program, today).as_dict()
         changes = tiers.review_due(db, program, today)
         out["tiers"] = {"reviewed": len(changes), "changed": sum(1 for c in changes if c.from_tier != c.to_tier)}
-    if db.settings.get(segments.TAGGED_ON) and segments.tags_stale(db):
+    if settings.SEGMENTS_TAGGED_ON.get(db) and segments.tags_stale(db):
         r = segments.write_tags(db, today)
         out["tags"] = {"added": r["added"], "removed": r["removed"]}
-    db.set_setting(RAN_ON, today.isoformat())
+    settings.DAILY_RAN_ON.set(db, today.isoformat())
     from pos.store.backup import backup_quietly  # a copy a day (issue 19)
     out["backup"] = backup_quietly(db, "daily") is not None
     out["ran"] = True

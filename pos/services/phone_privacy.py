@@ -28,35 +28,36 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import Any
+from typing import Any, Callable, Protocol
 
 from sqlalchemy import text
 
 from pos.rules import phones
 from pos.errors import DomainError
+from pos.services import hq_port
+from pos.store import settings
 
 log = logging.getLogger("memberpos.phones")
 
-KEY_ID, KEY_CHECK, OFFLINE_UNMASK = "phone.key_id", "phone.key_check", "phone.offline_unmask"
-VACUUMED, SCRUBBED = "phone.vacuumed", "phone.scrubbed"
+KEY_ID, KEY_CHECK, OFFLINE_UNMASK = settings.PHONE_KEY_ID.name, settings.PHONE_KEY_CHECK.name, settings.PHONE_OFFLINE_UNMASK.name
 _keys: dict[str, bytes] = {}
 
 
 def hashed(db) -> bool:
     """This till keeps hashes, not numbers (it has been given the chain's key)."""
-    return bool(db.settings.get(KEY_ID))
+    return bool(settings.PHONE_KEY_ID.get(db))
 
 
 def offline_unmask(db) -> bool:
-    return bool(db.settings.get(OFFLINE_UNMASK))
+    return bool(settings.PHONE_OFFLINE_UNMASK.get(db))
 
 
 def chain_key(db) -> bytes | None:
-    kid = db.settings.get(KEY_ID)
+    kid = settings.PHONE_KEY_ID.get(db)
     if not kid:
         return None
     if kid not in _keys:
-        key = phones.read_key(kid, db.settings.get(KEY_CHECK))
+        key = phones.read_key(kid, settings.PHONE_KEY_CHECK.get(db))
         if key is None:
             return None
         _keys[kid] = key
@@ -91,8 +92,8 @@ def install_key(db, key: bytes, offline: bool = False) -> dict[str, Any]:
     """HQ's chain key for this till: its own file (pos.rules.phones.key_dir), its id and check
     value in the settings; every member that has a number gets its hash now (the
     numbers themselves go after the first push that HQ acknowledges)."""
-    kid = db.settings.get(KEY_ID)
-    if not (kid and phones.read_key(kid, db.settings.get(KEY_CHECK)) == key):
+    kid = settings.PHONE_KEY_ID.get(db)
+    if not (kid and phones.read_key(kid, settings.PHONE_KEY_CHECK.get(db)) == key):
         kid = phones.new_key_id()
         phones.write_key(kid, key)
     check = phones.key_check(key)
@@ -106,10 +107,9 @@ def install_key(db, key: bytes, offline: bool = False) -> dict[str, Any]:
             conn.exec_driver_sql("UPDATE members SET phone_hash = ?, phone_masked = ?, phone_last4 = ? WHERE id = ?",
                                  recs)
         hashed_rows = len(recs)
-        for k, v in ((KEY_ID, kid), (KEY_CHECK, check), (OFFLINE_UNMASK, bool(offline))):
-            conn.exec_driver_sql("INSERT INTO settings (key, value) VALUES (?, ?) "
-                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (k, json.dumps(v)))
-    db.settings.update({KEY_ID: kid, KEY_CHECK: check, OFFLINE_UNMASK: bool(offline)})
+        for opt, v in ((settings.PHONE_KEY_ID, kid), (settings.PHONE_KEY_CHECK, check),
+                       (settings.PHONE_OFFLINE_UNMASK, bool(offline))):
+            opt.put(s, v, db)
     _keys[kid] = key
     return {"key_id": kid, "hashed": hashed_rows, "offline_unmask": bool(offline)}
 
@@ -124,7 +124,7 @@ def after_push(db, acked: list | None = None) -> dict[str, int]:
     rows whose registration HQ acknowledged (unless the chain unmasks offline)."""
     if chain_key(db) is None:
         return {"scrubbed_events": 0, "cleared_members": 0}
-    first = not db.settings.get(SCRUBBED)
+    first = not settings.PHONE_SCRUBBED.get(db)
     with db.transaction() as s:
         conn = s.connection()
         q = ("SELECT seq, payload FROM outbox WHERE status = 'sent' AND kind = 'member.registered' "
@@ -157,10 +157,7 @@ def after_push(db, acked: list | None = None) -> dict[str, int]:
                 conn.exec_driver_sql("UPDATE members SET phone = NULL WHERE id = ?", ids)
             cleared = len(ids)
         if first:
-            conn.exec_driver_sql("INSERT INTO settings (key, value) VALUES (?, 'true') "
-                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (SCRUBBED,))
-    if first:
-        db.settings[SCRUBBED] = True
+            settings.PHONE_SCRUBBED.put(s, True, db)
     if recs or cleared:
         _purge_file(db)
     return {"scrubbed_events": len(recs), "cleared_members": cleared}
@@ -173,7 +170,7 @@ def _purge_file(db) -> None:
     raw = db.raw()
     try:
         cur = raw.cursor()
-        if not db.settings.get(VACUUMED) and cur.execute("PRAGMA freelist_count").fetchone()[0]:
+        if not settings.PHONE_VACUUMED.get(db) and cur.execute("PRAGMA freelist_count").fetchone()[0]:
             cur.execute("VACUUM")
         cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         cur.close()
@@ -182,40 +179,40 @@ def _purge_file(db) -> None:
         return
     finally:
         raw.close()
-    if not db.settings.get(VACUUMED):
-        db.set_setting(VACUUMED, True)
+    if not settings.PHONE_VACUUMED.get(db):
+        settings.PHONE_VACUUMED.set(db, True)
 
 
-def unmask(db, member_id: str, *, actor: str) -> str:
+class PhoneAuthority(Protocol):
+    def unmask(self, member_id, actor: str) -> str:
+        """The member's full number (E.164), audited by HQ; raises `hq_port.Unavailable`
+        when HQ cannot be asked, `hq_port.Denied` when it refuses."""
+
+
+def unmask(db, member_id: str, *, actor: str, active: Callable[[Any, str], Any],
+           authority: PhoneAuthority | None = None) -> str:
     """A manager's action. The full number from this till where it keeps it (standalone,
-    or a chain that unmasks offline), audited here; otherwise from HQ, audited there."""
-    from pos.services.members import _get_active
+    or a chain that unmasks offline), audited here; otherwise from HQ (`authority`, by
+    default the installed one: pos.services.hq_port), audited there. `active(session, id)`
+    is the member row (pos.services.members, which calls this)."""
     from pos.store.outbox import audit
 
     with db.transaction() as s:
-        m = _get_active(s, member_id)
+        m = active(s, member_id)
         if m.phone or not m.phone_hash:
             audit(s, db, actor, "member.unmask_phone", m.member_code)
             return phones.national(m.phone) if m.phone else ""
         mid, code, want = m.id, m.member_code, m.phone_hash
-    import requests
-
-    from sync.client import HQError, HQUnavailable
-    from sync.engine import NotEnrolled, client_for
-
+    hq = authority or hq_port.connect(db)
     try:
-        client = client_for(db, retries=0, timeout=(2.0, 3.0))
-    except NotEnrolled:
+        if hq is None:
+            raise hq_port.Unavailable()
+        e164 = hq.unmask(mid, actor)
+    except hq_port.Unavailable:
         raise DomainError("phone.unmask_needs_hq") from None
-    try:
-        e164 = client.unmask(mid, actor)
-    except (HQUnavailable, requests.RequestException, ValueError):  # every transport failure is "offline"
-        raise DomainError("phone.unmask_needs_hq") from None
-    except HQError as exc:
+    except hq_port.Denied as exc:
         log.info("unmask of %s refused by HQ: %s", code, exc.error)
         raise DomainError("phone.unmask_refused") from None
-    finally:
-        client.close()
     key = chain_key(db)
     if key is not None and phones.digest(key, e164) != want:  # HQ's member has another number now
         log.info("unmask: HQ's number for %s differs from this till's hash (changed at HQ)", code)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from pos.store import settings as store_settings
 from pos.errors import DomainError
 from pos.ids import uuid7
 from pos.store.models import Payment, Sale, Shift, Staff
@@ -142,7 +143,7 @@ def open_shift(db, cashier: str, opening_float_fen: int) -> str:
         current = s.scalar(select(Shift).where(Shift.cashier == cashier, Shift.closed_at.is_(None)))
         if current is not None:
             return str(current.id)
-        sh = Shift(id=uuid7(), cashier=cashier, register_no=db.settings["register_no"], opened_at=db.clock.now(),
+        sh = Shift(id=uuid7(), cashier=cashier, register_no=store_settings.REGISTER_NO.get(db), opened_at=db.clock.now(),
                    opening_float_fen=opening_float_fen, test_clock=db.test_clock)
         s.add(sh)
         audit(s, db, cashier, "shift.open", str(sh.id), float_fen=opening_float_fen)

@@ -25,12 +25,12 @@ from typing import Any, Iterable
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from pos.store.models import MemberTag, Product, ProductBarcode, ProductCycle, ProductPair, Sale, SaleLine, Setting
+from pos.store import settings as store_settings
+from pos.store.models import MemberTag, Product, ProductBarcode, ProductCycle, ProductPair, Sale, SaleLine
 
 DEFAULT_RECENT_DAYS = 30  # an item without a known cycle is not suggested again within this
 MIN_CYCLE = 3  # shorter "cycles" are one trip's repeats, not replenishment
 LAPSED_FACTOR = 3  # three cycles without buying: they buy it elsewhere now
-TOP_KEY = "suggest.category_top"
 HISTORY_DAYS = 400  # a year and a bit of the member's own history is enough, and keeps the panel fast
 REASONS = {
     "replenish": ("Bought about every {cycle} days; last time {days} days ago", "约每 {cycle} 天购买一次，距上次已 {days} 天"),
@@ -132,7 +132,7 @@ def for_member(s: Session, member_id: uuid.UUID, now: dt.datetime, basket: Itera
     # 3. category affinity: best sellers of the favourite category (precomputed by `rebuild`)
     if cat_spend:
         fav = max(cat_spend, key=lambda c: (cat_spend[c], c))
-        top = s.scalar(select(Setting.value).where(Setting.key == TOP_KEY)) or {}
+        top = store_settings.CATEGORY_TOP.read(s)
         for rank, code in enumerate(top.get(fav, [])):
             if code not in out and code not in bought:
                 out[code] = Suggestion(code, "", 0, "affinity", (("category", fav),), 0.9 - rank / 20)
@@ -193,7 +193,7 @@ def rebuild(db, days: int = 180, min_support: int = 3, partners: int = 8) -> dic
                   WHERE s.kind = 'sale' AND s.created_at >= :since AND l.reward IS NULL
                   GROUP BY l.category, l.code) WHERE rk <= 10 ORDER BY category, rk"""), {"since": since}):
             top.setdefault(cat, []).append(code)
-        s.merge(Setting(key=TOP_KEY, value=top))
+        store_settings.CATEGORY_TOP.put(s, top)
         pairs = s.scalar(select(func.count()).select_from(ProductPair))
         cycles = s.scalar(select(func.count()).select_from(ProductCycle))
     return {"baskets": int(baskets), "pairs": int(pairs), "cycles": int(cycles)}

@@ -32,25 +32,28 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
+from pos.store import settings as store_settings
 from pos.services import phone_privacy
 from pos.rules import phones
 from pos.ids import uuid7
 from pos.store.models import Coupon, CouponUse, MemberBalance, MemberCard, MemberNote, OutboxEvent, PointsAllocation, PointsEntry, Product, ProductBarcode, Program, Setting, StoredValueEntry
 from pos.store.outbox import emit
 
-CURSOR_KEY = "sync.cursor"
-WATERMARK_KEY = "sync.ledger_rowids"
+CURSOR_KEY, WATERMARK_KEY = store_settings.SYNC_CURSOR.name, store_settings.LEDGER_ROWIDS.name
 LEDGER_TABLES = ("points_entries", "points_allocations", "stored_value_entries")
 CAPTURE_ROWS = 2000  # rows per `ledger.entries` event
 
 
 def get_setting(s: Session, key: str, default: Any = None) -> Any:
+    """By name, in a session (declared settings: use `pos.store.settings.OPT.read(s)`)."""
     row = s.get(Setting, key)
     return default if row is None else row.value
 
 
 def put_setting(s: Session, key: str, value: Any) -> None:
-    s.merge(Setting(key=key, value=value))
+    """By name, in a session; a declared setting is checked (`pos.store.settings`)."""
+    opt = store_settings.OPTIONS.get(key)
+    s.merge(Setting(key=key, value=opt.check(value) if opt else value))
 
 
 def _max_rowids(s: Session) -> dict[str, int]:
@@ -76,7 +79,7 @@ def _rows_after(s: Session, model, after: int) -> list[tuple[int, dict[str, Any]
 
 def capture_ledger(s: Session, db) -> int:
     """Ledger rows made here since the last capture -> `ledger.entries` outbox events."""
-    marks = get_setting(s, WATERMARK_KEY) or {}
+    marks = store_settings.LEDGER_ROWIDS.read(s) or {}
     rows = {
         "points": _rows_after(s, PointsEntry, int(marks.get("points_entries", 0))),
         "allocations": _rows_after(s, PointsAllocation, int(marks.get("points_allocations", 0))),
@@ -97,14 +100,14 @@ def capture_ledger(s: Session, db) -> int:
     for table, key in zip(LEDGER_TABLES, ("points", "allocations", "sv")):
         if rows[key]:
             new[table] = rows[key][-1][0]
-    put_setting(s, WATERMARK_KEY, new)
+    store_settings.LEDGER_ROWIDS.put(s, new)
     return total
 
 
 def start_watermark(s: Session) -> None:
     """At enrolment: every ledger row already here is this till's own and goes up."""
-    if get_setting(s, WATERMARK_KEY) is None:
-        put_setting(s, WATERMARK_KEY, {t: 0 for t in LEDGER_TABLES})
+    if store_settings.LEDGER_ROWIDS.read(s) is None:
+        store_settings.LEDGER_ROWIDS.put(s, {t: 0 for t in LEDGER_TABLES})
 
 
 # --- down ------------------------------------------------------------------------------------------
@@ -399,11 +402,10 @@ def apply_page(db, changes: list[dict[str, Any]], cursor: str) -> dict[str, Any]
         touched = {_uid(d["member_id"]) for d in pts + sv}
         refresh_balances(s, touched, now)
         # rows from elsewhere are not this till's to send: the watermark jumps over them
-        marks = dict(get_setting(s, WATERMARK_KEY) or {})
+        marks = dict(store_settings.LEDGER_ROWIDS.read(s) or {})
         marks.update(_max_rowids(s))
-        put_setting(s, WATERMARK_KEY, marks)
-        put_setting(s, CURSOR_KEY, cursor)
-    db.settings[CURSOR_KEY] = cursor
+        store_settings.LEDGER_ROWIDS.put(s, marks)
+        store_settings.SYNC_CURSOR.put(s, cursor, db)
     return summary
 
 

@@ -18,24 +18,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pos.clock import Clock, clock_from_env
 from pos.errors import DomainError
+from pos.store import settings as store_settings
 from pos.store.models import Setting
 
 APP_NAME = "memberpos"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "store_code": "S001",
-    "store_name": "Demo store",
-    "register_no": "01",
-    "timezone": "Asia/Shanghai",
-    "phone_region": "CN",
-}
+DEFAULT_SETTINGS: dict[str, Any] = store_settings.initial()  # what a new store holds (pos.store.settings)
 
 
 def default_db_path() -> Path:
@@ -104,11 +99,11 @@ class Database:
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
         self.settings = self._load_settings()
-        self.clock = clock or clock_from_env(self.settings["timezone"])
+        self.clock = clock or clock_from_env(store_settings.TIMEZONE.get(self))
 
     @property
     def store_code(self) -> str:
-        return self.settings["store_code"]
+        return store_settings.STORE_CODE.get(self)
 
     @property
     def test_clock(self) -> bool:
@@ -130,15 +125,12 @@ class Database:
         return self.engine.raw_connection()
 
     def _load_settings(self) -> dict[str, Any]:
-        with self.transaction() as s:
-            stored = {row.key: row.value for row in s.scalars(select(Setting))}
-            for key, value in DEFAULT_SETTINGS.items():
-                if key not in stored:
-                    s.add(Setting(key=key, value=value))
-                    stored[key] = value
-        return stored
+        return store_settings.load(self)  # upgraded, defaults written (pos.store.settings)
 
     def set_setting(self, key: str, value: Any) -> None:
+        """A declared setting is checked (pos.store.settings); another module's row is stored as given."""
+        if key in store_settings.OPTIONS:
+            return store_settings.OPTIONS[key].set(self, value)
         with self.transaction() as s:
             s.merge(Setting(key=key, value=value))
         self.settings[key] = value

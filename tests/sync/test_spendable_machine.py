@@ -27,7 +27,7 @@ from pos.errors import DomainError
 from pos.store.models import MemberBalance, Sale
 from pos.rules.pricing import Tender
 from sync import engine
-from sync.policy import offline_limit
+from pos.services.spending import offline_limit
 from sync.protocol import HoldRequest
 from sync.server import expiry
 from sync.server.ingest import now_utc

@@ -15,7 +15,7 @@ from pos.store import program_store
 from pos.errors import DomainError
 from pos.services.member_view import panel
 from sync import engine
-from sync.policy import offline_limit
+from pos.services.spending import offline_limit
 from sync.protocol import HoldRequest
 from sync.server.ingest import now_utc
 

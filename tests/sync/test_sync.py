@@ -200,7 +200,7 @@ def test_online_spending_is_held_at_hq(hq, two_tills):
     r = sell(b, m, TOWEL, 2, redeem=1000)  # HQ holds the points first: not provisional
     with b.read() as s:
         assert not s.get(Sale, uuid.UUID(r.sale_id)).provisional
-    from sync.policy import authorize
+    from pos.services.spending import authorize
     mid = members.MemberIndex(str(a.path)).find(m)[0].id
     d = authorize(a, mid, 300)  # A has not heard of B's sale, HQ has the hold: refused online
     assert not d.ok and d.online and d.reason == "not_enough_points"

@@ -147,7 +147,7 @@ def test_the_hq_hold_waits_in_the_background(qtbot, till_window, till_store, slo
     meanwhile lands in the next basket, and after the hold's timeout the sale commits
     once, provisional (the offline policy)."""
     from pos.demo import store as demo
-    from sync import policy
+    from pos.services import spending as policy
 
     w, c = till_window, till_window.checkout
     t = Typist(qtbot, seed=7)
