@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pos.store import settings as store_settings
 from pos.store import backup as bk
 
 DOCTOR_FORMAT = 1
@@ -132,8 +133,8 @@ def diagnose(db) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - DomainError("program.none")
         program = None
     directory = bk.dir_of(db)
-    copies = bk.kept(directory, db.store_code, db.settings["register_no"])
-    last = db.settings.get(bk.LAST_KEY) or None
+    copies = bk.kept(directory, db.store_code, store_settings.REGISTER_NO.get(db))
+    last = store_settings.BACKUP_LAST.get(db) or None
     if copies and (not last or Path(last.get("file", "")).name != copies[-1].name):
         newest = copies[-1]
         last = {"file": str(newest), "at": bk.taken_at(newest), "bytes": _size(newest)}
@@ -141,10 +142,10 @@ def diagnose(db) -> dict[str, Any]:
     try:
         import zoneinfo
 
-        local = db.clock.now().astimezone(zoneinfo.ZoneInfo(db.settings.get("timezone") or "UTC"))
+        local = db.clock.now().astimezone(zoneinfo.ZoneInfo(store_settings.TIMEZONE.get(db)))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         local = db.clock.now()
-    enrolled = bool(db.settings.get("sync.hq_url") and db.settings.get("sync.token"))
+    enrolled = store_settings.enrolled(db)
     log_file = logs.path() or (logs.log_dir() / f"{logs.APP_NAME}.log")
     problems = []
     if revision != head:
@@ -155,7 +156,7 @@ def diagnose(db) -> dict[str, Any]:
         problems.append("no backup yet (`python main.py backup`)")
     if counts.get("rejected"):
         problems.append(f"{counts['rejected']} event(s) refused by HQ (`python main.py sync status`)")
-    if db.settings.get(bk.RESYNC_KEY):
+    if store_settings.RESYNC_OWN.get(db):
         problems.append("restored from a backup: waiting for the re-sync with HQ (`python main.py sync --once`)")
     devices = _devices()
     if devices.get("state") == "invalid":
@@ -169,19 +170,19 @@ def diagnose(db) -> dict[str, Any]:
         "version": _version(),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "store": {"code": db.store_code, "name": db.settings.get("store_name"), "register": db.settings.get("register_no")},
+        "store": {"code": db.store_code, "name": store_settings.STORE_NAME.get(db), "register": store_settings.REGISTER_NO.get(db)},
         "schema": {"revision": revision, "head": head, "up_to_date": revision == head},
         "database": {"path": str(path), "bytes": _size(path), "wal_bytes": _size(path.with_name(path.name + "-wal")) or 0,
                      "free_disk_bytes": free},
         "backup": {"dir": str(directory), "keep": bk.keep_of(db), "copies": len(copies), "last": last},
-        "sync": {"enrolled": enrolled, "hq": db.settings.get("sync.hq_url"),
+        "sync": {"enrolled": enrolled, "hq": store_settings.HQ_URL.get(db),
                  "events_waiting": int(counts.get("pending", 0)), "events_refused": int(counts.get("rejected", 0)),
                  "events_sent": int(counts.get("sent", 0)),
                  "oldest_waiting_at": oldest.isoformat() if oldest else None,
-                 "last_sync_at": db.settings.get("sync.last_sync_at"), "resync_pending": bool(db.settings.get(bk.RESYNC_KEY))},
+                 "last_sync_at": store_settings.LAST_SYNC_AT.get(db), "resync_pending": store_settings.RESYNC_OWN.get(db)},
         "devices": devices,
         "program_version": program,
-        "clock": {"utc": now.isoformat(), "local": local.isoformat(), "timezone": db.settings.get("timezone"),
+        "clock": {"utc": now.isoformat(), "local": local.isoformat(), "timezone": store_settings.TIMEZONE.get(db),
                   "test_clock": db.test_clock, "system_timezone": dt.datetime.now().astimezone().tzname()},
         "log": {"file": str(log_file), "level": os.environ.get(logs.LOG_LEVEL_ENV, "INFO")},
     }

@@ -43,10 +43,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-KEEP_DEFAULT = 7          # setting `backup.keep`
-DIR_KEY, KEEP_KEY, LAST_KEY = "backup.dir", "backup.keep", "backup.last"
-RESYNC_KEY = "sync.resync_own"
-CURSOR_KEY = "sync.cursor"  # pos.services.sync_apply.CURSOR_KEY
+from pos.store import settings
+
+KEEP_DEFAULT = settings.BACKUP_KEEP.default  # setting `backup.keep`
+DIR_KEY, KEEP_KEY, LAST_KEY = settings.BACKUP_DIR.name, settings.BACKUP_KEEP.name, settings.BACKUP_LAST.name
+RESYNC_KEY = settings.RESYNC_OWN.name
 PARTIAL = ".partial"
 STALE_PARTIAL_S = 3600
 
@@ -74,20 +75,16 @@ def _setting(conn: sqlite3.Connection, key: str, default: Any = None) -> Any:
 
 def identity(conn: sqlite3.Connection) -> dict[str, Any]:
     """Which till a database belongs to: store code and register (and HQ, if enrolled)."""
-    return {"store": _setting(conn, "store_code"), "register": _setting(conn, "register_no"),
-            "hq": _setting(conn, "sync.hq_url")}
+    return {"store": _setting(conn, settings.STORE_CODE.name), "register": _setting(conn, settings.REGISTER_NO.name),
+            "hq": _setting(conn, settings.HQ_URL.name)}
 
 
 def keep_of(db) -> int:
-    try:
-        n = int(db.settings.get(KEEP_KEY, KEEP_DEFAULT))
-    except (TypeError, ValueError):
-        n = KEEP_DEFAULT
-    return max(1, n)
+    return settings.BACKUP_KEEP.get(db)
 
 
 def dir_of(db) -> Path:
-    configured = db.settings.get(DIR_KEY)
+    configured = settings.BACKUP_DIR.get(db)
     return Path(configured) if configured else db.path.parent / "backups"
 
 
@@ -195,7 +192,7 @@ def backup(db, to: Path | str | None = None, keep: int | None = None, reason: st
     except OSError as exc:
         raise BackupError(f"cannot make the backup folder {directory}: {exc.strerror or exc}", "backup.dir") from None
     _clear_stale(directory)
-    store, register = db.settings["store_code"], db.settings["register_no"]
+    store, register = db.store_code, settings.REGISTER_NO.get(db)
     at = dt.datetime.now(dt.timezone.utc)
     name = f"{_prefix(store, register)}{at:%Y%m%dT%H%M%S%fZ}.sqlite3"
     final = directory / name
@@ -237,7 +234,7 @@ def backup(db, to: Path | str | None = None, keep: int | None = None, reason: st
               "store": store, "register": register, "revision": info["revision"], "reason": reason,
               "seconds": round(time.perf_counter() - started, 3), "kept": len(copies) - len(removed),
               "removed": removed, "dir": str(directory)}
-    db.set_setting(LAST_KEY, {k: result[k] for k in ("file", "at", "bytes", "reason", "seconds")})
+    settings.BACKUP_LAST.set(db, {k: result[k] for k in ("file", "at", "bytes", "reason", "seconds")})
     return result
 
 
@@ -327,13 +324,11 @@ def restore(file: Path | str, db_path: Path | str) -> dict[str, Any]:
     os.replace(tmp, db_path)
     db = Database(db_path)  # migrates a copy from an earlier release to head
     try:
-        enrolled = bool(db.settings.get("sync.hq_url") and db.settings.get("sync.token"))
+        enrolled = settings.enrolled(db)
         if enrolled:
             with db.transaction() as s:
-                from pos.store.models import Setting
-
-                s.query(Setting).filter(Setting.key == CURSOR_KEY).delete()
-                s.merge(Setting(key=RESYNC_KEY, value=True))
+                settings.SYNC_CURSOR.forget(s, db)
+                settings.RESYNC_OWN.put(s, True, db)
     finally:
         db.close()
     return {"ok": True, "restored": str(file), "db": str(db_path), "kept_aside": str(aside) if aside else None,

@@ -196,6 +196,11 @@ PHONE_OFFLINE_UNMASK = Option("phone.offline_unmask", bool, False, "the chain ke
 PHONE_SCRUBBED = Option("phone.scrubbed", bool, False, "sent registrations were cleared of numbers once")
 PHONE_VACUUMED = Option("phone.vacuumed", bool, False, "the file was vacuumed once after numbers were cleared")
 
+# backups (pos.store.backup)
+BACKUP_DIR = Option("backup.dir", str | None, None, "where backups go (default: backups/ beside the database)")
+BACKUP_KEEP = Option("backup.keep", Annotated[int, Field(ge=1, le=1000)], 7, "backups kept; older ones are removed")
+BACKUP_LAST = Option("backup.last", dict[str, Any] | None, None, "the last backup (file, at, bytes, reason): `doctor`")
+
 # daily jobs and derived data
 DAILY_RAN_ON = Option("daily.ran_on", Annotated[str | None, AfterValidator(_iso_date)], None,
                       "business date of the last daily run (pos.services.daily)")
