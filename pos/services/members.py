@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import secrets
 import sqlite3
 import unicodedata
@@ -185,9 +184,7 @@ class MemberIndex:
 
     def _load_key(self) -> None:
         """An enrolled till looks phones up by their keyed hash (pos.services.phone_privacy)."""
-        got = dict(self.conn.execute(
-            "SELECT key, value FROM settings WHERE key IN ('phone.key_id', 'phone.key_check')").fetchall())
-        kid, check = (json.loads(got[k]) if got.get(k) else None for k in ("phone.key_id", "phone.key_check"))
+        kid, check = store_settings.read_conn(self.conn, store_settings.PHONE_KEY_ID, store_settings.PHONE_KEY_CHECK)
         self.key_id, self.key = kid, phones.read_key(kid, check)
         self._phone_sql = f"SELECT {_COLS} FROM members m WHERE m.phone{'_hash' if kid else ''} = ?"
 
@@ -459,7 +456,7 @@ def detail(db, member_id: str) -> MemberDetail:
 def unmask_phone(db, member_id: str, *, actor: str) -> str:
     """A manager's action; audited. The full number goes to the screen only. An
     enrolled till asks HQ, which audits it (pos.services.phone_privacy.unmask)."""
-    return phone_privacy.unmask(db, member_id, actor=actor)
+    return phone_privacy.unmask(db, member_id, actor=actor, active=_get_active)
 
 
 # --- merge -----------------------------------------------------------------
