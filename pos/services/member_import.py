@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from pos.errors import DomainError, echo
 from pos.ids import uuid7
@@ -43,7 +43,7 @@ from pos.rules import limits, phones
 from pos.services import phone_privacy
 from pos.services.csv_files import read_text
 from pos.services.members import _CROCKFORD, _clean_tag, _member_payload, new_member_code, validate_profile
-from pos.store import program_store
+from pos.store import bulk, program_store
 from pos.store.models import (AuditEntry, Member, MemberBalance, MemberCard, MemberImport, MemberTag,
                               OutboxEvent, PointsEntry, StoredValueEntry)
 
@@ -156,12 +156,31 @@ class _Context:
             self.tiers.setdefault(_nfkc(lv.name.zh).casefold(), lv.code)
             self.tiers.setdefault(_nfkc(lv.name.en).casefold(), lv.code)
         self.tier_names = ", ".join(lv.code for lv in levels)
+        self.prefixes: dict[str, bool] = {}
+
+
+def _phone(ctx: _Context, text: str) -> str:
+    """E.164 of a phone cell. A plain 11-digit Chinese mobile is checked once per
+    7-digit prefix (the numbering plan decides validity by the first digits, so
+    the prefix's verdict from `phones.normalize` holds for the whole block)."""
+    if ctx.region == "CN" and len(text) == 11 and text.isdigit() and text.isascii():
+        ok = ctx.prefixes.get(text[:7])
+        if ok is None:
+            try:
+                phones.normalize(text, ctx.region)
+                ok = True
+            except DomainError:
+                ok = False
+            ctx.prefixes[text[:7]] = ok
+        if ok:
+            return "+86" + text
+    return phones.normalize(text, ctx.region)
 
 
 def _parse(ctx: _Context, line: int, rec: dict[str, str]) -> Row:
     get = lambda k: _nfkc(rec.get(k))  # noqa: E731
     try:
-        e164 = phones.normalize(get("phone"), ctx.region)
+        e164 = _phone(ctx, get("phone"))
     except DomainError as exc:
         raise ValueError(f"phone: {exc.message('en')}") from None
     profile: dict[str, Any] = {k: get(k) for k in PROFILE if get(k)}
@@ -483,8 +502,7 @@ def _insert_new(s, db, program, new_rows, now, store, test_clock) -> None:
         for model, values in ((Member, members), (MemberBalance, balances), (OutboxEvent, events),
                               (MemberTag, tags), (MemberCard, cards), (MemberImport, imports),
                               (PointsEntry, lots), (StoredValueEntry, svs)):
-            if values:
-                conn.execute(insert(model.__table__), values)
+            bulk.insert_rows(conn, model.__table__, values)
 
 
 class _Plain:

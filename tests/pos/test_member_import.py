@@ -255,3 +255,26 @@ def test_cli_reports_bad_rows_and_imports_good_ones(tmp_path):
     garbage.write_bytes(bytes(range(256)) * 4)
     out = run("member", "import", str(garbage))
     assert out.returncode != 0 and "Traceback" not in out.stderr and out.stderr.strip()
+
+
+def test_phone_fast_path_agrees_with_phonenumbers(db):
+    """The import checks a plain 11-digit mobile once per 7-digit prefix; on every
+    number it must say what `phones.normalize` says."""
+    import random
+
+    from pos.rules import phones
+
+    program_store.ensure_default(db)
+    ctx = member_import._Context(db, program_store.active(db))
+    rng = random.Random(7)
+    for _ in range(4000):
+        text = "1" + "".join(rng.choice("0123456789") for _ in range(10))
+        try:
+            want = phones.normalize(text, "CN")
+        except DomainError as exc:
+            want = exc.code
+        try:
+            got = member_import._phone(ctx, text)
+        except DomainError as exc:
+            got = exc.code
+        assert got == want, text
