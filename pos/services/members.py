@@ -37,7 +37,8 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def new_member_code() -> str:
     """`M` + 11 Crockford base-32 characters: printable as barcode/QR, no I/L/O/U."""
-    return "M" + "".join(secrets.choice(_CROCKFORD) for _ in range(11))
+    n = int.from_bytes(secrets.token_bytes(7), "big")  # 56 random bits, 55 used: 11 uniform 5-bit digits
+    return "M" + "".join(_CROCKFORD[(n >> (5 * i)) & 31] for i in range(11))
 
 
 def mask_name(name: str | None) -> str:
