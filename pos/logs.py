@@ -177,6 +177,7 @@ def run_logged(args, run: Callable[[Any], int]) -> int:
     ms = (time.perf_counter() - started) * 1000
     if code == 0:
         log.info("%s: ok (exit 0) in %.0f ms [%s]", what, ms, shown)
-    else:
-        log.warning("%s: refused (exit %s) in %.0f ms: %s [%s]", what, code, ms, tee.last[:300], shown)
+    else:  # exit 1 is "not found" for every command (pos.cli.main.EXIT_NOT_FOUND)
+        log.warning("%s: %s (exit %s) in %.0f ms: %s [%s]", what, "not found" if code == 1 else "refused", code, ms,
+                    tee.last[:300] or "-", shown)
     return code
