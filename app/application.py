@@ -23,7 +23,7 @@ def open_store(db_path: str | os.PathLike | None, progress: Callable[[str, int, 
     """Open (and migrate) the store; a brand-new store gets the preset program and
     a demo store as it would be today. `progress(stage, done, total)` hears how far
     it got (called on the thread doing the work)."""
-    from pos.demo import store as demo
+    from pos.demo import store
     from pos.store import program_store
     from pos.services import staff, suggestions
     from pos.store.database import default_db_path, open_db
@@ -41,7 +41,7 @@ def open_store(db_path: str | os.PathLike | None, progress: Callable[[str, int, 
     program_store.ensure_default(db)
     step("open", 1, 1)
     if first_run:
-        demo.build(db, members=2000, products=300, seed=1, sales=6000, progress=progress)
+        store.build(db, members=2000, products=300, seed=1, sales=6000, progress=progress)
         step("suggestions")
         suggestions.rebuild(db)
         step("suggestions", 1, 1)

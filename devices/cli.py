@@ -14,7 +14,7 @@ import signal
 import time
 from pathlib import Path
 
-from pos.cli.main import CliError, common, lang_of
+from pos.cli.common import CliError, common, lang_of
 
 from . import config as cfg
 from . import events, simulate

@@ -5,7 +5,9 @@ by creation time (good index locality in SQLite and PostgreSQL).
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
+import random
 import threading
 import time
 import uuid
@@ -32,7 +34,20 @@ def uuid7(ms: int | None = None) -> uuid.UUID:
             _counter = 0
         counter = _counter
     rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
-    value = (now & ((1 << 48) - 1)) << 80
+    return _v7(now, counter, rand)
+
+
+def uuid7_at(when: dt.datetime, rng: random.Random) -> uuid.UUID:
+    """A v7 UUID for a record made at `when`, its other bits drawn from `rng`:
+    bulk and demo data made for the past, the same ids again for the same seed."""
+    ms = int(when.timestamp() * 1000)
+    counter = rng.getrandbits(12)
+    return _v7(ms, counter, rng.getrandbits(62))
+
+
+def _v7(ms: int, counter: int, rand: int) -> uuid.UUID:
+    """The RFC 9562 layout: 48-bit ms, version 7, 12-bit counter, variant 0b10, 62 random bits."""
+    value = (ms & ((1 << 48) - 1)) << 80
     value |= 0x7 << 76
     value |= counter << 64
     value |= 0b10 << 62

@@ -25,7 +25,7 @@ import sys
 import time
 from zoneinfo import ZoneInfo
 
-from pos.cli.main import CliError, common, db_of, out
+from pos.cli.common import CliError, common, db_of, out, parse_date
 
 EXIT_OFFLINE = 3
 
@@ -68,10 +68,14 @@ def cmd_store_add(args) -> int:
     from .server import admin
 
     got = admin.store_add(_hq(args), args.code, args.name or "", new_code=args.new_code)
-    out(args, got, lambda: f"store {got['store']} ({got['name']}): enrolment code {got['enrol_code']} "
-                           f"(one use, until {got['expires_at'][:16]})\n"
-                           f"on the till: python main.py enrol --hq URL --code {got['enrol_code']}")
+    out(args, got, lambda: f"store {got['store']} ({got['name']}): {_enrol_hint(got)}")
     return 0
+
+
+def _enrol_hint(got: dict) -> str:
+    """How to use the one-time enrolment code HQ just issued."""
+    return (f"enrolment code {got['enrol_code']} (one use, until {got['expires_at'][:16]})\n"
+            f"on the till: python main.py enrol --hq URL --code {got['enrol_code']}")
 
 
 @_admin
@@ -90,9 +94,7 @@ def cmd_store_rotate(args) -> int:
 
     got = admin.store_rotate(_hq(args), args.code)
     out(args, got, lambda: f"store {got['store']} ({got['name']}): {got['revoked_tokens']} old till token(s) revoked; "
-                           f"new enrolment code {got['enrol_code']} (one use, until {got['expires_at'][:16]})\n"
-                           f"on the till: python main.py enrol --hq URL --code {got['enrol_code']} (each further till: "
-                           f"hq store add {got['store']} --new-code)")
+                           f"new {_enrol_hint(got)} (each further till: hq store add {got['store']} --new-code)")
     return 0
 
 
@@ -165,10 +167,7 @@ def _business_day(args):
     """--date, else today in the chain's zone (--tz), for HQ's dated jobs."""
     import datetime as dt
 
-    try:
-        return dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(ZoneInfo(args.tz)).date()
-    except ValueError:
-        raise CliError(f"not an ISO date: {args.date!r}") from None
+    return parse_date(args.date) if args.date else dt.datetime.now(ZoneInfo(args.tz)).date()
 
 
 def cmd_hq_expire(args) -> int:

@@ -111,6 +111,7 @@ from sqlalchemy import text
 from pos.rules import phones
 from pos.rules.money import yuan
 from pos.rules.program import ProgramDoc
+from pos.store.database import sql_ts
 
 UTC = dt.timezone.utc
 DEFAULT_CHURN_DAYS = 90
@@ -123,7 +124,7 @@ MEMBER_FIGURES = ("buyers", "repeat_buyers", "new_members", "converted", "not_co
 
 def ts(when: dt.datetime) -> str:
     """A UTC instant in the text form SQLAlchemy stores on SQLite, for range filters."""
-    return when.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return sql_ts(when)
 
 
 def completes(a: str) -> str:

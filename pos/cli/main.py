@@ -3,59 +3,41 @@
 Every command takes `--db PATH` and `--json`; a bad input exits non-zero with
 one line on stderr saying what is wrong. Host POS systems script these: the
 commands, options and JSON fields are a public interface — extend, never rename.
+
+What every package's commands share (options, output, `run`) is in pos.cli.common;
+`run` is imported here too, as the entry point main.py calls.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 import uuid
-from typing import Any, Callable, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pos.services import catalog, checkout, members, returns
-from pos.demo import store as demo
-from pos.loyalty import ledger, expiry as loyalty, tiers
-from pos.rules import limits, program
-from pos.store import program_store
-from pos.store.database import Database, default_db_path, open_db
+from pos.cli import reports
+from pos.cli.common import (EXIT_BAD_INPUT, EXIT_NOT_FOUND, CliError, common, db_of, lang_of, out, parse_date,
+                            program_or_none, run, strict_fen)
+from pos.demo import store
 from pos.errors import DomainError, card_like, echo
+from pos.loyalty import expiry, ledger, tiers
+from pos.rules import limits, program
+from pos.rules.money import yuan
+from pos.services import catalog, checkout, members, returns
+from pos.store import program_store
+from pos.store import settings as store_settings
+from pos.store.database import Database
 
-EXIT_NOT_FOUND = 1
-EXIT_BAD_INPUT = 2
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
-        super().__init__(message)
-        self.exit_code = code
-
-
-def common() -> argparse.ArgumentParser:
-    """Options every subcommand accepts, before or after its own arguments."""
-    p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--db", default=argparse.SUPPRESS, help="SQLite file of the store (default: user data dir, or $POS_DB)")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
-    p.add_argument("--lang", default=argparse.SUPPRESS, help="zh_CN (default) or en, for messages")
-    return p
-
-
-def lang_of(args) -> str:
-    return getattr(args, "lang", None) or os.environ.get("POS_LANG") or "zh_CN"
-
-
-def db_of(args) -> Database:
-    return open_db(getattr(args, "db", None) or default_db_path())
-
-
-def out(args, data: Any, text: str | Callable[[], str]) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(data, ensure_ascii=False, default=str))
-    else:
-        print(text() if callable(text) else text)
+def _find_exact(db: Database, query: str) -> list:
+    """Members whose phone, last 4 digits, card number or member code is `query`."""
+    idx = members.MemberIndex(str(db.path), store_settings.PHONE_REGION.get(db))
+    try:
+        return idx.find(query)
+    finally:
+        idx.close()
 
 
 def _resolve_member(db: Database, ref: str) -> str:
@@ -66,11 +48,7 @@ def _resolve_member(db: Database, ref: str) -> str:
         return str(uuid.UUID(ref))
     except ValueError:
         pass
-    idx = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
-    try:
-        found = idx.find(ref)
-    finally:
-        idx.close()
+    found = _find_exact(db, ref)
     if len(found) == 1:
         return found[0].id
     if not found:
@@ -84,7 +62,7 @@ def cmd_demo(args) -> int:
     db = db_of(args)
     started = time.perf_counter()
     try:
-        report = demo.build(db, args.members, args.products, args.seed, sales=args.sales)
+        report = store.build(db, args.members, args.products, args.seed, sales=args.sales)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     data = report.as_dict() | {"db": str(db.path), "seconds": round(time.perf_counter() - started, 1)}
@@ -111,11 +89,7 @@ def cmd_member_add(args) -> int:
 
 def cmd_member_find(args) -> int:
     db = db_of(args)
-    idx = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
-    try:
-        exact = idx.find(args.query)
-    finally:
-        idx.close()
+    exact = _find_exact(db, args.query)
     # exact keys first (phone, last 4, card, code); otherwise every member by name or phone fragment
     found = members.describe(db, exact) if exact else members.search(db, args.query)
     out(args, [m.as_dict() for m in found],
@@ -131,7 +105,7 @@ def cmd_member_show(args) -> int:
 
     def text() -> str:
         lines = [f"{d.member_code}  {d.name or '-'}  {d.phone_masked}  tier={d.tier}  status={d.status}",
-                 f"points={d.points}  stored_value={d.stored_value_fen / 100:.2f} yuan  joined={d.joined_at[:10]} at {d.joined_store}"]
+                 f"points={d.points}  stored_value={yuan(d.stored_value_fen)} yuan  joined={d.joined_at[:10]} at {d.joined_store}"]
         for key in ("gender", "birthday", "region", "address", "occupation", "income_band", "channel"):
             if getattr(d, key):
                 lines.append(f"{key}: {getattr(d, key)}")
@@ -147,7 +121,7 @@ def cmd_member_show(args) -> int:
 
 def cmd_member_merge(args) -> int:
     db = db_of(args)
-    doc = _program_or_none(db)
+    doc = program_or_none(db)
     order = tuple(lv.code for lv in doc.tiers.levels) if doc else members.DEFAULT_TIER_ORDER
     r = members.merge(db, _resolve_member(db, args.keep), _resolve_member(db, args.other), actor=args.actor, tier_order=order)
     out(args, r.as_dict(), lambda: f"merged {r.merged_code} into {r.survivor.member_code}: {r.cards_moved} card(s), "
@@ -202,13 +176,6 @@ def cmd_catalog_import(args) -> int:
         return EXIT_BAD_INPUT
     out(args, report.as_dict(), text)
     return 0 if report.ok else EXIT_BAD_INPUT
-
-
-def _program_or_none(db):
-    try:
-        return program_store.active(db)
-    except DomainError:
-        return None
 
 
 def cmd_program_check(args) -> int:
@@ -341,17 +308,12 @@ def cmd_checkout(args) -> int:
     return 0
 
 
-def checkout_reason(code: str, lang: str) -> str:
-    from pos.rules.pricing import Refusal
-    return Refusal("", code).reason(lang)
-
-
 def _sale_text(b: dict) -> str:
     t = b["totals"]
-    lines = [f"{ln['code']}  {ln.get('name', '')}  x{ln['qty']}  {ln['net_fen'] / 100:.2f}" + (f"  +{ln['points']} pts" if ln['points'] else "")
+    lines = [f"{ln['code']}  {ln.get('name', '')}  x{ln['qty']}  {yuan(ln['net_fen'])}" + (f"  +{ln['points']} pts" if ln['points'] else "")
              for ln in b["lines"]]
-    lines.append(f"total {t['gross_fen'] / 100:.2f}  discount {t['discount_fen'] / 100:.2f}  due {t['net_fen'] / 100:.2f}"
-                 + (f"  paid {t['paid_fen'] / 100:.2f}  change {t['change_fen'] / 100:.2f}" if "paid_fen" in t else ""))
+    lines.append(f"total {yuan(t['gross_fen'])}  discount {yuan(t['discount_fen'])}  due {yuan(t['net_fen'])}"
+                 + (f"  paid {yuan(t['paid_fen'])}  change {yuan(t['change_fen'])}" if "paid_fen" in t else ""))
     p = b["points"]
     lines.append(f"points earned {p['earned']}  redeemed {p['redeemed']}  balance {p.get('balance_after', '-')}")
     lines += [f"not applied: {r.get('name') or r['what']}: {r['reason']}" for r in b.get("refusals", [])]  # names, not codes
@@ -383,38 +345,28 @@ def cmd_return(args) -> int:
         return 0
     r = returns.return_sale(db, args.receipt, wanted, cashier=args.cashier or "")
     body = r.as_dict()
-    out(args, body, lambda: _sale_text(body) + f"\nrefund {r.plan.refund_fen / 100:.2f} yuan"
-        + (f" (deducted {r.plan.deduction_fen / 100:.2f} for points already spent)" if r.plan.deduction_fen else "")
+    out(args, body, lambda: _sale_text(body) + f"\nrefund {yuan(r.plan.refund_fen)} yuan"
+        + (f" (deducted {yuan(r.plan.deduction_fen)} for points already spent)" if r.plan.deduction_fen else "")
         + (f"; {r.plan.debt_points} points owed" if r.plan.debt_points else "")
         + "".join(f"\ncoupon given back: {c['code']} ({c['template']}, replaces {c['was']}, valid to {c['valid_to'][:10]})"
                   for c in r.coupons_given))
     return 0
 
 
-def _date(text: str):
-    import datetime as dt
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CliError(f"not an ISO date: {text!r}") from None
-
-
 def _leave_to_hq(db, args, what: str, command: str) -> None:
     """An enrolled till leaves chain-wide jobs to HQ, unless told --local."""
-    from pos.services.daily import enrolled
-
-    if enrolled(db) and not args.local:
-        raise CliError(f"this till is enrolled with HQ ({db.settings['sync.hq_url']}): {what} "
+    if store_settings.enrolled(db) and not args.local:
+        raise CliError(f"this till is enrolled with HQ ({store_settings.HQ_URL.get(db)}): {what} "
                        f"(`python main.py {command}`) and the result comes down with the next sync; "
                        "--local runs it here anyway", 2)
 
 
 def cmd_expire(args) -> int:
     db = db_of(args)
-    day = _date(args.date) if args.date else db.clock.today()
+    day = parse_date(args.date) if args.date else db.clock.today()
     # HQ sees every store's sales and lots: expiring here too could post a lot twice
     _leave_to_hq(db, args, "points expire at HQ", f"hq expire --date {day}")
-    report = loyalty.run_expiry(db, program_store.active(db), day)
+    report = expiry.run_expiry(db, program_store.active(db), day)
     out(args, report.as_dict() | {"date": day.isoformat()},
         lambda: f"expired {report.points} points in {report.lots} lot(s) of {report.members} member(s) up to {day}")
     return 0
@@ -424,6 +376,9 @@ def cmd_daily(args) -> int:
     from pos.services import daily
 
     db = db_of(args)
+    if getattr(args, "since", None):
+        from pos.cli.imports import catch_up
+        return catch_up(args, db)
     r = daily.run_due(db, force=args.force)
     out(args, r, lambda: (f"daily jobs for {r['date']}: expiry {r.get('expiry')}, tiers {r.get('tiers')}, "
                           f"tags {r.get('tags', 'not in use')}") if r["ran"] else f"daily jobs already ran for {r['date']}")
@@ -508,6 +463,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", default="note", choices=["note", "complaint", "suggestion"])
     p.add_argument("--actor", default="cli")
     p.set_defaults(func=cmd_member_note)
+    from pos.cli import imports
+    imports.register_member(ms, c)
+    imports.register_history(sub, c)
 
     cp = sub.add_parser("catalog", help="catalog import")
     cs = cp.add_subparsers(dest="catalog_cmd", required=True)
@@ -536,18 +494,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plan", action="store_true", help="show the consequences, commit nothing")
     p.add_argument("--cashier")
     p.set_defaults(func=cmd_return)
-    p = sub.add_parser("expire", parents=[c], help="post points expiry up to a date (idempotent)")
-    p.add_argument("--date", help="YYYY-MM-DD (default: today)")
-    p.add_argument("--local", action="store_true", help="run here although the till is enrolled with HQ")
+    chain_job = argparse.ArgumentParser(add_help=False)  # a dated job an enrolled till leaves to HQ
+    chain_job.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    chain_job.add_argument("--local", action="store_true", help="run here although the till is enrolled with HQ")
+    p = sub.add_parser("expire", parents=[c, chain_job], help="post points expiry up to a date (idempotent)")
     p.set_defaults(func=cmd_expire)
     p = sub.add_parser("daily", parents=[c], help="today's jobs once: expiry and tier review (standalone tills), tags")
     p.add_argument("--force", action="store_true", help="run again although they ran today")
+    p.add_argument("--since", help="catch up: replay expiry and tier reviews day by day from DATE to today "
+                                   "(after an import; resumes where a stopped run ended)")
     p.set_defaults(func=cmd_daily)
     tp = sub.add_parser("tiers", help="tier reviews")
     ts = tp.add_subparsers(dest="tiers_cmd", required=True)
-    p = ts.add_parser("review", parents=[c], help="review tiers whose validity ended by a date")
-    p.add_argument("--date", help="YYYY-MM-DD (default: today)")
-    p.add_argument("--local", action="store_true", help="run here although the till is enrolled with HQ")
+    p = ts.add_parser("review", parents=[c, chain_job], help="review tiers whose validity ended by a date")
     p.set_defaults(func=cmd_tiers_review)
     p = sub.add_parser("topup", parents=[c], help="top up a member's stored value")
     p.add_argument("member")
@@ -562,24 +521,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repair", action="store_true", help="rewrite drifted cache rows from the entries")
     p.set_defaults(func=cmd_ledger_verify)
 
-    from pos.cli import reports  # report, segments tag, churn issue (issue 7)
-    reports.register(sub, c)
+    reports.register(sub, c)  # report, segments tag, churn issue (issue 7)
     __import__("pos.cli.ops").cli.ops.register(sub, c)  # backup, restore, doctor (issue 19)
 
-
-def run(args) -> int:
-    """Run a parsed command; turn refusals into one line and an exit code."""
-    try:
-        return args.func(args)
-    except DomainError as exc:
-        print(f"error: {exc.message(lang_of(args))} [{exc.code}]", file=sys.stderr)
-        return EXIT_NOT_FOUND if exc.code.endswith("not_found") else EXIT_BAD_INPUT
-    except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except ValueError as exc:  # e.g. POS_CLOCK unparseable
-        print(f"error: {echo(' '.join(str(exc).split()), 200)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OverflowError:  # last line of defence: inputs are bounded before they reach SQLite
-        print("error: a number is too large", file=sys.stderr)
-        return EXIT_BAD_INPUT

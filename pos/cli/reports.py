@@ -1,4 +1,5 @@
-"""Commands for store manager reports and segments (registered by `pos.cli.main.register`).
+"""Commands for store manager reports and segments (registered by `pos.cli.main.register`;
+the options and output they share are pos.cli.common's).
 
     python main.py report daily|period|rfm|abc|churn [--date D | --from D --to D]
                    [--format json|csv|xlsx] [--out FILE] [--table NAME]
@@ -17,9 +18,10 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from pos.store import program_store
 from pos.analytics import export, reports, segments
-from pos.cli.main import CliError, _date, _program_or_none, db_of, out
+from pos.cli.common import CliError, db_of, out, parse_date, program_or_none
+from pos.rules.money import yuan
+from pos.store import program_store
 
 KINDS = ("daily", "period", "rfm", "abc", "churn")
 
@@ -28,7 +30,7 @@ def _day(args, *names: str) -> dt.date | None:
     for n in names:
         v = getattr(args, n, None)
         if v:
-            return _date(v)
+            return parse_date(v)
     return None
 
 
@@ -62,7 +64,7 @@ def build(db, program, args):
 def _text(kind: str, data: dict) -> str:
     if kind in ("daily", "period"):
         s = data["summary"]
-        y = lambda fen: "-" if fen is None else f"{fen / 100:,.2f}"  # noqa: E731
+        y = lambda fen: "-" if fen is None else yuan(fen, grouping=True)  # noqa: E731
         pct = lambda x: "-" if x is None else f"{x * 100:.1f}%"  # noqa: E731
         d = data["decomposition"]
         return "\n".join([
@@ -90,16 +92,16 @@ def _text(kind: str, data: dict) -> str:
     if kind == "abc":
         p = data["pareto"]
         share = "-" if p["top_share"] is None else f"{p['top_share'] * 100:.1f}%"
-        return ("\n".join(f"{a['class']}: {a['members']} members, {a['sales_fen'] / 100:,.2f} yuan" for a in data["abc"])
+        return ("\n".join(f"{a['class']}: {a['members']} members, {yuan(a['sales_fen'], grouping=True)} yuan" for a in data["abc"])
                 + f"\ntop 20% of buyers ({p['top_buyers']}) bring {share} of member sales")
     lines = [f"{m['member_code']}  {m['name'] or '-'}  {m['phone_masked']}  {m['tier']}  last {m['last_purchase']} "
-             f"({m['days_since']} days)  {m['frequency']} visits  {m['monetary_fen'] / 100:,.2f} yuan" for m in data["members"]]
+             f"({m['days_since']} days)  {m['frequency']} visits  {yuan(m['monetary_fen'], grouping=True)} yuan" for m in data["members"]]
     return "\n".join(lines + [f"{data['total']} member(s) with no purchase in {data['days']} days as of {data['as_of']}"])
 
 
 def cmd_report(args) -> int:
     db = db_of(args)
-    program = _program_or_none(db)
+    program = program_or_none(db)
     fmt = "json" if getattr(args, "json", False) else (args.format or "text")
     try:
         data, tables, title = build(db, program, args)

@@ -8,7 +8,7 @@ allocations, receipt numbers, tier changes, cached balances — but in bulk
 
 The history is played in time order: sales, the returns that come back days
 later, and each business day's jobs before the store opens (08:30 local) —
-points expiry under the program's model (`loyalty.run_expiry`) and the tier
+points expiry under the program's model (`expiry.run_expiry`) and the tier
 review at the end of validity, or the window recheck (`tiers.review_due`) —
 held in memory and written as those jobs write them. Only days where something
 falls due cost anything: the due dates sit in buckets by date. So the store
@@ -26,12 +26,13 @@ import functools
 import heapq
 import json
 import random
-import uuid
 from dataclasses import dataclass
 
-from pos.loyalty import expiry as loyalty
+from pos.store import settings as store_settings
+from pos.ids import uuid7_at
+from pos.loyalty import expiry
 from pos.store import program_store
-from pos.demo.store import _ts, _uuid7_at
+from pos.store.database import sql_ts
 from pos.loyalty.ledger import FAR_FUTURE
 from pos.rules.pricing import Item, MemberCtx, PriceRequest, price
 from pos.loyalty.tiers import add_months, review, tier_for_window, upgrade_after_spend
@@ -181,7 +182,7 @@ class _History:
     def add_lot(self, mid: str, when: dt.datetime, expires: dt.datetime | None, lot_id: str, points: int) -> None:
         own = self.lots.setdefault(mid, _Lots())
         lot = own.add(expires, lot_id, points)
-        self.rows.allocs += [(_uuid7_at(when, self.rng), debit, lot_id, t) for debit, t in own.settle(lot)]
+        self.rows.allocs += [(uuid7_at(when, self.rng).hex, debit, lot_id, t) for debit, t in own.settle(lot)]
         self.balance[mid] = self.balance.get(mid, 0) + points
         if expires is not None:
             self._bucket(self.expire_on, self.clock.local(expires).date(), (mid, lot))
@@ -201,7 +202,7 @@ class _History:
             self.expire_on.setdefault(day, []).append(mid)
 
     def change_tier(self, mid: str, to: str, reason: str, spend: int, when: dt.datetime, sale_id: str | None) -> None:
-        self.rows.tiers.append((_uuid7_at(when, self.rng), mid, self.tier[mid], to, reason, spend, sale_id, _ts(when)))
+        self.rows.tiers.append((uuid7_at(when, self.rng).hex, mid, self.tier[mid], to, reason, spend, sale_id, sql_ts(when)))
         self.tier[mid], self.tier_since[mid], self.spend[mid] = to, when, 0
         self.tier_expires[mid] = (add_months(self.clock.local(when).date(), self.tiers.validity_months)
                                   if self.tiers.rank(to) > 0 else None)
@@ -221,7 +222,7 @@ class _History:
         return self._job_time[1]
 
     def run_jobs(self, day: dt.date) -> None:
-        """One business day's `loyalty.run_expiry` and `tiers.review_due`, in that order."""
+        """One business day's `expiry.run_expiry` and `tiers.review_due`, in that order."""
         when = self.job_time(day)
         self.report.job_days += 1
         self.next_job = day + ONE_DAY
@@ -262,11 +263,11 @@ class _History:
                 self.report.tier_changes += 1
 
     def _expire(self, mid: str, lot: list, when: dt.datetime, reason: str) -> None:
-        entry = _uuid7_at(when, self.rng)
+        entry = uuid7_at(when, self.rng).hex
         points = lot[2]
-        self.rows.entries.append((entry, mid, "expire", -points, _ts(when), None, None, lot[1], None, self.store,
-                                  self.program.version, reason, _ts(when)))
-        self.rows.allocs.append((_uuid7_at(when, self.rng), entry, lot[1], points))
+        self.rows.entries.append((entry, mid, "expire", -points, sql_ts(when), None, None, lot[1], None, self.store,
+                                  self.program.version, reason, sql_ts(when)))
+        self.rows.allocs.append((uuid7_at(when, self.rng).hex, entry, lot[1], points))
         lot[2] = 0
         self.balance[mid] -= points
         self.points_delta[mid] = self.points_delta.get(mid, 0) - points
@@ -324,7 +325,7 @@ def make_sales(db, n: int, seed: int = 1, batch: int = 20_000, progress=None) ->
                  rows, report)
     h.rng = rng
     counters: dict[tuple[str, dt.date], int] = {}
-    store, register = db.store_code, db.settings["register_no"]
+    store, register = db.store_code, store_settings.REGISTER_NO.get(db)
 
     # seasonality: weekends and festive months sell more
     # local midnight DAYS days ago: sales fall in opening hours (09:00–21:00 store time), all before today
@@ -360,8 +361,8 @@ def make_sales(db, n: int, seed: int = 1, batch: int = 20_000, progress=None) ->
                         "ON CONFLICT DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
                         [(store, register, day.isoformat(), seq) for (_, day), seq in counters.items()])
         cur.executemany("UPDATE member_balances SET points = points + ?, updated_at = ? WHERE member_id = ?",
-                        [(delta, _ts(now), mid) for mid, delta in h.points_delta.items() if delta])
-        changed = [(t, _ts(h.tier_since[mid]), h.tier_expires[mid].isoformat() if h.tier_expires[mid] else None, mid)
+                        [(delta, sql_ts(now), mid) for mid, delta in h.points_delta.items() if delta])
+        changed = [(t, sql_ts(h.tier_since[mid]), h.tier_expires[mid].isoformat() if h.tier_expires[mid] else None, mid)
                    for mid, t in h.tier.items()]
         cur.executemany("UPDATE members SET tier_code = ?, tier_since = ?, tier_expires = ? WHERE id = ?", changed)
         cur.execute("COMMIT")
@@ -432,16 +433,16 @@ def _one_sale(rng, db, program, when, members, member_join, by_cat, cats, h: _Hi
     day = clock.local(when).date()
     counters[(store, day)] = counters.get((store, day), 0) + 1
     receipt = f"{store}-{register}-{day:%Y%m%d}-{counters[(store, day)]:04d}"
-    sale_id = _uuid7_at(when, rng)
+    sale_id = uuid7_at(when, rng).hex
     tier_before = h.tier.get(mid)
     tender = rng.choice(TENDERS)
     paid = q.net_fen if tender != "cash" else -(-q.net_fen // 1000) * 1000
     if q.points_redeemed:
-        entries_redeem = _uuid7_at(when, rng)
+        entries_redeem = uuid7_at(when, rng).hex
         took = h.lots[mid].take(q.points_redeemed, when)
-        rows.entries.append((entries_redeem, mid, "redeem", -q.points_redeemed, _ts(when), None, None, None, sale_id,
-                             store, program.version, f"sale {receipt}", _ts(when)))
-        rows.allocs += [(_uuid7_at(when, rng), entries_redeem, lot_id, t) for lot_id, t in took]
+        rows.entries.append((entries_redeem, mid, "redeem", -q.points_redeemed, sql_ts(when), None, None, None, sale_id,
+                             store, program.version, f"sale {receipt}", sql_ts(when)))
+        rows.allocs += [(uuid7_at(when, rng).hex, entries_redeem, lot_id, t) for lot_id, t in took]
         h.points_delta[mid] = h.points_delta.get(mid, 0) - q.points_redeemed
         h.balance[mid] = h.balance.get(mid, 0) - q.points_redeemed
         report.redemptions += 1
@@ -449,11 +450,11 @@ def _one_sale(rng, db, program, when, members, member_join, by_cat, cats, h: _Hi
     if mid:
         h.touch(mid, when)  # a purchase renews a rolling balance
     if mid and q.points_earned:
-        earn_id = _uuid7_at(when, rng)
-        expires = loyalty.lot_expiry(program, when, clock)
-        rows.entries.append((earn_id, mid, "earn", q.points_earned, _ts(loyalty.available_at(program, when)),
-                             _ts(expires) if expires else None, None, None, sale_id, store, program.version,
-                             f"sale {receipt}", _ts(when)))
+        earn_id = uuid7_at(when, rng).hex
+        expires = expiry.lot_expiry(program, when, clock)
+        rows.entries.append((earn_id, mid, "earn", q.points_earned, sql_ts(expiry.available_at(program, when)),
+                             sql_ts(expires) if expires else None, None, None, sale_id, store, program.version,
+                             f"sale {receipt}", sql_ts(when)))
         h.add_lot(mid, when, expires, earn_id, q.points_earned)
         h.points_delta[mid] = h.points_delta.get(mid, 0) + q.points_earned
     tier_after = tier_before
@@ -464,13 +465,13 @@ def _one_sale(rng, db, program, when, members, member_join, by_cat, cats, h: _Hi
             report.tier_changes += 1
     detail = json.dumps({"promotions": q.promotions, "coupons": [], "gifts": [], "refusals": [],
                          "tendered": [{"type": tender, "amount_fen": paid}]})
-    rows.sales.append((sale_id, receipt, "sale", store, register, day.isoformat(), _ts(when), "demo", mid, tier_before,
+    rows.sales.append((sale_id, receipt, "sale", store, register, day.isoformat(), sql_ts(when), "demo", mid, tier_before,
                        tier_after, program.version, "store", None, q.gross_fen, q.discount_fen, q.net_fen, paid,
                        paid - q.net_fen, q.net_fen if mid else 0, q.points_earned, q.points_redeemed,
                        q.points_value_fen, q.member_saved_fen, 0, detail, 0))
     line_ids = []
     for ln in q.lines:
-        lid = _uuid7_at(when, rng)
+        lid = uuid7_at(when, rng).hex
         line_ids.append((lid, ln))
         rows.lines.append((lid, sale_id, ln.index + 1, ln.item.code, None, ln.item.name, ln.item.category,
                            ln.item.points_class, ln.item.qty, ln.item.unit_fen, ln.gross_fen, ln.net_fen, ln.points,
@@ -478,7 +479,7 @@ def _one_sale(rng, db, program, when, members, member_join, by_cat, cats, h: _Hi
                            json.dumps([{"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen} for d in ln.discounts]),
                            None))
     if q.net_fen:
-        rows.payments.append((_uuid7_at(when, rng), sale_id, tender, q.net_fen))
+        rows.payments.append((uuid7_at(when, rng).hex, sale_id, tender, q.net_fen))
     report.sales += 1
     report.lines += len(q.lines)
     report.member_sales += bool(mid)
@@ -511,30 +512,30 @@ def _full_return(h: _History, when, sale_id, mid, q, line_ids, earn_id, tender, 
     day = h.clock.local(when).date()
     counters[(store, day)] = counters.get((store, day), 0) + 1
     ret_receipt = f"{store}-{register}-{day:%Y%m%d}-{counters[(store, day)]:04d}"
-    ret_id = _uuid7_at(when, rng)
+    ret_id = uuid7_at(when, rng).hex
     tier = h.tier[mid]
-    rows.sales.append((ret_id, ret_receipt, "return", store, register, day.isoformat(), _ts(when), "demo", mid, tier,
+    rows.sales.append((ret_id, ret_receipt, "return", store, register, day.isoformat(), sql_ts(when), "demo", mid, tier,
                        tier, program.version, "store", sale_id, -q.gross_fen, -q.discount_fen, -q.net_fen, -q.net_fen,
                        0, -q.net_fen, -q.points_earned, 0, 0, 0, 0, json.dumps({"plan": {"full": True}}), 0))
     for i, (lid, ln) in enumerate(line_ids, 1):
-        rows.lines.append((_uuid7_at(when, rng), ret_id, i, ln.item.code, None, ln.item.name, "", "", -ln.item.qty,
+        rows.lines.append((uuid7_at(when, rng).hex, ret_id, i, ln.item.code, None, ln.item.name, "", "", -ln.item.qty,
                            ln.item.unit_fen, -ln.gross_fen, -ln.net_fen, -ln.points, 0, None, None, lid))
     if q.net_fen:
-        rows.payments.append((_uuid7_at(when, rng), ret_id, tender, -q.net_fen))
+        rows.payments.append((uuid7_at(when, rng).hex, ret_id, tender, -q.net_fen))
     if earn_id and q.points_earned:
-        rev = _uuid7_at(when, rng)
+        rev = uuid7_at(when, rng).hex
         own = h.lots[mid]
         lot = next((x for x in own.lots if x[1] == earn_id), None)
         take = min(lot[2], q.points_earned) if lot else 0
-        rows.entries.append((rev, mid, "reverse", -q.points_earned, _ts(when), None, earn_id, None, ret_id, store,
-                             program.version, f"return {ret_receipt}", _ts(when)))
+        rows.entries.append((rev, mid, "reverse", -q.points_earned, sql_ts(when), None, earn_id, None, ret_id, store,
+                             program.version, f"return {ret_receipt}", sql_ts(when)))
         if take:
             lot[2] -= take
-            rows.allocs.append((_uuid7_at(when, rng), rev, earn_id, take))
+            rows.allocs.append((uuid7_at(when, rng).hex, rev, earn_id, take))
         rest = q.points_earned - take
         if rest:  # the member spent or lost them meanwhile: take from other lots, as the engine would
             for lot_id, t in own.take(rest, when):
-                rows.allocs.append((_uuid7_at(when, rng), rev, lot_id, t))
+                rows.allocs.append((uuid7_at(when, rng).hex, rev, lot_id, t))
                 rest -= t
         if rest:  # still short: the reversal stays partly unpaid (debt, the "negative" policy); new lots pay it
             own.debts.append([rev, rest])

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
 from dataclasses import dataclass
 from typing import Iterator
 
+from pos.store import settings as store_settings
+from pos.ids import uuid7_at
 from pos.rules import phones
 from pos.rules.barcodes import ean_check_digit
 from pos.services.members import _CROCKFORD
 from pos.loyalty.tiers import add_months
+from pos.store.database import sql_ts
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉文斌宇浩凯健俊帆帅旭宁龙林欣怡梓涵子轩一诺雨桐佳琪思远博文"
@@ -50,17 +52,6 @@ PRODUCT_WORDS = {
     "团购": ["团购礼盒", "团购套餐"],
 }
 BASE_TIME = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
-
-
-def _ts(when: dt.datetime) -> str:
-    """The text form SQLAlchemy's DateTime uses on SQLite (naive UTC)."""
-    return when.astimezone(dt.timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _uuid7_at(when: dt.datetime, rng: random.Random) -> str:
-    ms = int(when.timestamp() * 1000)
-    value = (ms << 80) | (0x7 << 76) | (rng.getrandbits(12) << 64) | (0b10 << 62) | rng.getrandbits(62)
-    return uuid.UUID(int=value).hex
 
 
 def demo_phone(i: int, seed: int = 0) -> str:
@@ -111,13 +102,13 @@ def _members(n: int, seed: int, now: dt.datetime, store: str, clock, validity_mo
         since = joined if history else now
         expires = add_months(clock.local(since).date(), validity_months).isoformat() if ranks.get(tier, 0) > 0 else None
         yield (
-            _uuid7_at(joined, rng), demo_code(i, rng), phone, phone[-4:], name, rng.choice("MF"),
+            uuid7_at(joined, rng).hex, demo_code(i, rng), phone, phone[-4:], name, rng.choice("MF"),
             birthday.isoformat() if birthday else None, city,
             f"{city}市{rng.choice(STREETS)}{rng.randint(1, 999)}号" if rng.random() < 0.5 else None,
             rng.choice(OCCUPATIONS), rng.choice(INCOME), None,
             rng.choice(("store", "store", "store", "online", "miniprogram", "qr")), int(consent),
-            _ts(joined) if consent else None, tier, _ts(since), expires, _ts(joined), store, None,
-            "active", None, _ts(joined), _ts(joined), 0,
+            sql_ts(joined) if consent else None, tier, sql_ts(since), expires, sql_ts(joined), store, None,
+            "active", None, sql_ts(joined), sql_ts(joined), 0,
         )
 
 
@@ -132,7 +123,7 @@ def make_members(db, n: int, seed: int = 1, batch: int = 50_000, history: bool =
     """`n` members joined since BASE_TIME. With `history` (a sales history
     follows) each one's tier and opening balance date from their joining;
     without, they were imported today (tiers valid from today, balances
-    granted today). Lots expire as the program says (`loyalty.lot_expiry`)."""
+    granted today). Lots expire as the program says (`expiry.lot_expiry`)."""
     from pos.loyalty.expiry import lot_expiry
     from pos.store.program_store import ensure_default
 
@@ -175,16 +166,16 @@ def _flush_members(cur, rows: list[tuple], first: int, rng: random.Random, now: 
         i = first + k
         mid, joined = row[0], row[18]
         if rng.random() < 0.7:
-            cards.append((_uuid7_at(now, rng), demo_card(i), mid, "magstripe", "active", joined, 0))
+            cards.append((uuid7_at(now, rng).hex, demo_card(i), mid, "magstripe", "active", joined, 0))
         points = 0
         if rng.random() < 0.5:
             points = rng.randint(1, 60) * 50
             # carried over from the old system when the member joined (history), or today (import)
             at = dt.datetime.fromisoformat(joined).replace(tzinfo=dt.timezone.utc) if history else now
             expires = lot_expiry(program, at, clock)
-            lots.append((_uuid7_at(at, rng), mid, "adjust", points, _ts(at), _ts(expires) if expires else None,
-                         "demo opening balance", _ts(at)))
-        balances.append((mid, points, 0, _ts(now)))
+            lots.append((uuid7_at(at, rng).hex, mid, "adjust", points, sql_ts(at), sql_ts(expires) if expires else None,
+                         "demo opening balance", sql_ts(at)))
+        balances.append((mid, points, 0, sql_ts(now)))
     cur.executemany("INSERT INTO member_cards (id, card_no, member_id, kind, status, issued_at, test_clock) VALUES (?,?,?,?,?,?,?)", cards)
     cur.executemany(
         "INSERT INTO points_entries (id, member_id, kind, points, available_at, expires_at, reason, created_at, test_clock) "
@@ -202,7 +193,7 @@ def ean13(body12: str) -> str:
 
 def make_products(db, n: int, seed: int = 1) -> DemoReport:
     rng = random.Random(seed * 17 + 3)
-    now = _ts(db.clock.now())
+    now = sql_ts(db.clock.now())
     products, barcodes = [], []
     for i in range(n):
         cat, weights, (lo, hi), _cycle = CATEGORIES[i % len(CATEGORIES)]
@@ -210,7 +201,7 @@ def make_products(db, n: int, seed: int = 1) -> DemoReport:
         price = rng.randint(lo, hi) * 100 + rng.choice((0, 50, 90))
         member_price = price * 9 // 10 if rng.random() < 0.1 and points_class == "regular" else None
         word = rng.choice(PRODUCT_WORDS[cat])
-        pid = _uuid7_at(db.clock.now(), rng)
+        pid = uuid7_at(db.clock.now(), rng).hex
         code = ean13(f"690{seed % 100:02d}{i:07d}")
         products.append((pid, code, f"{word} {i % 97 + 1}号", cat, price, member_price, points_class,
                          int(cat == "团购"), 1, now, now))
@@ -246,7 +237,7 @@ def build(db, members: int, products: int, seed: int = 1, sales: int = 0, progre
     if existing[1] and products:
         raise ValueError(f"this store already has {existing[1]} products; demo data goes into an empty store")
     if members or products:
-        db.set_setting("demo_store", True)  # the sign-in screen shows demo PINs only on a demo store
+        store_settings.DEMO_STORE.set(db, True)  # the sign-in screen shows demo PINs only on a demo store
     step("members", 0, members)
     report = (make_members(db, members, seed, history=bool(sales), progress=lambda d, t: step("members", d, t))
               if members else DemoReport())

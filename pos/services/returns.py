@@ -28,7 +28,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pos.loyalty import coupons, ledger, expiry as loyalty, tiers
+from pos.store import settings as store_settings
+from pos.loyalty import coupons, expiry, ledger, tiers
 from pos.store import program_store
 from pos.services.checkout import next_receipt_no, result_of, SaleResult
 from pos.errors import DomainError
@@ -235,8 +236,8 @@ def return_sale(db, receipt_no: str, wanted: dict[str, int] | None = None, *, ca
         p, sale, rows, program = _plan(s, db, receipt_no, wanted)
         day = db.clock.local(now).date()
         ret = Sale(
-            id=return_id, receipt_no=next_receipt_no(s, db.store_code, db.settings["register_no"], day), kind="return",
-            store_code=db.store_code, register_no=db.settings["register_no"], business_date=day, created_at=now,
+            id=return_id, receipt_no=next_receipt_no(s, db.store_code, store_settings.REGISTER_NO.get(db), day), kind="return",
+            store_code=db.store_code, register_no=store_settings.REGISTER_NO.get(db), business_date=day, created_at=now,
             cashier=cashier or None, member_id=sale.member_id, program_version=sale.program_version,
             original_sale_id=sale.id, gross_fen=-sum(r["unit_fen"] * r["qty"] for r in rows),
             net_fen=-p.spend_back_fen, paid_fen=-p.refund_fen, spend_fen=-p.spend_back_fen if sale.member_id else 0,
@@ -302,7 +303,7 @@ def _points(s: Session, db, program: ProgramDoc, sale: Sale, ret: Sale, p: Retur
                 ledger.credit(s, mid, "refund", alloc.points, expires_at=lot.expires_at, reverses_id=redeem.id,
                               source_lot_id=lot.id, reason=f"return {ret.receipt_no}", **common)
         else:
-            ledger.credit(s, mid, "refund", p.points_refunded, expires_at=loyalty.renewed_expiry(program, now, db.clock),
+            ledger.credit(s, mid, "refund", p.points_refunded, expires_at=expiry.renewed_expiry(program, now, db.clock),
                           reverses_id=redeem.id if redeem else None, reason=f"return {ret.receipt_no}", **common)
     # 2. points earned on the returned lines are taken back: own lot first, then earliest expiry
     take = p.points_taken_back - (p.points_short if p.deduction_fen else 0)

@@ -9,15 +9,13 @@ they are about to change. Alembic migrates the file on every open.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any, Iterator
 
 import platformdirs
-from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,12 +23,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from pos.clock import Clock, clock_from_env
 from pos.errors import DomainError
 from pos.store import settings as store_settings
+from pos.store.migrate import alembic_config, to_head
 from pos.store.models import Setting
 
 APP_NAME = "memberpos"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 DEFAULT_SETTINGS: dict[str, Any] = store_settings.initial()  # what a new store holds (pos.store.settings)
+
+
+def sql_ts(when: dt.datetime) -> str:
+    """A UTC instant in the text form SQLAlchemy's DateTime stores on SQLite (naive UTC),
+    for bulk rows written through the DB-API and for range filters in raw SQL."""
+    return when.astimezone(dt.timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def default_db_path() -> Path:
@@ -41,9 +46,7 @@ def default_db_path() -> Path:
 
 
 def _alembic_config() -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    return cfg
+    return alembic_config(MIGRATIONS)
 
 
 def _make_engine(path: Path) -> Engine:
@@ -70,20 +73,7 @@ def _make_engine(path: Path) -> Engine:
 
 def migrate(engine: Engine, path: Path | str = "") -> None:
     """Bring the schema to head; refuse a file from a newer release."""
-    cfg = _alembic_config()
-    script = ScriptDirectory.from_config(cfg)
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    if current == script.get_current_head():
-        return
-    if current is not None:
-        try:
-            script.get_revision(current)
-        except Exception:
-            raise DomainError("db.newer", path=str(path), rev=current) from None
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    to_head(engine, MIGRATIONS, lambda rev: DomainError("db.newer", path=str(path), rev=rev))
 
 
 class Database:

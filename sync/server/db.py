@@ -12,13 +12,11 @@ from pathlib import Path
 from typing import Iterator
 
 import platformdirs
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from pos.store.migrate import to_head
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -66,21 +64,8 @@ def make_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    script = ScriptDirectory.from_config(cfg)
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    if current == script.get_current_head():
-        return
-    if current is not None:
-        try:
-            script.get_revision(current)
-        except Exception:
-            raise RuntimeError(f"HQ database is at revision {current}, written by a newer release") from None
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    """Bring HQ's schema to head; refuse a database written by a newer release."""
+    to_head(engine, MIGRATIONS, lambda rev: RuntimeError(f"HQ database is at revision {rev}, written by a newer release"))
 
 
 class HQDatabase:

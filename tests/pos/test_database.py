@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
-from pos.store import database
+from pos.store import database, migrate
 from pos.services import members
 from pos.clock import Clock, FixedClock
 from pos.store.database import open_db
@@ -42,8 +42,8 @@ def test_new_file_is_migrated_to_head(db):
 def test_reopen_keeps_data_and_does_not_migrate_again(tmp_path, clock, monkeypatch):
     path = tmp_path / "store.sqlite3"
     calls = []
-    real_upgrade = database.command.upgrade
-    monkeypatch.setattr(database.command, "upgrade", lambda *a, **k: (calls.append(a[1]), real_upgrade(*a, **k)))
+    real_upgrade = migrate.command.upgrade
+    monkeypatch.setattr(migrate.command, "upgrade", lambda *a, **k: (calls.append(a[1]), real_upgrade(*a, **k)))
     first = open_db(path, clock=clock)
     m = members.register(first, "13800138000", name="王小明")
     first.set_setting("store_code", "SH-07")

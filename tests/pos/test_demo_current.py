@@ -10,7 +10,7 @@ import pytest
 
 from pos.services import daily
 from pos.demo import store as demo
-from pos.loyalty import ledger, expiry as loyalty, tiers
+from pos.loyalty import expiry, ledger, tiers
 from pos.store import program_store
 from pos.clock import FixedClock
 from pos.store.database import open_db
@@ -63,7 +63,7 @@ def _assert_current(db):
             assert expires is not None and dt.date.fromisoformat(expires) > today, (code, tier, expires)
     c.close()
     before = _posted(db)
-    assert loyalty.run_expiry(db, program, today).points == 0
+    assert expiry.run_expiry(db, program, today).points == 0
     assert tiers.review_due(db, program, today) == []
     assert db.settings[daily.RAN_ON] == today.isoformat()
     again = daily.run_due(db, force=True)  # today's jobs are idempotent: a second run posts nothing

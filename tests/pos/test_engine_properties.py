@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from pos.services import checkout, members, returns
-from pos.loyalty import coupons, ledger, expiry as loyalty, tiers
+from pos.loyalty import coupons, expiry, ledger, tiers
 from pos.rules import program
 from pos.store import program_store
 from pos.services.catalog import import_csv
@@ -103,7 +103,7 @@ class Store:
         with self.db.transaction() as s:
             now = self.clock.now()
             for mid in self.members if opening else ():
-                ledger.credit(s, uuid.UUID(mid), "adjust", opening, now=now, expires_at=loyalty.lot_expiry(self.prog, now, self.clock))
+                ledger.credit(s, uuid.UUID(mid), "adjust", opening, now=now, expires_at=expiry.lot_expiry(self.prog, now, self.clock))
         self.receipts: list[str] = []
 
     # --- steps ------------------------------------------------------------------
@@ -201,9 +201,9 @@ class Store:
 
     def expire(self):
         day = self.clock.today()
-        loyalty.run_expiry(self.db, self.prog, day)
+        expiry.run_expiry(self.db, self.prog, day)
         before = self.counts()
-        assert loyalty.run_expiry(self.db, self.prog, day).as_dict() == {"members": 0, "lots": 0, "points": 0}
+        assert expiry.run_expiry(self.db, self.prog, day).as_dict() == {"members": 0, "lots": 0, "points": 0}
         assert self.counts() == before
         cutoff = self.clock.start_of_day(day)
         with self.db.read() as s:

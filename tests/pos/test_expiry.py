@@ -14,7 +14,7 @@ import uuid
 
 from sqlalchemy import func, select
 
-from pos.loyalty import ledger, expiry as loyalty
+from pos.loyalty import expiry, ledger
 from pos.services import members, returns
 from pos.rules import program
 from pos.store import program_store
@@ -66,7 +66,7 @@ def avail(db, mid):
 
 def soon(db, mid, prog):
     with db.read() as s:
-        return loyalty.expiring_soon(s, mid, prog, db.clock, db.clock.now())
+        return expiry.expiring_soon(s, mid, prog, db.clock, db.clock.now())
 
 
 def expiries(db):
@@ -75,7 +75,7 @@ def expiries(db):
 
 
 def run(db, prog, y, m, d):
-    return loyalty.run_expiry(db, prog, dt.date(y, m, d)).as_dict()
+    return expiry.run_expiry(db, prog, dt.date(y, m, d)).as_dict()
 
 
 NOTHING = {"members": 0, "lots": 0, "points": 0}
@@ -88,7 +88,7 @@ def test_per_lot_expiry_day_by_day(db, clock, tmp_path):
     with db.read() as s:
         (lot,) = ledger.open_lots(s, mid)
     assert lot.expires_at == clock.start_of_day(dt.date(2027, 11, 23))
-    assert loyalty.lot_expiry(prog, clock.now(), clock) == lot.expires_at
+    assert expiry.lot_expiry(prog, clock.now(), clock) == lot.expires_at
     clock.set(dt.datetime(2027, 10, 23, 9))
     assert soon(db, mid, prog) is None  # 31 days ahead: outside the 30-day warning
     clock.set(dt.datetime(2027, 11, 1, 9))
@@ -208,9 +208,9 @@ def test_year_end_clearing_with_minimum_age(db, clock, tmp_path):
     assert got == [(150, clock.start_of_day(dt.date(2027, 1, 1))), (150, clock.start_of_day(dt.date(2028, 1, 1)))]
     # warn_days 45: from 2026-11-23 the clearing of Dec 31 is 38 days away
     assert soon(db, mid, prog) == Expiring(150, dt.date(2026, 12, 31))
-    assert loyalty.lot_expiry(prog, clock.local(clock.now()).replace(month=9, day=30), clock) == \
+    assert expiry.lot_expiry(prog, clock.local(clock.now()).replace(month=9, day=30), clock) == \
         clock.start_of_day(dt.date(2027, 1, 1))  # 3 months before Dec 31: this year
-    assert loyalty.lot_expiry(prog, clock.local(clock.now()).replace(month=10, day=1), clock) == \
+    assert expiry.lot_expiry(prog, clock.local(clock.now()).replace(month=10, day=1), clock) == \
         clock.start_of_day(dt.date(2028, 1, 1))  # a day younger: next year
     clock.set(dt.datetime(2026, 12, 31, 21))
     assert avail(db, mid) == 300  # Dec 31 is the last day to use them

@@ -1,0 +1,96 @@
+"""What every package's commands share (`pos.cli.main`, `pos.cli.reports`,
+`devices.cli`, `sync.cli`): the common options, opening the store, printing
+text or JSON, parsing dates and amounts as typed, and `run`, which turns a
+refusal into one line on stderr and an exit code.
+
+Exit codes: 0 ok, 1 not found, 2 bad input (a package may add its own, e.g.
+sync's 3 for an unreachable HQ).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from typing import Any, Callable
+
+from pos.errors import DomainError, echo
+from pos.rules import limits
+from pos.store import program_store
+from pos.store.database import Database, default_db_path, open_db
+
+EXIT_NOT_FOUND = 1
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
+        super().__init__(message)
+        self.exit_code = code
+
+
+def common() -> argparse.ArgumentParser:
+    """Options every subcommand accepts, before or after its own arguments."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--db", default=argparse.SUPPRESS, help="SQLite file of the store (default: user data dir, or $POS_DB)")
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
+    p.add_argument("--lang", default=argparse.SUPPRESS, help="zh_CN (default) or en, for messages")
+    return p
+
+
+def lang_of(args) -> str:
+    return getattr(args, "lang", None) or os.environ.get("POS_LANG") or "zh_CN"
+
+
+def db_of(args) -> Database:
+    return open_db(getattr(args, "db", None) or default_db_path())
+
+
+def out(args, data: Any, text: str | Callable[[], str]) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        print(text() if callable(text) else text)
+
+
+def parse_date(text: str) -> dt.date:
+    """An ISO date as typed (YYYY-MM-DD), or a CliError saying it is not one."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"not an ISO date: {text!r}") from None
+
+
+def strict_fen(text: str, what: str = "amount_fen") -> int:
+    """A whole number of fen as typed: ASCII digits only (int() would take " 2 ", "1_000", "٣"),
+    1 to limits.SALE_MAX_FEN."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 12 or not 1 <= int(text) <= limits.SALE_MAX_FEN:
+        raise CliError(f"{what} must be a whole number of fen from 1 to {limits.SALE_MAX_FEN}, got {echo(text, 24)!r}")
+    return int(text)
+
+
+def program_or_none(db):
+    """The store's active program, or None when none is installed."""
+    try:
+        return program_store.active(db)
+    except DomainError:
+        return None
+
+
+def run(args) -> int:
+    """Run a parsed command; turn refusals into one line and an exit code."""
+    try:
+        return args.func(args)
+    except DomainError as exc:
+        print(f"error: {exc.message(lang_of(args))} [{exc.code}]", file=sys.stderr)
+        return EXIT_NOT_FOUND if exc.code.endswith("not_found") else EXIT_BAD_INPUT
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ValueError as exc:  # e.g. POS_CLOCK unparseable
+        print(f"error: {echo(' '.join(str(exc).split()), 200)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OverflowError:  # last line of defence: inputs are bounded before they reach SQLite
+        print("error: a number is too large", file=sys.stderr)
+        return EXIT_BAD_INPUT
