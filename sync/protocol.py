@@ -340,6 +340,10 @@ class SaleData(_Open):
     points: _Points | None = None
     coupons: list[Text("coupon_code")] | None = Field(None, max_length=50)
     lines: list[_Line] | None = Field(None, max_length=5000)
+    # what HQ prices the sale again with (pos.services.sale_event); read by HQ itself, not here: a sale
+    # whose pricing inputs are missing or unreadable is kept and flagged `not_repriced`, never refused
+    program_version: Any = None
+    pricing: Any = None
 
 
 class SaleEvent(_Payload):

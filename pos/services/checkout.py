@@ -32,6 +32,7 @@ from pos.services.members import MemberIndex, MemberSummary, _get_active
 from pos.store import settings as store_settings
 from pos.store.models import Basket, Member, MemberBalance, Payment, ProductBarcode, ReceiptCounter, Sale, SaleLine
 from pos.store.outbox import emit
+from pos.services import sale_event
 from pos.rules.pricing import CouponCtx, Item, MemberCtx, PriceRequest, Quote, Tender, price
 from pos.rules.program import ProgramDoc
 
@@ -359,7 +360,8 @@ class Checkout:
             if sum(ln.unit_fen * ln.qty for ln in self.lines) > limits.SALE_MAX_FEN:  # HQ keeps totals in 32 bits
                 raise DomainError("sale.too_big", max=f"{limits.SALE_MAX_FEN / 100:.2f}")
             now = self.db.clock.now()
-            q = price(self._request(s, tenders), self.program)
+            req = self._request(s, tenders)
+            q = price(req, self.program)
             member = s.get(Member, uuid.UUID(self.member_id)) if self.member_id else None
             paid, change, sv = _check_tenders(s, member, tenders, q.net_fen)
             sale = self._write_sale(s, q, member, tenders, paid, change, now)
@@ -375,7 +377,7 @@ class Checkout:
                 sale.tier_after = member.tier_code
             s.flush()
             result = result_of(s, sale, quote=q, payments=self._payments)
-            emit(s, self.db, "sale.committed", {"sale": result.as_dict()})
+            emit(s, self.db, "sale.committed", sale_event.committed(result.as_dict(), req))  # HQ re-prices it
             if lang != "zh_CN":  # HQ's event keeps the Chinese reasons; the caller reads its own language
                 result.refusals = [refusal_dict(r, lang) for r in q.refusals]
             s.query(Basket).filter(Basket.id == self.sale_id).delete()
