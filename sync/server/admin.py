@@ -20,7 +20,7 @@ from pos.errors import DomainError
 
 from ..protocol import STORE_CODE
 from . import changes
-from .ingest import now_utc
+from .common import now_utc
 from .models import (
     Coupon, CouponUse, Member, MemberBalance, MemberCard, PointsEntry, Product, Program, Sale, Store, StoreToken,
     SyncException,

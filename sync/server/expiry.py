@@ -28,7 +28,7 @@ from pos.rules import program as pos_program
 from pos.store.models import MemberBalance, PointsEntry
 from pos.loyalty.tiers import add_months
 
-from .ingest import _register_setup, lock_balances, now_utc
+from .common import lock_balances, log_hq_ledger_rows, now_utc
 from .models import HQ_STORE, Program, Sale
 from . import changes
 
@@ -85,7 +85,7 @@ def run(hq, day: dt.date, *, tz: str = DEFAULT_TZ, now: dt.datetime | None = Non
     cutoff = start_of_day(day + dt.timedelta(days=1), zone)
     expired_by = start_of_day(day, zone)
     with hq.transaction() as s:
-        _register_setup(s)  # the new entries and allocations go to the change log
+        log_hq_ledger_rows(s)  # the new entries and allocations go to the change log
         doc = active_program(s)
         report = HQExpiryReport(day=day.isoformat(), program=doc.version, model=doc.expiry.model)
         members = _due_members(s, doc, day, zone)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from pos.loyalty import ledger
 
 from ..protocol import HoldRequest, HoldResponse
-from .ingest import lock_balances, now_utc, resolve
+from .common import lock_balances, now_utc, resolve
 from .models import Coupon, CouponUse, Hold
 
 HOLD_SECONDS = 300

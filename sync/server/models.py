@@ -140,6 +140,10 @@ class Sale(HQBase):
     points_redeemed: Mapped[int] = mapped_column(Integer, default=0)
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)  # spent points/coupons without an HQ hold
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # HQ's own price of a sale (sync/server/sales.py): equal / mismatch / unpriced; None for returns, top-ups
+    repriced: Mapped[str | None] = mapped_column(String(12))
+    hq_net_fen: Mapped[int | None] = mapped_column(BigInteger)
+    hq_points_earned: Mapped[int | None] = mapped_column(Integer)
 
 
 class Coupon(HQBase):
@@ -197,7 +201,8 @@ class Product(HQBase):
 
 class SyncException(HQBase):
     """Something HQ accepted but a person must look at: an overdraft from offline
-    spending, a coupon used twice, a card claimed by two members ..."""
+    spending, a coupon used twice, a card claimed by two members, a sale HQ priced
+    otherwise (`reprice_mismatch`) or could not price (`not_repriced`) ..."""
 
     __tablename__ = "exceptions"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

@@ -26,7 +26,7 @@ from pos.loyalty import tiers as pos_tiers
 
 from . import changes
 from .expiry import DEFAULT_TZ, active_program, start_of_day
-from .ingest import now_utc
+from .common import now_utc
 from .models import Member, Sale
 
 

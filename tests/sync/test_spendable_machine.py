@@ -30,7 +30,7 @@ from sync import engine
 from pos.services.spending import offline_limit
 from sync.protocol import HoldRequest
 from sync.server import expiry
-from sync.server.ingest import now_utc
+from sync.server.common import now_utc
 from sync.server.models import Hold
 
 from .conftest import TOWEL, make_till, offline, run_main

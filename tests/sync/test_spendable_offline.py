@@ -17,7 +17,7 @@ from pos.services.member_view import panel
 from sync import engine
 from pos.services.spending import offline_limit
 from sync.protocol import HoldRequest
-from sync.server.ingest import now_utc
+from sync.server.common import now_utc
 
 from .conftest import TOWEL, offline, phone, run_main
 from .test_sync import assert_all_agree, sell, settle
