@@ -137,6 +137,14 @@ def test_an_unexpected_error_in_the_app_goes_to_the_log_with_a_friendly_dialog(q
         assert str(path) in box.text()
     finally:
         box.close()
+    from app import i18n
+
+    i18n.install("zh_CN")
+    try:
+        title, body = crash.message_text()
+        assert title == "出现问题" and "日志" in body  # the cashier's language
+    finally:
+        i18n.install("en")
     text = Path(path).read_text(encoding="utf-8")
     assert "memberpos.app.crash: unexpected error: RuntimeError" in text and "Traceback" in text
     assert PHONE not in text and PAN not in text

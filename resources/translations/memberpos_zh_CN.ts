@@ -3113,4 +3113,19 @@ By tender: {6}</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
 </context>
+<context>
+    <name>Crash</name>
+    <message>
+        <location filename="../../app/crash.py" line="28" />
+        <source>Something went wrong</source>
+        <translation>出现问题</translation>
+    </message>
+    <message>
+        <location filename="../../app/crash.py" line="29" />
+        <source>The till met an unexpected problem and has written it to the log. A sale that was paid is saved; a sale not yet paid may need to be scanned again. If this happens again, tell IT and give them the log file:
+{0}</source>
+        <translation>收银程序遇到意外问题，已记录到日志。已付款的销售已保存；尚未付款的销售可能需要重新扫码。如再次发生，请联系 IT 并提供日志文件：
+{0}</translation>
+    </message>
+</context>
 </TS>
