@@ -3,29 +3,27 @@ what membership saved, the member panel, and an F-key for every action.
 Talks to the domain through `pos.services.till.Till` only."""
 from __future__ import annotations
 
-import threading
-
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
     QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
-from pos.services import checkout as checkout_mod
-from pos.services import members, staff
+from pos.services import members
 from pos.errors import DomainError
 from pos.rules.money import yuan
 from pos.services.till import Till
 
-from . import i18n
+from . import events, i18n
 from .basket_model import BasketModel
 from .dialogs import (
-    GiftDialog, ListDialog, ManagerDialog, PaymentDialog, PickMemberDialog, ReceiptDialog, RedeemDialog, TextDialog, cash_ceiling,
+    GiftDialog, ListDialog, ManagerDialog, PaymentDialog, PickMemberDialog, ReceiptDialog, RedeemDialog, TextDialog,
 )
 from . import labels
 from .dialogs import HeldDialog, SearchDialog, manager_refusal
 from .member_panel import MemberPanelWidget
+from .operations import Operation
 from .receipt_text import receipt_text
 
 
@@ -43,22 +41,6 @@ class ScanInput(QLineEdit):
             ev.ignore()  # not ours: the screen's shortcut takes it
             return True
         return super().event(ev)
-
-
-class _Failure:
-    """An unexpected error of a background payment, said like a DomainError."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def message(self, _lang: str) -> str:
-        return self.text
-
-
-class _PayDone(QObject):
-    """Carries a background payment's outcome to the GUI thread (a queued signal)."""
-
-    done = Signal(object, object)  # SaleResult or None, DomainError or None
 
 
 class CheckoutScreen(QWidget):
@@ -126,10 +108,9 @@ class CheckoutScreen(QWidget):
         self.reprice_timer = QTimer(self)
         self.reprice_timer.setSingleShot(True)
         self.reprice_timer.timeout.connect(self.reprice)
-        self.paying: threading.Thread | None = None  # a payment waiting for HQ's hold, in the background
+        self.paying: Operation | None = None  # a payment waiting for HQ's hold, in the background
         self.deferred: list[str] = []  # codes entered while it waits: taken, in order, once it is done
-        self._pay_done = _PayDone(self)
-        self._pay_done.done.connect(self._paid)
+        events.listen(self, "members", self._members_changed)  # a pull, a merge, a top-up elsewhere
         self.refresh()
 
     def reprice(self) -> None:
@@ -226,7 +207,7 @@ class CheckoutScreen(QWidget):
 
     def refresh(self, panel: bool = True) -> None:
         q = self.till.last_quote
-        if q is None and self.till.checkout.lines:
+        if q is None and self.till.lines:
             q = self.till.changed()
         self.model.set_quote(q)
         if q is not None and q.lines:
@@ -254,7 +235,7 @@ class CheckoutScreen(QWidget):
         prog = self.till.program
         names = {p.code: (p.name.zh if i18n.current() != "en" else p.name.en) for p in prog.promotions}
         names.update({g.code: (g.name.zh if i18n.current() != "en" else g.name.en) for g in prog.gifts})
-        codes = set(q.coupons) | {r.what for r in q.refusals} | set(self.till.checkout.coupon_codes)
+        codes = set(q.coupons) | {r.what for r in q.refusals} | set(self.till.coupon_codes)
         for code, template in self.till.coupon_templates(sorted(c for c in codes if c not in names)).items():
             t = prog.template(template)
             if t is not None:
@@ -299,10 +280,17 @@ class CheckoutScreen(QWidget):
                 why = (en if lang == "en" else zh).format(**params) if en else r.reason(lang)
             except (KeyError, IndexError):
                 why = r.reason(lang)
-            what = names.get(r.what) or (self.tr("coupon {0}").format(r.what) if r.what in self.till.checkout.coupon_codes
+            what = names.get(r.what) or (self.tr("coupon {0}").format(r.what) if r.what in self.till.coupon_codes
                                          else self.tr("offer"))
             out.append(self.tr("Not applied: {0} — {1}").format(what, why))
         return out
+
+    def _members_changed(self, ids: frozenset) -> None:
+        """Members changed elsewhere (a pull from HQ, another screen): the panel shows
+        them anew if the one on this sale is among them. Not while a payment runs."""
+        mid = self.till.member_id
+        if mid and (not ids or mid in ids) and self.paying is None:
+            self.refresh_panel()
 
     def refresh_panel(self) -> None:
         p = self.till.panel()
@@ -328,7 +316,7 @@ class CheckoutScreen(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if rows:
             return rows[0].row()
-        return len(self.till.checkout.lines) - 1
+        return len(self.till.lines) - 1
 
     def move(self, delta: int) -> None:
         n = self.model.rowCount()
@@ -370,7 +358,7 @@ class CheckoutScreen(QWidget):
             return
         if out.kind == "product":
             self.say(out.message)
-            line = self.till.checkout.lines[out.line_index]
+            line = self.till.lines[out.line_index]
             self.model.show_scanned(out.line_index, line)
             self.table.selectRow(out.line_index)
             self.table.scrollTo(self.model.index(out.line_index, 0))
@@ -410,7 +398,7 @@ class CheckoutScreen(QWidget):
         kind, value = choice
         if kind == "product":
             return self.till.enter(value, reprice=False)
-        if self.till.checkout.member_id and self.till.checkout.member_id != value.id:
+        if self.till.member_id and self.till.member_id != value.id:
             return self._replace_member(value)
         return self.till.attach(value)
 
@@ -447,7 +435,7 @@ class CheckoutScreen(QWidget):
 
     def quick_join(self) -> None:
         self.settle()
-        if self.till.checkout.member_id and not self._ask_replace(self.tr("a new member")):
+        if self.till.member_id and not self._ask_replace(self.tr("a new member")):
             return self.focus_input()
         dlg = TextDialog(self, self.tr("Quick join"), self.tr("Mobile number (the rest of the profile later)"), self.join_phone)
         while dlg.exec():
@@ -477,9 +465,9 @@ class CheckoutScreen(QWidget):
     def change_qty(self) -> None:
         self.settle()
         row = self.selected_row()
-        if row < 0 or row >= len(self.till.checkout.lines):
+        if row < 0 or row >= len(self.till.lines):
             return
-        dlg = TextDialog(self, self.tr("Quantity"), self.till.checkout.lines[row].name, str(self.till.checkout.lines[row].qty))
+        dlg = TextDialog(self, self.tr("Quantity"), self.till.lines[row].name, str(self.till.lines[row].qty))
         if dlg.exec():
             if not dlg.value().isdigit():
                 self.say(self.tr("Type a whole number"), error=True)
@@ -490,9 +478,9 @@ class CheckoutScreen(QWidget):
     def line_discount(self) -> None:
         self.settle()
         row = self.selected_row()
-        if row < 0 or row >= len(self.till.checkout.lines):
+        if row < 0 or row >= len(self.till.lines):
             return
-        dlg = TextDialog(self, self.tr("Line discount"), self.tr("Discount in percent for {0}").format(self.till.checkout.lines[row].name))
+        dlg = TextDialog(self, self.tr("Line discount"), self.tr("Discount in percent for {0}").format(self.till.lines[row].name))
         if not dlg.exec():
             return self.focus_input()
         if not dlg.value().isdigit():
@@ -506,8 +494,7 @@ class CheckoutScreen(QWidget):
                 self.say(exc.message(i18n.current()), error=True)
                 return self.focus_input()
             def check(code, pin):
-                return staff.approve(self.till.db, code, pin, "line_discount", self.till.checkout.lines[row].code,
-                                     pct=pct, cashier=self.till.cashier.code if self.till.cashier else "")
+                return self.till.approve_line_discount(row, pct, code, pin)
             mgr = ManagerDialog(self, exc.message(i18n.current()), check)
             if not mgr.exec():
                 return self.focus_input()
@@ -523,7 +510,7 @@ class CheckoutScreen(QWidget):
     def remove_line(self) -> None:
         self.settle()
         row = self.selected_row()
-        if 0 <= row < len(self.till.checkout.lines) and self._try(self.till.remove, row):
+        if 0 <= row < len(self.till.lines) and self._try(self.till.remove, row):
             self.refresh(panel=False)
 
     def detach(self) -> None:
@@ -533,7 +520,7 @@ class CheckoutScreen(QWidget):
 
     def redeem(self) -> None:
         self.settle()
-        if not self.till.checkout.member_id:
+        if not self.till.member_id:
             return self.say(self.tr("Identify the member first"), error=True)
         most, value = self.till.points_cap()
         r = self.till.program.redemption
@@ -548,7 +535,7 @@ class CheckoutScreen(QWidget):
 
     def gift(self) -> None:
         self.settle()
-        if not self.till.checkout.member_id:
+        if not self.till.member_id:
             return self.say(self.tr("Identify the member first"), error=True)
         p = self.till.panel(with_suggestions=False)
         q = self.till.last_quote
@@ -560,7 +547,7 @@ class CheckoutScreen(QWidget):
 
     def hold(self) -> None:
         self.settle()
-        if self.till.checkout.lines:
+        if self.till.lines:
             self.till.suspend()
             self.say(self.tr("Basket held: F9 recalls it"))
             self.phone_shown = None
@@ -569,7 +556,7 @@ class CheckoutScreen(QWidget):
         held = self.till.held()
         if not held:
             return self.say(self.tr("No basket on hold"), error=True)
-        today = self.till.db.clock.today().isoformat()
+        today = self.till.today().isoformat()
         dlg = HeldDialog(self, [h | {"today": h["date"] == today} for h in held])
         if dlg.exec() and dlg.chosen() and self._try(self.till.resume, dlg.chosen()):
             self.refresh()
@@ -577,7 +564,7 @@ class CheckoutScreen(QWidget):
 
     def void(self) -> None:
         self.settle()
-        if not self.till.checkout.lines and not self.till.checkout.member_id:
+        if not self.till.lines and not self.till.member_id:
             return
         if QMessageBox.question(self, self.tr("Void"), self.tr("Void this sale?")) == QMessageBox.Yes:
             self.till.void()
@@ -588,7 +575,7 @@ class CheckoutScreen(QWidget):
 
     def topup(self) -> None:
         self.settle()
-        if not self.till.checkout.member_id:
+        if not self.till.member_id:
             return self.say(self.tr("Identify the member first"), error=True)
         dlg = TextDialog(self, self.tr("Top up stored value"), self.tr("Amount in yuan"))
         if not dlg.exec():
@@ -603,8 +590,7 @@ class CheckoutScreen(QWidget):
         pay.buttons_by_type["gift_card"].setEnabled(False)
         if pay.exec():
             try:
-                result = checkout_mod.topup(self.till.db, self.till.checkout.member_id, amount, pay.tenders,
-                                            cashier=self.till.cashier.code if self.till.cashier else "")
+                result = self.till.topup(amount, pay.tenders)
             except DomainError as exc:
                 return self.say(exc.message(i18n.current()), error=True)
             self.say(self.tr("Topped up ¥{0}, receipt {1}").format(yuan(amount), result.receipt_no))
@@ -614,66 +600,48 @@ class CheckoutScreen(QWidget):
     def pay(self) -> None:
         self.settle()
         q = self.till.last_quote
-        if not self.till.checkout.lines or q is None:
+        if not self.till.lines or q is None:
             return self.say(self.tr("The basket is empty"), error=True)
-        p = self.till.panel(with_suggestions=False) if self.till.checkout.member_id else None
+        p = self.till.panel(with_suggestions=False) if self.till.member_id else None
         dlg = PaymentDialog(self, q.net_fen, p.stored_value_fen if p else None, q.member_saved_fen,
-                            cash_ceiling_fen=cash_ceiling(self.till.db))
+                            cash_ceiling_fen=self.till.cash_confirm_above_fen())
         if not dlg.exec():
             return self.focus_input()
-        if self._asks_hq(q):
-            return self.pay_in_background(dlg.tenders)
-        try:
-            result = self.till.pay(dlg.tenders)
-        except DomainError as exc:
-            return self._paid(None, exc)
-        self._paid(result, None)
-
-    def _asks_hq(self, q) -> bool:
-        """An enrolled till asks HQ to hold the points and coupons a member spends (sync/policy.py)."""
-        return bool(self.till.db.settings.get("sync.hq_url") and self.till.checkout.member_id
-                    and (q.points_redeemed or q.coupons))
-
-    def pay_in_background(self, tenders) -> None:
-        """The HQ hold (up to sync.policy.HOLD_TIMEOUT, then the offline policy) runs on a
-        worker thread: the screen keeps painting and says it waits; keys meanwhile start
-        no second sale, and scans wait for the next one."""
+        tenders = dlg.tenders
+        op = Operation(self, lambda: self.till.pay(tenders), name="pay", pool="pay").success(self._paid).failure(self._pay_failed)
+        if not self.till.needs_hold(q):
+            op.run_now()  # nothing to wait for: done before the dialog's Enter is
+            return
+        # the HQ hold (up to its timeout, then the offline policy) runs on the pay worker: the
+        # screen keeps painting and says it waits; keys meanwhile start no second sale, and
+        # scans wait for the next one
         self.say(self.tr("Waiting for HQ to confirm points and coupons… (offline rules after a few seconds)"))
         self.input.setPlaceholderText(self.tr("Waiting for HQ…"))
+        self.paying = op.run_in_background()
 
-        def work() -> None:
-            try:
-                result, error = self.till.pay(tenders), None
-            except DomainError as exc:
-                result, error = None, exc
-            except Exception as exc:  # noqa: BLE001 - said on screen; the basket stays as it was
-                import logging
+    def _pay_failed(self, message: str, exc: BaseException) -> None:
+        if not isinstance(exc, DomainError):  # said on screen; the basket stays as it was
+            message = self.tr("The payment failed ({0}); the basket is kept — try again").format(type(exc).__name__)
+        self.say(message, error=True)
+        self.focus_input()
+        self._pay_finished()
 
-                logging.getLogger(__name__).exception("payment failed")
-                result, error = None, _Failure(self.tr("The payment failed ({0}); the basket is kept — try again").format(
-                    type(exc).__name__))
-            self._pay_done.done.emit(result, error)
+    def _paid(self, result) -> None:
+        self.phone_shown = None
+        change = result.totals["change_fen"]
+        self.say(self.tr("Paid. Receipt {0}").format(result.receipt_no)
+                 + (self.tr(" · change ¥{0}").format(yuan(change)) if change else ""))
+        self.last_result = result
+        self.paying = None  # before the receipt's dialog opens over the screen
+        self.input.setPlaceholderText(self.placeholder)
+        self.sale_done.emit(result.as_dict())
+        self.refresh()
+        self.focus_input()
+        self._pay_finished()
 
-        self.paying = threading.Thread(target=work, name="pay-with-hq", daemon=True)
-        self.paying.start()
-
-    def _paid(self, result, error) -> None:
-        if self.paying is not None:
-            self.paying.join()
-            self.paying = None
-            self.input.setPlaceholderText(self.placeholder)
-        if error is not None:
-            self.say(error.message(i18n.current()), error=True)
-            self.focus_input()
-        else:
-            self.phone_shown = None
-            change = result.totals["change_fen"]
-            self.say(self.tr("Paid. Receipt {0}").format(result.receipt_no)
-                     + (self.tr(" · change ¥{0}").format(yuan(change)) if change else ""))
-            self.last_result = result
-            self.sale_done.emit(result.as_dict())
-            self.refresh()
-            self.focus_input()
+    def _pay_finished(self) -> None:
+        self.paying = None
+        self.input.setPlaceholderText(self.placeholder)
         waiting, self.deferred = self.deferred, []
         for code in waiting:
             self.handle_code(code)
@@ -684,7 +652,7 @@ class CheckoutScreen(QWidget):
         dlg = TextDialog(self, self.tr("Reprint"), self.tr("Receipt number"), last.receipt_no if last else "")
         if dlg.exec():
             try:
-                sale = checkout_mod.sale_by_receipt(self.till.db, dlg.value())
+                sale = self.till.sale_by_receipt(dlg.value())
             except DomainError as exc:
                 self.say(exc.message(i18n.current()), error=True)
                 return self.focus_input()
@@ -693,29 +661,29 @@ class CheckoutScreen(QWidget):
         self.focus_input()
 
     def show_receipt(self, sale: dict) -> None:
-        ReceiptDialog(self, receipt_text(sale, self.till.db.settings.get("store_name", ""), i18n.current())).exec()
+        ReceiptDialog(self, receipt_text(sale, self.till.store_name, i18n.current())).exec()
 
     def unmask(self) -> None:
-        if not self.till.checkout.member_id:
+        if not self.till.member_id:
             return
-        mid = self.till.checkout.member_id
+        mid = self.till.member_id
         who = self.till.cashier
         try:
             if who is not None and who.is_manager:  # a signed-in manager is not asked again
-                approver = staff.approve_signed_in(self.till.db, who, "unmask_phone", mid)
+                approver = self.till.approve_signed_in("unmask_phone", mid)
             else:
                 def check(code, pin):
-                    return staff.approve(self.till.db, code, pin, "unmask_phone", mid)
+                    return self.till.approve(code, pin, "unmask_phone", mid)
                 mgr = ManagerDialog(self, self.tr("Showing the full phone number is recorded."), check)
                 if not mgr.exec():
                     return
                 approver = mgr.approver or check(mgr.code.text(), mgr.pin.text())
-            self.phone_shown = members.unmask_phone(self.till.db, mid, actor=approver.code)
+            self.phone_shown = self.till.unmask_phone(approver.code)
         except DomainError as exc:
             return self.say(manager_refusal() if exc.code == "staff.not_manager" else exc.message(i18n.current()), error=True)
         self.refresh_panel()
 
     def member_detail(self) -> None:
-        if self.till.checkout.member_id:
-            self.detail_requested.emit(self.till.checkout.member_id)
+        if self.till.member_id:
+            self.detail_requested.emit(self.till.member_id)
 

@@ -4,7 +4,6 @@ thread. The keyboard-wedge detector runs as an application-wide event filter,
 so a scan works whatever has focus and never leaks into a text field."""
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 
@@ -21,6 +20,7 @@ from devices.reprint_queue import ReprintQueue
 from devices.wedge import PassThrough, ScanCompleted
 
 from . import i18n, labels
+from .operations import Operation
 
 
 class DeviceBridge(QObject):
@@ -64,19 +64,24 @@ class DeviceBridge(QObject):
             self.wedge_filter = None
 
     def print_sale(self, sale: dict, lang: str, reprint: bool = False, **extras) -> None:
-        """Print off the GUI thread (a network printer may take its timeout to fail);
-        a failure queues the receipt, the sale itself is long committed."""
+        """Print off the GUI thread (an `Operation` on the printer's own worker: a network
+        printer may take its timeout to fail); a failure queues the receipt, the sale
+        itself is long committed."""
         if self.settings.printer.backend == "none":
             return
 
         queue = ReprintQueue(self.data_dir / "reprint_queue.json") if self.data_dir else None
 
-        def work() -> None:
+        def work():
             printer = ReceiptPrinter(self.settings.printer, queue)
             outcome = (printer.reprint if reprint else printer.print_sale)(sale, lang=lang, **extras)
-            self.printed.emit(outcome.message(lang), outcome.queued)
+            self.printed.emit(outcome.message(lang), outcome.queued)  # queued to the GUI thread, as soon as it is known
+            return outcome
 
-        threading.Thread(target=work, name="receipt-printer", daemon=True).start()
+        Operation(self, work, name="receipt-printer", pool="printer",
+                  what=QCoreApplication.translate("DeviceBridge", "Printing the receipt")) \
+            .failure(lambda message, _exc: self.printed.emit(message, False)) \
+            .run_in_background()
 
     def describe(self) -> str:
         parts = []

@@ -31,15 +31,7 @@ def parse_yuan(text: str) -> int | None:
     return int(whole or "0") * 100 + int((frac + "00")[:2])
 
 
-CASH_CONFIRM_KEY = "cash.confirm_above_fen"  # the store's setting: cash above this asks first
-CASH_CONFIRM_ABOVE_DEFAULT = 1_000_000  # ¥10,000
-
-
-def cash_ceiling(db) -> int:
-    try:
-        return int(db.settings.get(CASH_CONFIRM_KEY, CASH_CONFIRM_ABOVE_DEFAULT))
-    except (TypeError, ValueError):
-        return CASH_CONFIRM_ABOVE_DEFAULT
+CASH_CONFIRM_ABOVE_DEFAULT = 1_000_000  # ¥10,000; the store's own: `Till.cash_confirm_above_fen`
 
 
 class _Dialog(QDialog):

@@ -3,13 +3,12 @@ member detail, language; the status bar always shows sync, devices, cashier,
 store and the TEST CLOCK when it applies."""
 from __future__ import annotations
 
-import threading
-
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from devices import config as device_config
+from pos.store import settings as store_settings
 from pos.services import daily, members, staff
 from pos.store.database import Database
 from pos.errors import DomainError
@@ -22,6 +21,7 @@ from .device_bridge import DeviceBridge
 from .device_settings import DeviceSettingsDialog
 from .dialogs import ManagerDialog, ShiftCloseDialog, TextDialog, manager_refusal, parse_yuan
 from .member_detail import MemberDetailDialog
+from .operations import Changes, Operation
 from .reports_screen import ReportsDialog
 from .returns_screen import ReturnsDialog, tender_name
 from .signin_screen import SignInScreen
@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         self.signin.reset()
         self.bridge.start()
         self.sync.start()
-        self.tags_thread: threading.Thread | None = None
+        self.daily_op: Operation | None = None
         self.reports: ReportsDialog | None = None
         QTimer.singleShot(TAGS_DELAY_MS, self.run_daily_jobs)
 
@@ -102,10 +102,10 @@ class MainWindow(QMainWindow):
         self.addAction(self.devices_action)
 
     def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("Member checkout — {0}").format(self.db.settings.get("store_name", "")))
+        self.setWindowTitle(self.tr("Member checkout — {0}").format(store_settings.STORE_NAME.get(self.db)))
         now = self.db.clock.local(self.db.clock.now()).strftime("%Y-%m-%d %H:%M")
         self.banner.setText(self.tr("TEST CLOCK: {0} — records made now are marked as test").format(now))
-        self.store_label.setText(self.tr("Store {0} · register {1}").format(self.db.store_code, self.db.settings.get("register_no")))
+        self.store_label.setText(self.tr("Store {0} · register {1}").format(self.db.store_code, store_settings.REGISTER_NO.get(self.db)))
         self.cashier_label.setText(self.tr("Cashier {0}").format(self.who.code) if self.who else self.tr("Not signed in"))
         self.on_device_state(self.bridge.describe() if hasattr(self, "bridge") else labels.device_kind("off"))
         self.set_sync_state(*self.sync.last)
@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
             self.checkout.focus_input()
 
     def print_receipt(self, sale: dict, reprint: bool = False) -> None:
-        self.bridge.print_sale(sale, i18n.current(), reprint=reprint, store_name=self.db.settings.get("store_name", ""),
+        self.bridge.print_sale(sale, i18n.current(), reprint=reprint, store_name=store_settings.STORE_NAME.get(self.db),
                                cashier=self.who.code if self.who else "")
 
     def on_printed(self, message: str, queued: bool) -> None:
@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
         if self.till is None:
             return
         self.checkout.settle()
-        dlg = ReturnsDialog(self.db, self.who.code if self.who else "", self.till.checkout.member_id, self,
+        dlg = ReturnsDialog(self.db, self.who.code if self.who else "", self.till.member_id, self,
                             is_manager=bool(self.who and self.who.is_manager))
         dlg.ask_manager = self._ask_manager
         if dlg.exec() and dlg.result is not None:
@@ -338,26 +338,20 @@ class MainWindow(QMainWindow):
         (活跃会员, 沉睡会员 …) — `pos.services.daily`, in short write transactions."""
         if not daily.due(self.db):
             return
-        if self.tags_thread is not None and self.tags_thread.is_alive():
+        if self.daily_op is not None and self.daily_op.running:
             return
-        self.tags_thread = threading.Thread(target=self._daily, name="daily-jobs", daemon=True)
-        self.tags_thread.start()
-
-    def _daily(self) -> None:
-        try:
-            daily.run_due(self.db)
-        except Exception:  # noqa: BLE001 - each job is idempotent; the next start runs it again
-            import logging
-
-            logging.getLogger(__name__).exception("daily jobs failed")
+        # a failure is logged (each job is idempotent; the next start runs it again)
+        self.daily_op = Operation(self, lambda: daily.run_due(self.db), name="daily-jobs", pool="daily",
+                                  changes=Changes.of(members=True, tags=True, reports=True))
+        self.daily_op.run_in_background()
 
     def closeEvent(self, event) -> None:
         self.sync.stop()
-        if self.tags_thread is not None:
-            self.tags_thread.join()
+        if self.daily_op is not None:
+            self.daily_op.wait()
         self.bridge.stop()
         if self.till is not None:
-            self.till.checkout.save()  # the basket survives the restart
+            self.till.save()  # the basket survives the restart
             self.till.close()
         super().closeEvent(event)
 

@@ -3,8 +3,8 @@
     Operation(self, lambda: till.pay(tenders), name="pay", changes=Changes.of(basket=()))
         .success(self._paid).failure(self._pay_failed).run_in_background()
 
-`fn` runs on a worker thread (a `QThreadPool`: the shared one, or the caller's
-own to bound it); `success(result)` or `failure(message, exc)` is called on the
+`fn` runs on a worker thread (a `QThreadPool`: a named one — "pay", "sync",
+"printer", "daily", "work" — or the caller's own); `success(result)` or `failure(message, exc)` is called on the
 GUI thread afterwards, never both, and not at all once `parent` is gone. A
 failure is a sentence for the cashier — a `DomainError`'s own message, else
 "… could not be done (ValueError); try again" with the traceback in the log
@@ -122,6 +122,20 @@ class _Runner(QRunnable):
         self.op._work()
 
 
+_POOL_SIZES = {"work": 4, "pay": 1, "sync": 1, "printer": 1, "daily": 1}
+_pools: dict[str, QThreadPool] = {}
+
+
+def pool(name: str = "work") -> QThreadPool:
+    """A named pool: pay, sync, printing and the daily jobs each have their own worker, so
+    a payment's HQ hold never queues behind a sync round that waits on the network."""
+    if name not in _pools:
+        p = QThreadPool()
+        p.setMaxThreadCount(_POOL_SIZES.get(name, 2))
+        _pools[name] = p
+    return _pools[name]
+
+
 _live: set["Operation"] = set()  # started and not yet delivered: kept alive here, not by a Qt parent
 
 
@@ -131,7 +145,7 @@ class Operation(QObject):
     _finished = Signal()
 
     def __init__(self, parent: QObject | None, fn: Callable[[], Any], *, name: str = "", what: str = "",
-                 changes: Changes | None = None, pool: QThreadPool | None = None):
+                 changes: Changes | None = None, pool: "QThreadPool | str" = "work"):
         super().__init__()  # no Qt parent: a closing screen must not delete it under its worker
         events.bridge()  # made on the GUI thread, before any worker publishes
         self.owner, self.fn, self.name, self.what = parent, fn, name or getattr(fn, "__name__", "operation"), what
@@ -164,7 +178,7 @@ class Operation(QObject):
 
     def run_in_background(self) -> "Operation":
         self._start()
-        (self.pool or QThreadPool.globalInstance()).start(_Runner(self))
+        (pool(self.pool) if isinstance(self.pool, str) else self.pool).start(_Runner(self))
         return self
 
     def run_now(self) -> "Operation":

@@ -19,7 +19,7 @@ from PySide6.QtCharts import (
     QStackedBarSeries, QValueAxis,
 )
 from PySide6.QtCore import (
-    QAbstractTableModel, QDate, QMargins, QModelIndex, QObject, QRunnable, QSize, QSortFilterProxyModel, Qt,
+    QAbstractTableModel, QDate, QMargins, QModelIndex, QSize, QSortFilterProxyModel, Qt,
     QThreadPool, QTimer, Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeySequence, QShortcut, QPageSize, QPainter, QPdfWriter, QTextDocument
@@ -33,6 +33,9 @@ from pos.analytics import export as report_export, reports, segments
 from pos.analytics.reports import Table
 
 from . import i18n, labels
+from pos import changes as domain_changes
+
+from .operations import Changes, Operation
 
 
 def _yuan(fen: int | float | None) -> str:
@@ -62,31 +65,6 @@ def _num(x: Any) -> str:
     if isinstance(x, float):
         return f"{x:,.2f}"
     return f"{x:,}" if isinstance(x, int) else str(x)
-
-
-# --- background jobs ---------------------------------------------------------------------------
-
-
-class _Signals(QObject):
-    done = Signal(str, int, object)
-    failed = Signal(str, int, str)
-
-
-class _Job(QRunnable):
-    """Runs one headless computation off the GUI thread; reports back by signal."""
-
-    def __init__(self, kind: str, generation: int, fn: Callable[[], Any]):
-        super().__init__()
-        self.kind, self.generation, self.fn = kind, generation, fn
-        self.signals = _Signals()
-
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except Exception as exc:  # shown in the status line, never a crash
-            self.signals.failed.emit(self.kind, self.generation, str(exc))
-            return
-        self.signals.done.emit(self.kind, self.generation, result)
 
 
 # --- models and small widgets ------------------------------------------------------------------
@@ -287,7 +265,6 @@ class ReportsScreen(QWidget):
         self._generation = 0
         self._results_cache: dict[tuple, Any] = {}  # segments and churn lists by (what, end, …, high-water marks)
         self._pending: set[str] = set()
-        self._jobs: dict[int, _Job] = {}
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
         self.setObjectName("reportsScreen")
@@ -649,17 +626,15 @@ class ReportsScreen(QWidget):
         end = self.db.clock.today()
         self.set_range(end - dt.timedelta(days=days - 1), end)
 
-    def _submit(self, kind: str, fn: Callable[[], Any]) -> None:
-        job = _Job(kind, self._generation, fn)
-        job.setAutoDelete(False)
-        job.signals.done.connect(self._job_done)
-        job.signals.failed.connect(self._job_failed)
-        self._jobs[id(job)] = job
-        job.signals.done.connect(lambda *_a, k=id(job): self._jobs.pop(k, None))
-        job.signals.failed.connect(lambda *_a, k=id(job): self._jobs.pop(k, None))
+    def _submit(self, kind: str, fn: Callable[[], Any], changes: Changes | None = None) -> None:
+        """One figure computed as an `app.operations.Operation` on this screen's pool."""
+        generation = self._generation
+        op = Operation(self, fn, name=f"report-{kind}", pool=self.pool, changes=changes)
+        op.success(lambda result: self._job_done(kind, generation, result))
+        op.failure(lambda message, _exc: self._job_failed(kind, generation, message))
         self._pending.add(kind)
         self._show_progress()
-        self.pool.start(job)
+        op.run_in_background()
 
     def refresh(self) -> None:
         """Recompute every figure for the chosen range (older results are dropped)."""
@@ -1003,6 +978,9 @@ class ReportsScreen(QWidget):
                 self.tr("Issue a {0} coupon to {1} member(s)?").format(wb.template, len(ids))) != QMessageBox.Yes:
             return None
         result = segments.issue_win_back(self.db, self.program, ids, actor=self.actor)
+        if result.issued:  # the member panel on the till shows the new coupon
+            domain_changes.publish("coupons", [i["member_id"] for i in result.issued])
+            domain_changes.publish("members", [i["member_id"] for i in result.issued])
         self.status.setText(self.tr("Issued {0} win-back coupon(s); skipped {1} (already holding one or not active).").format(
             len(result.issued), len(result.skipped)))
         return result
@@ -1011,7 +989,7 @@ class ReportsScreen(QWidget):
         """Segment names as derived member tags (as of the range's end), off the GUI thread."""
         db, end = self.db, self.end
         self.tags_btn.setEnabled(False)
-        self._submit("tags", lambda: segments.write_tags(db, end))
+        self._submit("tags", lambda: segments.write_tags(db, end), changes=Changes.of(tags=True, members=True))
 
     def _show_tags(self, result: dict) -> None:
         self.status.setText(self.tr("Member tags updated as of {0}: {1} added, {2} removed.").format(

@@ -13,22 +13,23 @@ the checkout never waits on the network. Each round reports one state:
 * ``rejected`` — HQ refused events (kept, never re-sent on their own; HQ IT reads
   them with `python main.py sync --status`): ``waiting`` = how many.
 
-The signal crosses from the worker thread to the GUI thread queued, as any Qt
-signal emitted off the receiver's thread."""
+Each round is an `app.operations.Operation` (a worker of the shared pool); a
+timer on the GUI thread starts the next one, never two at once. The state is
+emitted on the GUI thread, and the round publishes `sync` (and the pull its
+`members`, through `pos.changes`) for the screens that listen."""
 from __future__ import annotations
 
 import logging
-import threading
 
-from PySide6.QtCore import QObject, Signal
-from sqlalchemy import select
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from pos.store.models import Setting
+from pos.store import settings as store_settings
 from sync import engine
 from sync.client import HQError, HQUnavailable
 
+from .operations import Changes, Operation
+
 log = logging.getLogger(__name__)
-DEFAULT_INTERVAL_S = 30.0
 
 
 class SyncBridge(QObject):
@@ -37,56 +38,66 @@ class SyncBridge(QObject):
     def __init__(self, db, interval_s: float | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.db = db
-        self.interval_s = float(interval_s or db.settings.get("sync.interval_s") or DEFAULT_INTERVAL_S)
+        self.interval_s = float(interval_s or store_settings.SYNC_INTERVAL_S.get(db))
         self.last: tuple[str, int, str] = ("not_configured", 0, "")
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(int(self.interval_s * 1000))
+        self._timer.timeout.connect(self._round_now)
+        self._op: Operation | None = None
+        self._again = False  # kicked while a round ran: one more right after it
+        self._stopped = False
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="hq-sync", daemon=True)
-            self._thread.start()
+        if not self._timer.isActive():
+            self._stopped = False
+            self._timer.start()
+            self._round_now()
 
     def kick(self) -> None:
         """Sync now (after a sale), not at the end of the interval."""
-        self._wake.set()
+        if self._stopped:
+            return
+        if self._op is not None and self._op.running:
+            self._again = True
+        else:
+            self._round_now()
 
     def stop(self, timeout: float = 15.0) -> None:
         """Finish the round under way (a batch is never left half-recorded) and end."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._stopped = True
+        self._timer.stop()
+        if self._op is not None:
+            self._op.wait(timeout)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            got = self.round()
-            if self._stop.is_set():
-                break
-            self.last = got
-            try:
-                self.state.emit(*got)
-            except RuntimeError:  # the window went away without stop(): nobody to tell, end quietly
-                break
-            self._wake.wait(self.interval_s)
+    def _round_now(self) -> None:
+        if self._stopped or (self._op is not None and self._op.running):
+            return
+        self._again = False
+        self._timer.start()  # the interval counts from this round
+        self._op = Operation(self, self.round, name="hq-sync", pool="sync",
+                             changes=Changes.of(sync=True)).success(self._round_done)
+        self._op.run_in_background()
+
+    def _round_done(self, got: tuple[str, int, str]) -> None:
+        if self._stopped:
+            return
+        self.last = got
+        self.state.emit(*got)
+        if self._again:
+            self._round_now()
 
     def _enrolment(self) -> None:
         """Pick up an enrolment made by the CLI while the app runs."""
-        if engine.configured(self.db):
+        if store_settings.enrolled(self.db):
             return
-        keys = (engine.URL_KEY, engine.TOKEN_KEY, "store_code", "store_name")  # enrolment takes HQ's store code
-        with self.db.read() as s:
-            for key, value in s.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys))):
-                self.db.settings[key] = value
+        store_settings.reload(self.db, store_settings.HQ_URL, store_settings.HQ_TOKEN,  # enrolment takes HQ's
+                              store_settings.STORE_CODE, store_settings.STORE_NAME)  # store code and name
 
     def round(self) -> tuple[str, int, str]:
         """One sync round; never raises (the till carries on whatever HQ does)."""
         try:
             self._enrolment()
-            if not engine.configured(self.db):
+            if not store_settings.enrolled(self.db):
                 return ("not_configured", 0, "")
             got = engine.sync_once(self.db)
             st = got["status"]

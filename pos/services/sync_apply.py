@@ -33,6 +33,7 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from pos.store import settings as store_settings
+from pos import changes as change_events
 from pos.services import phone_privacy
 from pos.rules import phones
 from pos.ids import uuid7
@@ -406,7 +407,23 @@ def apply_page(db, changes: list[dict[str, Any]], cursor: str) -> dict[str, Any]
         marks.update(_max_rowids(s))
         store_settings.LEDGER_ROWIDS.put(s, marks)
         store_settings.SYNC_CURSOR.put(s, cursor, db)
+    _announce(by_kind, touched)
     return summary
+
+
+def _announce(by_kind: dict[str, list[dict[str, Any]]], touched) -> None:
+    """After the page committed: say what it changed (`pos.changes`; the app's screens listen)."""
+    mids = {str(_uid(d["id"])) for d in by_kind.get("member", []) if d.get("id")} | {str(m) for m in touched if m}
+    mids |= {str(_uid(d["member_id"])) for kind in ("card", "note", "coupon") for d in by_kind.get(kind, [])
+             if d.get("member_id")}
+    if mids:
+        change_events.publish("members", mids)
+    if by_kind.get("coupon") or by_kind.get("coupon_use"):
+        change_events.publish("coupons", {str(_uid(d["member_id"])) for d in by_kind.get("coupon", []) if d.get("member_id")})
+    if by_kind.get("program"):
+        change_events.publish("program")
+    if by_kind.get("product"):
+        change_events.publish("catalog")
 
 
 def pending_events(db, limit: int) -> list[OutboxEvent]:

@@ -9,13 +9,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from pos.store import settings as store_settings
+from pos import changes
 from pos.services import catalog, checkout, members, member_view, staff
 from pos.rules import phones
 from pos.store import program_store
 from pos.rules.barcodes import Nomenclature
 from pos.services.checkout import Checkout, Tender
 from pos.errors import DomainError, card_like, echo
-from pos.rules.pricing import Quote
+from pos.rules.pricing import Quote, points_cash_cap
 
 
 @dataclass
@@ -32,13 +34,14 @@ class Outcome:
 
 
 class Till:
-    def __init__(self, db, cashier: staff.StaffView | None = None, lang: str = "zh_CN"):
+    def __init__(self, db, cashier: staff.StaffView | None = None, lang: str = "zh_CN", authority=None):
         self.db = db
+        self.authority = authority  # confirms spending on an enrolled till (pos.services.spending); None: the installed one
         self.lang = lang
         self.program = program_store.ensure_default(db)
         self.nomenclature = Nomenclature.default()
         self.cashier = cashier
-        self.index = members.MemberIndex(str(db.path), db.settings.get("phone_region", "CN"))
+        self.index = members.MemberIndex(str(db.path), store_settings.PHONE_REGION.get(db))
         self.checkout = self._resume_own()
         self.last_quote: Quote | None = None
         self._reprice = True
@@ -55,11 +58,12 @@ class Till:
             if co.lines or co.member_id:
                 co.suspend()
             return self._new()
+        co.authority = self.authority
         return co
 
     def _new(self) -> Checkout:
         return Checkout(self.db, cashier=self.cashier.code if self.cashier else "", program=self.program,
-                        nomenclature=self.nomenclature)
+                        nomenclature=self.nomenclature, authority=self.authority)
 
     def close(self) -> None:
         self.index.close()
@@ -227,8 +231,8 @@ class Till:
         """(most points this order can take, their cash value) — shown before confirming."""
         q = self.last_quote or self.checkout.quote()
         r = self.program.redemption
-        goods = sum(ln.net_fen for ln in q.lines if ln.item.reward is None) + q.points_value_fen
-        cap_points = goods * r.cash_cap_pct // 100 // r.unit_fen * r.points_per_unit
+        goods = sum(ln.net_fen for ln in q.lines if ln.item.reward is None) + q.points_value_fen  # before points
+        cap_points = points_cash_cap(r, goods)
         have = 0
         if self.checkout.member_id:
             panel = self.panel(with_suggestions=False)
@@ -245,6 +249,7 @@ class Till:
 
         m = joining.join(self.db, self.program, phone, actor=self.cashier.code if self.cashier else "till")
         self.attach(m)
+        changes.publish("members", [m.id])
         return m
 
     # --- the member panel ---------------------------------------------------------------------
@@ -259,20 +264,35 @@ class Till:
     # --- finishing -------------------------------------------------------------------------------
 
     def pay(self, tenders: list[Tender]) -> checkout.SaleResult:
+        """Commit the sale (on an enrolled till after HQ's hold on the points and coupons
+        spent: `needs_hold`, run it off the GUI thread) and start a new basket."""
         result = self.checkout.pay(tenders)
         self.checkout = self._new()
         self.last_quote = None
+        changes.publish("sales", [result.sale_id])
+        if result.member:
+            changes.publish("members", [result.member.get("id")])
+        changes.publish("basket")
         return result
+
+    def needs_hold(self, quote: Quote | None = None) -> bool:
+        """Paying waits for HQ: an enrolled till asks HQ to hold the points and coupons a
+        member spends (the spending policy), which may take its timeout."""
+        q = quote or self.last_quote
+        spends = q is not None and self.checkout.member_id and (q.points_redeemed or q.coupons)
+        return bool(spends and (getattr(self.checkout, "authority", None) is not None or store_settings.enrolled(self.db)))
 
     def void(self) -> None:
         self.checkout.void()
         self.checkout = self._new()
         self.last_quote = None
+        changes.publish("basket")
 
     def suspend(self) -> str:
         basket_id = self.checkout.suspend()
         self.checkout = self._new()
         self.last_quote = None
+        changes.publish("basket", [basket_id])
         return basket_id
 
     def resume(self, basket_id: str) -> None:
@@ -283,6 +303,73 @@ class Till:
             raise DomainError("sale.no_basket")
         self.checkout = co
         self.changed()
+        changes.publish("basket", [basket_id])
+
+    def save(self) -> None:
+        """Keep the basket in progress (the window closing: it survives the restart)."""
+        self.checkout.save()
+
+    # --- what the screen reads (it never reaches into the checkout or the store) -------------
+
+    @property
+    def member_id(self) -> str | None:
+        return self.checkout.member_id
+
+    @property
+    def lines(self) -> tuple:
+        """The basket's lines (name, qty, code …), read-only: change them through the methods above."""
+        return tuple(self.checkout.lines)
+
+    @property
+    def coupon_codes(self) -> tuple[str, ...]:
+        return tuple(self.checkout.coupon_codes)
+
+    @property
+    def store_name(self) -> str:
+        return store_settings.STORE_NAME.get(self.db) or ""
+
+    def today(self):
+        return self.db.clock.today()
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        return self.db.settings.get(key, default)
+
+    def cash_confirm_above_fen(self) -> int:
+        """Cash above this asks the cashier to confirm the amount (a typo of two zeros)."""
+        opt = store_settings.CASH_CONFIRM_ABOVE_FEN
+        try:
+            return int(opt.get(self.db))
+        except (TypeError, ValueError):
+            return int(opt.default)
+
+    def sale_by_receipt(self, receipt_no: str) -> checkout.SaleResult:
+        return checkout.sale_by_receipt(self.db, receipt_no)
+
+    def topup(self, amount_fen: int, tenders: list[Tender]) -> checkout.SaleResult:
+        """Stored value for the member on this sale."""
+        if not self.checkout.member_id:
+            raise DomainError("member.not_found", query="-")
+        result = checkout.topup(self.db, self.checkout.member_id, amount_fen, tenders,
+                                cashier=self.cashier.code if self.cashier else "")
+        changes.publish("members", [self.checkout.member_id])
+        changes.publish("sales", [result.sale_id])
+        return result
+
+    def approve(self, code: str, pin: str, action: str, target: str | None = None, **details: Any) -> staff.StaffView:
+        """A manager's code and PIN approve `action` (audited)."""
+        return staff.approve(self.db, code, pin, action, target, **details)
+
+    def approve_signed_in(self, action: str, target: str | None = None) -> staff.StaffView:
+        """The signed-in manager approves without typing the PIN again (audited)."""
+        return staff.approve_signed_in(self.db, self.cashier, action, target)
+
+    def approve_line_discount(self, index: int, pct: int, code: str, pin: str) -> staff.StaffView:
+        return self.approve(code, pin, "line_discount", self.checkout.lines[index].code, pct=pct,
+                            cashier=self.cashier.code if self.cashier else "")
+
+    def unmask_phone(self, actor: str) -> str:
+        """The full number of the member on this sale, for a manager (audited)."""
+        return members.unmask_phone(self.db, self.checkout.member_id, actor=actor)
 
     def document(self) -> dict[str, Any]:
         return self.checkout.document()
