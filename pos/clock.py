@@ -61,6 +61,16 @@ class FixedClock(Clock):
         self._now += dt.timedelta(**delta)
 
 
+class ReplayClock(FixedClock):
+    """A past business day replayed by a catch-up (`daily --since`): its records
+    are dated then and are real ones — unless the clock it stands in for is a
+    test clock."""
+
+    def __init__(self, when: dt.datetime, tz: str = DEFAULT_TZ, is_test: bool = False):
+        super().__init__(when, tz)
+        self.is_test = is_test
+
+
 def parse_when(text: str, tz: str = DEFAULT_TZ) -> dt.datetime:
     """Parse an ISO date or datetime; naive values are store-local."""
     text = text.strip()

@@ -36,6 +36,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This till is enrolled with HQ: import members at HQ (hq member import); they reach every till by sync",
         "本收银台已接入总部：请在总部导入会员（hq member import），会员会同步到各收银台"),
     "member_import.duplicates": ("--duplicates must be report or merge, got {value}", "--duplicates 只能是 report 或 merge，收到 {value}"),
+    "history_import.file": ("Cannot read sales history file: {reason}", "无法读取销售历史文件：{reason}"),
+    "history_import.enrolled": (
+        "This till is enrolled with HQ: a chain's sales history is imported at HQ",
+        "本收银台已接入总部：连锁的销售历史请在总部导入"),
+    "history_import.points": ("--points must be recorded, recompute or none, got {value}",
+                              "--points 只能是 recorded、recompute 或 none，收到 {value}"),
+    "daily.since": ("--since {since} is after today ({today})", "--since {since} 晚于今天（{today}）"),
     "catalog.file": ("Cannot read catalog file: {reason}", "无法读取商品文件：{reason}"),
     "catalog.rows": ("{count} bad row(s); nothing imported", "{count} 行有误，未导入任何商品"),
     "program.invalid": ("Program file is invalid: {reason}", "会员方案文件无效：{reason}"),

@@ -1,4 +1,4 @@
-"""`member import`: members from another system (pos.services.member_import)."""
+"""Bringing a chain in: `member import`, `history import`, `daily --since` (issue 15)."""
 from __future__ import annotations
 
 import sys
@@ -41,3 +41,59 @@ def register_member(ms, common) -> None:
                    help="the same phone twice, or a phone the store has: report it (default) or merge into one member")
     p.add_argument("--actor", default="cli")
     p.set_defaults(func=cmd_member_import)
+
+
+def cmd_history_import(args) -> int:
+    from pos.cli.common import EXIT_BAD_INPUT, db_of, out
+    from pos.services import history_import
+
+    db = db_of(args)
+    report = history_import.import_csv(db, args.file, points=args.points, dry_run=args.dry_run)
+
+    def text() -> str:
+        if not report.ok:
+            return "\n".join(f"line {n}: {r}" for n, r in report.errors) + \
+                f"\n{len(report.errors)} bad row(s); nothing imported"
+        verb = "would import" if report.dry_run else "imported"
+        return (f"{verb} {report.rows} line(s): {report.sales} sale(s), {report.returns} return(s), "
+                f"{report.skipped} receipt(s) already imported, net {report.net_fen / 100:.2f} yuan, "
+                f"points {report.points}, unknown products {report.unknown_products}"
+                + (" (dry run: nothing written)" if report.dry_run else "")
+                + ("\nnext: python main.py daily --since DATE (the first sale's date) to run the daily jobs "
+                   "along the history" if report.sales and not report.dry_run else ""))
+
+    if not report.ok and not getattr(args, "json", False):
+        print(text(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out(args, report.as_dict(), text)
+    return 0 if report.ok else EXIT_BAD_INPUT
+
+
+def register_history(sub, common) -> None:
+    from pos.services.history_import import OPTIONAL, POINTS, REQUIRED
+
+    hp = sub.add_parser("history", help="sales history from another system")
+    hs = hp.add_subparsers(dest="history_cmd", required=True)
+    p = hs.add_parser("import", parents=[common],
+                      help=f"one row per sale line; columns {', '.join(REQUIRED)}, barcode or sku; "
+                           f"optional {', '.join(o for o in OPTIONAL if o not in ('barcode', 'sku'))}")
+    p.add_argument("file")
+    p.add_argument("--points", choices=POINTS, default="recorded",
+                   help="recorded (the points_earned column), recompute (the installed program), none")
+    p.add_argument("--dry-run", action="store_true", help="check every row; write nothing")
+    p.set_defaults(func=cmd_history_import)
+
+
+def catch_up(args, db) -> int:
+    from pos.cli.common import out, parse_date
+    from pos.services.catch_up import catch_up as run
+
+    def progress(day, done, total):
+        if not getattr(args, "json", False) and (done % 30 == 0 or done == total):
+            print(f"{day}: {done}/{total} day(s)", file=sys.stderr, flush=True)
+
+    r = run(db, parse_date(args.since), progress)
+    out(args, r, lambda: ("caught up at HQ (this till is enrolled)" if r.get("at") == "HQ" else
+                          f"replayed {r['days']} day(s) from {r.get('from')}: {r['expired_lots']} lot(s) expired "
+                          f"({r['expired_points']} points), {r['reviewed']} tier review(s), {r['changed']} changed"))
+    return 0

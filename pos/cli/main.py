@@ -300,15 +300,15 @@ def cmd_checkout(args) -> int:
         body = {"receipt_no": None, "member": {"id": co.member_id, "tier_before": tier, "tier_after": tier} if co.member_id else None,
                 **body}
         body["points"]["balance_after"] = balance - q.points_redeemed + q.points_earned if co.member_id else 0
-        out(args, body, lambda: _sale_text(body))
+        out(args, body, lambda: sale_text(body))
         return 0
     result = co.pay(tenders, lang=lang)  # reasons with their numbers and names, in the CLI's language
     body = result.as_dict()
-    out(args, body, lambda: _sale_text(body))
+    out(args, body, lambda: sale_text(body))
     return 0
 
 
-def _sale_text(b: dict) -> str:
+def sale_text(b: dict) -> str:
     t = b["totals"]
     lines = [f"{ln['code']}  {ln.get('name', '')}  x{ln['qty']}  {yuan(ln['net_fen'])}" + (f"  +{ln['points']} pts" if ln['points'] else "")
              for ln in b["lines"]]
@@ -345,7 +345,7 @@ def cmd_return(args) -> int:
         return 0
     r = returns.return_sale(db, args.receipt, wanted, cashier=args.cashier or "")
     body = r.as_dict()
-    out(args, body, lambda: _sale_text(body) + f"\nrefund {yuan(r.plan.refund_fen)} yuan"
+    out(args, body, lambda: sale_text(body) + f"\nrefund {yuan(r.plan.refund_fen)} yuan"
         + (f" (deducted {yuan(r.plan.deduction_fen)} for points already spent)" if r.plan.deduction_fen else "")
         + (f"; {r.plan.debt_points} points owed" if r.plan.debt_points else "")
         + "".join(f"\ncoupon given back: {c['code']} ({c['template']}, replaces {c['was']}, valid to {c['valid_to'][:10]})"

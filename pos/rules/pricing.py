@@ -745,3 +745,14 @@ def points_cash_cap(redemption, goods_net_fen: int) -> int:
     step 6, for whoever shows it before pricing (`pos.services.till.Till.points_cap`)."""
     r = redemption
     return goods_net_fen * r.cash_cap_pct // 100 // r.unit_fen * r.points_per_unit
+
+
+def earn_on_amounts(program: ProgramDoc, items: Sequence[tuple[Item, int]], member: MemberCtx, *, store: str = "",
+                    now: dt.datetime, local_date: dt.date | None = None) -> list[int]:
+    """Points each line earns on an amount already paid (imported history: the
+    amounts stay as recorded), by the program's earning rules — rates per points
+    class, tier and campaign multipliers, rounding — exactly as a sale earns."""
+    req = PriceRequest(items=tuple(i for i, _ in items), member=member, store=store, now=now, local_date=local_date)
+    lines = [QuoteLine(n, item, net, net) for n, (item, net) in enumerate(items)]
+    _earn(lines, program, req, member, program.tiers.level(member.tier))
+    return [ln.points for ln in lines]

@@ -356,6 +356,8 @@ class Sale(Base):
     units: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # promotions, coupons, refusals as priced
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+    # brought from another system (`history import`, revision 0010): amounts as recorded, never re-priced
+    imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     lines: Mapped[list[SaleLine]] = relationship(back_populates="sale", order_by="SaleLine.line_no")
     payments: Mapped[list[Payment]] = relationship(back_populates="sale")
     __table_args__ = (

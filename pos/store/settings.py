@@ -204,6 +204,8 @@ BACKUP_LAST = Option("backup.last", dict[str, Any] | None, None, "the last backu
 # daily jobs and derived data
 DAILY_RAN_ON = Option("daily.ran_on", Annotated[str | None, AfterValidator(_iso_date)], None,
                       "business date of the last daily run (pos.services.daily)")
+CAUGHT_UP_TO = Option("daily.caught_up_to", Annotated[str | None, AfterValidator(_iso_date)], None,
+                      "the last business day `daily --since` replayed (a stopped catch-up resumes after it)")
 SEGMENTS_TAGGED_ON = Option("segments.tagged_on", Annotated[str | None, AfterValidator(_iso_date)], None,
                             "business date the segment tags were written for; set = tags in use")
 CATEGORY_TOP = Option("suggest.category_top", dict[str, list[str]], {},
