@@ -292,9 +292,16 @@ def restore(file: Path | str, db_path: Path | str) -> dict[str, Any]:
             try:
                 current = identity(conn)
                 blank = _blank(conn)
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.execute("PRAGMA busy_timeout=2000")
+                # leaving WAL needs every other connection closed: the till app (or a CLI command) still has it open
+                conn.execute("PRAGMA journal_mode=DELETE")
             finally:
                 conn.close()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise BackupError(f"{db_path} is open in another program (the till app?): close it, then restore; "
+                                  "nothing restored", "backup.in_use") from None
+            current, blank = {}, True  # a damaged current database is what a restore is for
         except sqlite3.DatabaseError:
             current, blank = {}, True  # a damaged current database is what a restore is for
         if not blank and (current.get("store"), current.get("register")) != (info["store"], info["register"]):

@@ -201,3 +201,20 @@ def test_the_app_backs_up_at_shift_close_and_daily(db):
     r = daily.run_due(db, force=True)
     assert r["backup"] is True and len(bk.kept(folder, "S001", "01")) == 2
     assert db.settings[bk.LAST_KEY]["reason"] == "daily"
+
+
+def test_restore_refuses_while_the_store_is_open_in_another_program(tmp_path, clock, store):
+    db = open_db(store, clock=clock)
+    r = bk.backup(db, to=tmp_path / "b")
+    db.close()
+    holder = subprocess.Popen([sys.executable, "-c", WRITER.format(root=str(ROOT), path=str(store))],
+                              stdout=subprocess.PIPE, text=True)  # the till app, selling
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        p = run_main("restore", r["file"], "--db", str(store))
+    finally:
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait()
+    assert p.returncode == 2 and "is open in another program" in p.stderr and "Traceback" not in p.stderr, p.stderr
+    assert not list(tmp_path.glob("till.sqlite3.before-restore-*"))
+    assert run_main("restore", r["file"], "--db", str(store)).returncode == 0  # once it is closed
