@@ -352,20 +352,23 @@ def taken_at(file: Path) -> str | None:
         return None
 
 
+def alembic_config():
+    """The till's alembic configuration (whichever name pos.store.database gives it)."""
+    from pos.store import database
+
+    return (getattr(database, "alembic_config", None) or getattr(database, "_alembic_config"))()
+
+
 def _head_revision() -> str:
     from alembic.script import ScriptDirectory
 
-    from pos.store.database import _alembic_config
-
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def _known_revision(rev: str) -> bool:
     from alembic.script import ScriptDirectory
 
-    from pos.store.database import _alembic_config
-
     try:
-        return ScriptDirectory.from_config(_alembic_config()).get_revision(rev) is not None
+        return ScriptDirectory.from_config(alembic_config()).get_revision(rev) is not None
     except Exception:  # noqa: BLE001 - alembic raises its own kinds for an unknown id
         return False
