@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="Membership companion for the checkout counter")
     parser.add_argument("--db", help="SQLite file of the store (default: user data dir, or $POS_DB)")
     parser.add_argument("--lang", help="zh_CN (default) or en")
+    parser.add_argument("--version", action="version", version=f"memberpos {__import__('pos.cli.ops').cli.ops.version()}")
     sub = parser.add_subparsers(dest="command")
     app = sub.add_parser("app", help="open the till (the default)")
     app.add_argument("--db", default=argparse.SUPPRESS)

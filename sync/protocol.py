@@ -82,7 +82,7 @@ def _uuid_in(v: Any) -> Any:
         raise ValueError("not a UUID") from None
 
 
-def _time_in(v: Any) -> dt.datetime:
+def time_in(v: Any) -> dt.datetime:
     if isinstance(v, str) and len(v) <= 40:
         try:
             v = dt.datetime.fromisoformat(v)
@@ -115,7 +115,7 @@ def _bool_in(v: Any) -> bool:
 
 
 Id = Annotated[uuid.UUID, BeforeValidator(_uuid_in)]
-Time = Annotated[dt.datetime, BeforeValidator(_time_in)]
+Time = Annotated[dt.datetime, BeforeValidator(time_in)]
 Day = Annotated[dt.date, BeforeValidator(_date_in)]
 Bool = Annotated[bool, BeforeValidator(_bool_in)]
 Int32 = Annotated[int, _int(INT32_MIN, INT32_MAX)]  # PostgreSQL INTEGER columns

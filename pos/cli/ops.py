@@ -76,11 +76,12 @@ def _size(path: Path) -> int | None:
         return None
 
 
-def _version() -> str:
+def version() -> str:
+    """This program's version (the installed distribution's, else pyproject.toml's)."""
     try:
-        from importlib.metadata import version
+        from importlib.metadata import version as dist_version
 
-        return version("memberpos")
+        return dist_version("memberpos")
     except Exception:  # noqa: BLE001 - running from a clone without an install
         import tomllib
 
@@ -166,7 +167,7 @@ def diagnose(db) -> dict[str, Any]:
         "format": DOCTOR_FORMAT,
         "ok": not problems,
         "problems": problems,
-        "version": _version(),
+        "version": version(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "store": {"code": db.store_code, "name": store_settings.STORE_NAME.get(db), "register": store_settings.REGISTER_NO.get(db)},

@@ -62,9 +62,8 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from ..protocol import (
-    Event, EventResult, PushEnvelope, PushRequest, PushResponse, check_payload, error_text, safe_copy,
+    Event, EventResult, PushEnvelope, PushRequest, PushResponse, check_payload, error_text, safe_copy, time_in,
 )
-from ..protocol import _time_in as time_in
 from . import catalog, changes, members, sales
 from .common import (
     UTC, BadBatch, Ctx, Forbidden, Reject, bad_data, clean_reason, insert_new, log_hq_ledger_rows, now_utc, reason,
