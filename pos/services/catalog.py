@@ -234,8 +234,10 @@ def _write(db, rows: list[_Row], report: ImportReport, now) -> None:
             emit(s, db, "product.upserted", {"product": _view(product).as_dict()})
 
 
-def get_by_barcode(s: Session, code: str, nomenclature: Nomenclature | None = None) -> tuple[ScanResult, Product | None]:
-    scan = (nomenclature or Nomenclature.default()).classify(code)
+def get_by_barcode(s: Session, code: str, nomenclature: Nomenclature | None = None,
+                   scan: ScanResult | None = None) -> tuple[ScanResult, Product | None]:
+    """The scan (classified here unless the caller already did) and its product."""
+    scan = scan if scan is not None else (nomenclature or Nomenclature.default()).classify(code)
     key = product_key(scan)
     if key is None:
         return scan, None

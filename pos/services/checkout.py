@@ -23,7 +23,7 @@ from pos.loyalty import coupons as coupon_store
 from pos.loyalty import ledger, expiry, tiers
 from pos.rules import limits
 from pos.store import program_store
-from pos.rules.barcodes import Nomenclature
+from pos.rules.barcodes import Nomenclature, ScanResult
 from pos.services.catalog import get_by_barcode
 from pos.errors import DomainError, card_like, echo
 from pos.ids import uuid7
@@ -172,8 +172,9 @@ class Checkout:
 
     # --- building the basket -----------------------------------------------------
 
-    def add(self, code: str, qty: int = 1) -> BasketLine:
-        """A product barcode (scale labels included); any other code is refused with why."""
+    def add(self, code: str, qty: int = 1, scan: ScanResult | None = None) -> BasketLine:
+        """A product barcode (scale labels included); any other code is refused with why.
+        `scan`: the code as the caller classified it already (the till's one input)."""
         if not limits.is_int(qty) or not 1 <= qty <= MAX_QTY:
             raise DomainError("sale.bad_qty", qty=limits.shown_int(qty) if limits.is_int(qty) else "?", max=MAX_QTY)
         if not isinstance(code, str) or card_like(code):  # a swiped bank card is never looked up nor echoed
@@ -181,7 +182,7 @@ class Checkout:
         if len(self.lines) >= limits.LINES_MAX:
             raise DomainError("input.range", field="lines", min=1, max=limits.LINES_MAX, value=len(self.lines) + 1)
         with self.db.read() as s:
-            scan, product = get_by_barcode(s, code, self.nomenclature)
+            scan, product = get_by_barcode(s, code, self.nomenclature, scan=scan)
             if scan.kind == "bad_barcode":
                 raise DomainError("scan.bad_barcode", code=scan.code[:40], reason=scan.error)
             if scan.kind not in ("product", "price", "weight"):

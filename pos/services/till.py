@@ -99,7 +99,7 @@ class Till:
             return self._members(self.index.by_phone(compact), echo(compact))
         scan = self.nomenclature.classify(raw)
         if scan.kind in ("product", "price", "weight"):
-            line = self.checkout.add(raw)
+            line = self.checkout.add(raw, scan=scan)  # classified once, here
             if self._reprice:
                 self.changed()
             return Outcome("product", line.name, line_index=self.checkout.lines.index(line))
