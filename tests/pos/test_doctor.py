@@ -55,3 +55,10 @@ def test_doctor_json_names_the_state_of_the_till(tmp_path, clock):
     text = run_main("doctor", "--db", str(path), env=env, check=0).stdout
     assert "last backup: 20" in text and "1 refused" not in text and "problem: 1 event(s) refused by HQ" in text
     assert ops.report_text(got).splitlines()[0].startswith("memberpos ")
+
+
+def test_version_is_the_same_in_the_option_and_the_doctor(tmp_path):
+    p = run_main("--version", check=0)
+    assert p.stdout.strip() == f"memberpos {ops.version()}" and ops.version() != "unknown"
+    got = json.loads(run_main("doctor", "--db", str(tmp_path / "s.sqlite3"), "--json", check=0).stdout)
+    assert got["version"] == ops.version()
