@@ -97,3 +97,44 @@ def catch_up(args, db) -> int:
                           f"replayed {r['days']} day(s) from {r.get('from')}: {r['expired_lots']} lot(s) expired "
                           f"({r['expired_points']} points), {r['reviewed']} tier review(s), {r['changed']} changed"))
     return 0
+
+
+def cmd_tiers_calibrate(args) -> int:
+    from pos.analytics import calibration
+    from pos.cli.common import CliError, db_of, out
+    from pos.rules.money import yuan
+    from pos.store import program_store
+
+    db = db_of(args)
+    codes = [lv.code for lv in program_store.active(db).tiers.levels]
+    target = calibration.parse_target(args.target, len(codes)) if args.target else None
+    window = args.window.strip().lower().removesuffix("d")
+    if not window.isdigit():
+        raise CliError(f"--window must be a number of days such as 365d, got {args.window[:16]!r}")
+    p = calibration.propose(db, target, int(window))
+    if args.apply:
+        calibration.apply(db, p, actor=args.actor)
+
+    def text() -> str:
+        rows = [f"{p.members} members ({p.buyers} bought) over {p.window_days} days to {p.as_of}; target "
+                + " / ".join(f"{c} {t}%" for c, t in zip(p.tiers, p.target))]
+        for label, part in (("today", p.current), ("proposed", p.proposed)):
+            th = ", ".join(f"{c} from {yuan(v)} yuan" for c, v in part["thresholds_fen"].items())
+            dist = ", ".join(f"{c} {d['share_pct']}%" for c, d in part["by_spend"].items())
+            rows.append(f"{label}: {th} -> {dist}")
+        rows.append(f"would move {p.moves['up']} up, {p.moves['down']} down, {p.moves['same']} unchanged")
+        rows.append(f"installed as program version {p.applied}" if p.applied else "(not applied: --apply installs it)")
+        return "\n".join(rows)
+
+    out(args, p.as_dict(), text)
+    return 0
+
+
+def register_calibrate(ts, common) -> None:
+    p = ts.add_parser("calibrate", parents=[common],
+                      help="propose tier thresholds that give a target share of members per tier (e.g. 60/30/10)")
+    p.add_argument("--target", help="percent of members per tier, lowest first (default 60/30/10 for three tiers)")
+    p.add_argument("--window", default="365d", help="spend over the last N days (default 365d)")
+    p.add_argument("--apply", action="store_true", help="install the proposal as a new program version")
+    p.add_argument("--actor", default="manager")
+    p.set_defaults(func=cmd_tiers_calibrate)

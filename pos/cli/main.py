@@ -508,6 +508,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ts = tp.add_subparsers(dest="tiers_cmd", required=True)
     p = ts.add_parser("review", parents=[c, chain_job], help="review tiers whose validity ended by a date")
     p.set_defaults(func=cmd_tiers_review)
+    imports.register_calibrate(ts, c)
     p = sub.add_parser("topup", parents=[c], help="top up a member's stored value")
     p.add_argument("member")
     p.add_argument("amount_fen", help="whole fen, e.g. 10000 = 100 yuan")
