@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pos.clock import Clock, clock_from_env
 from pos.errors import DomainError
 from pos.store import settings as store_settings
-from pos.store.migrate import alembic_config, to_head
+from pos.store.migrate import config_for, to_head
 from pos.store.models import Setting
 
 APP_NAME = "memberpos"
@@ -45,8 +45,9 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "store.sqlite3"
 
 
-def _alembic_config() -> Config:
-    return alembic_config(MIGRATIONS)
+def alembic_config() -> Config:
+    """The Alembic configuration of the till's store (its migration scripts)."""
+    return config_for(MIGRATIONS)
 
 
 def _make_engine(path: Path) -> Engine:

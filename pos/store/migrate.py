@@ -12,7 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 
-def alembic_config(script_location: Path | str) -> Config:
+def config_for(script_location: Path | str) -> Config:
+    """An Alembic configuration for the scripts in `script_location`."""
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     return cfg
@@ -21,7 +22,7 @@ def alembic_config(script_location: Path | str) -> Config:
 def to_head(engine: Engine, script_location: Path | str, newer: Callable[[str], Exception]) -> None:
     """Bring the schema to the scripts' head. A revision the scripts do not know
     was written by a newer release: `newer(revision)` is raised, nothing is changed."""
-    cfg = alembic_config(script_location)
+    cfg = config_for(script_location)
     script = ScriptDirectory.from_config(cfg)
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()

@@ -28,7 +28,7 @@ def revision(path) -> str:
 
 def test_new_file_is_migrated_to_head(db):
     from alembic.script import ScriptDirectory
-    head = ScriptDirectory.from_config(database._alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
     assert head and revision(db.path) == head
     raw = db.raw()
     try:

@@ -8,12 +8,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from pos.services import members
-from pos.store.database import _alembic_config, open_db
+from pos.store.database import alembic_config, open_db
 
 
 def test_upgrade_from_first_revision_keeps_members(tmp_path, clock):
     path = tmp_path / "old.sqlite3"
-    cfg = _alembic_config()
+    cfg = alembic_config()
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -46,7 +46,7 @@ def test_upgrade_from_first_revision_keeps_members(tmp_path, clock):
 def test_upgrade_to_0006_counts_the_units_of_every_ticket(tmp_path, clock):
     """Revision 0006 fills `sales.units` from the lines (gift lines left out)."""
     path = tmp_path / "r5.sqlite3"
-    cfg = _alembic_config()
+    cfg = alembic_config()
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, select
 
 from pos.services import members, phone_privacy, sync_apply
 from pos.rules import phones
-from pos.store.database import _alembic_config, open_db
+from pos.store.database import alembic_config, open_db
 from pos.errors import DomainError
 from pos.store.models import Member, OutboxEvent
 
@@ -118,7 +118,7 @@ def test_the_database_file_alone_does_not_identify_by_phone(db, key_dir):
 
 def test_migration_0008_gives_existing_members_their_masked_form(tmp_path, clock):
     path = tmp_path / "r7.sqlite3"
-    cfg = _alembic_config()
+    cfg = alembic_config()
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

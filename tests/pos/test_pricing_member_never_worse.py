@@ -141,8 +141,8 @@ def test_checkout_quote_for_a_vip_is_the_non_member_price_with_the_reason(db, tm
     r = next(r for r in body["refusals"] if r["code"] == "refusal.member_discount_vs_offers")
     assert r["reason"] == "会员折扣不如满300减30优惠，已按满300减30计价，积分照常累计" and r["name"] == "VIP"
     assert body["points"]["earned"] == 1650
-    from pos.cli.main import _sale_text  # the CLI's text output names what was not applied too
-    assert "not applied: VIP: 会员折扣不如满300减30优惠" in _sale_text(body)
+    from pos.cli.main import sale_text  # the CLI's text output names what was not applied too
+    assert "not applied: VIP: 会员折扣不如满300减30优惠" in sale_text(body)
     result = co.pay([Tender("cash", 55000)])
     assert result.totals["net_fen"] == 55000 and result.points["earned"] == 1650 and result.member_saved_fen == 0
 

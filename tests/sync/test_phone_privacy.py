@@ -15,7 +15,7 @@ from alembic import command
 from sqlalchemy import create_engine, select
 
 from pos.services import members
-from pos.store.database import _alembic_config, open_db
+from pos.store.database import alembic_config, open_db
 from pos.errors import DomainError
 from pos.store.models import AuditEntry
 from sync import engine
@@ -192,7 +192,7 @@ def test_an_enrolled_store_from_before_is_migrated_by_its_next_sync(tmp_path, hq
     conn.execute("DELETE FROM settings WHERE key LIKE 'phone.%'")
     conn.commit()
     conn.close()
-    cfg = _alembic_config()
+    cfg = alembic_config()
     eng = create_engine(f"sqlite:///{path}")
     with eng.begin() as c:
         cfg.attributes["connection"] = c
