@@ -26,6 +26,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "member.not_found": ("No member matches {query}", "未找到会员：{query}"),
     "member.inactive": ("Member {member} was merged into {into}", "会员 {member} 已合并至 {into}"),
+    "member.erased": ("Member {member}'s data was erased at their request", "会员 {member} 的个人信息已应其要求删除"),
     "member.merge_self": ("Cannot merge a member into itself", "不能将会员与自身合并"),
     "member.bad_field": ("Invalid {field}: {reason}", "{field} 无效：{reason}"),
     "card.duplicate": ("Card {card} is already issued to member {member}", "卡号 {card} 已发给会员 {member}"),

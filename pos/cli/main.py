@@ -465,6 +465,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_member_note)
     from pos.cli import imports
     imports.register_member(ms, c)
+    from pos.cli import privacy
+    privacy.register(ms, c)
     imports.register_history(sub, c)
 
     cp = sub.add_parser("catalog", help="catalog import")

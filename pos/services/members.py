@@ -283,6 +283,8 @@ def _get_active(s: Session, member_id: str | uuid.UUID) -> Member:
         raise DomainError("member.not_found", query=str(member_id))
     if m.status == "merged":
         raise DomainError("member.inactive", member=m.member_code, into=str(m.merged_into))
+    if m.status == "erased":  # their data is gone at their request (pos.services.privacy)
+        raise DomainError("member.erased", member=m.member_code)
     return m
 
 
