@@ -154,7 +154,8 @@ def request_from(d: Any) -> PriceRequest:
     tenders = []
     for i, t in enumerate(_list(d, "tenders")):
         t = _dict(t, f"tenders.{i}")
-        tenders.append(Tender(_text(t.get("type"), f"tenders.{i}.type"), _int(t.get("amount_fen"), f"tenders.{i}.amount_fen")))
+        tenders.append(Tender(_text(t.get("type"), f"tenders.{i}.type"),
+                              _int(t.get("amount_fen"), f"tenders.{i}.amount_fen")))
     products = {}
     for code, pair in _dict(d.get("products") or {}, "products").items():
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):

@@ -211,7 +211,8 @@ def _push_once(hq, store: str, items: list[Incoming], *, bulk: bool) -> PushResp
                        or ev.event_id in slow_regs]
             sold = [ev for ev in new if ev.kind in SALE_KINDS]
             _per_event(s, ordered + [ev for ev in sold if _sale_is_slow(ev)], ctx, rejected)
-            sales.apply_sales(s, store, [(ctx[ev.event_id], ev.payload) for ev in sold if not _sale_is_slow(ev)], rejected)
+            sales.apply_sales(s, store, [(ctx[ev.event_id], ev.payload) for ev in sold if not _sale_is_slow(ev)],
+                              rejected)
             parts = []
             for ev in new:
                 if ev.kind == "ledger.entries":

@@ -8,7 +8,8 @@ and the new tier comes down to every till with the member.
 The rule is the till's (`pos.loyalty.tiers.review`, cumulative qualification, Vancl:
 VIP < 1,000 yuan → member, ≥ 1,000 keep, ≥ 2,500 → SVIP …). The spend is the
 `totals.spend_fen` of every store's sales and returns after the tier began
-(older tills that did not send it: the net amount of a member's sale), and a
+(older tills that did not send it: the net amount of a member's sale; a sale HQ
+priced otherwise, `sync/server/sales.py`: HQ's net amount), and a
 review starts a new validity, as at a till. Programs that qualify by a window
 (HDCRM: ≥ 800 yuan in a quarter → VIP …) get their monthly re-check here too:
 every member above the base tier whose tier last changed `recheck_months` or
@@ -42,7 +43,9 @@ class HQReviewReport:
         return self.__dict__.copy()
 
 
-def _spend(document: dict) -> int:
+def _spend(document: dict, repriced: str | None = None, hq_net_fen: int | None = None) -> int:
+    if repriced == "mismatch" and hq_net_fen is not None:  # HQ priced the sale otherwise: HQ's figure counts
+        return int(hq_net_fen)  # a member's sale: its qualifying spend is its net amount (Quote.spend_fen)
     sale = (document or {}).get("sale") or {}
     totals = sale.get("totals") or {}
     if "spend_fen" in totals:
@@ -68,10 +71,10 @@ def run(hq, day: dt.date, *, tz: str = DEFAULT_TZ, now: dt.datetime | None = Non
         if only is not None:
             q = q.where(Member.id.in_([uuid.UUID(str(m)) for m in only]))
         for m in s.scalars(q.order_by(Member.id)).all():
-            sales = select(Sale.document).where(Sale.member_id == m.id)
+            sales = select(Sale.document, Sale.repriced, Sale.hq_net_fen).where(Sale.member_id == m.id)
             if m.tier_since is not None:  # the sale that made the change belongs to the tier before
                 sales = sales.where(Sale.created_at > m.tier_since)
-            spend = sum(_spend(d) for d in s.scalars(sales))
+            spend = sum(_spend(*row) for row in s.execute(sales))
             to = pos_tiers.review(t, m.tier_code, spend)
             report.reviewed += 1
             if to != m.tier_code:
@@ -93,7 +96,7 @@ def _recheck_windows(s, t, day: dt.date, zone: ZoneInfo, now: dt.datetime, only,
     if only is not None:
         q = q.where(Member.id.in_([uuid.UUID(str(m)) for m in only]))
     for m in s.scalars(q.order_by(Member.id)).all():
-        spend = sum(_spend(d) for d in s.scalars(select(Sale.document).where(
+        spend = sum(_spend(*row) for row in s.execute(select(Sale.document, Sale.repriced, Sale.hq_net_fen).where(
             Sale.member_id == m.id, Sale.created_at >= start, Sale.created_at < end)))
         to = pos_tiers.tier_for_window(t, spend)
         report.reviewed += 1

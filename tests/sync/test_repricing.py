@@ -6,6 +6,7 @@ exception for review, and the points a till credited beyond HQ's price are taken
 back by HQ: a tampered or buggy till cannot mint points."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 
@@ -187,6 +188,21 @@ def test_a_total_altered_is_an_exception(hq, tmp_path):
     assert hq_points(hq, mid) == (380, 380)  # points were right: nothing taken back
     shown = hq.cli("exceptions").stdout  # the text listing names the kind
     assert "reprice_mismatch" in shown
+
+
+def test_an_inflated_spend_does_not_keep_a_tier_at_hq(hq, tmp_path):
+    """The tier review counts HQ's net amount of a sale it priced otherwise, not the till's claim."""
+    from sync.server import reviews
+
+    db = make_till(tmp_path, hq, "RP7")
+    mid = svip_member(db)
+    r = sell(db, mid, 2)  # 95 yuan: an SVIP spending under 1,000 yuan in the validity drops to member
+    tamper_sale_event(db, r.sale_id, lambda d: d["totals"].update(net_fen=300_000, spend_fen=300_000))
+    assert settle(db)["pushed"]["exceptions"] == ["reprice_mismatch"]
+    day = dt.date.today() + dt.timedelta(days=400)  # past the validity
+    got = reviews.run(hq.db, day, only=[uuid.UUID(mid)])
+    assert got.changes == [{"member_code": got.changes[0]["member_code"], "from": "svip", "to": "member",
+                            "spend_fen": 9500}]
 
 
 def test_coupon_member_discount_and_promotion_reprice_equal(hq, tmp_path):
