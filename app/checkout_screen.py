@@ -548,19 +548,24 @@ class CheckoutScreen(QWidget):
     def hold(self) -> None:
         self.settle()
         if self.till.lines:
-            self.till.suspend()
-            self.say(self.tr("Basket held: F9 recalls it"))
-            self.phone_shown = None
-            self.refresh()
+            Operation(self, self.till.suspend, name="hold").success(self._held).failure(
+                lambda message, _exc: self.say(message, error=True)).run_now()  # a local write: no wait
             return
         held = self.till.held()
         if not held:
             return self.say(self.tr("No basket on hold"), error=True)
         today = self.till.today().isoformat()
         dlg = HeldDialog(self, [h | {"today": h["date"] == today} for h in held])
-        if dlg.exec() and dlg.chosen() and self._try(self.till.resume, dlg.chosen()):
-            self.refresh()
+        if dlg.exec() and dlg.chosen():
+            basket_id = dlg.chosen()
+            Operation(self, lambda: self.till.resume(basket_id), name="recall").success(lambda _r: self.refresh()).failure(
+                lambda message, _exc: self.say(message, error=True)).run_now()
         self.focus_input()
+
+    def _held(self, _basket_id: str) -> None:
+        self.say(self.tr("Basket held: F9 recalls it"))
+        self.phone_shown = None
+        self.refresh()
 
     def void(self) -> None:
         self.settle()

@@ -299,13 +299,11 @@ class MainWindow(QMainWindow):
         self.reports = ReportsDialog(self.db, self.till.program, actor, self)
         self.reports.setWindowState(Qt.WindowMaximized)
         self.reports.exec()
-        self.reports = None
-        self.checkout.refresh_panel()  # win-back coupons or new segment tags may concern the member on screen
+        self.reports = None  # win-back coupons or new tags for the member on screen: the panel listens (app.events)
         self.checkout.focus_input()
 
     def open_detail(self, member_id: str) -> None:
-        MemberDetailDialog(self.db, member_id, self.who.code if self.who else "", self).exec()
-        self.checkout.refresh_panel()
+        MemberDetailDialog(self.db, member_id, self.who.code if self.who else "", self).exec()  # its edits publish "members"
         self.checkout.focus_input()
 
     def toggle_language(self) -> None:

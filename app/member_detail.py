@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from pos import changes
 from pos.services import member_view, members
 from pos.store import program_store
 from pos.errors import DomainError
@@ -110,6 +111,7 @@ class MemberDetailDialog(QDialog):
             self.profile_msg.setText(exc.message(i18n.current()))
             return
         self.profile_msg.setText(self.tr("Saved"))
+        changes.publish("members", [self.member_id])  # the checkout's panel shows the new profile
 
     def _notes(self, d: members.MemberDetail) -> QWidget:
         w = QWidget()
@@ -140,3 +142,4 @@ class MemberDetailDialog(QDialog):
             return
         self.note_list.insertItem(0, f"{self.db.clock.today().isoformat()}  [{labels.note_kind(self.note_kind.currentData())}]  {self.note_text.text()}")
         self.note_text.clear()
+        changes.publish("members", [self.member_id])
