@@ -36,6 +36,7 @@ from typing import Any, Iterator
 
 from sqlalchemy import func, select
 
+from pos.store import settings as store_settings
 from pos.errors import DomainError, echo
 from pos.ids import uuid7
 from pos.loyalty import expiry, ledger
@@ -149,7 +150,7 @@ class _Context:
         self.db, self.clock, self.program = db, db.clock, program
         self.today = db.clock.today()
         self.now = db.clock.now()
-        self.region = db.settings.get("phone_region", phones.DEFAULT_REGION)
+        self.region = store_settings.PHONE_REGION.get(db)
         levels = program.tiers.levels
         self.tiers = {lv.code.casefold(): lv.code for lv in levels}
         for lv in levels:  # the tier's name in either language reads as the tier (VIP会员)
