@@ -6,12 +6,13 @@ report to this window, and the GUI thread keeps painting meanwhile. HQ's first
 pull needs no window: it runs on the sync thread after the main window opens."""
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any, Callable
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from .operations import Operation
 
 # each stage's share of the bar (the sales history is most of a first start)
 WEIGHTS = {"new": 0, "open": 4, "members": 8, "products": 2, "sales": 74, "tags": 5, "daily": 3, "suggestions": 3, "staff": 1}
@@ -105,7 +106,6 @@ class StartupProgress(QWidget):
 
 class _Relay(QObject):
     progress = Signal(str, int, int)
-    done = Signal()
 
 
 def run_with_progress(window: StartupProgress, job: Callable[[Callable[[str, int, int], None]], Any]) -> Any:
@@ -114,8 +114,6 @@ def run_with_progress(window: StartupProgress, job: Callable[[Callable[[str, int
     relay = _Relay()
     relay.progress.connect(window.report)  # emitted off the GUI thread: delivered queued
     loop = QEventLoop()
-    relay.done.connect(loop.quit)
-    result: dict[str, Any] = {}
     last = [0.0, ""]
 
     def report(stage: str, done: int, total: int) -> None:
@@ -125,18 +123,13 @@ def run_with_progress(window: StartupProgress, job: Callable[[Callable[[str, int
         last[0], last[1] = t, stage
         relay.progress.emit(stage, int(done), int(total))
 
-    def work() -> None:
-        try:
-            result["value"] = job(report)
-        except BaseException as exc:  # handed back to the GUI thread, raised there
-            result["error"] = exc
-        finally:
-            relay.done.emit()
-
-    thread = threading.Thread(target=work, name="startup", daemon=True)
-    thread.start()
-    loop.exec()  # `done` is queued to this thread: it quits the loop even if the job was quicker than this line
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
+    # an operation on a worker; its outcome, delivered here, ends the local loop (queued: it
+    # quits the loop even if the job was quicker than `loop.exec()`)
+    op = Operation(None, lambda: job(report), name="startup").success(lambda _r: loop.quit()).failure(
+        lambda _message, _exc: loop.quit())
+    op.run_in_background()
+    loop.exec()
+    op.wait()
+    if op.error is not None:
+        raise op.error  # raised on the GUI thread, as the job raised it
+    return op.result
