@@ -43,7 +43,6 @@ from pos.rules import limits, phones, pricing
 from pos.services import phone_privacy
 from pos.services.csv_files import read_text
 from pos.store import bulk, program_store
-from pos.store import settings as store_settings
 from pos.store.models import (Member, MemberBalance, MemberImport, PointsEntry, Product, ProductBarcode, Sale,
                               SaleLine)
 
