@@ -107,3 +107,18 @@ def test_run_now_has_the_same_callbacks(qtbot):
         Operation(None, lambda: 1).run_now().run_now()
     with pytest.raises(ValueError):
         changes.publish("nonsense")
+
+
+def test_a_payment_never_queues_behind_a_sync_round(qtbot):
+    """The sync worker busy (a round waiting on the network): a payment's operation runs at once."""
+    gate = threading.Event()
+    stuck = Operation(None, lambda: gate.wait(10), name="hq-sync", pool="sync").run_in_background()
+    blocked = Operation(None, lambda: "second round", name="hq-sync", pool="sync").run_in_background()
+    paid = []
+    Operation(None, lambda: "paid", name="pay", pool="pay").success(paid.append).run_in_background()
+    try:
+        qtbot.waitUntil(lambda: paid == ["paid"], timeout=3000)
+        assert stuck.running and blocked.running  # the sync worker is still busy with the first round
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not stuck.running and not blocked.running, timeout=5000)
