@@ -1,7 +1,8 @@
 """What every package's commands share (`pos.cli.main`, `pos.cli.reports`,
 `devices.cli`, `sync.cli`): the common options, opening the store, printing
 text or JSON, parsing dates and amounts as typed, and `run`, which turns a
-refusal into one line on stderr and an exit code.
+refusal into one line on stderr and an exit code; and naming a member by id, code,
+card or phone (`resolve_member`).
 
 Exit codes: 0 ok, 1 not found, 2 bad input (a package may add its own, e.g.
 sync's 3 for an unreachable HQ).
@@ -13,11 +14,13 @@ import datetime as dt
 import json
 import os
 import sys
+import uuid
 from typing import Any, Callable
 
-from pos.errors import DomainError, echo
+from pos.errors import DomainError, card_like, echo
 from pos.rules import limits
 from pos.store import program_store
+from pos.store import settings as store_settings
 from pos.store.database import Database, default_db_path, open_db
 
 EXIT_NOT_FOUND = 1
@@ -76,6 +79,33 @@ def program_or_none(db):
         return program_store.active(db)
     except DomainError:
         return None
+
+
+def find_exact(db: Database, query: str) -> list:
+    """Members whose phone, last 4 digits, card number or member code is `query`."""
+    from pos.services import members  # only the commands about members need the index
+
+    idx = members.MemberIndex(str(db.path), store_settings.PHONE_REGION.get(db))
+    try:
+        return idx.find(query)
+    finally:
+        idx.close()
+
+
+def resolve_member(db: Database, ref: str) -> str:
+    """A member id, member code, card number or phone -> the member's id."""
+    if card_like(ref, bare=False):
+        raise DomainError("input.bank_card")
+    try:
+        return str(uuid.UUID(ref))
+    except ValueError:
+        pass
+    found = find_exact(db, ref)
+    if len(found) == 1:
+        return found[0].id
+    if not found:
+        raise CliError(f"no member matches {echo(ref)!r}", EXIT_NOT_FOUND)
+    raise CliError(f"{len(found)} members match {echo(ref)!r}; give a full phone, card or member code")
 
 
 def run(args) -> int:

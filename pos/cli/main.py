@@ -19,8 +19,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pos.cli import reports
-from pos.cli.common import (EXIT_BAD_INPUT, EXIT_NOT_FOUND, CliError, common, db_of, lang_of, out, parse_date,
-                            program_or_none, run, strict_fen)
+from pos.cli.common import (EXIT_BAD_INPUT, EXIT_NOT_FOUND, CliError, common, db_of, find_exact, lang_of, out,
+                            parse_date, program_or_none, resolve_member, run, strict_fen)
 from pos.demo import store
 from pos.errors import DomainError, card_like, echo
 from pos.loyalty import expiry, ledger, tiers
@@ -29,32 +29,6 @@ from pos.rules.money import yuan
 from pos.services import catalog, checkout, members, returns
 from pos.store import program_store
 from pos.store import settings as store_settings
-from pos.store.database import Database
-
-def _find_exact(db: Database, query: str) -> list:
-    """Members whose phone, last 4 digits, card number or member code is `query`."""
-    idx = members.MemberIndex(str(db.path), store_settings.PHONE_REGION.get(db))
-    try:
-        return idx.find(query)
-    finally:
-        idx.close()
-
-
-def _resolve_member(db: Database, ref: str) -> str:
-    """A member id, member code, card number or phone -> the member's id."""
-    if card_like(ref, bare=False):
-        raise DomainError("input.bank_card")
-    try:
-        return str(uuid.UUID(ref))
-    except ValueError:
-        pass
-    found = _find_exact(db, ref)
-    if len(found) == 1:
-        return found[0].id
-    if not found:
-        raise CliError(f"no member matches {echo(ref)!r}", EXIT_NOT_FOUND)
-    raise CliError(f"{len(found)} members match {echo(ref)!r}; give a full phone, card or member code")
-
 
 # --- demo -------------------------------------------------------------------
 
@@ -89,7 +63,7 @@ def cmd_member_add(args) -> int:
 
 def cmd_member_find(args) -> int:
     db = db_of(args)
-    exact = _find_exact(db, args.query)
+    exact = find_exact(db, args.query)
     # exact keys first (phone, last 4, card, code); otherwise every member by name or phone fragment
     found = members.describe(db, exact) if exact else members.search(db, args.query)
     out(args, [m.as_dict() for m in found],
@@ -101,7 +75,7 @@ def cmd_member_find(args) -> int:
 
 def cmd_member_show(args) -> int:
     db = db_of(args)
-    d = members.detail(db, _resolve_member(db, args.id))
+    d = members.detail(db, resolve_member(db, args.id))
 
     def text() -> str:
         lines = [f"{d.member_code}  {d.name or '-'}  {d.phone_masked}  tier={d.tier}  status={d.status}",
@@ -123,7 +97,7 @@ def cmd_member_merge(args) -> int:
     db = db_of(args)
     doc = program_or_none(db)
     order = tuple(lv.code for lv in doc.tiers.levels) if doc else members.DEFAULT_TIER_ORDER
-    r = members.merge(db, _resolve_member(db, args.keep), _resolve_member(db, args.other), actor=args.actor, tier_order=order)
+    r = members.merge(db, resolve_member(db, args.keep), resolve_member(db, args.other), actor=args.actor, tier_order=order)
     out(args, r.as_dict(), lambda: f"merged {r.merged_code} into {r.survivor.member_code}: {r.cards_moved} card(s), "
                                    f"{r.points_moved} points, {r.stored_value_moved_fen} fen stored value, "
                                    f"filled {', '.join(r.fields_filled) or 'nothing'}")
@@ -141,21 +115,21 @@ def cmd_member_dupes(args) -> int:
 
 def cmd_member_card(args) -> int:
     db = db_of(args)
-    members.add_card(db, _resolve_member(db, args.member), args.card_no, kind=args.kind, actor=args.actor)
+    members.add_card(db, resolve_member(db, args.member), args.card_no, kind=args.kind, actor=args.actor)
     out(args, {"ok": True, "card_no": args.card_no}, f"card {args.card_no} issued")
     return 0
 
 
 def cmd_member_tag(args) -> int:
     db = db_of(args)
-    members.set_tag(db, _resolve_member(db, args.member), args.tag, on=not args.remove, actor=args.actor)
+    members.set_tag(db, resolve_member(db, args.member), args.tag, on=not args.remove, actor=args.actor)
     out(args, {"ok": True}, "ok")
     return 0
 
 
 def cmd_member_note(args) -> int:
     db = db_of(args)
-    members.add_note(db, _resolve_member(db, args.member), args.text, kind=args.kind, actor=args.actor)
+    members.add_note(db, resolve_member(db, args.member), args.text, kind=args.kind, actor=args.actor)
     out(args, {"ok": True}, "ok")
     return 0
 
@@ -401,7 +375,7 @@ def cmd_tiers_review(args) -> int:
 def cmd_topup(args) -> int:
     db = db_of(args)
     amount = strict_fen(args.amount_fen)
-    r = checkout.topup(db, _resolve_member(db, args.member), amount,
+    r = checkout.topup(db, resolve_member(db, args.member), amount,
                        [checkout.Tender(args.tender, amount)], cashier=args.cashier or "")
     out(args, r.as_dict(), lambda: f"receipt {r.receipt_no}: topped up {yuan(amount)} yuan")
     return 0

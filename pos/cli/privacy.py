@@ -6,12 +6,11 @@ from pathlib import Path
 
 
 def cmd_member_export(args) -> int:
-    from pos.cli.common import CliError, db_of, out
-    from pos.cli.main import _resolve_member
+    from pos.cli.common import CliError, db_of, out, resolve_member
     from pos.services import privacy
 
     db = db_of(args)
-    doc = privacy.export(db, _resolve_member(db, args.member))
+    doc = privacy.export(db, resolve_member(db, args.member))
     if args.out:
         try:
             Path(args.out).write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -25,14 +24,13 @@ def cmd_member_export(args) -> int:
 
 
 def cmd_member_erase(args) -> int:
-    from pos.cli.common import CliError, db_of, out
-    from pos.cli.main import _resolve_member
+    from pos.cli.common import CliError, db_of, out, resolve_member
     from pos.services import privacy
 
     if not args.yes:
         raise CliError("erasing a member cannot be undone: repeat with --yes (a manager action, audited)")
     db = db_of(args)
-    r = privacy.erase(db, _resolve_member(db, args.member), actor=args.actor, reason=args.reason)
+    r = privacy.erase(db, resolve_member(db, args.member), actor=args.actor, reason=args.reason)
     out(args, r, lambda: f"member {r['member_code']} erased: {r['cards_retired']} card(s) retired, "
                          f"{r['tags_removed']} tag(s) and {r['notes_removed']} note(s) removed; ledgers and sales kept")
     return 0
