@@ -1,4 +1,5 @@
-"""Time-ordered UUIDs (RFC 9562 version 7) for every record a store creates.
+"""Time-ordered UUIDs (RFC 9562 version 7) for every record a store creates,
+and the short printable codes people read (member codes, coupon codes).
 
 HQ upserts by these ids, so they must be unique without coordination and sort
 by creation time (good index locality in SQLite and PostgreSQL).
@@ -11,6 +12,17 @@ import random
 import threading
 import time
 import uuid
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # base 32 without I, L, O, U: read aloud and typed safely
+
+
+def random_code(prefix: str, length: int) -> str:
+    """`prefix` + `length` random Crockford characters (5 bits each, from `secrets`)."""
+    import secrets
+
+    n = int.from_bytes(secrets.token_bytes((5 * length + 7) // 8), "big")
+    return prefix + "".join(CROCKFORD[(n >> (5 * i)) & 31] for i in range(length))
+
 
 _lock = threading.Lock()
 _last_ms = 0

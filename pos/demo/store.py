@@ -16,7 +16,7 @@ from pos.store import settings as store_settings
 from pos.ids import uuid7_at
 from pos.rules import phones
 from pos.rules.barcodes import ean_check_digit
-from pos.services.members import _CROCKFORD
+from pos.ids import CROCKFORD
 from pos.loyalty.tiers import add_months
 from pos.store.database import sql_ts
 
@@ -67,8 +67,8 @@ def demo_card(i: int) -> str:
 
 
 def demo_code(i: int, rng: random.Random) -> str:
-    head = "".join(_CROCKFORD[(i >> (5 * k)) & 31] for k in range(4, -1, -1))
-    return "M" + head + "".join(rng.choice(_CROCKFORD) for _ in range(6))
+    head = "".join(CROCKFORD[(i >> (5 * k)) & 31] for k in range(4, -1, -1))
+    return "M" + head + "".join(rng.choice(CROCKFORD) for _ in range(6))
 
 
 @dataclass

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import uuid
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pos.errors import DomainError
-from pos.ids import uuid7
-from pos.services.members import _CROCKFORD
+from pos.ids import random_code, uuid7
 from pos.store.models import Coupon, CouponUse
 from pos.store.outbox import emit
 from pos.rules.pricing import CouponCtx
@@ -19,7 +17,7 @@ from pos.rules.program import ProgramDoc
 
 def new_code() -> str:
     """`CP` + 10 Crockford characters: matches the coupon rule of the nomenclature."""
-    return "CP" + "".join(secrets.choice(_CROCKFORD) for _ in range(10))
+    return random_code("CP", 10)
 
 
 def issue(s: Session, db, program: ProgramDoc, template: str, *, member_id: uuid.UUID | None,

@@ -43,7 +43,7 @@ from pos.loyalty import expiry, ledger
 from pos.rules import limits, phones
 from pos.services import phone_privacy
 from pos.services.csv_files import read_text
-from pos.services.members import _CROCKFORD, _clean_tag, _member_payload, new_member_code, validate_profile
+from pos.services.members import _clean_tag, _member_payload, new_member_code, validate_profile
 from pos.store import bulk, program_store
 from pos.store.models import (AuditEntry, Member, MemberBalance, MemberCard, MemberImport, MemberTag,
                               OutboxEvent, PointsEntry, StoredValueEntry)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import secrets
 import sqlite3
 import unicodedata
 import uuid
@@ -21,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pos.ids import random_code, uuid7
 from pos.store import settings as store_settings
 from pos.loyalty import ledger
 from pos.rules import limits, phones
@@ -32,13 +32,11 @@ from pos.store.outbox import audit, emit
 
 CHANNELS = ("store", "online", "miniprogram", "alliance", "qr", "import")
 DEFAULT_TIER_ORDER = merge_rules.DEFAULT_TIER_ORDER
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def new_member_code() -> str:
     """`M` + 11 Crockford base-32 characters: printable as barcode/QR, no I/L/O/U."""
-    n = int.from_bytes(secrets.token_bytes(7), "big")  # 56 random bits, 55 used: 11 uniform 5-bit digits
-    return "M" + "".join(_CROCKFORD[(n >> (5 * i)) & 31] for i in range(11))
+    return random_code("M", 11)
 
 
 def mask_name(name: str | None) -> str:
@@ -332,7 +330,7 @@ def register(
             raise DomainError("member.duplicate_phone", member=existing.member_code, masked=phones.mask(e164))
         consent = fields.pop("marketing_consent", False) or False
         m = Member(
-            id=ledger.uuid7(), member_code=new_member_code(), **held,
+            id=uuid7(), member_code=new_member_code(), **held,
             channel=fields.pop("channel", None) or "store", marketing_consent=consent,
             consent_at=now if consent else None, tier_code="member", tier_since=now,
             joined_at=now, joined_store=db.store_code, status="active",
@@ -347,7 +345,7 @@ def register(
             raise DomainError("member.duplicate_phone", member="?", masked=phones.mask(e164)) from None
         if card_no:
             _check_card_free(s, card_no)
-            s.add(MemberCard(id=ledger.uuid7(), card_no=card_no.strip(), member_id=m.id, issued_at=now, test_clock=db.test_clock))
+            s.add(MemberCard(id=uuid7(), card_no=card_no.strip(), member_id=m.id, issued_at=now, test_clock=db.test_clock))
         for tag in dict.fromkeys(_clean_tag(t) for t in tags or []):  # one row per tag, however spelt
             s.add(MemberTag(member_id=m.id, tag=tag, source="manual", created_at=now))
         s.add(MemberBalance(member_id=m.id, points=0, stored_value_fen=0, updated_at=now))
@@ -388,7 +386,7 @@ def add_card(db, member_id: str, card_no: str, *, kind: str = "magstripe", actor
     with db.transaction() as s:
         m = _get_active(s, member_id)
         _check_card_free(s, card_no)
-        s.add(MemberCard(id=ledger.uuid7(), card_no=card_no.strip(), member_id=m.id, kind=kind, issued_at=now, test_clock=db.test_clock))
+        s.add(MemberCard(id=uuid7(), card_no=card_no.strip(), member_id=m.id, kind=kind, issued_at=now, test_clock=db.test_clock))
         emit(s, db, "card.issued", {"member_id": str(m.id), "card_no": card_no.strip(), "kind": kind})
         audit(s, db, actor, "card.issue", m.member_code)
 
@@ -429,7 +427,7 @@ def add_note(db, member_id: str, text: str, *, kind: str = "note", actor: str = 
     now = db.clock.now()
     with db.transaction() as s:
         m = _get_active(s, member_id)
-        note = MemberNote(id=ledger.uuid7(), member_id=m.id, kind=kind, text=text[:2000], actor=actor, created_at=now, test_clock=db.test_clock)
+        note = MemberNote(id=uuid7(), member_id=m.id, kind=kind, text=text[:2000], actor=actor, created_at=now, test_clock=db.test_clock)
         s.add(note)
         emit(s, db, "member.note", {"id": str(note.id), "member_id": str(m.id), "kind": kind, "text": note.text, "actor": actor})
 
@@ -531,7 +529,7 @@ def merge(db, keep_id: str, other_id: str, *, actor: str, tier_order: tuple[str,
             points_moved=points, stored_value_moved_fen=sv,
         )
         summary = {k: v for k, v in result.as_dict().items() if k != "survivor"}
-        s.add(MemberMerge(id=ledger.uuid7(), survivor_id=keep.id, merged_id=other.id, actor=actor, at=now,
+        s.add(MemberMerge(id=uuid7(), survivor_id=keep.id, merged_id=other.id, actor=actor, at=now,
                           summary=summary, test_clock=db.test_clock))
         emit(s, db, "member.merged", {"survivor_id": str(keep.id), "merged_id": str(other.id), "actor": actor, "at": now.isoformat()})
         audit(s, db, actor, "member.merge", keep.member_code, merged=other.member_code)
