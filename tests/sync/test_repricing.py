@@ -33,7 +33,11 @@ def settle(db):
 
 
 def svip_member(db) -> str:
-    """A member made SVIP at the till (SPEC §4: SVIP pays 95 %, earns × 2), known at HQ."""
+    """A member made SVIP at the till (SPEC §4: SVIP pays 95 %, earns × 2), known at HQ. The
+    till prices with the shipped preset, which HQ holds (HQ's active program may be another
+    test's, brought down by the first sync)."""
+    settle(db)
+    program_store.install(db, pos_program.preset("vancl"), source="test")
     m = members.register(db, phone())
     program = program_store.active(db)
     with db.transaction() as s:
@@ -208,7 +212,7 @@ def test_an_inflated_spend_does_not_keep_a_tier_at_hq(hq, tmp_path):
 def test_coupon_member_discount_and_promotion_reprice_equal(hq, tmp_path):
     """SVIP 95 %, 满300减30 and a 10-yuan voucher that stacks with promotions, on 350 yuan."""
     db = make_till(tmp_path, hq, "RP5")
-    mid = svip_member(db)  # the first sync has brought HQ's program, if it has one
+    mid = svip_member(db)
     doc = pos_program.to_json(program_store.active(db))
     doc["version"] = f"rp-{uuid.uuid4().hex[:8]}"
     for t in doc["coupon_templates"]:
