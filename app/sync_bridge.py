@@ -13,7 +13,7 @@ the checkout never waits on the network. Each round reports one state:
 * ``rejected`` — HQ refused events (kept, never re-sent on their own; HQ IT reads
   them with `python main.py sync --status`): ``waiting`` = how many.
 
-Each round is an `app.operations.Operation` (a worker of the shared pool); a
+Each round is an `app.operations.Operation` (on the `sync` worker); a
 timer on the GUI thread starts the next one, never two at once. The state is
 emitted on the GUI thread, and the round publishes `sync` (and the pull its
 `members`, through `pos.changes`) for the screens that listen."""
