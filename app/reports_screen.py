@@ -240,7 +240,9 @@ class ReportsScreen(QWidget):
     def _cached(self, key: tuple, compute: Callable[[], Any]) -> Callable[[], Any]:
         """Segments depend on the end date only: changing the period's start, or
         coming back to a range, reuses them (seconds at chain size) as long as no
-        sale and no member was added since (the stores' high-water marks)."""
+        sale and no member was added since (the stores' high-water marks). The marks
+        are read from the file, not taken from `pos.changes`: a sale made by another
+        process (the CLI, a host POS through `pos.services.checkout`) counts too."""
         key = key + segments.high_water(self.db)
         cache = self._results_cache
 
