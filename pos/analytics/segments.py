@@ -16,25 +16,51 @@ sale was cancelled by a return) is **never purchased** ("zombie"): no RFM score.
 Only active members registered by then are counted; a merged member's history
 counts for the member it was merged into.
 
-RFM scores (1–5 per dimension, 5 = best: most recent, most frequent, biggest
-spender), by quintile **of the distinct values** so that equal members always
-share a score:
+Two rules (``rule="buyers"``, the default, or ``"distinct"``; per call, else the
+program's ``segments.rfm_rule``, see `pos.rules.program.Segments`):
+
+**RFM by quintile of buyers** (rule "buyers"). Each dimension ranks the n
+buyers from worst to best — the oldest last purchase, the fewest tickets, the
+lowest net sales first — and a buyer with value v scores
+
+    score = 1 + ⌊5 · w(v) / n⌋,   w(v) = the number of buyers with a strictly worse value
+
+(5 = best: most recent, most frequent, biggest spender). Tied members have the
+same w, so they share a score, the lower one: a tie is never split. Where there
+are no big ties each score holds 20 % of buyers (within one member); a tie
+that spans a boundary keeps everyone on its score (on a long-tailed history the
+70 % who bought once all score F = 1, and the next frequency scores 4).
+In SQL each dimension has four thresholds, t_j = the smallest value v with
+w(v) ≥ ⌈j·n/5⌉ (j = 1..4), and score = 1 + the number of thresholds reached: no
+ranking window over every member.
+
+**ABC(D) pyramid by shares** (rule "buyers"). Buyers are ranked by value: net
+sales (highest first), frequency breaking ties, then member code (a stable
+order). With shares a/b/c/d per cent (program ``segments.abc_shares``; default
+10/20/30/40), the buyer at position p (1 = most valuable) of n is
+
+    A if p ≤ ⌈n·a/100⌉,  B if p ≤ ⌈n·(a+b)/100⌉,  C if p ≤ ⌈n·(a+b+c)/100⌉,  D otherwise
+
+so every class is within one member of its share. Never-purchased members are
+apart: the **zombie** group (not D). **Heavy** = A + B, **light** = C + D,
+**zombie** = never purchased.
+
+**rule "distinct"** (the former definition): scores by quintile of the distinct
+values, so that equal members always share a score:
 
     score = 1 + ⌊5 · (dense_rank − 1) / D⌋
 
 where dense_rank ranks the distinct values of the dimension among buyers from
-worst (1) to best (D) — the oldest recency, the lowest frequency, the lowest
-spend is 1 — and D is the number of distinct values. With D ≥ 5 both 1 and 5
-are used; with fewer values the scores spread out (D = 2 gives 1 and 3, D = 1
-gives 1). 5 × 5 × 5 = 125 cells.
+worst (1) to best (D) and D is the number of distinct values. With D ≥ 5 both
+1 and 5 are used; with fewer values the scores spread out (D = 2 gives 1 and 3,
+D = 1 gives 1). The ABC(D) pyramid on frequency × monetary scores: **A** = F ≥ 4
+and M ≥ 4 (frequent and big spenders), **B** = F ≥ 4 or M ≥ 4 (one of the
+two), **C** = the other buyers, **D** = never purchased; **heavy** = A + B,
+**light** = C, **zombie** = D.
 
-Named groups
+Either rule: 5 × 5 × 5 = 125 cells, and named groups
 * by recency (``days since`` = as_of − last purchase): **active** < 90 days,
   **recently lapsed** 90–179, **mid-term lapsed** 180–364, **dormant** ≥ 365;
-* by value, the ABC(D) pyramid on frequency × monetary scores: **A** = F ≥ 4
-  and M ≥ 4 (frequent and big spenders), **B** = F ≥ 4 or M ≥ 4 (one of the
-  two), **C** = the other buyers, **D** = never purchased. **Heavy** = A + B,
-  **light** = C, **zombie** = D.
 * **Pareto check**: the share of buyers' net sales that comes from the top
   20 % of buyers by monetary value (the first ⌈n/5⌉ of n buyers; ties do not
   change the sum).
@@ -53,19 +79,29 @@ from typing import Any
 
 from sqlalchemy import insert, select, text
 
-from pos.store import settings as store_settings
+from pos.store import program_store, settings as store_settings
 from pos.loyalty import coupons
 from pos.rules import phones
 from pos.errors import DomainError
 from pos.ids import uuid7
 from pos.store.models import Coupon, CouponUse, Member, OutboxEvent
 from pos.store.outbox import audit
-from pos.rules.program import ProgramDoc
+from pos.rules.program import ProgramDoc, Segments
 from pos.analytics.reports import Table, bounds, report_session, ts
 
 RECENCY_GROUPS = (("active", 0, 90), ("recently_lapsed", 90, 180), ("mid_lapsed", 180, 365), ("dormant", 365, None))
 VALUE_GROUPS = ("heavy", "light", "zombie")
 ABC_CLASSES = ("A", "B", "C", "D")
+RULES = ("buyers", "distinct")  # RFM by quintile of buyers + ABC by shares | the former distinct-value quintiles + F/M classes
+ZOMBIE = "zombie"  # never purchased; apart from the pyramid under rule "buyers" (abc="zombie" in `members`)
+RULE_TEXT = {
+    "buyers": ("score = 1 + floor(5 * (buyers with a strictly worse value) / buyers), ties share the lower score; "
+               "5 = most recent / most frequent / biggest. ABC(D): buyers by net sales (then frequency, then member code), "
+               "A the top {A} %, B the next {B} %, C the next {C} %, D the remaining {D} % (class ends at position "
+               "ceil(buyers * cumulative % / 100)); never purchased = zombie, apart"),
+    "distinct": ("score = 1 + floor(5 * (dense_rank - 1) / distinct values); 5 = most recent / most frequent / biggest. "
+                 "ABC(D): A = F >= 4 and M >= 4, B = F >= 4 or M >= 4, C = other buyers, D = never purchased"),
+}
 # the tags shown at the till; replaced as a set on every run (source 'derived')
 SEGMENT_TAGS = {
     "active": "活跃会员", "recently_lapsed": "近期流失", "mid_lapsed": "中期流失", "dormant": "沉睡会员",
@@ -85,12 +121,33 @@ def _rdays(col: str) -> str:
     return f"CAST(julianday(:as_of) - julianday({col}) AS INTEGER)"
 
 
-ABC_CASE = "(CASE WHEN f >= 4 AND m >= 4 THEN 'A' WHEN f >= 4 OR m >= 4 THEN 'B' ELSE 'C' END)"
+ABC_CASE = "(CASE WHEN f >= 4 AND m >= 4 THEN 'A' WHEN f >= 4 OR m >= 4 THEN 'B' ELSE 'C' END)"  # rule "distinct"
 
 
 def abc_class(f: int, m: int) -> str:
-    """ABC_CASE for one (F, M) score pair: the pyramid is added up from the RFM cells."""
+    """ABC_CASE (rule "distinct") for one (F, M) score pair."""
     return "A" if f >= 4 and m >= 4 else ("B" if f >= 4 or m >= 4 else "C")
+
+
+def settings(db, rule: str | None = None, program: ProgramDoc | None = None) -> tuple[str, dict[str, int]]:
+    """(rule, ABC shares in per cent) for a computation: `rule` if given, else the
+    program's `segments` setting (the active program when none is passed; the
+    defaults without one)."""
+    if program is None:
+        try:
+            program = program_store.active(db)
+        except DomainError:
+            program = None
+    st = program.segment_settings if program is not None else Segments()
+    rule = rule or st.rfm_rule
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {', '.join(RULES)} (got {rule!r})")
+    sh = st.abc_shares
+    return rule, {"A": sh.a, "B": sh.b, "C": sh.c, "D": sh.d}
+
+
+def _abc_params(shares: dict[str, int]) -> dict[str, int]:
+    return {"abc_1": shares["A"], "abc_2": shares["A"] + shares["B"], "abc_3": shares["A"] + shares["B"] + shares["C"]}
 
 
 def _has_inactive(s) -> bool:
@@ -132,29 +189,87 @@ def _buyers_cte(fold: bool) -> str:
     return sql
 
 
-def _thresholds(name: str, col: str) -> str:
-    """CTEs {name}v (the distinct values of `col` among buyers, ranked from worst
-    = 1) and {name}t (one row: t1..t4, the smallest value scoring 2, 3, 4, 5).
-    score = 1 + ⌊5(k − 1)/D⌋ ≥ j + 1  ⇔  k ≥ ⌈jD/5⌉ + 1, so t_j is the value of
-    rank ⌈jD/5⌉ + 1 (NULL when there is none): each member's score is then a
-    few comparisons, instead of a ranking window over every member."""
+def _values(name: str, col: str) -> str:
+    """CTE {name}v: the distinct values v of `col` among buyers with their counts c,
+    k = the rank of v from worst (1), c_from = buyers at v or better (w(v) = n − c_from)."""
     return f"""
         {name}v AS MATERIALIZED (
             SELECT v, c, ROW_NUMBER() OVER (ORDER BY v) AS k, SUM(c) OVER (ORDER BY v DESC) AS c_from
-            FROM (SELECT {col} AS v, COUNT(*) AS c FROM b GROUP BY {col})),
-        {name}t AS (SELECT {', '.join(f"(SELECT v FROM {name}v WHERE k = (SELECT ({j} * COUNT(*) + 4) / 5 + 1 FROM {name}v)) AS t{j}" for j in range(1, 5))})"""
+            FROM (SELECT {col} AS v, COUNT(*) AS c FROM b GROUP BY {col}))"""
+
+
+def _thresholds(name: str, rule: str) -> str:
+    """CTE {name}t (one row: t1..t4, the smallest value scoring 2, 3, 4, 5), so each
+    member's score is a few comparisons instead of a ranking window over every member.
+    "buyers": score = 1 + ⌊5w/n⌋ ≥ j + 1 ⇔ w ≥ ⌈jn/5⌉, so t_j = the smallest v with
+    w(v) = n − c_from ≥ ⌈jn/5⌉. "distinct": score = 1 + ⌊5(k − 1)/D⌋ ≥ j + 1 ⇔
+    k ≥ ⌈jD/5⌉ + 1, so t_j is the value of rank ⌈jD/5⌉ + 1 (NULL when there is none)."""
+    if rule == "distinct":
+        cols = [f"(SELECT v FROM {name}v WHERE k = (SELECT ({j} * COUNT(*) + 4) / 5 + 1 FROM {name}v)) AS t{j}"
+                for j in range(1, 5)]
+        return f"""
+        {name}t AS (SELECT {', '.join(cols)})"""
+    cols = [f"(SELECT MIN(v) FROM {name}v, {name}n WHERE {name}n.n - c_from >= ({j} * {name}n.n + 4) / 5) AS t{j}"
+            for j in range(1, 5)]
+    return f"""
+        {name}n AS MATERIALIZED (SELECT SUM(c) AS n FROM {name}v),
+        {name}t AS (SELECT {', '.join(cols)})"""
+
+
+def _range_score(name: str, rule: str) -> str:
+    """SQL: the score of the row of {name}v (as in _thresholds)."""
+    if rule == "distinct":
+        return f"1 + (k - 1) * 5 / (SELECT COUNT(*) FROM {name}v)"
+    return f"1 + 5 * ((SELECT SUM(c) FROM {name}v) - c_from) / (SELECT SUM(c) FROM {name}v)"
 
 
 def _score(col: str, t: str) -> str:
     return "(1 + " + " + ".join(f"COALESCE({col} >= {t}.t{j}, 0)" for j in range(1, 5)) + ")"
 
 
-# recency ranks the last purchase date (the oldest is worst), frequency and monetary their values
-_SCORES = f"""{_thresholds('r', 'last_day')}, {_thresholds('f', 'frequency')}, {_thresholds('m', 'monetary')},
+# ABC by shares: the buyer closing class j (j = 1..3: A, B, C) is the k_j-th by value, k_j = ⌈n·(cumulative
+# share)/100⌉: its net sales v_j are the k_j-th largest (the largest v with c_from ≥ k_j in mv); of the buyers at
+# v_j, the first need_j = k_j − (buyers above v_j) by frequency (desc), then member code, are in class j or above.
+# That buyer (v_j, f_j, code_j) is found by sorting only the buyers at v_j; a member is in class j or above when
+# (monetary, frequency, −code) ≥ (v_j, f_j, −code_j): the member code is looked up only on an exact tie.
+_ABC_BUYERS = """ak AS MATERIALIZED (SELECT (n * :abc_1 + 99) / 100 AS k1, (n * :abc_2 + 99) / 100 AS k2, (n * :abc_3 + 99) / 100 AS k3
+               FROM (SELECT SUM(c) AS n FROM mv)),""" + "".join(f"""
+        a{j}m AS MATERIALIZED (SELECT mv.v, ak.k{j} - (mv.c_from - mv.c) AS need FROM mv, ak
+                               WHERE mv.c_from >= ak.k{j} ORDER BY mv.v DESC LIMIT 1),""" for j in (1, 2, 3)) + """
+        at AS MATERIALIZED (SELECT b.monetary AS v, b.frequency AS f, mb.member_code AS code
+                            FROM b JOIN members mb ON mb.id = b.member_id
+                            WHERE b.monetary IN (SELECT v FROM a1m UNION ALL SELECT v FROM a2m UNION ALL SELECT v FROM a3m)),""" + ",".join(f"""
+        a{j} AS MATERIALIZED (SELECT f, code FROM at WHERE v = (SELECT v FROM a{j}m)
+                              ORDER BY f DESC, code LIMIT 1 OFFSET COALESCE((SELECT need FROM a{j}m), 1) - 1)"""
+        for j in (1, 2, 3)) + """,
+        ab AS (SELECT """ + ", ".join(f"(SELECT v FROM a{j}m) AS v{j}, (SELECT f FROM a{j}) AS f{j}, (SELECT code FROM a{j}) AS c{j}"
+                                      for j in (1, 2, 3)) + ")"
+
+
+def _upper(j: int) -> str:
+    return (f"(sc0.monetary > ab.v{j} OR (sc0.monetary = ab.v{j} AND (sc0.frequency > ab.f{j} OR (sc0.frequency = ab.f{j} "
+            f"AND (SELECT mc.member_code FROM members mc WHERE mc.id = sc0.member_id) <= ab.c{j}))))")
+
+
+ABC_SHARES_CASE = f"(CASE WHEN {_upper(1)} THEN 'A' WHEN {_upper(2)} THEN 'B' WHEN {_upper(3)} THEN 'C' ELSE 'D' END)"
+
+
+def _scores(rule: str) -> str:
+    """CTEs after _buyers_cte: rv/fv/mv (distinct values), the thresholds, and sc
+    (member_id, frequency, monetary, last_day, r, f, m, grp, abc) — one row per buyer."""
+    # recency ranks the last purchase date (the oldest is worst), frequency and monetary their values
+    sql = f"""{_values('r', 'last_day')}, {_values('f', 'frequency')}, {_values('m', 'monetary')},
+        {_thresholds('r', rule)}, {_thresholds('f', rule)}, {_thresholds('m', rule)},
         sc0 AS (SELECT b.member_id, b.frequency, b.monetary, b.last_day, {_score('b.last_day', 'rt')} AS r,
                        {_score('b.frequency', 'ft')} AS f, {_score('b.monetary', 'mt')} AS m
-                FROM rt, ft, mt, b),
+                FROM rt, ft, mt, b),"""
+    if rule == "distinct":
+        return sql + f"""
         sc AS (SELECT sc0.*, {_recency_case()} AS grp, {ABC_CASE} AS abc FROM sc0)"""
+    return sql + f"""
+        {_ABC_BUYERS},
+        sc AS (SELECT sc0.*, {_recency_case()} AS grp, {ABC_SHARES_CASE} AS abc FROM sc0, ab)"""
+
 
 # Pareto, from the distinct net sales with their counts (mv; c_from = buyers at v or
 # above): k = ⌈n/5⌉ top buyers; v = the k-th largest net sales (the largest v with
@@ -195,10 +310,12 @@ class Segmentation:
     cells: list[dict[str, Any]]  # 125: r, f, m, members, monetary_fen
     groups: dict[str, int]  # recency groups + never purchased
     value: dict[str, int]  # heavy / light / zombie
-    abc: list[dict[str, Any]]  # class, members, share_members, sales_fen, share_sales
+    abc: list[dict[str, Any]]  # A..D: class, members, share_members (of members), sales_fen, share_sales, share_buyers
     pareto: dict[str, Any]
     score_ranges: dict[str, list[dict[str, Any]]]  # per dimension and score: the values it covers
-    rule: str = "score = 1 + floor(5 * (dense_rank - 1) / distinct values); 5 = most recent / most frequent / biggest"
+    rule: str = RULE_TEXT["buyers"].format(A=10, B=20, C=30, D=40)  # the exact rule, as text
+    rfm_rule: str = "buyers"  # "buyers" | "distinct" (RULES)
+    abc_shares: dict[str, int] = dataclasses.field(default_factory=lambda: {"A": 10, "B": 20, "C": 30, "D": 40})
 
     def as_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -224,25 +341,33 @@ class Segmentation:
                 Table("score_ranges", ["dimension", "score", "members", "min", "max"], ranges)]
 
     def abc_tables(self) -> list[Table]:
+        """The pyramid (rule "buyers": then a `zombie` row, the never purchased) and the Pareto check."""
         cols = ["class", "members", "share_members", "sales_fen", "share_sales"]
-        return [Table("abc", cols, [[row[c] for c in cols] for row in self.abc]),
+        rows = [[row[c] for c in cols] for row in self.abc]
+        if self.rfm_rule == "buyers":
+            rows.append([ZOMBIE, self.zombies, self.zombies / self.members if self.members else None, 0,
+                         0.0 if self.pareto["sales_fen"] else None])
+        return [Table("abc", cols, rows),
                 Table("pareto", ["metric", "value"], [[k, v] for k, v in self.pareto.items()])]
 
 
-def segmentation(db, as_of: dt.date | None = None) -> Segmentation:
-    """RFM cells, named groups, the ABC(D) pyramid and the Pareto check (one query)."""
+def segmentation(db, as_of: dt.date | None = None, *, rule: str | None = None,
+                 program: ProgramDoc | None = None) -> Segmentation:
+    """RFM cells, named groups, the ABC(D) pyramid and the Pareto check (one query).
+    `rule` "buyers" | "distinct" (module docstring); default: the program's setting."""
     as_of = as_of or db.clock.today()
-    p = _params(db, as_of)
+    rule, shares = settings(db, rule, program)
+    p = _params(db, as_of) | _abc_params(shares)
     with report_session(db) as s:
         fold = _has_inactive(s)
         # one statement (b is built once): the cells, each dimension's score ranges
         # from its table of distinct values, and the Pareto figures
         ranges_sql = " UNION ALL ".join(
-            f"SELECT '{d}', 1 + (k - 1) * 5 / (SELECT COUNT(*) FROM {d}v), NULL, NULL, NULL, SUM(c), MIN(v), MAX(v) "
+            f"SELECT '{d}', {_range_score(d, rule)}, NULL, NULL, NULL, SUM(c), MIN(v), MAX(v) "
             f"FROM {d}v GROUP BY 2" for d in "rfm")
         rows = s.execute(text(f"""
-            WITH {_buyers_cte(fold)}, {_SCORES}, {_PARETO}
-            SELECT 'cell', r, f, m, grp, COUNT(*), SUM(monetary), NULL FROM sc GROUP BY r, f, m, grp
+            WITH {_buyers_cte(fold)}, {_scores(rule)}, {_PARETO}
+            SELECT 'cell', r, f, m, grp, COUNT(*), SUM(monetary), abc FROM sc GROUP BY r, f, m, grp, abc
             UNION ALL {ranges_sql}
             UNION ALL SELECT 'pareto', {_PARETO_COLUMNS}, NULL, NULL, NULL"""), p).all()
         base = _base(s, p)
@@ -258,9 +383,8 @@ def segmentation(db, as_of: dt.date | None = None) -> Segmentation:
             cells[(a, b, c)][0] += n
             cells[(a, b, c)][1] += money
             groups[d] += n
-            cls = abc_class(b, c)
-            abc[cls][0] += n
-            abc[cls][1] += money
+            abc[y][0] += n
+            abc[y][1] += money
         elif kind == "pareto":
             k, v, above_n, above_sales = (int(z or 0) for z in (a, b, c, d))
             top_n, top_sales = k, above_sales + (k - above_n) * v
@@ -269,21 +393,27 @@ def segmentation(db, as_of: dt.date | None = None) -> Segmentation:
             ranges[kind].append({"score": int(a), "members": int(n), "min": lo, "max": hi})
     buyers = sum(v[0] for v in abc.values())
     zombies = base - buyers
-    abc["D"][0] = zombies
     total_sales = sum(v[1] for v in abc.values())
     groups["never_purchased"] = zombies
-    value = {"heavy": abc["A"][0] + abc["B"][0], "light": abc["C"][0], "zombie": zombies}
+    if rule == "distinct":  # D = never purchased
+        abc["D"][0] = zombies
+        value = {"heavy": abc["A"][0] + abc["B"][0], "light": abc["C"][0], "zombie": zombies}
+    else:
+        value = {"heavy": abc["A"][0] + abc["B"][0], "light": abc["C"][0] + abc["D"][0], "zombie": zombies}
     share = lambda a, b: a / b if b else None  # noqa: E731
+    in_buyers = lambda k: rule == "buyers" or k != "D"  # noqa: E731
     # recency ranges are in days since the last purchase: score 5 is the smallest
     return Segmentation(
         as_of=as_of, members=base, buyers=buyers, zombies=zombies,
         cells=[{"r": r, "f": f, "m": m, "members": v[0], "monetary_fen": v[1]} for (r, f, m), v in cells.items()],
         groups=groups, value=value,
         abc=[{"class": k, "members": v[0], "share_members": share(v[0], base), "sales_fen": v[1],
-              "share_sales": share(v[1], total_sales)} for k, v in abc.items()],
+              "share_sales": share(v[1], total_sales), "share_buyers": share(v[0], buyers) if in_buyers(k) else None}
+             for k, v in abc.items()],
         pareto={"buyers": buyers, "top_buyers": top_n, "top_sales_fen": top_sales, "sales_fen": total_sales,
                 "top_share": share(top_sales, total_sales)},
         score_ranges={dim: sorted(xs, key=lambda x: x["score"]) for dim, xs in ranges.items()},
+        rule=RULE_TEXT[rule].format(**shares), rfm_rule=rule, abc_shares=dict(shares),
     )
 
 
@@ -299,13 +429,17 @@ def _member_dicts(rows) -> list[dict[str, Any]]:
 
 def members(db, as_of: dt.date | None = None, *, r: int | None = None, f: int | None = None, m: int | None = None,
             group: str | None = None, abc: str | None = None, value: str | None = None,
-            limit: int = 1000) -> list[dict[str, Any]]:
+            limit: int = 1000, rule: str | None = None, program: ProgramDoc | None = None) -> list[dict[str, Any]]:
     """The members of an RFM cell, row or column, a named group or an ABC class
-    (filters combine), most valuable first. group/value "never_purchased"/"zombie"
-    or abc "D" list the members with no purchase."""
+    (filters combine), most valuable first (net sales, then frequency, then member
+    code: the pyramid's order), scored by `rule` as `segmentation` does, so each
+    list holds the members its count says. group/value "never_purchased"/"zombie",
+    abc "zombie" (and abc "D" under rule "distinct") list the members with no purchase."""
     as_of = as_of or db.clock.today()
-    p = _params(db, as_of) | {"limit": limit}
-    zombie = group == "never_purchased" or value == "zombie" or abc == "D"
+    rule, shares = settings(db, rule, program)
+    p = _params(db, as_of) | _abc_params(shares) | {"limit": limit}
+    zombie = (group == "never_purchased" or value == "zombie" or abc == ZOMBIE
+              or (abc == "D" and rule == "distinct"))
     with report_session(db) as s:
         fold = _has_inactive(s)
         if zombie:
@@ -326,14 +460,14 @@ def members(db, as_of: dt.date | None = None, *, r: int | None = None, f: int | 
         if value == "heavy":
             where.append("sc.abc IN ('A', 'B')")
         elif value == "light":
-            where.append("sc.abc = 'C'")
+            where.append("sc.abc IN ('C', 'D')")  # no buyer is D under rule "distinct"
         rows = s.execute(text(f"""
-            WITH {_buyers_cte(fold)}, {_SCORES}
+            WITH {_buyers_cte(fold)}, {_scores(rule)}
             SELECT mb.id, mb.member_code, mb.name, COALESCE(mb.phone_masked, mb.phone), mb.tier_code, mb.joined_at, sc.last_day, {_rdays('sc.last_day')},
                    sc.frequency, sc.monetary, sc.r, sc.f, sc.m, sc.grp, sc.abc
             FROM sc JOIN members mb ON mb.id = sc.member_id
             {'WHERE ' + ' AND '.join(where) if where else ''}
-            ORDER BY sc.monetary DESC, mb.member_code LIMIT :limit"""), p | extra).all()
+            ORDER BY sc.monetary DESC, sc.frequency DESC, mb.member_code LIMIT :limit"""), p | extra).all()
     return _member_dicts(rows)
 
 
@@ -435,16 +569,19 @@ def tags_stale(db) -> bool:
     return store_settings.SEGMENTS_TAGGED_ON.get(db) != db.clock.today().isoformat()
 
 
-def write_tags(db, as_of: dt.date | None = None) -> dict[str, Any]:
+def write_tags(db, as_of: dt.date | None = None, *, rule: str | None = None,
+               program: ProgramDoc | None = None) -> dict[str, Any]:
     """Give every active member their segment tags (source 'derived'): a recency
-    group and heavy/light for buyers, "never purchased" for the others. Each
+    group and heavy/light for buyers (the classes of `rule`, as `segmentation`
+    counts them), "never purchased" for the others. Each
     member's previous derived segment tags are replaced (a manual tag of the same
     name is left alone). Computed first on a read snapshot, then written in
     chunks of TAG_CHUNK members, each its own short write transaction, so the
     till is never locked out for long. One `segments.tagged` outbox event carries
     the counts (HQ can recompute the tags; they are not sent member by member)."""
     as_of = as_of or db.clock.today()
-    p = _params(db, as_of) | {f"t_{k}": v for k, v in SEGMENT_TAGS.items()}
+    rule, shares = settings(db, rule, program)
+    p = _params(db, as_of) | _abc_params(shares) | {f"t_{k}": v for k, v in SEGMENT_TAGS.items()}
     grp_case = " ".join(f"WHEN '{k}' THEN :t_{k}" for k, *_ in RECENCY_GROUPS)
     vocab = ", ".join(f":t_{k}" for k in SEGMENT_TAGS)
     now = db.clock.now()
@@ -456,7 +593,7 @@ def write_tags(db, as_of: dt.date | None = None) -> dict[str, Any]:
         try:
             fold = conn.execute(text("SELECT 1 FROM members WHERE status IN ('erased', 'merged') LIMIT 1")).first() is not None
             conn.execute(text(f"""
-                WITH {_buyers_cte(fold)}, {_SCORES}
+                WITH {_buyers_cte(fold)}, {_scores(rule)}
                 INSERT INTO temp.segment_tags (member_id, tag)
                 SELECT member_id, CASE grp {grp_case} END FROM sc
                 UNION ALL

@@ -4,7 +4,8 @@ the options and output they share are pos.cli.common's).
     python main.py report daily|period|rfm|abc|churn [--date D | --from D --to D]
                    [--format json|csv|xlsx] [--out FILE] [--table NAME]
                    [--days 90] [--tier vip] [--limit N]           (churn)
-    python main.py segments tag [--date D]                        derived segment tags
+                   [--rule buyers|distinct]                       (rfm, abc; default: the program's segments.rfm_rule)
+    python main.py segments tag [--date D] [--rule buyers|distinct]   derived segment tags
     python main.py churn issue --days 90|180|365 [--template T] [--limit N] [--tier T] [--date D] [--dry-run]
 
 Dates are store-local business dates (default: today). `report daily` is one
@@ -51,10 +52,11 @@ def build(db, program, args):
         return r.as_dict(), r.tables(), f"period {start} .. {end}"
     as_of = _day(args, "date", "to") or db.clock.today()
     if kind in ("rfm", "abc"):
-        sg = segments.segmentation(db, as_of)
+        sg = segments.segmentation(db, as_of, rule=getattr(args, "rule", None), program=program)
         d = sg.as_dict()
         if kind == "abc":
-            d = {k: d[k] for k in ("as_of", "members", "buyers", "zombies", "abc", "pareto", "value", "rule")}
+            d = {k: d[k] for k in ("as_of", "members", "buyers", "zombies", "abc", "pareto", "value", "rule",
+                                   "rfm_rule", "abc_shares")}
         return d, (sg.rfm_tables() if kind == "rfm" else sg.abc_tables()), f"{kind} as of {as_of}"
     days = args.days or reports.churn_days(program)
     cl = segments.churn_watch(db, as_of, days, tier=args.tier, limit=args.limit)
@@ -92,8 +94,9 @@ def _text(kind: str, data: dict) -> str:
     if kind == "abc":
         p = data["pareto"]
         share = "-" if p["top_share"] is None else f"{p['top_share'] * 100:.1f}%"
+        zombie = f"\nzombie (never purchased): {data['zombies']} members" if data.get("rfm_rule") == "buyers" else ""
         return ("\n".join(f"{a['class']}: {a['members']} members, {yuan(a['sales_fen'], grouping=True)} yuan" for a in data["abc"])
-                + f"\ntop 20% of buyers ({p['top_buyers']}) bring {share} of member sales")
+                + zombie + f"\ntop 20% of buyers ({p['top_buyers']}) bring {share} of member sales\nrule: {data['rule']}")
     lines = [f"{m['member_code']}  {m['name'] or '-'}  {m['phone_masked']}  {m['tier']}  last {m['last_purchase']} "
              f"({m['days_since']} days)  {m['frequency']} visits  {yuan(m['monetary_fen'], grouping=True)} yuan" for m in data["members"]]
     return "\n".join(lines + [f"{data['total']} member(s) with no purchase in {data['days']} days as of {data['as_of']}"])
@@ -137,7 +140,7 @@ def cmd_report(args) -> int:
 
 def cmd_segments_tag(args) -> int:
     db = db_of(args)
-    r = segments.write_tags(db, _day(args, "date"))
+    r = segments.write_tags(db, _day(args, "date"), rule=args.rule)
     out(args, r, lambda: f"segment tags as of {r['as_of']}: {r['added']} added, {r['removed']} removed; "
                          + ", ".join(f"{k} {v}" for k, v in sorted(r["counts"].items())))
     return 0
@@ -173,12 +176,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--days", type=int, help="churn: no purchase in this many days (default: program win-back, 90)")
     p.add_argument("--tier", help="churn: only this tier")
     p.add_argument("--limit", type=int, default=1000, help="churn: at most this many members (most valuable first)")
+    p.add_argument("--rule", choices=segments.RULES,
+                   help="rfm, abc: buyers (quintiles of buyers, ABC by shares) or distinct (the former rule); "
+                        "default: the program's segments.rfm_rule")
     p.set_defaults(func=cmd_report)
 
     sp = sub.add_parser("segments", help="member segments")
     ss = sp.add_subparsers(dest="segments_cmd", required=True)
     p = ss.add_parser("tag", parents=[common], help="write segment names as derived member tags (shown at the till)")
     p.add_argument("--date", help="as of this business date (default today)")
+    p.add_argument("--rule", choices=segments.RULES, help="heavy / light by this rule (default: the program's)")
     p.set_defaults(func=cmd_segments_tag)
 
     cp = sub.add_parser("churn", help="churn watch actions")

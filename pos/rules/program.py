@@ -1,7 +1,7 @@
 """The loyalty program document: every rule of SPEC §3–§7 is a setting here.
 
 One validated schema (pydantic). HQ publishes versions; presets ship in
-`resources/presets/`; each sale records the version it was priced with.
+`pos/resources/presets/`; each sale records the version it was priced with.
 Money is integer fen; rates and multipliers are Decimals (exact, never float);
 percentages are "percent paid" as on a Chinese price tag (98 = 98折).
 """
@@ -14,12 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_serializer,
+                      model_validator)
 
 from pos.rules import limits
 from pos.errors import DomainError, echo
 
-PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
+PRESETS = Path(__file__).resolve().parents[1] / "resources" / "presets"  # package data: a clone, the wheel, the frozen till
 SCHEMA = 1
 
 
@@ -382,6 +383,31 @@ class MemberDiscount(_Model):
     on_promotion_items: bool = True  # items in a flash sale
 
 
+class AbcShares(_Model):
+    """The ABC(D) pyramid's class shares, in per cent of buyers ranked by value
+    (pos.analytics.segments): four positive integers summing to 100."""
+
+    a: Annotated[int, Strict(), Field(ge=1, le=97)] = 10
+    b: Annotated[int, Strict(), Field(ge=1, le=97)] = 20
+    c: Annotated[int, Strict(), Field(ge=1, le=97)] = 30
+    d: Annotated[int, Strict(), Field(ge=1, le=97)] = 40
+
+    @model_validator(mode="after")
+    def _sum(self):
+        if self.a + self.b + self.c + self.d != 100:
+            raise ValueError(f"abc_shares must sum to 100 (got {self.a + self.b + self.c + self.d})")
+        return self
+
+
+class Segments(_Model):
+    """Member segments (SPEC §9; pos.analytics.segments). rfm_rule "buyers":
+    RFM scores by quintile of buyers and the ABC(D) pyramid by these shares;
+    "distinct": the former quintiles of the distinct values and F/M-score classes."""
+
+    rfm_rule: Literal["buyers", "distinct"] = "buyers"
+    abc_shares: AbcShares = AbcShares()
+
+
 class ProgramDoc(_Model):
     schema_version: Literal[1] = Field(1, alias="schema")
     version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,39}$")]
@@ -399,8 +425,20 @@ class ProgramDoc(_Model):
     issuance: Issuance = Issuance()
     gifts: list[Gift] = Field([], max_length=MAX_ITEMS)
     stored_value: StoredValue = StoredValue()
+    segments: Segments | None = None  # absent: Segments() (left out of to_json, so older documents dump as before)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_serializer(mode="wrap")
+    def _without_absent_segments(self, handler):
+        d = handler(self)
+        if self.segments is None and isinstance(d, dict):
+            d.pop("segments", None)
+        return d
+
+    @property
+    def segment_settings(self) -> Segments:
+        return self.segments or Segments()
 
     @model_validator(mode="after")
     def _references(self):

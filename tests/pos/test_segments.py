@@ -91,7 +91,7 @@ def seg(db, clock):
 
 def test_rfm_scores_with_ties_share_a_score(seg):
     db, ids = seg
-    rows = {m["id"]: m for m in segments.members(db, AS_OF, limit=100)}
+    rows = {m["id"]: m for m in segments.members(db, AS_OF, limit=100, rule="distinct")}
     got = {name: (rows[ids[name]]["r"], rows[ids[name]]["f"], rows[ids[name]]["m"]) for name in PLAN}
     assert got == {"m1": (5, 1, 1), "m2": (5, 1, 1), "m3": (4, 1, 1), "m4": (3, 2, 2), "m5": (3, 3, 3),
                    "m6": (2, 3, 3), "m7": (1, 4, 4), "m8": (1, 5, 5)}
@@ -101,7 +101,7 @@ def test_rfm_scores_with_ties_share_a_score(seg):
 
 def test_segmentation_cells_groups_abc_pareto(seg):
     db, _ = seg
-    sg = segments.segmentation(db, AS_OF)
+    sg = segments.segmentation(db, AS_OF, rule="distinct")
     assert (sg.members, sg.buyers, sg.zombies) == (10, 8, 2)
     assert len(sg.cells) == 125
     filled = {(c["r"], c["f"], c["m"]): (c["members"], c["monetary_fen"]) for c in sg.cells if c["members"]}
@@ -125,13 +125,13 @@ def test_member_lists_behind_cells_groups_and_classes(seg):
     db, ids = seg
     name = {v: k for k, v in ids.items()}
     names = lambda rows: [name[r["id"]] for r in rows]  # noqa: E731  (most valuable first)
-    assert sorted(names(segments.members(db, AS_OF, r=5, f=1, m=1))) == ["m1", "m2"]
-    assert names(segments.members(db, AS_OF, group="recently_lapsed")) == ["m5", "m4"]
-    assert names(segments.members(db, AS_OF, abc="A")) == ["m8", "m7"]
-    light = names(segments.members(db, AS_OF, value="light"))  # m5 and m6 tie on 8,000: by member code
+    assert sorted(names(segments.members(db, AS_OF, r=5, f=1, m=1, rule="distinct"))) == ["m1", "m2"]
+    assert names(segments.members(db, AS_OF, group="recently_lapsed", rule="distinct")) == ["m5", "m4"]
+    assert names(segments.members(db, AS_OF, abc="A", rule="distinct")) == ["m8", "m7"]
+    light = names(segments.members(db, AS_OF, value="light", rule="distinct"))  # m5 and m6 tie on 8,000: by member code
     assert sorted(light[:2]) == ["m5", "m6"] and light[2:4] == ["m4", "m3"] and sorted(light[4:]) == ["m1", "m2"]
-    assert sorted(names(segments.members(db, AS_OF, group="never_purchased"))) == ["r", "z"]
-    assert sorted(names(segments.members(db, AS_OF, value="zombie"))) == ["r", "z"]
+    assert sorted(names(segments.members(db, AS_OF, group="never_purchased", rule="distinct"))) == ["r", "z"]
+    assert sorted(names(segments.members(db, AS_OF, value="zombie", rule="distinct"))) == ["r", "z"]
 
 
 def test_churn_watch_boundaries(seg):
@@ -188,15 +188,15 @@ def test_segment_tags_are_written_and_replaced_not_duplicated(seg, clock):
     db, ids = seg
     T = segments.SEGMENT_TAGS
     members.set_tag(db, ids["m1"], "老顾客")  # a manual tag stays untouched
-    r = segments.write_tags(db, AS_OF)
+    r = segments.write_tags(db, AS_OF, rule="distinct")
     assert r["added"] == 8 * 2 + 2 and r["removed"] == 0
     assert derived(db, ids["m1"]) == sorted([T["active"], T["light"]])
     assert derived(db, ids["m8"]) == sorted([T["dormant"], T["heavy"]])
     assert derived(db, ids["r"]) == [T["zombie"]] and derived(db, ids["z"]) == [T["zombie"]]
-    again = segments.write_tags(db, AS_OF)  # nothing changed: nothing written
+    again = segments.write_tags(db, AS_OF, rule="distinct")  # nothing changed: nothing written
     assert (again["added"], again["removed"]) == (0, 0)
     # 100 days later m1 is 100 days quiet: 'recently lapsed' replaces 'active'
-    later = segments.write_tags(db, AS_OF + dt.timedelta(days=100))
+    later = segments.write_tags(db, AS_OF + dt.timedelta(days=100), rule="distinct")
     assert derived(db, ids["m1"]) == sorted([T["recently_lapsed"], T["light"]])
     assert later["removed"] >= 1
     with db.read() as s:
@@ -218,10 +218,10 @@ def test_cli_report_and_actions(seg, tmp_path, capsys, monkeypatch):
     db, ids = seg
     monkeypatch.setenv("POS_CLOCK", "2026-11-23T10:00")
     path = str(db.path)
-    assert main.main(["report", "rfm", "--db", path, "--format", "json"]) == 0
+    assert main.main(["report", "rfm", "--db", path, "--format", "json", "--rule", "distinct"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["buyers"] == 8 and data["groups"]["dormant"] == 1 and len(data["cells"]) == 125
-    assert main.main(["report", "abc", "--db", path, "--format", "csv", "--table", "abc"]) == 0
+    assert main.main(["report", "abc", "--db", path, "--format", "csv", "--table", "abc", "--rule", "distinct"]) == 0
     assert capsys.readouterr().out.splitlines()[1].startswith("A,2,0.2,70000,")
     assert main.main(["report", "churn", "--db", path, "--days", "180", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -232,7 +232,7 @@ def test_cli_report_and_actions(seg, tmp_path, capsys, monkeypatch):
     assert main.main(["churn", "issue", "--db", path, "--days", "180", "--limit", "1", "--json"]) == 0
     issued = json.loads(capsys.readouterr().out)
     assert [i["member_id"] for i in issued["issued"]] == [ids["m8"]]
-    assert main.main(["segments", "tag", "--db", path, "--json"]) == 0
+    assert main.main(["segments", "tag", "--db", path, "--json", "--rule", "distinct"]) == 0
     assert json.loads(capsys.readouterr().out)["added"] == 18
     assert main.main(["report", "period", "--db", path]) == 2  # --from is needed
     assert "needs --from" in capsys.readouterr().err
