@@ -1,5 +1,5 @@
 """Languages: zh_CN by default, English second. Our strings go through Qt's
-translator (.ts sources, compiled .qm in resources/translations); domain
+translator (.ts sources, compiled .qm in pos/resources/translations); domain
 refusals carry both texts and are shown in the current language."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "resources" / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "pos" / "resources" / "translations"  # package data of pos
 DEFAULT_LANG = "zh_CN"
 LANGUAGES = ("zh_CN", "en")
 

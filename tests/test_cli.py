@@ -103,9 +103,9 @@ def test_catalog_import_all_or_nothing(store, tmp_path):
 
 
 def test_program_check(tmp_path):
-    p = run("program", "check", str(ROOT / "resources/presets/vancl.json"), "--json", check=0)
+    p = run("program", "check", str(ROOT / "pos/resources/presets/vancl.json"), "--json", check=0)
     assert json.loads(p.stdout)["tiers"] == ["member", "vip", "svip"]
-    doc = json.loads((ROOT / "resources/presets/vancl.json").read_text(encoding="utf-8"))
+    doc = json.loads((ROOT / "pos/resources/presets/vancl.json").read_text(encoding="utf-8"))
     doc["earn"]["rates"]["special"] = "-0.5"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(doc), encoding="utf-8")

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TS = ROOT / "resources" / "translations" / "memberpos_zh_CN.ts"
+TS = ROOT / "pos" / "resources" / "translations" / "memberpos_zh_CN.ts"
 
 
 def test_no_unfinished_translation():

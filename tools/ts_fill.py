@@ -1,8 +1,8 @@
 """Fill unfinished entries of a Qt .ts file from a JSON dictionary {source: translation}.
 
-    pyside6-lupdate app/*.py -ts resources/translations/memberpos_zh_CN.ts -no-obsolete
-    python tools/ts_fill.py resources/translations/memberpos_zh_CN.ts resources/translations/zh_CN.json
-    pyside6-lrelease resources/translations/memberpos_zh_CN.ts -qm resources/translations/memberpos_zh_CN.qm
+    pyside6-lupdate app/*.py -ts pos/resources/translations/memberpos_zh_CN.ts -no-obsolete
+    python tools/ts_fill.py pos/resources/translations/memberpos_zh_CN.ts pos/resources/translations/zh_CN.json
+    pyside6-lrelease pos/resources/translations/memberpos_zh_CN.ts -qm pos/resources/translations/memberpos_zh_CN.qm
 
 The JSON keeps translations reviewable in one place; lupdate keeps the .ts in step
 with the code. Plural sources (%n) take a list of forms."""

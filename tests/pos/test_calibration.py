@@ -96,7 +96,7 @@ def test_cli(tmp_path):
     db = tmp_path / "cli.sqlite3"
     run = lambda *a: subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(db), *a],  # noqa: E731
                                     capture_output=True, text=True, timeout=180)
-    assert run("program", "install", str(ROOT / "resources" / "presets" / "vancl.json")).returncode == 0
+    assert run("program", "install", str(ROOT / "pos" / "resources" / "presets" / "vancl.json")).returncode == 0
     (tmp_path / "m.csv").write_text("phone,external_id\n" + "".join(f"1380{i:07d},E{i}\n" for i in range(50)),
                                     encoding="utf-8")
     assert run("member", "import", str(tmp_path / "m.csv")).returncode == 0

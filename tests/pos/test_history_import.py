@@ -186,7 +186,7 @@ def test_cli(tmp_path):
     db = tmp_path / "cli.sqlite3"
     run = lambda *a: subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(db), *a],  # noqa: E731
                                     capture_output=True, text=True, timeout=180)
-    assert run("program", "install", str(ROOT / "resources" / "presets" / "vancl.json")).returncode == 0
+    assert run("program", "install", str(ROOT / "pos" / "resources" / "presets" / "vancl.json")).returncode == 0
     (tmp_path / "m.csv").write_text("phone\n13800138000\n", encoding="utf-8")
     assert run("member", "import", str(tmp_path / "m.csv")).returncode == 0
     bad = run("history", "import", str(write(tmp_path, [GOOD[0], BAD[0][0]])))

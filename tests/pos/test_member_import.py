@@ -243,7 +243,7 @@ def test_cli_reports_bad_rows_and_imports_good_ones(tmp_path):
     db = tmp_path / "cli.sqlite3"
     run = lambda *a: subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(db), *a],  # noqa: E731
                                     capture_output=True, text=True, timeout=120)
-    assert run("program", "install", str(ROOT / "resources" / "presets" / "vancl.json")).returncode == 0
+    assert run("program", "install", str(ROOT / "pos" / "resources" / "presets" / "vancl.json")).returncode == 0
     bad = run("member", "import", str(write(tmp_path, [GOOD[0], "12345"])))
     assert bad.returncode != 0 and "line 3: phone" in bad.stderr and "nothing imported" in bad.stderr
     assert "Traceback" not in bad.stderr

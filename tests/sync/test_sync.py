@@ -210,7 +210,7 @@ def test_online_spending_is_held_at_hq(hq, two_tills):
 
 def test_program_published_at_hq_prices_the_next_sale_at_both_stores(hq, two_tills, tmp_path):
     a, b = two_tills
-    doc = json.loads((ROOT / "resources/presets/vancl.json").read_text())
+    doc = json.loads((ROOT / "pos/resources/presets/vancl.json").read_text())
     doc["version"] = f"hq-{uuid.uuid4().hex[:8]}"
     doc["earn"]["rates"]["regular"] = "5"
     path = tmp_path / "program.json"
