@@ -17,7 +17,8 @@ m8      10           60,000 − 10,000 partial return = 50,000   365
 r       1 sale of 2,000 returned in full → F 0, M 0: never purchased
 z       nothing                                        never purchased
 
-Scores, 1 + ⌊5·(dense_rank − 1)/D⌋, ranks from worst (1) to best (D):
+These tests ask for the former rule, rule="distinct" (the default rule "buyers" is
+tests/pos/test_segments_buyers.py). Scores, 1 + ⌊5·(dense_rank − 1)/D⌋, ranks from worst (1) to best (D):
 recency days {365, 364, 180, 179, 90, 89, 0}, D = 7 → ranks 1..7 → scores 1, 1, 2, 3, 3, 4, 5
 frequency {1, 2, 3, 5, 8, 10}, D = 6 → scores 1, 1, 2, 3, 4, 5
 monetary {1000, 3000, 5000, 8000, 20000, 50000}, D = 6 → scores 1, 1, 2, 3, 4, 5
