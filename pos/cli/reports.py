@@ -90,7 +90,7 @@ def _text(kind: str, data: dict) -> str:
         g = data["groups"]
         return (f"as of {data['as_of']}: {data['members']} members, {data['buyers']} buyers, {data['zombies']} never purchased\n"
                 + ", ".join(f"{k} {v}" for k, v in g.items()) + "\n"
-                + ", ".join(f"{k} {v}" for k, v in data["value"].items()))
+                + ", ".join(f"{k} {v}" for k, v in data["value"].items()) + f"\nrule: {data['rule']}")
     if kind == "abc":
         p = data["pareto"]
         share = "-" if p["top_share"] is None else f"{p['top_share'] * 100:.1f}%"
