@@ -114,13 +114,14 @@ def diagnose(db) -> dict[str, Any]:
 
     from pos import logs
     from pos.store import program_store
+    from pos.store.database import alembic_config
     from pos.store.models import OutboxEvent
     from alembic.script import ScriptDirectory
 
     path = db.path
     with db.engine.connect() as conn:
         revision = MigrationContext.configure(conn).get_current_revision()
-    head = ScriptDirectory.from_config(bk.alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     try:
         free = shutil.disk_usage(path.parent).free
     except OSError:

@@ -352,21 +352,18 @@ def taken_at(file: Path) -> str | None:
         return None
 
 
-def alembic_config():
-    """The till's alembic configuration (whichever name pos.store.database gives it)."""
-    from pos.store import database
-
-    return (getattr(database, "alembic_config", None) or getattr(database, "_alembic_config"))()
-
-
 def _head_revision() -> str:
     from alembic.script import ScriptDirectory
+
+    from pos.store.database import alembic_config
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def _known_revision(rev: str) -> bool:
     from alembic.script import ScriptDirectory
+
+    from pos.store.database import alembic_config
 
     try:
         return ScriptDirectory.from_config(alembic_config()).get_revision(rev) is not None
