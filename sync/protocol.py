@@ -252,6 +252,11 @@ class MemberMerged(_Payload):
     at: Time | None = None
 
 
+class MemberErased(_Payload):
+    member_id: Id
+    at: Time | None = None
+
+
 class MemberTag(_Payload):
     member_id: Id
     tag: Text("tag")
@@ -397,6 +402,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "member.registered": MemberRegistered,
     "member.updated": MemberUpdated,
     "member.merged": MemberMerged,
+    "member.erased": MemberErased,
     "member.tag": MemberTag,
     "member.note": MemberNote,
     "member.tier": MemberTier,

@@ -242,6 +242,15 @@ def _apply_members(s: Session, rows: list[dict[str, Any]], now: dt.datetime, key
     # tags: HQ sends each member's whole set (a removal is its absence); the till's own
     # derived segment tags (活跃会员 …, pos.analytics.segments) are not HQ's and stay
     conn.exec_driver_sql("DELETE FROM member_tags WHERE member_id = ? AND source != 'derived'", [(r[0],) for r in recs])
+    # a member erased at their request (pos.services.privacy), anywhere in the chain: this
+    # till's copies of their cards, notes and every tag go too; ledgers and sales stay
+    status_at = 1 + _MEMBER_COLS.index("status")
+    erased = [(r[0],) for r in recs if r[status_at] == "erased"]
+    if erased:
+        conn.exec_driver_sql("DELETE FROM member_tags WHERE member_id = ?", erased)
+        conn.exec_driver_sql("DELETE FROM member_notes WHERE member_id = ?", erased)
+        conn.exec_driver_sql("UPDATE member_cards SET card_no = 'X' || lower(hex(randomblob(15))), status = 'erased' "
+                             "WHERE member_id = ? AND status != 'erased'", erased)
     stamp = _ts(now)
     tags = [(r[0], t["tag"], t.get("source") or "manual", stamp)
             for r, d in zip(recs, rows) for t in d.get("tags") or []]

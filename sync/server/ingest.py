@@ -79,6 +79,7 @@ HANDLERS: dict[str, Callable[[Ctx, dict], None]] = {
     "member.registered": members.h_member_registered,
     "member.updated": members.h_member_updated,
     "member.merged": members.h_member_merged,
+    "member.erased": members.h_member_erased,
     "member.tag": members.h_member_tag,
     "member.note": members.h_member_note,
     "member.tier": members.h_member_tier,

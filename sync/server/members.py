@@ -209,6 +209,29 @@ def h_member_merged(c: Ctx, p: dict) -> None:
     merge_members(c, keep, other, move_ledger=False, actor=str(p.get("actor") or c.store))
 
 
+def h_member_erased(c: Ctx, p: dict) -> None:
+    """A member's data erased at their request (pos.services.privacy): HQ keeps the
+    record, anonymous, for the ledgers and sales that point at it; every till gets
+    the anonymous row by pull and clears its own copies of cards, tags and notes."""
+    s = c.s
+    m = s.get(Member, as_uuid(p["member_id"]))
+    if m is None:
+        c.exception("unknown_member", p["member_id"], event="member.erased")
+        return
+    if m.status == "erased":
+        return
+    for f in PROFILE_FIELDS:
+        setattr(m, f, None)
+    m.phone = m.phone_last4 = None
+    m.marketing_consent, m.consent_at, m.tags = False, None, []
+    m.status, m.updated_at = "erased", c.now
+    for card in s.scalars(select(MemberCard).where(MemberCard.member_id == m.id)):
+        s.delete(card)
+    for note in s.scalars(select(MemberNote).where(MemberNote.member_id == m.id)):
+        s.delete(note)
+    changes.record(s, "member", m.id)
+
+
 def issue_card(c: Ctx, member_id: uuid.UUID, card_no: str, kind: str) -> None:
     s = c.s
     card = s.get(MemberCard, card_no)
