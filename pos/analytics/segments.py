@@ -232,18 +232,25 @@ def _score(col: str, t: str) -> str:
 # v_j, the first need_j = k_j − (buyers above v_j) by frequency (desc), then member code, are in class j or above.
 # That buyer (v_j, f_j, code_j) is found by sorting only the buyers at v_j; a member is in class j or above when
 # (monetary, frequency, −code) ≥ (v_j, f_j, −code_j): the member code is looked up only on an exact tie.
-_ABC_BUYERS = """ak AS MATERIALIZED (SELECT (n * :abc_1 + 99) / 100 AS k1, (n * :abc_2 + 99) / 100 AS k2, (n * :abc_3 + 99) / 100 AS k3
-               FROM (SELECT SUM(c) AS n FROM mv)),""" + "".join(f"""
-        a{j}m AS MATERIALIZED (SELECT mv.v, ak.k{j} - (mv.c_from - mv.c) AS need FROM mv, ak
-                               WHERE mv.c_from >= ak.k{j} ORDER BY mv.v DESC LIMIT 1),""" for j in (1, 2, 3)) + """
-        at AS MATERIALIZED (SELECT b.monetary AS v, b.frequency AS f, mb.member_code AS code
+def _abc_buyers() -> str:
+    """CTEs ak (k1..k3), a{j}m (v_j, need_j), at (the buyers at v1..v3 with their codes), a{j} (f_j, code_j)
+    and ab (one row: v1 f1 c1 .. v3 f3 c3)."""
+    ks = ", ".join(f"(n * :abc_{j} + 99) / 100 AS k{j}" for j in (1, 2, 3))
+    sql = [f"ak AS MATERIALIZED (SELECT {ks} FROM (SELECT SUM(c) AS n FROM mv))"]
+    sql += [f"""a{j}m AS MATERIALIZED (SELECT mv.v, ak.k{j} - (mv.c_from - mv.c) AS need FROM mv, ak
+                               WHERE mv.c_from >= ak.k{j} ORDER BY mv.v DESC LIMIT 1)""" for j in (1, 2, 3)]
+    sql.append("""at AS MATERIALIZED (SELECT b.monetary AS v, b.frequency AS f, mb.member_code AS code
                             FROM b JOIN members mb ON mb.id = b.member_id
-                            WHERE b.monetary IN (SELECT v FROM a1m UNION ALL SELECT v FROM a2m UNION ALL SELECT v FROM a3m)),""" + ",".join(f"""
-        a{j} AS MATERIALIZED (SELECT f, code FROM at WHERE v = (SELECT v FROM a{j}m)
-                              ORDER BY f DESC, code LIMIT 1 OFFSET COALESCE((SELECT need FROM a{j}m), 1) - 1)"""
-        for j in (1, 2, 3)) + """,
-        ab AS (SELECT """ + ", ".join(f"(SELECT v FROM a{j}m) AS v{j}, (SELECT f FROM a{j}) AS f{j}, (SELECT code FROM a{j}) AS c{j}"
-                                      for j in (1, 2, 3)) + ")"
+                            WHERE b.monetary IN (SELECT v FROM a1m UNION ALL SELECT v FROM a2m UNION ALL SELECT v FROM a3m))""")
+    sql += [f"""a{j} AS MATERIALIZED (SELECT f, code FROM at WHERE v = (SELECT v FROM a{j}m)
+                              ORDER BY f DESC, code LIMIT 1 OFFSET COALESCE((SELECT need FROM a{j}m), 1) - 1)""" for j in (1, 2, 3)]
+    cols = ", ".join(f"(SELECT v FROM a{j}m) AS v{j}, (SELECT f FROM a{j}) AS f{j}, (SELECT code FROM a{j}) AS c{j}"
+                     for j in (1, 2, 3))
+    sql.append(f"ab AS (SELECT {cols})")
+    return ",\n        ".join(sql)
+
+
+_ABC_BUYERS = _abc_buyers()
 
 
 def _upper(j: int) -> str:
