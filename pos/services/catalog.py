@@ -70,7 +70,8 @@ class ImportReport:
                 "errors": [{"line": n, "reason": r} for n, r in self.errors]}
 
 
-def _read_text(path: Path) -> str:
+def read_file(path: Path) -> str:
+    """A catalog CSV's text (UTF-8 or GB18030), or DomainError `catalog.file`."""
     return read_text(path, "catalog.file")
 
 
@@ -187,7 +188,7 @@ def parse_csv(text: str, nomenclature: Nomenclature) -> tuple[list[_Row], list[t
 def import_csv(db, path: str | Path, nomenclature: Nomenclature | None = None) -> ImportReport:
     """Upsert products by sku; add barcodes. All rows or none."""
     nomenclature = nomenclature or Nomenclature.default()
-    rows, errors = parse_csv(_read_text(Path(path)), nomenclature)
+    rows, errors = parse_csv(read_file(Path(path)), nomenclature)
     report = ImportReport(rows=len(rows) + len(errors), errors=errors)
     if errors:
         return report

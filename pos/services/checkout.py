@@ -28,7 +28,7 @@ from pos.services.catalog import get_by_barcode
 from pos.errors import DomainError, card_like, echo
 from pos.ids import uuid7
 from pos.services import spending as spending_policy
-from pos.services.members import MemberIndex, MemberSummary, _get_active
+from pos.services.members import MemberIndex, MemberSummary, get_active
 from pos.store import settings as store_settings
 from pos.store.models import Basket, Member, MemberBalance, Payment, ProductBarcode, ReceiptCounter, Sale, SaleLine
 from pos.store.outbox import emit
@@ -153,8 +153,8 @@ class Checkout:
                  program: ProgramDoc | None = None, nomenclature: Nomenclature | None = None,
                  authority: spending_policy.SpendingAuthority | None = None):
         self.db = db
-        self.program = program or program_store.active(db)
         self.authority = authority  # who confirms spending on an enrolled till (pos.services.spending); None: the installed one
+        self.program = program or program_store.active(db)
         self.nomenclature = nomenclature or Nomenclature.default()
         self.cashier = cashier
         self.channel = channel
@@ -254,7 +254,7 @@ class Checkout:
 
     def attach_member_id(self, member_id: str) -> None:
         with self.db.read() as s:
-            self.member_id = str(_get_active(s, member_id).id)
+            self.member_id = str(get_active(s, member_id).id)
 
     def detach_member(self) -> None:
         self.member_id = None
@@ -292,7 +292,7 @@ class Checkout:
     def _member_ctx(self, s: Session, now: dt.datetime) -> tuple[Member | None, MemberCtx | None]:
         if not self.member_id:
             return None, None
-        m = _get_active(s, self.member_id)
+        m = get_active(s, self.member_id)
         pts = ledger.position(s, m.id)
         self._debts = pts.debts  # reused by the commit's earn entry (same transaction)
         return m, MemberCtx(id=str(m.id), tier=m.tier_code, birthday=m.birthday,
@@ -636,7 +636,7 @@ def topup(db, member_id: str, amount_fen: int, tenders: list[Tender], *, cashier
         if existing is not None:
             _same_sale(existing, "topup", key)
             return result_of(s, existing, replayed=True)
-        member = _get_active(s, member_id)
+        member = get_active(s, member_id)
         if ledger.sv_balance(s, member.id) + amount_fen + bonus > sv_rules.max_balance_fen:
             raise DomainError("topup.max", max=f"{sv_rules.max_balance_fen / 100:.2f}")
         for t in tenders:

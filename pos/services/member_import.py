@@ -43,7 +43,7 @@ from pos.loyalty import expiry, ledger
 from pos.rules import limits, phones
 from pos.services import phone_privacy
 from pos.services.csv_files import read_text
-from pos.services.members import _clean_tag, _member_payload, new_member_code, validate_profile
+from pos.services.members import clean_tag, member_payload, new_member_code, validate_profile
 from pos.store import bulk, program_store
 from pos.store.models import (AuditEntry, Member, MemberBalance, MemberCard, MemberImport, MemberTag,
                               OutboxEvent, PointsEntry, StoredValueEntry)
@@ -241,7 +241,7 @@ def _parse(ctx: _Context, line: int, rec: dict[str, str]) -> Row:
     for tag in raw_tags.split(","):
         if _nfkc(tag):
             try:
-                row.tags.append(_clean_tag(tag))
+                row.tags.append(clean_tag(tag))
             except DomainError as exc:
                 raise ValueError(f"tags: {exc.message('en')}") from None
     row.tags = list(dict.fromkeys(row.tags))
@@ -478,7 +478,7 @@ def _insert_new(s, db, program, new_rows, now, store, test_clock) -> None:
                                                         "occupation", "income_band", "preferences")})
             members.append(m)
             balances.append(dict(member_id=mid, points=row.points, stored_value_fen=row.sv_fen, updated_at=now))
-            payload = _member_payload(_Plain(m))
+            payload = member_payload(_Plain(m))
             payload["phone"] = row.phone  # HQ gets the number once (pos.services.phone_privacy.after_push)
             payload["cards"] = [row.card_no] if row.card_no else []
             payload["tier"] = tier

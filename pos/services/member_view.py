@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from pos.loyalty import coupons, ledger, expiry, tiers
 from pos.rules import phones
 from pos.services import suggestions
-from pos.services.members import _get_active
+from pos.services.members import get_active
 from pos.store.models import MemberBalance, MemberNote, MemberTag, Sale
 from pos.rules.program import ProgramDoc
 
@@ -95,7 +95,7 @@ def panel(db, program: ProgramDoc, member_id: str, basket: tuple[str, ...] = (),
           with_suggestions: bool = True) -> MemberPanel:
     now = db.clock.now()
     with db.read() as s:
-        m = _get_active(s, member_id)
+        m = get_active(s, member_id)
         shipped = program.earn.pending_days.shipped  # shipped orders count once their return window closed
         if program.tiers.qualification == "cumulative":
             spend = tiers.spend_since(s, m.id, m.tier_since, now=now, shipped_days=shipped)
@@ -137,7 +137,7 @@ def panel(db, program: ProgramDoc, member_id: str, basket: tuple[str, ...] = (),
 
 def history(db, member_id: str, limit: int = 200) -> list[dict[str, Any]]:
     with db.read() as s:
-        mid = _get_active(s, member_id).id
+        mid = get_active(s, member_id).id
         rows = s.scalars(select(Sale).where(Sale.member_id == mid).order_by(Sale.created_at.desc()).limit(limit)).all()
         return [{"receipt_no": x.receipt_no, "kind": x.kind, "date": db.clock.local(x.created_at).strftime("%Y-%m-%d %H:%M"),
                  "net_fen": x.net_fen, "points_earned": x.points_earned, "points_redeemed": x.points_redeemed,
@@ -148,7 +148,7 @@ def ledger_entries(db, member_id: str, limit: int = 300) -> list[dict[str, Any]]
     from pos.store.models import PointsEntry, StoredValueEntry
 
     with db.read() as s:
-        mid = _get_active(s, member_id).id
+        mid = get_active(s, member_id).id
         pts = s.scalars(select(PointsEntry).where(PointsEntry.member_id == mid)
                         .order_by(PointsEntry.created_at.desc()).limit(limit)).all()
         sv = s.scalars(select(StoredValueEntry).where(StoredValueEntry.member_id == mid)
@@ -165,7 +165,7 @@ def coupon_list(db, member_id: str) -> list[dict[str, Any]]:
     from pos.store.models import Coupon, CouponUse
 
     with db.read() as s:
-        mid = _get_active(s, member_id).id
+        mid = get_active(s, member_id).id
         rows = s.execute(select(Coupon, CouponUse.used_at).outerjoin(CouponUse, CouponUse.coupon_id == Coupon.id)
                          .where(Coupon.member_id == mid).order_by(Coupon.issued_at.desc())).all()
         now = db.clock.now()
@@ -179,7 +179,7 @@ def tier_history(db, member_id: str) -> list[dict[str, Any]]:
     from pos.store.models import TierChange
 
     with db.read() as s:
-        mid = _get_active(s, member_id).id
+        mid = get_active(s, member_id).id
         rows = s.scalars(select(TierChange).where(TierChange.member_id == mid).order_by(TierChange.at.desc())).all()
         return [{"date": db.clock.local(x.at).date().isoformat(), "from": x.from_tier, "to": x.to_tier,
                  "reason": x.reason, "spend_fen": x.spend_fen} for x in rows]

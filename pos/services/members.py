@@ -271,7 +271,7 @@ class MemberIndex:
 
 # --- writes ------------------------------------------------------------------
 
-def _get_active(s: Session, member_id: str | uuid.UUID) -> Member:
+def get_active(s: Session, member_id: str | uuid.UUID) -> Member:
     try:
         mid = member_id if isinstance(member_id, uuid.UUID) else uuid.UUID(str(member_id))
     except ValueError:
@@ -286,7 +286,7 @@ def _get_active(s: Session, member_id: str | uuid.UUID) -> Member:
     return m
 
 
-def _member_payload(m: Member) -> dict[str, Any]:
+def member_payload(m: Member) -> dict[str, Any]:
     return {
         "id": str(m.id), "member_code": m.member_code, "phone": m.phone, "name": m.name,
         "gender": m.gender, "birthday": m.birthday.isoformat() if m.birthday else None,
@@ -337,7 +337,7 @@ def register(
             created_at=now, updated_at=now, test_clock=db.test_clock, **fields,
         )
         if referrer_id:
-            m.referrer_id = _get_active(s, referrer_id).id
+            m.referrer_id = get_active(s, referrer_id).id
         s.add(m)
         try:
             s.flush()
@@ -346,10 +346,10 @@ def register(
         if card_no:
             _check_card_free(s, card_no)
             s.add(MemberCard(id=uuid7(), card_no=card_no.strip(), member_id=m.id, issued_at=now, test_clock=db.test_clock))
-        for tag in dict.fromkeys(_clean_tag(t) for t in tags or []):  # one row per tag, however spelt
+        for tag in dict.fromkeys(clean_tag(t) for t in tags or []):  # one row per tag, however spelt
             s.add(MemberTag(member_id=m.id, tag=tag, source="manual", created_at=now))
         s.add(MemberBalance(member_id=m.id, points=0, stored_value_fen=0, updated_at=now))
-        payload = _member_payload(m)
+        payload = member_payload(m)
         payload["phone"] = e164  # HQ gets the number once; pos.services.phone_privacy.after_push removes it here
         payload["cards"] = [card_no.strip()] if card_no else []
         emit(s, db, "member.registered", payload)
@@ -364,7 +364,7 @@ def update_profile(db, member_id: str, *, actor: str = "system", **profile: Any)
     fields = validate_profile(profile, db.clock.today())
     now = db.clock.now()
     with db.transaction() as s:
-        m = _get_active(s, member_id)
+        m = get_active(s, member_id)
         changed = {}
         for key, value in fields.items():
             if key == "marketing_consent":
@@ -384,14 +384,14 @@ def update_profile(db, member_id: str, *, actor: str = "system", **profile: Any)
 def add_card(db, member_id: str, card_no: str, *, kind: str = "magstripe", actor: str = "system") -> None:
     now = db.clock.now()
     with db.transaction() as s:
-        m = _get_active(s, member_id)
+        m = get_active(s, member_id)
         _check_card_free(s, card_no)
         s.add(MemberCard(id=uuid7(), card_no=card_no.strip(), member_id=m.id, kind=kind, issued_at=now, test_clock=db.test_clock))
         emit(s, db, "card.issued", {"member_id": str(m.id), "card_no": card_no.strip(), "kind": kind})
         audit(s, db, actor, "card.issue", m.member_code)
 
 
-def _clean_tag(tag: str) -> str:
+def clean_tag(tag: str) -> str:
     t = unicodedata.normalize("NFKC", tag or "").strip()
     if not t or len(t) > limits.TEXT_MAX["tag"] or limits.bad_char(t) is not None or "," in t:
         raise DomainError("tag.invalid", tag=t[:32])
@@ -399,10 +399,10 @@ def _clean_tag(tag: str) -> str:
 
 
 def set_tag(db, member_id: str, tag: str, *, on: bool = True, source: str = "manual", actor: str = "system") -> None:
-    tag = _clean_tag(tag)
+    tag = clean_tag(tag)
     now = db.clock.now()
     with db.transaction() as s:
-        m = _get_active(s, member_id)
+        m = get_active(s, member_id)
         row = s.get(MemberTag, (m.id, tag))
         if on and row is None:
             s.add(MemberTag(member_id=m.id, tag=tag, source=source, created_at=now))
@@ -426,7 +426,7 @@ def add_note(db, member_id: str, text: str, *, kind: str = "note", actor: str = 
     actor = limits.check_text(actor, "actor")
     now = db.clock.now()
     with db.transaction() as s:
-        m = _get_active(s, member_id)
+        m = get_active(s, member_id)
         note = MemberNote(id=uuid7(), member_id=m.id, kind=kind, text=text[:2000], actor=actor, created_at=now, test_clock=db.test_clock)
         s.add(note)
         emit(s, db, "member.note", {"id": str(note.id), "member_id": str(m.id), "kind": kind, "text": note.text, "actor": actor})
@@ -434,7 +434,7 @@ def add_note(db, member_id: str, text: str, *, kind: str = "note", actor: str = 
 
 def detail(db, member_id: str) -> MemberDetail:
     with db.read() as s:
-        m = _get_active(s, member_id)
+        m = get_active(s, member_id)
         bal = s.get(MemberBalance, m.id)
         cards = s.scalars(select(MemberCard).where(MemberCard.member_id == m.id).order_by(MemberCard.issued_at)).all()
         notes = s.scalars(select(MemberNote).where(MemberNote.member_id == m.id).order_by(MemberNote.created_at.desc())).all()
@@ -457,7 +457,7 @@ def detail(db, member_id: str) -> MemberDetail:
 def unmask_phone(db, member_id: str, *, actor: str) -> str:
     """A manager's action; audited. The full number goes to the screen only. An
     enrolled till asks HQ, which audits it (pos.services.phone_privacy.unmask)."""
-    return phone_privacy.unmask(db, member_id, actor=actor, active=_get_active)
+    return phone_privacy.unmask(db, member_id, actor=actor, active=get_active)
 
 
 # --- merge -----------------------------------------------------------------
@@ -483,7 +483,7 @@ def merge(db, keep_id: str, other_id: str, *, actor: str, tier_order: tuple[str,
     The fields follow `pos.rules.merge`, the ledger move `ledger.move_balance` (as at HQ)."""
     now = db.clock.now()
     with db.transaction() as s:
-        keep, other = _get_active(s, keep_id), _get_active(s, other_id)
+        keep, other = get_active(s, keep_id), get_active(s, other_id)
         if keep.id == other.id:
             raise DomainError("member.merge_self")
         cards = s.scalars(select(MemberCard).where(MemberCard.member_id == other.id)).all()

@@ -167,7 +167,7 @@ def program_publish(hq, path: str, *, activate: bool = True) -> dict[str, Any]:
 
 def catalog_import(hq, path: str) -> dict[str, Any]:
     """The till's CSV format and checks (pos.services.catalog), all rows or none; upsert by sku."""
-    rows, errors = pos_catalog.parse_csv(pos_catalog._read_text(Path(path)), Nomenclature.default())
+    rows, errors = pos_catalog.parse_csv(pos_catalog.read_file(Path(path)), Nomenclature.default())
     if errors:
         return {"ok": False, "rows": len(rows) + len(errors), "created": 0, "updated": 0,
                 "errors": [{"line": n, "reason": r} for n, r in errors]}
