@@ -141,6 +141,11 @@ class WedgeFilter(QObject):
         self.pump_timer.setSingleShot(True)
         self.pump_timer.setInterval(0)
         self.pump_timer.timeout.connect(self._pump)
+        self._homing = 0  # tries left while the window comes back to the front (see _lost)
+        self.home_timer = QTimer(self)
+        self.home_timer.setSingleShot(True)
+        self.home_timer.setInterval(10)
+        self.home_timer.timeout.connect(self._home_tick)
 
     @staticmethod
     def _now(ev=None) -> float:
@@ -163,19 +168,67 @@ class WedgeFilter(QObject):
             return False  # Shift for a capital letter is part of the typing (or of the scan)
         text = self._text_of(ev)
         if kind == QEvent.ShortcutOverride:
+            if not text and self._homing:  # keys queued while the window comes back: no overtaking
+                ev.accept()  # no shortcut now; its KeyPress follows and joins the queue
+                return True
             if not text:  # F1 right after the last digit: the digits land first, then F1 acts
                 self.settle(self._now(ev))
             return False
         t = self._now(ev)
         if not text:
             self.settle(t)  # F-keys, arrows, shortcuts: never held back, never overtaking
+            if self._homing or self._lost():  # a dialog closed and left the keyboard nowhere
+                self.queue.append(("key", ev.key(), ev.modifiers(), ev.text()))  # lands once it is home
+                return True
             return False
+        self._take(ev, text, t)
+        return True
+
+    def _take(self, ev, text: str, t: float) -> None:
+        """A text key: to the detector (held while it may be a scan), then the queue."""
         actions = self.detector.feed(text, t, payload=(ev.key(), ev.modifiers(), ev.text()))
         self._handle(actions)
         deadline = self.detector.deadline()
         if deadline is not None:
             self.timer.start(max(1, int(deadline - t) + 1))
+
+    def _home(self):
+        """Where the keyboard belongs now: the open dialog's field, else the one input."""
+        from PySide6.QtWidgets import QApplication
+
+        modal = QApplication.activeModalWidget()
+        if modal is not None and modal.isVisible():
+            return modal.focusWidget() or _first_focusable(modal) or modal
+        home = self.bridge.home() if self.bridge.home is not None else None
+        return home if home is not None and home.isVisible() else None
+
+    def _lost(self) -> bool:
+        """No widget has the keyboard (a dialog closed and the window system gave focus back
+        to no window): bring it back to the open dialog, else to the one input, with its
+        window active — or the key would do nothing."""
+        from PySide6.QtWidgets import QApplication
+
+        if QApplication.focusWidget() is not None or QApplication.activePopupWidget() is not None:
+            return False
+        home = self._home()
+        if home is None:
+            return False
+        home.window().activateWindow()
+        home.setFocus()
+        self._homing = 30  # the queue waits (10 ms a try) for the window to be active: a shortcut needs it
+        self.home_timer.start()
         return True
+
+    def _home_tick(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        home = self._home()
+        self._homing -= 1
+        if self._homing > 0 and home is not None and QApplication.activeWindow() is not home.window():
+            self.home_timer.start()
+            return
+        self._homing = 0
+        self._pump()
 
     def settle(self, t: float | None = None) -> None:
         """Give back everything held and queued, now (before a non-text key acts)."""
@@ -202,7 +255,7 @@ class WedgeFilter(QObject):
     def _pump(self, until_empty: bool = False) -> None:
         """Deliver the queue in order. After an Enter or a scan the rest waits one turn
         of the event loop (a dialog may be closing or opening), unless `until_empty`."""
-        while self.queue:
+        while self.queue and not self._homing:
             item = self.queue.popleft()
             if item[0] == "scan":
                 self.bridge.feed_event(self.decoder.decode_text(item[1]))

@@ -258,8 +258,10 @@ class ReturnsDialog(QDialog):
             try:
                 approver = staff.approve(self.db, asked[0], asked[1], "return", self.loaded, refund_fen=p.refund_fen,
                                          cashier=self.cashier).code
-            except DomainError as exc:
-                self.error.setText(exc.message(i18n.current()))
+            except DomainError as exc:  # a wrong PIN says so (F12 asks again)
+                from .dialogs import manager_refusal
+
+                self.error.setText(manager_refusal() if exc.code == "staff.not_manager" else exc.message(i18n.current()))
                 return
         try:
             self.result = returns.return_sale(self.db, self.loaded, None if self._full() else self.wanted(),

@@ -164,6 +164,7 @@ class Typist:
         self.steps: list[tuple] = []
         self.done = False
         self.log: list[str] = []
+        self.wedge_gaps = WEDGE_MS  # ms between a burst's keys: a number, or (lo, hi) for a scanner's jitter
 
     def type(self, text: str, gaps=PERSON_MS) -> "Typist":
         for ch in text:
@@ -235,7 +236,7 @@ class Typist:
                         self.qtbot.keyClick(win, Qt.Key_Return)
                     else:
                         self.qtbot.keyClick(win, ch)
-                    time.sleep(WEDGE_MS / 1000)
+                    time.sleep(self._gap(self.wedge_gaps) / 1000)
                 # a burst is one device's keys: what follows starts after its last key (keyClick runs the
                 # event loop, so a timer started before the burst would interleave the next step into it)
                 QTimer.singleShot(self._gap(gaps), step)
