@@ -100,6 +100,10 @@ class MainWindow(QMainWindow):
         self.devices_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
         self.devices_action.triggered.connect(self.open_devices)
         self.addAction(self.devices_action)
+        self.diagnostics_action = QAction(self)
+        self.diagnostics_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        self.diagnostics_action.triggered.connect(self.open_diagnostics)
+        self.addAction(self.diagnostics_action)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Member checkout — {0}").format(store_settings.STORE_NAME.get(self.db)))
@@ -278,24 +282,42 @@ class MainWindow(QMainWindow):
             return None
         return mgr.code.text(), mgr.pin.text()
 
+    def _manager(self, action: str, why: str) -> str | None:
+        """The signed-in manager's code, or a manager's who approves `action` here
+        (audited); None when nobody did."""
+        if self.who.is_manager:
+            return self.who.code
+
+        def check(code, pin):
+            return staff.approve(self.db, code, pin, action)
+        mgr = ManagerDialog(self, why, check)
+        if not mgr.exec():
+            return None
+        try:
+            return (mgr.approver or check(mgr.code.text(), mgr.pin.text())).code
+        except DomainError as exc:
+            self.checkout.say(manager_refusal() if exc.code == "staff.not_manager" else exc.message(i18n.current()),
+                              error=True)
+            return None
+
+    def open_diagnostics(self) -> None:
+        """Ctrl+Shift+I: what `doctor` says, with "copy report" for IT (a manager)."""
+        if self.till is None or self.who is None:
+            return
+        if self._manager("diagnostics", self.tr("Diagnostics are for the store manager.")) is not None:
+            from .diagnostics import DiagnosticsDialog
+
+            DiagnosticsDialog(self.db, self).exec()
+        self.checkout.focus_input()
+
     def open_reports(self) -> None:
         """Ctrl+R: the store's reports and segments, for a manager (a cashier's
         till asks for a manager's code and PIN, and the opening is audited)."""
         if self.till is None or self.who is None:
             return
-        actor = self.who.code
-        if not self.who.is_manager:
-            def check(code, pin):
-                return staff.approve(self.db, code, pin, "reports")
-            mgr = ManagerDialog(self, self.tr("Reports are for the store manager."), check)
-            if not mgr.exec():
-                return self.checkout.focus_input()
-            try:
-                actor = (mgr.approver or check(mgr.code.text(), mgr.pin.text())).code
-            except DomainError as exc:
-                self.checkout.say(manager_refusal() if exc.code == "staff.not_manager" else exc.message(i18n.current()),
-                                  error=True)
-                return self.checkout.focus_input()
+        actor = self._manager("reports", self.tr("Reports are for the store manager."))
+        if actor is None:
+            return self.checkout.focus_input()
         self.reports = ReportsDialog(self.db, self.till.program, actor, self)
         self.reports.setWindowState(Qt.WindowMaximized)
         self.reports.exec()

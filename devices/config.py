@@ -10,7 +10,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -225,3 +225,17 @@ def unescape(text: str) -> str:
         out.append(c)
         i += 1
     return "".join(out)
+
+
+def state(path=None) -> dict:
+    """The device settings as `doctor` and the app's diagnostics report them."""
+    path = path or config_path()
+    d: dict[str, Any] = {"config_file": str(path), "config_exists": path.exists()}
+    try:
+        s = load(path)
+    except Exception as exc:  # noqa: BLE001 - DeviceConfigError, or a file that is not JSON
+        return d | {"state": "invalid", "error": str(exc)[:300]}
+    return d | {"state": "ok" if path.exists() else "defaults", "scanner": s.scanner.mode,
+                "card_reader": s.card_reader.mode, "printer": s.printer.backend, "display": s.display.enabled}
+
+
