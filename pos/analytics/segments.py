@@ -209,11 +209,10 @@ def _thresholds(name: str, rule: str) -> str:
                 for j in range(1, 5)]
         return f"""
         {name}t AS (SELECT {', '.join(cols)})"""
-    cols = [f"(SELECT MIN(v) FROM {name}v, {name}n WHERE {name}n.n - c_from >= ({j} * {name}n.n + 4) / 5) AS t{j}"
-            for j in range(1, 5)]
+    # one pass over the distinct values: w(v) ≥ K ⇔ c_from ≤ n − K
+    cols = [f"MIN(CASE WHEN c_from <= n - ({j} * n + 4) / 5 THEN v END) AS t{j}" for j in range(1, 5)]
     return f"""
-        {name}n AS MATERIALIZED (SELECT SUM(c) AS n FROM {name}v),
-        {name}t AS (SELECT {', '.join(cols)})"""
+        {name}t AS MATERIALIZED (SELECT {', '.join(cols)} FROM {name}v, (SELECT SUM(c) AS n FROM {name}v))"""
 
 
 def _range_score(name: str, rule: str) -> str:
