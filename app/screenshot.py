@@ -106,9 +106,21 @@ def render(screen: str, lang: str, out: str, db_path: str | None = None, size: t
     codes = [r[0] for r in conn.execute(
         "SELECT l.code FROM sale_lines l JOIN products p ON 1 JOIN product_barcodes b ON b.barcode = l.code "
         "AND b.product_id = p.id WHERE p.points_class = 'regular' GROUP BY l.code ORDER BY count(*) DESC LIMIT 5")]
-    phone = conn.execute("SELECT m.phone FROM members m JOIN sales s ON s.member_id = m.id "
-                         "WHERE m.tier_code = 'vip' GROUP BY m.id ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    if len(codes) < 5:  # a store with little history: any regular products
+        codes += [r[0] for r in conn.execute(
+            "SELECT b.barcode FROM product_barcodes b JOIN products p ON p.id = b.product_id "
+            "WHERE p.points_class = 'regular' ORDER BY p.price_fen DESC LIMIT 5") if r[0] not in codes]
+    # the member shown: a VIP who buys most, else whoever buys most, else anyone (by phone, or
+    # by member code on an enrolled till, which keeps no numbers)
+    row = None
+    for where in ("WHERE m.tier_code = 'vip' AND m.status = 'active'", "WHERE m.status = 'active'"):
+        row = conn.execute(f"SELECT m.phone, m.member_code FROM members m JOIN sales s ON s.member_id = m.id {where} "
+                           "GROUP BY m.id ORDER BY count(*) DESC LIMIT 1").fetchone()
+        if row:
+            break
+    row = row or conn.execute("SELECT phone, member_code FROM members WHERE status = 'active' LIMIT 1").fetchone()
     conn.close()
+    member = (row[0][3:] if row[0] and row[0].startswith("+86") else row[1]) if row else None
     if screen == "join":
         for code in codes[:3]:
             c.handle_code(code)
@@ -116,16 +128,18 @@ def render(screen: str, lang: str, out: str, db_path: str | None = None, size: t
         app.processEvents()
         _compose(w, dlg, out)
         return out
-    c.handle_code(phone[3:])
+    if member:
+        c.handle_code(member)
     for code in codes[:4]:
         c.handle_code(code)
-    c.handle_code(codes[0])
+    if codes:
+        c.handle_code(codes[0])
     app.processEvents()
     if screen in ("checkout", "member"):
         if screen == "member":
             from .member_detail import MemberDetailDialog
 
-            dlg = MemberDetailDialog(db, c.till.checkout.member_id, "C01", w)
+            dlg = MemberDetailDialog(db, c.till.member_id, "C01", w)
             app.processEvents()
             _compose(w, dlg, out)
             return out

@@ -32,3 +32,31 @@ def test_a_screenshot_has_the_size_asked_for(tmp_path, demo_template, monkeypatc
             w.deleteLater()
     img = QImage(str(out))
     assert (img.width(), img.height()) == size
+
+
+def test_a_screenshot_of_a_small_store_with_no_vip(tmp_path, monkeypatch, qapp):
+    """A store with little history (no VIP who bought, few products): the checkout is
+    still drawn, with whoever buys most (it was `None[0]`, a traceback)."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.screenshot import render
+    from pos.demo import store as demo
+    from pos.store import program_store
+    from pos.store.database import open_db
+
+    monkeypatch.setenv("POS_CLOCK", POS_CLOCK)
+    path = tmp_path / "small.sqlite3"
+    db = open_db(path)
+    program_store.ensure_default(db)
+    demo.build(db, members=30, products=8, seed=3)
+    db.close()
+    before = set(QApplication.topLevelWidgets())
+    out = tmp_path / "checkout.png"
+    try:
+        render("checkout", "zh_CN", str(out), str(path), (1024, 768))
+    finally:
+        i18n.install("zh_CN")
+        for w in set(QApplication.topLevelWidgets()) - before:
+            w.close()
+            w.deleteLater()
+    assert (QImage(str(out)).width(), QImage(str(out)).height()) == (1024, 768)
