@@ -1,5 +1,8 @@
-"""The ABC(D) pyramid: members by class (A frequent and big spenders … D never
-purchased), their share of members and of sales, and the Pareto check."""
+"""The ABC(D) pyramid: members by class — by default A the top 10 % of buyers by
+sales, B the next 20 %, C the next 30 %, D the remaining 40 % (program setting
+`segments.abc_shares`), never-purchased members apart as zombies; under the former
+rule ("distinct") A/B/C by frequency × monetary scores and D never purchased —
+their share of members and of sales, and the Pareto check."""
 from __future__ import annotations
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QHorizontalStackedBarSeries, QValueAxis
@@ -36,9 +39,20 @@ class PyramidTab(QWidget):
         lay.addLayout(right, 3)
 
     def show_segments(self, sg: segments.Segmentation) -> None:
-        what = {"A": self.tr("frequent and big spenders"), "B": self.tr("frequent or big spenders"),
-                "C": self.tr("other buyers"), "D": self.tr("never purchased")}
-        self.abc_table.set_rows([a | {"what": what[a["class"]]} for a in sg.abc])
+        if sg.rfm_rule == "buyers":
+            sh = sg.abc_shares
+            what = {"A": self.tr("top {0} % of buyers by sales").format(sh["A"]),
+                    "B": self.tr("next {0} % of buyers").format(sh["B"]),
+                    "C": self.tr("next {0} % of buyers").format(sh["C"]),
+                    "D": self.tr("the remaining {0} % of buyers").format(sh["D"])}
+            zombie = [{"class": "zombie", "what": self.tr("never purchased (zombie)"), "members": sg.zombies,
+                       "share_members": sg.zombies / sg.members if sg.members else None, "sales_fen": 0,
+                       "share_sales": 0.0}]
+        else:
+            what = {"A": self.tr("frequent and big spenders"), "B": self.tr("frequent or big spenders"),
+                    "C": self.tr("other buyers"), "D": self.tr("never purchased")}
+            zombie = []
+        self.abc_table.set_rows([a | {"what": what[a["class"]]} for a in sg.abc] + zombie)
         p = sg.pareto
         self.pareto_label.setText(self.tr("Pareto check: the top 20 % of buyers ({0}) bring {1} of member sales.").format(
             fmt_num(p["top_buyers"]), fmt_pct(p["top_share"])))

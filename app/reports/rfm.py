@@ -75,7 +75,8 @@ class RfmTab(QWidget):
         names = {"active": self.tr("Active (< 90 days)"), "recently_lapsed": self.tr("Recently lapsed (90–179 days)"),
                  "mid_lapsed": self.tr("Mid-term lapsed (180–364 days)"), "dormant": self.tr("Dormant (≥ 365 days)"),
                  "never_purchased": self.tr("Never purchased"), "heavy": self.tr("Heavy (ABC A + B)"),
-                 "light": self.tr("Light (ABC C)"), "zombie": self.tr("Zombie (never purchased)")}
+                 "light": self.tr("Light (ABC C + D)") if sg.rfm_rule == "buyers" else self.tr("Light (ABC C)"),
+                 "zombie": self.tr("Zombie (never purchased)")}
         self.group_names = names
         share = lambda n: n / sg.members if sg.members else None  # noqa: E731
         rows = [{"kind": self.tr("Recency"), "group_name": names[g], "members": n, "share": share(n),
@@ -83,10 +84,14 @@ class RfmTab(QWidget):
         rows += [{"kind": self.tr("Value"), "group_name": names[v], "members": n, "share": share(n),
                   "drill": {"value": v}} for v, n in sg.value.items() if v != "zombie"]
         self.groups_table.set_rows(rows)
-        self.rule_label.setText(self.tr(
-            "As of {0}: {1} members, {2} buyers. Each score is the quintile of the distinct values (5 = most recent / "
-            "most frequent / biggest spender); equal members share a score.").format(
-            sg.as_of.isoformat(), fmt_num(sg.members), fmt_num(sg.buyers)))
+        if sg.rfm_rule == "buyers":
+            rule = self.tr("As of {0}: {1} members, {2} buyers. Each score is the quintile of buyers (about 20 % "
+                           "each; 5 = most recent / most frequent / biggest spender); equal members share the "
+                           "lower score, so no tie is split.")
+        else:
+            rule = self.tr("As of {0}: {1} members, {2} buyers. Each score is the quintile of the distinct values "
+                           "(5 = most recent / most frequent / biggest spender); equal members share a score.")
+        self.rule_label.setText(rule.format(sg.as_of.isoformat(), fmt_num(sg.members), fmt_num(sg.buyers)))
 
     def _fill_heat(self) -> None:
         sg = self.segmentation

@@ -2282,68 +2282,89 @@ Void</source>
 <context>
     <name>PyramidTab</name>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="21" />
+        <location filename="../../../app/reports/pyramid.py" line="24" />
         <source>ABC(D) pyramid: members by class</source>
         <translation>ABC(D)金字塔：各类会员人数</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="30" />
+        <location filename="../../../app/reports/pyramid.py" line="33" />
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="30" />
+        <location filename="../../../app/reports/pyramid.py" line="33" />
         <source>Who</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="30" />
-        <location filename="../../../app/reports/pyramid.py" line="53" />
+        <location filename="../../../app/reports/pyramid.py" line="33" />
+        <location filename="../../../app/reports/pyramid.py" line="67" />
         <source>Members</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="31" />
+        <location filename="../../../app/reports/pyramid.py" line="34" />
         <source>% of members</source>
         <translation>会员占比</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="31" />
+        <location filename="../../../app/reports/pyramid.py" line="34" />
         <source>Sales</source>
         <translation>销售额</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="32" />
+        <location filename="../../../app/reports/pyramid.py" line="35" />
         <source>% of sales</source>
         <translation>销售占比</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="32" />
+        <location filename="../../../app/reports/pyramid.py" line="35" />
         <source>Filter</source>
         <translation>筛选</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="39" />
+        <location filename="../../../app/reports/pyramid.py" line="44" />
+        <source>top {0} % of buyers by sales</source>
+        <translation>消费额前 {0}% 的顾客</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/pyramid.py" line="45" />
+        <location filename="../../../app/reports/pyramid.py" line="46" />
+        <source>next {0} % of buyers</source>
+        <translation>其后 {0}% 的顾客</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/pyramid.py" line="47" />
+        <source>the remaining {0} % of buyers</source>
+        <translation>其余 {0}% 的顾客</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/pyramid.py" line="48" />
+        <source>never purchased (zombie)</source>
+        <translation>从未消费（僵尸会员）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/pyramid.py" line="52" />
         <source>frequent and big spenders</source>
         <translation>高频且高额</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="39" />
+        <location filename="../../../app/reports/pyramid.py" line="52" />
         <source>frequent or big spenders</source>
         <translation>高频或高额</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="40" />
+        <location filename="../../../app/reports/pyramid.py" line="53" />
         <source>other buyers</source>
         <translation>其他消费会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="40" />
+        <location filename="../../../app/reports/pyramid.py" line="53" />
         <source>never purchased</source>
         <translation>从未消费</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/pyramid.py" line="43" />
+        <location filename="../../../app/reports/pyramid.py" line="57" />
         <source>Pareto check: the top 20 % of buyers ({0}) bring {1} of member sales.</source>
         <translation>二八检验：前 20% 的消费会员（{0} 位）贡献了 {1} 的会员销售。</translation>
     </message>
@@ -3078,26 +3099,36 @@ Void</source>
     </message>
     <message>
         <location filename="../../../app/reports/rfm.py" line="78" />
+        <source>Light (ABC C + D)</source>
+        <translation>轻度消费（C + D 类）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/rfm.py" line="79" />
         <source>Zombie (never purchased)</source>
         <translation>僵尸会员（从未消费）</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/rfm.py" line="81" />
+        <location filename="../../../app/reports/rfm.py" line="82" />
         <source>Recency</source>
         <translation>近度</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/rfm.py" line="83" />
+        <location filename="../../../app/reports/rfm.py" line="84" />
         <source>Value</source>
         <translation>价值</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/rfm.py" line="87" />
+        <location filename="../../../app/reports/rfm.py" line="88" />
+        <source>As of {0}: {1} members, {2} buyers. Each score is the quintile of buyers (about 20 % each; 5 = most recent / most frequent / biggest spender); equal members share the lower score, so no tie is split.</source>
+        <translation>截至 {0}：会员 {1} 人，有消费 {2} 人。每项得分按有消费顾客的五等分（各约 20%；5 = 最近、最频繁、消费最多）；数值相同者取较低一档，不拆分并列。</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/rfm.py" line="92" />
         <source>As of {0}: {1} members, {2} buyers. Each score is the quintile of the distinct values (5 = most recent / most frequent / biggest spender); equal members share a score.</source>
         <translation>截至 {0}：{1} 位会员，{2} 位消费会员。各项评分按不同取值分五档（5 = 最近 / 最频繁 / 消费最多）；取值相同的会员评分相同。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports/rfm.py" line="104" />
+        <location filename="../../../app/reports/rfm.py" line="109" />
         <source>R{0} F{1}: {2} members</source>
         <translation>R{0} F{1}：{2} 位会员</translation>
     </message>
@@ -3372,12 +3403,12 @@ By tender: {6}</source>
 <context>
     <name>c</name>
     <message>
-        <location filename="../../../app/screenshot.py" line="115" />
+        <location filename="../../../app/screenshot.py" line="127" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../../app/screenshot.py" line="115" />
+        <location filename="../../../app/screenshot.py" line="127" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
