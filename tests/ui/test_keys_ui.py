@@ -144,6 +144,7 @@ def test_every_key_of_the_readme_table_works_from_the_main_input(qtbot, till_win
         "Ctrl+Shift+D": opens("DeviceSettingsDialog"),
         "Ctrl+P": opens("TextDialog"),
         "Ctrl+R": opens("ManagerDialog"),
+        "Ctrl+Shift+I": opens("ManagerDialog"),  # diagnostics: a cashier is asked for a manager
     }
     keys = readme_keys()
     assert set(keys) == set(checks), set(keys) ^ set(checks)  # a key added to the README needs a check here
