@@ -184,3 +184,16 @@ class offline:
 
     def __exit__(self, *exc):
         self.db.settings["sync.hq_url"] = self.url
+
+
+def publish_preset(hq: HQ, tmp_path, name: str = "vancl") -> str:
+    """Make HQ's active program the shipped preset's rules again (under a fresh version:
+    the session's HQ is shared, and a test may have published other rules before)."""
+    import json as _json
+
+    doc = _json.loads((ROOT / f"pos/resources/presets/{name}.json").read_text(encoding="utf-8"))
+    doc["version"] = f"{name}-{uuid.uuid4().hex[:8]}"
+    path = tmp_path / f"{doc['version']}.json"
+    path.write_text(_json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    hq.cli("program", "publish", str(path), "--json")
+    return doc["version"]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sync import engine
 from sync.server import expiry
 
-from .conftest import SOAP, TOWEL, phone, run_main
+from .conftest import SOAP, TOWEL, phone, publish_preset, run_main
 from .test_sync import sell
 
 STORE_TZ = "Asia/Shanghai"
@@ -31,8 +31,9 @@ def points(db, mid) -> int:
     return members.detail(db, mid).points
 
 
-def test_hq_expires_for_the_whole_chain_and_the_tills_follow(hq, two_tills):
+def test_hq_expires_for_the_whole_chain_and_the_tills_follow(hq, two_tills, tmp_path):
     a, b = two_tills
+    publish_preset(hq, tmp_path)  # the preset's rates and rolling expiry, whatever an earlier test published
     a.clock = FixedClock(dt.datetime(2025, 1, 10, 12, 0), tz=STORE_TZ)
     b.clock = FixedClock(dt.datetime(2025, 12, 1, 12, 0), tz=STORE_TZ)
     quiet, loyal = phone(), phone()

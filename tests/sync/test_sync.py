@@ -20,7 +20,7 @@ from sync.protocol import PushRequest
 from sync.server.models import IngestedEvent, MemberBalance
 from sync.server.models import Sale as HQSale
 
-from .conftest import ROOT, SOAP, TOWEL, make_till, offline, phone, run_main
+from .conftest import ROOT, SOAP, TOWEL, make_till, offline, phone, publish_preset, run_main
 
 
 def sell(db, member: str | None, code: str = TOWEL, qty: int = 1, redeem: int = 0):
@@ -224,6 +224,7 @@ def test_program_published_at_hq_prices_the_next_sale_at_both_stores(hq, two_til
         assert program_store.active(db).version == doc["version"]
         r = sell(db, m, TOWEL, 1)  # 50 yuan at 5 points a yuan
         assert r.points["earned"] == 250 and r.program_version == doc["version"]
+    publish_preset(hq, tmp_path)  # the shared HQ back to the preset's rules for the tests after this one
 
 
 def test_a_till_of_store_a_cannot_push_as_store_b(hq, two_tills):
