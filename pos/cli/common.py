@@ -57,6 +57,22 @@ def out(args, data: Any, text: str | Callable[[], str]) -> None:
         print(text() if callable(text) else text)
 
 
+def import_out(args, report, summary: Callable[[], str]) -> int:
+    """What an import (catalog, members, history) answers: every bad row by line on
+    stderr and exit 2, nothing imported — or, with --json, the whole report on stdout."""
+    def text() -> str:
+        if report.ok:
+            return summary()
+        return "\n".join(f"line {n}: {r}" for n, r in report.errors) + \
+            f"\n{len(report.errors)} bad row(s); nothing imported"
+
+    if not report.ok and not getattr(args, "json", False):
+        print(text(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out(args, report.as_dict(), text)
+    return 0 if report.ok else EXIT_BAD_INPUT
+
+
 def parse_date(text: str) -> dt.date:
     """An ISO date as typed (YYYY-MM-DD), or a CliError saying it is not one."""
     try:

@@ -5,28 +5,16 @@ import sys
 
 
 def cmd_member_import(args) -> int:
-    from pos.cli.common import EXIT_BAD_INPUT, db_of, out
+    from pos.cli.common import db_of, import_out
+    from pos.rules.money import yuan
     from pos.services import member_import
 
     db = db_of(args)
-    report = member_import.import_csv(db, args.file, duplicates=args.duplicates, dry_run=args.dry_run,
-                                      actor=args.actor)
-
-    def text() -> str:
-        if not report.ok:
-            return "\n".join(f"line {n}: {r}" for n, r in report.errors) + \
-                f"\n{len(report.errors)} bad row(s); nothing imported"
-        verb = "would import" if report.dry_run else "imported"
-        return (f"{verb} {report.rows} row(s): {report.created} new, {report.updated} updated, "
-                f"{report.unchanged} unchanged, {report.merged} merged; opening points {report.points_fen}, "
-                f"opening stored value {report.stored_value_fen / 100:.2f} yuan"
-                + (" (dry run: nothing written)" if report.dry_run else ""))
-
-    if not report.ok and not getattr(args, "json", False):
-        print(text(), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    out(args, report.as_dict(), text)
-    return 0 if report.ok else EXIT_BAD_INPUT
+    r = member_import.import_csv(db, args.file, duplicates=args.duplicates, dry_run=args.dry_run, actor=args.actor)
+    return import_out(args, r, lambda: (
+        f"{'would import' if r.dry_run else 'imported'} {r.rows} row(s): {r.created} new, {r.updated} updated, "
+        f"{r.unchanged} unchanged, {r.merged} merged; opening points {r.points_fen}, "
+        f"opening stored value {yuan(r.stored_value_fen)} yuan" + (" (dry run: nothing written)" if r.dry_run else "")))
 
 
 def register_member(ms, common) -> None:
@@ -44,29 +32,18 @@ def register_member(ms, common) -> None:
 
 
 def cmd_history_import(args) -> int:
-    from pos.cli.common import EXIT_BAD_INPUT, db_of, out
+    from pos.cli.common import db_of, import_out
+    from pos.rules.money import yuan
     from pos.services import history_import
 
     db = db_of(args)
-    report = history_import.import_csv(db, args.file, points=args.points, dry_run=args.dry_run)
-
-    def text() -> str:
-        if not report.ok:
-            return "\n".join(f"line {n}: {r}" for n, r in report.errors) + \
-                f"\n{len(report.errors)} bad row(s); nothing imported"
-        verb = "would import" if report.dry_run else "imported"
-        return (f"{verb} {report.rows} line(s): {report.sales} sale(s), {report.returns} return(s), "
-                f"{report.skipped} receipt(s) already imported, net {report.net_fen / 100:.2f} yuan, "
-                f"points {report.points}, unknown products {report.unknown_products}"
-                + (" (dry run: nothing written)" if report.dry_run else "")
-                + ("\nnext: python main.py daily --since DATE (the first sale's date) to run the daily jobs "
-                   "along the history" if report.sales and not report.dry_run else ""))
-
-    if not report.ok and not getattr(args, "json", False):
-        print(text(), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    out(args, report.as_dict(), text)
-    return 0 if report.ok else EXIT_BAD_INPUT
+    r = history_import.import_csv(db, args.file, points=args.points, dry_run=args.dry_run)
+    return import_out(args, r, lambda: (
+        f"{'would import' if r.dry_run else 'imported'} {r.rows} line(s): {r.sales} sale(s), {r.returns} return(s), "
+        f"{r.skipped} receipt(s) already imported, net {yuan(r.net_fen)} yuan, points {r.points}, "
+        f"unknown products {r.unknown_products}" + (" (dry run: nothing written)" if r.dry_run else "")
+        + ("\nnext: python main.py daily --since DATE (the first sale's date) to run the daily jobs along the history"
+           if r.sales and not r.dry_run else "")))
 
 
 def register_history(sub, common) -> None:

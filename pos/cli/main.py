@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pos.cli import reports
-from pos.cli.common import (EXIT_BAD_INPUT, EXIT_NOT_FOUND, CliError, common, db_of, find_exact, lang_of, out,
+from pos.cli.common import (EXIT_BAD_INPUT, EXIT_NOT_FOUND, CliError, common, db_of, import_out, find_exact, lang_of, out,
                             parse_date, program_or_none, resolve_member, run, strict_fen)
 from pos.demo import store
 from pos.errors import DomainError, card_like, echo
@@ -139,17 +139,8 @@ def cmd_member_note(args) -> int:
 def cmd_catalog_import(args) -> int:
     db = db_of(args)
     report = catalog.import_csv(db, args.file)
-
-    def text() -> str:
-        if report.ok:
-            return f"imported {report.rows} row(s): {report.created} new, {report.updated} updated, {report.barcodes_added} barcode(s) added"
-        return "\n".join(f"line {n}: {r}" for n, r in report.errors) + f"\n{len(report.errors)} bad row(s); nothing imported"
-
-    if not report.ok and not getattr(args, "json", False):
-        print(text(), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    out(args, report.as_dict(), text)
-    return 0 if report.ok else EXIT_BAD_INPUT
+    return import_out(args, report, lambda: f"imported {report.rows} row(s): {report.created} new, {report.updated} "
+                                            f"updated, {report.barcodes_added} barcode(s) added")
 
 
 def cmd_program_check(args) -> int:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pos.errors import DomainError
+from pos.errors import DomainError, echo
+from pos.rules import limits
 
 
 def read_text(path: Path, error: str) -> str:
@@ -19,3 +20,18 @@ def read_text(path: Path, error: str) -> str:
         except UnicodeDecodeError:
             continue
     raise DomainError(error, reason="neither UTF-8 nor GB18030 text")
+
+
+def whole_number(value: str, name: str, hi: int, *, signed: bool = False) -> int:
+    """A cell that must be a whole number (ASCII digits: `int` would also take
+    "1_000" and "٣"), not negative unless `signed`, at most `hi` in size; else
+    ValueError naming the column — the reason an import reports for its line."""
+    digits = value.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValueError(f"{name} must be a whole number, got {echo(value, 24)!r}")
+    number = int(value)
+    if number < 0 and not signed:
+        raise ValueError(f"{name} must not be negative, got {number}")
+    if abs(number) > hi:
+        raise ValueError(f"{name} is above the limit of {hi}: {limits.shown_int(number)}")
+    return number

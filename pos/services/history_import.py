@@ -41,7 +41,7 @@ from pos.ids import uuid7, uuid7_at
 from pos.loyalty import expiry
 from pos.rules import limits, phones, pricing
 from pos.services import phone_privacy
-from pos.services.csv_files import read_text
+from pos.services.csv_files import read_text, whole_number
 from pos.store import bulk, program_store
 from pos.store.models import (Member, MemberBalance, MemberImport, PointsEntry, Product, ProductBarcode, Sale,
                               SaleLine)
@@ -98,18 +98,6 @@ class ImportReport:
                 "errors": [{"line": n, "reason": r} for n, r in self.errors]}
 
 
-def _int(value: str, name: str, *, signed: bool = False, hi: int = limits.SALE_MAX_FEN) -> int:
-    digits = value.removeprefix("-")
-    if not (digits.isascii() and digits.isdigit()):
-        raise ValueError(f"{name} must be a whole number, got {echo(value, 24)!r}")
-    n = int(value)
-    if n < 0 and not signed:
-        raise ValueError(f"{name} must not be negative, got {n}")
-    if abs(n) > hi:
-        raise ValueError(f"{name} is beyond the limit of {hi}: {limits.shown_int(n)}")
-    return n
-
-
 def _when(value: str, clock) -> dt.datetime:
     text_ = value.strip().replace("/", "-").replace("T", " ")
     try:
@@ -158,11 +146,11 @@ def parse_csv(db, text_: str) -> tuple[list[Receipt], list[tuple[int, str]], int
             code = get.get("barcode") or get.get("sku") or ""
             if not code or len(code) > 40 or limits.bad_char(code) is not None:
                 raise ValueError("barcode or sku must be 1 to 40 characters")
-            qty = _int(get["qty"], "qty", signed=True, hi=limits.QTY_MAX)
+            qty = whole_number(get["qty"], "qty", limits.QTY_MAX, signed=True)
             if qty == 0:
                 raise ValueError("qty must not be 0")
-            amount = _int(get["amount_fen"], "amount_fen", signed=True)
-            points = _int(get["points_earned"], "points_earned", signed=True, hi=limits.POINTS_MAX) \
+            amount = whole_number(get["amount_fen"], "amount_fen", limits.SALE_MAX_FEN, signed=True)
+            points = whole_number(get["points_earned"], "points_earned", limits.POINTS_MAX, signed=True) \
                 if get.get("points_earned") else None
             store = get.get("store") or db.store_code
             if len(store) > 16 or limits.bad_char(store) is not None:

@@ -42,7 +42,7 @@ from pos.ids import uuid7
 from pos.loyalty import expiry, ledger
 from pos.rules import limits, phones
 from pos.services import phone_privacy
-from pos.services.csv_files import read_text
+from pos.services.csv_files import read_text, whole_number
 from pos.services.members import clean_tag, member_payload, new_member_code, validate_profile
 from pos.store import bulk, program_store
 from pos.store.models import (AuditEntry, Member, MemberBalance, MemberCard, MemberImport, MemberTag,
@@ -109,18 +109,6 @@ class ImportReport:
 
 def _nfkc(value: str | None) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
-
-
-def _whole(value: str, name: str, ceiling: int) -> int:
-    digits = value.removeprefix("-")
-    if not (digits.isascii() and digits.isdigit()):
-        raise ValueError(f"{name} must be a whole number, got {echo(value, 24)!r}")
-    number = int(value)
-    if number < 0:
-        raise ValueError(f"{name} must not be negative, got {number}")
-    if number > ceiling:
-        raise ValueError(f"{name} is above the limit of {ceiling}: {limits.shown_int(number)}")
-    return number
 
 
 def _date(value: str, name: str) -> dt.date:
@@ -225,16 +213,16 @@ def _parse(ctx: _Context, line: int, rec: dict[str, str]) -> Row:
     if get("tier_expires"):
         row.tier_expires = _date(get("tier_expires"), "tier_expires")
     if get("qualifying_spend_fen"):
-        row.spend_fen = _whole(get("qualifying_spend_fen"), "qualifying_spend_fen", limits.SALE_MAX_FEN)
+        row.spend_fen = whole_number(get("qualifying_spend_fen"), "qualifying_spend_fen", limits.SALE_MAX_FEN)
     if get("points"):
-        row.points = _whole(get("points"), "points", limits.POINTS_MAX)
+        row.points = whole_number(get("points"), "points", limits.POINTS_MAX)
     if get("points_expire_on"):
         day = _date(get("points_expire_on"), "points_expire_on")
         if day < ctx.today:
             raise ValueError(f"points_expire_on {day} is in the past: those points have expired")
         row.points_expire = ctx.clock.start_of_day(day + dt.timedelta(days=1))  # valid through that day
     if get("stored_value_fen"):
-        row.sv_fen = _whole(get("stored_value_fen"), "stored_value_fen", limits.SALE_MAX_FEN)
+        row.sv_fen = whole_number(get("stored_value_fen"), "stored_value_fen", limits.SALE_MAX_FEN)
     raw_tags = rec.get("tags") or ""
     for sep in _TAG_SPLIT:
         raw_tags = raw_tags.replace(sep, ",")
