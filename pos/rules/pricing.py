@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from pos.errors import MESSAGES
+from pos.rules import holidays
 from pos.rules.money import pct_of, round_points, spread, spread_exact, yuan
 from pos.rules.program import Campaign, CouponTemplate, ProgramDoc, Promotion, Scope
 
@@ -702,8 +703,8 @@ def _campaign_applies(c: Campaign, req: PriceRequest, member: MemberCtx, today: 
         return False
     if not _store_ok(c.scope, req.store):
         return False
-    if c.kind == "dates":
-        return _in_window(c.window, req.now)
+    if c.kind == "dates":  # a yearly holiday by the sale's business date; a window bounds it
+        return _in_window(c.window, req.now) and (c.recur is None or holidays.active(c.recur, today))
     if member.birthday is None:
         return False
     if c.kind == "birthday_day":

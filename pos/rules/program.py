@@ -239,29 +239,101 @@ class MonthlySpendBonus(_Model):
     points: Points
 
 
+class LotteryPrize(_Model):
+    """One row of the points lottery's prize table (pos.services.lottery): drawn with
+    probability weight / Σ weights; gives points, a coupon of a template or a gift of
+    the gift catalog — or, with none of them, nothing ("thank you")."""
+
+    code: Code
+    name: Text
+    weight: Annotated[int, Strict(), Field(ge=1, le=1_000_000)]
+    points: Annotated[int, Strict(), Field(ge=1, le=limits.POINTS_MAX)] | None = None
+    coupon: Code | None = None  # a coupon template
+    gift: Code | None = None  # a gift of `gifts`, handed over at the till
+
+    @model_validator(mode="after")
+    def _one(self):
+        if sum(x is not None for x in (self.points, self.coupon, self.gift)) > 1:
+            raise ValueError(f"lottery prize {self.code}: at most one of points, coupon, gift")
+        return self
+
+    @property
+    def thanks(self) -> bool:
+        return self.points is None and self.coupon is None and self.gift is None
+
+
 class Bonuses(_Model):
     checkin: Points = 0
     review: Points = 0
-    lottery_cost: Points = 0
+    lottery_cost: Points = 0  # points per draw of the points lottery (0 = no lottery)
+    lottery_prizes: list[LotteryPrize] = Field([], max_length=100)
     monthly_spend: list[MonthlySpendBonus] = []
+
+    @model_validator(mode="after")
+    def _lottery(self):
+        codes = [p.code for p in self.lottery_prizes]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"lottery prize codes must be unique: {dupes}")
+        if self.lottery_cost and not self.lottery_prizes:
+            raise ValueError("lottery_cost needs lottery_prizes (a prize table, \"thank you\" rows included)")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_empty_prizes(self, handler):  # older documents dump as before (HQ compares published versions)
+        d = handler(self)
+        if not self.lottery_prizes and isinstance(d, dict):
+            d.pop("lottery_prizes", None)
+        return d
+
+
+class Recur(_Model):
+    """A holiday that comes back every year (pos.rules.holidays): its date in the Gregorian
+    or the Chinese lunar calendar (Mid-Autumn: lunar 8/15; Spring Festival: lunar 1/1), and the
+    window — from `offset_days` after it (-1: the eve) for `days` business days."""
+
+    calendar: Literal["gregorian", "lunar"] = "gregorian"
+    month: Annotated[int, Strict(), Field(ge=1, le=12)]
+    day: Annotated[int, Strict(), Field(ge=1, le=31)]
+    days: Annotated[int, Strict(), Field(ge=1, le=60)] = 1
+    offset_days: Annotated[int, Strict(), Field(ge=-30, le=30)] = 0
+
+    @model_validator(mode="after")
+    def _real_date(self):
+        most = 30 if self.calendar == "lunar" else (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[self.month - 1]
+        if self.day > most:
+            raise ValueError(f"{self.calendar} month {self.month} has no day {self.day}")
+        return self
 
 
 class Campaign(_Model):
-    """A points multiplier: holidays (618, Double 12, …), birthday day/month."""
+    """A points multiplier: holidays (618, Double 12, …), birthday day/month.
+    A dated campaign has a fixed window, or `recur` (every year; a window given too
+    bounds the years it runs)."""
 
     code: Code
     name: Text
     kind: Literal["dates", "birthday_day", "birthday_month"]
     multiplier: Multiplier
     window: Window = Window()
+    recur: Recur | None = None
     tiers: list[Code] = []
     scope: Scope = Scope()
 
     @model_validator(mode="after")
     def _dated(self):
-        if self.kind == "dates" and not (self.window.start and self.window.end):
-            raise ValueError(f"campaign {self.code}: a dated campaign needs window.start and window.end")
+        if self.kind == "dates" and self.recur is None and not (self.window.start and self.window.end):
+            raise ValueError(f"campaign {self.code}: a dated campaign needs window.start and window.end, or recur")
+        if self.recur is not None and self.kind != "dates":
+            raise ValueError(f"campaign {self.code}: recur is for dated campaigns")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_absent_recur(self, handler):  # older documents dump as before (HQ compares published versions)
+        d = handler(self)
+        if self.recur is None and isinstance(d, dict):
+            d.pop("recur", None)
+        return d
 
 
 # --- promotions and coupons -------------------------------------------------------
@@ -468,6 +540,11 @@ class ProgramDoc(_Model):
         bad = sorted({t for t in issued if t not in templates})
         if bad:
             raise ValueError(f"issuance names unknown coupon template(s) {bad}")
+        for prize in self.bonuses.lottery_prizes:
+            if prize.coupon and prize.coupon not in templates:
+                raise ValueError(f"lottery prize {prize.code}: unknown coupon template {prize.coupon!r}")
+            if prize.gift and prize.gift not in gifts:
+                raise ValueError(f"lottery prize {prize.code}: unknown gift {prize.gift!r}")
         return self
 
     # convenience for the engines
