@@ -521,3 +521,33 @@ class ProductCycle(Base):
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     cycle_days: Mapped[int] = mapped_column(Integer)
     members: Mapped[int] = mapped_column(Integer)
+
+
+# --- revision 0012: lottery draws (pos.services.lottery) -----------------------------------
+
+
+class LotteryDraw(Base):
+    """One draw of the points lottery (`kind` points: a member spends the cost) or of a
+    campaign's winners (`kind` campaign). Commit-reveal: the row is written with the
+    SHA-256 of a fresh random seed (`seed_hash`, status committed) before anything is
+    drawn; the draw then records the seed and the outcome (status drawn), which anyone
+    recomputes from `seed` and `entries` (`lottery verify`). `entries` is what was drawn
+    from: the prize table, or the campaign's candidate members and the award."""
+
+    __tablename__ = "lottery_draws"
+    id: Mapped[uuid.UUID] = _id()
+    kind: Mapped[str] = mapped_column(String(12))  # points / campaign
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"), index=True)
+    campaign: Mapped[str | None] = mapped_column(String(32), index=True)
+    program_version: Mapped[str | None] = mapped_column(String(40))
+    cost_points: Mapped[int] = mapped_column(Integer, default=0)
+    seed_hash: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[str | None] = mapped_column(String(64))  # revealed with the outcome
+    entries: Mapped[dict[str, Any]] = mapped_column(JSON)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12))  # committed / drawn / void
+    committed_at: Mapped[dt.datetime]
+    drawn_at: Mapped[dt.datetime | None]
+    store_code: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str | None] = mapped_column(String(32))
+    test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
