@@ -10,7 +10,8 @@ def cmd_member_import(args) -> int:
     from pos.services import member_import
 
     db = db_of(args)
-    r = member_import.import_csv(db, args.file, duplicates=args.duplicates, dry_run=args.dry_run, actor=args.actor)
+    r = member_import.import_csv(db, args.file, duplicates=args.duplicates, dry_run=args.dry_run, actor=args.actor,
+                                 rewards=not args.no_rewards)
     return import_out(args, r, lambda: (
         f"{'would import' if r.dry_run else 'imported'} {r.rows} row(s): {r.created} new, {r.updated} updated, "
         f"{r.unchanged} unchanged, {r.merged} merged; opening points {r.points_fen}, "
@@ -27,6 +28,8 @@ def register_member(ms, common) -> None:
     p.add_argument("--dry-run", action="store_true", help="check every row against the store; write nothing")
     p.add_argument("--duplicates", choices=DUPLICATES, default="report",
                    help="the same phone twice, or a phone the store has: report it (default) or merge into one member")
+    p.add_argument("--no-rewards", action="store_true",
+                   help="give the new members no sign-up rewards (points, coupons); by default they get them once")
     p.add_argument("--actor", default="cli")
     p.set_defaults(func=cmd_member_import)
 

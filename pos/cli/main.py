@@ -26,7 +26,7 @@ from pos.errors import DomainError, card_like, echo
 from pos.loyalty import expiry, ledger, tiers
 from pos.rules import limits, program
 from pos.rules.money import yuan
-from pos.services import catalog, checkout, members, returns
+from pos.services import catalog, checkout, joining, member_bonuses, members, returns
 from pos.store import program_store
 from pos.store import settings as store_settings
 
@@ -56,8 +56,27 @@ def cmd_member_add(args) -> int:
     profile = {k: getattr(args, k) for k in PROFILE_OPTS if getattr(args, k) is not None}
     if args.consent:
         profile["marketing_consent"] = True
-    m = members.register(db, args.phone, actor=args.actor, card_no=args.card, tags=args.tag or [], **profile)
-    out(args, m.as_dict(), lambda: f"{m.member_code}  {m.name or ''}  {m.phone_masked}  {m.tier}  id={m.id}")
+    referrer = resolve_member(db, args.referrer) if args.referrer else None
+    got: list = []  # the sign-up rewards (pos.services.member_bonuses), as the till's quick join gives them
+    m = joining.join(db, program_or_none(db), args.phone, actor=args.actor, rewards=got, card_no=args.card,
+                     tags=args.tag or [], referrer_id=referrer, **profile)
+    rewards = {"points": sum(a.points for a in got), "coupons": [c for a in got for c in a.coupons]}
+    out(args, m.as_dict() | {"referrer_id": referrer, "rewards": rewards},
+        lambda: f"{m.member_code}  {m.name or ''}  {m.phone_masked}  {m.tier}  id={m.id}"
+                + (f"\nrewards: {rewards['points']} points" + "".join(f", coupon {c}" for c in rewards["coupons"])
+                   if rewards["points"] or rewards["coupons"] else ""))
+    return 0
+
+
+def cmd_member_checkin(args) -> int:
+    db = db_of(args)
+    doc = program_or_none(db)
+    if doc is None:
+        raise DomainError("program.none")
+    r = member_bonuses.checkin(db, doc, resolve_member(db, args.member), actor=args.actor)
+    out(args, r.as_dict(), lambda: f"{r.member_code} checked in at {r.store} on {r.date}: "
+        + (f"already checked in today, no points" if r.already else f"+{r.points} points")
+        + f"; balance {r.balance}")
     return 0
 
 
@@ -129,8 +148,12 @@ def cmd_member_tag(args) -> int:
 
 def cmd_member_note(args) -> int:
     db = db_of(args)
-    members.add_note(db, resolve_member(db, args.member), args.text, kind=args.kind, actor=args.actor)
-    out(args, {"ok": True}, "ok")
+    award = member_bonuses.add_note(db, program_or_none(db), resolve_member(db, args.member), args.text,
+                                    kind=args.kind, actor=args.actor, receipt_no=args.receipt)
+    data = {"ok": True} | ({"receipt_no": args.receipt.strip().upper(), "points": award.points,
+                           "already": award.already} if award is not None else {})
+    out(args, data, lambda: "ok" + (f": review of {data['receipt_no']}, " + (
+        "already rewarded" if award.already else f"+{award.points} points") if award is not None else ""))
     return 0
 
 
@@ -393,8 +416,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--card", help="member card number to issue")
     p.add_argument("--tag", action="append")
     p.add_argument("--consent", action="store_true", help="marketing consent given")
+    p.add_argument("--referrer", help="the member who referred them (id, code, card or phone)")
     p.add_argument("--actor", default="cli")
     p.set_defaults(func=cmd_member_add)
+    p = ms.add_parser("checkin", parents=[c], help="an arrival check-in: the program's check-in points, once a day per store")
+    p.add_argument("member")
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_member_checkin)
     p = ms.add_parser("find", parents=[c], help="by phone, last 4 digits, card number, member code, name or phone fragment (138****8000)")
     p.add_argument("query")
     p.set_defaults(func=cmd_member_find)
@@ -425,7 +453,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = ms.add_parser("note", parents=[c], help="service note, complaint or suggestion")
     p.add_argument("member")
     p.add_argument("text")
-    p.add_argument("--kind", default="note", choices=["note", "complaint", "suggestion"])
+    p.add_argument("--kind", default="note", choices=["note", "complaint", "suggestion", "review"])
+    p.add_argument("--receipt", help="review: the receipt of the sale it is about (the review bonus, once per sale)")
     p.add_argument("--actor", default="cli")
     p.set_defaults(func=cmd_member_note)
     from pos.cli import imports

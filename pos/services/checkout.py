@@ -32,7 +32,7 @@ from pos.services.members import MemberIndex, MemberSummary, get_active
 from pos.store import settings as store_settings
 from pos.store.models import Basket, Member, MemberBalance, Payment, ProductBarcode, ReceiptCounter, Sale, SaleLine
 from pos.store.outbox import emit
-from pos.services import sale_event
+from pos.services import member_bonuses, sale_event
 from pos.rules.pricing import CouponCtx, Item, MemberCtx, PriceRequest, Quote, Tender, price
 from pos.rules.program import ProgramDoc
 
@@ -375,6 +375,7 @@ class Checkout:
             if member is not None:
                 s.flush()
                 tiers.after_sale(s, self.db, member, self.program, now, sale.id)
+                member_bonuses.after_sale(s, self.db, self.program, member, sale, now)  # a referral's first purchase
                 sale.tier_after = member.tier_code
             s.flush()
             result = result_of(s, sale, quote=q, payments=self._payments)

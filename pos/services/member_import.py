@@ -41,11 +41,11 @@ from pos.errors import DomainError, echo
 from pos.ids import uuid7
 from pos.loyalty import expiry, ledger
 from pos.rules import limits, phones
-from pos.services import phone_privacy
+from pos.services import member_bonuses, phone_privacy
 from pos.services.csv_files import read_text, whole_number
 from pos.services.members import clean_tag, member_payload, new_member_code, validate_profile
 from pos.store import bulk, program_store
-from pos.store.models import (AuditEntry, Member, MemberBalance, MemberCard, MemberImport, MemberTag,
+from pos.store.models import (AuditEntry, Coupon, Member, MemberBalance, MemberCard, MemberImport, MemberTag,
                               OutboxEvent, PointsEntry, StoredValueEntry)
 
 PROFILE = ("name", "gender", "birthday", "region", "address")
@@ -93,6 +93,8 @@ class ImportReport:
     stored_value_fen: int = 0  # opening stored value posted (net)
     dry_run: bool = False
     errors: list[tuple[int, str]] = field(default_factory=list)
+    signup_points: int = 0  # sign-up rewards given to the new members (none with rewards=False)
+    signup_coupons: int = 0
 
     @property
     def ok(self) -> bool:
@@ -102,6 +104,7 @@ class ImportReport:
         return {"ok": self.ok, "dry_run": self.dry_run, "rows": self.rows, "created": self.created,
                 "updated": self.updated, "unchanged": self.unchanged, "merged": self.merged,
                 "opening_points": self.points_fen, "opening_stored_value_fen": self.stored_value_fen,
+                "signup_points": self.signup_points, "signup_coupons": self.signup_coupons,
                 "errors": [{"line": n, "reason": r} for n, r in self.errors]}
 
 
@@ -352,9 +355,11 @@ class _Existing:
 
 
 def import_csv(db, path: str | Path, *, duplicates: str = "report", dry_run: bool = False,
-               actor: str = "import") -> ImportReport:
+               actor: str = "import", rewards: bool = True) -> ImportReport:
     """Import members from a CSV file. All rows or none; `dry_run` checks everything
-    (the store's existing members included) and writes nothing."""
+    (the store's existing members included) and writes nothing. Each new member gets
+    the program's sign-up rewards (pos.services.member_bonuses) unless `rewards` is False;
+    members found again (re-import, merge) never get them twice."""
     if duplicates not in DUPLICATES:
         raise DomainError("member_import.duplicates", value=str(duplicates)[:16])
     from pos.store.settings import enrolled
@@ -368,12 +373,12 @@ def import_csv(db, path: str | Path, *, duplicates: str = "report", dry_run: boo
     if errors:
         return report
     try:
-        _write(db, program, rows, report, duplicates, actor, dry_run)
+        _write(db, program, rows, report, duplicates, actor, dry_run, rewards)
     except _DryRun:
         pass  # checked against the store, counted, rolled back
     except _Abort:
         report.created = report.updated = report.unchanged = report.merged = 0
-        report.points_fen = report.stored_value_fen = 0
+        report.points_fen = report.stored_value_fen = report.signup_points = report.signup_coupons = 0
     return report
 
 
@@ -386,7 +391,8 @@ def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
         yield items[i:i + size]
 
 
-def _write(db, program, rows: list[Row], report: ImportReport, duplicates: str, actor: str, dry_run: bool) -> None:
+def _write(db, program, rows: list[Row], report: ImportReport, duplicates: str, actor: str, dry_run: bool,
+           rewards: bool = True) -> None:
     now = db.clock.now()
     store, test_clock = db.store_code, db.test_clock
     with db.transaction() as s:
@@ -421,8 +427,11 @@ def _write(db, program, rows: list[Row], report: ImportReport, duplicates: str, 
         if report.errors:
             report.errors.sort()
             raise _Abort
-        _insert_new(s, db, program, new_rows, now, store, test_clock)
+        _insert_new(s, db, program, new_rows, now, store, test_clock, rewards)
         report.created = len(new_rows)
+        if rewards:
+            report.signup_points = len(new_rows) * program.membership.signup_points
+            report.signup_coupons = len(new_rows) * len(program.issuance.signup)
         report.points_fen = sum(r.points for r, _ in new_rows)
         report.stored_value_fen = sum(r.sv_fen for r, _ in new_rows)
         for row, mid in old_rows:
@@ -447,7 +456,7 @@ def _opening_expiry(program, row: Row, now: dt.datetime, clock) -> dt.datetime |
     return row.points_expire if row.points_expire is not None else expiry.lot_expiry(program, now, clock)
 
 
-def _insert_new(s, db, program, new_rows, now, store, test_clock) -> None:
+def _insert_new(s, db, program, new_rows, now, store, test_clock, rewards: bool = False) -> None:
     conn = s.connection()
     base_tier = program.tiers.levels[0].code
     for chunk in _chunks(new_rows):
@@ -465,7 +474,8 @@ def _insert_new(s, db, program, new_rows, now, store, test_clock) -> None:
                      **{k: row.profile.get(k) for k in ("name", "gender", "birthday", "region", "address",
                                                         "occupation", "income_band", "preferences")})
             members.append(m)
-            balances.append(dict(member_id=mid, points=row.points, stored_value_fen=row.sv_fen, updated_at=now))
+            balances.append(dict(member_id=mid, points=row.points + (program.membership.signup_points if rewards else 0),
+                                 stored_value_fen=row.sv_fen, updated_at=now))
             payload = member_payload(_Plain(m))
             payload["phone"] = row.phone  # HQ gets the number once (pos.services.phone_privacy.after_push)
             payload["cards"] = [row.card_no] if row.card_no else []
@@ -488,9 +498,14 @@ def _insert_new(s, db, program, new_rows, now, store, test_clock) -> None:
                 svs.append(dict(id=uuid7(), member_id=mid, kind="opening", amount_fen=row.sv_fen, created_at=now,
                                 store_code=store, reason="opening balance (import)", test_clock=test_clock,
                                 reverses_id=None, sale_id=None))
+        coupons: list = []
+        if rewards:  # the sign-up rewards as bulk rows, after each member's registration event
+            bonus_lots, coupons, coupon_events = member_bonuses.signup_rows(db, program, [mid for _, mid in chunk], now)
+            lots += bonus_lots
+            events += coupon_events
         for model, values in ((Member, members), (MemberBalance, balances), (OutboxEvent, events),
                               (MemberTag, tags), (MemberCard, cards), (MemberImport, imports),
-                              (PointsEntry, lots), (StoredValueEntry, svs)):
+                              (PointsEntry, lots), (StoredValueEntry, svs), (Coupon, coupons)):
             bulk.insert_rows(conn, model.__table__, values)
 
 

@@ -360,7 +360,9 @@ def register(
         return _summary(m)
 
 
-def update_profile(db, member_id: str, *, actor: str = "system", **profile: Any) -> MemberSummary:
+def update_profile(db, member_id: str, *, actor: str = "system", on_updated=None, **profile: Any) -> MemberSummary:
+    """`on_updated(session, member, changed)` runs in the same transaction when a field
+    changed (the profile-completion bonus, pos.services.member_bonuses)."""
     fields = validate_profile(profile, db.clock.today())
     now = db.clock.now()
     with db.transaction() as s:
@@ -378,6 +380,9 @@ def update_profile(db, member_id: str, *, actor: str = "system", **profile: Any)
             m.updated_at = now
             emit(s, db, "member.updated", {"id": str(m.id), "fields": changed, "at": now.isoformat()})
             audit(s, db, actor, "member.update", m.member_code, fields=sorted(changed))
+            if on_updated is not None:
+                s.flush()
+                on_updated(s, m, changed)
         return _summary(m)
 
 
@@ -413,9 +418,16 @@ def set_tag(db, member_id: str, tag: str, *, on: bool = True, source: str = "man
         emit(s, db, "member.tag", {"member_id": str(m.id), "tag": tag, "on": on, "source": source})
 
 
-def add_note(db, member_id: str, text: str, *, kind: str = "note", actor: str = "system") -> None:
-    if kind not in ("note", "complaint", "suggestion"):
-        raise DomainError("member.bad_field", field="kind", reason="note, complaint or suggestion")
+NOTE_KINDS = ("note", "complaint", "suggestion", "review")
+
+
+def add_note(db, member_id: str, text: str, *, kind: str = "note", actor: str = "system",
+             receipt_no: str | None = None, on_added=None) -> None:
+    """A service note (SPEC §11). A `review` may name the sale it is about (`receipt_no`,
+    in the event for HQ); `on_added(session, member, note)` runs in the same transaction
+    (the review bonus, pos.services.member_bonuses)."""
+    if kind not in NOTE_KINDS:
+        raise DomainError("member.bad_field", field="kind", reason="note, complaint, suggestion or review")
     if not isinstance(text, str) or limits.bad_char(text, multiline=True) is not None:
         raise DomainError("member.bad_field", field="text", reason="contains control characters")
     text = unicodedata.normalize("NFC", text).strip()
@@ -429,7 +441,13 @@ def add_note(db, member_id: str, text: str, *, kind: str = "note", actor: str = 
         m = get_active(s, member_id)
         note = MemberNote(id=uuid7(), member_id=m.id, kind=kind, text=text[:2000], actor=actor, created_at=now, test_clock=db.test_clock)
         s.add(note)
-        emit(s, db, "member.note", {"id": str(note.id), "member_id": str(m.id), "kind": kind, "text": note.text, "actor": actor})
+        payload = {"id": str(note.id), "member_id": str(m.id), "kind": kind, "text": note.text, "actor": actor}
+        if receipt_no:
+            payload["receipt_no"] = receipt_no
+        emit(s, db, "member.note", payload)
+        if on_added is not None:
+            s.flush()
+            on_added(s, m, note)
 
 
 def detail(db, member_id: str) -> MemberDetail:
