@@ -177,7 +177,7 @@ class CheckoutScreen(QWidget):
             QShortcut(QKeySequence(key), self, activated=slot)
         extra = [("Delete", self.remove_line), ("Ctrl+Delete", self.void), ("Ctrl+L", self.lock_requested.emit),
                  ("Ctrl+D", self.member_detail), ("Ctrl+U", self.detach), ("Ctrl+Q", self.sign_out_requested.emit),
-                 ("Ctrl+P", self.reprint), ("Ctrl+R", self.reports_requested.emit),
+                 ("Ctrl+P", self.reprint), ("Ctrl+R", self.reports_requested.emit), ("Ctrl+K", self.checkin),
                  ("Up", lambda: self.move(-1)), ("Down", lambda: self.move(1)), ("Escape", self.clear_input)]
         for key, slot in extra:
             QShortcut(QKeySequence(key), self, activated=self._guarded(slot))
@@ -691,4 +691,26 @@ class CheckoutScreen(QWidget):
     def member_detail(self) -> None:
         if self.till.member_id:
             self.detail_requested.emit(self.till.member_id)
+
+    def checkin(self) -> None:
+        """Ctrl+K: the attached member checks in (the program's check-in points, once a day at this store)."""
+        from pos import changes
+        from pos.services import member_bonuses
+
+        if not self.till.member_id:
+            return self.say(self.tr("Identify the member first"), error=True)
+        mid = self.till.member_id
+        who = self.till.cashier.code if self.till.cashier else "till"
+        try:
+            r = member_bonuses.checkin(self.till.db, self.till.program, mid, actor=who)
+        except DomainError as exc:
+            return self.say(exc.message(i18n.current()), error=True)
+        if r.already:
+            self.say(self.tr("Already checked in today: no more points"))
+        elif r.points:
+            self.say(self.tr("Checked in: +{0} points, balance {1}").format(r.points, r.balance))
+        else:
+            self.say(self.tr("Checked in"))
+        changes.publish("members", [mid])
+        self.refresh_panel()
 

@@ -145,6 +145,8 @@ def test_every_key_of_the_readme_table_works_from_the_main_input(qtbot, till_win
         "Ctrl+P": opens("TextDialog"),
         "Ctrl+R": opens("ManagerDialog"),
         "Ctrl+Shift+I": opens("ManagerDialog"),  # diagnostics: a cashier is asked for a manager
+        "Ctrl+K": lambda b: connect(till_store).execute(  # the member's check-in is recorded
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'member.checkin'").fetchone()[0] > 0,
     }
     keys = readme_keys()
     assert set(keys) == set(checks), set(keys) ^ set(checks)  # a key added to the README needs a check here

@@ -1,0 +1,42 @@
+"""Ctrl+K at the till (issue 14): the attached member checks in — the program's check-in
+points once a day at this store, said on the screen; again the same day gives nothing."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from PySide6.QtCore import Qt
+
+from pos.loyalty import ledger
+from pos.rules import program as program_rules
+from pos.store import program_store
+
+from .cashier import Typist, connect, demo_template, till_store, till_window  # noqa: F401
+
+
+@pytest.fixture
+def checkin_5(till_store):
+    doc = program_store.active(till_store)
+    doc = doc.model_copy(update={"version": doc.version + "-ci", "bonuses": doc.bonuses.model_copy(update={"checkin": 5})})
+    program_store.install(till_store, program_rules.parse(program_rules.to_json(doc)))
+    return doc
+
+
+def test_ctrl_k_checks_the_attached_member_in_once_a_day(qtbot, checkin_5, till_window, till_store):
+    c = till_window.checkout
+    assert c.till.program.bonuses.checkin == 5
+    Typist(qtbot).key(Qt.Key_K, Qt.ControlModifier).wait(100).run()
+    assert "会员" in c.message.text()  # no member yet: identify first
+    conn = connect(till_store)
+    code, mid = conn.execute("SELECT member_code, id FROM members WHERE status = 'active' ORDER BY member_code LIMIT 1").fetchone()
+    conn.close()
+    Typist(qtbot).type(code).enter().wait(150).run()
+    assert c.till.member_id == str(uuid.UUID(hex=mid))
+    with till_store.read() as s:
+        before = ledger.points_balance(s, uuid.UUID(hex=mid))
+    Typist(qtbot).key(Qt.Key_K, Qt.ControlModifier).wait(150).run()
+    assert "+5" in c.message.text(), c.message.text()
+    Typist(qtbot).key(Qt.Key_K, Qt.ControlModifier).wait(150).run()
+    with till_store.read() as s:
+        assert ledger.points_balance(s, uuid.UUID(hex=mid)) == before + 5
+    assert "+5" not in c.message.text()
