@@ -89,7 +89,7 @@ def coupon_status(code: str | None) -> str:
 
 
 def note_kind(code: str | None) -> str:
-    return {"note": QCoreApplication.translate("Labels", "Note"), "complaint": QCoreApplication.translate("Labels", "Complaint"), "suggestion": QCoreApplication.translate("Labels", "Suggestion")}.get(code or "", QCoreApplication.translate("Labels", "Note"))
+    return {"note": QCoreApplication.translate("Labels", "Note"), "complaint": QCoreApplication.translate("Labels", "Complaint"), "suggestion": QCoreApplication.translate("Labels", "Suggestion"), "review": QCoreApplication.translate("Labels", "Review")}.get(code or "", QCoreApplication.translate("Labels", "Note"))
 
 
 def device_kind(code: str | None) -> str:
@@ -136,9 +136,13 @@ def ledger_reason(text: str | None) -> str:
     head, _, rest = text.partition(" ")
     if text == "sign-up bonus":
         return QCoreApplication.translate("Labels", "sign-up bonus")
+    if text == "profile complete":  # pos.services.member_bonuses
+        return QCoreApplication.translate("Labels", "profile completed")
     if text.startswith("top-up bonus "):
         return QCoreApplication.translate("Labels", "top-up bonus {0}").format(text[len("top-up bonus "):])
-    words = {"sale": QCoreApplication.translate("Labels", "sale {0}"), "return": QCoreApplication.translate("Labels", "return {0}"), "top-up": QCoreApplication.translate("Labels", "top-up {0}"), "expired": QCoreApplication.translate("Labels", "expired {0}")}
+    words = {"sale": QCoreApplication.translate("Labels", "sale {0}"), "return": QCoreApplication.translate("Labels", "return {0}"), "top-up": QCoreApplication.translate("Labels", "top-up {0}"), "expired": QCoreApplication.translate("Labels", "expired {0}"),
+             "check-in": QCoreApplication.translate("Labels", "check-in {0}"), "review": QCoreApplication.translate("Labels", "review {0}"),
+             "referral": QCoreApplication.translate("Labels", "referral {0}")}
     if head in words and rest:
         return words[head].format(rest)
     return text

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos import changes
-from pos.services import member_view, members
+from pos.services import member_bonuses, member_view, members
 from pos.store import program_store
 from pos.errors import DomainError
 from pos.rules.money import yuan
@@ -38,6 +38,7 @@ class MemberDetailDialog(QDialog):
             program = program_store.active(db)
         except DomainError:
             program = None
+        self.program = program  # the profile-completion and review bonuses (pos.services.member_bonuses)
 
         def template(code: str) -> str:
             t = program.template(code) if program is not None else None
@@ -106,11 +107,12 @@ class MemberDetailDialog(QDialog):
                 return
         fields["gender"] = self.gender.currentData()
         try:
-            members.update_profile(self.db, self.member_id, actor=self.actor, **fields)
+            _, award = member_bonuses.update_profile(self.db, self.program, self.member_id, actor=self.actor, **fields)
         except DomainError as exc:
             self.profile_msg.setText(exc.message(i18n.current()))
             return
-        self.profile_msg.setText(self.tr("Saved"))
+        self.profile_msg.setText(self.tr("Saved: profile complete, +{0} points").format(award.points)
+                                 if award is not None else self.tr("Saved"))
         changes.publish("members", [self.member_id])  # the checkout's panel shows the new profile
 
     def _notes(self, d: members.MemberDetail) -> QWidget:
@@ -125,21 +127,33 @@ class MemberDetailDialog(QDialog):
         self.note_kind.addItem(self.tr("Note"), "note")
         self.note_kind.addItem(self.tr("Complaint"), "complaint")
         self.note_kind.addItem(self.tr("Suggestion"), "suggestion")
+        self.note_kind.addItem(self.tr("Review"), "review")
+        self.note_receipt = QLineEdit()  # a review names the sale it is about: the review bonus, once per sale
+        self.note_receipt.setObjectName("noteReceipt")
+        self.note_receipt.setPlaceholderText(self.tr("Receipt (review)"))
+        self.note_receipt.setMaximumWidth(180)
         self.note_text = QLineEdit()
         add = QPushButton(self.tr("Add"))
         add.clicked.connect(self.add_note)
         row.addWidget(self.note_kind)
+        row.addWidget(self.note_receipt)
         row.addWidget(self.note_text, 1)
         row.addWidget(add)
         lay.addLayout(row)
         return w
 
     def add_note(self) -> None:
+        kind = self.note_kind.currentData()
+        receipt = self.note_receipt.text().strip() if kind == "review" else ""
         try:
-            members.add_note(self.db, self.member_id, self.note_text.text(), kind=self.note_kind.currentData(), actor=self.actor)
+            award = member_bonuses.add_note(self.db, self.program, self.member_id, self.note_text.text(), kind=kind,
+                                            actor=self.actor, receipt_no=receipt or None)
         except DomainError as exc:
             self.note_text.setPlaceholderText(exc.message(i18n.current()))
             return
+        if award is not None and award.points:
+            self.note_receipt.setPlaceholderText(self.tr("Review: +{0} points").format(award.points))
+        self.note_receipt.clear()
         self.note_list.insertItem(0, f"{self.db.clock.today().isoformat()}  [{labels.note_kind(self.note_kind.currentData())}]  {self.note_text.text()}")
         self.note_text.clear()
         changes.publish("members", [self.member_id])

@@ -40,3 +40,40 @@ def test_ctrl_k_checks_the_attached_member_in_once_a_day(qtbot, checkin_5, till_
     with till_store.read() as s:
         assert ledger.points_balance(s, uuid.UUID(hex=mid)) == before + 5
     assert "+5" not in c.message.text()
+
+
+def test_member_detail_profile_and_review_bonuses(qtbot, till_store):
+    """The member detail (Ctrl+D) saves a completed profile with its bonus (vancl: 200) once,
+    and a review naming the member's receipt earns the program's review points."""
+    from app import i18n
+    from app.member_detail import MemberDetailDialog
+
+    i18n.install("en")
+    conn = connect(till_store)
+    mid, receipt = conn.execute("SELECT m.id, s.receipt_no FROM members m JOIN sales s ON s.member_id = m.id "
+                                "WHERE m.status = 'active' AND s.kind = 'sale' ORDER BY s.receipt_no LIMIT 1").fetchone()
+    conn.close()
+    mid = str(uuid.UUID(hex=mid))
+    doc = program_store.active(till_store)
+    doc = doc.model_copy(update={"version": doc.version + "-rv", "bonuses": doc.bonuses.model_copy(update={"review": 10})})
+    program_store.install(till_store, program_rules.parse(program_rules.to_json(doc)))
+    with till_store.read() as s:
+        before = ledger.points_balance(s, uuid.UUID(mid))
+    d = MemberDetailDialog(till_store, mid, "C01")
+    qtbot.addWidget(d)
+    for key, value in (("name", "测试甲"), ("birthday", "1990-01-02"), ("region", "上海市")):
+        d.fields[key].setText(value)
+    d.gender.setCurrentIndex(1)
+    d.save_profile()
+    assert "+200" in d.profile_msg.text(), d.profile_msg.text()
+    d.fields["region"].setText("北京市")
+    d.save_profile()
+    assert "+200" not in d.profile_msg.text()
+    d.note_kind.setCurrentIndex(d.note_kind.findData("review"))
+    d.note_receipt.setText(receipt)
+    d.note_text.setText("很好")
+    d.add_note()
+    assert "+10" in d.note_receipt.placeholderText()
+    with till_store.read() as s:
+        assert ledger.points_balance(s, uuid.UUID(mid)) == before + 200 + 10
+    i18n.install("zh_CN")
