@@ -520,4 +520,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     reports.register(sub, c)  # report, segments tag, churn issue (issue 7)
     __import__("pos.cli.ops").cli.ops.register(sub, c)  # backup, restore, doctor (issue 19)
+    from pos.cli import points
+    points.register(sub, c)  # points convert, coupon exchange, lottery draw/verify, campaign draw (issue 14)
 

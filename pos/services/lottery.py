@@ -31,7 +31,7 @@ from pos import changes
 from pos.errors import DomainError
 from pos.ids import uuid7
 from pos.loyalty import coupons, expiry, ledger
-from pos.rules import limits, phones
+from pos.rules import holidays, limits, phones
 from pos.rules.program import ProgramDoc
 from pos.services import points_uses
 from pos.services.members import get_active
@@ -242,12 +242,25 @@ def draw(db, member_id: str, *, program: ProgramDoc | None = None, actor: str = 
 
 # --- campaign draws -------------------------------------------------------------------------------
 
-def _window(program: ProgramDoc, campaign: str, start: dt.datetime | None, end: dt.datetime | None):
+def _last_window(db, recur) -> tuple[dt.datetime, dt.datetime] | None:
+    """A yearly campaign's window in progress today, else its last one (business dates)."""
+    today = db.clock.today()
+    found = [w for year in range(today.year - 1, today.year + 2)
+             if (w := holidays.window(recur.calendar, recur.month, recur.day, recur.offset_days, recur.days, year))
+             and w[0] <= today]
+    if not found:
+        return None
+    first, after = max(found)
+    return db.clock.start_of_day(first), db.clock.start_of_day(after)
+
+
+def _window(db, program: ProgramDoc, campaign: str, start: dt.datetime | None, end: dt.datetime | None):
     c = next((c for c in program.campaigns if c.code == campaign), None)
     if c is None:
         raise DomainError("campaign.unknown", campaign=str(campaign)[:32])
-    start = start or c.window.start
-    end = end or c.window.end
+    last = _last_window(db, c.recur) if getattr(c, "recur", None) is not None and not (start and end) else None
+    start = start or c.window.start or (last[0] if last else None)
+    end = end or c.window.end or (last[1] if last else None)
     if start is None or end is None:
         raise DomainError("campaign.no_window", campaign=c.code)
     return c, start, end
@@ -265,8 +278,9 @@ def candidates(db, start: dt.datetime, end: dt.datetime) -> list[str]:
 def campaign_draw(db, campaign: str, winners: int, *, points: int = 0, coupon: str | None = None,
                   start: dt.datetime | None = None, end: dt.datetime | None = None,
                   program: ProgramDoc | None = None, actor: str = "cli", seed: str | None = None) -> CampaignDrawn:
-    """`winners` members drawn among those who bought in the campaign's window (or
-    [start, end)); each gets `points` and/or a coupon of `coupon`. Once per campaign."""
+    """`winners` members drawn among those who bought in the campaign's window (a yearly
+    campaign's window in progress or its last one; or [start, end) as given); each gets
+    `points` and/or a coupon of `coupon`. Once per campaign window."""
     program = program or program_store.active(db)
     winners = points_uses._check_int(winners, "winners")
     if not 1 <= winners <= MAX_WINNERS:
@@ -277,16 +291,17 @@ def campaign_draw(db, campaign: str, winners: int, *, points: int = 0, coupon: s
         raise DomainError("campaign.no_award")
     if coupon and program.template(coupon) is None:
         raise DomainError("coupon.template", template=str(coupon)[:32])
-    c, start, end = _window(program, campaign, start, end)
-    with db.read() as s:
-        done = s.scalar(select(LotteryDraw.id).where(LotteryDraw.kind == "campaign", LotteryDraw.campaign == c.code,
-                                                     LotteryDraw.status == "drawn"))
-    if done is not None:
-        raise DomainError("campaign.drawn", campaign=c.code, draw=str(done))
+    c, start, end = _window(db, program, campaign, start, end)
+    window = {"start": start.isoformat(), "end": end.isoformat()}
+    with db.read() as s:  # once per campaign window (a yearly campaign: once a year)
+        done = [r.id for r in s.scalars(select(LotteryDraw).where(
+            LotteryDraw.kind == "campaign", LotteryDraw.campaign == c.code, LotteryDraw.status == "drawn"))
+            if (r.entries or {}).get("window") == window]
+    if done:
+        raise DomainError("campaign.drawn", campaign=c.code, draw=str(done[0]))
     pool = candidates(db, start, end)
     if not pool:
         raise DomainError("campaign.no_candidates", campaign=c.code)
-    window = {"start": start.isoformat(), "end": end.isoformat()}
     entries = {"candidates": pool, "winners": winners, "window": window, "points": points or None, "coupon": coupon}
     draw_id, seed = _commit(db, kind="campaign", entries=entries, program=program, campaign=c.code, actor=actor, seed=seed)
     outcome = outcome_of("campaign", seed, str(draw_id), entries)
