@@ -36,6 +36,8 @@ LABELS = {  # key: (Chinese, English)
     "flash_price": ("限时价", "Flash price"), "member_price": ("会员价", "Member price"),
     "tier": ("会员折扣", "Member discount"), "promotion": ("促销", "Promotion"), "points": ("积分抵现", "Points"),
     "manual": ("手工折扣", "Line discount"),
+    "monthly_spend": ("月消费满{0}元奖励", "Monthly spend {0} bonus"),
+    "monthly_spend_back": ("收回月消费满{0}元奖励", "Monthly {0} bonus back"),
 }
 
 
@@ -258,11 +260,27 @@ def _member_block(r: Receipt, cols: int) -> list[Block]:
     for key in ("earned", "redeemed"):
         if isinstance(points.get(key), int) and points[key]:
             out.append(Text(spread(label(key, lg), str(points[key]), cols)))
+    out += [Text(spread(words, f"{b['points']:+d}", cols)) for words, b in _bonuses(points, lg)]
     if member and isinstance(points.get("balance_after"), int):
         out.append(Text(spread(label("balance", lg), str(points["balance_after"]), cols)))
     saved = s.get("member_saved_fen")
     if isinstance(saved, int) and saved > 0:
         out.append(Text(spread(label("saved", lg), yuan(saved), cols)))
+    return out
+
+
+def _bonuses(points: dict, lg: str) -> list[tuple[str, dict]]:
+    """`points.bonuses` ([{"rule", "points"}]) in words: monthly spend names its threshold in yuan."""
+    out = []
+    for b in points.get("bonuses") or []:
+        if not (isinstance(b, dict) and isinstance(b.get("points"), int) and b["points"] and isinstance(b.get("rule"), str)):
+            continue
+        head, _, low = b["rule"].partition(":")
+        if head == "monthly_spend" and low.isdigit():
+            words = label("monthly_spend" if b["points"] > 0 else "monthly_spend_back", lg).format(f"{int(low) // 100:,}")
+        else:
+            words = label(head, lg)
+        out.append((words, b))
     return out
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from pos.loyalty import coupons as coupon_store
-from pos.loyalty import ledger, expiry, tiers
+from pos.loyalty import ledger, expiry, monthly_spend, tiers
 from pos.rules import limits
 from pos.store import program_store
 from pos.rules.barcodes import Nomenclature, ScanResult
@@ -377,6 +377,7 @@ class Checkout:
                 tiers.after_sale(s, self.db, member, self.program, now, sale.id)
                 member_bonuses.after_sale(s, self.db, self.program, member, sale, now)  # a referral's first purchase
                 sale.tier_after = member.tier_code
+                monthly_spend.after_sale(s, self.db, self.program, member.id, sale, now, self.channel)  # points.bonuses
             s.flush()
             result = result_of(s, sale, quote=q, payments=self._payments)
             emit(s, self.db, "sale.committed", sale_event.committed(result.as_dict(), req))  # HQ re-prices it
@@ -596,7 +597,8 @@ def result_of(s: Session, sale: Sale, quote: Quote | None = None, replayed: bool
                 "paid_fen": sale.paid_fen, "change_fen": sale.change_fen,
                 "spend_fen": sale.spend_fen},  # qualifying tier spend: HQ reviews tiers chain-wide with it
         points={"earned": sale.points_earned, "redeemed": sale.points_redeemed,
-                "balance_after": member["points_balance"] if member else 0},
+                "balance_after": member["points_balance"] if member else 0,
+                "bonuses": monthly_spend.shown(detail)},  # [{"rule", "points"}]: monthly spend awarded / taken back
         # amount_fen: what the tender paid of the bill; tendered_fen: what was handed over (change is in totals)
         payments=[{"tender": p.tender, "amount_fen": p.amount_fen,
                    "tendered_fen": p.tendered_fen if p.tendered_fen is not None else p.amount_fen} for p in pays],

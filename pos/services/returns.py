@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pos.store import settings as store_settings
-from pos.loyalty import coupons, expiry, ledger, tiers
+from pos.loyalty import coupons, expiry, ledger, monthly_spend, tiers
 from pos.store import program_store
 from pos.services.checkout import next_receipt_no, result_of, SaleResult
 from pos.errors import DomainError
@@ -59,6 +59,9 @@ class ReturnPlan:
     tier_reverted_to: str | None
     # coupons of the sale that come back (whole sale returned, still valid): code, template, valid_to
     coupons_back: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # monthly-spend awards the month falls below (pos.loyalty.monthly_spend): rule, points (> 0), entry, month;
+    # their points count with points_taken_back under the debt policy
+    bonuses_back: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -155,11 +158,13 @@ def _plan(s: Session, db, receipt_no: str, wanted):
         points_refunded = sale.points_redeemed - before
     member_id = sale.member_id
     short = debt = deduction = 0
-    if member_id is not None and points_back:
+    backs = monthly_spend.to_take_back(s, member_id, sale, refund)
+    bonus_back = sum(b.points for b in backs)
+    if member_id is not None and (points_back or bonus_back):
         # what can be taken back without debt: the member's lots (pending ones too)
         have = sum(lot.remaining for lot in ledger.open_lots(s, member_id)) - sum(d.unpaid for d in ledger.open_debts(s, member_id))
         have += points_refunded  # refunded first, so they cover the take-back
-        short = max(0, points_back - max(have, 0))
+        short = max(0, points_back + bonus_back - max(have, 0))
         if short and r.debt_policy == "deduct_refund":
             deduction = min(refund, -(-short * r.unit_fen // r.points_per_unit))  # cash value, rounded up to the fen
         else:
@@ -191,7 +196,7 @@ def _plan(s: Session, db, receipt_no: str, wanted):
         lines=[{k: v for k, v in row.items() if k != "line_id"} for row in rows], refund_fen=refund_money,
         points_taken_back=points_back, points_refunded=points_refunded, points_short=short, debt_points=debt,
         deduction_fen=deduction, stored_value_refund_fen=sv_refund, spend_back_fen=refund, tier_reverted_to=reverted,
-        coupons_back=back,
+        coupons_back=back, bonuses_back=[dataclasses.asdict(b) for b in backs],
     )
     return result, sale, rows, program
 
@@ -260,6 +265,9 @@ def return_sale(db, receipt_no: str, wanted: dict[str, int] | None = None, *, ca
                 s.add(Payment(id=uuid7(), sale_id=ret.id, tender=tender, amount_fen=-amount))
         if member is not None:
             _points(s, db, program, sale, ret, p, now)
+            cash_paid = p.points_short - min(p.points_short, p.points_taken_back) if p.deduction_fen else 0
+            monthly_spend.take_back(s, db, program, member.id, ret, [monthly_spend.TakeBack(**b) for b in p.bonuses_back],
+                                    now, cash_paid=cash_paid)
             if p.stored_value_refund_fen:
                 ledger.sv_post(s, member.id, "refund", p.stored_value_refund_fen, now=now, test_clock=db.test_clock,
                                store_code=db.store_code, sale_id=ret.id, reason=f"return {ret.receipt_no}")
@@ -279,6 +287,7 @@ def return_sale(db, receipt_no: str, wanted: dict[str, int] | None = None, *, ca
         s.flush()
         result = result_of(s, ret)
         emit(s, db, "sale.returned", {"sale": result.as_dict(), "original_sale_id": str(sale.id),
+                                      "bonus_month": monthly_spend.month_of(sale.business_date),  # the month it counts in
                                       "plan": {k: v for k, v in p.as_dict().items() if k != "lines"}})
         return ReturnResult(p, result, given)
 
@@ -306,7 +315,7 @@ def _points(s: Session, db, program: ProgramDoc, sale: Sale, ret: Sale, p: Retur
             ledger.credit(s, mid, "refund", p.points_refunded, expires_at=expiry.renewed_expiry(program, now, db.clock),
                           reverses_id=redeem.id if redeem else None, reason=f"return {ret.receipt_no}", **common)
     # 2. points earned on the returned lines are taken back: own lot first, then earliest expiry
-    take = p.points_taken_back - (p.points_short if p.deduction_fen else 0)
+    take = p.points_taken_back - (min(p.points_short, p.points_taken_back) if p.deduction_fen else 0)  # the rest: bonuses
     if take > 0:
         earn = s.scalar(select(PointsEntry).where(PointsEntry.sale_id == sale.id, PointsEntry.kind == "earn"))
         lots = ledger.open_lots(s, mid)
