@@ -286,3 +286,67 @@ def h_member_tier(c: Ctx, p: dict) -> None:
     m.tier_code, m.tier_since = str(p["to"]), as_time(p.get("at")) or c.created_at
     m.tier_expires, m.updated_at = as_date(p.get("expires")), c.now
     changes.record(c.s, "member", m.id)
+
+
+# --- joining at HQ ---------------------------------------------------------------------------------
+
+def register(hq, phone: str, *, phone_region: str = "CN", channel: str = "qr", tz: str = "Asia/Shanghai",
+             now: dt.datetime | None = None, **profile: Any) -> dict[str, Any]:
+    """A member who joins at HQ (the QR page of a later issue; no till involved), with the
+    program's sign-up rewards exactly once (pos.services.member_bonuses): HQ posts the
+    `sign-up bonus` lot (store HQ) and issues the `issuance.signup` coupons — and the
+    profile-completion bonus when the form had every required field. The member, the
+    entries and the coupons reach every till by pull, which applies them and awards
+    nothing again (a till awards only what happens at the till)."""
+    from pos.clock import Clock
+    from pos.errors import DomainError
+    from pos.ids import uuid7
+    from pos.loyalty import coupons as coupon_rules
+    from pos.loyalty import expiry as expiry_rules
+    from pos.services import member_bonuses
+
+    from .common import log_hq_ledger_rows, now_utc
+    from .expiry import active_program
+    from .models import Coupon
+
+    clock = Clock(tz)
+    now = now or now_utc()
+    e164 = phones.normalize(phone, phone_region)
+    fields = pos_members.validate_profile(profile, clock.local(now).date())
+    consent = bool(fields.pop("marketing_consent", False))
+    fields.pop("channel", None)
+    with hq.transaction() as s:
+        log_hq_ledger_rows(s)  # the bonus lot goes to the change log for the tills
+        holder = s.scalar(select(Member).where(Member.phone == e164))
+        if holder is not None:
+            raise DomainError("member.duplicate_phone", member=holder.member_code, masked=phones.mask(e164))
+        doc = active_program(s)
+        m = Member(id=uuid7(), member_code=pos_members.new_member_code(), phone=e164, phone_last4=phones.last4(e164),
+                   channel=channel, marketing_consent=consent, consent_at=now if consent else None,
+                   tier_code=doc.tiers.levels[0].code, tier_since=now, joined_at=now, joined_store=HQ_STORE,
+                   status="active", tags=[], field_times={}, created_at=now, updated_at=now, test_clock=False,
+                   **fields)
+        s.add(m)
+        s.flush()
+        lock_balances(s, [m.id])
+        ms, awarded, codes = doc.membership, 0, []
+        lots = [(ms.signup_points, member_bonuses.SIGNUP)]
+        if ms.profile_completion_points and all(getattr(m, f, None) not in (None, "") for f in ms.profile_fields_required):
+            lots.append((ms.profile_completion_points, member_bonuses.PROFILE))
+        for points, why in lots:
+            if points:
+                ledger.credit(s, m.id, "bonus", points, now=now, expires_at=expiry_rules.lot_expiry(doc, now, clock),
+                              store_code=HQ_STORE, reason=why, program_version=doc.version)
+                awarded += points
+        for code in doc.issuance.signup:
+            t = doc.template(code)
+            c = Coupon(id=uuid7(), code=coupon_rules.new_code(), template=code, member_id=m.id, valid_from=now,
+                       valid_to=clock.start_of_day(clock.local(now).date() + dt.timedelta(days=t.validity_days)),
+                       source="signup", issued_at=now, issued_store=HQ_STORE, test_clock=False)
+            s.add(c)
+            changes.record(s, "coupon", c.code)
+            codes.append(c.code)
+        changes.record(s, "member", m.id)
+        changes.flush(s)
+        return {"id": str(m.id), "member_code": m.member_code, "phone_masked": phones.mask(e164),
+                "rewards": {"points": awarded, "coupons": codes}}

@@ -1,0 +1,68 @@
+"""Sign-up rewards however a member joins, once per person chain-wide (issue 14): HQ
+registers a member with the program's rewards and the tills apply them by pull without
+awarding again; a till's join sends its rewards up as ledger rows and coupons and
+neither HQ nor another till adds any."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+
+from pos.loyalty import ledger
+from pos.rules import program as program_rules
+from pos.services import joining, member_bonuses, members
+from pos.store.models import Coupon, PointsEntry
+from sync import engine
+from sync.server import members as hq_members
+from sync.server.models import Coupon as HQCoupon
+
+from .conftest import phone, publish_preset
+
+
+def settle(*tills):
+    for _ in range(2):
+        for db in tills:
+            engine.sync_once(db)
+
+
+def till_view(db, mid):
+    with db.read() as s:
+        mid = uuid.UUID(mid)
+        return (ledger.points_balance(s, mid),
+                sorted(s.scalars(select(Coupon.template).where(Coupon.member_id == mid))),
+                s.scalar(select(func.count()).select_from(PointsEntry).where(
+                    PointsEntry.member_id == mid, PointsEntry.reason == member_bonuses.SIGNUP)))
+
+
+def hq_view(hq, mid):
+    with hq.db.transaction() as s:
+        mid = uuid.UUID(mid)
+        return (ledger.points_balance(s, mid),
+                sorted(s.scalars(select(HQCoupon.template).where(HQCoupon.member_id == mid))))
+
+
+def test_hq_registration_rewards_once_and_the_tills_only_apply_them(hq, two_tills, tmp_path):
+    a, b = two_tills
+    publish_preset(hq, tmp_path)  # vancl: 100 points + welcome-10
+    settle(a, b)
+    got = hq_members.register(hq.db, phone(), name="周", gender="F", region="上海")
+    assert got["rewards"]["points"] == 100 and len(got["rewards"]["coupons"]) == 1  # no birthday: profile not complete
+    settle(a, b)
+    settle(a, b)
+    for db in (a, b):
+        assert till_view(db, got["id"]) == (100, ["welcome-10"], 1)
+    assert hq_view(hq, got["id"]) == (100, ["welcome-10"])
+
+
+def test_a_tills_join_is_rewarded_there_once_for_the_whole_chain(hq, two_tills, tmp_path):
+    a, b = two_tills
+    publish_preset(hq, tmp_path)
+    settle(a, b)
+    m = joining.join(a, program_rules.preset("vancl"), phone())
+    assert till_view(a, m.id) == (100, ["welcome-10"], 1)
+    settle(a, b)
+    settle(b, a)
+    assert hq_view(hq, m.id) == (100, ["welcome-10"])
+    for db in (a, b):
+        assert till_view(db, m.id) == (100, ["welcome-10"], 1)
+    assert members.detail(b, m.id).points == 100
