@@ -64,7 +64,7 @@ from sqlalchemy.orm import Session
 from ..protocol import (
     Event, EventResult, PushEnvelope, PushRequest, PushResponse, check_payload, error_text, safe_copy, time_in,
 )
-from . import catalog, changes, members, sales
+from . import catalog, changes, members, monthly_bonus, sales
 from .common import (
     UTC, BadBatch, Ctx, Forbidden, Reject, bad_data, clean_reason, insert_new, log_hq_ledger_rows, now_utc, reason,
     safe_text,
@@ -236,6 +236,8 @@ def _push_once(hq, store: str, items: list[Incoming], *, bulk: bool) -> PushResp
             s.add_all([SyncException(id=uuid.uuid4(), kind="rejected_event", store_code=store, member_id=None,
                                      event_id=k, detail={"event_kind": first[k].row["kind"], "reason": v},
                                      status="open", created_at=now) for k, v in rejected.items()])
+        # the monthly-spend bonus chain-wide, once the batch's sales and ledger rows are all in
+        monthly_bonus.after_batch(s, [(ctx[ev.event_id], ev.kind, ev.payload) for ev in new if ev.event_id not in rejected])
         for eid, it in first.items():
             if eid in rejected:
                 results[eid] = EventResult(event_id=eid, status="rejected", reason=rejected[eid])
