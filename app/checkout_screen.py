@@ -52,6 +52,7 @@ class CheckoutScreen(QWidget):
     reports_requested = Signal()  # Ctrl+R: the store manager's reports
     detail_requested = Signal(str)
     status = Signal(str)
+    customer_display = Signal(str, str)  # two lines for the customer display, if one is configured
 
     def __init__(self, till: Till, parent: QWidget | None = None):
         super().__init__(parent)
@@ -100,6 +101,9 @@ class CheckoutScreen(QWidget):
         self.panel.coupon_clicked.connect(self.apply_coupon)
         self.panel.unmask_requested.connect(self.unmask)
         self.panel.detail_requested.connect(self.member_detail)
+        self.panel.convert_requested.connect(self._guarded(self.convert_points))
+        self.panel.exchange_requested.connect(self._guarded(self.exchange_coupon))
+        self.panel.lottery_requested.connect(self._guarded(self.lottery_draw))
         split.addWidget(self.panel)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
@@ -178,6 +182,8 @@ class CheckoutScreen(QWidget):
         extra = [("Delete", self.remove_line), ("Ctrl+Delete", self.void), ("Ctrl+L", self.lock_requested.emit),
                  ("Ctrl+D", self.member_detail), ("Ctrl+U", self.detach), ("Ctrl+Q", self.sign_out_requested.emit),
                  ("Ctrl+P", self.reprint), ("Ctrl+R", self.reports_requested.emit), ("Ctrl+K", self.checkin),
+                 ("Ctrl+Shift+V", self.convert_points), ("Ctrl+Shift+E", self.exchange_coupon),
+                 ("Ctrl+Shift+O", self.lottery_draw),
                  ("Up", lambda: self.move(-1)), ("Down", lambda: self.move(1)), ("Escape", self.clear_input)]
         for key, slot in extra:
             QShortcut(QKeySequence(key), self, activated=self._guarded(slot))
@@ -300,6 +306,10 @@ class CheckoutScreen(QWidget):
         else:
             q = self.till.last_quote
             self.panel.show_panel(p, self.phone_shown, applied=q.coupons if q else [])
+            prog = self.till.program
+            self.panel.set_point_uses(prog.redemption.to_stored_value,
+                                      any(t.points_cost > 0 for t in prog.coupon_templates),
+                                      prog.bonuses.lottery_cost > 0 and bool(prog.bonuses.lottery_prizes))
 
     def focus_input(self) -> None:
         if self.isVisible() and not self.window().isActiveWindow() and QApplication.activeModalWidget() is None:
@@ -602,6 +612,94 @@ class CheckoutScreen(QWidget):
             self.refresh()
         self.focus_input()
 
+    # --- points outside the sale (issue 14) -------------------------------------------------------------
+
+    def convert_points(self) -> None:
+        """Ctrl+Shift+V / the panel's button: points to stored value; the panel shows both balances after."""
+        from .points_dialogs import ConvertPointsDialog
+
+        self.settle()
+        if not self.till.member_id:
+            return self.say(self.tr("Identify the member first"), error=True)
+        prog = self.till.program
+        if not prog.redemption.to_stored_value:
+            return self.say(DomainError("points.convert_disabled").message(i18n.current()), error=True)
+        p = self.till.panel(with_suggestions=False)
+        q = self.till.last_quote
+        in_basket = q.points_redeemed if q else 0  # what this sale already takes stays for it
+        r = prog.redemption
+        dlg = ConvertPointsDialog(self, p.points_available - in_basket, r.step_points, r.min_points, r.points_per_unit,
+                                  r.unit_fen, p.stored_value_fen, prog.stored_value.max_balance_fen)
+        if dlg.exec():
+            try:
+                done = self.till.convert_points(dlg.points())
+            except DomainError as exc:
+                self.say(exc.message(i18n.current()), error=True)
+                return self.focus_input()
+            self.say(self.tr("{0} points converted: ¥{1} added to stored value (now ¥{2})").format(
+                f"{done.points:,}", yuan(done.stored_value_fen), yuan(done.stored_value_balance_fen)))
+            self.refresh()
+        self.focus_input()
+
+    def exchange_coupon(self) -> None:
+        """Ctrl+Shift+E / the panel's button: a coupon for points, into the wallet (shown there at once)."""
+        from .points_dialogs import CouponExchangeDialog
+
+        self.settle()
+        if not self.till.member_id:
+            return self.say(self.tr("Identify the member first"), error=True)
+        offers = self.till.exchangeable_coupons()
+        if not offers:
+            return self.say(self.tr("No coupon can be exchanged for points in this program"), error=True)
+        p = self.till.panel(with_suggestions=False)
+        q = self.till.last_quote
+        dlg = CouponExchangeDialog(self, offers, p.points_available - (q.points_redeemed if q else 0))
+        if dlg.exec() and dlg.chosen():
+            try:
+                done = self.till.exchange_coupon(dlg.chosen())
+            except DomainError as exc:
+                self.say(exc.message(i18n.current()), error=True)
+                return self.focus_input()
+            t = self.till.program.template(done.template)
+            self.say(self.tr("Coupon {0} is in the wallet for {1} points (valid to {2})").format(
+                t.name.en if i18n.current() == "en" else t.name.zh, f"{done.points:,}", done.valid_to))
+            self.refresh()
+        self.focus_input()
+
+    def lottery_draw(self) -> None:
+        """Ctrl+Shift+O / the panel's button: one draw of the points lottery, the result on the
+        screen and on the customer display."""
+        self.settle()
+        if not self.till.member_id:
+            return self.say(self.tr("Identify the member first"), error=True)
+        b = self.till.program.bonuses
+        if b.lottery_cost <= 0 or not b.lottery_prizes:
+            return self.say(DomainError("lottery.disabled").message(i18n.current()), error=True)
+        ask = QMessageBox(QMessageBox.Question, self.tr("Points lottery"),
+                          self.tr("Draw once for {0} points?").format(f"{b.lottery_cost:,}"),
+                          QMessageBox.Yes | QMessageBox.No, self)
+        ask.setObjectName("lotteryConfirm")
+        if ask.exec() != QMessageBox.Yes:
+            return self.focus_input()
+        try:
+            r = self.till.lottery_draw()
+        except DomainError as exc:
+            self.say(exc.message(i18n.current()), error=True)
+            return self.focus_input()
+        name = r.name_en if i18n.current() == "en" else r.name_zh
+        if r.thanks:
+            what = self.tr("no prize this time — thank you!")
+        elif r.points:
+            what = self.tr("{0} points").format(f"{r.points:,}")
+        elif r.coupon_code:
+            what = self.tr("a coupon, now in the wallet")
+        else:
+            what = self.tr("a gift: hand it over")
+        self.say(self.tr("Lottery ({0} points): {1} — {2}").format(f"{r.cost:,}", name, what))
+        self.customer_display.emit(self.tr("Lottery"), name)
+        self.refresh()
+        self.focus_input()
+
     def pay(self) -> None:
         self.settle()
         q = self.till.last_quote
@@ -634,8 +732,11 @@ class CheckoutScreen(QWidget):
     def _paid(self, result) -> None:
         self.phone_shown = None
         change = result.totals["change_fen"]
+        bonus = sum(b["points"] for b in result.points.get("bonuses") or []
+                    if b["rule"].startswith("monthly_spend:") and b["points"] > 0)  # pos.loyalty.monthly_spend
         self.say(self.tr("Paid. Receipt {0}").format(result.receipt_no)
-                 + (self.tr(" · change ¥{0}").format(yuan(change)) if change else ""))
+                 + (self.tr(" · change ¥{0}").format(yuan(change)) if change else "")
+                 + (self.tr(" · monthly spend bonus +{0} points").format(bonus) if bonus else ""))
         self.last_result = result
         self.paying = None  # before the receipt's dialog opens over the screen
         self.input.setPlaceholderText(self.placeholder)

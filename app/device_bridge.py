@@ -83,6 +83,24 @@ class DeviceBridge(QObject):
             .failure(lambda message, _exc: self.printed.emit(message, False)) \
             .run_in_background()
 
+    def show_customer(self, line1: str, line2: str = "") -> None:
+        """Two lines on the customer display when one is configured (off the GUI thread: a
+        serial write may wait for its timeout); nothing otherwise. A failure is logged and skipped."""
+        if not self.settings.display.enabled:
+            return
+        settings = self.settings
+
+        def work() -> bool:
+            display = runtime.display(settings)  # the settings as they are now; the port closed after
+            try:
+                return display.show(line1, line2)
+            finally:
+                display.close()
+
+        Operation(self, work, name="customer-display", pool="printer",
+                  what=QCoreApplication.translate("DeviceBridge", "Customer display")) \
+            .failure(lambda _message, _exc: None).run_in_background()
+
     def describe(self) -> str:
         parts = []
         for kind, dev in (("scanner", self.settings.scanner), ("card", self.settings.card_reader)):

@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
         self.checkout.returns_requested.connect(self.open_returns)
         self.checkout.reports_requested.connect(self.open_reports)
         self.checkout.detail_requested.connect(self.open_detail)
+        self.checkout.customer_display.connect(self.bridge.show_customer)  # e.g. a lottery result
         self.checkout.sale_done.connect(self.print_receipt)
         self.checkout.sale_done.connect(lambda _sale: self.sync.kick())  # the sale goes up at once when HQ is there
         self.checkout.reprint_requested.connect(lambda sale: self.print_receipt(sale, reprint=True))

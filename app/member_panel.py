@@ -27,6 +27,9 @@ class MemberPanelWidget(QFrame):
     coupon_clicked = Signal(str)
     unmask_requested = Signal()
     detail_requested = Signal()
+    convert_requested = Signal()  # points to stored value
+    exchange_requested = Signal()  # points for a coupon
+    lottery_requested = Signal()  # the points lottery
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -86,6 +89,22 @@ class MemberPanelWidget(QFrame):
         buttons.addWidget(self.unmask_btn)
         buttons.addWidget(self.detail_btn)
         lay.addLayout(buttons)
+        uses = QHBoxLayout()  # points outside the sale (issue 14); their keys are the checkout screen's
+        self.convert_btn = QPushButton(self.tr("Points to stored value"))
+        self.convert_btn.setObjectName("convertPoints")
+        self.convert_btn.clicked.connect(self.convert_requested)
+        self.exchange_btn = QPushButton(self.tr("Coupon for points"))
+        self.exchange_btn.setObjectName("exchangeCoupon")
+        self.exchange_btn.clicked.connect(self.exchange_requested)
+        self.lottery_btn = QPushButton(self.tr("Points lottery"))
+        self.lottery_btn.setObjectName("lotteryDraw")
+        self.lottery_btn.clicked.connect(self.lottery_requested)
+        for b, key in ((self.convert_btn, "Ctrl+Shift+V"), (self.exchange_btn, "Ctrl+Shift+E"),
+                       (self.lottery_btn, "Ctrl+Shift+O")):
+            b.setFocusPolicy(Qt.NoFocus)  # the keyboard stays in the one input
+            b.setToolTip(key)
+            uses.addWidget(b)
+        lay.addLayout(uses)
         self.show_none()
 
     def _coupon(self, item: QListWidgetItem) -> None:
@@ -104,6 +123,13 @@ class MemberPanelWidget(QFrame):
         self.suggestions.clear()
         self.unmask_btn.setEnabled(False)
         self.detail_btn.setEnabled(False)
+        self.set_point_uses(False, False, False)
+
+    def set_point_uses(self, convert: bool, exchange: bool, lottery: bool) -> None:
+        """Which points uses the program offers (a member is on the sale)."""
+        self.convert_btn.setEnabled(convert)
+        self.exchange_btn.setEnabled(exchange)
+        self.lottery_btn.setEnabled(lottery)
 
     def mark_applied(self, applied) -> None:
         """Mark the wallet coupons this sale uses (✓ 本单已用), cheaply, after each re-pricing."""

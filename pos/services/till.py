@@ -356,6 +356,51 @@ class Till:
         changes.publish("sales", [result.sale_id])
         return result
 
+    # --- points outside the sale (pos.services.points_uses, pos.services.lottery) ---------------------
+
+    def _actor(self) -> str:
+        return self.cashier.code if self.cashier else "till"
+
+    def _member_for_points(self) -> str:
+        if not self.checkout.member_id:
+            raise DomainError("member.not_found", query="-")
+        return self.checkout.member_id
+
+    def convert_points(self, points: int):
+        """The member's points to stored value (`redemption.to_stored_value`)."""
+        from pos.services import points_uses
+
+        return points_uses.convert_to_stored_value(self.db, self._member_for_points(), points, program=self.program,
+                                                   actor=self._actor())
+
+    def exchangeable_coupons(self) -> list[dict[str, Any]]:
+        """The coupon templates for points, with what stops this member taking one now."""
+        from pos.services import points_uses
+
+        mid = self._member_for_points()
+        import uuid as _uuid
+
+        with self.db.read() as s:
+            held = {t.code: points_uses.exchanged_count(s, _uuid.UUID(mid), t.code)
+                    for t in points_uses.exchangeable(self.program)}
+        return [{"template": t, "cost": t.points_cost,
+                 "limit_reached": bool(t.per_member_limit and held[t.code] >= t.per_member_limit),
+                 "other_store": bool(t.scope.stores and self.db.store_code not in t.scope.stores)}
+                for t in points_uses.exchangeable(self.program)]
+
+    def exchange_coupon(self, template: str):
+        """The member's points for a coupon of `template`, into the wallet."""
+        from pos.services import points_uses
+
+        return points_uses.exchange_coupon(self.db, self._member_for_points(), template, program=self.program,
+                                           actor=self._actor())
+
+    def lottery_draw(self):
+        """One draw of the points lottery for the member (`bonuses.lottery_cost`)."""
+        from pos.services import lottery
+
+        return lottery.draw(self.db, self._member_for_points(), program=self.program, actor=self._actor())
+
     def approve(self, code: str, pin: str, action: str, target: str | None = None, **details: Any) -> staff.StaffView:
         """A manager's code and PIN approve `action` (audited)."""
         return staff.approve(self.db, code, pin, action, target, **details)

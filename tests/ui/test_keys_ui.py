@@ -145,6 +145,8 @@ def test_every_key_of_the_readme_table_works_from_the_main_input(qtbot, till_win
         "Ctrl+P": opens("TextDialog"),
         "Ctrl+R": opens("ManagerDialog"),
         "Ctrl+Shift+I": opens("ManagerDialog"),  # diagnostics: a cashier is asked for a manager
+        "Ctrl+Shift+V": opens("ConvertPointsDialog"), "Ctrl+Shift+E": opens("CouponExchangeDialog"),
+        "Ctrl+Shift+O": lambda b: "抽奖" in c.message.text() or opens("QMessageBox")(b),  # Vancl: no lottery, said
         "Ctrl+K": lambda b: connect(till_store).execute(  # the member's check-in is recorded
             "SELECT COUNT(*) FROM audit_log WHERE action = 'member.checkin'").fetchone()[0] > 0,
     }
