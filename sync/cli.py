@@ -208,6 +208,20 @@ def cmd_member_show(args) -> int:
     return 0
 
 
+@_admin
+def cmd_member_add(args) -> int:
+    from .server import members as hq_members
+
+    profile = {k: getattr(args, k) for k in ("name", "gender", "birthday", "region", "address") if getattr(args, k)}
+    if args.consent:
+        profile["marketing_consent"] = True
+    m = hq_members.register(_hq(args), args.phone, **profile)
+    r = m["rewards"]
+    out(args, m, lambda: f"{m['member_code']}  {m['phone_masked']}  id={m['id']}\n"
+                         f"sign-up rewards: {r['points']} points" + "".join(f", coupon {c}" for c in r["coupons"]))
+    return 0
+
+
 # --- till ------------------------------------------------------------------------------------
 
 def cmd_enrol(args) -> int:
@@ -340,6 +354,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = ms.add_parser("show", parents=[h], help="a member by phone, with balances from every store")
     p.add_argument("phone")
     p.set_defaults(func=cmd_member_show)
+    p = ms.add_parser("add", parents=[h], help="register a member at HQ, with the program's sign-up rewards (once)")
+    p.add_argument("--phone", required=True)
+    for key in ("name", "gender", "birthday", "region", "address"):
+        p.add_argument(f"--{key}")
+    p.add_argument("--consent", action="store_true", help="marketing consent given")
+    p.set_defaults(func=cmd_member_add)
 
     p = sub.add_parser("enrol", parents=[c], help="enrol this till with HQ (one-time code from `hq store add`)")
     p.add_argument("--hq", required=True, help="HQ's URL, e.g. http://hq.example:8700")

@@ -66,3 +66,16 @@ def test_a_tills_join_is_rewarded_there_once_for_the_whole_chain(hq, two_tills, 
     for db in (a, b):
         assert till_view(db, m.id) == (100, ["welcome-10"], 1)
     assert members.detail(b, m.id).points == 100
+
+
+def test_hq_member_add_command(hq, tmp_path):
+    import json
+
+    publish_preset(hq, tmp_path)
+    number = phone()
+    got = json.loads(hq.cli("member", "add", "--phone", number, "--name", "吴", "--json").stdout)
+    assert got["rewards"]["points"] == 100 and len(got["rewards"]["coupons"]) == 1
+    assert hq_view(hq, got["id"]) == (100, ["welcome-10"])
+    p = hq.cli("member", "add", "--phone", number, check=2)  # the same person again: refused, nothing given
+    assert p.stderr.count("\n") == 1 and "member.duplicate_phone" in p.stderr
+    assert hq_view(hq, got["id"]) == (100, ["welcome-10"])
