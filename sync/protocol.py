@@ -398,6 +398,26 @@ class LedgerEntries(_Payload):
     sv: list[_SvRow] | None = Field(None, max_length=20_000)
 
 
+class LotteryCommitted(_Payload):
+    """A draw's seed hash, sent before the draw (pos.services.lottery): HQ keeps the event as its record."""
+    id: Id
+    kind: Text(12)
+    member_id: Id | None = None
+    campaign: Text(32, empty=True) | None = None
+    seed_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    entries_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    committed_at: Time
+
+
+class LotteryDrawn(_Payload):
+    """The draw's seed and outcome (after it), which recompute it (`lottery verify` at the till)."""
+    id: Id
+    kind: Text(12)
+    seed: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    outcome: dict[str, Any]
+    drawn_at: Time
+
+
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "member.registered": MemberRegistered,
     "member.updated": MemberUpdated,
@@ -413,6 +433,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "sale.returned": SaleEvent,
     "sale.topup": SaleEvent,
     "ledger.entries": LedgerEntries,
+    "lottery.committed": LotteryCommitted,
+    "lottery.drawn": LotteryDrawn,
 }
 MAX_DEPTH = 32
 

@@ -90,6 +90,8 @@ HANDLERS: dict[str, Callable[[Ctx, dict], None]] = {
     "sale.returned": sales.h_sale,
     "sale.topup": sales.h_sale,
     "ledger.entries": h_ledger,
+    "lottery.committed": lambda c, p: None,  # a draw's commitment and reveal: the event row is HQ's record
+    "lottery.drawn": lambda c, p: None,
 }
 SALE_KINDS = ("sale.committed", "sale.returned", "sale.topup")
 
