@@ -6,7 +6,10 @@ Enter in the receipt field only loads the receipt; nothing in this dialog
 commits on Enter (no default button), so a return needs its own key (F12) or a
 click, after the preview is on screen. A refund above the store's setting
 `returns.manager_above_fen` (default ¥500) needs a manager's code and PIN
-unless a manager is signed in; the approval is audited."""
+unless a manager is signed in; the approval is audited. So does a return after
+the member's tier return window (`TierLevel.return_window_days`; the preview says
+how many days have passed): the manager's approval is audited and the return
+records who approved it (pos.services.returns)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -203,6 +206,9 @@ class ReturnsDialog(QDialog):
             tier.append(self.tr("the tier stays"))
         if tier:
             out.append("; ".join(tier))
+        if p.window_closed:
+            out.append(self.tr("{0} days since the sale: past the {1}-day return window, a manager must approve")
+                       .format(p.days_since_sale, p.window_days))
         if p.coupons_back:
             out.append(self.tr("coupon(s) given back: {0}").format(", ".join(self.coupon_name(c["template"]) for c in p.coupons_back)))
         return "\n".join(out)
@@ -249,15 +255,23 @@ class ReturnsDialog(QDialog):
         p = self.plan
         limit = manager_above_fen(self.db)
         approver = None
-        if p.refund_fen > limit and not self.is_manager:
-            asked = self.ask_manager(self.tr("A refund above ¥{0} needs a manager.").format(yuan(limit))) \
-                if self.ask_manager else None
+        reasons = []
+        if p.refund_fen > limit:
+            reasons.append(self.tr("A refund above ¥{0} needs a manager.").format(yuan(limit)))
+        if p.window_closed:
+            reasons.append(self.tr("{0} days since the sale: past the {1}-day return window, a manager must approve")
+                           .format(p.days_since_sale, p.window_days))
+        if reasons and self.is_manager:
+            approver = self.cashier  # the signed-in manager approves the return window by confirming
+        elif reasons:
+            asked = self.ask_manager(" ".join(reasons)) if self.ask_manager else None
             if asked is None:
-                self.error.setText(self.tr("A refund above ¥{0} needs a manager.").format(yuan(limit)))
+                self.error.setText(" ".join(reasons))
                 return
             try:
-                approver = staff.approve(self.db, asked[0], asked[1], "return", self.loaded, refund_fen=p.refund_fen,
-                                         cashier=self.cashier).code
+                approver = staff.approve(self.db, asked[0], asked[1], "return_window" if p.window_closed else "return",
+                                         self.loaded, refund_fen=p.refund_fen, cashier=self.cashier,
+                                         days_since_sale=p.days_since_sale, window_days=p.window_days).code
             except DomainError as exc:  # a wrong PIN says so (F12 asks again)
                 from .dialogs import manager_refusal
 
@@ -265,7 +279,8 @@ class ReturnsDialog(QDialog):
                 return
         try:
             self.result = returns.return_sale(self.db, self.loaded, None if self._full() else self.wanted(),
-                                              cashier=self.cashier)
+                                              cashier=self.cashier,
+                                              window_override=approver if p.window_closed else None)
         except DomainError as exc:
             self.error.setText(exc.message(i18n.current()))
             return

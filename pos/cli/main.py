@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import uuid
@@ -27,6 +28,7 @@ from pos.loyalty import expiry, ledger, tiers
 from pos.rules import limits, program
 from pos.rules.money import yuan
 from pos.services import catalog, checkout, joining, member_bonuses, members, returns
+from pos.services import staff
 from pos.store import program_store
 from pos.store import settings as store_settings
 
@@ -331,14 +333,30 @@ def cmd_return(args) -> int:
         p = returns.plan(db, args.receipt, wanted)
         out(args, p.as_dict(), lambda: json.dumps(p.as_dict(), ensure_ascii=False, indent=2))
         return 0
-    r = returns.return_sale(db, args.receipt, wanted, cashier=args.cashier or "")
+    override = _return_window_manager(db, args, wanted)
+    r = returns.return_sale(db, args.receipt, wanted, cashier=args.cashier or "", window_override=override)
     body = r.as_dict()
     out(args, body, lambda: sale_text(body) + f"\nrefund {yuan(r.plan.refund_fen)} yuan"
         + (f" (deducted {yuan(r.plan.deduction_fen)} for points already spent)" if r.plan.deduction_fen else "")
         + (f"; {r.plan.debt_points} points owed" if r.plan.debt_points else "")
+        + (f"\n{r.plan.days_since_sale} days after the sale, past the {r.plan.window_days}-day return window: "
+           f"approved by manager {override}" if override else "")
         + "".join(f"\ncoupon given back: {c['code']} ({c['template']}, replaces {c['was']}, valid to {c['valid_to'][:10]})"
                   for c in r.coupons_given))
     return 0
+
+
+def _return_window_manager(db, args, wanted) -> str | None:
+    """After the tier's return window a manager approves (`--manager CODE`, the PIN by
+    `--manager-pin` or MEMBERPOS_MANAGER_PIN): checked and audited as at the till."""
+    if not args.manager:
+        return None
+    p = returns.plan(db, args.receipt, wanted)
+    if not p.window_closed:
+        return None
+    pin = args.manager_pin if args.manager_pin is not None else os.environ.get("MEMBERPOS_MANAGER_PIN", "")
+    return staff.approve(db, args.manager, pin, "return_window", p.receipt_no, days_since_sale=p.days_since_sale,
+                         window_days=p.window_days, cashier=args.cashier or None).code
 
 
 def _leave_to_hq(db, args, what: str, command: str) -> None:
@@ -489,6 +507,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--line", action="append", help="CODE:QTY (repeat); none = the whole sale")
     p.add_argument("--plan", action="store_true", help="show the consequences, commit nothing")
     p.add_argument("--cashier")
+    p.add_argument("--manager", metavar="CODE", help="a manager approves a return after the tier's return window")
+    p.add_argument("--manager-pin", metavar="PIN", help="the manager's PIN (or MEMBERPOS_MANAGER_PIN)")
     p.set_defaults(func=cmd_return)
     chain_job = argparse.ArgumentParser(add_help=False)  # a dated job an enrolled till leaves to HQ
     chain_job.add_argument("--date", help="YYYY-MM-DD (default: today)")

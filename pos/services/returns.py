@@ -16,6 +16,16 @@
   same moment, is issued through the normal coupon path (so HQ learns it like
   any coupon). A partial return keeps the coupon used: the basket that stays
   had its benefit.
+- The return window (SPEC §4, a tier benefit): a return is refused once more days
+  have passed since the sale's business date than the window allows
+  (`TierLevel.return_window_days` of the sale's program: the longer of the tier
+  the member had after that sale and the tier held now — a later upgrade
+  lengthens it, a later drop does not shorten it; a sale without a member: the
+  lowest tier's window, 7 days by default; a shipped order: at least its points'
+  pending days, `earn.pending_days.shipped`). A manager may override: the
+  approving manager's code goes to `return_sale(window_override=…)`, and the
+  return records it (audit row `return.window_override`, the return's detail and
+  its `sale.returned` event name the manager).
 """
 from __future__ import annotations
 
@@ -36,7 +46,7 @@ from pos.errors import DomainError
 from pos.ids import uuid7
 from pos.store.models import Coupon, CouponUse, Member, Payment, PointsAllocation, PointsEntry, Sale, SaleLine, TierChange
 from pos.rules.money import spread
-from pos.store.outbox import emit
+from pos.store.outbox import audit, emit
 from pos.rules.program import ProgramDoc
 
 
@@ -62,6 +72,10 @@ class ReturnPlan:
     # monthly-spend awards the month falls below (pos.loyalty.monthly_spend): rule, points (> 0), entry, month;
     # their points count with points_taken_back under the debt policy
     bonuses_back: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # the return window: days since the sale's business date, the days allowed, and whether it has closed
+    days_since_sale: int = 0
+    window_days: int | None = None
+    window_closed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -191,7 +205,9 @@ def _plan(s: Session, db, receipt_no: str, wanted):
                            .where(CouponUse.sale_id == sale.id).order_by(Coupon.code)):
             if c.valid_to > now and c.voided_at is None and program.template(c.template) is not None:
                 back.append({"code": c.code, "template": c.template, "valid_to": c.valid_to.isoformat()})
+    days, window = return_window(s, db, program, sale)
     result = ReturnPlan(
+        days_since_sale=days, window_days=window, window_closed=days > window,
         sale_id=str(sale.id), receipt_no=sale.receipt_no, full=full,
         lines=[{k: v for k, v in row.items() if k != "line_id"} for row in rows], refund_fen=refund_money,
         points_taken_back=points_back, points_refunded=points_refunded, points_short=short, debt_points=debt,
@@ -199,6 +215,20 @@ def _plan(s: Session, db, receipt_no: str, wanted):
         coupons_back=back, bonuses_back=[dataclasses.asdict(b) for b in backs],
     )
     return result, sale, rows, program
+
+
+def return_window(s: Session, db, program: ProgramDoc, sale: Sale) -> tuple[int, int]:
+    """(days since the sale's business date, the return window in days) — see the module's docstring."""
+    days = (db.clock.local(db.clock.now()).date() - sale.business_date).days
+    levels = program.tiers
+    window = levels.levels[0].return_window_days
+    if sale.member_id is not None:
+        member = s.get(Member, sale.member_id)
+        held = [t for t in (sale.tier_after, sale.tier_before, member.tier_code if member else None) if t]
+        window = max([levels.level(t).return_window_days for t in held] or [window])
+    if sale.channel == "shipped":  # a shipped order's points wait out its return window (SPEC §3): never shorter
+        window = max(window, program.earn.pending_days.shipped)
+    return days, window
 
 
 def _tender_shares(s: Session, sale: Sale, amount: int) -> dict[str, int]:
@@ -230,7 +260,9 @@ class ReturnResult:
 
 
 def return_sale(db, receipt_no: str, wanted: dict[str, int] | None = None, *, cashier: str = "",
-                return_id: uuid.UUID | None = None) -> ReturnResult:
+                return_id: uuid.UUID | None = None, window_override: str | None = None) -> ReturnResult:
+    """`window_override`: the code of the manager who approved a return after the window
+    (`pos.services.staff.approve(..., "return_window", ...)` checked the PIN)."""
     now = db.clock.now()
     return_id = return_id or uuid7()
     with db.transaction() as s:
@@ -239,6 +271,15 @@ def return_sale(db, receipt_no: str, wanted: dict[str, int] | None = None, *, ca
             p, *_ = _plan_for_replay(s, db, existing)
             return ReturnResult(p, result_of(s, existing, replayed=True), (existing.detail or {}).get("coupons_back", []))
         p, sale, rows, program = _plan(s, db, receipt_no, wanted)
+        overridden = None
+        if p.window_closed:
+            if not window_override:
+                raise DomainError("return.window_closed", receipt=sale.receipt_no, days=p.days_since_sale,
+                                  window=p.window_days)
+            overridden = {"manager": str(window_override)[:16], "days_since_sale": p.days_since_sale,
+                          "window_days": p.window_days}
+            audit(s, db, overridden["manager"], "return.window_override", sale.receipt_no,
+                  cashier=cashier or None, days_since_sale=p.days_since_sale, window_days=p.window_days)
         day = db.clock.local(now).date()
         ret = Sale(
             id=return_id, receipt_no=next_receipt_no(s, db.store_code, store_settings.REGISTER_NO.get(db), day), kind="return",
@@ -250,6 +291,8 @@ def return_sale(db, receipt_no: str, wanted: dict[str, int] | None = None, *, ca
             units=-sum(r["qty"] for r in rows if not r["reward"]),
             test_clock=db.test_clock, detail={"plan": {k: v for k, v in p.as_dict().items() if k != "lines"}},
         )
+        if overridden:
+            ret.detail["window_override"] = overridden
         ret.discount_fen = ret.gross_fen - ret.net_fen
         member = s.get(Member, sale.member_id) if sale.member_id else None
         ret.tier_before = ret.tier_after = member.tier_code if member else None
@@ -288,7 +331,8 @@ def return_sale(db, receipt_no: str, wanted: dict[str, int] | None = None, *, ca
         result = result_of(s, ret)
         emit(s, db, "sale.returned", {"sale": result.as_dict(), "original_sale_id": str(sale.id),
                                       "bonus_month": monthly_spend.month_of(sale.business_date),  # the month it counts in
-                                      "plan": {k: v for k, v in p.as_dict().items() if k != "lines"}})
+                                      "plan": {k: v for k, v in p.as_dict().items() if k != "lines"},
+                                      **({"window_override": overridden} if overridden else {})})
         return ReturnResult(p, result, given)
 
 
