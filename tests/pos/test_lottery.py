@@ -196,3 +196,29 @@ def test_campaign_draw_refusals(store):
     with pytest.raises(DomainError) as e:
         lottery.campaign_draw(store, "618", 1, points=10, start=now - dt.timedelta(days=1), end=now)
     assert e.value.code == "campaign.no_candidates"
+
+
+def test_a_yearly_campaign_draws_among_the_buyers_of_its_latest_window(store, clock, tmp_path):
+    """HDCRM's 618 recurs: drawn on 2027-06-20 without dates, its window is 2027-06-18 (a
+    buyer of 06-19 is not in it); a second draw of that window is refused, next year's is not."""
+    path = tmp_path / "catalog.csv"
+    path.write_text(f"barcode,name,category,price_fen,kind\n{REG},T恤,服装,10000,regular\n", encoding="utf-8")
+    assert import_csv(store, path).ok
+    in_618, after = member_with(store, 0, "13900139001"), member_with(store, 0, "13900139002")
+    for when, phone in ((dt.datetime(2027, 6, 18, 15, 0), "13900139001"), (dt.datetime(2027, 6, 19, 11, 0), "13900139002")):
+        clock.set(when)
+        co = Checkout(store)
+        co.add(REG)
+        co.attach_member(phone)
+        co.pay([Tender("cash", co.quote().net_fen)])
+    clock.set(dt.datetime(2027, 6, 20, 10, 0))
+    r = lottery.campaign_draw(store, "618", 5, points=10)
+    assert r.window["start"].startswith("2027-06-17T16:00") and r.candidates == 1  # 06-18 00:00 Shanghai
+    assert [w["member_id"] for w in r.winners] == [in_618] and after != in_618
+    with pytest.raises(DomainError) as e:
+        lottery.campaign_draw(store, "618", 5, points=10)
+    assert e.value.code == "campaign.drawn"
+    clock.set(dt.datetime(2028, 6, 20, 10, 0))
+    with pytest.raises(DomainError) as e:  # 2028's window: nobody bought then, but it may be drawn
+        lottery.campaign_draw(store, "618", 5, points=10)
+    assert e.value.code == "campaign.no_candidates"
