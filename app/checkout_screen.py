@@ -101,6 +101,7 @@ class CheckoutScreen(QWidget):
         self.panel.coupon_clicked.connect(self.apply_coupon)
         self.panel.unmask_requested.connect(self.unmask)
         self.panel.detail_requested.connect(self.member_detail)
+        self.panel.checkin_requested.connect(self._guarded(self.checkin))
         self.panel.convert_requested.connect(self._guarded(self.convert_points))
         self.panel.exchange_requested.connect(self._guarded(self.exchange_coupon))
         self.panel.lottery_requested.connect(self._guarded(self.lottery_draw))

@@ -30,6 +30,7 @@ class MemberPanelWidget(QFrame):
     convert_requested = Signal()  # points to stored value
     exchange_requested = Signal()  # points for a coupon
     lottery_requested = Signal()  # the points lottery
+    checkin_requested = Signal()  # an arrival check-in (Ctrl+K; pos.services.member_bonuses)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -86,8 +87,14 @@ class MemberPanelWidget(QFrame):
         self.unmask_btn.clicked.connect(self.unmask_requested)
         self.detail_btn = QPushButton(self.tr("Member detail (Ctrl+D)"))
         self.detail_btn.clicked.connect(self.detail_requested)
+        self.checkin_btn = QPushButton(self.tr("Check in"))
+        self.checkin_btn.setObjectName("checkinMember")
+        self.checkin_btn.setToolTip("Ctrl+K")
+        self.checkin_btn.setFocusPolicy(Qt.NoFocus)
+        self.checkin_btn.clicked.connect(self.checkin_requested)
         buttons.addWidget(self.unmask_btn)
         buttons.addWidget(self.detail_btn)
+        buttons.addWidget(self.checkin_btn)
         lay.addLayout(buttons)
         uses = QHBoxLayout()  # points outside the sale (issue 14); their keys are the checkout screen's
         self.convert_btn = QPushButton(self.tr("Points to stored value"))
@@ -123,6 +130,7 @@ class MemberPanelWidget(QFrame):
         self.suggestions.clear()
         self.unmask_btn.setEnabled(False)
         self.detail_btn.setEnabled(False)
+        self.checkin_btn.setEnabled(False)
         self.set_point_uses(False, False, False)
 
     def set_point_uses(self, convert: bool, exchange: bool, lottery: bool) -> None:
@@ -194,3 +202,4 @@ class MemberPanelWidget(QFrame):
             self.suggestions.addItem(item)
         self.unmask_btn.setEnabled(True)
         self.detail_btn.setEnabled(True)
+        self.checkin_btn.setEnabled(True)

@@ -77,3 +77,16 @@ def test_member_detail_profile_and_review_bonuses(qtbot, till_store):
     with till_store.read() as s:
         assert ledger.points_balance(s, uuid.UUID(mid)) == before + 200 + 10
     i18n.install("zh_CN")
+
+
+def test_the_member_panel_checks_in_too(qtbot, checkin_5, till_window, till_store):
+    c = till_window.checkout
+    assert not c.panel.checkin_btn.isEnabled()  # no member on the sale
+    conn = connect(till_store)
+    code, mid = conn.execute("SELECT member_code, id FROM members WHERE status = 'active' ORDER BY member_code DESC LIMIT 1").fetchone()
+    conn.close()
+    Typist(qtbot).type(code).enter().wait(150).run()
+    assert c.panel.checkin_btn.isEnabled()
+    c.panel.checkin_btn.click()
+    assert "+5" in c.message.text(), c.message.text()
+    assert c.input.hasFocus() or not c.panel.checkin_btn.hasFocus()  # the button never takes the keyboard
