@@ -140,6 +140,7 @@ class View:
     net_fen: int = 0
     own: list[Claim] = field(default_factory=list)  # this till's sales' and returns' records
     pulled: dict[str, int] = field(default_factory=dict)  # rule -> awards in force by other stores and HQ
+    reversed: set[str] = field(default_factory=set)  # lots of awards that pulled rows (HQ's) took back
 
     def have(self) -> dict[str, int]:
         out = dict(self.pulled)
@@ -149,7 +150,7 @@ class View:
 
     def own_in_force(self, rule: str) -> list[Claim]:
         """This till's awards of `rule` not taken back here, latest first."""
-        taken = {c.entry for c in self.own if c.rule == rule and c.points < 0}
+        taken = {c.entry for c in self.own if c.rule == rule and c.points < 0} | self.reversed
         given = [c for c in self.own if c.rule == rule and c.points > 0 and c.entry not in taken]
         return sorted(given, key=lambda c: (c.created_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc)),
                       reverse=True)
@@ -178,13 +179,16 @@ def view(s: Session, member_id: uuid.UUID, month: str, tz_margin_days: int = 2) 
             for b in claims_of(r.detail):
                 if b.get("month") == month:
                     v.own.append(Claim(str(b["rule"]), int(b["points"]), r.id, b.get("entry"), r.created_at))
-    for pts, why, sale_id, store in s.execute(
-            select(PointsEntry.points, PointsEntry.reason, PointsEntry.sale_id, PointsEntry.store_code)
+    for pts, why, sale_id, store, reverses in s.execute(
+            select(PointsEntry.points, PointsEntry.reason, PointsEntry.sale_id, PointsEntry.store_code,
+                   PointsEntry.reverses_id)
             .where(PointsEntry.member_id == member_id, PointsEntry.reason.like(f"{PREFIX}:%@{month}%"))):
         key = parse_reason(why)
         if key is None or key[1] != month or (sale_id in local and store != HQ_STORE):
             continue  # this till's own rows are counted by its sales' records
         v.pulled[key[0]] = v.pulled.get(key[0], 0) + (1 if pts > 0 else -1)
+        if pts < 0 and reverses is not None:
+            v.reversed.add(str(reverses))  # e.g. HQ took this till's award back as the second of the month
     return v
 
 

@@ -172,14 +172,17 @@ def settle(s, c: Ctx, member_id: uuid.UUID, month: str, p: dict[str, Any]) -> di
             continue
         why = ("awarded by more than one store" if net >= (rule.rule_min(name) or 0)
                else f"the chain's net spend of the month is {net / 100:.2f}")
+        key = PointsEntry.reason.like(f"{name}@{month}%")
+        taken = set(s.scalars(select(PointsEntry.reverses_id).where(
+            PointsEntry.member_id.in_(ids), PointsEntry.points < 0, PointsEntry.reverses_id.is_not(None), key)))
+        # the awards not taken back yet, latest first (the second store's): each take-back names the one it takes
+        awards = [i for i in s.scalars(select(PointsEntry.id).where(
+            PointsEntry.member_id.in_(ids), PointsEntry.kind == "bonus", PointsEntry.points > 0, key)
+            .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc())) if i not in taken]
         for _ in range(-n):
-            lot_ids = set(s.scalars(select(PointsEntry.id).where(
-                PointsEntry.member_id == member.id, PointsEntry.kind == "bonus", PointsEntry.points > 0,
-                PointsEntry.reason.like(f"{name}@{month}%"))))
+            target = awards.pop(0) if awards else None  # None: the award's rows have not arrived yet
             lots = ledger.open_lots(s, member.id)
-            # the latest award's own lot first (the second store's), then the lots that expire first
-            mine = sorted((lot for lot in lots if lot.id in lot_ids), key=lambda lot: lot.id.bytes, reverse=True)
-            lots = mine + [lot for lot in lots if lot.id not in lot_ids]
-            ledger.debit(s, member.id, "adjust", pts, lots=lots, allow_debt=True,
+            lots = sorted(lots, key=lambda lot: lot.id != target)  # its own lot first, then the lots that expire first
+            ledger.debit(s, member.id, "adjust", pts, lots=lots, allow_debt=True, reverses_id=target,
                          reason=rule.reason(name, month, f"HQ: taken back, {why}"), **common)
     return delta

@@ -85,11 +85,16 @@ def test_two_stores_crossing_together_award_once(hq, tmp_path):
         with hq.db.read() as s:
             _, rows = bonus_points(s, mid)
         assert [r[1:] for r in rows if r[0] == "HQ"] == [("adjust", -200)]
-        # the month is at ~2,260 yuan chain-wide; 3,000 needs more: one more sale at A, none at B
-        r = sell(a, mid)
-        assert r.points["bonuses"] == []  # A alone is at ~1,700
-        settle(a)
+        with hq.db.read() as s:  # HQ took back the later award, B's, and says which
+            taken = s.scalar(select(PointsEntry.reverses_id).where(PointsEntry.member_id == uuid.UUID(mid),
+                                                                   PointsEntry.store_code == "HQ"))
+            assert s.get(PointsEntry, taken).sale_id == uuid.UUID(got_b[1].sale_id)
+        # B takes its crossing sale back: its own award is HQ's taken back already, so B takes nothing
+        # back again, and the chain (A's ~1,130 and B's 570) still deserves the one award
+        back = returns.return_sale(b, got_b[1].receipt_no)
+        assert back.sale.points["bonuses"] == []
         settle(b)
+        settle(a)
         assert agree(hq, [a, b], mid) == 200
     finally:
         a.close()
@@ -137,3 +142,28 @@ def _last_sale(db) -> str:
 
     with db.read() as s:
         return s.scalar(select(Sale.receipt_no).where(Sale.kind == "sale").order_by(Sale.created_at.desc()).limit(1))
+
+
+def test_one_event_per_batch_still_awards_once(hq, tmp_path):
+    """A till with a backlog sends a sale and its ledger rows in different batches: the sale's
+    record is the fact HQ counts, so the order the rows come in changes nothing."""
+    a, b = hdcrm_till(tmp_path, hq, "MSE"), hdcrm_till(tmp_path, hq, "MSF")
+    try:
+        mid = members.register(a, phone()).id
+        settle(a)
+        settle(b)
+        assert sell(a, mid).points["bonuses"] == [] and sell(a, mid).points["bonuses"] != []
+        assert sell(b, mid).points["bonuses"] == [] and sell(b, mid).points["bonuses"] != []
+        settle(a)
+        client = engine.client_for(b)
+        try:
+            got = engine.push(b, client, batch=1)
+            assert got["rejected"] == 0 and got["batches"] >= 4
+            engine.pull(b, client)
+        finally:
+            client.close()
+        settle(a)
+        assert agree(hq, [a, b], mid) == 200
+    finally:
+        a.close()
+        b.close()
