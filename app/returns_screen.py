@@ -188,6 +188,9 @@ class ReturnsDialog(QDialog):
         pts = []
         if p.points_taken_back:
             pts.append(self.tr("takes back {0} points earned").format(p.points_taken_back))
+        bonus = sum(b["points"] for b in getattr(p, "bonuses_back", None) or [])  # pos.loyalty.monthly_spend
+        if bonus:
+            pts.append(self.tr("takes back the monthly spend bonus ({0} points)").format(bonus))
         if p.points_refunded:
             pts.append(self.tr("gives back {0} points used").format(p.points_refunded)
                        + (self.tr(" (original expiry)") if p.full else self.tr(" (expiry renewed)")))
