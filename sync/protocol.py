@@ -418,6 +418,15 @@ class LotteryDrawn(_Payload):
     drawn_at: Time
 
 
+class PointsSpent(_Payload):
+    """Points spent outside a sale under HQ's hold (pos.services.points_uses): HQ marks the hold used."""
+    hold_id: Id | None = None
+    member_id: Id
+    points: Annotated[int, _int(1, INT32_MAX)]
+    use: Text(16, empty=True) | None = None
+    entry_id: Id | None = None
+
+
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "member.registered": MemberRegistered,
     "member.updated": MemberUpdated,
@@ -435,6 +444,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "ledger.entries": LedgerEntries,
     "lottery.committed": LotteryCommitted,
     "lottery.drawn": LotteryDrawn,
+    "points.spent": PointsSpent,
 }
 MAX_DEPTH = 32
 

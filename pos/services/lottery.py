@@ -211,7 +211,7 @@ def draw(db, member_id: str, *, program: ProgramDoc | None = None, actor: str = 
     cost = b.lottery_cost
     with db.read() as s:
         mid = get_active(s, member_id).id
-    points_uses.spend_check(db, mid, cost, program)
+    hold = points_uses.spend_check(db, mid, cost, program)
     entries = {"prizes": prize_table(program), "cost": cost}
     draw_id, seed = _commit(db, kind="points", entries=entries, program=program, member_id=mid, cost=cost,
                             actor=actor, seed=seed)
@@ -221,14 +221,14 @@ def draw(db, member_id: str, *, program: ProgramDoc | None = None, actor: str = 
         with db.transaction() as s:
             row = s.get(LotteryDraw, draw_id)
             get_active(s, mid)
-            points_uses._debit(s, db, mid, cost, f"lottery draw {draw_id}", program)
+            debit = points_uses._debit(s, db, mid, cost, f"lottery draw {draw_id}", program)
             code = _award(s, db, program, mid, points=prize.points, coupon=prize.coupon,
                           reason=f"lottery prize {prize.code} (draw {draw_id})", source="lottery")
             recorded = dict(outcome, coupon_code=code)
             _reveal(s, db, row, seed, recorded)
             audit(s, db, actor, "lottery.draw", str(mid), draw=str(draw_id), prize=prize.code)
             s.flush()
-            points_uses.capture(s, db)
+            points_uses.capture(s, db, hold_id=hold, member_id=mid, points=cost, use="lottery", entry_id=debit.id)
             balance = ledger.points_balance(s, mid)
     except DomainError as exc:
         _void(db, draw_id, exc.code)

@@ -32,7 +32,7 @@ from pos.services.members import get_active
 from pos.store import program_store
 from pos.store import settings as store_settings
 from pos.store.models import Coupon
-from pos.store.outbox import audit
+from pos.store.outbox import audit, emit
 
 
 @dataclass(frozen=True)
@@ -66,20 +66,21 @@ def _check_int(value, name: str) -> int:
     return limits.check_int(value, name, 0, limits.POINTS_MAX)
 
 
-def spend_check(db, member_id: uuid.UUID, points: int, program: ProgramDoc, *, hold_id: uuid.UUID | None = None) -> None:
+def spend_check(db, member_id: uuid.UUID, points: int, program: ProgramDoc) -> uuid.UUID | None:
     """May the member spend `points` now? The local ledger (spendable = available lots −
     debt, never above the balance); on an enrolled till HQ's hold as for a sale (offline:
-    the offline cap). Raises DomainError when not."""
+    the offline cap). Raises DomainError when not; returns HQ's hold id (None: no hold),
+    which `spent` names so HQ counts the hold as used once the ledger rows are there."""
     now = db.clock.now()
     with db.read() as s:
         have = ledger.available_points(s, member_id, now)
     if have < points:
         raise DomainError("points.not_enough", need=points, have=max(0, have))
     if not store_settings.enrolled(db):
-        return
-    d = spending.authorize(db, member_id, points, sale_id=hold_id or uuid7(), program=program)
+        return None
+    d = spending.authorize(db, member_id, points, sale_id=uuid7(), program=program)
     if d.ok:
-        return
+        return d.hold_id if d.online else None
     if d.reason == "offline_cap":
         raise DomainError("sync.offline_cap", limit=d.limit, cap=program.redemption.offline_cap_points)
     if d.reason == "not_enough_points":
@@ -87,11 +88,18 @@ def spend_check(db, member_id: uuid.UUID, points: int, program: ProgramDoc, *, h
     raise DomainError("sync.refused", reason=d.reason or "?")
 
 
-def capture(s, db) -> None:
+def capture(s, db, *, hold_id: uuid.UUID | None = None, member_id: uuid.UUID | None = None, points: int = 0,
+            use: str = "", entry_id: uuid.UUID | None = None) -> None:
     """On an enrolled till, the ledger rows just written go into the outbox in this
-    transaction (`ledger.entries`); a till not enrolled sends them all at enrolment."""
-    if store_settings.LEDGER_ROWIDS.read(s) is not None:
-        sync_apply.capture_ledger(s, db)
+    transaction (`ledger.entries`), then `points.spent` naming HQ's hold, which HQ marks
+    used as it does a sale's (else it would count against the member until it lapses);
+    a till not enrolled sends its rows at enrolment."""
+    if store_settings.LEDGER_ROWIDS.read(s) is None:
+        return
+    sync_apply.capture_ledger(s, db)
+    if hold_id is not None:
+        emit(s, db, "points.spent", {"hold_id": str(hold_id), "member_id": str(member_id), "points": points,
+                                     "use": use, "entry_id": str(entry_id) if entry_id else None})
 
 
 def _debit(s, db, member_id: uuid.UUID, points: int, reason: str, program: ProgramDoc):
@@ -125,7 +133,7 @@ def convert_to_stored_value(db, member_id: str, points: int, *, program: Program
         mid = m.id
         if ledger.sv_balance(s, mid) + fen > cap:
             raise DomainError("points.sv_max", max=yuan(cap))
-    spend_check(db, mid, points, program)
+    hold = spend_check(db, mid, points, program)
     now = db.clock.now()
     with db.transaction() as s:
         get_active(s, mid)
@@ -137,7 +145,7 @@ def convert_to_stored_value(db, member_id: str, points: int, *, program: Program
                                 store_code=db.store_code, reason=reason[:200])
         audit(s, db, actor, "points.convert", str(mid), points=points, fen=fen)
         s.flush()
-        capture(s, db)
+        capture(s, db, hold_id=hold, member_id=mid, points=points, use="convert", entry_id=debit.id)
         out = Converted(str(mid), points, fen, ledger.points_balance(s, mid), ledger.sv_balance(s, mid),
                         str(debit.id), str(credit.id))
     changes.publish("members", [mid])
@@ -173,17 +181,17 @@ def exchange_coupon(db, member_id: str, template: str, *, program: ProgramDoc | 
         mid = get_active(s, member_id).id
         if t.per_member_limit and exchanged_count(s, mid, t.code) >= t.per_member_limit:
             raise DomainError("coupon.exchange_limit", limit=t.per_member_limit, template=t.code)
-    spend_check(db, mid, t.points_cost, program)
+    hold = spend_check(db, mid, t.points_cost, program)
     now = db.clock.now()
     with db.transaction() as s:
         get_active(s, mid)
         if t.per_member_limit and exchanged_count(s, mid, t.code) >= t.per_member_limit:
             raise DomainError("coupon.exchange_limit", limit=t.per_member_limit, template=t.code)
-        _debit(s, db, mid, t.points_cost, f"coupon exchange: {t.code}", program)
+        debit = _debit(s, db, mid, t.points_cost, f"coupon exchange: {t.code}", program)
         coupon = coupons.issue(s, db, program, t.code, member_id=mid, source="points", now=now)
         audit(s, db, actor, "coupon.exchange", str(mid), template=t.code, points=t.points_cost, coupon=coupon.code)
         s.flush()
-        capture(s, db)
+        capture(s, db, hold_id=hold, member_id=mid, points=t.points_cost, use="coupon", entry_id=debit.id)
         out = Exchanged(str(mid), t.code, t.points_cost, coupon.code,
                         db.clock.local(coupon.valid_to).date().isoformat(), ledger.points_balance(s, mid))
     changes.publish("members", [mid])

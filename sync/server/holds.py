@@ -12,6 +12,7 @@ lets it lapse (or the till releases it).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import select
 
@@ -87,3 +88,15 @@ def release(hq, store: str, hold_id) -> bool:
             return False
         h.status = "released"
         return True
+
+
+def h_points_spent(c, p: dict) -> None:
+    """`points.spent` (pos.services.points_uses): a till spent held points outside a sale
+    (to stored value, a coupon, a lottery draw) and its ledger rows came with it: the hold
+    is used, as a sale's is, so it no longer counts against the member."""
+    hold_id = p.get("hold_id")
+    if not hold_id:
+        return
+    h = c.s.get(Hold, uuid.UUID(str(hold_id)))
+    if h is not None and h.store_code == c.store and h.status == "held":
+        h.status = "used"

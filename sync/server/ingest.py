@@ -64,7 +64,7 @@ from sqlalchemy.orm import Session
 from ..protocol import (
     Event, EventResult, PushEnvelope, PushRequest, PushResponse, check_payload, error_text, safe_copy, time_in,
 )
-from . import catalog, changes, members, monthly_bonus, sales
+from . import catalog, changes, holds, members, monthly_bonus, sales
 from .common import (
     UTC, BadBatch, Ctx, Forbidden, Reject, bad_data, clean_reason, insert_new, log_hq_ledger_rows, now_utc, reason,
     safe_text,
@@ -92,6 +92,7 @@ HANDLERS: dict[str, Callable[[Ctx, dict], None]] = {
     "ledger.entries": h_ledger,
     "lottery.committed": lambda c, p: None,  # a draw's commitment and reveal: the event row is HQ's record
     "lottery.drawn": lambda c, p: None,
+    "points.spent": holds.h_points_spent,
 }
 SALE_KINDS = ("sale.committed", "sale.returned", "sale.topup")
 

@@ -1,7 +1,7 @@
 """Points uses reach HQ and every till (issue 14): a conversion to stored value, a coupon
-bought with points and a lottery draw at till A — HQ's balances equal A's, till B sees
-the same balances and the coupon, and HQ takes the draw's events as its record (no
-exception to review)."""
+bought with points and a lottery draw at till A — HQ holds the points of each first and
+counts the hold used once the rows arrive; HQ's balances equal A's, till B sees the same
+balances and the coupon, and HQ takes the draw's events as its record (no exception)."""
 from __future__ import annotations
 
 import uuid
@@ -13,7 +13,7 @@ from pos.rules import program as program_rules
 from pos.services import lottery, members, points_uses
 from sync import engine
 from sync.server.models import Coupon as HQCoupon
-from sync.server.models import IngestedEvent, SyncException
+from sync.server.models import Hold, IngestedEvent, SyncException
 
 from .conftest import phone, publish_preset
 
@@ -50,6 +50,8 @@ def test_conversion_exchange_and_lottery_at_one_till_agree_at_hq_and_the_other_t
         kinds = s.scalars(select(IngestedEvent.kind).where(IngestedEvent.store_code == a.store_code)).all()
         assert {"lottery.committed", "lottery.drawn"} <= set(kinds)
         assert s.scalars(select(SyncException.kind).where(SyncException.store_code == a.store_code)).all() == []
+        # HQ held the points of each use first; with the rows in, the holds are used, not left to lapse
+        assert sorted(s.scalars(select(Hold.status).where(Hold.member_id == mid)).all()) == ["used"] * 3
     with b.read() as s:
         assert balances(s, mid) == at_a
         assert bought.coupon_code in [c.code for c in coupons.wallet(s, mid, b.clock.now())]
