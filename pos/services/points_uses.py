@@ -92,14 +92,15 @@ def capture(s, db, *, hold_id: uuid.UUID | None = None, member_id: uuid.UUID | N
             use: str = "", entry_id: uuid.UUID | None = None) -> None:
     """On an enrolled till, the ledger rows just written go into the outbox in this
     transaction (`ledger.entries`), then `points.spent` naming HQ's hold, which HQ marks
-    used as it does a sale's (else it would count against the member until it lapses);
-    a till not enrolled sends its rows at enrolment."""
+    used as it does a sale's (else it would count against the member until it lapses) —
+    or no hold (spent offline), which the offline cap counts until it is sent; a till not
+    enrolled sends its rows at enrolment."""
     if store_settings.LEDGER_ROWIDS.read(s) is None:
         return
     sync_apply.capture_ledger(s, db)
-    if hold_id is not None:
-        emit(s, db, "points.spent", {"hold_id": str(hold_id), "member_id": str(member_id), "points": points,
-                                     "use": use, "entry_id": str(entry_id) if entry_id else None})
+    if points:  # without a hold (offline): counted against the offline cap until HQ has it (pos.services.spending)
+        emit(s, db, "points.spent", {"hold_id": str(hold_id) if hold_id else None, "member_id": str(member_id),
+                                     "points": points, "use": use, "entry_id": str(entry_id) if entry_id else None})
 
 
 def _debit(s, db, member_id: uuid.UUID, points: int, reason: str, program: ProgramDoc):

@@ -89,7 +89,13 @@ def unsent_provisional_points(s, member_id: uuid.UUID) -> int:
                      .join(Sale, Sale.id == func.replace(func.json_extract(OutboxEvent.payload, "$.sale.sale_id"), "-", ""))
                      .where(OutboxEvent.status == "pending", OutboxEvent.kind == "sale.committed",
                             member == str(member_id)))
-    return sum(int(redeemed or 0) for redeemed, provisional in rows if provisional)
+    sales = sum(int(redeemed or 0) for redeemed, provisional in rows if provisional)
+    # points spent outside a sale without HQ's hold (pos.services.points_uses: to stored value, coupons, lottery)
+    other = s.scalar(select(func.coalesce(func.sum(func.json_extract(OutboxEvent.payload, "$.points")), 0))
+                     .where(OutboxEvent.status == "pending", OutboxEvent.kind == "points.spent",
+                            func.json_extract(OutboxEvent.payload, "$.member_id") == str(member_id),
+                            func.json_extract(OutboxEvent.payload, "$.hold_id").is_(None)))
+    return sales + int(other or 0)
 
 
 def offline_limit(db, member_id: uuid.UUID, program=None) -> tuple[int, int]:

@@ -136,3 +136,27 @@ def test_exchange_refusals_per_member_limit_no_points_cost_and_not_enough_points
         assert s.scalar(select(func.count()).select_from(Coupon).where(Coupon.member_id == uuid.UUID(poor))) == 0
     assert balances(store, mid)[0] == 50 and balances(store, poor)[0] == 99
     assert [t.code for t in points_uses.exchangeable(program)] == ["pts-5"]
+
+
+def test_an_offline_till_counts_points_uses_against_the_offline_cap(store):
+    """Enrolled, HQ unreachable: the offline policy decides (Vancl: 2,000 points per member
+    and till until HQ has the spending); a use without HQ's hold counts until it is sent."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there
+    store_settings.HQ_URL.set(store, f"http://127.0.0.1:{port}")
+    store_settings.HQ_TOKEN.set(store, "t" * 32)
+    with store.transaction() as s:
+        store_settings.LEDGER_ROWIDS.put(s, {"points_entries": 0, "points_allocations": 0, "stored_value_entries": 0})
+    mid = member_with(store, 5000)
+    points_uses.convert_to_stored_value(store, mid, 1500)  # offline: within the cap
+    with store.read() as s:
+        spent = s.scalar(select(OutboxEvent).where(OutboxEvent.kind == "points.spent"))
+        assert spent.payload["hold_id"] is None and spent.payload["points"] == 1500
+    with pytest.raises(DomainError) as e:
+        points_uses.convert_to_stored_value(store, mid, 600)  # 1,500 + 600 > 2,000
+    assert e.value.code == "sync.offline_cap" and e.value.params["limit"] == 500
+    assert balances(store, mid) == (3500, 3000)
