@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import changes
+from . import changes, member_rewards
 from .common import UNKNOWN_MEMBER, Ctx, Reject, as_time, as_uuid, insert_new, lock_balances, resolve
 from .members import forward_balance
 from .models import Member, MemberBalance, PointsAllocation, PointsEntry, StoredValueEntry
@@ -137,6 +137,9 @@ def apply_ledger(s: Session, store: str, now: dt.datetime, parts: list[tuple[Ctx
             keep = resolve(s, mid)
             if keep is not None and keep.id != mid:
                 forward_balance(owner[mid], m, keep, reason=f"after merge {m.member_code} -> {keep.member_code}")
+    # a member-action award given twice for one person (two stores that had not synced): HQ keeps the first
+    member_rewards.after_ledger(s, now, [r for r in prow if r["id"] in new_p],
+                                lambda mid, **d: (owner.get(mid) or parts[-1][0]).exception("reward_twice", mid, **d))
 
 
 def dangling(s: Session, parts: list) -> dict[uuid.UUID, str]:

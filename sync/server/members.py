@@ -207,6 +207,9 @@ def h_member_merged(c: Ctx, p: dict) -> None:
         return
     # the till posted its own merge_out / merge_in entries; they arrive as ledger rows
     merge_members(c, keep, other, move_ledger=False, actor=str(p.get("actor") or c.store))
+    from . import member_rewards  # one person now: an award both records had is kept once
+
+    member_rewards.settle(s, c.now, [keep.id], lambda mid, **d: c.exception("reward_twice", mid, **d))
 
 
 def h_member_erased(c: Ctx, p: dict) -> None:

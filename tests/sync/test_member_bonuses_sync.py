@@ -16,7 +16,7 @@ from sync import engine
 from sync.server import members as hq_members
 from sync.server.models import Coupon as HQCoupon
 
-from .conftest import phone, publish_preset
+from .conftest import offline, phone, publish_preset
 
 
 def settle(*tills):
@@ -79,3 +79,56 @@ def test_hq_member_add_command(hq, tmp_path):
     p = hq.cli("member", "add", "--phone", number, check=2)  # the same person again: refused, nothing given
     assert p.stderr.count("\n") == 1 and "member.duplicate_phone" in p.stderr
     assert hq_view(hq, got["id"]) == (100, ["welcome-10"])
+
+
+def test_the_same_person_joining_at_two_stores_offline_keeps_one_signup_reward(hq, two_tills, tmp_path):
+    """Both stores give the sign-up rewards (neither knows of the other); HQ folds the later
+    record into the first and takes the second reward back: 100 points and one welcome-10."""
+    a, b = two_tills
+    publish_preset(hq, tmp_path)
+    settle(a, b)
+    vancl = program_rules.preset("vancl")
+    both = phone()
+    with offline(a), offline(b):
+        first = joining.join(a, vancl, both)
+        second = joining.join(b, vancl, both)
+    settle(a, b)
+    settle(a, b)
+    keep = members.MemberIndex(str(a.path)).find(both)[0].id
+    assert keep == first.id
+    assert hq_view(hq, keep)[0] == 100
+    with hq.db.transaction() as s:
+        live = s.scalars(select(HQCoupon).where(HQCoupon.member_id.in_([uuid.UUID(first.id), uuid.UUID(second.id)]),
+                                                HQCoupon.voided_at.is_(None))).all()
+        assert [c.template for c in live] == ["welcome-10"]
+    for db in (a, b):
+        assert members.detail(db, keep).points == 100
+        with db.read() as s:
+            assert s.scalar(select(func.count()).select_from(Coupon).where(
+                Coupon.source == "signup", Coupon.voided_at.is_(None),
+                Coupon.member_id.in_([uuid.UUID(first.id), uuid.UUID(second.id)]))) == 1
+    settle(a, b)  # looked at again: nothing more is taken
+    assert hq_view(hq, keep)[0] == 100 and members.detail(b, keep).points == 100
+
+
+def test_hq_keeps_one_checkin_per_store_and_day_and_one_review_per_sale(hq, tmp_path):
+    """Two registers of one store that had not synced: HQ's settle keeps the first award of a key."""
+    import datetime as dt
+
+    from sync.server import member_rewards
+    from sync.server.models import PointsEntry as HQEntry
+
+    publish_preset(hq, tmp_path)
+    got = hq_members.register(hq.db, phone())
+    mid = uuid.UUID(got["id"])
+    now = dt.datetime.now(dt.timezone.utc)
+    with hq.db.transaction() as s:
+        for store, reason in (("S1", "check-in 2026-11-23"), ("S1", "check-in 2026-11-23"),
+                              ("S2", "check-in 2026-11-23"), ("S1", "review S1-0001"), ("S1", "review S1-0001"),
+                              ("S1", "monthly_spend:100000@2026-11 sale S1-0001")):
+            ledger.credit(s, mid, "bonus", 5, now=now, expires_at=None, store_code=store, reason=reason)
+        assert member_rewards.settle(s, now, [mid]) == 2  # the second check-in at S1, the second review
+        assert member_rewards.settle(s, now, [mid]) == 0
+        taken = sorted(s.scalars(select(HQEntry.reason).where(HQEntry.member_id == mid, HQEntry.kind == "adjust")))
+    assert taken == ["HQ: given twice: check-in 2026-11-23 @S1", "HQ: given twice: review S1-0001"]
+    assert hq_view(hq, got["id"])[0] == 100 + 6 * 5 - 2 * 5
