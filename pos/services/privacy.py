@@ -2,7 +2,7 @@
 
 - `export(db, member)`: everything this store holds about the person, as one JSON
   document — profile, cards, tags, notes, consent, tier history, points and
-  stored-value ledgers, sales with their lines, coupons. The phone is shown in
+  stored-value ledgers, sales with their lines, coupons, lottery draws. The phone is shown in
   full only where this till holds it (an enrolled till keeps only the masked form).
 - `erase(db, member, actor)`: a manager action, audited. Personal fields go
   (name, gender, birthday, region, address, occupation, income band, preferences,
@@ -24,8 +24,8 @@ from sqlalchemy import delete, select
 from pos.errors import DomainError
 from pos.ids import uuid7
 from pos.loyalty import ledger
-from pos.store.models import (Coupon, CouponUse, Member, MemberCard, MemberNote, MemberTag, PointsEntry, Sale,
-                              SaleLine, StoredValueEntry, TierChange)
+from pos.store.models import (Coupon, CouponUse, LotteryDraw, Member, MemberCard, MemberNote, MemberTag, PointsEntry,
+                              Sale, SaleLine, StoredValueEntry, TierChange)
 from pos.store.outbox import audit, emit
 
 PERSONAL = ("name", "gender", "birthday", "region", "address", "occupation", "income_band", "preferences")
@@ -89,6 +89,10 @@ def export(db, member_id: str) -> dict[str, Any]:
             "coupons": [{**_row(c, ("code", "template", "valid_from", "valid_to", "source", "issued_at")),
                          "used": s.scalar(select(CouponUse.id).where(CouponUse.coupon_id == c.id)) is not None}
                         for c in s.scalars(select(Coupon).where(Coupon.member_id == mid))],
+            "lottery_draws": [{**_row(d, ("kind", "status", "cost_points", "committed_at", "drawn_at")),
+                               "id": str(d.id), "outcome": d.outcome}
+                              for d in s.scalars(select(LotteryDraw).where(LotteryDraw.member_id == mid)
+                                                 .order_by(LotteryDraw.committed_at))],
         }
     return doc
 

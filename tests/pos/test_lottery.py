@@ -222,3 +222,13 @@ def test_a_yearly_campaign_draws_among_the_buyers_of_its_latest_window(store, cl
     with pytest.raises(DomainError) as e:  # 2028's window: nobody bought then, but it may be drawn
         lottery.campaign_draw(store, "618", 5, points=10)
     assert e.value.code == "campaign.no_candidates"
+
+
+def test_a_members_export_lists_their_draws(store):
+    from pos.services import privacy
+
+    mid = member_with(store, 500, "13800138000")
+    r = lottery.draw(store, mid, seed=SEED)
+    doc = privacy.export(store, mid)
+    assert [(d["id"], d["status"], d["cost_points"], d["outcome"]["prize"]) for d in doc["lottery_draws"]] == \
+        [(r.draw_id, "drawn", 50, r.prize)]
