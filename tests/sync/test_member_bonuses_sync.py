@@ -132,3 +132,18 @@ def test_hq_keeps_one_checkin_per_store_and_day_and_one_review_per_sale(hq, tmp_
         taken = sorted(s.scalars(select(HQEntry.reason).where(HQEntry.member_id == mid, HQEntry.kind == "adjust")))
     assert taken == ["HQ: given twice: check-in 2026-11-23 @S1", "HQ: given twice: review S1-0001"]
     assert hq_view(hq, got["id"])[0] == 100 + 6 * 5 - 2 * 5
+
+
+def test_a_till_merge_of_two_rewarded_records_keeps_one_signup_reward(hq, two_tills, tmp_path):
+    a, b = two_tills
+    publish_preset(hq, tmp_path)
+    vancl = program_rules.preset("vancl")
+    keep, other = joining.join(a, vancl, phone()), joining.join(a, vancl, phone())
+    settle(a, b)
+    members.merge(a, keep.id, other.id, actor="manager")
+    assert members.detail(a, keep.id).points == 200  # the till moves both lots, as a merge does
+    settle(a, b)
+    settle(a, b)
+    assert hq_view(hq, keep.id)[0] == 100  # one person: HQ kept one sign-up bonus
+    for db in (a, b):
+        assert members.detail(db, keep.id).points == 100
