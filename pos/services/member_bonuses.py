@@ -163,6 +163,8 @@ def signup_rows(db, program: ProgramDoc, member_ids: list[uuid.UUID], now: dt.da
 # --- profile completion ---------------------------------------------------------------------------
 
 def _filled(m: Member, name: str) -> bool:
+    if name == "phone":  # an enrolled till keeps the keyed hash, not the number
+        return bool(m.phone or m.phone_hash)
     value = getattr(m, name, None) if not name.startswith("_") else None
     return value not in (None, "", [], {})
 
