@@ -37,6 +37,9 @@ def normalize_url(url: str | None) -> str:
     return url
 
 
+IDLE_TX_TIMEOUT_MS = 60_000
+
+
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     u = make_url(url)
@@ -60,7 +63,10 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('sqlite_begin', 'IMMEDIATE')}")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # The change feed serves rows below the oldest transaction still open on the server
+    # (sync/server/changes.py): one of HQ's own left open would hold back every till's pull.
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                         connect_args={"options": f"-c idle_in_transaction_session_timeout={IDLE_TX_TIMEOUT_MS}"})
 
 
 def migrate(engine: Engine) -> None:

@@ -115,3 +115,12 @@ def test_concurrent_writers_reader_sees_every_committed_change_once(pg_hq):
     missed_by_naive = set(committed) - set(naive_seen)
     print(f"\n{len(committed)} committed changes; (txid, seq) cursor served all; "
           f"a plain seq cursor missed {len(missed_by_naive)}")
+
+
+def test_an_hq_transaction_left_open_cannot_hold_back_the_feed_for_long(pg_hq):
+    # the feed waits for the oldest open transaction; HQ's server ends its own idle ones
+    from sync.server.db import IDLE_TX_TIMEOUT_MS
+
+    with pg_hq.read() as s:
+        ms = s.execute(text("SELECT setting FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'")).scalar()
+    assert int(ms) == IDLE_TX_TIMEOUT_MS == 60_000
