@@ -631,16 +631,14 @@ class CheckoutScreen(QWidget):
         r = prog.redemption
         dlg = ConvertPointsDialog(self, p.points_available - in_basket, r.step_points, r.min_points, r.points_per_unit,
                                   r.unit_fen, p.stored_value_fen, prog.stored_value.max_balance_fen)
-        if dlg.exec():
-            try:
-                done = self.till.convert_points(dlg.points())
-            except DomainError as exc:
-                self.say(exc.message(i18n.current()), error=True)
-                return self.focus_input()
+        if not dlg.exec():
+            return self.focus_input()
+        points = dlg.points()
+
+        def converted(done) -> None:
             self.say(self.tr("{0} points converted: ¥{1} added to stored value (now ¥{2})").format(
                 f"{done.points:,}", yuan(done.stored_value_fen), yuan(done.stored_value_balance_fen)))
-            self.refresh()
-        self.focus_input()
+        self._points_use(lambda: self.till.convert_points(points), "points-convert", converted)
 
     def exchange_coupon(self) -> None:
         """Ctrl+Shift+E / the panel's button: a coupon for points, into the wallet (shown there at once)."""
@@ -655,17 +653,15 @@ class CheckoutScreen(QWidget):
         p = self.till.panel(with_suggestions=False)
         q = self.till.last_quote
         dlg = CouponExchangeDialog(self, offers, p.points_available - (q.points_redeemed if q else 0))
-        if dlg.exec() and dlg.chosen():
-            try:
-                done = self.till.exchange_coupon(dlg.chosen())
-            except DomainError as exc:
-                self.say(exc.message(i18n.current()), error=True)
-                return self.focus_input()
+        if not (dlg.exec() and dlg.chosen()):
+            return self.focus_input()
+        template = dlg.chosen()
+
+        def exchanged(done) -> None:
             t = self.till.program.template(done.template)
             self.say(self.tr("Coupon {0} is in the wallet for {1} points (valid to {2})").format(
                 t.name.en if i18n.current() == "en" else t.name.zh, f"{done.points:,}", done.valid_to))
-            self.refresh()
-        self.focus_input()
+        self._points_use(lambda: self.till.exchange_coupon(template), "coupon-exchange", exchanged)
 
     def lottery_draw(self) -> None:
         """Ctrl+Shift+O / the panel's button: one draw of the points lottery, the result on the
@@ -682,11 +678,9 @@ class CheckoutScreen(QWidget):
         ask.setObjectName("lotteryConfirm")
         if ask.exec() != QMessageBox.Yes:
             return self.focus_input()
-        try:
-            r = self.till.lottery_draw()
-        except DomainError as exc:
-            self.say(exc.message(i18n.current()), error=True)
-            return self.focus_input()
+        self._points_use(self.till.lottery_draw, "lottery-draw", self._drawn)
+
+    def _drawn(self, r) -> None:
         name = r.name_en if i18n.current() == "en" else r.name_zh
         if r.thanks:
             what = self.tr("no prize this time — thank you!")
@@ -698,8 +692,28 @@ class CheckoutScreen(QWidget):
             what = self.tr("a gift: hand it over")
         self.say(self.tr("Lottery ({0} points): {1} — {2}").format(f"{r.cost:,}", name, what))
         self.customer_display.emit(self.tr("Lottery"), name)
-        self.refresh()
-        self.focus_input()
+
+    def _points_use(self, fn, name: str, said) -> None:
+        """A points use: at once on a standalone till; on an enrolled one off the GUI thread
+        (HQ's hold may take its timeout), keys refused and scans kept meanwhile, as for a payment."""
+        def done(result) -> None:
+            self._pay_finished()
+            said(result)
+            self.refresh()
+            self.focus_input()
+
+        def failed(message: str, exc: BaseException) -> None:
+            self._pay_finished()
+            self.say(message, error=True)  # a refusal says itself; anything else names the error's kind
+            self.focus_input()
+
+        op = Operation(self, fn, name=name, pool="pay").success(done).failure(failed)
+        if not self.till.spends_need_hq():
+            op.run_now()
+            return
+        self.say(self.tr("Waiting for HQ to confirm the points… (offline rules after a few seconds)"))
+        self.input.setPlaceholderText(self.tr("Waiting for HQ…"))
+        self.paying = op.run_in_background()
 
     def pay(self) -> None:
         self.settle()

@@ -366,6 +366,10 @@ class Till:
             raise DomainError("member.not_found", query="-")
         return self.checkout.member_id
 
+    def spends_need_hq(self) -> bool:
+        """Spending points outside a sale waits for HQ's hold on an enrolled till (run it off the GUI thread)."""
+        return store_settings.enrolled(self.db)
+
     def convert_points(self, points: int):
         """The member's points to stored value (`redemption.to_stored_value`)."""
         from pos.services import points_uses

@@ -54,3 +54,45 @@ def test_points_to_stored_value_from_the_member_panel(qtbot, window, store):
     qtbot.waitUntil(lambda: "rows" in seen, timeout=5000)
     assert seen["rows"] == 1
     assert not c.panel.lottery_btn.isEnabled()  # Vancl has no lottery
+
+
+def test_a_lottery_draw_says_the_prize_and_shows_it_to_the_customer(qtbot, store, monkeypatch):
+    """HDCRM (50 points a draw): Ctrl+Shift+O asks, draws, says the prize on the screen and
+    sends it to the customer display; the member's points are 50 lower plus any points won."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app import dialogs, i18n
+    from app.main_window import MainWindow
+    from pos.rules import program as programs
+    from pos.store import program_store
+
+    program_store.install(store, programs.preset("hdcrm"), source="test")
+    i18n.install("zh_CN")
+    monkeypatch.setattr(dialogs.ReceiptDialog, "exec", lambda self: 1)
+    w = MainWindow(store)
+    qtbot.addWidget(w)
+    w.show()
+    sign_in(qtbot, w)
+    try:
+        c = w.checkout
+        shown = []
+        c.customer_display.connect(lambda a, b: shown.append((a, b)))
+        mid = store.people["a"].id
+        with store.transaction() as s:
+            ledger.credit(s, uuid.UUID(mid), "bonus", 500, now=store.clock.now(), expires_at=None,
+                          store_code=store.store_code, reason="test")
+        with store.read() as s:
+            before = ledger.points_balance(s, uuid.UUID(mid))
+        type_keys(qtbot, c.input, "13800138000")
+        enter(qtbot, c.input)
+        assert c.panel.lottery_btn.isEnabled()
+        when_modal(qtbot, QMessageBox, lambda box: box.button(QMessageBox.Yes).click())
+        key(qtbot, w, Qt.Key_O, Qt.ControlModifier | Qt.ShiftModifier)
+        qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+        assert shown[0][1] in c.message.text() and "50" in c.message.text()  # the prize's name, the cost
+        prizes = {p.name.zh: p for p in program_store.active(store).bonuses.lottery_prizes}
+        won = prizes[shown[0][1]]
+        with store.read() as s:
+            assert ledger.points_balance(s, uuid.UUID(mid)) == before - 50 + (won.points or 0)
+    finally:
+        w.close()
