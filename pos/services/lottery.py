@@ -15,6 +15,12 @@ Reproducible and auditable by commit-reveal, so a manager can prove a result was
 recorded seed and entries. A failure between the two steps leaves the draw `void`
 (nothing spent). The roll: SHA-256(seed ‖ draw id ‖ i) as a 256-bit integer modulo the
 range (a bias below range / 2^256).
+
+What it proves: the outcome follows from a seed that was fixed, and its hash sent, before
+the draw; and nobody can change the recorded outcome unseen. What it cannot stop alone:
+someone with write access to the till's file making seeds until one pleases before
+committing — HQ's copy of the events (one commitment per draw, in the till's order) is
+the check against that.
 """
 from __future__ import annotations
 

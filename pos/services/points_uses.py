@@ -6,8 +6,9 @@ the lots that expire first) and what it buys — a stored-value credit of kind `
 or a coupon issued with source `points` (its `coupon.issued` outbox event) — and, on an
 enrolled till, the ledger rows captured into the outbox in the same transaction
 (`ledger.entries`, as a push would), so HQ and every till agree. An enrolled till asks
-HQ to hold the points first, as a sale does (`pos.services.spending`: offline, the
-offline cap applies).
+HQ to hold the points first, as a sale does (`pos.services.spending`), and names the hold
+in a `points.spent` event so HQ marks it used; offline, the offline cap applies and
+counts these uses (`points.spent` without a hold) until they are sent.
 
 The lottery (`bonuses.lottery_cost`) is `pos.services.lottery`; it spends points
 through `spend_check` and `capture` here.
