@@ -40,6 +40,7 @@ import datetime as dt
 import decimal
 import json
 import re
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -135,6 +136,20 @@ def page_rows(s: Session, cursor: tuple[int, int], limit: int) -> list[ChangeLog
     else:
         q = q.where(t.c.seq > seq).order_by(t.c.seq)
     return s.execute(q.limit(limit)).all()
+
+
+def held_back(s: Session, cursor: tuple[int, int]) -> bool:
+    """PostgreSQL: committed rows past the cursor wait behind a transaction still in
+    flight (any on the server: ids are the cluster's); it is usually a moment away."""
+    horizon = visible_horizon(s)
+    if horizon is None:
+        return False
+    t = ChangeLog.__table__
+    return s.execute(select(t.c.seq).where(tuple_(t.c.txid, t.c.seq) > tuple_(*cursor), t.c.txid >= horizon)
+                     .limit(1)).first() is not None
+
+
+HOLD_BACK_WAITS = (0.02, 0.05, 0.1, 0.2)  # seconds, before a page answers without rows held back
 
 
 # --- entity state -----------------------------------------------------------------------------
@@ -254,27 +269,36 @@ def pull_page(hq, store_code: str, cursor: str | None, limit: int, own: bool = F
     """`own`: the store's own immutable rows too (a till restored from a backup lacks some)."""
     pos = parse_cursor(cursor)
     server_phones.chain_key(hq)  # made (once) before the read snapshot
-    with hq.read() as s:
-        rows = _page(hq, s, pos, limit)
-        check_position(s, pos)
-        seen: set[tuple[str, str]] = set()
-        picked: list[tuple[str, str]] = []
-        for r in rows:
-            if r.kind in IMMUTABLE and r.origin == store_code and not own:
-                continue  # the store's own rows: it has them already
-            key = (r.kind, r.entity_id)
-            if key in seen or r.kind not in ENTITIES:
-                continue
-            seen.add(key)
-            picked.append(key)
-        wanted: dict[str, list[str]] = defaultdict(list)
-        for kind, eid in picked:
-            wanted[kind].append(eid)
-        states = _states_json(s, wanted, server_phones.pull_fields(s, hq))
-        changes = ['{"kind":"%s","id":%s,"data":%s}' % (k, json.dumps(i), states[(k, i)])
-                   for k, i in picked if (k, i) in states]
-        new_cursor = format_cursor(rows[-1].txid, rows[-1].seq) if rows else (cursor or format_cursor(-1, 0))
-        return Page(changes, new_cursor, len(rows) == limit, dt.datetime.now(dt.timezone.utc))
+    for wait in (*HOLD_BACK_WAITS, None):
+        with hq.read() as s:
+            rows = _page(hq, s, pos, limit)
+            if wait is None or len(rows) == limit or not held_back(s, pos):
+                return _serve(hq, s, store_code, cursor, pos, rows, limit, own)
+        time.sleep(wait)  # then a new snapshot: the writer in flight has most likely committed
+    raise AssertionError("unreachable")
+
+
+def _serve(hq, s: Session, store_code: str, cursor: str | None, pos: tuple[int, int], rows, limit: int,
+           own: bool) -> Page:
+    check_position(s, pos)
+    seen: set[tuple[str, str]] = set()
+    picked: list[tuple[str, str]] = []
+    for r in rows:
+        if r.kind in IMMUTABLE and r.origin == store_code and not own:
+            continue  # the store's own rows: it has them already
+        key = (r.kind, r.entity_id)
+        if key in seen or r.kind not in ENTITIES:
+            continue
+        seen.add(key)
+        picked.append(key)
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for kind, eid in picked:
+        wanted[kind].append(eid)
+    states = _states_json(s, wanted, server_phones.pull_fields(s, hq))
+    changes = ['{"kind":"%s","id":%s,"data":%s}' % (k, json.dumps(i), states[(k, i)])
+               for k, i in picked if (k, i) in states]
+    new_cursor = format_cursor(rows[-1].txid, rows[-1].seq) if rows else (cursor or format_cursor(-1, 0))
+    return Page(changes, new_cursor, len(rows) == limit, dt.datetime.now(dt.timezone.utc))
 
 
 def pull(hq, store_code: str, cursor: str | None, limit: int) -> PullResponse:

@@ -7,6 +7,7 @@ import os
 import random
 import threading
 import time
+import uuid
 
 import pytest
 from sqlalchemy import text
@@ -124,3 +125,30 @@ def test_an_hq_transaction_left_open_cannot_hold_back_the_feed_for_long(pg_hq):
     with pg_hq.read() as s:
         ms = s.execute(text("SELECT setting FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'")).scalar()
     assert int(ms) == IDLE_TX_TIMEOUT_MS == 60_000
+
+
+def test_a_pull_waits_a_moment_for_a_writer_in_flight_instead_of_serving_nothing(pg_hq):
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())  # change-log rows of members (no member rows needed)
+    t1 = _write(pg_hq, [first])
+    t2 = _write(pg_hq, [second])
+    t2.commit()
+    assert changes.log_page(pg_hq, None, 100)[0] == []  # held back behind T1
+    later = threading.Timer(0.03, t1.commit)
+    later.start()
+    page = changes.pull_page(pg_hq, "S1", None, 100)
+    later.join()
+    rows, _ = changes.log_page(pg_hq, None, 100)
+    assert [r.entity_id for r in rows] == [first, second]
+    assert page.cursor == changes.format_cursor(rows[-1].txid, rows[-1].seq)  # both served, in one pull
+
+
+def test_a_transaction_that_stays_open_delays_a_pull_by_a_fraction_of_a_second_only(pg_hq):
+    t1 = _write(pg_hq, [str(uuid.uuid4())])
+    t2 = _write(pg_hq, [str(uuid.uuid4())])
+    t2.commit()
+    began = time.monotonic()
+    page = changes.pull_page(pg_hq, "S1", None, 100)
+    took = time.monotonic() - began
+    t1.rollback()
+    assert page.changes == [] and not page.more
+    assert sum(changes.HOLD_BACK_WAITS) <= took < 5
