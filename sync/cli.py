@@ -180,6 +180,16 @@ def cmd_hq_expire(args) -> int:
     return 0
 
 
+def cmd_hq_birthday(args) -> int:
+    from .server import birthday
+
+    day = _business_day(args)
+    r = birthday.run(_hq(args), day, tz=args.tz)
+    out(args, r.as_dict(), lambda: f"HQ gave birthday gifts to {r.members} member(s) on {r.day}: {r.coupons} coupon(s), "
+                                   f"{r.points} points (program {r.program}); the tills get them with their next sync")
+    return 0
+
+
 def cmd_hq_tiers_review(args) -> int:
     from .server import reviews
 
@@ -336,6 +346,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     dated.add_argument("--tz", default="Asia/Shanghai", help="the chain's time zone for business dates")
     p = hs.add_parser("expire", parents=[h, dated], help="post points expiry for the whole chain (idempotent)")
     p.set_defaults(func=cmd_hq_expire)
+    p = hs.add_parser("birthday", parents=[h, dated],
+                      help="issue the birthday month's gifts for the whole chain, once a year per member (idempotent)")
+    p.set_defaults(func=cmd_hq_birthday)
 
     tp = hs.add_parser("tiers", help="tier reviews for the whole chain")
     ts = tp.add_subparsers(dest="tiers_cmd", required=True)

@@ -6,6 +6,9 @@
   (`pos.loyalty.tiers.review_due`, which also upgrades on shipped spend that matured) —
   on a standalone till only: an enrolled till leaves them to HQ, which sees
   every store (`hq expire`);
+* the birthday gifts of the month (`pos.services.birthday`: `issuance.birthday` and the
+  tier's `birthday_gift`, once a year per member) — standalone tills only; an enrolled
+  till's come from HQ (`hq birthday`);
 * the derived segment tags (`pos.analytics.segments.write_tags`), once they are in use.
 
 Each job is idempotent on its own, so a run cut short by a power cut is simply
@@ -19,6 +22,7 @@ from typing import Any
 from pos.loyalty import expiry, tiers
 from pos.store import program_store, settings
 from pos.analytics import segments
+from pos.services import birthday
 
 log = logging.getLogger(__name__)
 RAN_ON = settings.DAILY_RAN_ON.name
@@ -41,6 +45,7 @@ def run_due(db, *, force: bool = False) -> dict[str, Any]:
         out["expiry"] = expiry.run_expiry(db, program, today).as_dict()
         changes = tiers.review_due(db, program, today)
         out["tiers"] = {"reviewed": len(changes), "changed": sum(1 for c in changes if c.from_tier != c.to_tier)}
+    out["birthday"] = "at HQ" if settings.enrolled(db) else birthday.run(db, program, today).as_dict()
     if settings.SEGMENTS_TAGGED_ON.get(db) and segments.tags_stale(db):
         r = segments.write_tags(db, today)
         out["tags"] = {"added": r["added"], "removed": r["removed"]}
