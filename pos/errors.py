@@ -137,6 +137,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "return.nothing_left": ("Everything on {receipt} was already returned", "小票 {receipt} 的商品已全部退货"),
     "return.not_on_sale": ("{code} is not on receipt {receipt}", "小票 {receipt} 上没有 {code}"),
     "return.too_many": ("Only {left} of {code} can still be returned", "{code} 最多还能退 {left} 件"),
+    "sale.card_needs_member": ("A membership or upgrade card is sold to a member: attach or register the member first",
+                               "会员卡/升级卡须售予会员：请先识别或登记会员"),
     "return.window_closed": ("Receipt {receipt} is {days} days old: the return window is {window} days; a manager can approve",
                              "小票 {receipt} 已过 {days} 天，超出 {window} 天退货期；需店长授权"),
     "return.over_refund": ("Refund {amount} yuan exceeds what is left to refund ({left} yuan)", "退款 {amount} 元超过可退金额 {left} 元"),

@@ -47,6 +47,9 @@ class MemberCtx:
     tier: str
     points_available: int = 0
     birthday: dt.date | None = None
+    # qualified membership (pos.services.membership_mode): basket lines before this index are
+    # priced and earn as for a non-member (threshold mode: the lines up to the one that crosses)
+    benefits_from: int = 0
 
 
 @dataclass(frozen=True)
@@ -462,11 +465,15 @@ def _item_prices(b: _Pass) -> set[int]:
             continue
         for ln in _goods(b.lines):
             price_ = p.flash_prices.get(ln.item.code)
+            if p.members_only and ln.index < pm.benefits_from:
+                continue
             if price_ is not None and price_ * ln.item.qty < ln.net_fen:
                 ln.add("flash_price", p.code, ln.net_fen - price_ * ln.item.qty)
                 flash_items.add(ln.index)
     if pm and opt.item_benefits and tier.member_prices:
         for ln in _goods(b.lines):
+            if ln.index < pm.benefits_from:
+                continue
             mp = ln.item.member_unit_fen
             if mp is not None and mp * ln.item.qty < ln.net_fen:
                 ln.add("member_price", tier.code, ln.net_fen - mp * ln.item.qty)
@@ -491,6 +498,8 @@ def _tier_discount(b: _Pass, flash_items: set[int]) -> None:
     if b.pm and opt.item_benefits and tier.pay_pct < 100:
         for ln in _goods(b.lines):
             if _member_discount_excluded(program, ln.item) or ln.discounted_by("member_price"):
+                continue
+            if ln.index < b.pm.benefits_from:
                 continue
             if ln.index in flash_items and not program.member_discount.on_promotion_items:
                 continue
@@ -714,7 +723,8 @@ def _campaign_applies(c: Campaign, req: PriceRequest, member: MemberCtx, today: 
 
 def _earn(lines: list[QuoteLine], program: ProgramDoc, req: PriceRequest, member: MemberCtx, tier) -> int:
     earn = program.earn
-    payable = [ln for ln in lines if ln.net_fen > 0 and (ln.item.reward is None or ln.item.reward.startswith("gift:"))]
+    payable = [ln for ln in lines if ln.net_fen > 0 and (ln.item.reward is None or ln.item.reward.startswith("gift:"))
+               and ln.index >= member.benefits_from]
     if not payable:
         return 0
     # The part paid with a tender that has its own rate (gift card) earns that rate instead.

@@ -84,6 +84,7 @@ class Membership(_Model):
     mode: Literal["open", "threshold", "card"] = "open"
     threshold_fen: Fen = 0  # "qualified membership" by spend
     card_price_fen: Fen = 0  # or by buying a membership card
+    card_product: Barcode | None = None  # card mode: the catalog barcode of the card, sold at card_price_fen
     signup_points: Points = 0
     profile_completion_points: Points = 0
     profile_fields_required: list[Label] = Field(["name", "gender", "birthday", "region"], max_length=20)
@@ -96,6 +97,13 @@ class Membership(_Model):
         if self.mode == "card" and self.card_price_fen <= 0:
             raise ValueError("card mode needs card_price_fen > 0")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_absent_card(self, handler):  # older documents dump as before (HQ compares published versions)
+        d = handler(self)
+        if self.card_product is None and isinstance(d, dict):
+            d.pop("card_product", None)
+        return d
 
 
 # --- tiers -------------------------------------------------------------------
@@ -125,8 +133,18 @@ class UpgradeByTopup(_Model):
 
 
 class UpgradeByCard(_Model):
+    """Buying the upgrade card at the till lifts the tier in that sale (pos.services.membership_mode)."""
+
     price_fen: Fen
     to: Code
+    product: Barcode | None = None  # the catalog barcode of the upgrade card, sold at price_fen
+
+    @model_serializer(mode="wrap")
+    def _without_absent_product(self, handler):  # older documents dump as before
+        d = handler(self)
+        if self.product is None and isinstance(d, dict):
+            d.pop("product", None)
+        return d
 
 
 class Tiers(_Model):

@@ -33,6 +33,7 @@ from pos.store import settings as store_settings
 from pos.store.models import Basket, Member, MemberBalance, Payment, ProductBarcode, ReceiptCounter, Sale, SaleLine
 from pos.store.outbox import emit
 from pos.services import member_bonuses, sale_event
+from pos.services import membership_mode
 from pos.rules.pricing import CouponCtx, Item, MemberCtx, PriceRequest, Quote, Tender, price
 from pos.rules.program import ProgramDoc
 
@@ -210,6 +211,7 @@ class Checkout:
                     raise DomainError("sale.bad_qty", qty=same.qty + qty, max=MAX_QTY)
                 same.qty += qty
                 return same
+        membership_mode.price_card_line(self.program, line)  # a membership / upgrade card: the program's price
         self.lines.append(line)
         return line
 
@@ -323,7 +325,8 @@ class Checkout:
                     products[code] = (bc.product.name, bc.product.category)
             self._products_cache = products
         return PriceRequest(
-            items=tuple(line.item() for line in self.lines), member=ctx, coupons=tuple(found),
+            items=tuple(line.item() for line in self.lines), coupons=tuple(found),
+            member=membership_mode.adjust(s, self.program, ctx, self.lines),  # qualified membership, upgrade card
             unknown_coupons=tuple(unknown), redeem_points=self.redeem_points, gifts=tuple(self.gifts),
             tenders=tenders, store=self.db.store_code, now=now, local_date=self.db.clock.today(),
             products=self._products_cache,
@@ -358,6 +361,7 @@ class Checkout:
                 return result_of(s, existing, replayed=True)
             if not self.lines:
                 raise DomainError("sale.empty")
+            membership_mode.check_basket(self.program, self.member_id, self.lines)
             if sum(ln.unit_fen * ln.qty for ln in self.lines) > limits.SALE_MAX_FEN:  # HQ keeps totals in 32 bits
                 raise DomainError("sale.too_big", max=f"{limits.SALE_MAX_FEN / 100:.2f}")
             now = self.db.clock.now()
@@ -374,6 +378,7 @@ class Checkout:
                 coupon_store.use(s, code, sale.id, member.id if member else None, amount, now, self.db.store_code)
             if member is not None:
                 s.flush()
+                membership_mode.after_sale(s, self.db, member, self.program, self.lines, now, sale.id)  # upgrade card
                 tiers.after_sale(s, self.db, member, self.program, now, sale.id)
                 member_bonuses.after_sale(s, self.db, self.program, member, sale, now)  # a referral's first purchase
                 sale.tier_after = member.tier_code

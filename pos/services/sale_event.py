@@ -49,7 +49,8 @@ def request_dict(req: PriceRequest) -> dict[str, Any]:
                    "member_unit_fen": it.member_unit_fen, "points_class": it.points_class,
                    "no_member_discount": it.no_member_discount, "manual_pct": it.manual_pct} for it in req.items],
         "member": None if m is None else {"id": m.id, "tier": m.tier, "points_available": m.points_available,
-                                          "birthday": m.birthday.isoformat() if m.birthday else None},
+                                          "birthday": m.birthday.isoformat() if m.birthday else None,
+                                          **({"benefits_from": m.benefits_from} if m.benefits_from else {})},
         "coupons": [{"code": c.code, "template": c.template, "valid_from": _time(c.valid_from),
                      "valid_to": _time(c.valid_to), "status": c.status, "member_id": c.member_id,
                      "member_uses": c.member_uses} for c in req.coupons],
@@ -140,7 +141,8 @@ def request_from(d: Any) -> PriceRequest:
         m = _dict(d["member"], "member")
         member = MemberCtx(id=_text(m.get("id"), "member.id"), tier=_text(m.get("tier"), "member.tier"),
                            points_available=_int(m.get("points_available", 0), "member.points_available"),
-                           birthday=_day(m.get("birthday"), "member.birthday"))
+                           birthday=_day(m.get("birthday"), "member.birthday"),
+                           benefits_from=_int(m.get("benefits_from", 0), "member.benefits_from"))
     coupons = []
     for i, c in enumerate(_list(d, "coupons")):
         c = _dict(c, f"coupons.{i}")
