@@ -20,7 +20,7 @@
 * **upgrade card** (`tiers.upgrade_by_card`: `price_fen`, `to`, `product`): a line of the
   catalog product `product`, sold at `price_fen`, prices the whole sale at tier `to`
   (when higher than the member's) and lifts the tier at commit (tier change reason
-  `card`).
+  `card`); returning the card takes that tier back (pos.services.returns).
 
 Card lines get no member discount and earn no points (what is bought is the
 membership itself). A card line without a member attached is refused at payment.

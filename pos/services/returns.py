@@ -196,6 +196,10 @@ def _plan(s: Session, db, receipt_no: str, wanted):
             earlier = -int(s.scalar(select(func.coalesce(func.sum(Sale.spend_fen), 0)).where(Sale.original_sale_id == sale.id)))
             if need is not None and change.spend_fen - earlier - refund < need:
                 reverted = change.from_tier
+        up = program.tiers.upgrade_by_card
+        if change is not None and change.sale_id == sale.id and change.reason == "card" and up is not None \
+                and any(row["code"] == up.product for row in rows):  # the upgrade card returned: the tier it gave goes
+            reverted = change.from_tier
     bought = [ln for ln in all_lines if not ln.reward]
     cancels = all(_returned_qty(s, ln.id) + picked_qty.get(ln.id, 0) == ln.qty for ln in bought)
     back = []

@@ -174,6 +174,11 @@ def test_upgrade_card_prices_the_sale_at_the_tier_and_lifts_it(store):
     # a VIP already: the card lifts nothing
     q2 = basket(store, mid, TEE, UPCARD).quote()
     assert q2.tier == "vip"
+    # returning the upgrade card takes the tier it gave back
+    back = returns.return_sale(store, r.receipt_no, {UPCARD: 1})
+    assert back.plan.tier_reverted_to == "member"
+    with store.read() as s:
+        assert s.get(Member, uuid.UUID(mid)).tier_code == "member"
 
 
 def test_engine_benefits_from_is_pure_and_round_trips():
