@@ -387,7 +387,7 @@ def cmd_daily(args) -> int:
         return catch_up(args, db)
     r = daily.run_due(db, force=args.force)
     out(args, r, lambda: (f"daily jobs for {r['date']}: expiry {r.get('expiry')}, tiers {r.get('tiers')}, "
-                          f"tags {r.get('tags', 'not in use')}") if r["ran"] else f"daily jobs already ran for {r['date']}")
+                          f"birthday {r.get('birthday')}, tags {r.get('tags', 'not in use')}") if r["ran"] else f"daily jobs already ran for {r['date']}")
     return 0
 
 
