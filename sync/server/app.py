@@ -187,6 +187,9 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
             raise ApiError(exc.status, exc.error, exc.message) from None
         return _json(UnmaskResponse(**got))
 
+    from . import pages  # the member pages under /m/ (issue 16)
+
+    pages.register(app)
     return app
 
 

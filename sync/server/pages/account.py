@@ -1,0 +1,4 @@
+"""Member pages: account (being written)."""
+from fastapi import APIRouter
+
+router = APIRouter()

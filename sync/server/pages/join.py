@@ -1,0 +1,4 @@
+"""Member pages: join (being written)."""
+from fastapi import APIRouter
+
+router = APIRouter()
