@@ -146,18 +146,18 @@ class CheckoutScreen(QWidget):
         self.refusals = QLabel()
         self.refusals.setObjectName("refusals")
         self.refusals.setWordWrap(True)
+        # the longest texts get two columns ("Membership saved ¥…", "Points used … (¥…)") and no label has a
+        # fixed minimum below its text: nothing is cut short, and the screen fits 1024 px in both languages
         grid.addWidget(self.gross, 0, 0)
         grid.addWidget(self.discount, 0, 1)
-        grid.addWidget(self.saved, 1, 0)
-        grid.addWidget(self.points_used, 1, 1)
+        grid.addWidget(self.saved, 1, 0, 1, 2)
         grid.addWidget(self.earned, 2, 0)
+        grid.addWidget(self.points_used, 2, 1, 1, 2)
         self.due.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        grid.addWidget(self.due, 0, 2, 3, 1)  # fills its cell: a size hint taken before the style applied would cut it
+        grid.addWidget(self.due, 0, 2, 2, 1)  # fills its cell: a size hint taken before the style applied would cut it
         grid.addWidget(self.refusals, 3, 0, 1, 3)
         for col, stretch in enumerate((2, 2, 3)):
             grid.setColumnStretch(col, stretch)
-        for w in (self.gross, self.discount, self.saved, self.points_used, self.earned):
-            w.setMinimumWidth(150)  # amounts are never cut short, and the screen fits 1024 px
         return box
 
     def _keys(self) -> QHBoxLayout:

@@ -148,6 +148,27 @@ def ledger_reason(text: str | None) -> str:
     return text
 
 
+def member_tag(tag: str) -> str:
+    """A member's tag as the till shows it: the segment tags the daily job writes in
+    Chinese (活跃会员 …, pos.analytics.segments.SEGMENT_TAGS) in the till's language;
+    a tag staff typed as it was typed."""
+    from pos.analytics.segments import SEGMENT_TAGS
+
+    if _zh():
+        return tag
+    words = {
+        "active": QCoreApplication.translate("Labels", "Active member"),
+        "recently_lapsed": QCoreApplication.translate("Labels", "Recently lapsed"),
+        "mid_lapsed": QCoreApplication.translate("Labels", "Mid-term lapsed"),
+        "dormant": QCoreApplication.translate("Labels", "Dormant member"),
+        "heavy": QCoreApplication.translate("Labels", "Heavy spender"),
+        "light": QCoreApplication.translate("Labels", "Light spender"),
+        "zombie": QCoreApplication.translate("Labels", "No purchase yet"),
+    }
+    code = next((c for c, zh in SEGMENT_TAGS.items() if zh == tag), None)
+    return words.get(code, tag) if code else tag
+
+
 def device_state(kind: str, mode: str, port: str = "", up: bool | None = None) -> str:
     """One device on the status bar in words: 扫码枪：键盘模拟 / 读卡器：COM3 正常."""
     who = {"scanner": QCoreApplication.translate("Labels", "scanner"),

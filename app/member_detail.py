@@ -74,6 +74,12 @@ class MemberDetailDialog(QDialog):
         lay.addWidget(box)
         self.resize(820, 560)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # sized again once the window's stylesheet font applies (sized before it, the columns cut dates and receipts)
+        for t in self.findChildren(QTableWidget):
+            t.resizeColumnsToContents()
+
     def _profile(self, d: members.MemberDetail) -> QWidget:
         w = QWidget()
         form = QFormLayout(w)

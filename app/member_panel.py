@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 from pos.services.member_view import MemberPanel
 from pos.rules.money import yuan
 
-from . import i18n
+from . import i18n, labels
 
 
 def _label(text: str = "", name: str = "", wrap: bool = False) -> QLabel:
@@ -180,7 +180,7 @@ class MemberPanelWidget(QFrame):
                               if p.expiring_points else "")
         self.stored.setText(f"¥{yuan(p.stored_value_fen)}")
         self.visits.setText(self.tr("{0} ({1} visits)").format(p.last_visit or "-", p.visits))
-        self.tags.setText(", ".join(p.tags) or "-")
+        self.tags.setText(", ".join(labels.member_tag(t) for t in p.tags) or "-")
         self.coupons.clear()
         for c in p.coupons:
             until = self.tr("until {0}").format(c.valid_to)
