@@ -517,7 +517,7 @@ def _promotion_candidates(b: _Pass) -> list[tuple[Promotion, int]]:
             continue
         if not _in_window(p.window, req.now) or not _store_ok(p.scope, req.store):
             continue
-        if p.members_only and b.pm is None:
+        if p.members_only and (b.pm is None or b.pm.benefits_from >= len(req.items)):  # not (yet) an active member
             continue
         scoped = b.scopes.of(p.scope, b.lines)
         if not p.with_member_discount and any(ln.discounted_by("tier") for ln in scoped):

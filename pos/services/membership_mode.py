@@ -11,8 +11,8 @@
   discount); the line that takes the running total to the threshold is still priced
   as for a non-member, and every line after it gets member prices, the tier discount
   and points (`MemberCtx.benefits_from`, pos.rules.pricing; the request carries it, so
-  HQ's re-pricing agrees). Order-level offers (members-only promotions and coupons)
-  stay the member's, as before.
+  HQ's re-pricing agrees). Members-only promotions wait for a sale with at least one
+  line of benefits; the member's own coupons stay usable.
 * **card** (`card_price_fen`, `card_product`): buying the membership card at the till
   activates membership — a basket line of the catalog product `card_product`, sold at
   `card_price_fen` — and its benefits apply to the *same* sale, every line. A member

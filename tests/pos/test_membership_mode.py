@@ -181,6 +181,18 @@ def test_upgrade_card_prices_the_sale_at_the_tier_and_lifts_it(store):
         assert s.get(Member, uuid.UUID(mid)).tier_code == "member"
 
 
+def test_members_only_promotions_wait_for_an_active_member():
+    data = copy.deepcopy(RAW)
+    data["promotions"] = [{"code": "m-10", "name": {"zh": "会员满100减10", "en": "Members 10 off 100"},
+                           "kind": "full_reduction", "threshold_fen": 10000, "off_fen": 1000, "members_only": True}]
+    doc = program.parse(data)
+    items = (Item("a", "A", "服装", 1, 10000),)
+    inactive = price(PriceRequest(items=items, member=MemberCtx(id="m", tier="member", benefits_from=1)), doc)
+    active = price(PriceRequest(items=items, member=MemberCtx(id="m", tier="member")), doc)
+    assert (inactive.promotions, inactive.net_fen) == ([], 10000)
+    assert (active.promotions, active.net_fen) == (["m-10"], 9000)
+
+
 def test_engine_benefits_from_is_pure_and_round_trips():
     doc = program.preset("vancl")
     items = (Item("a", "A", "服装", 1, 10000), Item("b", "B", "服装", 1, 5000, member_unit_fen=4000))
