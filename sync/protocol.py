@@ -525,6 +525,7 @@ ChangeKind = Literal[
     "coupon_use",
     "program",  # a version of the loyalty program document (gift catalog included)
     "product",  # catalog, keyed by sku, barcodes included
+    "sale",  # a store's own sale (its document as committed), only on its own re-sync after a restore
     "tombstone",  # an entity that no longer exists (data: {"kind", "id"})
 ]
 
@@ -619,6 +620,22 @@ class UnmaskResponse(_Msg):
     member_id: uuid.UUID
     phone: str  # E.164
     phone_masked: str
+
+
+# --- the dynamic member code (issue 16 item 3) ---------------------------------------------
+
+class ResolveCodeRequest(_Msg):
+    """POST /v1/members/resolve-code: a dynamic member code this till does not know."""
+
+    code: str = Field(min_length=8, max_length=64)
+
+
+class ResolveCodeResponse(_Msg):
+    """The member as a pull brings it (`changes`: pull rows, applied at once, no cursor moved)."""
+
+    member_id: uuid.UUID
+    member_code: str
+    changes: list[Any]
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ one writer at a time, and ledger rows are never deleted).
 Down: `apply_page` applies one page of changes — members (tags included;
 merged ones point at their survivor), cards, notes, ledger rows made in other
 stores or at HQ (inserted with their original ids), coupons and their use,
-program versions (gift catalog included), catalog — and stores the page's
+program versions (gift catalog included), catalog, and on a re-sync after a
+restore this store's own sales HQ has (`pos.store.sale_record`) — and stores the page's
 cursor in ONE transaction: either all of it is there with the new cursor, or
 none of it with the old. It captures this till's own new ledger rows first
 and then moves the watermark past the rows it inserted, so rows from
@@ -39,6 +40,7 @@ from pos.rules import phones
 from pos.ids import uuid7
 from pos.store.models import Coupon, CouponUse, MemberBalance, MemberCard, MemberNote, OutboxEvent, PointsAllocation, PointsEntry, Product, ProductBarcode, Program, Setting, StoredValueEntry
 from pos.store.outbox import emit
+from pos.store import sale_record
 
 CURSOR_KEY, WATERMARK_KEY = store_settings.SYNC_CURSOR.name, store_settings.LEDGER_ROWIDS.name
 LEDGER_TABLES = ("points_entries", "points_allocations", "stored_value_entries")
@@ -409,6 +411,8 @@ def apply_page(db, changes: list[dict[str, Any]], cursor: str) -> dict[str, Any]
         summary["points_allocations"] = _insert_new(s, PointsAllocation, allocs, _A_COLS)
         summary["sv_entries"] = _insert_new(s, StoredValueEntry, sv, _V_COLS)
         summary["coupon_uses"] = _insert_new(s, CouponUse, by_kind.get("coupon_use", []), _U_COLS)
+        if by_kind.get("sale"):  # this store's own sales, on a re-sync after a restore (pos.store.sale_record)
+            summary.update(sale_record.restore_sales(s, by_kind["sale"]))
         touched = {_uid(d["member_id"]) for d in pts + sv}
         refresh_balances(s, touched, now)
         # rows from elsewhere are not this till's to send: the watermark jumps over them

@@ -27,7 +27,10 @@ the backup copied in its place, and the till marked to re-sync with HQ:
   start, and `sync.resync_own` is set: that pull also asks HQ for this store's
   own ledger rows (`/v1/pull?own=true`), which a normal pull leaves out. A
   sale that HQ had but the backup did not therefore comes back (its points
-  entries, allocations, coupon uses), inserted with their original ids;
+  entries, allocations, coupon uses), inserted with their original ids, and
+  so does the sale itself (its row, lines and payments as committed, from the
+  record its event carried: `pos.store.sale_record`), with the receipt
+  counter moved past the sequences HQ has;
 * the outbox events in the backup that HQ already has are answered
   `duplicate` by HQ (idempotent by event id), and ledger rows captured again
   under new events are inserted by HQ only if new (by row id): nothing is

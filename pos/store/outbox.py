@@ -10,6 +10,11 @@ from pos.store.models import AuditEntry, OutboxEvent
 
 
 def emit(s: Session, db, kind: str, payload: dict[str, Any]) -> OutboxEvent:
+    # a sale's event carries its rows as written, so a till restored from a backup can get it back
+    # from HQ exactly (pos.store.sale_record)
+    from pos.store import sale_record
+
+    payload = sale_record.attach(s, kind, payload)
     event = OutboxEvent(
         event_id=uuid7(), kind=kind, created_at=db.clock.now(), test_clock=db.test_clock,
         payload={"store": db.store_code, **payload},

@@ -53,7 +53,7 @@ from ..protocol import PROTOCOL_VERSION, PullResponse
 from . import phones as server_phones
 from .models import (
     ChangeLog, Coupon, CouponUse, Member, MemberCard, MemberNote, PointsAllocation, PointsEntry, Product, Program,
-    StoredValueEntry,
+    Sale, StoredValueEntry,
 )
 
 CURSOR_PREFIX = "v1"
@@ -184,7 +184,11 @@ ENTITIES: dict[str, tuple[Any, str, tuple[str, ...]]] = {
     "coupon_use": (CouponUse, "id", ()),
     "program": (Program, "version", ()),
     "product": (Product, "sku", ()),
+    # a store's own sale, only on its own re-sync (`own`; pos.store.sale_record): the document as committed
+    "sale": (Sale, "id", ("member_id", "net_fen", "points_earned", "points_redeemed", "provisional", "repriced",
+                          "hq_net_fen", "hq_points_earned")),
 }
+OWN_ONLY = {"sale"}  # never served to another store, nor to its own store's normal pull
 IMMUTABLE = {"points_entry", "points_allocation", "sv_entry", "note", "coupon_use"}  # a store's own need not echo
 
 
@@ -266,7 +270,8 @@ class Page:
 
 
 def pull_page(hq, store_code: str, cursor: str | None, limit: int, own: bool = False) -> Page:
-    """`own`: the store's own immutable rows too (a till restored from a backup lacks some)."""
+    """`own`: the store's own immutable rows and its own sales too (a till restored from a
+    backup lacks some); sales (`OWN_ONLY`) are served on nothing else."""
     pos = parse_cursor(cursor)
     server_phones.chain_key(hq)  # made (once) before the read snapshot
     for wait in (*HOLD_BACK_WAITS, None):
@@ -286,6 +291,8 @@ def _serve(hq, s: Session, store_code: str, cursor: str | None, pos: tuple[int, 
     for r in rows:
         if r.kind in IMMUTABLE and r.origin == store_code and not own:
             continue  # the store's own rows: it has them already
+        if r.kind in OWN_ONLY and not (own and r.origin == store_code):
+            continue
         key = (r.kind, r.entity_id)
         if key in seen or r.kind not in ENTITIES:
             continue

@@ -24,6 +24,14 @@ it (published at HQ, or a shipped preset of that version), and compares totals
 
 Returns and top-ups are not priced by the engine and are stored as sent.
 
+A store's own sales come back to it
+-----------------------------------
+Each sale's event payload is its `document`, and carries the till's rows as
+written (`record`, pos.store.sale_record). A `sale` change (origin: the store)
+is logged with it; `changes.pull_page` serves it only on that store's own
+re-sync after a restore (`own`), never to another store or on a normal pull,
+and the till puts back a sale it lacks from the record.
+
 One implementation for a batch and for one event (`apply_sales` takes a list):
 a batch's sales without coupons go in a few statements; a sale with coupons goes
 one by one in its savepoint (a coupon used twice is an exception, not a failure).
@@ -154,6 +162,7 @@ def apply_sales(s: Session, store: str, items: list[tuple[Ctx, dict]], rejected:
         if row["kind"] == "sale":
             row.update(reprice(c, p["sale"], sid, row["member_id"]))
     s.execute(Sale.__table__.insert(), [row for _c, _p, row, _codes in recs.values()])
+    changes.record_many(s, "sale", list(recs), store)  # served back only to this store, on its own re-sync
     for sid, (c, p, row, codes) in recs.items():
         if codes:
             _use_coupons(c, p["sale"], sid, row["member_id"], codes)
