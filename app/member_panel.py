@@ -160,6 +160,10 @@ class MemberPanelWidget(QFrame):
             flags.append(self.tr("Priority service"))
         if p.birthday_today:
             flags.append(self.tr("Birthday today!"))
+        if p.inactive == "threshold":
+            flags.append(self.tr("Not an active member yet: ¥{0} more").format(yuan(p.to_activate_fen or 0)))
+        elif p.inactive == "card":
+            flags.append(self.tr("Not an active member yet: sell the membership card"))
         self.flags.setText(" · ".join(flags))
         if t.next_at_fen:
             self.progress.show()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from pos.loyalty import coupons, ledger, expiry, tiers
 from pos.rules import phones
-from pos.services import suggestions
+from pos.services import membership_mode, suggestions
 from pos.services.members import get_active
 from pos.store.models import MemberBalance, MemberNote, MemberTag, Sale
 from pos.rules.program import ProgramDoc
@@ -64,6 +64,10 @@ class MemberPanel:
     notes: list[dict[str, str]]
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     birthday_today: bool = False
+    # qualified membership (pos.services.membership_mode): None = an active member; "threshold" /
+    # "card" = registered, not active yet (`to_activate_fen`: completed spend still needed)
+    inactive: str | None = None
+    to_activate_fen: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -119,7 +123,13 @@ def panel(db, program: ProgramDoc, member_id: str, basket: tuple[str, ...] = (),
         tags = sorted(s.scalars(select(MemberTag.tag).where(MemberTag.member_id == m.id)))
         sugs = suggestions.for_member(s, m.id, now, basket) if with_suggestions else []
         today = db.clock.today()
+        inactive = to_activate = None
+        if program.membership.mode != "open" and not membership_mode.qualified(s, program, m.id):
+            inactive = program.membership.mode
+            if inactive == "threshold":
+                to_activate = max(0, program.membership.threshold_fen - membership_mode.completed_spend(s, m.id))
         return MemberPanel(
+            inactive=inactive, to_activate_fen=to_activate,
             id=str(m.id), member_code=m.member_code, name=m.name, phone_masked=phones.mask(m.phone_masked or m.phone),
             tier=tier_progress(program, m.tier_code, spend, m.tier_expires),
             points=bal.points if bal else 0, points_available=pts.spendable(now),  # never more than the balance

@@ -211,3 +211,18 @@ def test_schema_card_fields_keep_old_documents_valid():
     assert "product" not in program.to_json(old)["tiers"]["upgrade_by_card"]
     assert "card_product" not in program.to_json(old)["membership"]
     assert program.parse(program.to_json(CARDMODE)) == CARDMODE
+
+
+def test_the_member_panel_says_what_activation_still_needs(store):
+    from pos.services import member_view
+
+    program_store.install(store, THRESHOLD)
+    mid = members.register(store, "13900139307").id
+    pay(basket(store, mid, TOWEL))  # 120 of 300 yuan
+    p = member_view.panel(store, THRESHOLD, mid, with_suggestions=False)
+    assert (p.inactive, p.to_activate_fen) == ("threshold", 18000)
+    pay(basket(store, mid, TOWEL, TOWEL))
+    p = member_view.panel(store, THRESHOLD, mid, with_suggestions=False)
+    assert (p.inactive, p.to_activate_fen) == (None, None)
+    assert member_view.panel(store, CARDMODE, mid, with_suggestions=False).inactive == "card"
+    assert member_view.panel(store, program.preset("vancl"), mid, with_suggestions=False).inactive is None
