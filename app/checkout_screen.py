@@ -237,8 +237,9 @@ class CheckoutScreen(QWidget):
 
     # --- discounts in words: what applied and why, what did not and why ----------------------------
 
-    def _names(self, q) -> dict[str, str]:
-        """Promotion, coupon and gift codes of this quote -> names (never the code itself)."""
+    def _names(self, q, bare: bool = False) -> dict[str, str]:
+        """Promotion, coupon and gift codes of this quote -> names (never the code itself);
+        `bare`: a coupon's name alone, for a message that says "coupon" itself."""
         prog = self.till.program
         names = {p.code: (p.name.zh if i18n.current() != "en" else p.name.en) for p in prog.promotions}
         names.update({g.code: (g.name.zh if i18n.current() != "en" else g.name.en) for g in prog.gifts})
@@ -246,7 +247,8 @@ class CheckoutScreen(QWidget):
         for code, template in self.till.coupon_templates(sorted(c for c in codes if c not in names)).items():
             t = prog.template(template)
             if t is not None:
-                names[code] = self.tr("coupon {0}").format(t.name.zh if i18n.current() != "en" else t.name.en)
+                name = t.name.zh if i18n.current() != "en" else t.name.en
+                names[code] = name if bare else self.tr("coupon {0}").format(name)
         names["points"] = self.tr("points")
         return names
 
@@ -279,9 +281,12 @@ class CheckoutScreen(QWidget):
         from pos.errors import MESSAGES
 
         names, lang = self._names(q), i18n.current()
+        bare = (self._names(q, bare=True)  # "Not combined with coupon {coupon}": the name, not "coupon <name>"
+                if any(k == "coupon" for r in q.refusals for k, _ in r.params) else {})
         out = []
         for r in q.refusals:
-            params = {k: names.get(v, v) if k in ("promotion", "coupon") else v for k, v in r.params}
+            params = {k: names.get(v, v) if k == "promotion" else
+                      ", ".join(bare.get(c, c) for c in str(v).split(", ")) if k == "coupon" else v for k, v in r.params}
             en, zh = MESSAGES.get(r.code, (None, None))
             try:
                 why = (en if lang == "en" else zh).format(**params) if en else r.reason(lang)

@@ -93,3 +93,25 @@ def test_member_detail_columns_hold_their_values(qtbot, window, store):
                 need = max(t.sizeHintForColumn(col), t.horizontalHeader().sectionSizeHint(col))
                 assert t.columnWidth(col) >= need, (lang, t.horizontalHeaderItem(col).text(), t.columnWidth(col), need)
         d.close()
+
+
+def test_a_coupon_that_beats_the_promotion_is_named_once(qtbot, window, store):
+    from pos.loyalty import coupons
+    from pos.store import program_store
+
+    set_tier(store, store.people["a"].id, "svip")
+    with store.transaction() as s:
+        code = coupons.issue(s, store, program_store.active(store), "bday-svip",
+                             member_id=uuid.UUID(store.people["a"].id), source="birthday").code
+    attach(qtbot, window, "13800138000")
+    c = window.checkout
+    for typed in (SHIRT, SHIRT, code):  # ¥501.80: 满300减30, or 10 % off with the coupon (more)
+        type_keys(qtbot, c.input, typed, 5, 15)
+        enter(qtbot, c.input)
+        qtbot.waitUntil(lambda: not c.reprice_timer.isActive(), timeout=2000)
+    assert c.till.last_quote.coupons == [code]
+    assert "与券 SVIP生日券9折 不同享" in c.refusals.text(), c.refusals.text()
+    c = at_1024(qtbot, window, "en")
+    shown = c.refusals.text()
+    assert "Not combined with coupon SVIP birthday 10% off, which saves more" in shown, shown
+    assert "coupon coupon" not in shown
