@@ -33,7 +33,7 @@ __all__ = [
     "ean_check_digit", "is_valid_gs1",
 ]
 
-KINDS = ("product", "price", "weight", "member", "coupon", "cashier")
+KINDS = ("product", "price", "weight", "member", "dynamic_member", "coupon", "cashier")
 RESULT_KINDS = KINDS + ("bad_barcode", "unknown")
 ENCODINGS = ("ean13", "ean8", "upca", "any")
 MAX_CODE_LENGTH = 128
@@ -77,6 +77,8 @@ class NomenclatureError(ValueError):
 
 DEFAULT_RULES = (
     BarcodeRule("cashier", "cashier", r"^CSH[0-9A-Z]{3,12}$"),
+    # a member page's changing code (pos.rules.dynamic_code: DM + step tag + digits + member code)
+    BarcodeRule("dynamic_member", "dynamic_member", r"^DM[0-9A-Z]{2}\d{8}[0-9A-Z]{1,24}$"),
     BarcodeRule("member_code", "member", r"^M[0-9A-Z]{10,20}$"),
     BarcodeRule("member_card", "member", r"^9\d{9}$"),
     BarcodeRule("coupon", "coupon", r"^CP[0-9A-Z]{6,20}$"),
