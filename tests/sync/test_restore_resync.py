@@ -86,7 +86,8 @@ def _rows(db, sale_ids) -> dict[str, tuple]:
 
 def test_restore_then_sync_brings_back_the_sales_and_the_receipt_counter(hq, tmp_path):
     from pos.services import returns
-    from pos.services.checkout import sale_by_receipt
+    from pos.rules.pricing import Tender
+    from pos.services.checkout import sale_by_receipt, topup
     from pos.store.models import ReceiptCounter, Sale
     from sync.server.models import Sale as HQSale
 
@@ -100,6 +101,7 @@ def test_restore_then_sync_brings_back_the_sales_and_the_receipt_counter(hq, tmp
     # made after the backup: HQ has them, the backup does not
     lost = [sell(db, m.member_code, TOWEL, 3, redeem=100), sell(db, None, TOWEL, 1), sell(db, None, TOWEL, 2)]
     back = returns.return_sale(db, lost[2].receipt_no, {TOWEL: 1})  # a return of one of them, lost too
+    lost.append(topup(db, m.id, 10_000, [Tender("cash", 10_000)]))  # and a top-up
     ids = [x.sale_id for x in lost] + [back.sale.sale_id]
     before = _rows(db, ids)
     shown = {x.receipt_no: sale_by_receipt(db, x.receipt_no).as_dict() for x in lost}
@@ -126,7 +128,7 @@ def test_restore_then_sync_brings_back_the_sales_and_the_receipt_counter(hq, tmp
         assert _rows(db, ids) == {i: None for i in ids}  # the backup lacks them
         got = engine.sync_once(db)
         assert got["ok"] and got["pushed"]["rejected"] == 0 and got["pulled"].get("resynced_own") is True
-        assert got["pulled"]["applied"]["sales"] == 4 and got["pulled"]["applied"]["sales_not_restored"] == 0
+        assert got["pulled"]["applied"]["sales"] == 5 and got["pulled"]["applied"]["sales_not_restored"] == 0
         assert _rows(db, ids) == before  # every column, line and payment as committed
         for no, result in shown.items():
             assert sale_by_receipt(db, no).as_dict() == result  # reprints
@@ -136,7 +138,7 @@ def test_restore_then_sync_brings_back_the_sales_and_the_receipt_counter(hq, tmp
         with db.read() as s:
             counter = s.get(ReceiptCounter, (db.store_code, lost[0].receipt_no.split("-")[1],
                                              s.get(Sale, uuid.UUID(lost[0].sale_id)).business_date))
-            assert counter.last_seq == int(back.sale.receipt_no.rsplit("-", 1)[1])
+            assert counter.last_seq == int(lost[-1].receipt_no.rsplit("-", 1)[1])
         # the till sells on: a return of a restored sale, a new receipt number
         ret = returns.return_sale(db, lost[0].receipt_no, {TOWEL: 1})
         assert ret.sale.totals["net_fen"] < 0
