@@ -77,8 +77,6 @@ class NomenclatureError(ValueError):
 
 DEFAULT_RULES = (
     BarcodeRule("cashier", "cashier", r"^CSH[0-9A-Z]{3,12}$"),
-    # a member page's changing code (pos.rules.dynamic_code: DM + step tag + digits + member code)
-    BarcodeRule("dynamic_member", "dynamic_member", r"^DM[0-9A-Z]{2}\d{8}[0-9A-Z]{1,24}$"),
     BarcodeRule("member_code", "member", r"^M[0-9A-Z]{10,20}$"),
     BarcodeRule("member_card", "member", r"^9\d{9}$"),
     BarcodeRule("coupon", "coupon", r"^CP[0-9A-Z]{6,20}$"),
@@ -88,6 +86,8 @@ DEFAULT_RULES = (
     BarcodeRule("ean8", "product", r"^\d{8}$", "ean8"),
     BarcodeRule("upca", "product", r"^\d{12}$", "upca"),
     BarcodeRule("internal", "product", r"^SKU[0-9A-Z\-]{1,20}$", "any"),
+    # a member page's changing code (pos.rules.dynamic_code: DM + step tag + 8 digits + member code)
+    BarcodeRule("dynamic_member", "dynamic_member", r"^DM[0-9A-Z]{2}\d{8}[0-9A-Z]{1,24}$"),
 )
 
 

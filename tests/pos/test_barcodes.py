@@ -50,7 +50,7 @@ def test_is_valid_gs1():
 def test_default_rule_order():
     assert [r.name for r in NOM.rules] == [
         "cashier", "member_code", "member_card", "coupon", "weight", "price",
-        "ean13", "ean8", "upca", "internal"]
+        "ean13", "ean8", "upca", "internal", "dynamic_member"]
     assert NOM.rules == DEFAULT_RULES
 
 
