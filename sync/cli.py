@@ -4,6 +4,7 @@
     python main.py hq store add CODE --name NAME [--new-code]    prints a one-time enrolment code
     python main.py hq store revoke CODE                          the store's tills are refused at once
     python main.py hq store rotate CODE                          revoke, and print a new enrolment code
+    python main.py hq store qr CODE --out FILE.png|.pdf [--base URL] [--days N]   the store's join QR
     python main.py hq program publish FILE
     python main.py hq catalog import FILE.csv
     python main.py hq exceptions [--all] [--json]
@@ -76,6 +77,40 @@ def _enrol_hint(got: dict) -> str:
     """How to use the one-time enrolment code HQ just issued."""
     return (f"enrolment code {got['enrol_code']} (one use, until {got['expires_at'][:16]})\n"
             f"on the till: python main.py enrol --hq URL --code {got['enrol_code']}")
+
+
+def cmd_store_qr(args) -> int:
+    """The store's join QR (issue 16): a signed, expiring URL of HQ's join page, as PNG or PDF."""
+    import os
+    from pathlib import Path
+
+    import segno
+
+    from .server import member_self
+
+    out_path = Path(args.out)
+    kind = out_path.suffix.lower().lstrip(".")
+    if kind not in ("png", "pdf"):
+        raise CliError(f"--out must end in .png or .pdf, got {out_path.name!r}")
+    base = args.base or os.environ.get("MEMBERPOS_PUBLIC_URL") or "http://127.0.0.1:8700"
+    if not base.startswith(("http://", "https://")):
+        raise CliError(f"--base must be an http(s) URL, got {base[:60]!r}")
+    if args.days < 1 or args.days > 3660:
+        raise CliError("--days must be 1 to 3660")
+    try:
+        got = member_self.store_link(_hq(args), args.code, base, days=args.days)
+    except member_self.StoreUnknown:
+        raise CliError(f"no store {args.code!r} (hq store add {args.code} --name NAME)", 1) from None
+    qr = segno.make(got["url"], error="m")
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        qr.save(str(out_path), kind=kind, scale=12 if kind == "png" else 6, border=4)
+    except OSError as exc:
+        raise CliError(f"cannot write {out_path}: {exc.strerror or exc}") from None
+    got["out"] = str(out_path)
+    out(args, got, lambda: f"store {got['store']} ({got['name']}): join QR written to {got['out']} "
+                           f"(link valid until {got['expires_at'][:10]})\n{got['url']}")
+    return 0
 
 
 @_admin
@@ -317,6 +352,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name")
     p.add_argument("--new-code", action="store_true", help="store exists: issue another code (enrol one more till)")
     p.set_defaults(func=cmd_store_add)
+    p = ss.add_parser("qr", parents=[h], help="the store's join QR (signed link of HQ's join page) as PNG or PDF")
+    p.add_argument("code")
+    p.add_argument("--out", required=True, help="FILE.png or FILE.pdf")
+    p.add_argument("--base", help="HQ's public URL the phones reach (default $MEMBERPOS_PUBLIC_URL, "
+                                  "else http://127.0.0.1:8700)")
+    p.add_argument("--days", type=int, default=400, help="the link expires after this many days (default 400)")
+    p.set_defaults(func=cmd_store_qr)
     p = ss.add_parser("revoke", parents=[h], help="refuse every till of the store from now on (401)")
     p.add_argument("code")
     p.set_defaults(func=cmd_store_revoke)

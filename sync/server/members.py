@@ -294,8 +294,9 @@ def h_member_tier(c: Ctx, p: dict) -> None:
 # --- joining at HQ ---------------------------------------------------------------------------------
 
 def register(hq, phone: str, *, phone_region: str = "CN", channel: str = "qr", tz: str = "Asia/Shanghai",
-             now: dt.datetime | None = None, **profile: Any) -> dict[str, Any]:
-    """A member who joins at HQ (the QR page of a later issue; no till involved), with the
+             now: dt.datetime | None = None, store: str | None = None, audit: dict | None = None,
+             **profile: Any) -> dict[str, Any]:
+    """A member who joins at HQ (the member pages' join by QR: `store` is the QR's store), with the
     program's sign-up rewards exactly once (pos.services.member_bonuses): HQ posts the
     `sign-up bonus` lot (store HQ) and issues the `issuance.signup` coupons — and the
     profile-completion bonus when the form had every required field. The member, the
@@ -326,7 +327,7 @@ def register(hq, phone: str, *, phone_region: str = "CN", channel: str = "qr", t
         doc = active_program(s)
         m = Member(id=uuid7(), member_code=pos_members.new_member_code(), phone=e164, phone_last4=phones.last4(e164),
                    channel=channel, marketing_consent=consent, consent_at=now if consent else None,
-                   tier_code=doc.tiers.levels[0].code, tier_since=now, joined_at=now, joined_store=HQ_STORE,
+                   tier_code=doc.tiers.levels[0].code, tier_since=now, joined_at=now, joined_store=store or HQ_STORE,
                    status="active", tags=[], field_times={}, created_at=now, updated_at=now, test_clock=False,
                    **fields)
         s.add(m)
@@ -349,6 +350,11 @@ def register(hq, phone: str, *, phone_region: str = "CN", channel: str = "qr", t
             s.add(c)
             changes.record(s, "coupon", c.code)
             codes.append(c.code)
+        if audit:  # the member pages: who joined, the terms and consent they accepted
+            from .models import AuditEntry
+
+            s.add(AuditEntry(id=uuid7(), at=now, store_code=store or HQ_STORE, actor=audit["actor"],
+                             action=audit["action"], member_id=m.id, detail=audit.get("detail")))
         changes.record(s, "member", m.id)
         changes.flush(s)
         return {"id": str(m.id), "member_code": m.member_code, "phone_masked": phones.mask(e164),
