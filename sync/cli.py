@@ -8,7 +8,8 @@
     python main.py hq program publish FILE
     python main.py hq catalog import FILE.csv
     python main.py hq exceptions [--all] [--json]
-    python main.py hq member show PHONE [--json]
+    python main.py hq member show PHONE [--json]                 online orders included (points, pending)
+    python main.py hq channel add NAME [--rotate]                an online shop's API key for POST /v1/orders
     python main.py hq phones [--offline-unmask on|off] [--json]   tills keep hashes, or numbers
     python main.py hq audit [--json]                             who unmasked which phone
     python main.py enrol --hq URL --code CODE                    on a till: store its credential
@@ -249,7 +250,24 @@ def cmd_member_show(args) -> int:
     out(args, m, lambda: f"{m['member_code']}  {m['name'] or '-'}  {m['phone_masked']}  tier={m['tier']}  "
                          f"points={m['points']}  stored_value={m['stored_value_fen'] / 100:.2f}\n"
                          f"points by store: {m['points_by_store']}  sales: {m['sales']}  "
-                         f"merged: {', '.join(x['member_code'] for x in m['merged']) or '-'}")
+                         f"merged: {', '.join(x['member_code'] for x in m['merged']) or '-'}"
+                         + "".join(f"\nonline {o['channel']}:{o['order_id']}  {o['status']}  "
+                                   f"{o['paid_fen'] / 100:.2f}  points={o['points']}"
+                                   + ("  pending until " + o['available_at'][:10] if o['pending'] else "")
+                                   + ("  (taken back)" if o['points_reversed'] else "")
+                                   + (f"  parcel {o['parcel']['label']} at {o['parcel']['store']}: {o['parcel']['status']}"
+                                      if o['parcel'] else "")
+                                   for o in m.get("online_orders", [])))
+    return 0
+
+
+@_admin
+def cmd_channel_add(args) -> int:
+    from .server import channels
+
+    got = channels.add(_hq(args), args.name, rotate=args.rotate)
+    out(args, got, lambda: f"channel {got['channel']}{' (new key)' if got['rotated'] else ''}: key {got['key']}\n"
+                           "shown once: the shop sends it as Authorization: Bearer <key> to POST /v1/orders")
     return 0
 
 
@@ -403,6 +421,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = hs.add_parser("audit", parents=[h], help="HQ's audit log: who unmasked which member's phone, from which store")
     p.add_argument("--limit", type=int, default=500)
     p.set_defaults(func=cmd_hq_audit)
+
+    chp = hs.add_parser("channel", help="online shops that post orders to HQ (issue 18)")
+    chs = chp.add_subparsers(dest="channel_cmd", required=True)
+    p = chs.add_parser("add", parents=[h], help="add an online channel; prints its API key once (HQ keeps a hash)")
+    p.add_argument("name")
+    p.add_argument("--rotate", action="store_true", help="the channel exists: a new key, the old one stops")
+    p.set_defaults(func=cmd_channel_add)
 
     mp = hs.add_parser("member", help="the member master")
     ms = mp.add_subparsers(dest="member_cmd", required=True)

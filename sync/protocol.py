@@ -525,6 +525,8 @@ ChangeKind = Literal[
     "coupon_use",
     "program",  # a version of the loyalty program document (gift catalog included)
     "product",  # catalog, keyed by sku, barcodes included
+    "online_order",  # an online shop's order in a member's history (issue 18; sync/server/orders.py)
+    "parcel",  # a parcel for pickup at the store it names (only that store receives it)
     "sale",  # a store's own sale (its document as committed), only on its own re-sync after a restore
     "tombstone",  # an entity that no longer exists (data: {"kind", "id"})
 ]

@@ -238,6 +238,8 @@ def member_show(hq, phone: str, region: str = "CN") -> dict[str, Any]:
         e164 = phones.normalize(phone, region)
     except DomainError as exc:
         raise AdminError(exc.message("en"), exc.code) from None
+    from . import orders
+
     with hq.read() as s:
         m = s.scalar(select(Member).where(Member.phone == e164))
         if m is None:
@@ -263,4 +265,6 @@ def member_show(hq, phone: str, region: str = "CN") -> dict[str, Any]:
             "sales": int(sales or 0),
             "coupons": [{"code": c.code, "template": c.template, "used": c.id in used} for c in coupons],
             "field_times": m.field_times or {},
+            # issue 18: the member's online orders, their points and whether those still wait (return window)
+            "online_orders": orders.member_orders(s, [m.id] + [x.id for x in merged]),
         }

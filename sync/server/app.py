@@ -9,6 +9,7 @@
     POST /v1/holds/release    ReleaseRequest
     GET  /v1/phones                         -> PhonePolicy       (the chain's phone key, for the till)
     POST /v1/members/unmask   UnmaskRequest -> UnmaskResponse    (a full number, audited at HQ)
+    POST /v1/orders           an online shop's order (`Authorization: Bearer <channel key>`; orders.py)
 
 Request bodies may be gzip (`Content-Encoding: gzip`); responses are gzip
 when the client accepts it.
@@ -146,7 +147,31 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
             raise ApiError(403, "store.mismatch", str(exc)) from None
         except ingest.BadBatch as exc:
             raise ApiError(422, "body.invalid", str(exc)) from None
+        if any(isinstance(e, dict) and e.get("kind") == "parcel.arrived" for e in req.events):
+            from . import orders  # a parcel arrived: the customer is told once the push committed
+
+            await run_in_threadpool(orders.send_arrivals, hq, str(request.base_url))
         return _json(resp)
+
+    @app.post("/v1/orders")
+    async def online_order(request: Request):
+        from . import channels, orders
+
+        auth = request.headers.get("authorization", "")
+        key = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        if not key:
+            raise ApiError(401, "auth.missing", "Authorization: Bearer <channel key> is required")
+        channel = await run_in_threadpool(channels.authenticate, hq, key)
+        if channel is None:
+            raise ApiError(401, "auth.bad_key", "unknown or revoked channel key (hq channel add NAME)")
+        raw = await request.body()
+        if len(raw) > 1024 * 1024:
+            raise ApiError(413, "body.too_large", "an order is at most 1 MB")
+        try:
+            got = await run_in_threadpool(orders.post, hq, channel, orders.parse(raw))
+        except orders.OrderError as exc:
+            raise ApiError(exc.status, exc.error, exc.message) from None
+        return JSONResponse(got)
 
     @app.get("/v1/pull")
     async def pull(request: Request, cursor: str = "", limit: int = 1000, own: bool = False):

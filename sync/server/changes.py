@@ -56,6 +56,8 @@ from .models import (
     Sale, StoredValueEntry,
 )
 
+from .o2o_models import OnlineOrder, Parcel  # noqa: E402
+
 CURSOR_PREFIX = "v1"
 
 
@@ -184,11 +186,14 @@ ENTITIES: dict[str, tuple[Any, str, tuple[str, ...]]] = {
     "coupon_use": (CouponUse, "id", ()),
     "program": (Program, "version", ()),
     "product": (Product, "sku", ()),
+    "online_order": (OnlineOrder, "id", ()),  # issue 18: an online shop's order in the member's history
+    "parcel": (Parcel, "id", ()),  # a parcel for pickup: served to its store only (STORE_ONLY)
     # a store's own sale, only on its own re-sync (`own`; pos.store.sale_record): the document as committed
     "sale": (Sale, "id", ("member_id", "net_fen", "points_earned", "points_redeemed", "provisional", "repriced",
                           "hq_net_fen", "hq_points_earned")),
 }
 OWN_ONLY = {"sale"}  # never served to another store, nor to its own store's normal pull
+STORE_ONLY = {"parcel": "store_code"}  # kind -> the column naming the one store that receives it
 IMMUTABLE = {"points_entry", "points_allocation", "sv_entry", "note", "coupon_use"}  # a store's own need not echo
 
 
@@ -302,6 +307,9 @@ def _serve(hq, s: Session, store_code: str, cursor: str | None, pos: tuple[int, 
     for kind, eid in picked:
         wanted[kind].append(eid)
     states = _states_json(s, wanted, server_phones.pull_fields(s, hq))
+    for k, i in list(states):
+        if k in STORE_ONLY and json.loads(states[(k, i)]).get(STORE_ONLY[k]) != store_code:
+            del states[(k, i)]
     changes = ['{"kind":"%s","id":%s,"data":%s}' % (k, json.dumps(i), states[(k, i)])
                for k, i in picked if (k, i) in states]
     new_cursor = format_cursor(rows[-1].txid, rows[-1].seq) if rows else (cursor or format_cursor(-1, 0))

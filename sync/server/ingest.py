@@ -64,7 +64,7 @@ from sqlalchemy.orm import Session
 from ..protocol import (
     Event, EventResult, PushEnvelope, PushRequest, PushResponse, check_payload, error_text, safe_copy, time_in,
 )
-from . import catalog, changes, holds, members, monthly_bonus, sales
+from . import catalog, changes, holds, members, monthly_bonus, orders, sales
 from .common import (
     UTC, BadBatch, Ctx, Forbidden, Reject, bad_data, clean_reason, insert_new, log_hq_ledger_rows, now_utc, reason,
     safe_text,
@@ -93,6 +93,8 @@ HANDLERS: dict[str, Callable[[Ctx, dict], None]] = {
     "lottery.committed": lambda c, p: None,  # a draw's commitment and reveal: the event row is HQ's record
     "lottery.drawn": lambda c, p: None,
     "points.spent": holds.h_points_spent,
+    "parcel.arrived": orders.h_parcel_arrived,  # issue 18: a store received a parcel for pickup
+    "parcel.collected": orders.h_parcel_collected,
 }
 SALE_KINDS = ("sale.committed", "sale.returned", "sale.topup")
 

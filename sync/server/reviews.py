@@ -13,7 +13,8 @@ priced otherwise, `sync/server/sales.py`: HQ's net amount), and a
 review starts a new validity, as at a till. Programs that qualify by a window
 (HDCRM: ≥ 800 yuan in a quarter → VIP …) get their monthly re-check here too:
 every member above the base tier whose tier last changed `recheck_months` or
-more ago is re-tiered on the window's spend at every store (`pos.loyalty.tiers.tier_for_window`)."""
+more ago is re-tiered on the window's spend at every store (`pos.loyalty.tiers.tier_for_window`). Online orders (sync/server/orders.py) count
+once their return window (`earn.pending_days.shipped`) has passed, unless returned."""
 from __future__ import annotations
 
 import datetime as dt
@@ -25,7 +26,7 @@ from sqlalchemy import select
 
 from pos.loyalty import tiers as pos_tiers
 
-from . import changes
+from . import changes, orders
 from .expiry import DEFAULT_TZ, active_program, start_of_day
 from .common import now_utc
 from .models import Member, Sale
@@ -75,6 +76,7 @@ def run(hq, day: dt.date, *, tz: str = DEFAULT_TZ, now: dt.datetime | None = Non
             if m.tier_since is not None:  # the sale that made the change belongs to the tier before
                 sales = sales.where(Sale.created_at > m.tier_since)
             spend = sum(_spend(*row) for row in s.execute(sales))
+            spend += orders.matured_spend(s, m.id, since=m.tier_since, now=now)  # online orders past their window
             to = pos_tiers.review(t, m.tier_code, spend)
             report.reviewed += 1
             if to != m.tier_code:
@@ -98,6 +100,7 @@ def _recheck_windows(s, t, day: dt.date, zone: ZoneInfo, now: dt.datetime, only,
     for m in s.scalars(q.order_by(Member.id)).all():
         spend = sum(_spend(*row) for row in s.execute(select(Sale.document, Sale.repriced, Sale.hq_net_fen).where(
             Sale.member_id == m.id, Sale.created_at >= start, Sale.created_at < end)))
+        spend += orders.matured_spend(s, m.id, since=start - dt.timedelta(microseconds=1), until=end, now=now)
         to = pos_tiers.tier_for_window(t, spend)
         report.reviewed += 1
         if to != m.tier_code:
