@@ -412,7 +412,7 @@ def apply_page(db, changes: list[dict[str, Any]], cursor: str) -> dict[str, Any]
         summary["sv_entries"] = _insert_new(s, StoredValueEntry, sv, _V_COLS)
         summary["coupon_uses"] = _insert_new(s, CouponUse, by_kind.get("coupon_use", []), _U_COLS)
         if by_kind.get("sale"):  # this store's own sales, on a re-sync after a restore (pos.store.sale_record)
-            summary.update(sale_record.restore_sales(s, by_kind["sale"]))
+            summary.update(sale_record.restore_sales(s, by_kind["sale"], store_settings.REGISTER_NO.read(s)))
         touched = {_uid(d["member_id"]) for d in pts + sv}
         refresh_balances(s, touched, now)
         # rows from elsewhere are not this till's to send: the watermark jumps over them

@@ -22,6 +22,8 @@ A till restored from a backup asks HQ for its own rows (`sync.resync_own`,
   whose member, product, original sale or returned line is not on this till, or
   whose receipt number a sale made here since the restore has taken (counted as
   `sales_not_restored`, with the reason in the log);
+* only this register's sales are put back (a second register enrolled under
+  the same store code has its own);
 * the receipt counter of the sale's store, register and business day is moved
   up to at least the sale's sequence (for every sale served, restored or
   already here), so the next receipt number is one HQ has never seen.
@@ -150,15 +152,19 @@ def _why_not(s: Session, sale: dict, lines: list[dict]) -> str | None:
     return None
 
 
-def restore_sales(s: Session, docs: list[dict[str, Any]]) -> dict[str, int]:
+def restore_sales(s: Session, docs: list[dict[str, Any]], register: str | None = None) -> dict[str, int]:
     """Put back the sales of `docs` (HQ's `sale` changes: `{"id", "document", ...}`)
-    that this till lacks, in the order they were made; advance the receipt counters."""
+    that this till lacks, in the order they were made; advance the receipt counters.
+    `register`: only that register's sales (another register sharing the store code
+    keeps its own; they were never on this till)."""
     out = {"sales": 0, "sales_without_record": 0, "sales_not_restored": 0}
     recs = []
     for d in docs:
         rec = (d.get("document") or {}).get("record")
         if not isinstance(rec, dict) or not isinstance(rec.get("sale"), dict):
             out["sales_without_record"] += 1
+            continue
+        if register is not None and rec["sale"].get("register_no") != register:
             continue
         recs.append(rec)
     recs.sort(key=lambda r: (str(r["sale"].get("created_at") or ""), str(r["sale"].get("id"))))
