@@ -531,7 +531,10 @@ class CheckoutScreen(QWidget):
 
     def detach(self) -> None:
         self.settle()
+        had = self.till.member_id
         self.till.detach_member()
+        if had:
+            self.say(self.tr("Member taken off this sale"))
         self.refresh()
 
     def redeem(self) -> None:
@@ -574,9 +577,13 @@ class CheckoutScreen(QWidget):
         dlg = HeldDialog(self, [h | {"today": h["date"] == today} for h in held])
         if dlg.exec() and dlg.chosen():
             basket_id = dlg.chosen()
-            Operation(self, lambda: self.till.resume(basket_id), name="recall").success(lambda _r: self.refresh()).failure(
+            Operation(self, lambda: self.till.resume(basket_id), name="recall").success(self._recalled).failure(
                 lambda message, _exc: self.say(message, error=True)).run_now()
         self.focus_input()
+
+    def _recalled(self, _result) -> None:
+        self.say(self.tr("Held basket recalled"))  # "Basket held" no longer stands over the basket it held
+        self.refresh()
 
     def _held(self, _basket_id: str) -> None:
         self.say(self.tr("Basket held: F9 recalls it"))

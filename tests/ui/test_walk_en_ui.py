@@ -115,3 +115,22 @@ def test_a_coupon_that_beats_the_promotion_is_named_once(qtbot, window, store):
     shown = c.refusals.text()
     assert "Not combined with coupon SVIP birthday 10% off, which saves more" in shown, shown
     assert "coupon coupon" not in shown
+
+
+def test_the_message_line_follows_recall_and_detach(qtbot, window, store):
+    from app import dialogs
+    from tests.ui.test_search_ui import key, when_modal
+
+    c = at_1024(qtbot, window, "en")
+    attach(qtbot, window, "13800138000")
+    scan_priced(qtbot, window, 2000, 30000)
+    key(qtbot, window, Qt.Key_F9)  # hold
+    qtbot.waitUntil(lambda: not window.checkout.till.checkout.lines, timeout=3000)
+    assert window.checkout.message.text() == "Basket held: F9 recalls it"
+    when_modal(qtbot, dialogs.HeldDialog, lambda d: qtbot.keyClick(d.table, Qt.Key_Return))
+    key(qtbot, window, Qt.Key_F9)  # recall
+    qtbot.waitUntil(lambda: bool(c.till.checkout.lines), timeout=3000)
+    assert c.message.text() == "Held basket recalled"  # not "Basket held" over the basket it held
+    key(qtbot, window, Qt.Key_U, Qt.ControlModifier)  # detach
+    assert c.till.checkout.member_id is None
+    assert c.message.text() == "Member taken off this sale"
