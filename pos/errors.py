@@ -25,6 +25,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该手机号已属于会员 {member}（{masked}）",
     ),
     "member.not_found": ("No member matches {query}", "未找到会员：{query}"),
+    "member_code.stale": (
+        "This member code has expired (a screenshot or a page left open): ask the member to refresh the member code page",
+        "会员码已过期（截图或未刷新的页面）：请会员刷新会员码页面"),
+    "member_code.invalid": ("This member code is not valid (forged or altered): identify the member another way",
+                            "会员码无效（伪造或被修改）：请用其他方式识别会员"),
+    "member_code.unknown": (
+        "This member is not on this till yet and HQ cannot be reached: ask for the phone number",
+        "本机还没有该会员，且无法连接总部：请询问会员手机号"),
     "member.inactive": ("Member {member} was merged into {into}", "会员 {member} 已合并至 {into}"),
     "member.erased": ("Member {member}'s data was erased at their request", "会员 {member} 的个人信息已应其要求删除"),
     "member.merge_self": ("Cannot merge a member into itself", "不能将会员与自身合并"),

@@ -1,6 +1,6 @@
-"""HQ as the till's authority (pos.services.hq_port): spending holds and phone unmasking
-over HTTP. `install()` makes it the one an enrolled till asks; `main.py` calls it at
-start, before the app or a CLI command runs.
+"""HQ as the till's authority (pos.services.hq_port): spending holds, phone unmasking and
+dynamic member codes unknown here, over HTTP. `install()` makes it the one an enrolled
+till asks; `main.py` calls it at start, before the app or a CLI command runs.
 
 Transport outcomes become the domain's: no answer in time, a connection error, a
 garbled answer, or a credential HQ no longer accepts (401/403, reason `hq:<error>`)
@@ -23,6 +23,7 @@ from .protocol import HoldRequest
 
 log = logging.getLogger("memberpos.sync")
 UNMASK_TIMEOUT = (2.0, 3.0)  # connect, read: a manager waits
+RESOLVE_TIMEOUT = (1.5, 2.5)  # a dynamic member code unknown here: the cashier waits
 
 
 class HQAuthority:
@@ -67,6 +68,21 @@ class HQAuthority:
         except (HQUnavailable, requests.RequestException, ValueError):  # every transport failure is "offline"
             raise Unavailable("offline") from None
         except HQError as exc:
+            raise Denied(exc.error) from None
+        finally:
+            self._done(client)
+
+    def resolve_code(self, code: str) -> dict:
+        """A dynamic member code unknown here (pos.services.member_code): HQ's member rows,
+        `Denied("code.stale" | "code.invalid")`, or `Unavailable`."""
+        client = self._client(timeout=RESOLVE_TIMEOUT)
+        try:
+            return client.resolve_code(code, timeout=RESOLVE_TIMEOUT)
+        except (HQUnavailable, requests.RequestException, ValueError):
+            raise Unavailable("offline") from None
+        except HQError as exc:
+            if exc.status in (401, 403):
+                raise Unavailable(f"hq:{exc.error}") from None
             raise Denied(exc.error) from None
         finally:
             self._done(client)

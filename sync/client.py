@@ -190,3 +190,17 @@ class HQClient:
         body = UnmaskRequest(member_id=member_id, actor=actor[:64] or "?").model_dump_json()
         got = self._request("POST", "/v1/members/unmask", body=body, idempotent=True, retries=0)
         return self._read(UnmaskResponse, got).phone
+
+    def resolve_code(self, code: str, timeout: tuple[float, float] = (1.5, 2.5)) -> dict:
+        """A dynamic member code this till does not know: HQ verifies it and answers with the
+        member's pull rows (one quick try: a cashier waits). A refused code is `HQError`."""
+        from .protocol import ResolveCodeRequest, ResolveCodeResponse
+
+        body = ResolveCodeRequest(code=code).model_dump_json()
+        got = self._request("POST", "/v1/members/resolve-code", body=body, idempotent=True, timeout=timeout, retries=0)
+        resp = self._read(ResolveCodeResponse, got)
+        try:
+            rows = [check_change(c) for c in resp.changes]
+        except (ValueError, TypeError) as exc:
+            raise HQUnavailable(f"HQ at {self.base} sent rows this till cannot read: {str(exc)[:200]}") from None
+        return {"member_id": str(resp.member_id), "member_code": resp.member_code, "changes": rows}

@@ -133,7 +133,7 @@ def _uid(v) -> uuid.UUID | None:
 _MEMBER_COLS = ("member_code", "phone", "phone_last4", "phone_hash", "phone_masked", "name", "gender", "birthday",
                 "region", "address", "occupation", "income_band", "preferences", "channel", "marketing_consent", "consent_at", "tier_code",
                 "tier_since", "tier_expires", "joined_at", "joined_store", "referrer_id", "status", "merged_into",
-                "created_at", "updated_at", "test_clock")
+                "created_at", "updated_at", "test_clock", "code_secret")
 _TIME = {"consent_at", "tier_since", "joined_at", "created_at", "updated_at", "available_at", "expires_at",
          "valid_from", "valid_to", "issued_at", "voided_at", "used_at", "installed_at"}
 _DAY = {"birthday", "tier_expires"}
@@ -389,7 +389,7 @@ _V_COLS = ("id", "member_id", "kind", "amount_fen", "reverses_id", "sale_id", "s
 _U_COLS = ("id", "coupon_id", "sale_id", "member_id", "amount_fen", "used_at", "store_code")
 
 
-def apply_page(db, changes: list[dict[str, Any]], cursor: str) -> dict[str, Any]:
+def apply_page(db, changes: list[dict[str, Any]], cursor: str | None) -> dict[str, Any]:
     """Apply one page and store its cursor, in one transaction. `changes` are
     `{"kind", "id", "data"}` dicts (sync.protocol.Change)."""
     now = db.clock.now()
@@ -419,7 +419,8 @@ def apply_page(db, changes: list[dict[str, Any]], cursor: str) -> dict[str, Any]
         marks = dict(store_settings.LEDGER_ROWIDS.read(s) or {})
         marks.update(_max_rowids(s))
         store_settings.LEDGER_ROWIDS.put(s, marks)
-        store_settings.SYNC_CURSOR.put(s, cursor, db)
+        if cursor is not None:  # None: rows HQ answered a question with (pos.services.member_code)
+            store_settings.SYNC_CURSOR.put(s, cursor, db)
     _announce(by_kind, touched)
     return summary
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pos.store import settings as store_settings
 from pos import changes
-from pos.services import catalog, checkout, members, member_view, staff
+from pos.services import catalog, checkout, members, member_code, member_view, staff
 from pos.rules import phones
 from pos.store import program_store
 from pos.rules.barcodes import Nomenclature
@@ -106,6 +106,13 @@ class Till:
         if scan.kind == "member":
             found = self.index.by_card(scan.base_code) or self.index.by_code(scan.base_code)
             return self._members(found, scan.base_code[:4] + "…")
+        if scan.kind == "dynamic_member":  # a member page's changing code (pos.services.member_code)
+            mid = member_code.identify(self.db, scan.code, authority=self.authority)
+            out = self._members([member_code.summary(self.db, mid)], "")
+            if out.kind == "member":  # a first order: the sign-up coupons go on this sale
+                for code in member_code.first_order_coupons(self.db, mid):
+                    self.try_coupon(code)
+            return out
         if scan.kind == "coupon":
             applied, why = self.try_coupon(scan.base_code)
             return Outcome("coupon", why, error_code=None if applied else "coupon.refused")

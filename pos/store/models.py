@@ -113,6 +113,7 @@ class Member(Base):
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+    code_secret: Mapped[str | None] = mapped_column(String(64))  # HQ's key of the dynamic member code; never shown
 
     cards: Mapped[list[MemberCard]] = relationship(back_populates="member", foreign_keys="MemberCard.member_id")
     tags: Mapped[list[MemberTag]] = relationship(back_populates="member", cascade="all, delete-orphan")

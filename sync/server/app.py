@@ -10,6 +10,7 @@
     GET  /v1/phones                         -> PhonePolicy       (the chain's phone key, for the till)
     POST /v1/members/unmask   UnmaskRequest -> UnmaskResponse    (a full number, audited at HQ)
     POST /v1/orders           an online shop's order (`Authorization: Bearer <channel key>`; orders.py)
+    POST /v1/members/resolve-code ResolveCodeRequest -> ResolveCodeResponse (a dynamic member code)
 
 Request bodies may be gzip (`Content-Encoding: gzip`); responses are gzip
 when the client accepts it.
@@ -211,6 +212,20 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
         except server_phones.UnmaskError as exc:
             raise ApiError(exc.status, exc.error, exc.message) from None
         return _json(UnmaskResponse(**got))
+
+    @app.post("/v1/members/resolve-code")
+    async def resolve_code(request: Request):
+        """A dynamic member code the till does not know yet (sync.server.member_code)."""
+        from ..protocol import ResolveCodeRequest
+        from . import member_code
+
+        store = await store_of(request)
+        req = await _body(request, ResolveCodeRequest)
+        try:
+            got = await run_in_threadpool(member_code.resolve, hq, store, req.code)
+        except member_code.CodeRefused as exc:
+            return JSONResponse({"error": exc.error, "message": exc.message, **exc.detail}, status_code=exc.status)
+        return Response(got, media_type="application/json")
 
     from . import pages  # the member pages under /m/ (issue 16)
 

@@ -14,6 +14,7 @@ that changes it; see `sync/server/changes.py` for the cursor.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 from typing import Any
 
@@ -100,6 +101,9 @@ class Member(HQBase):
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the dynamic member code's key (pos.rules.dynamic_code): made here, sent to tills in the
+    # member's pull row, never shown or logged
+    code_secret: Mapped[str | None] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
 
 
 class MemberCard(HQBase):

@@ -25,6 +25,7 @@ router = APIRouter()
 PAGE_MODULES = [
     "join",
     "account",
+    "code",  # my member code, the dynamic one (issue 16 item 3)
 ]
 
 
