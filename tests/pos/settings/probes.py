@@ -40,9 +40,12 @@ TODAY = NOW_LOCAL.date()
 
 REG = ean13("690123400002")  # 100 yuan regular
 SPECIAL = ean13("690123400003")  # 100 yuan special price
+CARD, UPCARD = ean13("690777000030"), ean13("690777000031")  # a membership card, an upgrade card (priced by the program)
 CATALOG = f"""barcode,name,category,price_fen,kind,member_price_fen,no_member_discount
 {REG},T恤,服装,10000,regular,,false
 {SPECIAL},特价T恤,服装,10000,special,,false
+{CARD},会员卡,卡,1,none,,false
+{UPCARD},VIP升级卡,卡,1,none,,false
 """
 _phones = itertools.count(13900000000)
 
@@ -211,6 +214,24 @@ def sale_probe(qty: int = 1, code: str = REG, channel: str = "store", tier: str 
                 "available_at": e.available_at if e else None, "expires_at": e.expires_at if e else None}
 
     return on_store(sale)
+
+
+def basket_probe(*codes: str):
+    """A new member buys these lines (one scan each, in order): points, the sale's net, the tier after."""
+
+    def basket(db, doc):
+        from pos.services.checkout import Checkout
+        from pos.services.checkout import Tender as Pay
+
+        mid = join(db)
+        co = Checkout(db)
+        co.attach_member_id(str(mid))
+        for code in codes:
+            co.add(code)
+        r = co.pay([Pay("cash", co.quote().net_fen)])
+        return {"earned": r.points["earned"], "net": r.totals["net_fen"], "tier": tier_of(db, mid)[0]}
+
+    return on_store(basket)
 
 
 def window_sales(db, doc):

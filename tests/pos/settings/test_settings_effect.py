@@ -26,7 +26,7 @@ import pytest
 from pos.errors import DomainError
 from pos.rules import program
 from tests.pos.settings import probes
-from tests.pos.settings.probes import (coupon, item, member, on_store, priced, sale_probe, topped_up)
+from tests.pos.settings.probes import (basket_probe, coupon, item, member, on_store, priced, sale_probe, topped_up)
 from tests.pos.settings.schema import LEAVES
 
 PRESETS = ("vancl", "hdcrm")
@@ -68,15 +68,18 @@ def chain(*edits: Edit) -> Edit:
     return run
 
 
-def put(path: str, value) -> Edit:
-    """Set `a.b.c` (dict keys; `name=code` selects a list element by its code; an int an index)."""
+def put(path: str, value, merge: bool = False) -> Edit:
+    """Set `a.b.c` (dict keys; `key=value` selects a list element, e.g. `code=vip`; an int an index);
+    `merge`: update the dict there with `value`."""
     def edit(d):
         *head, last = path.split(".")
         cur = d
         for key in head:
             cur = _step(cur, key)
         if isinstance(cur, list):
-            cur[int(last)] = value
+            cur[int(last)] = copy.deepcopy(value)
+        elif merge:
+            cur.setdefault(last, {}).update(copy.deepcopy(value))
         else:
             cur[last] = copy.deepcopy(value)
     return edit
@@ -189,6 +192,8 @@ def segments(**abc) -> Edit:
 
 SALE, SALE_600, SALE_1100 = sale_probe(), sale_probe(qty=6), sale_probe(qty=11)  # shared: outcomes are memoized
 TOPUP_200 = topped_up(20000)
+REG, SPECIAL, CARD, UPCARD = probes.REG, probes.SPECIAL, probes.CARD, probes.UPCARD
+UPGRADE_CARD = basket_probe(UPCARD, REG)
 JOINED, REFERRED, REVIEWED, DRAWN = (on_store(f) for f in (probes.joined, probes.referred, probes.reviewed,
                                                           probes.lottery_draw))
 GUEST = priced()  # a non-member buys one item of 150 yuan
@@ -214,10 +219,17 @@ ROWS: list[Row] = [
     Row("name.en", probes.checked, put("name.en", "Another program"), "text", why="program check names the program"),
 
     # --- membership ---
-    Row("membership.mode", None, None, pending="membership mode threshold / card (SPEC §1): being built"),
-    Row("membership.threshold_fen", None, None, pending="membership mode threshold: being built"),
-    Row("membership.card_price_fen", None, None, pending="membership mode card: being built"),
-    Row("membership.card_product", None, None, pending="membership mode card: being built"),
+    Row("membership.mode", basket_probe(REG), put("membership.mode", "threshold"), "earned",
+        setup=put("membership", {"threshold_fen": 30000, "card_price_fen": 2000, "card_product": CARD}, merge=True),
+        why="open: a new member earns at once; threshold 300 yuan: a first 100-yuan sale earns nothing"),
+    Row("membership.threshold_fen", basket_probe(REG, SPECIAL), put("membership.threshold_fen", 5000), "earned",
+        setup=put("membership", {"mode": "threshold", "threshold_fen": 30000}, merge=True),
+        why="the line after the crossing one gets the benefits"),
+    Row("membership.card_price_fen", basket_probe(CARD, REG), put("membership.card_price_fen", 3000), "net",
+        setup=put("membership", {"mode": "card", "card_price_fen": 2000, "card_product": CARD}, merge=True)),
+    Row("membership.card_product", basket_probe(CARD, REG), put("membership.card_product", UPCARD), "earned",
+        setup=put("membership", {"mode": "card", "card_price_fen": 2000, "card_product": CARD}, merge=True),
+        why="the card bought activates membership for the same sale"),
     Row("membership.signup_points", JOINED, put("membership.signup_points", 50), "points"),
     Row("membership.profile_completion_points", on_store(probes.profile_full),
         put("membership.profile_completion_points", 77), "points"),
@@ -254,11 +266,14 @@ ROWS: list[Row] = [
     Row("tiers.levels[].return_window_days", on_store(probes.returned_late),
         put("tiers.levels.code=member.return_window_days", 30), "return", why="a return 10 days after the sale"),
     Row("tiers.levels[].birthday_gift", probes.birthday_gifts("svip"),
-        put("tiers.levels.code=svip.birthday_gift", "pts-5"), "coupons",
-        pending="birthday gifts (pos.services.birthday): being built"),
-    Row("tiers.upgrade_by_card.price_fen", None, None, pending="upgrade by buying a card: being built"),
-    Row("tiers.upgrade_by_card.to", None, None, pending="upgrade by buying a card: being built"),
-    Row("tiers.upgrade_by_card.product", None, None, pending="upgrade by buying a card: being built"),
+        put("tiers.levels.code=svip.birthday_gift", "pts-5"), "coupons", why="the daily job's gifts in the birthday month"),
+    Row("tiers.upgrade_by_card.price_fen", UPGRADE_CARD, put("tiers.upgrade_by_card.price_fen", 19900), "net",
+        setup=put("tiers.upgrade_by_card", {"price_fen": 9900, "to": "vip", "product": UPCARD})),
+    Row("tiers.upgrade_by_card.to", UPGRADE_CARD, put("tiers.upgrade_by_card.to", "svip"), "tier",
+        setup=put("tiers.upgrade_by_card", {"price_fen": 9900, "to": "vip", "product": UPCARD})),
+    Row("tiers.upgrade_by_card.product", UPGRADE_CARD, put("tiers.upgrade_by_card.product", CARD), "tier",
+        setup=put("tiers.upgrade_by_card", {"price_fen": 9900, "to": "vip", "product": UPCARD}),
+        why="only the program's card product upgrades"),
     Row("tiers.upgrade_by_topup[].min_topup_fen", topped_up(200000), put("tiers.upgrade_by_topup.0.min_topup_fen", 100000),
         "tier", setup=put("tiers.upgrade_by_topup", [{"min_topup_fen": 500000, "to": "vip"}])),
     Row("tiers.upgrade_by_topup[].to", topped_up(600000), put("tiers.upgrade_by_topup.0.to", "svip"), "tier",
@@ -435,7 +450,7 @@ ROWS: list[Row] = [
     # --- issuance ---
     Row("issuance.signup", JOINED, put("issuance.signup", []), "coupons"),
     Row("issuance.birthday", probes.birthday_gifts("member"), put("issuance.birthday", ["pts-5"]), "coupons",
-        pending="birthday gifts (pos.services.birthday): being built"),
+        why="the daily job's gifts in the birthday month"),
     Row("issuance.referral", REFERRED, put("issuance.referral", ["pts-5"]), "coupons"),
     Row("issuance.win_back.after_days", probes.churn_window, put("issuance.win_back.after_days", 120), "days",
         why="the churn report's window"),
