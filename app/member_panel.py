@@ -121,6 +121,7 @@ class MemberPanelWidget(QFrame):
         self.panel = None
         self.title.setText(self.tr("No member"))
         self.tier_badge.setText("")
+        self.tier_badge.hide()  # an empty badge is an orange blob with nothing in it
         self.flags.setText(self.tr("Scan a member card or code, or type a phone number or its last 4 digits. F3: quick join."))
         self.progress.hide()
         self.keep.setText("")
@@ -155,6 +156,7 @@ class MemberPanelWidget(QFrame):
         t = p.tier
         self.title.setText((p.name or self.tr("(no name)")) + "  " + (phone_shown or p.phone_masked))
         self.tier_badge.setText(t.name_en if en else t.name_zh)
+        self.tier_badge.show()
         flags = []
         if t.priority_service:
             flags.append(self.tr("Priority service"))
@@ -170,12 +172,12 @@ class MemberPanelWidget(QFrame):
             self.progress.setRange(0, t.next_at_fen)
             self.progress.setValue(min(t.spend_fen, t.next_at_fen))
             self.progress.setFormat(self.tr("{0} more to {1}").format(
-                yuan(t.to_next_fen or 0), t.next_name_en if en else t.next_name_zh))
+                "¥" + yuan(t.to_next_fen or 0), t.next_name_en if en else t.next_name_zh))
         else:
             self.progress.hide()
         keep = []
         if t.to_keep_fen:
-            keep.append(self.tr("{0} more to keep the tier").format(yuan(t.to_keep_fen)))
+            keep.append(self.tr("{0} more to keep the tier").format("¥" + yuan(t.to_keep_fen)))
         if t.expires:
             keep.append(self.tr("valid until {0}").format(t.expires))
         self.keep.setText(", ".join(keep))
@@ -183,7 +185,7 @@ class MemberPanelWidget(QFrame):
         self.expiring.setText(self.tr("{0} points expire on {1}").format(f"{p.expiring_points:,}", p.expiring_on)
                               if p.expiring_points else "")
         self.stored.setText(f"¥{yuan(p.stored_value_fen)}")
-        self.visits.setText(self.tr("{0} ({1} visits)").format(p.last_visit or "-", p.visits))
+        self.visits.setText(self.tr("{0} (visits: {1})").format(p.last_visit or "-", p.visits))  # never "1 visits"
         self.tags.setText(", ".join(labels.member_tag(t) for t in p.tags) or "-")
         self.coupons.clear()
         for c in p.coupons:

@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QTableWidget
 from app.member_detail import MemberDetailDialog
 from pos.services import checkout
 from tests.ui.test_dialogs_ui import attach, scan_priced
-from tests.ui.test_search_ui import enter, store, store_template, type_keys, window  # noqa: F401  (fixtures)
+from tests.ui.test_search_ui import (  # noqa: F401  (fixtures)
+    enter, key, store, store_template, type_keys, when_modal, window,
+)
 from tests.ui.test_words_ui import set_tier
 
 TITLE_BAR = 28
@@ -119,7 +121,6 @@ def test_a_coupon_that_beats_the_promotion_is_named_once(qtbot, window, store):
 
 def test_the_message_line_follows_recall_and_detach(qtbot, window, store):
     from app import dialogs
-    from tests.ui.test_search_ui import key, when_modal
 
     c = at_1024(qtbot, window, "en")
     attach(qtbot, window, "13800138000")
@@ -134,3 +135,15 @@ def test_the_message_line_follows_recall_and_detach(qtbot, window, store):
     key(qtbot, window, Qt.Key_U, Qt.ControlModifier)  # detach
     assert c.till.checkout.member_id is None
     assert c.message.text() == "Member taken off this sale"
+
+
+def test_the_member_panel_says_amounts_in_yuan_and_hides_an_empty_badge(qtbot, window, store):
+    c = at_1024(qtbot, window, "en")
+    assert c.panel.tier_badge.isHidden()  # no member: no orange blob
+    attach(qtbot, window, "13800138000")
+    p = c.panel
+    assert p.tier_badge.isVisible() and p.tier_badge.text()
+    assert re.fullmatch(r"¥[\d,]+\.\d\d more to \S+", p.progress.format()), p.progress.format()
+    assert re.search(r"\(visits: \d+\)$", p.visits.text()) and " visits)" not in p.visits.text(), p.visits.text()
+    key(qtbot, window, Qt.Key_U, Qt.ControlModifier)  # detach
+    assert p.tier_badge.isHidden()
