@@ -23,6 +23,10 @@ from pos.rules import phones
 from pos.services import member_bonuses
 
 from . import changes, members, signing
+from . import expiry as _hq_expiry  # noqa: F401  (imported here, not at the first join: it stays fast)
+from . import member_rewards as _rewards  # noqa: F401
+from pos import clock as _clock  # noqa: F401
+from pos.loyalty import coupons as _coupons, expiry as _expiry  # noqa: F401
 from .common import Ctx, lock_balances, log_hq_ledger_rows, now_utc, resolve
 from .models import HQ_STORE, AuditEntry, Coupon, CouponUse, Member, MemberCard, PointsEntry, Sale, Store
 from .models import StoredValueEntry
@@ -120,17 +124,26 @@ def wallet(hq, member_id: uuid.UUID) -> dict[str, Any]:
         tier = next((lv for lv in doc.tiers.levels if lv.code == m.tier_code), None)
         return {
             "member_code": m.member_code, "name": m.name, "phone_masked": phones.mask(m.phone),
-            "tier": m.tier_code, "tier_name": getattr(tier, "name", m.tier_code),
+            "tier": m.tier_code, "tier_name": _text(getattr(tier, "name", None), m.tier_code),
             "points": ledger.points_balance(s, member_id), "available": ledger.available_points(s, member_id, now),
             "stored_value_fen": ledger.sv_balance(s, member_id),
             "coupons": [{"code": c.code, "template": c.template,
-                         "name": getattr(doc.template(c.template), "name", c.template),
+                         "name": _text(getattr(doc.template(c.template), "name", None), c.template),
                          "valid_to": c.valid_to} for c in coupons],
             "entries": [{"at": e.created_at, "kind": e.kind, "points": e.points, "reason": e.reason} for e in entries],
             "profile_points": doc.membership.profile_completion_points,
             "profile_fields": list(doc.membership.profile_fields_required),
             "profile_done": _given(s, member_id, member_bonuses.PROFILE),
         }
+
+
+def _text(v, default: str) -> tuple[str, str]:
+    """A program's bilingual name as (zh, en)."""
+    if v is None:
+        return default, default
+    if isinstance(v, str):
+        return v, v
+    return getattr(v, "zh", default), getattr(v, "en", default)
 
 
 def _given(s, member_id: uuid.UUID, reason: str) -> bool:

@@ -283,6 +283,72 @@ def test_sign_in_with_a_code(hqp, store):
     assert r.status_code == 200 and r.url.endswith("/m/wallet") and number[-4:] in r.text
 
 
+# --- one real browser: the join on a phone ----------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _browser_or_skip():
+    import os
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright for Python is not installed (pip install playwright)")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    return sync_playwright
+
+
+def test_join_on_a_phone_in_a_real_browser(hqp, store, tmp_path):
+    """Chromium at a phone's size: scan (open the QR's URL), phone, code, consents, wallet.
+    MEMBERPOS_SCREENSHOTS=DIR saves each page there (docs/screenshots)."""
+    import os
+    from pathlib import Path
+
+    sync_playwright = _browser_or_skip()
+    shots = Path(os.environ.get("MEMBERPOS_SCREENSHOTS") or tmp_path)
+    number = phone()
+    url = store_url(hqp, store)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            for lang in ("zh_CN", "en"):
+                ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                          locale="zh-CN" if lang == "zh_CN" else "en-US")
+                page = ctx.new_page()
+                q = "" if lang == "zh_CN" else "?lang=en"
+                if lang == "en":
+                    number = phone()
+                page.goto(url + q)
+                assert page.locator("html").get_attribute("lang") == ("zh-CN" if lang == "zh_CN" else "en")
+                page.screenshot(path=str(shots / f"m-join.{lang}.png"))
+                page.get_by_label("手机号" if lang == "zh_CN" else "Phone number").fill(number)
+                page.locator("button[type=submit]").click()
+                page.wait_for_selector("#code")
+                page.fill("#code", last_code(hqp, number))
+                page.locator("input[name=terms]").check()
+                page.locator("input[name=marketing]").check()
+                page.screenshot(path=str(shots / f"m-code.{lang}.png"))
+                page.locator("button[type=submit]").click()
+                page.wait_for_url("**/m/wallet**")
+                assert ("欢迎加入" if lang == "zh_CN" else "Welcome!") in page.content()
+                assert number not in page.content()
+                page.screenshot(path=str(shots / f"m-wallet.{lang}.png"), full_page=True)
+                for name in ("profile", "data"):
+                    page.goto(f"{hqp.url}/m/{name}{q}")
+                    page.screenshot(path=str(shots / f"m-{name}.{lang}.png"), full_page=True)
+                ctx.close()
+        finally:
+            browser.close()
+    from sync.server.models import Member
+
+    with hqp.db.read() as q:
+        got = q.scalar(select(Member).where(Member.phone == "+86" + number))
+    assert got is not None and got.channel == "qr" and got.marketing_consent
+
+
+# last: it uses up this HQ's per-IP allowance of codes for the hour
 def test_throttled_per_phone_and_per_ip_and_no_phone_in_urls_or_logs(hqp, store):
     from sync.server import otp
 

@@ -30,7 +30,10 @@ PAGE_MODULES = [
 
 
 def register(app: FastAPI) -> None:
+    from sqlalchemy.orm import configure_mappers
+
     signing.init(app.state.hq)
+    configure_mappers()  # now, not in the first member's join (which must stay fast)
     app.include_router(router)
     for name in PAGE_MODULES:
         mod = importlib.import_module(f"{__name__}.{name}")

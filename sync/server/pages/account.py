@@ -57,13 +57,13 @@ async def wallet_page(request: Request, welcome: str | None = None):
         parts.append(f'<p class="ok" role="status">{esc(t(lang, "您已是会员，已为您登录。", "You are already a member: you are signed in."))}</p>')
     parts.append(
         f'<div class="card"><p class="muted">{esc(t(lang, "会员号", "Member no."))} {esc(w["member_code"])} · '
-        f'{esc(w["phone_masked"])} · {esc(w["tier_name"])}</p>'
+        f'{esc(w["phone_masked"])} · {esc(t(lang, *w["tier_name"]))}</p>'
         f'<p>{esc(t(lang, "可用积分", "Points you can use"))}</p><p class="big">{w["available"]:,}</p>'
         + (f'<p class="muted">{esc(t(lang, "待生效", "Pending"))} {w["points"] - w["available"]:,}</p>'
            if w["points"] != w["available"] else "")
         + f'<p>{esc(t(lang, "储值余额", "Stored value"))} <b>{_yuan(w["stored_value_fen"])}</b></p>'
         f'<a class="btn" href="{render.link(request, "/m/code")}">{esc(t(lang, "出示会员码", "Show my member code"))}</a></div>')
-    rows = "".join(f'<tr><td>{esc(c["name"])}</td><td>{esc(t(lang, "有效期至", "until"))} {_day(c["valid_to"])}</td></tr>'
+    rows = "".join(f'<tr><td>{esc(t(lang, *c["name"]))}</td><td>{esc(t(lang, "有效期至", "until"))} {_day(c["valid_to"])}</td></tr>'
                    for c in w["coupons"])
     parts.append(f'<div class="card"><h2>{esc(t(lang, "我的优惠券", "My coupons"))} ({len(w["coupons"])})</h2>'
                  + (f'<table>{rows}</table>' if rows else f'<p class="muted">{esc(t(lang, "暂无可用优惠券", "No coupons yet"))}</p>')

@@ -22,10 +22,10 @@ label{display:block;font-weight:600;margin:12px 0 4px}input[type=tel],input[type
 .check{display:flex;gap:10px;align-items:flex-start;font-weight:400;margin:14px 0}.check input{width:28px;height:28px;flex:none;margin:0}
 button,.btn{display:block;width:100%;min-height:52px;font-size:19px;font-weight:700;border:0;border-radius:10px;background:#b3261e;color:#fff;margin:16px 0 0;text-align:center;text-decoration:none;padding:13px}
 .btn.alt,button.alt{background:#fff;color:#b3261e;border:2px solid #b3261e}.err{color:#9b0000;background:#fde8e8;padding:10px;border-radius:8px}
-.ok{color:#0b5d1e;background:#e3f5e7;padding:10px;border-radius:8px}.big{font-size:32px;font-weight:800}.muted{color:#555;font-size:15px}
+.ok{color:#0b5d1e;background:#e3f5e7;padding:10px;border-radius:8px}.big{font-size:32px;font-weight:800;margin:0}h2{font-size:20px;margin:0 0 8px}.muted{color:#555;font-size:15px}
 nav{display:grid;grid-template-columns:1fr 1fr;gap:8px;margin-top:8px}nav a{display:block;text-align:center;padding:12px 4px;min-height:48px;background:#fff;border-radius:10px;color:#b3261e;font-weight:600;text-decoration:none}
 table{width:100%;border-collapse:collapse}td,th{padding:8px 4px;border-bottom:1px solid #eee;text-align:left}a{color:#b3261e}
-:focus-visible{outline:3px solid #1a73e8;outline-offset:2px}"""
+:focus-visible{outline:3px solid #1a73e8;outline-offset:2px}.card>:first-child{margin-top:0}"""
 
 NAV = (("/m/wallet", "钱包和积分", "Wallet"), ("/m/code", "会员码", "Member code"),
        ("/m/profile", "我的资料", "Profile"), ("/m/data", "我的数据", "My data"))
@@ -60,6 +60,8 @@ def page(request: Request, title_zh: str, title_en: str, body_html: str, *, lang
     title = t(lang, title_zh, title_en)
     other = "en" if lang == "zh" else "zh"
     switch = esc(f"{request.url.path}?lang={other}")
+    switch_html = (f'<a href="{switch}" lang="{"en" if other == "en" else "zh-CN"}">{"English" if other == "en" else "中文"}</a>'
+                   if request.method == "GET" else "")  # a form's answer: the language stays as it was chosen
     menu = ""
     if nav:
         menu = "<nav aria-label=\"%s\">%s</nav>" % (
@@ -68,8 +70,7 @@ def page(request: Request, title_zh: str, title_en: str, body_html: str, *, lang
     html = (f'<!doctype html><html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
             f'<title>{esc(title)}</title><style>{CSS}</style></head><body>'
-            f'<header><h1>{esc(title)}</h1><a href="{switch}" lang="{"en" if other == "en" else "zh-CN"}">'
-            f'{"English" if other == "en" else "中文"}</a></header><main>{body_html}{menu}</main></body></html>')
+            f'<header><h1>{esc(title)}</h1>{switch_html}</header><main>{body_html}{menu}</main></body></html>')
     resp = HTMLResponse(html, status_code=status)
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Frame-Options"] = "DENY"
