@@ -17,6 +17,7 @@ from typing import Any, Callable
 from pos.clock import ReplayClock
 from pos.errors import DomainError
 from pos.loyalty import expiry, tiers
+from pos.services import birthday
 from pos.store import program_store
 from pos.store import settings
 
@@ -57,5 +58,7 @@ def catch_up(db, since: dt.date, progress: Callable[[dt.date, int, int], None] |
             day += dt.timedelta(days=1)
     finally:
         db.clock = real
+    # today's birthday gifts (the month's; past birthdays get nothing), as today's daily job would give
+    out["birthday"] = birthday.run(db, program, today).as_dict()
     settings.DAILY_RAN_ON.set(db, today.isoformat())  # today's jobs ran with the rest
     return out

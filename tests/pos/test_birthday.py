@@ -24,7 +24,7 @@ RAW = json.loads((program.PRESETS / "vancl.json").read_text(encoding="utf-8"))
 
 
 def _join(db, n: int, bday: str | None, tier: str = "member") -> str:
-    mid = members.register(db, f"1390013920{n}", **({"birthday": bday} if bday else {})).id
+    mid = members.register(db, f"139001392{n:02d}", **({"birthday": bday} if bday else {})).id
     if tier != "member":
         with db.transaction() as s:
             s.get(Member, uuid.UUID(mid)).tier_code = tier
@@ -119,3 +119,14 @@ def test_an_enrolled_till_leaves_birthdays_to_hq(db, clock):
     _on(clock, 2027, 3, 1)
     r = daily.run_due(db)
     assert r["birthday"] == "at HQ" and _coupons(db, mid) == []
+
+
+def test_a_catch_up_gives_only_todays_gifts(db, clock):
+    from pos.services import catch_up
+
+    program_store.install(db, VANCL)
+    jan, mar = _join(db, 10, "1990-01-20"), _join(db, 11, "1990-03-20")
+    _on(clock, 2027, 3, 15)
+    out = catch_up.catch_up(db, dt.date(2027, 1, 1))  # January is past: no coupon for it
+    assert out["birthday"]["members"] == 1
+    assert _coupons(db, jan) == [] and _coupons(db, mar) == [("bday-svip", "birthday")]
