@@ -18,8 +18,8 @@ template or a gift of the gift catalog), issued by the daily job.
 * **Who**: a standalone till in its daily job (`pos.services.daily`); a till enrolled
   with HQ leaves it to HQ (`python main.py hq birthday`, sync.server.birthday), whose
   coupons and lots come down to every till with the next pull — the till never issues too.
-* A catch-up of past days (`daily --since`) issues nothing: a coupon for a birthday
-  long past would be no gift.
+* A catch-up of past days (`daily --since`) gives only today's (pos.services.catch_up):
+  a coupon for a birthday long past would be no gift.
 """
 from __future__ import annotations
 
