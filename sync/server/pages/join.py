@@ -14,6 +14,7 @@ code's row; the code itself is what proves the phone (single use, 5 tries, 5 min
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from urllib.parse import quote
@@ -38,6 +39,12 @@ def _hq(request: Request):
 
 
 def _ip(request: Request) -> str:
+    """The client's IP for the per-IP throttle: behind a reverse proxy that sets
+    X-Forwarded-For (MEMBERPOS_TRUST_PROXY=1), its last hop — the one the proxy added."""
+    if os.environ.get("MEMBERPOS_TRUST_PROXY") == "1":
+        hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+        if hops:
+            return hops[-1][:64]
     return request.client.host if request.client else "-"
 
 
