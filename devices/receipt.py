@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pos.rules.money import yuan
 
-from .columns import spread, wrap
+from .columns import spread, width, wrap
 from .masking import mask_name, mask_phone
 
 COLUMNS = {58: 32, 80: 48}  # font A characters per line on 58 / 80 mm paper
@@ -212,8 +212,12 @@ def layout(r: Receipt, cols: int) -> list[Block]:
         name = str(ln.get("name") or ln.get("code") or "")
         out += [Text(part) for part in wrap(name, cols)]
         unit = ln.get("unit_fen")
-        qty_text = f"  {ln.get('code', '')} x{ln['qty']}" + (f" @{yuan(unit)}" if isinstance(unit, int) else "")
-        out.append(Text(spread(qty_text, yuan(ln["net_fen"]), cols)))
+        price = f" x{ln['qty']}" + (f" @{yuan(unit)}" if isinstance(unit, int) else "")
+        qty_text, amount = f"  {ln.get('code', '')}{price}", yuan(ln["net_fen"])
+        if width(qty_text) + 1 + width(amount) > cols:  # the code on a line of its own: a price is never clipped
+            out.append(Text(f"  {ln.get('code', '')}"))
+            qty_text = " " + price
+        out.append(Text(spread(qty_text, amount, cols)))
         for d in ln.get("discounts") or []:
             if isinstance(d, dict) and isinstance(d.get("amount_fen"), int) and d["amount_fen"]:
                 out.append(Text(spread(f"    {_discount_words(d, lg)}", "-" + yuan(d["amount_fen"]), cols)))
