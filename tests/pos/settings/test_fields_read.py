@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pos.settings.schema import LEAVES, attribute
+from tests.pos.settings.schema import LEAVES, PENDING, attribute
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_MODULE = ROOT / "pos" / "rules" / "program.py"
@@ -58,6 +58,8 @@ def test_the_walk_finds_the_schema():
 def test_field_is_read_outside_the_schema(path):
     if path in ALLOWED:
         return
+    if path in PENDING:
+        pytest.skip(f"pending: {PENDING[path]}")
     helper = THROUGH.get(path)
     if helper is not None:
         assert attribute(path) in SCHEMA_MODULE.read_text(encoding="utf-8")
@@ -68,4 +70,4 @@ def test_field_is_read_outside_the_schema(path):
 
 
 def test_allow_lists_name_real_fields():
-    assert set(ALLOWED) <= set(LEAVES) and set(THROUGH) <= set(LEAVES)
+    assert set(ALLOWED) <= set(LEAVES) and set(THROUGH) <= set(LEAVES) and set(PENDING) <= set(LEAVES)

@@ -27,7 +27,7 @@ from pos.errors import DomainError
 from pos.rules import program
 from tests.pos.settings import probes
 from tests.pos.settings.probes import (basket_probe, coupon, item, member, on_store, priced, sale_probe, topped_up)
-from tests.pos.settings.schema import LEAVES
+from tests.pos.settings.schema import LEAVES, PENDING
 
 PRESETS = ("vancl", "hdcrm")
 RAW = {n: json.loads((program.PRESETS / f"{n}.json").read_text(encoding="utf-8")) for n in PRESETS}
@@ -444,6 +444,7 @@ ROWS: list[Row] = [
         put("coupon_templates.code=t-cpn.per_member_limit", 1), "refusals", setup=template()),
     Row("coupon_templates[].members_only", priced(coupons=(coupon(member_id=None),)),
         put("coupon_templates.code=t-cpn.members_only", False), "refusals", setup=template()),
+    Row("coupon_templates[].forwardable", None, None, pending=PENDING["coupon_templates[].forwardable"]),
     Row("coupon_templates[].points_cost", on_store(probes.exchanged), put("coupon_templates.code=pts-5.points_cost", 200),
         "balance", why="a coupon for points costs its points_cost"),
 
@@ -452,6 +453,7 @@ ROWS: list[Row] = [
     Row("issuance.birthday", probes.birthday_gifts("member"), put("issuance.birthday", ["pts-5"]), "coupons",
         why="the daily job's gifts in the birthday month"),
     Row("issuance.referral", REFERRED, put("issuance.referral", ["pts-5"]), "coupons"),
+    Row("issuance.pickup", None, None, pending=PENDING["issuance.pickup"]),
     Row("issuance.win_back.after_days", probes.churn_window, put("issuance.win_back.after_days", 120), "days",
         why="the churn report's window"),
     Row("issuance.win_back.template", on_store(probes.won_back), put("issuance.win_back.template", "pts-5"), "coupons"),
@@ -496,6 +498,8 @@ def test_rows_cover_every_field_of_the_schema():
     assert not missing, f"program fields with no row in the settings table (show what each changes): {missing}"
     stale = [f for f in BY_FIELD if f not in LEAVES]
     assert not stale, f"rows for fields the schema no longer has: {stale}"
+    unmarked = [f for f in PENDING if not BY_FIELD[f].pending]
+    assert not unmarked, f"real rows still listed in schema.PENDING (remove them there): {unmarked}"
 
 
 def _docs(row: Row, preset: str) -> tuple[program.ProgramDoc, dict]:
