@@ -13,7 +13,7 @@ import hmac
 import secrets
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from pos.ids import uuid7
 
@@ -69,6 +69,8 @@ def issue(hq, phone_e164: str, ip: str, *, purpose: str, store: str | None = Non
             OneTimeCode.ip_hash == iph, OneTimeCode.created_at > hour))
         if n_ip >= IP_PER_HOUR:
             raise Throttled("ip", 3600)
+        s.execute(delete(OneTimeCode).where(OneTimeCode.phone_hash == ph,  # the phone's old codes: gone after a day
+                                            OneTimeCode.created_at < now - dt.timedelta(days=1)))
         row = OneTimeCode(id=uuid7(), phone=phone_e164, phone_hash=ph, ip_hash=iph, code_hash=_h(hq, code),
                           purpose=purpose, store_code=store, created_at=now,
                           expires_at=now + dt.timedelta(seconds=TTL_S), used_at=None, attempts=0)

@@ -370,3 +370,20 @@ def test_throttled_per_phone_and_per_ip_and_no_phone_in_urls_or_logs(hqp, store)
     sent = notify.sent(hqp.db)
     assert sent and all("*" in m["phone_masked"] for m in sent)
     assert not any(re.search(r"1[3-9]\d{9}", m["text"]) for m in sent)
+
+
+def test_signing_and_the_notifier_choice(hqp, monkeypatch):
+    from sync.server import notify, signing
+
+    signing.init(hqp.db)
+    tok = signing.sign("forward", {"f": "x"}, 60)
+    assert signing.verify("forward", tok) == {"f": "x"}
+    for bad in (tok + "x", "x" + tok, tok.replace(".", ""), "", "a.b"):
+        with pytest.raises(signing.BadToken):
+            signing.verify("forward", bad)
+    with pytest.raises(signing.BadToken) as exc:
+        signing.verify("forward", tok, now=time.time() + 61)
+    assert exc.value.reason == "expired"
+    assert isinstance(notify.notifier(hqp.db), notify.LogNotifier)
+    monkeypatch.setenv("MEMBERPOS_SMS_URL", "https://sms.example.com/send")
+    assert isinstance(notify.notifier(hqp.db), notify.SmsGatewayNotifier)
