@@ -5,6 +5,8 @@
     python main.py hq store revoke CODE                          the store's tills are refused at once
     python main.py hq store rotate CODE                          revoke, and print a new enrolment code
     python main.py hq store qr CODE --out FILE.png|.pdf [--base URL] [--days N]   the store's join QR
+    python main.py hq store checkin-qr CODE --out FILE.png|.pdf [--base URL] [--days N]   the door check-in QR
+    python main.py hq referrals [--top N] [--json]              joins and sales by referral
     python main.py hq program publish FILE
     python main.py hq catalog import FILE.csv
     python main.py hq exceptions [--all] [--json]
@@ -111,6 +113,60 @@ def cmd_store_qr(args) -> int:
     got["out"] = str(out_path)
     out(args, got, lambda: f"store {got['store']} ({got['name']}): join QR written to {got['out']} "
                            f"(link valid until {got['expires_at'][:10]})\n{got['url']}")
+    return 0
+
+
+def cmd_store_checkin_qr(args) -> int:
+    """The store's door check-in QR (issue 16 item 4): a signed, expiring URL of HQ's check-in page."""
+    import os
+    from pathlib import Path
+
+    import segno
+
+    from .server import checkins
+
+    out_path = Path(args.out)
+    kind = out_path.suffix.lower().lstrip(".")
+    if kind not in ("png", "pdf"):
+        raise CliError(f"--out must end in .png or .pdf, got {out_path.name!r}")
+    base = args.base or os.environ.get("MEMBERPOS_PUBLIC_URL") or "http://127.0.0.1:8700"
+    if not base.startswith(("http://", "https://")):
+        raise CliError(f"--base must be an http(s) URL, got {base[:60]!r}")
+    if args.days < 1 or args.days > 3660:
+        raise CliError("--days must be 1 to 3660")
+    try:
+        got = checkins.checkin_link(_hq(args), args.code, base, days=args.days)
+    except checkins.StoreUnknown:
+        raise CliError(f"no store {args.code!r} (hq store add {args.code} --name NAME)", 1) from None
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        segno.make(got["url"], error="m").save(str(out_path), kind=kind, scale=12 if kind == "png" else 6, border=4)
+    except OSError as exc:
+        raise CliError(f"cannot write {out_path}: {exc.strerror or exc}") from None
+    got["out"] = str(out_path)
+    out(args, got, lambda: f"store {got['store']} ({got['name']}): check-in QR written to {got['out']} "
+                           f"(link valid until {got['expires_at'][:10]})\n{got['url']}")
+    return 0
+
+
+def cmd_hq_referrals(args) -> int:
+    """Joins and sales by referral (forwarded coupons, referred members), chain-wide."""
+    from .server import forwarding
+
+    got = forwarding.report(_hq(args), top=args.top)
+
+    def text() -> str:
+        j, sa, f, c = got["joins"], got["sales"], got["forwards"], got["credits"]
+        lines = [f"joins by referral: {j['referred_members']} members referred by {j['referrers']} members",
+                 f"sales by referral: {sa['sales']} sales by {sa['referred_buyers']} referred members, "
+                 f"net ¥{sa['net_fen'] / 100:,.2f}",
+                 f"forwarded coupons: {f['links']} links, {f['claimed']} taken, {f['used']} used "
+                 f"(¥{f['used_fen'] / 100:,.2f} off)",
+                 f"referral credits: {c['awards']} awards, {c['points']} points"]
+        lines += [f"  {r['member_code']}: {r['referred']} referred" for r in j["top_referrers"]]
+        return "\n".join(lines)
+
+    out(args, got, text)
     return 0
 
 
@@ -377,6 +433,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                                   "else http://127.0.0.1:8700)")
     p.add_argument("--days", type=int, default=400, help="the link expires after this many days (default 400)")
     p.set_defaults(func=cmd_store_qr)
+    p = ss.add_parser("checkin-qr", parents=[h], help="the store's door check-in QR (signed link of HQ's check-in page)")
+    p.add_argument("code")
+    p.add_argument("--out", required=True, help="FILE.png or FILE.pdf")
+    p.add_argument("--base", help="HQ's public URL the phones reach (default $MEMBERPOS_PUBLIC_URL, "
+                                  "else http://127.0.0.1:8700)")
+    p.add_argument("--days", type=int, default=400, help="the link expires after this many days (default 400)")
+    p.set_defaults(func=cmd_store_checkin_qr)
     p = ss.add_parser("revoke", parents=[h], help="refuse every till of the store from now on (401)")
     p.add_argument("code")
     p.set_defaults(func=cmd_store_revoke)
@@ -415,6 +478,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = ts.add_parser("review", parents=[h, dated], help="review the members whose tier validity ended (idempotent)")
     p.set_defaults(func=cmd_hq_tiers_review)
 
+    p = hs.add_parser("referrals", parents=[h], help="joins and sales by referral (forwarded coupons, referred members)")
+    p.add_argument("--top", type=int, default=10, help="how many top referrers to list (default 10)")
+    p.set_defaults(func=cmd_hq_referrals)
     p = hs.add_parser("phones", parents=[h], help="phone privacy: may tills keep full numbers to unmask offline?")
     p.add_argument("--offline-unmask", choices=("on", "off"), help="on: tills keep full numbers (default off)")
     p.set_defaults(func=cmd_hq_phones)

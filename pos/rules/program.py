@@ -407,6 +407,7 @@ class CouponTemplate(_Model):
     per_member_limit: Annotated[int, Strict(), Field(ge=0, le=1000)] = 0  # 0 = no limit
     members_only: bool = True
     points_cost: Points = 0  # > 0: members can exchange points for it
+    forwardable: bool = False  # a member may forward it to a friend from the wallet page (issue 16)
 
     @model_validator(mode="after")
     def _fields(self):
@@ -432,6 +433,14 @@ class Issuance(_Model):
     birthday: list[Code] = []
     referral: list[Code] = []
     win_back: WinBack | None = None
+    pickup: Code | None = None  # the pickup voucher: issued when a parcel is collected at a store (issue 18)
+
+    @model_serializer(mode="wrap")
+    def _without_absent_pickup(self, handler):  # older documents dump as before (HQ compares published versions)
+        d = handler(self)
+        if self.pickup is None and isinstance(d, dict):
+            d.pop("pickup", None)
+        return d
 
 
 class Gift(_Model):
@@ -555,6 +564,8 @@ class ProgramDoc(_Model):
         issued = [*self.issuance.signup, *self.issuance.birthday, *self.issuance.referral]
         if self.issuance.win_back:
             issued.append(self.issuance.win_back.template)
+        if self.issuance.pickup:
+            issued.append(self.issuance.pickup)
         bad = sorted({t for t in issued if t not in templates})
         if bad:
             raise ValueError(f"issuance names unknown coupon template(s) {bad}")

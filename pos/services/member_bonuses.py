@@ -14,7 +14,7 @@ entry's reason (and sale / store):
 |---|---|---|
 | sign-up | person | reason `sign-up bonus`, or a coupon of source `signup` |
 | profile completion | person | reason `profile complete` |
-| referral | new member (to the referrer) | reason `referral <new member's code>`; and only on the new member's first purchase |
+| referral | new member (to the referrer) | reason `referral <new member's code>`; on the new member's first purchase, or a sale using a coupon the referrer forwarded them |
 | check-in | member, store, business date | reason `check-in <date>` with the store's code |
 | review | sale | reason `review <receipt>` with the sale's id |
 
@@ -199,18 +199,23 @@ def update_profile(db, program: ProgramDoc | None, member_id: str, *, actor: str
 
 def after_sale(s: Session, db, program: ProgramDoc, member: Member, sale: Sale, now: dt.datetime) -> Award | None:
     """In the sale's transaction (pos.services.checkout): a referred member's first purchase
-    credits the referrer `referral_points` and issues `issuance.referral`; once per new member."""
+    credits the referrer `referral_points` and issues `issuance.referral`; once per new member.
+    A coupon a friend forwarded (its `referrer_id`, issue 16) used in this sale credits that
+    friend the same way under the same key — whichever comes first, once per new member."""
     ms = program.membership
-    if member.referrer_id is None or not (ms.referral_points or program.issuance.referral):
+    if not (ms.referral_points or program.issuance.referral):
         return None
-    earlier = s.scalar(select(Sale.id).where(Sale.member_id == member.id, Sale.kind == "sale", Sale.id != sale.id)
-                       .limit(1))
-    elsewhere = s.scalar(select(PointsEntry.id).where(  # a purchase at another store, known by its ledger rows
-        PointsEntry.member_id == member.id, PointsEntry.kind.in_(("earn", "redeem")),
-        PointsEntry.sale_id.is_not(None), PointsEntry.sale_id != sale.id).limit(1))
-    if earlier is not None or elsewhere is not None:
-        return None
-    referrer = _survivor(s, member.referrer_id)
+    referrer = None
+    if member.referrer_id is not None:
+        earlier = s.scalar(select(Sale.id).where(Sale.member_id == member.id, Sale.kind == "sale", Sale.id != sale.id)
+                           .limit(1))
+        elsewhere = s.scalar(select(PointsEntry.id).where(  # a purchase at another store, known by its ledger rows
+            PointsEntry.member_id == member.id, PointsEntry.kind.in_(("earn", "redeem")),
+            PointsEntry.sale_id.is_not(None), PointsEntry.sale_id != sale.id).limit(1))
+        if earlier is None and elsewhere is None:
+            referrer = _survivor(s, member.referrer_id)
+    if referrer is None or referrer.id == member.id:
+        referrer = _forwarded_by(s, member, sale)
     if referrer is None or referrer.id == member.id:
         return None
     reason = referral_reason(member.member_code)
@@ -224,6 +229,15 @@ def after_sale(s: Session, db, program: ProgramDoc, member: Member, sale: Sale, 
     audit(s, db, "system", "member.referral", referrer.member_code, referred=member.member_code,
           receipt=sale.receipt_no, points=award.points, coupons=len(award.coupons))
     return award
+
+
+def _forwarded_by(s: Session, member: Member, sale: Sale) -> Member | None:
+    """Who forwarded a coupon this sale used (the first such coupon), as their survivor."""
+    from pos.store.models import CouponUse
+
+    ref = s.scalar(select(Coupon.referrer_id).join(CouponUse, CouponUse.coupon_id == Coupon.id)
+                   .where(CouponUse.sale_id == sale.id, Coupon.referrer_id.is_not(None)).limit(1))
+    return _survivor(s, ref) if ref is not None else None
 
 
 # --- check-in -------------------------------------------------------------------------------------

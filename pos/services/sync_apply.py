@@ -313,13 +313,14 @@ def _apply_notes(s: Session, rows: list[dict[str, Any]]) -> int:
 
 def _apply_coupons(s: Session, rows: list[dict[str, Any]]) -> int:
     cols = ("id", "code", "template", "member_id", "valid_from", "valid_to", "source", "issued_at", "issued_store",
-            "voided_at", "test_clock")
+            "voided_at", "test_clock", "referrer_id")
     if not rows:
         return 0
     recs = [_take(d, cols) | {"test_clock": bool(d.get("test_clock"))} for d in rows]
     stmt = insert(Coupon.__table__)
-    stmt = stmt.on_conflict_do_update(index_elements=["code"], set_={"voided_at": stmt.excluded.voided_at,
-                                                                     "member_id": stmt.excluded.member_id})
+    stmt = stmt.on_conflict_do_update(index_elements=["code"], set_={  # a forwarded coupon moves, with its referrer
+        "voided_at": stmt.excluded.voided_at, "member_id": stmt.excluded.member_id,
+        "referrer_id": stmt.excluded.referrer_id})
     s.execute(stmt, recs)
     return len(recs)
 

@@ -163,6 +163,7 @@ class Coupon(HQBase):
     issued_store: Mapped[str | None] = mapped_column(String(16))
     voided_at: Mapped[dt.datetime | None]
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+    referrer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # who forwarded it to its holder (issue 16)
 
 
 class CouponUse(HQBase):

@@ -25,6 +25,8 @@ router = APIRouter()
 PAGE_MODULES = [
     "join",
     "account",
+    "checkin",
+    "forward",
     "code",  # my member code, the dynamic one (issue 16 item 3)
 ]
 
