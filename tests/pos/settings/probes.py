@@ -547,3 +547,41 @@ def segmented(doc):
     seg = segments.segmentation(SEG_DB, SEG_AS_OF, program=doc)
     return {"members": sorted((m["member_code"], m.get("r"), m.get("f"), m.get("m"), m.get("abc")) for m in rows),
             "abc": [(a["class"], a["members"]) for a in seg.abc]}
+
+
+# --- HQ (the member pages) ---------------------------------------------------------------------
+
+_HQ: dict[str, Any] = {}
+
+
+def _hq():
+    """One HQ database (SQLite, migrated once) for the probes that run at HQ."""
+    if "db" not in _HQ:
+        import atexit
+        import tempfile
+
+        from sync.server.db import HQDatabase
+
+        root = Path(tempfile.mkdtemp(prefix="hq-probe-"))
+        _HQ["root"], _HQ["db"] = root, HQDatabase(f"sqlite:///{root / 'hq.sqlite3'}")
+        atexit.register(lambda: (_HQ["db"].close(), shutil.rmtree(root, ignore_errors=True)))
+    return _HQ["db"]
+
+
+def forward_offered(doc):
+    """HQ publishes `doc`; a member holding a `pts-5` coupon: which coupons the wallet may forward."""
+    from sync.server import admin, forwarding, member_self
+    from sync.server.models import Coupon as HQCoupon
+
+    hq = _hq()
+    d = program.to_json(doc)
+    d["version"] = f"probe-{uuid.uuid4().hex[:10]}"
+    path = _HQ["root"] / f"{d['version']}.json"
+    path.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    admin.program_publish(hq, str(path))
+    mid = uuid.UUID(member_self.join(hq, "+8613" + f"{uuid.uuid4().int % 10 ** 9:09d}", store=None, marketing=False)["id"])
+    now = dt.datetime.now(dt.timezone.utc)
+    with hq.transaction() as s:
+        s.add(HQCoupon(id=uuid.uuid4(), code=coupons.new_code(), template="pts-5", member_id=mid, valid_from=now,
+                       valid_to=now + dt.timedelta(days=30), source="exchange", issued_at=now, issued_store="HQ"))
+    return {"forwardable": sorted(c["template"] for c in forwarding.forwardable(hq, mid))}

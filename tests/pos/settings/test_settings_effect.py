@@ -444,7 +444,8 @@ ROWS: list[Row] = [
         put("coupon_templates.code=t-cpn.per_member_limit", 1), "refusals", setup=template()),
     Row("coupon_templates[].members_only", priced(coupons=(coupon(member_id=None),)),
         put("coupon_templates.code=t-cpn.members_only", False), "refusals", setup=template()),
-    Row("coupon_templates[].forwardable", None, None, pending=PENDING["coupon_templates[].forwardable"]),
+    Row("coupon_templates[].forwardable", probes.forward_offered, put("coupon_templates.code=pts-5.forwardable", True),
+        "forwardable", why="the wallet may forward a coupon of a forwardable template (HQ's /m/forward)"),
     Row("coupon_templates[].points_cost", on_store(probes.exchanged), put("coupon_templates.code=pts-5.points_cost", 200),
         "balance", why="a coupon for points costs its points_cost"),
 
