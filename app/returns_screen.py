@@ -64,7 +64,9 @@ class ReturnsDialog(QDialog):
         if member_id:
             recent = [h for h in member_view.history(db, member_id, limit=10) if h["kind"] == "sale"]
             if recent:
-                lay.addWidget(QLabel(self.tr("This member's recent sales: ") + ", ".join(h["receipt_no"] for h in recent[:5])))
+                self.recent = QLabel(self.tr("This member's recent sales: ") + ", ".join(h["receipt_no"] for h in recent[:5]))
+                self.recent.setWordWrap(True)  # five receipt numbers are wider than the dialog at 1024x768
+                lay.addWidget(self.recent)
                 self.receipt.setText(recent[0]["receipt_no"])
                 self.receipt.selectAll()
         self.table = QTableWidget(0, 4)

@@ -9,7 +9,7 @@ import sqlite3
 import uuid
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableWidget
+from PySide6.QtWidgets import QLabel, QTableWidget
 
 from app.member_detail import MemberDetailDialog
 from pos.services import checkout
@@ -147,3 +147,26 @@ def test_the_member_panel_says_amounts_in_yuan_and_hides_an_empty_badge(qtbot, w
     assert re.search(r"\(visits: \d+\)$", p.visits.text()) and " visits)" not in p.visits.text(), p.visits.text()
     key(qtbot, window, Qt.Key_U, Qt.ControlModifier)  # detach
     assert p.tier_badge.isHidden()
+
+
+def test_the_members_recent_receipts_in_returns_are_all_readable(qtbot, window, store):
+    from app.returns_screen import ReturnsDialog
+
+    c = window.checkout
+    attach(qtbot, window, "13800138000")
+    for _ in range(5):
+        scan_priced(qtbot, window, 2000, 30000)
+        c.till.pay([checkout.Tender("cash", c.till.last_quote.net_fen)])
+        attach(qtbot, window, "13800138000")
+    for lang in ("en", "zh_CN"):
+        at_1024(qtbot, window, lang)
+        d = ReturnsDialog(store, "C01", store.people["a"].id, window)
+        qtbot.addWidget(d)
+        d.show()
+        qtbot.wait(50)
+        (label,) = [w for w in d.findChildren(QLabel) if w.text().count("S001-") == 5]
+        whole_text = label.width() >= label.fontMetrics().horizontalAdvance(label.text())
+        assert whole_text or (label.wordWrap() and label.heightForWidth(label.width()) <= label.height()), (
+            lang, label.width(), label.height())
+        assert label.mapTo(d, label.rect().topRight()).x() <= d.width()
+        d.close()
