@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos import changes
-from pos.services import member_bonuses, member_view, members
+from pos.services import member_bonuses, member_view, members, parcels
 from pos.store import program_store
 from pos.errors import DomainError
 from pos.rules.money import yuan
@@ -49,10 +49,18 @@ class MemberDetailDialog(QDialog):
         tabs = QTabWidget()
         tabs.setObjectName("memberTabs")
         hist = member_view.history(db, member_id)
+        rows = [[h["date"], h["receipt_no"], labels.sale_kind(h["kind"]), yuan(h["net_fen"]), str(h["points_earned"]),
+                 str(h["points_redeemed"])] for h in hist]
+        status = {"paid": self.tr("order paid"), "shipped": self.tr("order shipped"),
+                  "delivered": self.tr("order delivered"), "returned": self.tr("order returned")}
+        for o in parcels.member_orders(db, member_id):  # online orders (issue 18), newest first with the sales
+            earned = str(o["points"]) + (self.tr(" (pending to {0})").format(o["available_on"]) if o["pending"] else "")
+            rows.append([o["date"], f"{o['channel']}:{o['order_id']}",
+                         self.tr("Online ({0})").format(status.get(o["status"], o["status"])), yuan(o["paid_fen"]),
+                         earned, str(o["points"]) if o["points_reversed"] else "0"])
+        rows.sort(key=lambda r: r[0], reverse=True)
         tabs.addTab(_table([self.tr("Date"), self.tr("Receipt"), self.tr("Kind"), self.tr("Amount"), self.tr("Points +"),
-                            self.tr("Points -")],
-                           [[h["date"], h["receipt_no"], labels.sale_kind(h["kind"]), yuan(h["net_fen"]), str(h["points_earned"]),
-                             str(h["points_redeemed"])] for h in hist]), self.tr("Purchases"))
+                            self.tr("Points -")], rows), self.tr("Purchases"))
         led = member_view.ledger_entries(db, member_id)
         tabs.addTab(_table([self.tr("Date"), self.tr("Ledger"), self.tr("Kind"), self.tr("Amount"), self.tr("Expires"),
                             self.tr("Reason")],

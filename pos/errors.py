@@ -189,6 +189,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sync.not_enough_points": ("HQ says only {have} points are available", "总部确认可用积分仅 {have}"),
     "sync.coupon_refused": ("HQ refused coupon use: {reason}", "总部拒绝用券：{reason}"),
     "sync.refused": ("HQ refused: {reason}", "总部拒绝：{reason}"),
+    # parcels for pickup at the store (issue 18; pos.services.parcels)
+    "parcel.unknown": ("No parcel {label} for this store (not sent by HQ yet? sync, then scan again)",
+                       "本店没有包裹 {label}（总部尚未下发？请同步后再扫）"),
+    "parcel.duplicate": ("Parcel {label} was received already ({at})", "包裹 {label} 已签收（{at}）"),
+    "parcel.collected": ("Parcel {label} was collected already ({at})", "包裹 {label} 已被取走（{at}）"),
+    "parcel.cancelled": ("The order of parcel {label} was returned: give the parcel back to the courier",
+                         "包裹 {label} 的订单已退货：请将包裹退还快递员"),
+    "parcel.no_match": ("No parcel waiting at this store matches {query}", "本店没有与 {query} 相符的待取包裹"),
+    "parcel.not_arrived": ("Parcel {label} has not been received here yet: scan its label first",
+                           "包裹 {label} 尚未在本店签收：请先扫描包裹面单"),
+    "parcel.ambiguous": ("{count} parcels match: ask for the whole pickup code", "有 {count} 个包裹相符：请询问完整取件码"),
+    "parcel.query": ("Give the pickup code, or the phone number and the last 4 of the code",
+                     "请提供取件码，或手机号加取件码后4位"),
 }
 
 

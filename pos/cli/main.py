@@ -542,4 +542,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     __import__("pos.cli.ops").cli.ops.register(sub, c)  # backup, restore, doctor (issue 19)
     from pos.cli import points
     points.register(sub, c)  # points convert, coupon exchange, lottery draw/verify, campaign draw (issue 14)
+    from pos.cli import parcels
+    parcels.register(sub, c)  # parcel receive, pickup, list (issue 18)
 

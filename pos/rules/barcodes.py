@@ -33,7 +33,7 @@ __all__ = [
     "ean_check_digit", "is_valid_gs1",
 ]
 
-KINDS = ("product", "price", "weight", "member", "dynamic_member", "coupon", "cashier")
+KINDS = ("product", "price", "weight", "member", "dynamic_member", "coupon", "cashier", "parcel", "pickup")
 RESULT_KINDS = KINDS + ("bad_barcode", "unknown")
 ENCODINGS = ("ean13", "ean8", "upca", "any")
 MAX_CODE_LENGTH = 128
@@ -88,6 +88,9 @@ DEFAULT_RULES = (
     BarcodeRule("internal", "product", r"^SKU[0-9A-Z\-]{1,20}$", "any"),
     # a member page's changing code (pos.rules.dynamic_code: DM + step tag + 8 digits + member code)
     BarcodeRule("dynamic_member", "dynamic_member", r"^DM[0-9A-Z]{2}\d{8}[0-9A-Z]{1,24}$"),
+    # parcels for pickup at the store (issue 18; sync/server/orders.py): the courier's label, the customer's code
+    BarcodeRule("parcel_label", "parcel", r"^PCL\d{10}$"),
+    BarcodeRule("pickup_code", "pickup", r"^PU\d{8}$"),
 )
 
 

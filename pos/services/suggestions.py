@@ -75,6 +75,11 @@ def for_member(s: Session, member_id: uuid.UUID, now: dt.datetime, basket: Itera
                Sale.created_at >= now - dt.timedelta(days=HISTORY_DAYS))
         .order_by(Sale.created_at)
     ).all()
+    from pos.services import parcels  # the member's online orders count as purchases too (issue 18)
+
+    online = parcels.online_lines(s, member_id, now - dt.timedelta(days=HISTORY_DAYS))
+    if online:
+        rows = sorted([*rows, *online], key=lambda r: r[3])
     excluded = _excluded(s.scalars(select(MemberTag.tag).where(MemberTag.member_id == member_id)))
     bought: dict[str, list[dt.datetime]] = {}
     names: dict[str, tuple[str, str]] = {}

@@ -414,6 +414,10 @@ def apply_page(db, changes: list[dict[str, Any]], cursor: str | None) -> dict[st
         summary["coupon_uses"] = _insert_new(s, CouponUse, by_kind.get("coupon_use", []), _U_COLS)
         if by_kind.get("sale"):  # this store's own sales, on a re-sync after a restore (pos.store.sale_record)
             summary.update(sale_record.restore_sales(s, by_kind["sale"], store_settings.REGISTER_NO.read(s)))
+        if by_kind.get("online_order") or by_kind.get("parcel"):  # issue 18 (pos.services.parcels)
+            from pos.services import parcels
+
+            summary.update(parcels.apply_pull(s, db, by_kind.get("online_order", []), by_kind.get("parcel", []), now))
         touched = {_uid(d["member_id"]) for d in pts + sv}
         refresh_balances(s, touched, now)
         # rows from elsewhere are not this till's to send: the watermark jumps over them
@@ -429,7 +433,7 @@ def apply_page(db, changes: list[dict[str, Any]], cursor: str | None) -> dict[st
 def _announce(by_kind: dict[str, list[dict[str, Any]]], touched) -> None:
     """After the page committed: say what it changed (`pos.changes`; the app's screens listen)."""
     mids = {str(_uid(d["id"])) for d in by_kind.get("member", []) if d.get("id")} | {str(m) for m in touched if m}
-    mids |= {str(_uid(d["member_id"])) for kind in ("card", "note", "coupon") for d in by_kind.get(kind, [])
+    mids |= {str(_uid(d["member_id"])) for kind in ("card", "note", "coupon", "online_order") for d in by_kind.get(kind, [])
              if d.get("member_id")}
     if mids:
         change_events.publish("members", mids)

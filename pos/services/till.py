@@ -113,6 +113,13 @@ class Till:
                 for code in member_code.first_order_coupons(self.db, mid):
                     self.try_coupon(code)
             return out
+        if scan.kind == "parcel":  # a courier's label (issue 18): the parcel arrived here
+            from pos.services import parcels
+
+            v = parcels.receive(self.db, scan.base_code, actor=self._actor())
+            return Outcome("parcel", " ".join(x for x in (v.label, v.name, v.phone_masked) if x))
+        if scan.kind == "pickup":  # the customer's pickup code
+            return self.parcel_pickup(code=scan.base_code)
         if scan.kind == "coupon":
             applied, why = self.try_coupon(scan.base_code)
             return Outcome("coupon", why, error_code=None if applied else "coupon.refused")
@@ -367,6 +374,21 @@ class Till:
 
     def _actor(self) -> str:
         return self.cashier.code if self.cashier else "till"
+
+    def parcel_pickup(self, code: str | None = None, phone: str | None = None, last4: str | None = None) -> Outcome:
+        """A parcel collected (pos.services.parcels.pickup): its member on the sale when the sale has
+        none, and the pickup voucher put on it at once (message: the label and the voucher's code)."""
+        from pos.services import parcels
+
+        got = parcels.pickup(self.db, code=code, phone=phone, last4=last4, actor=self._actor())
+        if not self.checkout.member_id:
+            self.checkout.attach_member_id(got.parcel.member_id)
+        if got.coupon_code and self.checkout.member_id == got.parcel.member_id:
+            self.try_coupon(got.coupon_code)
+            got.applied_to_sale = got.coupon_code in self.checkout.coupon_codes
+        self.changed()
+        changes.publish("members", [got.parcel.member_id])
+        return Outcome("pickup", " ".join(x for x in (got.parcel.label, got.coupon_code) if x))
 
     def _member_for_points(self) -> str:
         if not self.checkout.member_id:

@@ -215,6 +215,8 @@ CATEGORY_TOP = Option("suggest.category_top", dict[str, list[str]], {},
 DEMO_STORE = Option("demo_store", bool, False, "a demo store: the sign-in screen shows the demo PINs")
 CASH_CONFIRM_ABOVE_FEN = Option("cash.confirm_above_fen", Fen, 1_000_000, "cash above this asks the cashier first")
 RETURNS_MANAGER_ABOVE_FEN = Option("returns.manager_above_fen", Fen, 50_000, "a refund above this needs a manager")
+PARCEL_OVERDUE_DAYS = Option("parcel.overdue_days", Annotated[int, Field(ge=1, le=90)], 7,
+                             "a parcel not collected this many days after it arrived is listed for return to the courier")
 
 
 def enrolled(db) -> bool:

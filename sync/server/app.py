@@ -151,7 +151,10 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
         if any(isinstance(e, dict) and e.get("kind") == "parcel.arrived" for e in req.events):
             from . import orders  # a parcel arrived: the customer is told once the push committed
 
-            await run_in_threadpool(orders.send_arrivals, hq, str(request.base_url))
+            try:
+                await run_in_threadpool(orders.send_arrivals, hq, str(request.base_url))
+            except Exception:  # the push is committed; a message not sent now goes with the next push
+                log.exception("parcel arrival messages not sent")
         return _json(resp)
 
     @app.post("/v1/orders")

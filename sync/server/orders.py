@@ -315,8 +315,8 @@ def send_arrivals(hq, base_url: str | None = None, *, notifier=None) -> int:
     from . import notify, signing
 
     with hq.read() as s:
-        due = [p.id for p in s.scalars(select(Parcel.id).where(Parcel.status == "arrived",
-                                                                Parcel.notified_at.is_(None)).limit(500))]
+        due = list(s.scalars(select(Parcel.id).where(Parcel.status == "arrived", Parcel.notified_at.is_(None))
+                             .order_by(Parcel.arrived_at).limit(500)))
     sent = 0
     for pid in due:
         with hq.transaction() as s:
@@ -335,6 +335,11 @@ def send_arrivals(hq, base_url: str | None = None, *, notifier=None) -> int:
             link = f"{public_url(base_url)}/m/parcel/{token}"
         except Exception:  # no signing key in this process (a CLI run): the message still goes
             link = None
-        (notifier or notify.notifier(hq)).send(phone, message(name, code), kind="parcel", link=link)
+        try:
+            (notifier or notify.notifier(hq)).send(phone, message(name, code), kind="parcel", link=link)
+        except Exception:  # not sent: the next arrival pushed tries again
+            with hq.transaction() as s:
+                s.get(Parcel, pid).notified_at = None
+            raise
         sent += 1
     return sent

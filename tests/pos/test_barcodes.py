@@ -50,7 +50,7 @@ def test_is_valid_gs1():
 def test_default_rule_order():
     assert [r.name for r in NOM.rules] == [
         "cashier", "member_code", "member_card", "coupon", "weight", "price",
-        "ean13", "ean8", "upca", "internal", "dynamic_member"]
+        "ean13", "ean8", "upca", "internal", "dynamic_member", "parcel_label", "pickup_code"]
     assert NOM.rules == DEFAULT_RULES
 
 
@@ -66,6 +66,8 @@ def test_default_rule_order():
     ("96385074", "product", "ean8", "96385074", None),
     ("036000291452", "product", "upca", "0036000291452", None),
     ("SKU-ABC-001", "product", "internal", "SKU-ABC-001", None),
+    ("PCL0123456789", "parcel", "parcel_label", "PCL0123456789", None),  # a courier's label (issue 18)
+    ("PU12345678", "pickup", "pickup_code", "PU12345678", None),  # a customer's pickup code
 ])
 def test_default_rules(code, kind, rule, base, value):
     r = NOM.classify(code)
