@@ -115,6 +115,7 @@ class CheckoutScreen(QWidget):
         self.reprice_timer.timeout.connect(self.reprice)
         self.paying: Operation | None = None  # a payment waiting for HQ's hold, in the background
         self.deferred: list[str] = []  # codes entered while it waits: taken, in order, once it is done
+        self._asked_hq: str | None = None  # a dynamic member code HQ just answered for (not asked again)
         events.listen(self, "members", self._members_changed)  # a pull, a merge, a top-up elsewhere
         self.refresh()
 
@@ -356,6 +357,8 @@ class CheckoutScreen(QWidget):
             if text.strip():
                 self.deferred.append(text)
             return
+        if text != self._asked_hq and self.till.member_code_needs_hq(text):
+            return self._member_code_from_hq(text)
         out = self.till.enter(text, reprice=False)
         if out.kind != "product":
             self.settle()
@@ -394,6 +397,28 @@ class CheckoutScreen(QWidget):
             self.say(self.tr("Applied: {0}").format(name) if out.error_code is None
                      else self.tr("Not applied: {0} — {1}").format(name, out.message), error=out.error_code is not None)
         self.refresh()
+
+    def _member_code_from_hq(self, text: str) -> None:
+        """A dynamic member code of someone this till does not have yet (joined a minute ago):
+        HQ checks it off the GUI thread, as a payment's hold; then it is entered as any code."""
+        def done(_member_id) -> None:
+            self.paying, self._asked_hq = None, text
+            try:
+                self.handle_code(text)  # known here now: checked, attached, the first order's coupons
+            finally:
+                self._asked_hq = None
+                self._pay_finished()
+
+        def failed(message: str, _exc: BaseException) -> None:
+            self._pay_finished()
+            self.say(message, error=True)
+            QApplication.beep()
+            self.focus_input()
+
+        self.say(self.tr("Asking HQ for this member…"))
+        self.input.setPlaceholderText(self.tr("Waiting for HQ…"))
+        self.paying = Operation(self, lambda: self.till.fetch_member_code(text), name="member code",
+                                pool="pay").success(done).failure(failed).run_in_background()
 
     # --- actions --------------------------------------------------------------------------------------
 

@@ -44,6 +44,16 @@ def _local(db, member_code: str) -> tuple[str | None, str | None, str | None]:
         return str(keep.id), secret, (keep.status if status == "merged" else status)
 
 
+def needs_hq(db, code: str) -> bool:
+    """True when this code can only be checked by asking HQ: a dynamic code of a member
+    this till lacks, or has without HQ's secret yet (the app asks off the GUI thread)."""
+    parsed = dynamic_code.parse(code)
+    if parsed is None:
+        return False
+    mid, secret, _status = _local(db, parsed.member_code)
+    return mid is None or not dynamic_code.valid_secret(secret)
+
+
 def identify(db, code: str, *, authority=None) -> str:
     """The id of the member whose dynamic code this is (see the module docstring)."""
     parsed = dynamic_code.parse(code)
@@ -57,6 +67,11 @@ def identify(db, code: str, *, authority=None) -> str:
         if not verdict.ok or status != "active":
             raise DomainError("member_code.invalid")
         return mid
+    return fetch(db, code, authority=authority)
+
+
+def fetch(db, code: str, *, authority=None) -> str:
+    """Ask HQ (it checks the code by its clock) and apply the member it answers with."""
     auth = authority if authority is not None else hq_port.connect(db)
     if auth is None or not hasattr(auth, "resolve_code"):
         raise DomainError("member_code.unknown")

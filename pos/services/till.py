@@ -134,6 +134,16 @@ class Till:
                 return Outcome("pick", matches=who, products=goods)
         raise DomainError("scan.unknown_product", code=echo(raw))
 
+    def member_code_needs_hq(self, text: str) -> bool:
+        """A dynamic member code only HQ can check (a member not here yet): the app asks off
+        the GUI thread with `fetch_member_code`, then enters the code as any other."""
+        scan = self.nomenclature.classify(unicodedata.normalize("NFKC", text or "").strip())
+        return scan.kind == "dynamic_member" and member_code.needs_hq(self.db, scan.code)
+
+    def fetch_member_code(self, text: str) -> str:
+        """HQ checks the code and the member it names is applied here (DomainError if refused)."""
+        return member_code.fetch(self.db, unicodedata.normalize("NFKC", text or "").strip(), authority=self.authority)
+
     def _members(self, found: list[members.MemberSummary], shown: str) -> Outcome:
         if not found:
             raise DomainError("member.not_found", query=shown)

@@ -125,6 +125,10 @@ def test_hq_refuses_stale_and_forged_codes_of_members_the_till_lacks(hq, tmp_pat
             t.close()
         r = requests.post(hq.url + "/v1/members/resolve-code", json={"protocol": 1, "code": good}, timeout=10)
         assert r.status_code == 401  # a till's credential, as every till endpoint
+        later = hq_members.register(hq.db, phone(), channel="qr")
+        engine.sync_once(till)  # the usual way: the secret comes in the member's pull row
+        with till.read() as s:
+            assert s.get(TillMember, uuid.UUID(later["id"])).code_secret == hq_secret(hq, later["id"])
     finally:
         till.close()
     with hq.db.read() as s:
