@@ -167,6 +167,9 @@ def test_orders_points_parcel_pickup(tmp_path, hq, shop):
     msgs = notify.sent(hq.db, phone="+86" + phone, kind="parcel")
     assert len(msgs) == 1 and parcel["pickup_code"] in msgs[0]["text"] and "/m/parcel/" in msgs[0]["link"]
     assert phone not in json.dumps(msgs, default=str) and msgs[0]["phone_masked"].endswith(phone[-4:])
+    page = requests.get(msgs[0]["link"], timeout=10)  # the member page the message links to: the code as a QR
+    assert page.status_code == 200 and parcel["pickup_code"] in page.text and 'alt="取件码二维码"' in page.text
+    assert requests.get(msgs[0]["link"][:-4] + "AAAA", timeout=10).status_code == 404  # altered: refused
     engine.sync_once(db)  # another round: told once
     assert len(notify.sent(hq.db, phone="+86" + phone, kind="parcel")) == 1
 

@@ -28,6 +28,7 @@ PAGE_MODULES = [
     "checkin",
     "forward",
     "code",  # my member code, the dynamic one (issue 16 item 3)
+    "parcel",  # my parcel: the pickup code as a QR (issue 18; the link in the arrival message)
 ]
 
 
