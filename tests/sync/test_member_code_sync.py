@@ -19,7 +19,7 @@ from sync import engine
 
 from .conftest import TOWEL, make_till, offline, phone, publish_preset
 
-CODE_TEXT = re.compile(r'id="code">([^<]+)<')
+CODE_TEXT = re.compile(r'id="member-code">([^<]+)<')
 
 
 def member_page(hq, member_id) -> requests.Session:
@@ -138,3 +138,68 @@ def test_hq_refuses_stale_and_forged_codes_of_members_the_till_lacks(hq, tmp_pat
     assert all(dynamic_code.valid_secret(x) for x in secrets)
     logs = list(tmp_path_factory.getbasetemp().glob("hqlog*/hq.log"))  # the session HQ's log
     assert logs and not any(x in p.read_text() for p in logs for x in secrets)
+
+
+def test_the_member_code_page_in_a_real_browser(hq, tmp_path):
+    """Chromium at a phone's size shows the QR and the barcode (both images decoded), in
+    Chinese and English; the code read off the page is accepted at the till now, refused
+    once its window has passed and when altered. MEMBERPOS_SCREENSHOTS=DIR saves the page."""
+    import datetime as dt
+    import os
+    from pathlib import Path
+
+    import pytest
+
+    from pos.clock import FixedClock
+    from sync.server import members as hq_members
+    from sync.server import signing
+    from sync.server.pages import session
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright for Python is not installed (pip install playwright)")
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("no chromium at /usr/bin/chromium (apt-get install chromium)")
+    shots = Path(os.environ.get("MEMBERPOS_SCREENSHOTS") or tmp_path)
+    joined = hq_members.register(hq.db, phone(), channel="qr")
+    signing.init(hq.db)
+    cookie = {"name": session.COOKIE, "value": signing.sign("session", {"m": joined["id"]}, 3600), "url": hq.url + "/m"}
+    codes = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        try:
+            for lang, locale in (("zh_CN", "zh-CN"), ("en", "en-US")):
+                ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                          locale=locale)
+                ctx.add_cookies([cookie])
+                page = ctx.new_page()
+                page.goto(hq.url + "/m/code")
+                assert ("我的会员码" if lang == "zh_CN" else "My member code") in page.title()
+                assert page.evaluate("[...document.images].length") == 2
+                assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+                codes[lang] = page.inner_text("#member-code").replace(" ", "")
+                page.screenshot(path=str(shots / f"m-member-code.{lang}.png"))
+                ctx.close()
+        finally:
+            browser.close()
+    code = codes["en"]
+    till = make_till(tmp_path, hq, "DC4")
+    try:
+        t = Till(till, lang="en")
+        try:
+            assert t.enter(code).kind == "member" and t.member_id == joined["id"]  # via HQ: not pulled yet
+            t.detach_member()
+            real = till.clock
+            till.clock = FixedClock(real.now() + dt.timedelta(seconds=95))  # past its window
+            try:
+                assert t.enter(code).error_code == "member_code.stale"
+            finally:
+                till.clock = real
+            assert t.enter(code[:-1] + ("X" if code[-1] != "X" else "Y")).error_code in (
+                "member_code.invalid", "member_code.unknown")  # another member code: not this one's digits
+            assert t.enter(code[:5] + ("1" if code[5] != "1" else "2") + code[6:]).error_code == "member_code.invalid"
+        finally:
+            t.close()
+    finally:
+        till.close()

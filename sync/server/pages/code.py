@@ -56,7 +56,7 @@ async def my_code(request: Request):
         f'<img src="{qr_uri(code)}" width="220" height="220" alt="{esc(t(lang, "会员码二维码", "Member code QR"))}">'
         f'<img src="{barcode_uri(code)}" style="width:100%;height:90px;margin-top:12px" '
         f'alt="{esc(t(lang, "会员码条码", "Member code barcode"))}">'
-        f'<p class="muted" style="font-family:monospace;letter-spacing:1px" id="code">{esc(_grouped(code))}</p>'
+        f'<p class="muted" style="font-family:monospace;letter-spacing:1px" id="member-code">{esc(_grouped(code))}</p>'
         f'<p class="muted" role="status">{esc(t(lang, f"每 30 秒更新一次，截图无效。本码有效至 {until}（含 30 秒容差）。", f"A new code every 30 seconds; a screenshot will not work. This one is good until {until} (plus 30 s)."))}</p>'
         f'<a class="btn alt" href="{render.link(request, "/m/code")}">{esc(t(lang, "刷新会员码", "Refresh the code"))}</a>'
         '</div>')
