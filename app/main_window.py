@@ -25,6 +25,8 @@ from .operations import Changes, Operation
 from .reports_screen import ReportsDialog
 from .returns_screen import ReturnsDialog, tender_name
 from .signin_screen import SignInScreen
+from .arrivals import ArrivalsPoller
+from .arrivals import install as install_arrivals
 from .sync_bridge import SyncBridge
 from .style import STYLE
 
@@ -79,10 +81,15 @@ class MainWindow(QMainWindow):
         self.bridge.home = self._home_input
         self.sync = SyncBridge(db, parent=self)
         self.sync.state.connect(self.on_sync_state)
+        self.arrivals = ArrivalsPoller(db, parent=self)  # door check-ins within seconds (issue 16)
+        self.sync.state.connect(self.arrivals.set_sync_state)
+        self.sync.state.connect(lambda *_: self.arrivals.sync_done())
+        self.arrivals.need_sync.connect(self.sync.kick)
         self.retranslate()
         self.signin.reset()
         self.bridge.start()
         self.sync.start()
+        self.arrivals.start()
         self.daily_op: Operation | None = None
         self.reports: ReportsDialog | None = None
         QTimer.singleShot(TAGS_DELAY_MS, self.run_daily_jobs)
@@ -225,6 +232,7 @@ class MainWindow(QMainWindow):
         self.checkout.sale_done.connect(lambda _sale: self.sync.kick())  # the sale goes up at once when HQ is there
         self.checkout.reprint_requested.connect(lambda sale: self.print_receipt(sale, reprint=True))
         self.checkout.sale_done.connect(self.checkout.show_receipt)
+        install_arrivals(self.checkout, self.arrivals)  # the arrivals panel and its attach key (Ctrl+G)
         self.stack.addWidget(self.checkout)
 
     def lock(self) -> None:
@@ -367,6 +375,7 @@ class MainWindow(QMainWindow):
         self.daily_op.run_in_background()
 
     def closeEvent(self, event) -> None:
+        self.arrivals.stop()
         self.sync.stop()
         if self.daily_op is not None:
             self.daily_op.wait()

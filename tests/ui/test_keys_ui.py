@@ -147,6 +147,7 @@ def test_every_key_of_the_readme_table_works_from_the_main_input(qtbot, till_win
         "Ctrl+Shift+I": opens("ManagerDialog"),  # diagnostics: a cashier is asked for a manager
         "Ctrl+Shift+V": opens("ConvertPointsDialog"), "Ctrl+Shift+E": opens("CouponExchangeDialog"),
         "Ctrl+Shift+O": lambda b: "抽奖" in c.message.text() or opens("QMessageBox")(b),  # Vancl: no lottery, said
+        "Ctrl+G": lambda b: any(x in c.message.text() for x in ("签到", "checked in")),  # no arrival today: said
         "Ctrl+K": lambda b: connect(till_store).execute(  # the member's check-in is recorded
             "SELECT COUNT(*) FROM audit_log WHERE action = 'member.checkin'").fetchone()[0] > 0,
     }
