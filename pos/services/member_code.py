@@ -50,8 +50,8 @@ def needs_hq(db, code: str) -> bool:
     parsed = dynamic_code.parse(code)
     if parsed is None:
         return False
-    mid, secret, _status = _local(db, parsed.member_code)
-    return mid is None or not dynamic_code.valid_secret(secret)
+    mid, secret, status = _local(db, parsed.member_code)
+    return mid is None or (status != "erased" and not dynamic_code.valid_secret(secret))
 
 
 def identify(db, code: str, *, authority=None) -> str:
@@ -60,6 +60,8 @@ def identify(db, code: str, *, authority=None) -> str:
     if parsed is None:
         raise DomainError("member_code.invalid")
     mid, secret, status = _local(db, parsed.member_code)
+    if status == "erased":  # at their request: no code of theirs identifies anyone
+        raise DomainError("member_code.invalid")
     if mid is not None and dynamic_code.valid_secret(secret):
         verdict = dynamic_code.verify(code, secret, dynamic_code.step_at(db.clock.now().timestamp()))
         if verdict.status == "stale":

@@ -108,6 +108,7 @@ def erase(db, member_id: str, *, actor: str, reason: str = "member request") -> 
         for col in PERSONAL:
             setattr(m, col, None)
         m.phone = m.phone_hash = m.phone_last4 = m.phone_masked = None
+        m.code_secret = None  # their dynamic member code is no more (pos.services.member_code)
         m.marketing_consent, m.consent_at = False, None
         m.status, m.updated_at = "erased", now
         cards = 0

@@ -227,6 +227,7 @@ def h_member_erased(c: Ctx, p: dict) -> None:
         setattr(m, f, None)
     m.phone = m.phone_last4 = None
     m.marketing_consent, m.consent_at, m.tags = False, None, []
+    m.code_secret = None  # no member code any more (pos.rules.dynamic_code); the tills' copies go with the row
     m.status, m.updated_at = "erased", c.now
     for card in s.scalars(select(MemberCard).where(MemberCard.member_id == m.id)):
         s.delete(card)

@@ -148,3 +148,19 @@ def test_a_member_without_a_secret_yet_is_asked_of_hq(store):
     with pytest.raises(Exception) as exc:
         member_code.identify(db, code, authority=Asked())
     assert asked == [code] and exc.value.code == "member_code.unknown"
+
+
+def test_an_erased_members_code_identifies_nobody(store):
+    from pos.services import privacy
+
+    db, m = store
+    code = code_now(db, m.member_code)
+    privacy.erase(db, m.id, actor="test")
+    with db.read() as s:
+        assert s.get(Member, uuid.UUID(m.id)).code_secret is None
+    till = Till(db, lang="en")
+    try:
+        assert till.enter(code).error_code == "member_code.invalid"
+        assert not till.member_code_needs_hq(code)
+    finally:
+        till.close()
