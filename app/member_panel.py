@@ -82,7 +82,7 @@ class MemberPanelWidget(QFrame):
         self.suggestions.setObjectName("suggestions")
         self.suggestions.setWordWrap(True)
         lay.addWidget(self.suggestions, 1)
-        buttons = QHBoxLayout()
+        buttons = QGridLayout()  # two a row: six in two rows made the screen wider than 1024 px in English
         self.unmask_btn = QPushButton(self.tr("Show phone (manager)"))
         self.unmask_btn.clicked.connect(self.unmask_requested)
         self.detail_btn = QPushButton(self.tr("Member detail (Ctrl+D)"))
@@ -92,11 +92,7 @@ class MemberPanelWidget(QFrame):
         self.checkin_btn.setToolTip("Ctrl+K")
         self.checkin_btn.setFocusPolicy(Qt.NoFocus)
         self.checkin_btn.clicked.connect(self.checkin_requested)
-        buttons.addWidget(self.unmask_btn)
-        buttons.addWidget(self.detail_btn)
-        buttons.addWidget(self.checkin_btn)
-        lay.addLayout(buttons)
-        uses = QHBoxLayout()  # points outside the sale (issue 14); their keys are the checkout screen's
+        # points outside the sale (issue 14); their keys are the checkout screen's
         self.convert_btn = QPushButton(self.tr("Points to stored value"))
         self.convert_btn.setObjectName("convertPoints")
         self.convert_btn.clicked.connect(self.convert_requested)
@@ -110,8 +106,10 @@ class MemberPanelWidget(QFrame):
                        (self.lottery_btn, "Ctrl+Shift+O")):
             b.setFocusPolicy(Qt.NoFocus)  # the keyboard stays in the one input
             b.setToolTip(key)
-            uses.addWidget(b)
-        lay.addLayout(uses)
+        for i, b in enumerate((self.unmask_btn, self.detail_btn, self.checkin_btn, self.convert_btn, self.exchange_btn,
+                               self.lottery_btn)):
+            buttons.addWidget(b, i // 2, i % 2)
+        lay.addLayout(buttons)
         self.show_none()
 
     def _coupon(self, item: QListWidgetItem) -> None:

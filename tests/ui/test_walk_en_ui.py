@@ -9,7 +9,7 @@ import sqlite3
 import uuid
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QTableWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget
 
 from app.member_detail import MemberDetailDialog
 from pos.services import checkout
@@ -170,3 +170,25 @@ def test_the_members_recent_receipts_in_returns_are_all_readable(qtbot, window, 
             lang, label.width(), label.height())
         assert label.mapTo(d, label.rect().topRight()).x() <= d.width()
         d.close()
+
+
+def test_a_big_basket_still_fits_1024_in_english(qtbot, window, store):
+    c = window.checkout
+    set_tier(store, store.people["a"].id, "svip")
+    attach(qtbot, window, "13800138000")
+    type_keys(qtbot, c.input, SHIRT, 5, 15)
+    enter(qtbot, c.input)
+    qtbot.waitUntil(lambda: not c.reprice_timer.isActive(), timeout=2000)
+    c.till.set_qty(0, 48)  # ¥12,043.20 of shirts: five-figure amounts in every total
+    c.till.redeem(100)
+    c.refresh()
+    assert c.till.last_quote.net_fen > 1_000_000
+    for lang in ("en", "zh_CN"):
+        c = at_1024(qtbot, window, lang)
+        assert window.minimumSizeHint().width() <= 1024, (lang, window.minimumSizeHint().toTuple(),
+                                                          c.panel.minimumSizeHint().width())
+        assert window.width() <= 1024
+        for label in (c.gross, c.discount, c.saved, c.points_used, c.earned, c.due):
+            assert whole(label), (lang, label.text(), label.width())
+        for b in c.panel.findChildren(QPushButton):
+            assert b.mapTo(window, b.rect().topRight()).x() <= window.width(), b.text()
