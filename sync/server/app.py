@@ -222,10 +222,10 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
         from ..protocol import ResolveCodeRequest
         from . import member_code
 
-        store = await store_of(request)
+        await store_of(request)
         req = await _body(request, ResolveCodeRequest)
         try:
-            got = await run_in_threadpool(member_code.resolve, hq, store, req.code)
+            got = await run_in_threadpool(member_code.resolve, hq, req.code)
         except member_code.CodeRefused as exc:
             return JSONResponse({"error": exc.error, "message": exc.message, **exc.detail}, status_code=exc.status)
         return Response(got, media_type="application/json")

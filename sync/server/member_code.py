@@ -6,7 +6,7 @@ pos.rules.dynamic_code).
   the member's pull row; HQ never shows it, never logs it.
 * `current(hq, member_id)`: the code the member page shows now and how many seconds it
   lasts (the page refreshes itself then).
-* `resolve(hq, store, code)`: `POST /v1/members/resolve-code` — a till that does not know
+* `resolve(hq, code)`: `POST /v1/members/resolve-code` — a till that does not know
   the member yet (joined a minute ago, not pulled yet) asks; HQ verifies the code with its
   clock and answers with the member as a pull would bring it (its row, cards, coupons,
   ledger rows), which the till applies at once (pos.services.member_code). A stale or
@@ -89,7 +89,7 @@ def _member_changes(s, hq, members: list[Member]) -> list[str]:
             for k in order for i in wanted.get(k, ()) if (k, i) in states]
 
 
-def resolve(hq, store: str, code: str, now: dt.datetime | None = None) -> str:
+def resolve(hq, code: str, now: dt.datetime | None = None) -> str:
     """The answer of `POST /v1/members/resolve-code` as JSON text:
     {"protocol", "member_id", "member_code", "changes": [pull rows]}."""
     now = now or now_utc()

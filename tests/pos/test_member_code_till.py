@@ -4,7 +4,6 @@ when forged — with a clear message — and, for a member this till does not ha
 asked (its refusals said the same way; no HQ: said so)."""
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import pytest
