@@ -260,8 +260,8 @@ def matured_spend(s, member_id: uuid.UUID, *, since: dt.datetime | None = None, 
     now = now or now_utc()
     q = select(OnlineOrder.paid_fen).where(OnlineOrder.member_id == member_id, OnlineOrder.status != "returned",
                                            OnlineOrder.available_at <= now)
-    if since is not None:
-        q = q.where(OnlineOrder.created_at > since)
+    if since is not None:  # the order that registered the member was made at the very instant the tier began
+        q = q.where(OnlineOrder.created_at >= since)
     if until is not None:
         q = q.where(OnlineOrder.created_at < until)
     return int(sum(s.scalars(q)))
@@ -343,3 +343,52 @@ def send_arrivals(hq, base_url: str | None = None, *, notifier=None) -> int:
             raise
         sent += 1
     return sent
+
+
+def matured_upgrades(s, doc, now: dt.datetime, zone, only=None) -> list[dict[str, Any]]:
+    """Members whose online orders' return window closed in the last 60 days get the upgrade
+    their spend now reaches (as a till does for its shipped sales: pos.loyalty.tiers
+    `_matured_upgrades`), run with HQ's tier reviews (`hq tiers review`): cumulative — the
+    spend since the tier began at every store plus the matured online orders reaches the next
+    tier; window — the window's spend makes a higher tier. Idempotent: an upgraded member has
+    nothing due. Returns the changes (member_code, from, to, spend_fen)."""
+    from pos.loyalty import tiers as pos_tiers
+
+    from .reviews import _spend
+    from .models import Sale
+
+    t = doc.tiers
+    recent = select(OnlineOrder.member_id).where(
+        OnlineOrder.status != "returned", OnlineOrder.available_at <= now,
+        OnlineOrder.available_at > now - dt.timedelta(days=60)).distinct()
+    ids = sorted(set(s.scalars(recent)))
+    if only is not None:
+        wanted = {uuid.UUID(str(m)) for m in only}
+        ids = [i for i in ids if i in wanted]
+    out = []
+    for mid in ids:
+        m = resolve(s, mid)
+        if m is None or m.status != "active":
+            continue
+        if t.qualification == "cumulative":
+            q = select(Sale.document, Sale.repriced, Sale.hq_net_fen).where(Sale.member_id == m.id)
+            if m.tier_since is not None:
+                q = q.where(Sale.created_at > m.tier_since)
+            spend = sum(_spend(*row) for row in s.execute(q)) + matured_spend(s, m.id, since=m.tier_since, now=now)
+            to = pos_tiers.upgrade_after_spend(t, m.tier_code, spend)
+        else:
+            start = dt.datetime.combine(pos_tiers.add_months(now.astimezone(zone).date(), -t.window_months),
+                                        dt.time(0), zone).astimezone(dt.timezone.utc)
+            spend = sum(_spend(*row) for row in s.execute(select(Sale.document, Sale.repriced, Sale.hq_net_fen).where(
+                Sale.member_id == m.id, Sale.created_at >= start))) + matured_spend(
+                s, m.id, since=start, now=now)
+            best = pos_tiers.tier_for_window(t, spend)
+            to = best if t.rank(best) > t.rank(m.tier_code) else None
+        if not to:
+            continue
+        out.append({"member_code": m.member_code, "from": m.tier_code, "to": to, "spend_fen": spend,
+                    "reason": "online_matured"})
+        m.tier_code, m.tier_since, m.updated_at = to, now, now
+        m.tier_expires = pos_tiers.add_months(now.astimezone(zone).date(), t.validity_months) if t.rank(to) > 0 else None
+        changes.record(s, "member", m.id)
+    return out

@@ -14,7 +14,9 @@ review starts a new validity, as at a till. Programs that qualify by a window
 (HDCRM: ≥ 800 yuan in a quarter → VIP …) get their monthly re-check here too:
 every member above the base tier whose tier last changed `recheck_months` or
 more ago is re-tiered on the window's spend at every store (`pos.loyalty.tiers.tier_for_window`). Online orders (sync/server/orders.py) count
-once their return window (`earn.pending_days.shipped`) has passed, unless returned."""
+once their return window (`earn.pending_days.shipped`) has passed, unless returned — and a
+member whose online orders matured lately gets the upgrade their spend now reaches
+(`orders.matured_upgrades`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -66,6 +68,7 @@ def run(hq, day: dt.date, *, tz: str = DEFAULT_TZ, now: dt.datetime | None = Non
         report = HQReviewReport(day=day.isoformat(), program=doc.version, qualification=t.qualification)
         if t.qualification != "cumulative":
             _recheck_windows(s, t, day, zone, now, only, report)
+            report.changes += orders.matured_upgrades(s, doc, now, zone, only)  # online orders past their window
             changes.flush(s)
             return report
         q = select(Member).where(Member.status == "active", Member.tier_expires.is_not(None), Member.tier_expires <= day)
@@ -85,6 +88,7 @@ def run(hq, day: dt.date, *, tz: str = DEFAULT_TZ, now: dt.datetime | None = Non
             m.tier_expires = (pos_tiers.add_months(now.astimezone(zone).date(), t.validity_months)
                               if t.rank(to) > 0 else None)
             changes.record(s, "member", m.id)
+        report.changes += orders.matured_upgrades(s, doc, now, zone, only)  # online orders past their window
         changes.flush(s)
     return report
 
@@ -100,7 +104,7 @@ def _recheck_windows(s, t, day: dt.date, zone: ZoneInfo, now: dt.datetime, only,
     for m in s.scalars(q.order_by(Member.id)).all():
         spend = sum(_spend(*row) for row in s.execute(select(Sale.document, Sale.repriced, Sale.hq_net_fen).where(
             Sale.member_id == m.id, Sale.created_at >= start, Sale.created_at < end)))
-        spend += orders.matured_spend(s, m.id, since=start - dt.timedelta(microseconds=1), until=end, now=now)
+        spend += orders.matured_spend(s, m.id, since=start, until=end, now=now)
         to = pos_tiers.tier_for_window(t, spend)
         report.reviewed += 1
         if to != m.tier_code:

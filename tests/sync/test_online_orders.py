@@ -221,3 +221,34 @@ def test_orders_points_parcel_pickup(tmp_path, hq, shop):
         rows = {p.label: (p.status, p.coupon_code) for p in s.query(orders.Parcel).filter_by(member_id=mid)}
     assert rows[parcel["label"]][0] == "collected" and rows[third["parcel"]["label"]] == ("collected", pick["coupon_code"])
     db.close()
+
+
+def test_tier_spend_waits_for_the_return_window(hq):
+    """2,000.00 paid online reaches vip (vancl: upgrade at 2,000.00) only once its 30 days have
+    passed: HQ's tier review then upgrades the member, once; a returned order never counts."""
+    from sync.server import reviews
+
+    phone = "137" + "".join(random.choice("0123456789") for _ in range(8))
+    name = f"shop{random.randint(0, 10**6)}"
+    from sync.server import channels
+
+    channels.add(hq.db, name)
+    big = orders.OrderIn.model_validate(order("BIG-1", phone, "delivered", [(TOWEL, "Towel", 40, 200000)], 200000))
+    got = orders.post(hq.db, name, big)
+    assert got["points"] == 4000 and got["pending"]
+    ret = orders.OrderIn.model_validate(order("BIG-2", phone, "paid", [(TOWEL, "Towel", 40, 200000)], 200000))
+    orders.post(hq.db, name, ret)
+    orders.post(hq.db, name, ret.model_copy(update={"status": "returned"}))
+    with hq.db.read() as s:
+        o = s.query(OnlineOrder).filter_by(channel=name, order_id="BIG-1").one()
+        mid, t0 = o.member_id, o.created_at
+        assert ledger.position(s, mid).spendable(t0 + dt.timedelta(days=29)) == 0
+        assert ledger.position(s, mid).spendable(t0 + dt.timedelta(days=31)) == 4000
+    day = (t0 + dt.timedelta(days=1)).date()
+    assert reviews.run(hq.db, day, now=t0 + dt.timedelta(days=1), only=[mid]).changes == []  # still pending
+    later = t0 + dt.timedelta(days=31)
+    r = reviews.run(hq.db, later.date(), now=later, only=[mid])
+    assert [(c["from"], c["to"], c["spend_fen"]) for c in r.changes] == [("member", "vip", 200000)]
+    assert reviews.run(hq.db, later.date(), now=later, only=[mid]).changes == []  # once
+    with hq.db.read() as s:
+        assert s.get(orders.Member, mid).tier_code == "vip"
