@@ -252,3 +252,88 @@ def test_an_existing_member_who_takes_a_forwarded_coupon_credits_the_forwarder_w
     assert bonus_rows(hq, b["id"], reason) == [(till.store_code, 300)]
     with hq.db.read() as s:  # the coupon left b's wallet for good
         assert s.scalar(select(HQCoupon.member_id).where(HQCoupon.code == code)) == uuid.UUID(e["id"])
+
+
+def test_checkin_and_forward_pages_in_a_real_browser(setup, tmp_path):
+    """Chromium at a phone's size: check in at the door; forward a coupon; the friend joins
+    and takes it; the link again is refused. MEMBERPOS_SCREENSHOTS=DIR saves the pages."""
+    import os
+    from pathlib import Path
+
+    from sync.server.pages import session
+
+    chromium = "/usr/bin/chromium"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright for Python is not installed")
+    if not os.path.exists(chromium):
+        pytest.skip(f"no chromium at {chromium}")
+    hq, till = setup
+    shots = Path(os.environ.get("MEMBERPOS_SCREENSHOTS") or tmp_path)
+    checkin_url = checkins.checkin_link(hq.db, till.store_code, hq.url)["url"]
+    signing.init(hq.db)
+
+    def context(browser, lang, member_id=None):
+        ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="zh-CN" if lang == "zh_CN" else "en-US")
+        if member_id is not None:
+            ctx.add_cookies([{"name": session.COOKIE, "value": signing.sign("session", {"m": str(member_id)}, 3600),
+                              "url": hq.url + "/m/"}])
+        return ctx
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            for lang in ("zh_CN", "en"):
+                q = "" if lang == "zh_CN" else "?lang=en"
+                m = joined(hq, till.store_code)
+                ctx = context(browser, lang, m["id"])
+                page = ctx.new_page()
+                page.goto(checkin_url + q)
+                page.screenshot(path=str(shots / f"m-checkin.{lang}.png"))
+                page.locator("button[type=submit]").first.click()
+                page.wait_for_load_state()
+                assert f"+{CHECKIN_POINTS}" in page.content()
+                page.screenshot(path=str(shots / f"m-checked-in.{lang}.png"))
+                page.goto(hq.url + "/m/forward" + q)
+                page.screenshot(path=str(shots / f"m-forward.{lang}.png"))
+                page.locator("button[type=submit]").first.click()
+                page.wait_for_selector("#link")
+                link = page.locator("#link").input_value()
+                page.screenshot(path=str(shots / f"m-forward-link.{lang}.png"), full_page=True)
+                ctx.close()
+
+                friend = context(browser, lang)
+                page = friend.new_page()
+                page.goto(link + q)
+                page.screenshot(path=str(shots / f"m-forward-landing.{lang}.png"), full_page=True)
+                if lang == "zh_CN":  # the friend joins and takes it
+                    number = phone()
+                    page.get_by_label("手机号").fill(number)
+                    page.locator("form[action*='/join'] button[type=submit]").click()
+                    page.wait_for_selector("#code")
+                    code = re.search(r"\b(\d{6})\b", notify.sent(hq.db, "+86" + number, kind="otp")[-1]["text"]).group(1)
+                    page.fill("#code", code)
+                    page.locator("input[name=terms]").check()
+                    page.locator("button[type=submit]").click()
+                    page.wait_for_url("**/m/wallet**")
+                    page.goto(link)
+                    assert "只能领取一次" in page.content()
+                    page.screenshot(path=str(shots / f"m-forward-taken.{lang}.png"))
+                friend.close()
+        finally:
+            browser.close()
+
+
+def test_checkin_qr_and_referrals_commands(setup, tmp_path):
+    hq, till = setup
+    png = tmp_path / "door.png"
+    got = json.loads(hq.cli("store", "checkin-qr", till.store_code, "--out", str(png), "--base", hq.url, "--json").stdout)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and got["store"] == till.store_code
+    assert checkins.store_of_token(got["url"].rsplit("/m/checkin/", 1)[1]) == till.store_code
+    assert requests.get(got["url"], timeout=10).status_code == 200
+    p = hq.cli("store", "checkin-qr", "NOPE", "--out", str(png), check=1)
+    assert p.stderr.strip().startswith("error:") and "Traceback" not in p.stderr
+    rep = json.loads(hq.cli("referrals", "--json").stdout)
+    assert set(rep) == {"joins", "sales", "forwards", "credits"} and rep["forwards"]["claimed"] >= 1

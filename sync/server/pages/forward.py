@@ -14,7 +14,6 @@ A link already taken, expired, or a coupon used meanwhile is refused with a sent
 """
 from __future__ import annotations
 
-import base64
 import uuid
 
 from fastapi import APIRouter, Request
@@ -71,12 +70,12 @@ async def wallet_hook(request: Request, lang: str, member_id: uuid.UUID) -> str:
             f'{esc(t(lang, "转赠优惠券给朋友", "Forward a coupon to a friend"))}</a></div>')
 
 
-def _qr_img(url: str) -> str:
+def _qr_img(url: str, lang: str) -> str:
     import segno
 
-    svg = segno.make(url, error="m").svg_inline(scale=5, border=2)
-    data = base64.b64encode(svg.encode()).decode()
-    return f'<img alt="QR" width="240" height="240" src="data:image/svg+xml;base64,{data}">'
+    uri = segno.make(url, error="m").svg_data_uri(scale=6, border=2)
+    alt = esc(t(lang, "转赠链接二维码", "QR code of the forward link"))
+    return f'<img alt="{alt}" width="240" height="240" src="{esc(uri)}">'
 
 
 @router.get("/m/forward")
@@ -111,12 +110,11 @@ async def forward_make(request: Request):
         got = await run_in_threadpool(forwarding.forward, hq, mid, form.get("code", ""), str(request.base_url))
     except forwarding.Refused as exc:
         return refused(request, lang, exc.reason)
-    url = got["url"]
+    url, day = got["url"], got["expires_at"][:10]
     body = (f'<div class="card"><p class="ok" role="status">{esc(t(lang, "转赠链接已生成。把链接或二维码发给朋友：", "Your forward link is ready. Send the link or the QR code to a friend:"))}</p>'
-            f'<p>{_qr_img(url)}</p><label for="link">{esc(t(lang, "链接", "Link"))}</label>'
+            f'<p>{_qr_img(url, lang)}</p><label for="link">{esc(t(lang, "链接", "Link"))}</label>'
             f'<input id="link" type="text" readonly value="{esc(url)}">'
-            f'<p class="muted">{esc(t(lang, "链接有效期至", "The link is valid until"))} {esc(got["expires_at"][:10])}，'
-            f'{esc(t(lang, "只能领取一次。", "and can be taken once."))}</p></div>')
+            f'<p class="muted">{esc(t(lang, f"链接有效期至 {day}，只能领取一次。", f"The link is valid until {day} and can be taken once."))}</p></div>')
     return render.page(request, "转赠优惠券", "Forward a coupon", body, lang=lang, nav=True)
 
 
