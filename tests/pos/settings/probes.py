@@ -448,6 +448,21 @@ def issued_coupon(db, doc):
         return {"valid_to": c.valid_to}
 
 
+def picked_up(db, doc):
+    """A member collects a parcel at this store (pos.services.parcels.pickup): the coupons they hold after."""
+    from pos.services import parcels
+    from pos.store.o2o_models import Parcel
+
+    mid = join(db)
+    now = db.clock.now()
+    with db.transaction() as s:
+        s.add(Parcel(id=uuid.uuid4(), online_order_id=uuid.uuid4(), order_ref="T-1", store_code=db.store_code,
+                     label="PCL0000000001", pickup_code="PU00000001", member_id=mid, status="arrived",
+                     created_at=now, arrived_at=now, updated_at=now))
+    parcels.pickup(db, code="PU00000001")
+    return {"coupons": coupon_templates(db, mid)}
+
+
 def won_back(db, doc):
     from pos.analytics import segments
 

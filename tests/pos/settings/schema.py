@@ -54,5 +54,5 @@ LEAVES = leaf_fields()
 # Settings another change is building right now: both guards skip them, saying so, until their
 # rows in test_settings_effect.py are real (an entry here for a field not in the schema is stale).
 PENDING: dict[str, str] = {
-    "issuance.pickup": "the pickup voucher of a collected parcel (issue 18): being built",
+    # "issuance.pickup": "the pickup voucher of a collected parcel (issue 18): being built",
 }
