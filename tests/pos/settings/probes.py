@@ -7,6 +7,7 @@ must differ between the preset and its variant).
   catalog, no program) with the document installed — checkout, returns, top-up,
   expiry, tier review, member bonuses, points uses, the daily jobs.
 * `segmented`: the segments report on a shared read-only store with a known history.
+* `forward_offered`: HQ's wallet page (coupon forwarding) on one HQ database.
 """
 from __future__ import annotations
 
