@@ -11,6 +11,7 @@
     python main.py hq catalog import FILE.csv
     python main.py hq exceptions [--all] [--json]
     python main.py hq member show PHONE [--json]                 online orders included (points, pending)
+    python main.py hq member import FILE.csv [--dry-run] [--duplicates report|merge] [--no-rewards] [--json]
     python main.py hq channel add NAME [--rotate]                an online shop's API key for POST /v1/orders
     python main.py hq phones [--offline-unmask on|off] [--json]   tills keep hashes, or numbers
     python main.py hq audit [--json]                             who unmasked which phone
@@ -328,6 +329,25 @@ def cmd_channel_add(args) -> int:
 
 
 @_admin
+def cmd_hq_member_import(args) -> int:
+    """Members from a CSV at HQ (the till's file, checks and report); they flow down to every till."""
+    from pos.cli.common import import_out
+    from pos.errors import DomainError
+    from pos.rules.money import yuan
+
+    from .server import member_import
+
+    try:
+        r = member_import.import_csv(_hq(args), args.file, duplicates=args.duplicates, dry_run=args.dry_run,
+                                     rewards=not args.no_rewards, actor=args.actor)
+    except DomainError as exc:
+        raise CliError(exc.message("en")) from None
+    return import_out(args, r, lambda: (
+        f"{'would import' if r.dry_run else 'imported'} {r.rows} row(s) at HQ: {r.created} new, {r.updated} updated, "
+        f"{r.unchanged} unchanged, {r.merged} merged; opening points {r.points_fen}, "
+        f"opening stored value {yuan(r.stored_value_fen)} yuan" + (" (dry run: nothing written)" if r.dry_run else "")))
+
+
 def cmd_member_add(args) -> int:
     from .server import members as hq_members
 
@@ -506,6 +526,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument(f"--{key}")
     p.add_argument("--consent", action="store_true", help="marketing consent given")
     p.set_defaults(func=cmd_member_add)
+    from pos.services.member_import import COLUMNS, DUPLICATES
+
+    p = ms.add_parser("import", parents=[h], help=f"members from a CSV (UTF-8 or GB18030), as the till's `member import`; "
+                                                  f"columns: {', '.join(COLUMNS)} (phone required); all rows or none")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check every row against HQ; write nothing")
+    p.add_argument("--duplicates", choices=DUPLICATES, default="report",
+                   help="the same phone twice, or a phone HQ has: report it (default) or merge into one member")
+    p.add_argument("--no-rewards", action="store_true",
+                   help="give the new members no sign-up rewards (points, coupons); by default they get them once")
+    p.add_argument("--actor", default="cli")
+    p.set_defaults(func=cmd_hq_member_import)
 
     p = sub.add_parser("enrol", parents=[c], help="enrol this till with HQ (one-time code from `hq store add`)")
     p.add_argument("--hq", required=True, help="HQ's URL, e.g. http://hq.example:8700")

@@ -137,11 +137,11 @@ def _when(value: str, name: str, clock) -> dt.datetime:
 
 
 class _Context:
-    def __init__(self, db, program):
+    def __init__(self, db, program, region: str | None = None):
         self.db, self.clock, self.program = db, db.clock, program
         self.today = db.clock.today()
         self.now = db.clock.now()
-        self.region = store_settings.PHONE_REGION.get(db)
+        self.region = region or store_settings.PHONE_REGION.get(db)
         levels = program.tiers.levels
         self.tiers = {lv.code.casefold(): lv.code for lv in levels}
         for lv in levels:  # the tier's name in either language reads as the tier (VIP会员)
@@ -272,9 +272,12 @@ def _fold(into: Row, other: Row) -> str | None:
     return None
 
 
-def parse_csv(db, text: str, *, duplicates: str = "report", program=None) -> tuple[list[Row], list[tuple[int, str]], int]:
-    """Rows (one per person), errors (line, reason), and how many file rows were read."""
-    ctx = _Context(db, program or program_store.active(db))
+def parse_csv(db, text: str, *, duplicates: str = "report", program=None,
+              region: str | None = None) -> tuple[list[Row], list[tuple[int, str]], int]:
+    """Rows (one per person), errors (line, reason), and how many file rows were read.
+    `db` needs only `.clock` when `program` and `region` are given (HQ's import,
+    sync/server/member_import.py, parses with this very code)."""
+    ctx = _Context(db, program or program_store.active(db), region)
     reader = csv.DictReader(io.StringIO(text))
     header = [_nfkc(h).lower() for h in (reader.fieldnames or [])]
     if "phone" not in header:
