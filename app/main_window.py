@@ -27,6 +27,7 @@ from .returns_screen import ReturnsDialog, tender_name
 from .signin_screen import SignInScreen
 from .arrivals import ArrivalsPoller
 from .arrivals import install as install_arrivals
+from .parcels_view import install as install_parcels
 from .sync_bridge import SyncBridge
 from .style import STYLE
 
@@ -233,6 +234,7 @@ class MainWindow(QMainWindow):
         self.checkout.reprint_requested.connect(lambda sale: self.print_receipt(sale, reprint=True))
         self.checkout.sale_done.connect(self.checkout.show_receipt)
         install_arrivals(self.checkout, self.arrivals)  # the arrivals panel and its attach key (Ctrl+G)
+        install_parcels(self.checkout)  # the parcels view (issue 18): receive in a row, find, pick up (Ctrl+B)
         self.stack.addWidget(self.checkout)
 
     def lock(self) -> None:
