@@ -68,6 +68,7 @@ class StartupProgress(QWidget):
                                   "as it would be today. This takes a few seconds.") if self.first_run
                           else self.tr("Opening the store…"))
         self.note.setVisible(True)
+        self.adjustSize()  # the note may have grown to two lines since the window was shown: they get their height
 
     def _stage_text(self, stage: str) -> str:
         return {

@@ -8,6 +8,7 @@ import re
 import sqlite3
 import uuid
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget
 
@@ -192,3 +193,25 @@ def test_a_big_basket_still_fits_1024_in_english(qtbot, window, store):
             assert whole(label), (lang, label.text(), label.width())
         for b in c.panel.findChildren(QPushButton):
             assert b.mapTo(window, b.rect().topRight()).x() <= window.width(), b.text()
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_first_start_note_is_laid_out_whole(qtbot, lang):
+    """The progress window learns it is a first start after it is shown: its note grows to two
+    lines, and the window grows with it (the lines were drawn over each other, cut)."""
+    from app import i18n
+    from app.startup_progress import StartupProgress
+
+    i18n.install(lang)
+    try:
+        w = StartupProgress(first_run=False)
+        qtbot.addWidget(w)
+        w.show_now()
+        w.report("members", 0, 10)  # a brand-new store: the demo is being built
+        qtbot.wait(50)
+        note = w.note
+        assert w.first_run and note.text()
+        assert note.height() >= note.heightForWidth(note.width()), (note.height(), note.heightForWidth(note.width()))
+        assert w.step.geometry().top() >= note.geometry().bottom()
+    finally:
+        i18n.install("zh_CN")
