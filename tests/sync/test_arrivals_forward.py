@@ -337,3 +337,32 @@ def test_checkin_qr_and_referrals_commands(setup, tmp_path):
     assert p.stderr.strip().startswith("error:") and "Traceback" not in p.stderr
     rep = json.loads(hq.cli("referrals", "--json").stdout)
     assert set(rep) == {"joins", "sales", "forwards", "credits"} and rep["forwards"]["claimed"] >= 1
+
+
+def test_a_qr_checkin_shows_on_the_arrivals_panel_within_5_s(setup, qtbot):
+    """The app's poller and panel over the real feed: the panel shows the arrival, with its
+    member view, within 5 s of the check-in (polling every 3 s)."""
+    from app.arrivals import ArrivalsPanel, ArrivalsPoller
+
+    hq, till = setup
+    m = joined(hq, till.store_code)
+    engine.sync_once(till)
+    poller = ArrivalsPoller(till)
+    panel = ArrivalsPanel(poller.feed, lambda: program_store.active(till))
+    qtbot.addWidget(panel)
+    poller.arrived.connect(panel.refresh)
+    poller.set_sync_state("online")
+    poller.start()
+    try:
+        qtbot.waitUntil(lambda: poller._op is not None and not poller._op.running, timeout=5000)  # caught up
+        seen = panel.list.count()
+        link = checkins.checkin_link(hq.db, till.store_code, hq.url)["url"]
+        r = post_form(browser(hq, m["id"]), link, link)
+        started = time.monotonic()
+        assert r.status_code == 200
+        qtbot.waitUntil(lambda: panel.list.count() == seen + 1, timeout=5000)
+        assert time.monotonic() - started < 5
+        assert panel.selected().member_code == m["member_code"] and not panel.isHidden()
+        assert m["member_code"] in panel.detail.text()  # the member view (no name given: the member code)
+    finally:
+        poller.stop()
