@@ -43,6 +43,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from pos.clock import Clock
 from pos.errors import DomainError
@@ -171,11 +172,22 @@ def post(hq, channel: str, o: OrderIn, *, now: dt.datetime | None = None, region
     except DomainError as exc:
         raise OrderError(422, "order.phone", exc.message("en")) from None
     lines = [ln.model_dump() for ln in o.lines]
+    for attempt in range(3):
+        try:
+            return _post_once(hq, channel, o, e164, lines, now)
+        except IntegrityError:  # the same order (or a new member of this phone) posted at the same moment
+            if attempt == 2:
+                raise OrderError(409, "order.busy", "the order was being recorded by another request; post it again")
+    raise AssertionError("unreachable")
+
+
+def _post_once(hq, channel: str, o: OrderIn, e164: str, lines: list[dict], now: dt.datetime) -> dict[str, Any]:
     changed = False
     with hq.transaction() as s:
         log_hq_ledger_rows(s)
         doc = active_program(s)
-        order = s.scalar(select(OnlineOrder).where(OnlineOrder.channel == channel, OnlineOrder.order_id == o.order_id))
+        order = s.scalar(select(OnlineOrder).where(OnlineOrder.channel == channel, OnlineOrder.order_id == o.order_id)
+                         .with_for_update())  # two updates of one order: one after the other
         if order is None:
             if o.pickup_store and s.get(Store, o.pickup_store) is None:
                 raise OrderError(422, "order.pickup_store", f"pickup_store {o.pickup_store}: no such store at HQ")

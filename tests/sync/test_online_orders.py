@@ -252,3 +252,20 @@ def test_tier_spend_waits_for_the_return_window(hq):
     assert reviews.run(hq.db, later.date(), now=later, only=[mid]).changes == []  # once
     with hq.db.read() as s:
         assert s.get(orders.Member, mid).tier_code == "vip"
+
+
+def test_the_same_order_posted_at_once_is_recorded_once(hq, shop):
+    """Six posts of one new order at the same moment (a shop retrying): one records it and earns,
+    the others answer "changed": false (on PostgreSQL they really race: row lock, unique key, retry)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pos.store.models import PointsEntry
+
+    phone = "136" + "".join(random.choice("0123456789") for _ in range(8))
+    body = order("RACE-1", phone, "paid", [(SOAP, "Soap", 1, 1000)], 1000)
+    with ThreadPoolExecutor(6) as pool:
+        got = list(pool.map(lambda _: shop(body), range(6)))
+    assert sorted(g["changed"] for g in got) == [False] * 5 + [True]
+    with hq.db.read() as s:
+        oid = s.query(OnlineOrder).filter_by(order_id="RACE-1").one().id
+        assert s.query(PointsEntry).filter_by(sale_id=oid).count() == 1
