@@ -79,8 +79,12 @@ class ArrivalFeed:
             if self._day != today:  # a new business day starts an empty list
                 self._day, self._seen, self.cursor = today, {}, 0
             since = self.cursor
-        got = self._http()._request("GET", "/v1/arrivals", params={"since": since}, idempotent=True,
-                                    timeout=TIMEOUT, retries=0)
+        try:
+            got = self._http()._request("GET", "/v1/arrivals", params={"since": since}, idempotent=True,
+                                        timeout=TIMEOUT, retries=0)
+        except Exception:
+            self.close()  # the next look builds it again (a new enrolment: another URL or token)
+            raise
         new = []
         with self._lock:
             for d in got.get("arrivals") or []:
