@@ -227,13 +227,14 @@ def report(hq, top: int = 10) -> dict[str, Any]:
             PointsEntry.kind == "bonus", PointsEntry.reason.like("referral %"))) or 0
         points = s.scalar(select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
             PointsEntry.kind == "bonus", PointsEntry.reason.like("referral %"))) or 0
-        taken_back = s.scalar(select(func.count()).select_from(PointsEntry).where(
-            PointsEntry.kind == "adjust", PointsEntry.reason.like("HQ: given twice: referral %"))) or 0
+        taken_back, back_points = s.execute(select(func.count(PointsEntry.id), func.coalesce(func.sum(PointsEntry.points), 0))
+                                            .where(PointsEntry.kind == "adjust",
+                                                   PointsEntry.reason.like("HQ: given twice: referral %"))).one()
         tops = sorted(by_ref.items(), key=lambda kv: (-kv[1], codes.get(kv[0], "")))[:top]
         return {
             "joins": {"referred_members": len(ids), "referrers": len(by_ref),
                       "top_referrers": [{"member_code": codes.get(k, "?"), "referred": n} for k, n in tops]},
             "sales": {"referred_buyers": buyers, "sales": sales_n, "net_fen": net},
             "forwards": {"links": int(sent), "claimed": int(taken), "used": int(used), "used_fen": int(used_fen)},
-            "credits": {"awards": int(credited) - int(taken_back), "points": int(points)},
+            "credits": {"awards": int(credited) - int(taken_back), "points": int(points) + int(back_points)},
         }
