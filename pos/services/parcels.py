@@ -133,6 +133,7 @@ def find(s, db, *, code: str | None = None, phone: str | None = None, last4: str
         ids = [uuid.UUID(m.id) for m in idx.by_phone(phone)]
     finally:
         idx.close()
+    ids = _with_merged(s, ids)
     found = [p for p in s.scalars(select(Parcel).where(Parcel.member_id.in_(ids), Parcel.store_code == db.store_code))
              if p.pickup_code.endswith(last4)] if ids else []
     waiting = [p for p in found if p.status in ("arrived", "waiting")]
@@ -208,11 +209,16 @@ def listing(db, *, overdue: bool = False, status: str | None = None) -> list[Par
 
 # --- online orders in the member's history --------------------------------------------------------
 
+def _with_merged(s, ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """The members and the records merged into them (their orders and parcels are theirs now)."""
+    return list(ids) + list(s.scalars(select(Member.id).where(Member.merged_into.in_(ids)))) if ids else []
+
+
 def member_orders(db, member_id: str) -> list[dict[str, Any]]:
     """The member's online orders, newest first: points, and whether they still wait."""
     now = db.clock.now()
     with db.read() as s:
-        rows = s.scalars(select(OnlineOrder).where(OnlineOrder.member_id == uuid.UUID(str(member_id)))
+        rows = s.scalars(select(OnlineOrder).where(OnlineOrder.member_id.in_(_with_merged(s, [uuid.UUID(str(member_id))])))
                          .order_by(OnlineOrder.created_at.desc())).all()
         return [{"channel": o.channel, "order_id": o.order_id, "status": o.status, "paid_fen": o.paid_fen,
                  "points": o.points, "pending": o.status != "returned" and o.available_at > now,
@@ -224,7 +230,8 @@ def member_orders(db, member_id: str) -> list[dict[str, Any]]:
 def online_lines(s, member_id: uuid.UUID, since: dt.datetime) -> list[tuple[str, str, str, dt.datetime, int]]:
     """The member's online purchases as (code, name, category, when, qty) for the suggestions:
     lines of orders not returned whose sku is a product of this store's catalog (by sku or barcode)."""
-    orders = s.scalars(select(OnlineOrder).where(OnlineOrder.member_id == member_id, OnlineOrder.status != "returned",
+    orders = s.scalars(select(OnlineOrder).where(OnlineOrder.member_id.in_(_with_merged(s, [member_id])),
+                                                 OnlineOrder.status != "returned",
                                                  OnlineOrder.created_at >= since)).all()
     skus = {str(ln.get("sku")) for o in orders for ln in o.lines or [] if isinstance(ln, dict)}
     if not skus:

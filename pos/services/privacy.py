@@ -2,7 +2,8 @@
 
 - `export(db, member)`: everything this store holds about the person, as one JSON
   document — profile, cards, tags, notes, consent, tier history, points and
-  stored-value ledgers, sales with their lines, coupons, lottery draws. The phone is shown in
+  stored-value ledgers, sales with their lines, coupons, lottery draws, online orders and
+  parcels. The phone is shown in
   full only where this till holds it (an enrolled till keeps only the masked form).
 - `erase(db, member, actor)`: a manager action, audited. Personal fields go
   (name, gender, birthday, region, address, occupation, income band, preferences,
@@ -26,6 +27,7 @@ from pos.ids import uuid7
 from pos.loyalty import ledger
 from pos.store.models import (Coupon, CouponUse, LotteryDraw, Member, MemberCard, MemberNote, MemberTag, PointsEntry,
                               Sale, SaleLine, StoredValueEntry, TierChange)
+from pos.store.o2o_models import OnlineOrder, Parcel
 from pos.store.outbox import audit, emit
 
 PERSONAL = ("name", "gender", "birthday", "region", "address", "occupation", "income_band", "preferences")
@@ -93,6 +95,13 @@ def export(db, member_id: str) -> dict[str, Any]:
                                "id": str(d.id), "outcome": d.outcome}
                               for d in s.scalars(select(LotteryDraw).where(LotteryDraw.member_id == mid)
                                                  .order_by(LotteryDraw.committed_at))],
+            # online orders (as HQ sent them) and parcels picked up here (issue 18)
+            "online_orders": [_row(o, ("channel", "order_id", "status", "lines", "paid_fen", "points",
+                                       "points_reversed", "pickup_store", "available_at", "created_at"))
+                              for o in s.scalars(select(OnlineOrder).where(OnlineOrder.member_id == mid)
+                                                 .order_by(OnlineOrder.created_at))],
+            "parcels": [_row(p, ("label", "order_ref", "status", "arrived_at", "collected_at", "coupon_code"))
+                        for p in s.scalars(select(Parcel).where(Parcel.member_id == mid).order_by(Parcel.created_at))],
         }
     return doc
 

@@ -145,3 +145,19 @@ def test_online_orders_in_history_and_suggestions(store):
     assert [(c, q) for c, _n, _cat, _w, q in lines] == [("6901234567892", 2)]  # the returned order is left out
     with db.read() as s:  # the towel was bought online two days ago: not suggested again now
         assert "6901234567892" not in [x.code for x in suggestions.for_member(s, uuid.UUID(mid), db.clock.now())]
+    from pos.services import privacy
+
+    doc = privacy.export(db, mid)  # the member's export lists them too
+    assert {o["status"] for o in doc["online_orders"]} == {"shipped", "returned"} and doc["parcels"] == []
+
+
+def test_a_merged_members_orders_and_parcels_follow_the_survivor(store):
+    db, keep = store
+    other = members.register(db, "13900139000", name="Li (2)").id
+    o, p = hq_rows(db, other, "PU24682468", "PCL0000000041")
+    pull(db, [o], [p])
+    parcels.receive(db, "PCL0000000041")
+    members.merge(db, keep, other, actor="manager")
+    assert [h["order_id"] for h in parcels.member_orders(db, keep)] == [o["order_id"]]
+    got = parcels.pickup(db, phone="13800138000", last4="2468")  # the survivor's phone finds it
+    assert got.parcel.label == "PCL0000000041"
