@@ -134,7 +134,7 @@ class ArrivalsPanel(QFrame):
             tier = labels.tier_name(self.program_of(), a.tier) if a.tier else ""
             who = members.mask_name(a.name) if a.name else a.member_code
             when = self.feed.db.clock.local(a.at).strftime("%H:%M")
-            item = QListWidgetItem(f"{when}  {who}  {tier}".rstrip())
+            item = QListWidgetItem(f"{'✓ ' if a.attached else ''}{when}  {who}  {tier}".rstrip())
             item.setData(Qt.UserRole, a.id)
             self.list.addItem(item)
         row = 0
@@ -201,7 +201,12 @@ def install(screen, poller: ArrivalsPoller) -> ArrivalsPanel:
         box.setStretchFactor(0, 3)
         box.setStretchFactor(1, 1)
     poller.arrived.connect(panel.refresh)
-    panel.attach_requested.connect(lambda mid: attach(screen, mid))
+    def attach_and_tick(member_id: str) -> None:
+        if attach(screen, member_id):
+            poller.feed.mark_attached(member_id)
+            panel.refresh()
+
+    panel.attach_requested.connect(attach_and_tick)
     def key() -> None:
         if panel.selected() is None:
             return screen.say(QCoreApplication.translate("ArrivalsPanel", "Nobody has checked in at the door today"))
@@ -214,15 +219,17 @@ def install(screen, poller: ArrivalsPoller) -> ArrivalsPanel:
     return panel
 
 
-def attach(screen, member_id: str) -> None:
-    """The arrival becomes the sale's member (asking first if the sale has another one)."""
+def attach(screen, member_id: str) -> bool:
+    """The arrival becomes the sale's member (asking first if the sale has another one);
+    whether they are on the sale now."""
     from pos.errors import DomainError
 
     screen.settle()
     try:
         p = screen.till.panel(with_suggestions=False)
         if p is not None and p.id == member_id:
-            return screen.focus_input()
+            screen.focus_input()
+            return True
         with screen.till.db.read() as s:
             m = members.get_active(s, member_id)
             summary = members.MemberSummary(str(m.id), m.member_code, m.name,
@@ -230,10 +237,11 @@ def attach(screen, member_id: str) -> None:
     except DomainError:
         screen.say(QCoreApplication.translate(
             "ArrivalsPanel", "This member is not at this till yet; it arrives with the next sync."), error=True)
-        return
+        return False
     out = screen._replace_member(summary) if screen.till.member_id else screen.till.attach(summary)
     if out is not None:
         screen.phone_shown = None
         screen.say(QCoreApplication.translate("CheckoutScreen", "Member: {0}").format(out.message))
         screen.refresh()
     screen.focus_input()
+    return out is not None

@@ -39,6 +39,7 @@ class Arrival:
     points: int = 0
     via: str = "qr"
     local: bool = False  # the member is in this till's store (the view can be read)
+    attached: bool = False  # a cashier put them on a sale (the panel ticks them)
 
     @classmethod
     def of(cls, d: dict[str, Any]) -> "Arrival":
@@ -115,6 +116,12 @@ class ArrivalFeed:
         for a in found:
             a.local = True
         return found
+
+    def mark_attached(self, member_id: str) -> None:
+        with self._lock:
+            for a in self._seen.values():
+                if a.member_id == member_id:
+                    a.attached = True
 
     def today(self) -> list[Arrival]:
         with self._lock:

@@ -65,3 +65,4 @@ def test_an_arrival_shows_and_ctrl_g_attaches_it(qtbot, till_window, till_store,
     Typist(qtbot).key(Qt.Key_G, Qt.ControlModifier).wait(150).run()
     assert c.till.member_id == mid, c.message.text()
     assert c.input.hasFocus()
+    assert c.arrivals.list.item(0).text().startswith("✓")  # ticked: greeted and on the sale
