@@ -155,8 +155,9 @@ def _write(hq, view, program, rows: list[Row], report: ImportReport, duplicates:
         report.points_fen = sum(r.points for r, _ in new_rows)
         report.stored_value_fen = sum(r.sv_fen for r, _ in new_rows)
         lock_balances(s, [mid for _, mid in old_rows])
+        opening = _prefetch(s, [mid for _, mid in old_rows])
         for row, mid in old_rows:
-            if _update(s, view, program, row, mid, now, cards, report):
+            if _update(s, view, program, row, mid, now, cards, report, opening):
                 report.updated += 1
             else:
                 report.unchanged += 1
@@ -217,7 +218,26 @@ def _insert_new(s, view, program, new_rows, now: dt.datetime, rewards: bool) -> 
         changes.record_many(s, "coupon", [c["code"] for c in coupons])
 
 
-def _update(s, view, program, row: Row, mid: uuid.UUID, now: dt.datetime, cards: dict, report: ImportReport) -> bool:
+def _prefetch(s, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
+    """The members found again (into the session, with their import rows) and what earlier
+    imports posted as their opening balances: a few queries, not a few per row."""
+    out: dict[uuid.UUID, tuple[int, int]] = {}
+    held = s.info.setdefault("import_rows", [])  # the session's identity map holds them weakly: keep them
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        held += s.scalars(select(Member).where(Member.id.in_(chunk))).all()
+        held += s.scalars(select(MemberImport).where(MemberImport.member_id.in_(chunk))).all()
+        pts = dict(s.execute(select(PointsEntry.member_id, func.sum(PointsEntry.points)).where(
+            PointsEntry.member_id.in_(chunk), PointsEntry.kind == "opening").group_by(PointsEntry.member_id)).all())
+        sv = dict(s.execute(select(StoredValueEntry.member_id, func.sum(StoredValueEntry.amount_fen)).where(
+            StoredValueEntry.member_id.in_(chunk), StoredValueEntry.kind == "opening")
+            .group_by(StoredValueEntry.member_id)).all())
+        out.update({m: (int(pts.get(m) or 0), int(sv.get(m) or 0)) for m in chunk})
+    return out
+
+
+def _update(s, view, program, row: Row, mid: uuid.UUID, now: dt.datetime, cards: dict, report: ImportReport,
+            opening: dict[uuid.UUID, tuple[int, int]]) -> bool:
     """Bring an existing member to what the row says; True if anything changed."""
     m = s.get(Member, mid)
     changed: dict[str, Any] = {}
@@ -261,8 +281,7 @@ def _update(s, view, program, row: Row, mid: uuid.UUID, now: dt.datetime, cards:
             imp.qualifying_spend_fen, imp.spend_as_of, imp.updated_at = row.spend_fen, now, now
             changed["qualifying_spend_fen"] = row.spend_fen
     # opening balances: post the difference to what earlier imports posted (any store's `opening` rows)
-    had = int(s.scalar(select(func.coalesce(func.sum(PointsEntry.points), 0))
-                       .where(PointsEntry.member_id == mid, PointsEntry.kind == "opening")))
+    had, had_sv = opening[mid]
     diff = row.points - had
     if diff > 0:
         ledger.credit(s, mid, "opening", diff, now=now, expires_at=_opening_expiry(program, row, now, view.clock),
@@ -271,8 +290,6 @@ def _update(s, view, program, row: Row, mid: uuid.UUID, now: dt.datetime, cards:
         lots = [lot for lot in ledger.open_lots(s, mid) if lot.kind == "opening"]
         ledger.debit(s, mid, "opening", -diff, now=now, lots=lots, allow_debt=True, test_clock=False,
                      store_code=HQ_STORE, reason="opening balance corrected (import)")
-    had_sv = int(s.scalar(select(func.coalesce(func.sum(StoredValueEntry.amount_fen), 0))
-                          .where(StoredValueEntry.member_id == mid, StoredValueEntry.kind == "opening")))
     sv_diff = row.sv_fen - had_sv
     if sv_diff < 0 and ledger.sv_balance(s, mid) + sv_diff < 0:
         report.errors.append((row.line, f"stored_value_fen {row.sv_fen}: the member has spent part of the earlier "
@@ -280,6 +297,7 @@ def _update(s, view, program, row: Row, mid: uuid.UUID, now: dt.datetime, cards:
         return True
     if sv_diff:
         ledger.sv_post(s, mid, "opening", sv_diff, now=now, test_clock=False, store_code=HQ_STORE, reason=REASON)
+    opening[mid] = (row.points, row.sv_fen)
     report.points_fen += diff
     report.stored_value_fen += sv_diff
     return bool(changed or diff or sv_diff)
