@@ -389,7 +389,11 @@ class CheckoutScreen(QWidget):
         elif out.kind == "parcel":  # a courier's label scanned (issue 18)
             self.say(self.tr("Parcel received: {0}").format(out.message))
         elif out.kind == "pickup":  # the customer's pickup code: collected, the voucher on this sale
-            self.say(self.tr("Parcel collected: {0} — the pickup voucher is on this sale").format(out.message))
+            self.say(self.tr("Parcel collected: {0} — the pickup voucher is on this sale").format(out.message)
+                     if out.error_code is None else
+                     self.tr("Parcel collected: {0} — not on this sale: the voucher is in the member's wallet")
+                     .format(out.message) if out.error_code == "parcel.voucher_not_on_sale" else
+                     self.tr("Parcel collected: {0}").format(out.message))
         elif out.kind == "coupon":  # one message; a refused coupon is not left on the basket
             code = text.strip().upper()
             name = self._names(self.till.last_quote).get(code, self.tr("coupon {0}").format(code)) \

@@ -35,7 +35,7 @@ class ParcelsDialog(QDialog):
         self.db, self.till = db, till
         self.nomenclature = till.nomenclature if till is not None else Nomenclature.default()
         self.received = 0
-        self.picked_up: parcels.ParcelView | None = None
+        self.picked_up = None  # the till's Outcome of the pickup
         self.setWindowTitle(self.tr("Parcels"))
         lay = QVBoxLayout(self)
         self.scan = QLineEdit()
@@ -163,7 +163,7 @@ class ParcelsDialog(QDialog):
     def pickup(self, code: str) -> None:
         try:
             if self.till is not None:
-                self.till.parcel_pickup(code=code)
+                self.picked_up = self.till.parcel_pickup(code=code)
             else:
                 parcels.pickup(self.db, code=code, actor="till")
         except DomainError as exc:
@@ -176,7 +176,11 @@ def open_parcels(screen) -> None:
     member and the voucher on the sale."""
     dlg = ParcelsDialog(screen.till.db, screen.till, screen)
     if dlg.exec() == QDialog.Accepted:
-        screen.say(QCoreApplication.translate("ParcelsDialog", "Parcel collected — the pickup voucher is on this sale"))
+        why = dlg.picked_up.error_code if dlg.picked_up is not None else "parcel.no_voucher"
+        tr = QCoreApplication.translate
+        screen.say(tr("ParcelsDialog", "Parcel collected — the pickup voucher is on this sale") if why is None else
+                   tr("ParcelsDialog", "Parcel collected — the voucher is in the member's wallet, not on this sale")
+                   if why == "parcel.voucher_not_on_sale" else tr("ParcelsDialog", "Parcel collected"))
         screen.refresh()
     screen.focus_input()
 

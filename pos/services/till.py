@@ -398,7 +398,10 @@ class Till:
             got.applied_to_sale = got.coupon_code in self.checkout.coupon_codes
         self.changed()
         changes.publish("members", [got.parcel.member_id])
-        return Outcome("pickup", " ".join(x for x in (got.parcel.label, got.coupon_code) if x))
+        # error_code: collected, but the voucher is not on this sale (another member's sale, or no voucher)
+        return Outcome("pickup", " ".join(x for x in (got.parcel.label, got.coupon_code) if x),
+                       error_code=None if got.applied_to_sale else
+                       "parcel.voucher_not_on_sale" if got.coupon_code else "parcel.no_voucher")
 
     def _member_for_points(self) -> str:
         if not self.checkout.member_id:

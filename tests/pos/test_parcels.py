@@ -117,6 +117,13 @@ def test_pickup_by_phone_and_last4_overdue_list(store, clock):
     got = parcels.pickup(db, phone="13800138000", last4="2222")
     assert got.parcel.label == "PCL0000000011" and got.coupon_template == "pickup-1"
     assert parcels.apply_to_basket(db, got) is False  # no sale in progress: the voucher stays in the wallet
+    other = members.register(db, "13700137000", name="Wang").id
+    till = Till(db)
+    till.checkout.attach_member_id(other)  # another member's sale in progress
+    got = till.parcel_pickup(code="PU33334444")
+    assert got.kind == "pickup" and got.error_code == "parcel.voucher_not_on_sale" and till.member_id == other
+    assert till.checkout.coupon_codes == []  # the voucher went to its member's wallet
+    till.close()
     store_settings.PARCEL_OVERDUE_DAYS.set(db, 10)
     assert parcels.listing(db, overdue=True) == []
 
