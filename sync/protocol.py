@@ -427,6 +427,27 @@ class PointsSpent(_Payload):
     entry_id: Id | None = None
 
 
+class _ImportedSale(_Open):
+    """One sale (or return) of a store's imported history (pos.services.history_import):
+    amounts as recorded, lines as [code, qty, net_fen, points]."""
+    id: Id
+    receipt_no: Text("receipt_no")
+    kind: Literal["sale", "return"]
+    sold_at: Time
+    member_id: Id | None = None
+    net_fen: Annotated[int, _int(INT32_MIN, INT32_MAX)]
+    points: Annotated[int, _int(INT32_MIN, INT32_MAX)] = 0
+    units: Annotated[int, _int(INT32_MIN, INT32_MAX)] = 0
+    returns: Id | None = None  # the sale a return takes back
+    origin: Text("store_code", empty=True) | None = None  # the old system's store column
+    lines: list[list[Any]] = Field(default_factory=list, max_length=5000)
+
+
+class HistoryImported(_Payload):
+    """A store's imported history in bulk: many sales per event (HQ keeps them as recorded)."""
+    sales: list[_ImportedSale] = Field(min_length=1, max_length=5000)
+
+
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "member.registered": MemberRegistered,
     "member.updated": MemberUpdated,
@@ -445,6 +466,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "lottery.committed": LotteryCommitted,
     "lottery.drawn": LotteryDrawn,
     "points.spent": PointsSpent,
+    "history.imported": HistoryImported,
 }
 MAX_DEPTH = 32
 

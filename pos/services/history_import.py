@@ -19,7 +19,14 @@ amounts taken back (give them positive or negative, they are stored negative).
   is skipped (re-importing a file never doubles); a receipt number the store
   used for a sale of its own is an error.
 - Bulk: rows go in with executemany through the ORM's converters (pos.store.bulk),
-  no outbox event per row. An enrolled till refuses (HQ imports a chain's history).
+  no outbox event per row. The history goes to HQ as a compact bulk upload:
+  `history.imported` outbox events of many sales each (`upload_events`: at most
+  UPLOAD_SALES sales or about UPLOAD_BYTES of JSON per event, so a push of 200
+  events stays far below HQ's body limit), which HQ keeps as recorded (never
+  re-priced, sync/server/history.py). The points lots of imported sales travel
+  as every ledger row does (`ledger.entries`), never inside these events: HQ
+  posts nothing for them twice. An enrolled till may import its own store's
+  history (its members pulled from HQ, found by phone or external_id).
 """
 from __future__ import annotations
 
@@ -43,7 +50,7 @@ from pos.rules import limits, phones, pricing
 from pos.services import phone_privacy
 from pos.services.csv_files import read_text, whole_number
 from pos.store import bulk, program_store
-from pos.store.models import (Member, MemberBalance, MemberImport, PointsEntry, Product, ProductBarcode, Sale,
+from pos.store.models import (Member, MemberBalance, MemberImport, OutboxEvent, PointsEntry, Product, ProductBarcode, Sale,
                               SaleLine)
 
 REQUIRED = ("receipt_no", "sold_at", "member", "qty", "amount_fen")
@@ -51,6 +58,8 @@ OPTIONAL = ("barcode", "sku", "store", "points_earned", "returned_of")
 POINTS = ("recorded", "recompute", "none")
 UNKNOWN_CATEGORY = "未分类"
 REGISTER = "IMP"  # register_no of imported sales
+UPLOAD_SALES = 2000  # sales per `history.imported` event at most
+UPLOAD_BYTES = 96_000  # and about this much JSON
 CHUNK = 20_000
 
 
@@ -84,6 +93,7 @@ class ImportReport:
     points: int = 0
     net_fen: int = 0
     unknown_products: int = 0
+    upload_events: int = 0  # `history.imported` events written for HQ
     dry_run: bool = False
     errors: list[tuple[int, str]] = field(default_factory=list)
 
@@ -95,7 +105,7 @@ class ImportReport:
         return {"ok": self.ok, "dry_run": self.dry_run, "rows": self.rows, "sales": self.sales,
                 "returns": self.returns, "lines": self.lines, "skipped": self.skipped, "points": self.points,
                 "net_fen": self.net_fen, "unknown_products": self.unknown_products,
-                "errors": [{"line": n, "reason": r} for n, r in self.errors]}
+                "upload_events": self.upload_events, "errors": [{"line": n, "reason": r} for n, r in self.errors]}
 
 
 def _when(value: str, clock) -> dt.datetime:
@@ -181,10 +191,6 @@ class _Abort(Exception):
 def import_csv(db, path: str | Path, *, points: str = "recorded", dry_run: bool = False) -> ImportReport:
     if points not in POINTS:
         raise DomainError("history_import.points", value=str(points)[:16])
-    from pos.store.settings import enrolled
-
-    if enrolled(db):
-        raise DomainError("history_import.enrolled")
     program = program_store.active(db)
     receipts, errors, read = parse_csv(db, read_text(Path(path), "history_import.file"))
     report = ImportReport(rows=read, errors=errors, dry_run=dry_run)
@@ -195,7 +201,7 @@ def import_csv(db, path: str | Path, *, points: str = "recorded", dry_run: bool 
     except _Abort:
         if not dry_run or report.errors:
             report.sales = report.returns = report.lines = report.points = report.net_fen = 0
-            report.skipped = report.unknown_products = 0
+            report.skipped = report.unknown_products = report.upload_events = 0
     return report
 
 
@@ -328,6 +334,42 @@ def _write(db, program, receipts: list[Receipt], points_mode: str, report: Impor
             bulk.insert_rows(conn, PointsEntry.__table__, lots[i:i + CHUNK])
         _post_balances(s, conn, balance, clock.now())
         _settle_returns(s, lots, balance)
+        events = upload_events(db, sales, lines)
+        bulk.insert_rows(conn, OutboxEvent.__table__, events)
+        report.upload_events = len(events)
+
+
+def upload_events(db, sales: list[dict], lines: list[dict]) -> list[dict]:
+    """The imported sales as `history.imported` outbox rows, many sales per event (in sale
+    order): compact — a sale's header and its lines as [code, qty, net_fen, points]."""
+    import json
+
+    by_sale: dict[uuid.UUID, list] = defaultdict(list)
+    for ln in lines:
+        by_sale[ln["sale_id"]].append([ln["code"], ln["qty"], ln["net_fen"], ln["points"]])
+    now = db.clock.now()
+    events, chunk, size = [], [], 0
+
+    def close() -> None:
+        nonlocal chunk, size
+        if chunk:
+            events.append(dict(event_id=uuid7(), kind="history.imported", created_at=now, status="pending",
+                               test_clock=False, payload={"store": db.store_code, "sales": chunk}))
+        chunk, size = [], 0
+
+    for sa in sales:
+        item = {"id": str(sa["id"]), "receipt_no": sa["receipt_no"], "kind": sa["kind"],
+                "sold_at": sa["created_at"].isoformat(), "member_id": str(sa["member_id"]) if sa["member_id"] else None,
+                "net_fen": sa["net_fen"], "points": sa["points_earned"], "units": sa["units"],
+                "returns": str(sa["original_sale_id"]) if sa["original_sale_id"] else None,
+                "origin": sa["store_code"], "lines": by_sale[sa["id"]]}
+        n = len(json.dumps(item, ensure_ascii=False)) + 2
+        if chunk and (len(chunk) >= UPLOAD_SALES or size + n > UPLOAD_BYTES):
+            close()
+        chunk.append(item)
+        size += n
+    close()
+    return events
 
 
 def _points(program, mode: str, r: Receipt, mid, people: _Members, products, earned_by_sale: dict[str, int]) -> list[int]:

@@ -64,7 +64,7 @@ from sqlalchemy.orm import Session
 from ..protocol import (
     Event, EventResult, PushEnvelope, PushRequest, PushResponse, check_payload, error_text, safe_copy, time_in,
 )
-from . import catalog, changes, holds, members, monthly_bonus, orders, sales
+from . import catalog, changes, history, holds, members, monthly_bonus, orders, sales
 from .common import (
     UTC, BadBatch, Ctx, Forbidden, Reject, bad_data, clean_reason, insert_new, log_hq_ledger_rows, now_utc, reason,
     safe_text,
@@ -95,6 +95,7 @@ HANDLERS: dict[str, Callable[[Ctx, dict], None]] = {
     "points.spent": holds.h_points_spent,
     "parcel.arrived": orders.h_parcel_arrived,  # issue 18: a store received a parcel for pickup
     "parcel.collected": orders.h_parcel_collected,
+    "history.imported": history.h_history_imported,  # issue 15: a store's imported sales, many per event
 }
 SALE_KINDS = ("sale.committed", "sale.returned", "sale.topup")
 
