@@ -151,6 +151,8 @@ def test_a_forwarded_coupon_moves_once_and_its_use_credits_the_forwarder_once(se
     a = joined(hq)
     code = a["rewards"]["coupons"][0]  # welcome-10: forwardable in this program
     sa = browser(hq, a["id"])
+    wallet = sa.get(hq.url + "/m/wallet")
+    assert wallet.status_code == 200 and 'href="/m/forward' in wallet.text  # the wallet leads to forwarding
     r = post_form(sa, hq.url + "/m/forward", hq.url + "/m/forward", code=code)
     assert r.status_code == 200, r.text[:300]
     link = re.search(r'value="(http[^"]+/m/forward/[^"]+)"', r.text).group(1)

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from pos.errors import DomainError
 
 from .. import member_self
-from . import render, session
+from . import forward, render, session
 from .render import esc, t
 
 router = APIRouter()
@@ -68,6 +68,7 @@ async def wallet_page(request: Request, welcome: str | None = None):
     parts.append(f'<div class="card"><h2>{esc(t(lang, "我的优惠券", "My coupons"))} ({len(w["coupons"])})</h2>'
                  + (f'<table>{rows}</table>' if rows else f'<p class="muted">{esc(t(lang, "暂无可用优惠券", "No coupons yet"))}</p>')
                  + '</div>')
+    parts.append(await forward.wallet_hook(request, lang, mid))  # '' unless a coupon can be forwarded
     if not w["profile_done"] and w["profile_points"]:
         pp = w["profile_points"]
         parts.append(f'<div class="card"><p>{esc(t(lang, f"完善资料可得 {pp} 积分", f"Complete your profile: {pp} points"))}</p>'
