@@ -28,6 +28,7 @@ from pos.analytics import export as report_export, reports, segments
 from pos.analytics.reports import Table
 
 from .operations import Changes, Operation
+from .reports.calibration import CalibrationTab
 from .reports.churn import ChurnTab
 from .reports.common import KpiTile, fmt_num as _num, fmt_pct as _pct, fmt_yuan as _yuan
 from .reports.details import DetailsTab
@@ -35,6 +36,20 @@ from .reports.members import MembersTab
 from .reports.overview import OverviewTab
 from .reports.pyramid import PyramidTab
 from .reports.rfm import RfmTab
+
+
+def _calibrate(db, end: dt.date):
+    """The tier calibration as of the range's end (365 days, the program's 60/30/10 when
+    it has three tiers), or why there is none, as a message to show."""
+    from pos.analytics import calibration
+    from pos.errors import DomainError
+
+    from . import i18n
+
+    try:
+        return calibration.propose(db, None, 365, as_of=end)
+    except DomainError as exc:
+        return exc.message(i18n.current())
 
 
 class ReportsScreen(QWidget):
@@ -147,6 +162,8 @@ class ReportsScreen(QWidget):
             lambda: self._ask_path(self.tr("Export the list"), "xlsx", self.export_churn))
         self.details = DetailsTab(self.program)
         self.members = MembersTab(self.program)
+        self.calibration_tab = CalibrationTab(self.program)
+        self.calibration_tab.apply_requested.connect(lambda: self.apply_calibration())
         self.members.export_requested.connect(
             lambda: self._ask_path(self.tr("Export the list"), "xlsx", self.export_members))
         self.tabs.addTab(self.overview, self.tr("Overview"))
@@ -155,6 +172,7 @@ class ReportsScreen(QWidget):
         self.tabs.addTab(self.churn_tab, self.tr("Churn watch"))
         self.tabs.addTab(self.details, self.tr("Details"))
         self.members_tab = self.tabs.addTab(self.members, self.tr("Members"))
+        self.calibration_index = self.tabs.addTab(self.calibration_tab, self.tr("Tier calibration"))
         # the widgets a manager (and a test) reaches most, by their old names
         self.heat, self.tags_btn = self.rfm.heat, self.rfm.tags_btn
         self.pareto_label = self.pyramid.pareto_label
@@ -223,12 +241,13 @@ class ReportsScreen(QWidget):
         self._generation += 1
         self._pending.clear()
         self.period_report = self.segmentation = None
-        self._total_jobs = 3
+        self._total_jobs = 4
         for t in self.tiles.values():
             t.set("…")
         db, program = self.db, self.program
         self._submit("period", lambda: reports.period(db, program, start, end))
         self._submit("segments", self._cached(("segments", end), lambda: segments.segmentation(db, end)))
+        self._submit("calibration", self._cached(("calibration", end), lambda: _calibrate(db, end)))
         self.load_churn()
 
     def load_churn(self) -> None:
@@ -272,7 +291,7 @@ class ReportsScreen(QWidget):
         self._pending.discard(kind)
         self._show_progress()  # first: a job's own message (tags) must not be overwritten
         {"period": self._show_period, "segments": self._show_segments, "churn": self._show_churn,
-         "drill": self._show_drill, "tags": self._show_tags}[kind](result)
+         "drill": self._show_drill, "tags": self._show_tags, "calibration": self._show_calibration}[kind](result)
         self.computed.emit(kind)
         if self.ready:
             self.ready_changed.emit(True)
@@ -328,6 +347,40 @@ class ReportsScreen(QWidget):
         self.segmentation = sg
         self.rfm.show_segments(sg)
         self.pyramid.show_segments(sg)
+
+    def _show_calibration(self, result) -> None:
+        if isinstance(result, str):
+            self.calibration_tab.show_message(result)
+        else:
+            self.calibration_tab.show_proposal(result)
+
+    def apply_calibration(self, confirm: bool = True) -> str | None:
+        """The manager installs the proposed tier thresholds as a new program version
+        (as `tiers calibrate --apply`); the screen is a manager's (main_window asks)."""
+        p = self.calibration_tab.proposal
+        if p is None or p.applied is not None:
+            return None
+        if confirm and QMessageBox.question(
+                self, self.tr("Tier calibration"),
+                self.tr("Install the proposed tier thresholds as program version {0}? {1} member(s) would move up "
+                        "and {2} down at their next tier review.").format(
+                    p.doc.version, p.moves["up"], p.moves["down"])) != QMessageBox.Yes:
+            return None
+        from pos.analytics import calibration
+        from pos.errors import DomainError
+
+        from . import i18n
+
+        try:
+            version = calibration.apply(self.db, p, actor=self.actor)
+        except DomainError as exc:
+            self.status.setText(exc.message(i18n.current()))
+            return None
+        self._results_cache = {k: v for k, v in self._results_cache.items() if k[0] != "calibration"}
+        domain_changes.publish("program", [version])  # the till takes the new version
+        self.calibration_tab.show_proposal(p)  # applied: the button is off
+        self.status.setText(self.tr("Installed program version {0} with the calibrated tier thresholds.").format(version))
+        return version
 
     def _show_churn(self, cl: segments.ChurnList) -> None:
         self.churn = cl
