@@ -183,7 +183,7 @@ class ReportsScreen(QWidget):
         self._keys()
 
     def _keys(self) -> None:
-        """Every action has a key: F5 recompute, Ctrl+1…6 the tabs, Ctrl+E Excel,
+        """Every action has a key: F5 recompute, Ctrl+1…7 the tabs, Ctrl+E Excel,
         Ctrl+Shift+E CSV, Ctrl+Shift+P PDF, Ctrl+P print (shown in the tooltips)."""
         for key, slot, button in (
                 ("F5", self.refresh, self.refresh_btn),
