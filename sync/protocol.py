@@ -550,6 +550,7 @@ ChangeKind = Literal[
     "online_order",  # an online shop's order in a member's history (issue 18; sync/server/orders.py)
     "parcel",  # a parcel for pickup at the store it names (only that store receives it)
     "sale",  # a store's own sale (its document as committed), only on its own re-sync after a restore
+    "member_import",  # a member imported at HQ: the old system's key and the tier spend carried over (issue 15)
     "tombstone",  # an entity that no longer exists (data: {"kind", "id"})
 ]
 

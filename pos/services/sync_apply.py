@@ -403,6 +403,8 @@ def apply_page(db, changes: list[dict[str, Any]], cursor: str | None) -> dict[st
         summary["captured"] = capture_ledger(s, db)
         summary["members"] = _apply_members(s, by_kind.get("member", []), now, phone_privacy.chain_key(db))
         summary["cards"] = _apply_cards(s, by_kind.get("card", []))
+        if by_kind.get("member_import"):  # members imported at HQ: the old key, the carried tier spend (issue 15)
+            summary["member_imports"] = _apply_member_imports(s, by_kind["member_import"])
         summary["notes"] = _apply_notes(s, by_kind.get("note", []))
         summary["programs"] = _apply_programs(s, by_kind.get("program", []), now)
         summary["products"] = _apply_products(s, by_kind.get("product", []), now)
@@ -428,6 +430,36 @@ def apply_page(db, changes: list[dict[str, Any]], cursor: str | None) -> dict[st
             store_settings.SYNC_CURSOR.put(s, cursor, db)
     _announce(by_kind, touched)
     return summary
+
+
+def _apply_member_imports(s: Session, rows: list[dict[str, Any]]) -> int:
+    """HQ's `member_imports` rows (hq member import) as this till's: the carried tier spend
+    counts toward the next tier here as after a local import (pos.loyalty.tiers.carried_spend).
+    An external_id this till already gives another member stays theirs (this row keeps none)."""
+    from pos.store.models import Member, MemberImport
+
+    n = 0
+    for d in rows:
+        mid = _uid(d.get("member_id"))
+        if mid is None or s.get(Member, mid) is None:
+            continue  # a member this till does not have (erased, or not in this page): nothing to attach to
+        ext = d.get("external_id") or None
+        if ext is not None:
+            holder = s.scalar(select(MemberImport.member_id).where(MemberImport.external_id == ext))
+            if holder is not None and holder != mid:
+                ext = None
+        values = dict(external_id=ext, qualifying_spend_fen=int(d.get("qualifying_spend_fen") or 0),
+                      spend_as_of=_when(d.get("spend_as_of")), imported_at=_when(d.get("imported_at")),
+                      updated_at=_when(d.get("updated_at")))
+        row = s.get(MemberImport, mid)
+        if row is None:
+            s.add(MemberImport(member_id=mid, **values))
+        else:
+            for k, v in values.items():
+                setattr(row, k, v)
+        n += 1
+    s.flush()
+    return n
 
 
 def _announce(by_kind: dict[str, list[dict[str, Any]]], touched) -> None:

@@ -57,6 +57,7 @@ from .models import (
 )
 
 from .o2o_models import OnlineOrder, Parcel  # noqa: E402
+from .import_models import MemberImport  # noqa: E402
 
 CURSOR_PREFIX = "v1"
 
@@ -188,10 +189,13 @@ ENTITIES: dict[str, tuple[Any, str, tuple[str, ...]]] = {
     "product": (Product, "sku", ()),
     "online_order": (OnlineOrder, "id", ()),  # issue 18: an online shop's order in the member's history
     "parcel": (Parcel, "id", ()),  # a parcel for pickup: served to its store only (STORE_ONLY)
+    # a member imported at HQ (hq member import): its external_id and carried tier spend (issue 15)
+    "member_import": (MemberImport, "member_id", ()),
     # a store's own sale, only on its own re-sync (`own`; pos.store.sale_record): the document as committed
     "sale": (Sale, "id", ("member_id", "net_fen", "points_earned", "points_redeemed", "provisional", "repriced",
                           "hq_net_fen", "hq_points_earned")),
 }
+UUID_KEYS = ("id", "member_id")  # key columns of type uuid
 OWN_ONLY = {"sale"}  # never served to another store, nor to its own store's normal pull
 STORE_ONLY = {"parcel": "store_code"}  # kind -> the column naming the one store that receives it
 IMMUTABLE = {"points_entry", "points_allocation", "sv_entry", "note", "coupon_use"}  # a store's own need not echo
@@ -199,7 +203,7 @@ IMMUTABLE = {"points_entry", "points_allocation", "sv_entry", "note", "coupon_us
 
 def _key(kind: str, value: str) -> Any:
     col = ENTITIES[kind][1]
-    if col == "id":
+    if col in UUID_KEYS:
         return uuid.UUID(value)
     return value
 
@@ -248,7 +252,7 @@ def _states_json(s: Session, wanted: dict[str, list[str]], phone_fields) -> dict
         table = model.__tablename__
         member = kind == "member"
         drop = "".join(f" - '{c}'" for c in skip + (("phone",) if member else ()))
-        cast = "::uuid" if col == "id" else ""
+        cast = "::uuid" if col in UUID_KEYS else ""
         for i in range(0, len(ids), 5000):
             chunk = ids[i:i + 5000]
             rows = s.execute(text(f"SELECT t.{col}::text, (to_jsonb(t){drop})::text{', t.phone' if member else ''} "

@@ -10,6 +10,9 @@ very code (`parse_csv`), only the writing is HQ's:
   rows of one phone (and a phone HQ has) into one person, else they are errors;
 - `external_id` is kept in HQ's `member_imports`: a re-import updates those members
   and posts only the difference of their opening balances, never doubles;
+- the carried tier spend (`qualifying_spend_fen`) and the old key come down to the
+  tills too (change kind `member_import`), so a till counts the carried spend toward
+  the next tier as after its own import (`pos.loyalty.tiers.carried_spend`);
 - opening balances are ledger entries of kind `opening`, store `HQ` — points as a
   lot with its expiry (`points_expire_on`, else the program's rule as if earned
   today) — never a bare number; the balance cache is their sum;
@@ -212,6 +215,7 @@ def _insert_new(s, view, program, new_rows, now: dt.datetime, rewards: bool) -> 
             _insert(conn, model.__table__, values)
         # what every till must learn, in this transaction: members first, then what refers to them
         changes.record_many(s, "member", [m["id"] for m in members])
+        changes.record_many(s, "member_import", [i["member_id"] for i in imports])  # carried spend, old key
         changes.record_many(s, "card", [c["card_no"] for c in cards])
         changes.record_many(s, "points_entry", [r["id"] for r in lots])
         changes.record_many(s, "sv_entry", [r["id"] for r in svs])
@@ -273,13 +277,17 @@ def _update(s, view, program, row: Row, mid: uuid.UUID, now: dt.datetime, cards:
         s.add(MemberImport(member_id=mid, external_id=row.external_id, qualifying_spend_fen=row.spend_fen or 0,
                            spend_as_of=now, imported_at=now, updated_at=now))
         changed["import"] = True
+        changes.record(s, "member_import", mid)
     else:
+        before = len(changed)
         if row.external_id and imp.external_id != row.external_id:
             imp.external_id, imp.updated_at = row.external_id, now
             changed["external_id"] = True
         if row.spend_fen is not None and row.spend_fen != imp.qualifying_spend_fen:
             imp.qualifying_spend_fen, imp.spend_as_of, imp.updated_at = row.spend_fen, now, now
             changed["qualifying_spend_fen"] = row.spend_fen
+        if len(changed) > before:
+            changes.record(s, "member_import", mid)
     # opening balances: post the difference to what earlier imports posted (any store's `opening` rows)
     had, had_sv = opening[mid]
     diff = row.points - had

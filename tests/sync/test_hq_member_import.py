@@ -10,6 +10,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from pos.loyalty import tiers
+from pos.store.models import MemberImport as TillImport
 from pos.store.models import Member as TillMember, MemberBalance as TillBalance, PointsEntry as TillEntry
 from sync import engine
 from sync.server import member_import
@@ -120,7 +122,9 @@ def test_cli_and_flow_down_to_a_till(hq, tmp_path):
     till = make_till(tmp_path, hq, "IMP")
     try:
         p1, p2 = _phone(), _phone()
-        path = write(tmp_path, [f"{p1},张三,男,vip,800,,1000,,X-{p1},", f"{p2},李四,女,,,,,,X-{p2},"])
+        path = tmp_path / "flow.csv"
+        path.write_text(HEADER + ",qualifying_spend_fen\n" + f"{p1},张三,男,vip,800,,1000,,X-{p1},,150000\n"
+                        + f"{p2},李四,女,,,,,,X-{p2},,\n", encoding="utf-8")
         bad = hq.cli("member", "import", str(write(tmp_path, ["1,,,,,,,,,"], name="bad.csv")), check=2)
         assert bad.stderr.startswith("line 2: phone:") and "nothing imported" in bad.stderr
         got = json.loads(hq.cli("member", "import", str(path), "--json").stdout)
@@ -134,6 +138,9 @@ def test_cli_and_flow_down_to_a_till(hq, tmp_path):
             assert (m.tier_code, m.name) == ("vip", "张三")
             assert s.get(TillBalance, mid).points == hq_points
             assert s.scalar(select(TillEntry.points).where(TillEntry.member_id == mid, TillEntry.kind == "opening")) == 800
+            imp = s.get(TillImport, mid)  # the carried tier spend counts at the till as after its own import
+            assert (imp.external_id, imp.qualifying_spend_fen) == (f"X-{p1}", 150000)
+            assert tiers.carried_spend(s, m) == 150000
         again = json.loads(hq.cli("member", "import", str(path), "--json").stdout)
         assert (again["created"], again["unchanged"]) == (0, 2)
     finally:
