@@ -1,16 +1,19 @@
 """Commands for store manager reports and segments (registered by `pos.cli.main.register`;
 the options and output they share are pos.cli.common's).
 
-    python main.py report daily|period|rfm|abc|churn [--date D | --from D --to D]
+    python main.py report daily|period|rfm|abc|churn|o2o [--date D | --from D --to D]
                    [--format json|csv|xlsx] [--out FILE] [--table NAME]
                    [--days 90] [--tier vip] [--limit N]           (churn)
                    [--rule buyers|distinct]                       (rfm, abc; default: the program's segments.rfm_rule)
+                   [--visit-minutes 60]                           (o2o: a sale this soon after a pickup is "in the visit")
     python main.py segments tag [--date D] [--rule buyers|distinct]   derived segment tags
     python main.py churn issue --days 90|180|365 [--template T] [--limit N] [--tier T] [--date D] [--dry-run]
 
 Dates are store-local business dates (default: today). `report daily` is one
 day (--date, else --to, else today); `report period` needs --from (--to
-defaults to today); rfm, abc and churn are "as of" --date / --to.
+defaults to today); rfm, abc and churn are "as of" --date / --to; `report o2o`
+(parcels, pickup conversion, online vs store share; pos.analytics.o2o) is --from .. --to,
+or the one day --date (default today).
 """
 from __future__ import annotations
 
@@ -19,12 +22,12 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from pos.analytics import export, reports, segments
+from pos.analytics import export, o2o, reports, segments
 from pos.cli.common import CliError, db_of, out, parse_date, program_or_none
 from pos.rules.money import yuan
 from pos.store import program_store
 
-KINDS = ("daily", "period", "rfm", "abc", "churn")
+KINDS = ("daily", "period", "rfm", "abc", "churn", "o2o")
 
 
 def _day(args, *names: str) -> dt.date | None:
@@ -50,6 +53,13 @@ def build(db, program, args):
             raise CliError(f"--to {end} is before --from {start}")
         r = reports.period(db, program, start, end)
         return r.as_dict(), r.tables(), f"period {start} .. {end}"
+    if kind == "o2o":
+        end = _day(args, "to", "date") or db.clock.today()
+        start = _day(args, "from", "date") or end
+        if end < start:
+            raise CliError(f"--to {end} is before --from {start}")
+        r = o2o.report(db, start, end, visit_minutes=args.visit_minutes or o2o.VISIT_MINUTES)
+        return r.as_dict(), r.tables(), f"o2o {start} .. {end}"
     as_of = _day(args, "date", "to") or db.clock.today()
     if kind in ("rfm", "abc"):
         sg = segments.segmentation(db, as_of, rule=getattr(args, "rule", None), program=program)
@@ -86,6 +96,8 @@ def _text(kind: str, data: dict) -> str:
             f"member sales {y(d['member_sales_fen'])} = traffic {d['traffic']} x conversion {d['conversion']} x repeat "
             f"{d['repeat']} x AOV {y(round(d['aov_fen']) if d['aov_fen'] is not None else None)} (residual {d['residual_fen']} fen)",
         ])
+    if kind == "o2o":
+        return o2o_text(data)
     if kind == "rfm":
         g = data["groups"]
         return (f"as of {data['as_of']}: {data['members']} members, {data['buyers']} buyers, {data['zombies']} never purchased\n"
@@ -100,6 +112,25 @@ def _text(kind: str, data: dict) -> str:
     lines = [f"{m['member_code']}  {m['name'] or '-'}  {m['phone_masked']}  {m['tier']}  last {m['last_purchase']} "
              f"({m['days_since']} days)  {m['frequency']} visits  {yuan(m['monetary_fen'], grouping=True)} yuan" for m in data["members"]]
     return "\n".join(lines + [f"{data['total']} member(s) with no purchase in {data['days']} days as of {data['as_of']}"])
+
+
+def o2o_text(data: dict) -> str:
+    """The o2o report as text (the till's and HQ's have the same shape)."""
+    s, o = data["summary"], data["online_share"]
+    pct = lambda x: "-" if x is None else f"{x * 100:.1f}%"  # noqa: E731
+    y = lambda fen: yuan(fen, grouping=True)  # noqa: E731
+    where = f"store {data['store_code']}" if data.get("store_code") else "the chain"
+    lines = [f"{data['start']} .. {data['end']}, {where}: parcels received {s['parcels_received']}, "
+             f"collected {s['parcels_collected']}, overdue at the end {s['parcels_overdue_at_end']} "
+             f"(not collected in {data['overdue_days']} days)"]
+    lines += [f"  {r['date']}  received {r['received']}  collected {r['collected']}  overdue {r['overdue']}"
+              for r in data["by_day"]]
+    lines.append(f"pickups {s['pickups']}: followed by a sale within {s['visit_minutes']} min {s['converted']} "
+                 f"({pct(s['conversion_rate'])}), with the pickup voucher {s['converted_with_voucher']}; "
+                 f"vouchers issued {s['vouchers_issued']}, used {s['vouchers_used']} ({pct(s['voucher_redemption_rate'])})")
+    lines.append(f"members' sales ({o['scope']}): store {y(o['store_sales_fen'])} yuan ({pct(o['store_share'])}), "
+                 f"online {y(o['online_sales_fen'])} yuan in {o['online_orders']} orders ({pct(o['online_share'])})")
+    return "\n".join(lines)
 
 
 def cmd_report(args) -> int:
@@ -176,6 +207,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--days", type=int, help="churn: no purchase in this many days (default: program win-back, 90)")
     p.add_argument("--tier", help="churn: only this tier")
     p.add_argument("--limit", type=int, default=1000, help="churn: at most this many members (most valuable first)")
+    p.add_argument("--visit-minutes", type=int, dest="visit_minutes",
+                   help=f"o2o: a sale this many minutes after a pickup (same day) is in the visit "
+                        f"(default {o2o.VISIT_MINUTES})")
     p.add_argument("--rule", choices=segments.RULES,
                    help="rfm, abc: buyers (quintiles of buyers, ABC by shares) or distinct (the former rule); "
                         "default: the program's segments.rfm_rule")
