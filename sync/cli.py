@@ -7,6 +7,8 @@
     python main.py hq store qr CODE --out FILE.png|.pdf [--base URL] [--days N]   the store's join QR
     python main.py hq store checkin-qr CODE --out FILE.png|.pdf [--base URL] [--days N]   the door check-in QR
     python main.py hq referrals [--top N] [--json]              joins and sales by referral
+    python main.py hq report o2o [--from D --to D | --date D] [--tz Z] [--overdue-days 7] [--visit-minutes 60] [--json]
+                                                                 parcels, pickup conversion, online vs store share
     python main.py hq program publish FILE
     python main.py hq catalog import FILE.csv
     python main.py hq exceptions [--all] [--json]
@@ -168,6 +170,26 @@ def cmd_hq_referrals(args) -> int:
         return "\n".join(lines)
 
     out(args, got, text)
+    return 0
+
+
+def cmd_hq_report_o2o(args) -> int:
+    """Chain-wide O2O figures (issue 18 item 4; sync.server.o2o_report)."""
+    from pos.cli.reports import o2o_text
+
+    from .server import o2o_report
+
+    end = parse_date(args.to) if args.to else _business_day(args)
+    start = parse_date(getattr(args, "from")) if getattr(args, "from") else end
+    if end < start:
+        raise CliError(f"--to {end} is before --from {start}")
+    if args.overdue_days < 1 or args.visit_minutes < 1:
+        raise CliError("--overdue-days and --visit-minutes must be at least 1")
+    got = o2o_report.report(_hq(args), start, end, tz=args.tz, overdue_days=args.overdue_days,
+                            visit_minutes=args.visit_minutes)
+    out(args, got, lambda: o2o_text(got) + "".join(
+        f"\n  store {k}: received {v['received']}, collected {v['collected']}, overdue {v['overdue_at_end']}"
+        for k, v in got["stores"].items()))
     return 0
 
 
@@ -501,6 +523,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = hs.add_parser("referrals", parents=[h], help="joins and sales by referral (forwarded coupons, referred members)")
     p.add_argument("--top", type=int, default=10, help="how many top referrers to list (default 10)")
     p.set_defaults(func=cmd_hq_referrals)
+    rp = hs.add_parser("report", help="chain-wide reports")
+    rs = rp.add_subparsers(dest="report_cmd", required=True)
+    p = rs.add_parser("o2o", parents=[h, dated], help="parcels received / collected / overdue per day, pickup-to-purchase "
+                                                      "conversion and voucher redemption, online vs store share of sales")
+    p.add_argument("--from", dest="from", help="first business date YYYY-MM-DD (default: --to)")
+    p.add_argument("--to", help="last business date YYYY-MM-DD (default: --date, else today in --tz)")
+    p.add_argument("--overdue-days", type=int, default=7, help="a parcel waiting this many days is overdue (default 7)")
+    p.add_argument("--visit-minutes", type=int, default=60,
+                   help="a sale this many minutes after a pickup (same day, same store) is in the visit (default 60)")
+    p.set_defaults(func=cmd_hq_report_o2o)
     p = hs.add_parser("phones", parents=[h], help="phone privacy: may tills keep full numbers to unmask offline?")
     p.add_argument("--offline-unmask", choices=("on", "off"), help="on: tills keep full numbers (default off)")
     p.set_defaults(func=cmd_hq_phones)

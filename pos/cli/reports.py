@@ -58,6 +58,8 @@ def build(db, program, args):
         start = _day(args, "from", "date") or end
         if end < start:
             raise CliError(f"--to {end} is before --from {start}")
+        if args.visit_minutes is not None and args.visit_minutes < 1:
+            raise CliError("--visit-minutes must be at least 1")
         r = o2o.report(db, start, end, visit_minutes=args.visit_minutes or o2o.VISIT_MINUTES)
         return r.as_dict(), r.tables(), f"o2o {start} .. {end}"
     as_of = _day(args, "date", "to") or db.clock.today()
