@@ -121,3 +121,31 @@ def test_report_o2o_cli(db, clock, tmp_path):
     assert "50.0%" in text and "overdue 1" in text
     bad = run_main("report", "o2o", "--from", "2026-11-24", "--to", "2026-11-23", db=path, check=2)
     assert bad.stderr.count("\n") == 1
+
+
+def test_hdcrm_preset_gives_the_pickup_voucher(db, tmp_path):
+    """A chain that installs the HDCRM preset gets the seed's pickup benefit: 1 yuan off, valid 1 day."""
+    from pos.rules import program
+    from pos.services import catalog
+    from pos.store import program_store
+
+    doc = program.preset("hdcrm")
+    t = doc.template(doc.issuance.pickup)
+    assert (t.code, t.kind, t.value_fen, t.validity_days, t.name.zh, t.name.en) == (
+        "pickup-1", "voucher", 100, 1, "取件立减1元", "Pickup: 1 yuan off")
+    program_store.install(db, doc, actor="test")
+    csv = tmp_path / "catalog.csv"
+    csv.write_text(f"barcode,name,category,price_fen,kind\n{TOWEL},Towel,home,5000,regular\n")
+    assert catalog.import_csv(db, csv).ok
+    mid = members.register(db, "13800138000", name="Li").id
+    o, p = hq_rows(db, mid, "PU20000001", "PCL0000000201")
+    pull(db, [o], [p])
+    parcels.receive(db, "PCL0000000201")
+    got = parcels.pickup(db, code="PU20000001")
+    assert got.coupon_template == "pickup-1"
+    co = checkout.Checkout(db)
+    co.add(TOWEL)
+    co.attach_member_id(mid)
+    before = co.quote().net_fen
+    co.add_coupon(got.coupon_code)
+    assert before - co.quote().net_fen == 100
