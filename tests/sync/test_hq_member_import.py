@@ -145,3 +145,19 @@ def test_cli_and_flow_down_to_a_till(hq, tmp_path):
         assert (again["created"], again["unchanged"]) == (0, 2)
     finally:
         till.close()
+
+
+def test_duplicates_merge(hqdb, tmp_path):
+    p1, p2 = _phone(), _phone()
+    assert member_import.import_csv(hqdb, write(tmp_path, [f"{p2},旧,,,10,,,,,"], name="d0.csv"), rewards=False).ok
+    path = write(tmp_path, [f"{p1},甲,,,100,,,老客,,", f"{p1},,F,,50,,,咖啡,,", f"{p2},,,,20,,,,,"], name="d.csv")
+    report = member_import.import_csv(hqdb, path, rewards=False)
+    assert not report.ok and [n for n, _ in report.errors] == [3]  # the same phone twice: reported by default
+    merged = member_import.import_csv(hqdb, path, duplicates="merge", rewards=False)
+    assert (merged.ok, merged.created, merged.merged) == (True, 1, 1), merged.errors
+    with hqdb.read() as s:
+        m = s.scalar(select(Member).where(Member.phone == "+86" + p1))
+        assert (m.name, m.gender, {t["tag"] for t in m.tags}) == ("甲", "F", {"老客", "咖啡"})
+        assert s.get(MemberBalance, m.id).points == 150
+        old = s.scalar(select(Member.id).where(Member.phone == "+86" + p2))
+    balances_agree(hqdb, [m.id, old])
