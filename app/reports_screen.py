@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos import changes as domain_changes
-from pos.analytics import export as report_export, reports, segments
+from pos.analytics import export as report_export, o2o, reports, segments
 from pos.analytics.reports import Table
 
 from .operations import Changes, Operation
@@ -34,6 +34,7 @@ from .reports.common import KpiTile, fmt_num as _num, fmt_pct as _pct, fmt_yuan 
 from .reports.details import DetailsTab
 from .reports.members import MembersTab
 from .reports.overview import OverviewTab
+from .reports.parcels import ParcelsTab
 from .reports.pyramid import PyramidTab
 from .reports.rfm import RfmTab
 
@@ -173,6 +174,8 @@ class ReportsScreen(QWidget):
         self.tabs.addTab(self.details, self.tr("Details"))
         self.members_tab = self.tabs.addTab(self.members, self.tr("Members"))
         self.calibration_index = self.tabs.addTab(self.calibration_tab, self.tr("Tier calibration"))
+        self.parcels_tab = ParcelsTab()
+        self.parcels_index = self.tabs.addTab(self.parcels_tab, self.tr("Parcels and online"))
         # the widgets a manager (and a test) reaches most, by their old names
         self.heat, self.tags_btn = self.rfm.heat, self.rfm.tags_btn
         self.pareto_label = self.pyramid.pareto_label
@@ -183,7 +186,7 @@ class ReportsScreen(QWidget):
         self._keys()
 
     def _keys(self) -> None:
-        """Every action has a key: F5 recompute, Ctrl+1…7 the tabs, Ctrl+E Excel,
+        """Every action has a key: F5 recompute, Ctrl+1…8 the tabs, Ctrl+E Excel,
         Ctrl+Shift+E CSV, Ctrl+Shift+P PDF, Ctrl+P print (shown in the tooltips)."""
         for key, slot, button in (
                 ("F5", self.refresh, self.refresh_btn),
@@ -241,13 +244,14 @@ class ReportsScreen(QWidget):
         self._generation += 1
         self._pending.clear()
         self.period_report = self.segmentation = None
-        self._total_jobs = 4
+        self._total_jobs = 5
         for t in self.tiles.values():
             t.set("…")
         db, program = self.db, self.program
         self._submit("period", lambda: reports.period(db, program, start, end))
         self._submit("segments", self._cached(("segments", end), lambda: segments.segmentation(db, end)))
         self._submit("calibration", self._cached(("calibration", end), lambda: _calibrate(db, end)))
+        self._submit("o2o", lambda: o2o.report(db, start, end))
         self.load_churn()
 
     def load_churn(self) -> None:
@@ -291,7 +295,8 @@ class ReportsScreen(QWidget):
         self._pending.discard(kind)
         self._show_progress()  # first: a job's own message (tags) must not be overwritten
         {"period": self._show_period, "segments": self._show_segments, "churn": self._show_churn,
-         "drill": self._show_drill, "tags": self._show_tags, "calibration": self._show_calibration}[kind](result)
+         "drill": self._show_drill, "tags": self._show_tags, "calibration": self._show_calibration,
+         "o2o": self.parcels_tab.show_report}[kind](result)
         self.computed.emit(kind)
         if self.ready:
             self.ready_changed.emit(True)
