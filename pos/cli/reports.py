@@ -124,7 +124,7 @@ def o2o_text(data: dict) -> str:
     where = f"store {data['store_code']}" if data.get("store_code") else "the chain"
     lines = [f"{data['start']} .. {data['end']}, {where}: parcels received {s['parcels_received']}, "
              f"collected {s['parcels_collected']}, overdue at the end {s['parcels_overdue_at_end']} "
-             f"(not collected in {data['overdue_days']} days)"]
+             f"(overdue after {data['overdue_days']} day(s))"]
     lines += [f"  {r['date']}  received {r['received']}  collected {r['collected']}  overdue {r['overdue']}"
               for r in data["by_day"]]
     lines.append(f"pickups {s['pickups']}: followed by a sale within {s['visit_minutes']} min {s['converted']} "
