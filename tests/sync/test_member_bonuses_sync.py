@@ -116,6 +116,7 @@ def test_hq_keeps_one_checkin_per_store_and_day_and_one_review_per_sale(hq, tmp_
     import datetime as dt
 
     from sync.server import member_rewards
+    from sync.server import changes
     from sync.server.models import PointsEntry as HQEntry
 
     publish_preset(hq, tmp_path)
@@ -129,6 +130,9 @@ def test_hq_keeps_one_checkin_per_store_and_day_and_one_review_per_sale(hq, tmp_
             ledger.credit(s, mid, "bonus", 5, now=now, expires_at=None, store_code=store, reason=reason)
         assert member_rewards.settle(s, now, [mid]) == 2  # the second check-in at S1, the second review
         assert member_rewards.settle(s, now, [mid]) == 0
+        # the rows this test wrote reach the tills as a push's would (the session's HQ is shared by later tests)
+        changes.record_many(s, "points_entry", s.scalars(select(HQEntry.id).where(HQEntry.member_id == mid)).all())
+        changes.flush(s)
         taken = sorted(s.scalars(select(HQEntry.reason).where(HQEntry.member_id == mid, HQEntry.kind == "adjust")))
     assert taken == ["HQ: given twice: check-in 2026-11-23 @S1", "HQ: given twice: review S1-0001"]
     assert hq_view(hq, got["id"])[0] == 100 + 6 * 5 - 2 * 5
