@@ -214,7 +214,7 @@ def export(hq, member_id: uuid.UUID) -> dict[str, Any]:
     with hq.read() as s:
         m = s.get(Member, member_id)
         ids = [member_id] + list(s.scalars(select(Member.id).where(Member.merged_into == member_id)))
-        row = {c.key: _iso(getattr(m, c.key)) for c in Member.__table__.columns if c.key not in ("field_times",)}
+        row = {c.key: _iso(getattr(m, c.key)) for c in Member.__table__.columns if c.key not in ("field_times", "code_secret")}
         cards = [{"card_no": c.card_no, "kind": c.kind, "status": c.status, "issued_at": _iso(c.issued_at)}
                  for c in s.scalars(select(MemberCard).where(MemberCard.member_id.in_(ids)))]
         pts = [{"at": _iso(e.created_at), "kind": e.kind, "points": e.points, "store": e.store_code, "reason": e.reason,
