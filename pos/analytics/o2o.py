@@ -179,7 +179,8 @@ def report(db, start: dt.date, end: dt.date, *, visit_minutes: int = VISIT_MINUT
         facts = [ParcelFact(p.store_code, groups.get(p.member_id, frozenset({p.member_id})), aware(p.arrived_at),
                             aware(p.collected_at), p.status == "cancelled", p.coupon_code)
                  for p in s.scalars(select(Parcel).where(Parcel.store_code == store, Parcel.arrived_at.is_not(None),
-                                                         Parcel.arrived_at < hi))]
+                                                         Parcel.arrived_at < hi,  # still here in the period
+                                                         Parcel.collected_at.is_(None) | (Parcel.collected_at >= lo)))]
         pickups = [f for f in facts if f.collected_at is not None and lo <= f.collected_at < hi]
         q = lambda sql, **p: s.execute(text(sql), p).all()  # noqa: E731
 

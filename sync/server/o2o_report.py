@@ -45,7 +45,8 @@ def report(hq, start: dt.date, end: dt.date, *, tz: str = "Asia/Shanghai", overd
         groups = _groups(s)
         facts = [o2o.ParcelFact(p.store_code, groups.get(p.member_id, frozenset({p.member_id})), o2o.aware(p.arrived_at),
                                 o2o.aware(p.collected_at), p.status == "cancelled", p.coupon_code)
-                 for p in s.scalars(select(Parcel).where(Parcel.arrived_at.is_not(None), Parcel.arrived_at < hi))]
+                 for p in s.scalars(select(Parcel).where(Parcel.arrived_at.is_not(None), Parcel.arrived_at < hi,
+                                                     Parcel.collected_at.is_(None) | (Parcel.collected_at >= lo)))]
         pickups = [f for f in facts if f.collected_at is not None and lo <= f.collected_at < hi]
 
         def sales_of(f: o2o.ParcelFact):
