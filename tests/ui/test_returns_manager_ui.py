@@ -81,12 +81,16 @@ def test_a_large_refund_needs_a_manager_and_a_wrong_pin_is_refused(qtbot, till_w
             seen["stuck"] = (type(d).__name__, d.error.text(), t.log[-6:], t.steps, c.message.text())
             d.reject()
             QTimer.singleShot(50, rescue)
-    QTimer.singleShot(12000, rescue)
+    rescuer = QTimer()  # owned by this test: a bare singleShot would fire in the next test and close its dialog
+    rescuer.setSingleShot(True)
+    rescuer.timeout.connect(rescue)
+    rescuer.start(12000)
     t.key(Qt.Key_F10).wait(200).enter().wait(200).key(Qt.Key_F12).wait(250).call(look("asked"))
     t.type("M01", gaps=(40, 80)).enter().type("0000", gaps=(40, 80)).enter().wait(250).call(look("wrong"))
     t.key(Qt.Key_F12).wait(250).call(look("again")).type("M01", gaps=(40, 80)).enter().type("9999", gaps=(40, 80)).enter()
     t.wait(300)
     t.run()
+    rescuer.stop()
     assert "stuck" not in seen, seen
     assert seen["asked"][0] == "ManagerDialog", (seen, t.log)
     assert seen["wrong"][0] == "ReturnsDialog"  # back in Returns, the preview still there
