@@ -177,10 +177,13 @@ def open_parcels(screen) -> None:
     dlg = ParcelsDialog(screen.till.db, screen.till, screen)
     if dlg.exec() == QDialog.Accepted:
         why = dlg.picked_up.error_code if dlg.picked_up is not None else "parcel.no_voucher"
-        tr = QCoreApplication.translate
-        screen.say(tr("ParcelsDialog", "Parcel collected — the pickup voucher is on this sale") if why is None else
-                   tr("ParcelsDialog", "Parcel collected — the voucher is in the member's wallet, not on this sale")
-                   if why == "parcel.voucher_not_on_sale" else tr("ParcelsDialog", "Parcel collected"))
+        # QCoreApplication.translate spelled out: lupdate reads a local `tr(ctx, text)` as tr(text, comment)
+        screen.say(QCoreApplication.translate("ParcelsDialog", "Parcel collected — the pickup voucher is on this sale")
+                   if why is None else
+                   QCoreApplication.translate("ParcelsDialog",
+                                              "Parcel collected — the voucher is in the member's wallet, not on this sale")
+                   if why == "parcel.voucher_not_on_sale" else
+                   QCoreApplication.translate("ParcelsDialog", "Parcel collected"))
         screen.refresh()
     screen.focus_input()
 

@@ -1,6 +1,50 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ArrivalsPanel</name>
+    <message>
+        <location filename="../../../app/arrivals.py" line="120" />
+        <source>{0}: attach to sale</source>
+        <translation>{0}：加入本单</translation>
+    </message>
+    <message>
+        <location filename="../../../app/arrivals.py" line="121" />
+        <source>Arrivals today ({0})</source>
+        <translation>今日到店签到（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/arrivals.py" line="167" />
+        <location filename="../../../app/arrivals.py" line="173" />
+        <source>Tags: {0}</source>
+        <translation>标签：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/arrivals.py" line="168" />
+        <source>Member details arrive with the next sync…</source>
+        <translation>会员资料将随下次同步到达…</translation>
+    </message>
+    <message>
+        <location filename="../../../app/arrivals.py" line="177" />
+        <source>Complaint {0}: {1}</source>
+        <translation>投诉 {0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/arrivals.py" line="179" />
+        <source>Suggest {0} ¥{1} — {2}</source>
+        <translation>推荐 {0} ¥{1} — {2}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/arrivals.py" line="212" />
+        <source>Nobody has checked in at the door today</source>
+        <translation>今天还没有会员到店签到</translation>
+    </message>
+    <message>
+        <location filename="../../../app/arrivals.py" line="238" />
+        <source>This member is not at this till yet; it arrives with the next sync.</source>
+        <translation>此会员资料尚未同步到本机，将随下次同步到达。</translation>
+    </message>
+</context>
+<context>
     <name>BasketModel</name>
     <message>
         <location filename="../../../app/basket_model.py" line="22" />
@@ -75,320 +119,516 @@
     </message>
 </context>
 <context>
+    <name>CalibrationTab</name>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="34" />
+        <source>Tier</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="35" />
+        <source>Target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="36" />
+        <source>Today's threshold</source>
+        <translation>现行门槛</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="37" />
+        <source>Share at today's thresholds</source>
+        <translation>按现行门槛的占比</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="38" />
+        <source>Share holding the tier now</source>
+        <translation>当前持有该等级的占比</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="39" />
+        <source>Proposed threshold</source>
+        <translation>建议门槛</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="40" />
+        <source>Share at the proposed thresholds</source>
+        <translation>按建议门槛的占比</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="40" />
+        <source>Filter</source>
+        <translation>筛选</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="48" />
+        <source>Apply as a new program version…</source>
+        <translation>作为新的会员方案版本应用…</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="51" />
+        <source>Installs the proposed thresholds (and review bands) as a new version of the loyalty program, as `tiers calibrate --apply`.</source>
+        <translation>将建议的门槛（及复审区间）安装为会员方案的新版本，与 `tiers calibrate --apply` 相同。</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="87" />
+        <source>Only {0} % of members reach today's {1} threshold ({2}); the target is {3} %.</source>
+        <translation>只有 {0}% 的会员达到现行{1}门槛（{2}）；目标为 {3}%。</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="89" />
+        <source>{0} % of members reach today's {1} threshold ({2}); the target is {3} %.</source>
+        <translation>{0}% 的会员达到现行{1}门槛（{2}）；目标为 {3}%。</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="91" />
+        <source>{0} % of members reach today's {1} threshold ({2}), as the target ({3} %).</source>
+        <translation>{0}% 的会员达到现行{1}门槛（{2}），与目标（{3}%）一致。</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="95" />
+        <source>{0} active members, {1} of them bought, by their spend over the {2} days to {3}; target {4}.</source>
+        <translation>{0} 位有效会员（其中 {1} 位有消费），按截至 {3} 的 {2} 天消费额计算；目标 {4}。</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/calibration.py" line="99" />
+        <source>The proposal would move {0} member(s) up, {1} down; {2} unchanged.</source>
+        <translation>按建议将有 {0} 位会员升级、{1} 位降级；{2} 位不变。</translation>
+    </message>
+</context>
+<context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="67" />
+        <location filename="../../../app/checkout_screen.py" line="68" />
         <source>Scan or type: barcode, member card/code, coupon, phone or last 4 digits — Enter</source>
         <translation>扫码或输入：商品条码、会员卡/会员码、券码、手机号或尾号4位 — 回车</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="161" />
+        <location filename="../../../app/checkout_screen.py" line="167" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="161" />
+        <location filename="../../../app/checkout_screen.py" line="167" />
         <source>Join</source>
         <translation>入会</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="162" />
+        <location filename="../../../app/checkout_screen.py" line="168" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="162" />
+        <location filename="../../../app/checkout_screen.py" line="168" />
         <source>Discount</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="163" />
+        <location filename="../../../app/checkout_screen.py" line="169" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="163" />
+        <location filename="../../../app/checkout_screen.py" line="169" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="164" />
+        <location filename="../../../app/checkout_screen.py" line="170" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="164" />
+        <location filename="../../../app/checkout_screen.py" line="170" />
         <source>Hold/Recall</source>
         <translation>挂单/取单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="165" />
+        <location filename="../../../app/checkout_screen.py" line="171" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="165" />
+        <location filename="../../../app/checkout_screen.py" line="171" />
         <source>Top-up</source>
         <translation>充值</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="166" />
+        <location filename="../../../app/checkout_screen.py" line="172" />
         <source>Pay</source>
         <translation>结账</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="185" />
+        <location filename="../../../app/checkout_screen.py" line="193" />
         <source>Ctrl+Del
 Void</source>
         <translation>Ctrl+Del
 整单作废</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="196" />
+        <location filename="../../../app/checkout_screen.py" line="204" />
         <source>Waiting for HQ to confirm the payment…</source>
         <translation>正在等待总部确认本次付款…</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="217" />
+        <location filename="../../../app/checkout_screen.py" line="225" />
         <source>Total ¥{0}</source>
         <translation>原价 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="218" />
+        <location filename="../../../app/checkout_screen.py" line="226" />
         <source>Discounts -¥{0}</source>
         <translation>优惠 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="220" />
+        <location filename="../../../app/checkout_screen.py" line="228" />
         <source>Membership saved ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="221" />
+        <location filename="../../../app/checkout_screen.py" line="229" />
         <source>Points used {0} (¥{1})</source>
         <translation>使用积分 {0}（抵 ¥{1}）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="223" />
+        <location filename="../../../app/checkout_screen.py" line="231" />
         <source>Earns {0} points</source>
         <translation>本单可得 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="224" />
+        <location filename="../../../app/checkout_screen.py" line="232" />
         <source>Due ¥{0}</source>
         <translation>应付 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="242" />
-        <location filename="../../../app/checkout_screen.py" line="283" />
-        <location filename="../../../app/checkout_screen.py" line="372" />
-        <location filename="../../../app/checkout_screen.py" line="373" />
+        <location filename="../../../app/checkout_screen.py" line="252" />
+        <location filename="../../../app/checkout_screen.py" line="296" />
+        <location filename="../../../app/checkout_screen.py" line="399" />
+        <location filename="../../../app/checkout_screen.py" line="400" />
         <source>coupon {0}</source>
         <translation>券 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="243" />
+        <location filename="../../../app/checkout_screen.py" line="253" />
         <source>points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="261" />
+        <location filename="../../../app/checkout_screen.py" line="271" />
+        <location filename="../../../app/checkout_screen.py" line="733" />
         <source>{0} points</source>
         <translation>{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="266" />
+        <location filename="../../../app/checkout_screen.py" line="276" />
         <source>Applied: {0} -¥{1}</source>
         <translation>已优惠：{0} -¥{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="284" />
+        <location filename="../../../app/checkout_screen.py" line="297" />
         <source>offer</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="285" />
-        <location filename="../../../app/checkout_screen.py" line="375" />
-        <location filename="../../../app/checkout_screen.py" line="432" />
+        <location filename="../../../app/checkout_screen.py" line="298" />
+        <location filename="../../../app/checkout_screen.py" line="402" />
+        <location filename="../../../app/checkout_screen.py" line="481" />
         <source>Not applied: {0} — {1}</source>
         <translation>未使用：{0} — {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="356" />
+        <location filename="../../../app/checkout_screen.py" line="375" />
         <source> — F3: quick join with this number</source>
         <translation> — 按 F3 用此号码快速入会</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="369" />
+        <location filename="../../../app/checkout_screen.py" line="870" />
+        <source>Already checked in today: no more points</source>
+        <translation>今天已签到，不再加积分</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="872" />
+        <source>Checked in: +{0} points, balance {1}</source>
+        <translation>签到成功：+{0} 积分，余额 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="874" />
+        <source>Checked in</source>
+        <translation>签到成功</translation>
+    </message>
+    <message>
+        <location filename="../../../app/arrivals.py" line="244" />
+        <location filename="../../../app/checkout_screen.py" line="388" />
         <source>Member: {0}</source>
         <translation>会员：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="374" />
-        <location filename="../../../app/checkout_screen.py" line="432" />
+        <location filename="../../../app/checkout_screen.py" line="401" />
+        <location filename="../../../app/checkout_screen.py" line="481" />
         <source>Applied: {0}</source>
         <translation>已使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="414" />
+        <location filename="../../../app/checkout_screen.py" line="422" />
+        <source>Asking HQ for this member…</source>
+        <translation>正在向总部查询该会员…</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="463" />
         <source>Replace the member?</source>
         <translation>更换会员？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="415" />
+        <location filename="../../../app/checkout_screen.py" line="464" />
         <source>This sale is for {0}. Replace with {1}?</source>
         <translation>本单会员为 {0}。更换为 {1}？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="420" />
+        <location filename="../../../app/checkout_screen.py" line="469" />
         <source>Kept member {0}</source>
         <translation>保留会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="431" />
+        <location filename="../../../app/checkout_screen.py" line="480" />
         <source>coupon</source>
         <translation>券</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="438" />
+        <location filename="../../../app/checkout_screen.py" line="487" />
         <source>a new member</source>
         <translation>新会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="440" />
+        <location filename="../../../app/checkout_screen.py" line="489" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="440" />
+        <location filename="../../../app/checkout_screen.py" line="489" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="449" />
+        <location filename="../../../app/checkout_screen.py" line="498" />
         <source>Welcome, new member {0}! Sign-up rewards are in the wallet.</source>
         <translation>欢迎新会员 {0}！入会礼已放入券包。</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="450" />
+        <location filename="../../../app/checkout_screen.py" line="499" />
         <source> Applied now: {0}</source>
         <translation> 已自动使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="470" />
+        <location filename="../../../app/checkout_screen.py" line="519" />
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="473" />
-        <location filename="../../../app/checkout_screen.py" line="487" />
+        <location filename="../../../app/checkout_screen.py" line="522" />
+        <location filename="../../../app/checkout_screen.py" line="536" />
         <source>Type a whole number</source>
         <translation>请输入整数</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="483" />
+        <location filename="../../../app/checkout_screen.py" line="532" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="483" />
+        <location filename="../../../app/checkout_screen.py" line="532" />
         <source>Discount in percent for {0}</source>
         <translation>{0} 的折扣（百分比）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="524" />
-        <location filename="../../../app/checkout_screen.py" line="539" />
-        <location filename="../../../app/checkout_screen.py" line="584" />
+        <location filename="../../../app/checkout_screen.py" line="570" />
+        <source>Member taken off this sale</source>
+        <translation>已移除本单会员</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="576" />
+        <location filename="../../../app/checkout_screen.py" line="591" />
+        <location filename="../../../app/checkout_screen.py" line="640" />
+        <location filename="../../../app/checkout_screen.py" line="669" />
+        <location filename="../../../app/checkout_screen.py" line="694" />
+        <location filename="../../../app/checkout_screen.py" line="716" />
+        <location filename="../../../app/checkout_screen.py" line="862" />
         <source>Identify the member first</source>
         <translation>请先识别会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="566" />
+        <location filename="../../../app/checkout_screen.py" line="618" />
+        <source>Held basket recalled</source>
+        <translation>已取回挂单</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="622" />
         <source>Basket held: F9 recalls it</source>
         <translation>已挂单：按 F9 取单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="556" />
+        <location filename="../../../app/checkout_screen.py" line="608" />
         <source>No basket on hold</source>
         <translation>没有挂单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="574" />
+        <location filename="../../../app/checkout_screen.py" line="390" />
+        <source>Parcel received: {0}</source>
+        <translation>包裹已签收：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="392" />
+        <source>Parcel collected: {0} — the pickup voucher is on this sale</source>
+        <translation>包裹已取件：{0} — 取件券已用于本单</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="394" />
+        <source>Parcel collected: {0} — not on this sale: the voucher is in the member's wallet</source>
+        <translation>包裹已取件：{0} — 未用于本单：取件券已放入会员券包</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="396" />
+        <source>Parcel collected: {0}</source>
+        <translation>包裹已取件：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="630" />
         <source>Void</source>
         <translation>作废</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="574" />
+        <location filename="../../../app/checkout_screen.py" line="630" />
         <source>Void this sale?</source>
         <translation>确定作废本单？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="577" />
+        <location filename="../../../app/checkout_screen.py" line="633" />
         <source>Sale voided</source>
         <translation>本单已作废</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="585" />
+        <location filename="../../../app/checkout_screen.py" line="641" />
         <source>Top up stored value</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="585" />
+        <location filename="../../../app/checkout_screen.py" line="641" />
         <source>Amount in yuan</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="592" />
+        <location filename="../../../app/checkout_screen.py" line="648" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="601" />
+        <location filename="../../../app/checkout_screen.py" line="657" />
         <source>Topped up ¥{0}, receipt {1}</source>
         <translation>已充值 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="609" />
+        <location filename="../../../app/checkout_screen.py" line="684" />
+        <source>{0} points converted: ¥{1} added to stored value (now ¥{2})</source>
+        <translation>已转换 {0} 积分：储值增加 ¥{1}（现为 ¥{2}）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="697" />
+        <source>No coupon can be exchanged for points in this program</source>
+        <translation>本会员方案没有可用积分兑换的券</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="707" />
+        <source>Coupon {0} is in the wallet for {1} points (valid to {2})</source>
+        <translation>已用 {1} 积分兑换 {0}，券已放入券包（有效期至 {2}）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="720" />
+        <source>Points lottery</source>
+        <translation>积分抽奖</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="721" />
+        <source>Draw once for {0} points?</source>
+        <translation>花 {0} 积分抽奖一次？</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="731" />
+        <source>no prize this time — thank you!</source>
+        <translation>未中奖，谢谢参与！</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="735" />
+        <source>a coupon, now in the wallet</source>
+        <translation>优惠券，已放入券包</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="737" />
+        <source>a gift: hand it over</source>
+        <translation>礼品：请交给顾客</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="738" />
+        <source>Lottery ({0} points): {1} — {2}</source>
+        <translation>抽奖（{0} 积分）：{1} — {2}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="739" />
+        <source>Lottery</source>
+        <translation>抽奖</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="759" />
+        <source>Waiting for HQ to confirm the points… (offline rules after a few seconds)</source>
+        <translation>正在等待总部确认积分…（数秒后按离线规则）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="767" />
         <source>The basket is empty</source>
         <translation>购物篮为空</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="623" />
+        <location filename="../../../app/checkout_screen.py" line="781" />
         <source>Waiting for HQ to confirm points and coupons… (offline rules after a few seconds)</source>
         <translation>正在等待总部确认积分和优惠券…（几秒后按离线规则处理）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="624" />
+        <location filename="../../../app/checkout_screen.py" line="423" />
+        <location filename="../../../app/checkout_screen.py" line="760" />
+        <location filename="../../../app/checkout_screen.py" line="782" />
         <source>Waiting for HQ…</source>
         <translation>正在等待总部…</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="629" />
+        <location filename="../../../app/checkout_screen.py" line="787" />
         <source>The payment failed ({0}); the basket is kept — try again</source>
         <translation>付款失败（{0}）；购物车已保留，请重试</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="637" />
+        <location filename="../../../app/checkout_screen.py" line="797" />
         <source>Paid. Receipt {0}</source>
         <translation>已收款。小票 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="638" />
+        <location filename="../../../app/checkout_screen.py" line="798" />
         <source> · change ¥{0}</source>
         <translation> · 找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="657" />
+        <location filename="../../../app/checkout_screen.py" line="799" />
+        <source> · monthly spend bonus +{0} points</source>
+        <translation> · 月消费奖励 +{0} 积分</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="818" />
         <source>Reprint</source>
         <translation>补打小票</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="657" />
+        <location filename="../../../app/checkout_screen.py" line="818" />
         <source>Receipt number</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="682" />
+        <location filename="../../../app/checkout_screen.py" line="843" />
         <source>Showing the full phone number is recorded.</source>
         <translation>查看完整手机号将被记录。</translation>
     </message>
@@ -449,6 +689,59 @@ Void</source>
         <location filename="../../../app/reports/churn.py" line="61" />
         <source>{0} member(s) with no purchase in {1} days as of {2}{3}, most valuable first.</source>
         <translation>截至 {2}{3}，{0} 位会员 {1} 天未消费，按消费额从高到低。</translation>
+    </message>
+</context>
+<context>
+    <name>ConvertPointsDialog</name>
+    <message>
+        <location filename="../../../app/points_dialogs.py" line="22" />
+        <source>Points to stored value</source>
+        <translation>积分转储值</translation>
+    </message>
+    <message>
+        <location filename="../../../app/points_dialogs.py" line="26" />
+        <source>Usable points: {0}</source>
+        <translation>可用积分：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/points_dialogs.py" line="28" />
+        <source>{0} points = ¥{1}, in steps of {2} (at least {3})</source>
+        <translation>{0} 积分 = ¥{1}，按 {2} 的整数倍（至少 {3}）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/points_dialogs.py" line="31" />
+        <source>Stored value now ¥{0}</source>
+        <translation>当前储值 ¥{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/points_dialogs.py" line="43" />
+        <source>Convert</source>
+        <translation>转换</translation>
+    </message>
+    <message>
+        <location filename="../../../app/points_dialogs.py" line="65" />
+        <source>= ¥{0} of stored value</source>
+        <translation>= 储值 ¥{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/points_dialogs.py" line="70" />
+        <source>Type a whole number of points</source>
+        <translation>请输入整数积分</translation>
+    </message>
+    <message>
+        <location filename="../../../app/points_dialogs.py" line="72" />
+        <source>At least {0} points</source>
+        <translation>至少 {0} 积分</translation>
+    </message>
+    <message>
+        <location filename="../../../app/points_dialogs.py" line="75" />
+        <source>Points go in steps of {0}: {1} or {2}</source>
+        <translation>积分须为 {0} 的整数倍：{1} 或 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/points_dialogs.py" line="78" />
+        <source>Only {0} points are usable</source>
+        <translation>可用积分仅 {0}</translation>
     </message>
 </context>
 <context>
@@ -848,6 +1141,11 @@ Void</source>
         <location filename="../../../app/device_bridge.py" line="82" />
         <source>Printing the receipt</source>
         <translation>打印小票</translation>
+    </message>
+    <message>
+        <location filename="../../../app/device_bridge.py" line="101" />
+        <source>Customer display</source>
+        <translation>顾客显示屏</translation>
     </message>
 </context>
 <context>
@@ -1425,6 +1723,11 @@ Void</source>
         <translation>建议</translation>
     </message>
     <message>
+        <location filename="../../../app/labels.py" line="92" />
+        <source>Review</source>
+        <translation>评价</translation>
+    </message>
+    <message>
         <location filename="../../../app/labels.py" line="96" />
         <source>keyboard wedge</source>
         <translation>键盘模拟</translation>
@@ -1472,13 +1775,13 @@ Void</source>
     <message>
         <location filename="../../../app/labels.py" line="98" />
         <location filename="../../../app/labels.py" line="99" />
-        <location filename="../../../app/labels.py" line="150" />
+        <location filename="../../../app/labels.py" line="175" />
         <source>card reader</source>
         <translation>读卡器</translation>
     </message>
     <message>
         <location filename="../../../app/labels.py" line="98" />
-        <location filename="../../../app/labels.py" line="149" />
+        <location filename="../../../app/labels.py" line="174" />
         <source>scanner</source>
         <translation>扫码枪</translation>
     </message>
@@ -1539,46 +1842,101 @@ Void</source>
     </message>
     <message>
         <location filename="../../../app/labels.py" line="140" />
+        <source>profile completed</source>
+        <translation>完善资料奖励</translation>
+    </message>
+    <message>
+        <location filename="../../../app/labels.py" line="142" />
         <source>top-up bonus {0}</source>
         <translation>充值赠送 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/labels.py" line="141" />
+        <location filename="../../../app/labels.py" line="143" />
         <source>sale {0}</source>
         <translation>销售 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/labels.py" line="141" />
+        <location filename="../../../app/labels.py" line="143" />
         <source>return {0}</source>
         <translation>退货 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/labels.py" line="141" />
+        <location filename="../../../app/labels.py" line="143" />
         <source>top-up {0}</source>
         <translation>充值 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/labels.py" line="141" />
+        <location filename="../../../app/labels.py" line="143" />
         <source>expired {0}</source>
         <translation>{0} 过期</translation>
     </message>
     <message>
-        <location filename="../../../app/labels.py" line="152" />
+        <location filename="../../../app/labels.py" line="144" />
+        <source>check-in {0}</source>
+        <translation>签到 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/labels.py" line="144" />
+        <source>review {0}</source>
+        <translation>评价 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/labels.py" line="145" />
+        <source>referral {0}</source>
+        <translation>推荐 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/labels.py" line="160" />
+        <source>Active member</source>
+        <translation>活跃会员</translation>
+    </message>
+    <message>
+        <location filename="../../../app/labels.py" line="161" />
+        <source>Recently lapsed</source>
+        <translation>近期流失</translation>
+    </message>
+    <message>
+        <location filename="../../../app/labels.py" line="162" />
+        <source>Mid-term lapsed</source>
+        <translation>中期流失</translation>
+    </message>
+    <message>
+        <location filename="../../../app/labels.py" line="163" />
+        <source>Dormant member</source>
+        <translation>沉睡会员</translation>
+    </message>
+    <message>
+        <location filename="../../../app/labels.py" line="164" />
+        <source>Heavy spender</source>
+        <translation>重度消费</translation>
+    </message>
+    <message>
+        <location filename="../../../app/labels.py" line="165" />
+        <source>Light spender</source>
+        <translation>轻度消费</translation>
+    </message>
+    <message>
+        <location filename="../../../app/labels.py" line="166" />
+        <source>No purchase yet</source>
+        <translation>未消费会员</translation>
+    </message>
+    <message>
+        <location filename="../../../app/labels.py" line="177" />
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../../app/labels.py" line="153" />
+        <location filename="../../../app/labels.py" line="178" />
         <source>not connected</source>
         <translation>未连接</translation>
     </message>
     <message>
-        <location filename="../../../app/labels.py" line="154" />
+        <location filename="../../../app/labels.py" line="179" />
         <source>{0}: {1} {2}</source>
         <translation>{0}：{1} {2}</translation>
     </message>
     <message>
-        <location filename="../../../app/labels.py" line="155" />
+        <location filename="../../../app/labels.py" line="180" />
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
@@ -1586,97 +1944,97 @@ Void</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../../app/main_window.py" line="109" />
+        <location filename="../../../app/main_window.py" line="117" />
         <source>Member checkout — {0}</source>
         <translation>会员收银 — {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="111" />
+        <location filename="../../../app/main_window.py" line="119" />
         <source>TEST CLOCK: {0} — records made now are marked as test</source>
         <translation>测试时钟：{0} — 此时产生的记录均标记为测试</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="112" />
+        <location filename="../../../app/main_window.py" line="120" />
         <source>Store {0} · register {1}</source>
         <translation>门店 {0} · 收银台 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="113" />
+        <location filename="../../../app/main_window.py" line="121" />
         <source>Cashier {0}</source>
         <translation>收银员 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="113" />
+        <location filename="../../../app/main_window.py" line="121" />
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="122" />
+        <location filename="../../../app/main_window.py" line="130" />
         <source>HQ sync: not configured</source>
         <translation>总部同步：未配置</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="123" />
+        <location filename="../../../app/main_window.py" line="131" />
         <source>HQ sync: online</source>
         <translation>总部同步：在线</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="124" />
+        <location filename="../../../app/main_window.py" line="132" />
         <source>HQ sync: online, {0} event(s) waiting</source>
         <translation>总部同步：在线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="125" />
+        <location filename="../../../app/main_window.py" line="133" />
         <source>HQ sync: offline, {0} event(s) waiting</source>
         <translation>总部同步：离线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="126" />
+        <location filename="../../../app/main_window.py" line="134" />
         <source>HQ sync: {0} event(s) refused by HQ — see sync --status</source>
         <translation>总部同步：{0} 条被总部拒收 — 请运行 sync --status 查看</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="154" />
+        <location filename="../../../app/main_window.py" line="162" />
         <source>A scan is not taken here: finish or close this window first</source>
         <translation>此窗口不接受扫码：请先完成或关闭此窗口</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="179" />
+        <location filename="../../../app/main_window.py" line="187" />
         <source>Devices: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="204" />
+        <location filename="../../../app/main_window.py" line="212" />
         <source>Open shift</source>
         <translation>开班</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="204" />
+        <location filename="../../../app/main_window.py" line="212" />
         <source>Opening cash float in yuan</source>
         <translation>备用金（元）</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="266" />
+        <location filename="../../../app/main_window.py" line="277" />
         <source>{0} ¥{1}</source>
         <translation>{0} ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="268" />
+        <location filename="../../../app/main_window.py" line="279" />
         <source>Returned: refund ¥{0} ({1}), receipt {2}</source>
         <translation>已退货：退款 ¥{0}（{1}），小票 {2}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="271" />
+        <location filename="../../../app/main_window.py" line="282" />
         <source>; coupon(s) given back to the member's wallet: {0}</source>
         <translation>；礼券已退回会员券包：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="307" />
+        <location filename="../../../app/main_window.py" line="318" />
         <source>Diagnostics are for the store manager.</source>
         <translation>诊断信息仅限店长查看。</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="318" />
+        <location filename="../../../app/main_window.py" line="329" />
         <source>Reports are for the store manager.</source>
         <translation>报表仅限店长查看。</translation>
     </message>
@@ -1755,326 +2113,406 @@ Void</source>
 <context>
     <name>MemberDetailDialog</name>
     <message>
-        <location filename="../../../app/member_detail.py" line="44" />
+        <location filename="../../../app/member_detail.py" line="45" />
         <source>Coupon</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="45" />
+        <location filename="../../../app/member_detail.py" line="46" />
         <source>Member {0}</source>
         <translation>会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="51" />
-        <location filename="../../../app/member_detail.py" line="56" />
+        <location filename="../../../app/member_detail.py" line="54" />
+        <source>order paid</source>
+        <translation>已付款</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_detail.py" line="54" />
+        <source>order shipped</source>
+        <translation>已发货</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_detail.py" line="55" />
+        <source>order delivered</source>
+        <translation>已签收</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_detail.py" line="55" />
+        <source>order returned</source>
+        <translation>已退货</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_detail.py" line="57" />
+        <source> (pending to {0})</source>
+        <translation>（待生效至 {0}）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_detail.py" line="59" />
+        <source>Online ({0})</source>
+        <translation>网店（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_detail.py" line="62" />
         <location filename="../../../app/member_detail.py" line="65" />
+        <location filename="../../../app/member_detail.py" line="74" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="51" />
+        <location filename="../../../app/member_detail.py" line="62" />
         <source>Receipt</source>
         <translation>小票</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="51" />
-        <location filename="../../../app/member_detail.py" line="56" />
+        <location filename="../../../app/member_detail.py" line="62" />
+        <location filename="../../../app/member_detail.py" line="65" />
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="51" />
-        <location filename="../../../app/member_detail.py" line="56" />
+        <location filename="../../../app/member_detail.py" line="62" />
+        <location filename="../../../app/member_detail.py" line="65" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="51" />
+        <location filename="../../../app/member_detail.py" line="62" />
         <source>Points +</source>
         <translation>积分 +</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="52" />
+        <location filename="../../../app/member_detail.py" line="63" />
         <source>Points -</source>
         <translation>积分 -</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="54" />
+        <location filename="../../../app/member_detail.py" line="63" />
         <source>Purchases</source>
         <translation>消费记录</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="56" />
-        <location filename="../../../app/member_detail.py" line="59" />
+        <location filename="../../../app/member_detail.py" line="65" />
+        <location filename="../../../app/member_detail.py" line="68" />
         <source>Ledger</source>
         <translation>账户流水</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="56" />
+        <location filename="../../../app/member_detail.py" line="65" />
         <source>Expires</source>
         <translation>到期</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="57" />
-        <location filename="../../../app/member_detail.py" line="65" />
+        <location filename="../../../app/member_detail.py" line="66" />
+        <location filename="../../../app/member_detail.py" line="74" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="61" />
+        <location filename="../../../app/member_detail.py" line="70" />
         <source>Code</source>
         <translation>券码</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="61" />
+        <location filename="../../../app/member_detail.py" line="70" />
         <source>Template</source>
         <translation>券模板</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="61" />
+        <location filename="../../../app/member_detail.py" line="70" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="61" />
+        <location filename="../../../app/member_detail.py" line="70" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="61" />
+        <location filename="../../../app/member_detail.py" line="70" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="63" />
+        <location filename="../../../app/member_detail.py" line="72" />
         <source>Coupons</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="65" />
+        <location filename="../../../app/member_detail.py" line="74" />
         <source>From</source>
         <translation>原等级</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="65" />
+        <location filename="../../../app/member_detail.py" line="74" />
         <source>To</source>
         <translation>新等级</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="65" />
+        <location filename="../../../app/member_detail.py" line="74" />
         <source>Spend</source>
         <translation>消费</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="66" />
+        <location filename="../../../app/member_detail.py" line="75" />
         <source>Tiers</source>
         <translation>等级变动</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="67" />
+        <location filename="../../../app/member_detail.py" line="76" />
         <source>Profile</source>
         <translation>资料</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="68" />
+        <location filename="../../../app/member_detail.py" line="77" />
         <source>Notes</source>
         <translation>备注与反馈</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="80" />
+        <location filename="../../../app/member_detail.py" line="95" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="80" />
+        <location filename="../../../app/member_detail.py" line="95" />
         <source>Birthday (YYYY-MM-DD)</source>
         <translation>生日（年-月-日）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="81" />
+        <location filename="../../../app/member_detail.py" line="96" />
         <source>Region</source>
         <translation>地区</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="81" />
+        <location filename="../../../app/member_detail.py" line="96" />
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="82" />
+        <location filename="../../../app/member_detail.py" line="97" />
         <source>Occupation</source>
         <translation>职业</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="82" />
+        <location filename="../../../app/member_detail.py" line="97" />
         <source>Income band</source>
         <translation>收入区间</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="88" />
+        <location filename="../../../app/member_detail.py" line="103" />
         <source>Female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="89" />
+        <location filename="../../../app/member_detail.py" line="104" />
         <source>Male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="91" />
+        <location filename="../../../app/member_detail.py" line="106" />
         <source>Gender</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="94" />
+        <location filename="../../../app/member_detail.py" line="109" />
         <source>Save profile</source>
         <translation>保存资料</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="105" />
+        <location filename="../../../app/member_detail.py" line="120" />
         <source>Birthday must be YYYY-MM-DD</source>
         <translation>生日格式须为 年-月-日</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="113" />
+        <location filename="../../../app/member_detail.py" line="128" />
+        <source>Saved: profile complete, +{0} points</source>
+        <translation>已保存：资料完整，+{0} 积分</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_detail.py" line="129" />
         <source>Saved</source>
         <translation>已保存</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="125" />
+        <location filename="../../../app/member_detail.py" line="141" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="126" />
+        <location filename="../../../app/member_detail.py" line="142" />
         <source>Complaint</source>
         <translation>投诉</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="127" />
+        <location filename="../../../app/member_detail.py" line="143" />
         <source>Suggestion</source>
         <translation>建议</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="129" />
+        <location filename="../../../app/member_detail.py" line="144" />
+        <source>Review</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_detail.py" line="147" />
+        <source>Receipt (review)</source>
+        <translation>小票号（评价）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_detail.py" line="150" />
         <source>Add</source>
         <translation>添加</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_detail.py" line="169" />
+        <source>Review: +{0} points</source>
+        <translation>评价：+{0} 积分</translation>
     </message>
 </context>
 <context>
     <name>MemberPanelWidget</name>
     <message>
-        <location filename="../../../app/member_panel.py" line="59" />
+        <location filename="../../../app/member_panel.py" line="63" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="59" />
+        <location filename="../../../app/member_panel.py" line="63" />
         <source>Stored value</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="60" />
+        <location filename="../../../app/member_panel.py" line="64" />
         <source>Last visit</source>
         <translation>上次到店</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="60" />
+        <location filename="../../../app/member_panel.py" line="64" />
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="67" />
+        <location filename="../../../app/member_panel.py" line="71" />
         <source>Coupons (click to apply)</source>
         <translation>券包（点击使用）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="76" />
+        <location filename="../../../app/member_panel.py" line="80" />
         <source>Suggestions</source>
         <translation>推荐</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="82" />
+        <location filename="../../../app/member_panel.py" line="86" />
         <source>Show phone (manager)</source>
         <translation>显示手机号（店长）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="84" />
+        <location filename="../../../app/member_panel.py" line="88" />
         <source>Member detail (Ctrl+D)</source>
         <translation>会员详情（Ctrl+D）</translation>
     </message>
     <message>
+        <location filename="../../../app/member_panel.py" line="90" />
+        <source>Check in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
         <location filename="../../../app/member_panel.py" line="96" />
+        <source>Points to stored value</source>
+        <translation>积分转储值</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_panel.py" line="99" />
+        <source>Coupon for points</source>
+        <translation>积分换券</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_panel.py" line="102" />
+        <source>Points lottery</source>
+        <translation>积分抽奖</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_panel.py" line="120" />
         <source>No member</source>
         <translation>未识别会员</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="98" />
+        <location filename="../../../app/member_panel.py" line="123" />
         <source>Scan a member card or code, or type a phone number or its last 4 digits. F3: quick join.</source>
         <translation>请刷会员卡、扫会员码，或输入手机号/尾号4位。F3：快速入会。</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="116" />
+        <location filename="../../../app/member_panel.py" line="149" />
         <source>in this sale</source>
         <translation>本单已用</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="122" />
+        <location filename="../../../app/member_panel.py" line="155" />
         <source>(no name)</source>
         <translation>（未留姓名）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="126" />
+        <location filename="../../../app/member_panel.py" line="160" />
         <source>Priority service</source>
         <translation>优先服务</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="128" />
+        <location filename="../../../app/member_panel.py" line="162" />
         <source>Birthday today!</source>
         <translation>今天生日！</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="134" />
+        <location filename="../../../app/member_panel.py" line="164" />
+        <source>Not an active member yet: ¥{0} more</source>
+        <translation>尚未成为正式会员：还差 ¥{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_panel.py" line="166" />
+        <source>Not an active member yet: sell the membership card</source>
+        <translation>尚未成为正式会员：请办理会员卡</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_panel.py" line="172" />
         <source>{0} more to {1}</source>
         <translation>再消费 {0} 升级 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="140" />
+        <location filename="../../../app/member_panel.py" line="178" />
         <source>{0} more to keep the tier</source>
         <translation>再消费 {0} 保级</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="142" />
+        <location filename="../../../app/member_panel.py" line="180" />
         <source>valid until {0}</source>
         <translation>有效期至 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="144" />
+        <location filename="../../../app/member_panel.py" line="182" />
         <source>{0} (usable {1})</source>
         <translation>{0}（可用 {1}）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="145" />
+        <location filename="../../../app/member_panel.py" line="183" />
         <source>{0} points expire on {1}</source>
         <translation>{0} 积分将于 {1} 过期</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="148" />
-        <source>{0} ({1} visits)</source>
+        <location filename="../../../app/member_panel.py" line="186" />
+        <source>{0} (visits: {1})</source>
         <translation>{0}（共 {1} 次）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="152" />
+        <location filename="../../../app/member_panel.py" line="190" />
         <source>until {0}</source>
         <translation>至 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="160" />
+        <location filename="../../../app/member_panel.py" line="198" />
         <source>Complaint {0}: {1}</source>
         <translation>投诉 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="161" />
+        <location filename="../../../app/member_panel.py" line="199" />
         <source>Note {0}: {1}</source>
         <translation>备注 {0}：{1}</translation>
     </message>
@@ -2151,6 +2589,205 @@ Void</source>
         <location filename="../../../app/reports/overview.py" line="81" />
         <source>Tickets</source>
         <translation>单数</translation>
+    </message>
+</context>
+<context>
+    <name>ParcelsDialog</name>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="39" />
+        <source>Parcels</source>
+        <translation>包裹</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="43" />
+        <source>Scan a parcel's label to receive it, or a pickup code to hand it over — Enter</source>
+        <translation>扫描包裹面单签收，或扫描取件码交付 — 回车</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="58" />
+        <location filename="../../../app/parcels_view.py" line="103" />
+        <source>Arrived</source>
+        <translation>已到店</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="58" />
+        <location filename="../../../app/parcels_view.py" line="103" />
+        <source>On its way</source>
+        <translation>在途</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="59" />
+        <source>Overdue: back to the courier</source>
+        <translation>超期：退回快递</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="59" />
+        <location filename="../../../app/parcels_view.py" line="103" />
+        <source>Collected</source>
+        <translation>已取件</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="60" />
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="65" />
+        <source>Search: code, last 4 of the phone or of the pickup code, name</source>
+        <translation>搜索：单号、手机尾号或取件码后4位、姓名</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="72" />
+        <source>Label</source>
+        <translation>面单号</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="72" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="72" />
+        <source>Days waiting</source>
+        <translation>已等天数</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="73" />
+        <source>Customer</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="73" />
+        <source>Code (last 4)</source>
+        <translation>取件码后4位</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="73" />
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="79" />
+        <source>Pick up the selected parcel</source>
+        <translation>交付所选包裹</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="94" />
+        <source>Received now: {0}</source>
+        <translation>本次已签收：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="104" />
+        <source>Order returned</source>
+        <translation>订单已退货</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="105" />
+        <source> — overdue</source>
+        <translation> — 超期</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="144" />
+        <source>Received {0} for {1}</source>
+        <translation>已签收 {0}（{1}）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="154" />
+        <source>Choose a parcel first, or scan the customer's pickup code</source>
+        <translation>请先选择包裹，或扫描顾客的取件码</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="181" />
+        <source>Parcel collected — the pickup voucher is on this sale</source>
+        <translation>包裹已取件 — 取件券已用于本单</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="183" />
+        <source>Parcel collected — the voucher is in the member's wallet, not on this sale</source>
+        <translation>包裹已取件 — 取件券已放入会员券包，未用于本单</translation>
+    </message>
+    <message>
+        <location filename="../../../app/parcels_view.py" line="186" />
+        <source>Parcel collected</source>
+        <translation>包裹已取件</translation>
+    </message>
+</context>
+<context>
+    <name>ParcelsTab</name>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="19" />
+        <source>Parcels received / collected</source>
+        <translation>包裹到店 / 取走</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="20" />
+        <source>Pickup → purchase</source>
+        <translation>取件 → 购买</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="21" />
+        <source>Pickup voucher used</source>
+        <translation>取件券使用</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="22" />
+        <source>Online share of members' sales</source>
+        <translation>会员消费中网店占比</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="31" />
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="32" />
+        <source>Received</source>
+        <translation>到店</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="33" />
+        <source>Collected</source>
+        <translation>已取件</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="34" />
+        <source>Overdue at the day's end</source>
+        <translation>当日结束时超期</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="34" />
+        <source>Filter</source>
+        <translation>筛选</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="42" />
+        <source>{0} overdue ({1} days)</source>
+        <translation>{0} 件超期（{1} 天）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="44" />
+        <source>{0} of {1} pickups bought</source>
+        <translation>{1} 次取件中 {0} 次购买</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="45" />
+        <source>A sale of the member here within {0} minutes of the pickup, the same day; {1} with the pickup voucher</source>
+        <translation>取件后 {0} 分钟内（同一天）该会员在本店的消费；其中 {1} 笔用了取件券</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="48" />
+        <source>{0} of {1} used</source>
+        <translation>{1} 张中已用 {0} 张</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="50" />
+        <source>online {0} · here {1}</source>
+        <translation>网店 {0} · 本店 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports/parcels.py" line="52" />
+        <source>Online share: of the {0} member(s) who bought here in the range, their online orders against their purchases here (their purchases at other stores are HQ's: hq report o2o). Orders for pickup here: {1}, {2}.</source>
+        <translation>网店占比：本期在本店消费的 {0} 位会员，其网店订单与在本店消费之比（他们在其他门店的消费在总部：hq report o2o）。在本店自提的订单：{1} 单，{2}。</translation>
     </message>
 </context>
 <context>
@@ -2433,7 +3070,7 @@ Void</source>
 <context>
     <name>ReportsDialog</name>
     <message>
-        <location filename="../../../app/reports_screen.py" line="515" />
+        <location filename="../../../app/reports_screen.py" line="573" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
@@ -2441,424 +3078,445 @@ Void</source>
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../../../app/reports_screen.py" line="62" />
+        <location filename="../../../app/reports_screen.py" line="78" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="82" />
+        <location filename="../../../app/reports_screen.py" line="98" />
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="73" />
+        <location filename="../../../app/reports_screen.py" line="89" />
         <source>Period from</source>
         <translation>统计期间</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="80" />
+        <location filename="../../../app/reports_screen.py" line="96" />
         <source>until</source>
         <translation>至</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="82" />
+        <location filename="../../../app/reports_screen.py" line="98" />
         <source>7 days</source>
         <translation>7天</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="82" />
+        <location filename="../../../app/reports_screen.py" line="98" />
         <source>30 days</source>
         <translation>30天</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="82" />
+        <location filename="../../../app/reports_screen.py" line="98" />
         <source>90 days</source>
         <translation>90天</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="86" />
+        <location filename="../../../app/reports_screen.py" line="102" />
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="95" />
+        <location filename="../../../app/reports_screen.py" line="111" />
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="96" />
-        <location filename="../../../app/reports_screen.py" line="173" />
+        <location filename="../../../app/reports_screen.py" line="112" />
+        <location filename="../../../app/reports_screen.py" line="194" />
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="97" />
+        <location filename="../../../app/reports_screen.py" line="113" />
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="98" />
-        <location filename="../../../app/reports_screen.py" line="172" />
+        <location filename="../../../app/reports_screen.py" line="114" />
+        <location filename="../../../app/reports_screen.py" line="193" />
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="99" />
+        <location filename="../../../app/reports_screen.py" line="115" />
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="100" />
-        <location filename="../../../app/reports_screen.py" line="174" />
+        <location filename="../../../app/reports_screen.py" line="116" />
+        <location filename="../../../app/reports_screen.py" line="195" />
         <source>Save as PDF</source>
         <translation>另存为 PDF</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="101" />
+        <location filename="../../../app/reports_screen.py" line="117" />
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="117" />
+        <location filename="../../../app/reports_screen.py" line="133" />
         <source>Sales (net of refunds)</source>
         <translation>销售额（已扣退款）</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="117" />
-        <location filename="../../../app/reports_screen.py" line="453" />
+        <location filename="../../../app/reports_screen.py" line="133" />
+        <location filename="../../../app/reports_screen.py" line="511" />
         <source>Transactions</source>
         <translation>交易笔数</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="118" />
+        <location filename="../../../app/reports_screen.py" line="134" />
         <source>Average order value</source>
         <translation>客单价</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="118" />
+        <location filename="../../../app/reports_screen.py" line="134" />
         <source>Items per basket</source>
         <translation>客件数</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="119" />
+        <location filename="../../../app/reports_screen.py" line="135" />
         <source>Member share of sales</source>
         <translation>会员销售占比</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="119" />
+        <location filename="../../../app/reports_screen.py" line="135" />
         <source>Non-member sales</source>
         <translation>非会员销售</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="120" />
-        <location filename="../../../app/reports_screen.py" line="353" />
+        <location filename="../../../app/reports_screen.py" line="136" />
+        <location filename="../../../app/reports_screen.py" line="411" />
         <source>New members</source>
         <translation>新会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="120" />
+        <location filename="../../../app/reports_screen.py" line="136" />
         <source>Joined → first purchase</source>
         <translation>入会 → 首购转化</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="121" />
+        <location filename="../../../app/reports_screen.py" line="137" />
         <source>Repeat-purchase rate</source>
         <translation>复购率</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="121" />
+        <location filename="../../../app/reports_screen.py" line="137" />
         <source>Churn rate</source>
         <translation>流失率</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="122" />
+        <location filename="../../../app/reports_screen.py" line="138" />
         <source>Points liability</source>
         <translation>积分负债</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="122" />
+        <location filename="../../../app/reports_screen.py" line="138" />
         <source>Coupons redeemed / issued</source>
         <translation>礼券核销 / 发放</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="123" />
+        <location filename="../../../app/reports_screen.py" line="139" />
         <source>Stored value balance</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="152" />
+        <location filename="../../../app/reports_screen.py" line="170" />
         <source>Overview</source>
         <translation>总览</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="454" />
+        <location filename="../../../app/reports_screen.py" line="512" />
         <source>Group</source>
         <translation>分组</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="157" />
-        <location filename="../../../app/reports_screen.py" line="454" />
+        <location filename="../../../app/reports_screen.py" line="175" />
+        <location filename="../../../app/reports_screen.py" line="512" />
         <source>Members</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="153" />
+        <location filename="../../../app/reports_screen.py" line="171" />
         <source>RFM</source>
         <translation>RFM</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="453" />
+        <location filename="../../../app/reports_screen.py" line="511" />
         <source>Sales</source>
         <translation>销售额</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="154" />
+        <location filename="../../../app/reports_screen.py" line="172" />
         <source>Pyramid</source>
         <translation>金字塔</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="147" />
-        <location filename="../../../app/reports_screen.py" line="151" />
+        <location filename="../../../app/reports_screen.py" line="163" />
+        <location filename="../../../app/reports_screen.py" line="169" />
         <source>Export the list</source>
         <translation>导出名单</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="155" />
+        <location filename="../../../app/reports_screen.py" line="173" />
         <source>Churn watch</source>
         <translation>流失预警</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="454" />
+        <location filename="../../../app/reports_screen.py" line="512" />
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="156" />
+        <location filename="../../../app/reports_screen.py" line="174" />
         <source>Details</source>
         <translation>明细</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="221" />
+        <location filename="../../../app/reports_screen.py" line="176" />
+        <location filename="../../../app/reports_screen.py" line="369" />
+        <source>Tier calibration</source>
+        <translation>等级校准</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports_screen.py" line="178" />
+        <source>Parcels and online</source>
+        <translation>包裹与网店</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports_screen.py" line="242" />
         <source>The range ends before it starts.</source>
         <translation>结束日期早于开始日期。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="261" />
+        <location filename="../../../app/reports_screen.py" line="284" />
         <source>Computing… %v/%m</source>
         <translation>计算中… %v/%m</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="261" />
+        <location filename="../../../app/reports_screen.py" line="284" />
         <source>Up to date</source>
         <translation>已是最新</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="262" />
+        <location filename="../../../app/reports_screen.py" line="285" />
         <source>Computing the figures in the background — the screen stays usable.</source>
         <translation>正在后台计算，界面可照常使用。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="263" />
+        <location filename="../../../app/reports_screen.py" line="286" />
         <source>Figures for {0} .. {1}, store time ({2}).</source>
         <translation>{0} 至 {1} 的数据，门店时间（{2}）。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="288" />
+        <location filename="../../../app/reports_screen.py" line="312" />
         <source>Could not compute {0}: {1}</source>
         <translation>无法计算{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="296" />
+        <location filename="../../../app/reports_screen.py" line="320" />
         <source>refunds {0}</source>
         <translation>退款 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="297" />
+        <location filename="../../../app/reports_screen.py" line="321" />
         <source>{0} tickets, {1} returns</source>
         <translation>{0} 张销售单，{1} 张退货单</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="299" />
+        <location filename="../../../app/reports_screen.py" line="323" />
         <source>Sale tickets minus returns that took a whole sale back ({0})</source>
         <translation>销售单数减去整单退货（{0}）</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="300" />
+        <location filename="../../../app/reports_screen.py" line="324" />
         <source>members {0}</source>
         <translation>会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="301" />
+        <location filename="../../../app/reports_screen.py" line="325" />
         <source>members {0} · non-members {1}</source>
         <translation>会员 {0} · 非会员 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="304" />
+        <location filename="../../../app/reports_screen.py" line="328" />
         <source>{0} units</source>
         <translation>{0} 件</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="305" />
+        <location filename="../../../app/reports_screen.py" line="329" />
         <source>{0} of transactions</source>
         <translation>占交易笔数 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="307" />
+        <location filename="../../../app/reports_screen.py" line="331" />
         <source>{0} transactions</source>
         <translation>{0} 笔</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="308" />
+        <location filename="../../../app/reports_screen.py" line="332" />
         <source>of {0} members</source>
         <translation>共 {0} 位会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="309" />
+        <location filename="../../../app/reports_screen.py" line="333" />
         <source>{0} of {1} bought</source>
         <translation>{1} 位中 {0} 位已首购</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="311" />
+        <location filename="../../../app/reports_screen.py" line="335" />
         <source>{0} of {1} buyers</source>
         <translation>{1} 位消费会员中 {0} 位</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="313" />
+        <location filename="../../../app/reports_screen.py" line="337" />
         <source>{0} of {1} quiet {2} days</source>
         <translation>{1} 位中 {0} 位 {2} 天未消费</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="315" />
+        <location filename="../../../app/reports_screen.py" line="339" />
         <source>Of the members who bought in the {0} days before the period, those with no purchase in the {0} days up to its end</source>
         <translation>期初前 {0} 天内有消费的会员中，截至期末 {0} 天内未再消费者</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="317" />
+        <location filename="../../../app/reports_screen.py" line="341" />
         <source>{0} points outstanding</source>
         <translation>未兑换积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="318" />
+        <location filename="../../../app/reports_screen.py" line="342" />
         <source>In the period: issued {0}, redeemed {1}, expired {2} points</source>
         <translation>期间：发放 {0}，兑换 {1}，过期 {2} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="320" />
+        <location filename="../../../app/reports_screen.py" line="344" />
         <source>redemption rate {0}</source>
         <translation>核销率 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="322" />
+        <location filename="../../../app/reports_screen.py" line="346" />
         <source>in {0} · out {1}</source>
         <translation>充值 {0} · 消费 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="352" />
+        <location filename="../../../app/reports_screen.py" line="370" />
+        <source>Install the proposed tier thresholds as program version {0}? {1} member(s) would move up and {2} down at their next tier review.</source>
+        <translation>将建议的等级门槛安装为方案版本 {0}？下次等级复审时将有 {1} 位会员升级、{2} 位降级。</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports_screen.py" line="387" />
+        <source>Installed program version {0} with the calibrated tier thresholds.</source>
+        <translation>已安装带校准等级门槛的方案版本 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../../../app/reports_screen.py" line="410" />
         <source>Member buyers</source>
         <translation>消费会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="352" />
+        <location filename="../../../app/reports_screen.py" line="410" />
         <source>Repeat buyers</source>
         <translation>复购会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="373" />
+        <location filename="../../../app/reports_screen.py" line="431" />
         <source>as of</source>
         <translation>截至</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="452" />
+        <location filename="../../../app/reports_screen.py" line="510" />
         <source>Sales by day</source>
         <translation>每日销售额</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="452" />
+        <location filename="../../../app/reports_screen.py" line="510" />
         <source>Cashiers</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="452" />
+        <location filename="../../../app/reports_screen.py" line="510" />
         <source>Segments</source>
         <translation>会员分群</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="453" />
+        <location filename="../../../app/reports_screen.py" line="511" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="353" />
+        <location filename="../../../app/reports_screen.py" line="411" />
         <source>New members who bought</source>
         <translation>已首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="354" />
+        <location filename="../../../app/reports_screen.py" line="412" />
         <source>New members who have not bought yet</source>
         <translation>尚未首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="354" />
+        <location filename="../../../app/reports_screen.py" line="412" />
         <source>Members gone quiet</source>
         <translation>已沉寂会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="355" />
+        <location filename="../../../app/reports_screen.py" line="413" />
         <source>Members holding points</source>
         <translation>持有积分的会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="355" />
+        <location filename="../../../app/reports_screen.py" line="413" />
         <source>Members who used a coupon here</source>
         <translation>在本店用券的会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="356" />
+        <location filename="../../../app/reports_screen.py" line="414" />
         <source>Members with stored value</source>
         <translation>有储值余额的会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="370" />
+        <location filename="../../../app/reports_screen.py" line="428" />
         <source>class {0}</source>
         <translation>{0} 类</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="374" />
+        <location filename="../../../app/reports_screen.py" line="432" />
         <source>Segment</source>
         <translation>分群</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="387" />
+        <location filename="../../../app/reports_screen.py" line="445" />
         <source>Select members on the churn list first.</source>
         <translation>请先在流失名单中选择会员。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="391" />
+        <location filename="../../../app/reports_screen.py" line="449" />
         <source>The program has no win-back coupon.</source>
         <translation>当前会员方案未设置召回券。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="394" />
+        <location filename="../../../app/reports_screen.py" line="452" />
         <source>Win-back coupon</source>
         <translation>召回券</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="395" />
+        <location filename="../../../app/reports_screen.py" line="453" />
         <source>Issue a {0} coupon to {1} member(s)?</source>
         <translation>向 {1} 位会员发放 {0} 券？</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="401" />
+        <location filename="../../../app/reports_screen.py" line="459" />
         <source>Issued {0} win-back coupon(s); skipped {1} (already holding one or not active).</source>
         <translation>已发放 {0} 张召回券；跳过 {1} 位（已持有或非有效会员）。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="412" />
+        <location filename="../../../app/reports_screen.py" line="470" />
         <source>Member tags updated as of {0}: {1} added, {2} removed.</source>
         <translation>会员标签已更新（截至 {0}）：新增 {1} 个，移除 {2} 个。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="445" />
+        <location filename="../../../app/reports_screen.py" line="503" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
@@ -2866,136 +3524,146 @@ Void</source>
 <context>
     <name>ReturnsDialog</name>
     <message>
-        <location filename="../../../app/returns_screen.py" line="51" />
-        <location filename="../../../app/returns_screen.py" line="69" />
+        <location filename="../../../app/returns_screen.py" line="54" />
+        <location filename="../../../app/returns_screen.py" line="74" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="57" />
+        <location filename="../../../app/returns_screen.py" line="60" />
         <source>Receipt number, e.g. S001-01-20261123-0001 — Enter</source>
         <translation>小票号，例如 S001-01-20261123-0001 — 回车</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="64" />
+        <location filename="../../../app/returns_screen.py" line="67" />
         <source>This member's recent sales: </source>
         <translation>该会员近期小票：</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="69" />
+        <location filename="../../../app/returns_screen.py" line="74" />
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="69" />
+        <location filename="../../../app/returns_screen.py" line="74" />
         <source>Bought</source>
         <translation>购买数量</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="69" />
+        <location filename="../../../app/returns_screen.py" line="74" />
         <source>Paid</source>
         <translation>实付</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="84" />
+        <location filename="../../../app/returns_screen.py" line="89" />
         <source>Confirm return (F12)</source>
         <translation>确认退货（F12）</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="88" />
+        <location filename="../../../app/returns_screen.py" line="93" />
         <source>Cancel (Esc)</source>
         <translation>取消（Esc）</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="124" />
-        <location filename="../../../app/returns_screen.py" line="236" />
+        <location filename="../../../app/returns_screen.py" line="129" />
+        <location filename="../../../app/returns_screen.py" line="247" />
         <source>Type or scan the receipt number, then Enter</source>
         <translation>请输入或扫描小票号，然后按回车</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="234" />
+        <location filename="../../../app/returns_screen.py" line="245" />
         <source>Check the preview, then confirm</source>
         <translation>请核对退货预览，然后确认</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="241" />
+        <location filename="../../../app/returns_screen.py" line="252" />
         <source>Another receipt: check the preview, then confirm</source>
         <translation>小票号已更改：请核对退货预览，然后确认</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="253" />
-        <location filename="../../../app/returns_screen.py" line="256" />
+        <location filename="../../../app/returns_screen.py" line="265" />
         <source>A refund above ¥{0} needs a manager.</source>
         <translation>退款超过 ¥{0} 需店长授权。</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="168" />
-        <location filename="../../../app/returns_screen.py" line="247" />
+        <location filename="../../../app/returns_screen.py" line="173" />
+        <location filename="../../../app/returns_screen.py" line="258" />
         <source>Choose at least one item</source>
         <translation>请至少选择一件商品</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="183" />
+        <location filename="../../../app/returns_screen.py" line="188" />
         <source>{0} ¥{1}</source>
         <translation>{0} ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="184" />
+        <location filename="../../../app/returns_screen.py" line="189" />
         <source>Refund ¥{0}</source>
         <translation>退款 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="184" />
+        <location filename="../../../app/returns_screen.py" line="189" />
         <source> — {0}</source>
         <translation> — {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="187" />
+        <location filename="../../../app/returns_screen.py" line="192" />
         <source>takes back {0} points earned</source>
         <translation>扣回已得积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="189" />
+        <location filename="../../../app/returns_screen.py" line="195" />
+        <source>takes back the monthly spend bonus ({0} points)</source>
+        <translation>收回月消费奖励（{0} 积分）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/returns_screen.py" line="197" />
         <source>gives back {0} points used</source>
         <translation>退还已用积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="190" />
+        <location filename="../../../app/returns_screen.py" line="198" />
         <source> (original expiry)</source>
         <translation>（保持原有效期）</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="190" />
+        <location filename="../../../app/returns_screen.py" line="198" />
         <source> (expiry renewed)</source>
         <translation>（有效期重新计算）</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="192" />
+        <location filename="../../../app/returns_screen.py" line="200" />
         <source>{0} points already spent: the member owes them</source>
         <translation>{0} 积分已被使用：记为会员欠分</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="194" />
+        <location filename="../../../app/returns_screen.py" line="202" />
         <source>¥{0} deducted for points already spent</source>
         <translation>因积分已使用，扣减退款 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="199" />
+        <location filename="../../../app/returns_screen.py" line="207" />
         <source>tier spend -¥{0}</source>
         <translation>等级消费 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="201" />
+        <location filename="../../../app/returns_screen.py" line="209" />
         <source>tier goes back to {0}</source>
         <translation>等级退回 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="203" />
+        <location filename="../../../app/returns_screen.py" line="211" />
         <source>the tier stays</source>
         <translation>会员等级不变</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="207" />
+        <location filename="../../../app/returns_screen.py" line="215" />
+        <location filename="../../../app/returns_screen.py" line="267" />
+        <source>{0} days since the sale: past the {1}-day return window, a manager must approve</source>
+        <translation>距购买已 {0} 天，超出 {1} 天退货期，需店长授权</translation>
+    </message>
+    <message>
+        <location filename="../../../app/returns_screen.py" line="218" />
         <source>coupon(s) given back: {0}</source>
         <translation>退回礼券：{0}</translation>
     </message>
@@ -3316,53 +3984,53 @@ By tender: {6}</source>
         <translation>正在打开门店…</translation>
     </message>
     <message>
-        <location filename="../../../app/startup_progress.py" line="74" />
         <location filename="../../../app/startup_progress.py" line="75" />
+        <location filename="../../../app/startup_progress.py" line="76" />
         <source>Opening the store database (and bringing it up to date)…</source>
         <translation>正在打开门店数据库（如需要会先升级）…</translation>
     </message>
     <message>
-        <location filename="../../../app/startup_progress.py" line="76" />
+        <location filename="../../../app/startup_progress.py" line="77" />
         <source>Creating demo members…</source>
         <translation>正在创建演示会员…</translation>
     </message>
     <message>
-        <location filename="../../../app/startup_progress.py" line="77" />
+        <location filename="../../../app/startup_progress.py" line="78" />
         <source>Creating demo products…</source>
         <translation>正在创建演示商品…</translation>
     </message>
     <message>
-        <location filename="../../../app/startup_progress.py" line="78" />
+        <location filename="../../../app/startup_progress.py" line="79" />
         <source>Playing the sales history and each day's jobs…</source>
         <translation>正在生成销售记录并运行每天的日常任务…</translation>
     </message>
     <message>
-        <location filename="../../../app/startup_progress.py" line="79" />
+        <location filename="../../../app/startup_progress.py" line="80" />
         <source>Grouping members (active, dormant …)…</source>
         <translation>正在为会员分群（活跃、沉睡……）…</translation>
     </message>
     <message>
-        <location filename="../../../app/startup_progress.py" line="80" />
+        <location filename="../../../app/startup_progress.py" line="81" />
         <source>Running today's daily jobs…</source>
         <translation>正在运行今天的日常任务…</translation>
     </message>
     <message>
-        <location filename="../../../app/startup_progress.py" line="81" />
+        <location filename="../../../app/startup_progress.py" line="82" />
         <source>Preparing product suggestions…</source>
         <translation>正在准备商品推荐…</translation>
     </message>
     <message>
-        <location filename="../../../app/startup_progress.py" line="82" />
+        <location filename="../../../app/startup_progress.py" line="83" />
         <source>Setting up demo staff…</source>
         <translation>正在设置演示员工…</translation>
     </message>
     <message>
-        <location filename="../../../app/startup_progress.py" line="83" />
+        <location filename="../../../app/startup_progress.py" line="84" />
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../../app/startup_progress.py" line="95" />
+        <location filename="../../../app/startup_progress.py" line="96" />
         <source>%1 of %2 sales</source>
         <translation>%1 / %2 笔销售</translation>
     </message>
@@ -3370,32 +4038,32 @@ By tender: {6}</source>
 <context>
     <name>Tenders</name>
     <message>
-        <location filename="../../../app/returns_screen.py" line="33" />
+        <location filename="../../../app/returns_screen.py" line="36" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="33" />
+        <location filename="../../../app/returns_screen.py" line="36" />
         <source>WeChat Pay</source>
         <translation>微信支付</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="34" />
+        <location filename="../../../app/returns_screen.py" line="37" />
         <source>Alipay</source>
         <translation>支付宝</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="34" />
+        <location filename="../../../app/returns_screen.py" line="37" />
         <source>Bank card</source>
         <translation>银行卡</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="35" />
+        <location filename="../../../app/returns_screen.py" line="38" />
         <source>Stored value</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../../app/returns_screen.py" line="36" />
+        <location filename="../../../app/returns_screen.py" line="39" />
         <source>Gift card</source>
         <translation>礼品卡</translation>
     </message>
