@@ -144,6 +144,9 @@ class CheckoutScreen(QWidget):
         self.earned = QLabel()
         self.due = QLabel()
         self.due.setObjectName("due")
+        self.applied = QLabel()  # what applied and why: not red, red is for what went wrong
+        self.applied.setObjectName("appliedDiscounts")
+        self.applied.setWordWrap(True)
         self.refusals = QLabel()
         self.refusals.setObjectName("refusals")
         self.refusals.setWordWrap(True)
@@ -156,7 +159,8 @@ class CheckoutScreen(QWidget):
         grid.addWidget(self.points_used, 2, 1, 1, 2)
         self.due.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         grid.addWidget(self.due, 0, 2, 2, 1)  # fills its cell: a size hint taken before the style applied would cut it
-        grid.addWidget(self.refusals, 3, 0, 1, 3)
+        grid.addWidget(self.applied, 3, 0, 1, 3)
+        grid.addWidget(self.refusals, 4, 0, 1, 3)
         for col, stretch in enumerate((2, 2, 3)):
             grid.setColumnStretch(col, stretch)
         return box
@@ -230,11 +234,16 @@ class CheckoutScreen(QWidget):
                                  if q and q.points_redeemed else "")
         self.earned.setText(self.tr("Earns {0} points").format(q.points_earned) if q and q.points_earned else "")
         self.due.setText(self.tr("Due ¥{0}").format(yuan(net)))
-        self.refusals.setText("\n".join(self.applied_lines(q) + self.refusal_lines(q)))
+        applied, refused = self.applied_lines(q), self.refusal_lines(q)
+        self.applied.setText("\n".join(applied))
+        self.applied.setVisible(bool(applied))
+        self.refusals.setText("\n".join(refused))
+        self.refusals.setVisible(bool(refused))
         if panel:
             self.refresh_panel()
         else:
             self.panel.mark_applied(q.coupons if q else [])
+            self.panel.mark_points(q.points_redeemed if q else 0)
 
     # --- discounts in words: what applied and why, what did not and why ----------------------------
 
@@ -312,7 +321,8 @@ class CheckoutScreen(QWidget):
             self.panel.show_none()
         else:
             q = self.till.last_quote
-            self.panel.show_panel(p, self.phone_shown, applied=q.coupons if q else [])
+            self.panel.show_panel(p, self.phone_shown, applied=q.coupons if q else [],
+                                  points_in_sale=q.points_redeemed if q else 0)
             prog = self.till.program
             self.panel.set_point_uses(prog.redemption.to_stored_value,
                                       any(t.points_cost > 0 for t in prog.coupon_templates),

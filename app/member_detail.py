@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton,
     QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
@@ -18,12 +19,22 @@ from pos.rules.money import yuan
 from . import i18n, labels
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
+def _table(headers: list[str], rows: list[list[str]], numbers: tuple[int, ...] = ()) -> QTableWidget:
+    """A read-only table; the `numbers` columns (money, points) are right-aligned so digits line
+    up; no row numbers (they say nothing here)."""
     t = QTableWidget(len(rows), len(headers))
     t.setHorizontalHeaderLabels(headers)
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            t.setItem(r, c, QTableWidgetItem(value))
+            item = QTableWidgetItem(value)
+            if c in numbers:
+                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            t.setItem(r, c, item)
+    for c in numbers:
+        head = t.horizontalHeaderItem(c)
+        if head is not None:
+            head.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    t.verticalHeader().hide()
     t.resizeColumnsToContents()
     t.setEditTriggers(QTableWidget.NoEditTriggers)
     return t
@@ -60,19 +71,19 @@ class MemberDetailDialog(QDialog):
                          earned, str(o["points"]) if o["points_reversed"] else "0"])
         rows.sort(key=lambda r: r[0], reverse=True)
         tabs.addTab(_table([self.tr("Date"), self.tr("Receipt"), self.tr("Kind"), self.tr("Amount"), self.tr("Points +"),
-                            self.tr("Points -")], rows), self.tr("Purchases"))
+                            self.tr("Points -")], rows, numbers=(3, 4, 5)), self.tr("Purchases"))
         led = member_view.ledger_entries(db, member_id)
         tabs.addTab(_table([self.tr("Date"), self.tr("Ledger"), self.tr("Kind"), self.tr("Amount"), self.tr("Expires"),
                             self.tr("Reason")],
                            [[e["date"], labels.ledger_name(e["ledger"]), labels.ledger_kind(e["kind"]), str(e["amount"]) if e["ledger"] == "points" else yuan(e["amount"]),
-                             e["expires"], labels.ledger_reason(e["reason"])] for e in led]), self.tr("Ledger"))
+                             e["expires"], labels.ledger_reason(e["reason"])] for e in led], numbers=(3,)), self.tr("Ledger"))
         cps = member_view.coupon_list(db, member_id)
         tabs.addTab(_table([self.tr("Code"), self.tr("Template"), self.tr("Source"), self.tr("Valid to"), self.tr("Status")],
                            [[c["code"], template(c["template"]), labels.coupon_source(c["source"]), c["valid_to"],
                              labels.coupon_status(c["status"])] for c in cps]), self.tr("Coupons"))
         th = member_view.tier_history(db, member_id)
         tabs.addTab(_table([self.tr("Date"), self.tr("From"), self.tr("To"), self.tr("Reason"), self.tr("Spend")],
-                           [[t["date"], labels.tier_name(program, t["from"]), labels.tier_name(program, t["to"]), labels.tier_reason(t["reason"]), yuan(t["spend_fen"])] for t in th]), self.tr("Tiers"))
+                           [[t["date"], labels.tier_name(program, t["from"]), labels.tier_name(program, t["to"]), labels.tier_reason(t["reason"]), yuan(t["spend_fen"])] for t in th], numbers=(4,)), self.tr("Tiers"))
         tabs.addTab(self._profile(d), self.tr("Profile"))
         tabs.addTab(self._notes(d), self.tr("Notes"))
         lay.addWidget(tabs)

@@ -148,7 +148,21 @@ class MemberPanelWidget(QFrame):
             item.setData(Qt.UserRole + 2, on)
             item.setText(("✓ " + self.tr("in this sale") + "  ·  " + base) if on else base)
 
-    def show_panel(self, p: MemberPanel, phone_shown: str | None = None, applied=()) -> None:
+    def mark_points(self, in_sale: int = 0) -> None:
+        """The balance and what can still be used on this sale: the points the basket already
+        takes (for cash and for gifts) are not usable twice (the F7 dialog's usable points less
+        what it says is applied)."""
+        p = self.panel
+        if p is None:
+            return
+        in_sale = max(in_sale or 0, 0)
+        if in_sale:
+            self.points.setText(self.tr("{0} (usable {1}, {2} applied to this sale)").format(
+                f"{p.points:,}", f"{max(p.points_available - in_sale, 0):,}", f"{in_sale:,}"))
+        else:
+            self.points.setText(self.tr("{0} (usable {1})").format(f"{p.points:,}", f"{p.points_available:,}"))
+
+    def show_panel(self, p: MemberPanel, phone_shown: str | None = None, applied=(), points_in_sale: int = 0) -> None:
         self.panel = p
         en = i18n.current() == "en"
         t = p.tier
@@ -179,7 +193,7 @@ class MemberPanelWidget(QFrame):
         if t.expires:
             keep.append(self.tr("valid until {0}").format(t.expires))
         self.keep.setText(", ".join(keep))
-        self.points.setText(self.tr("{0} (usable {1})").format(f"{p.points:,}", f"{p.points_available:,}"))
+        self.mark_points(points_in_sale)
         self.expiring.setText(self.tr("{0} points expire on {1}").format(f"{p.expiring_points:,}", p.expiring_on)
                               if p.expiring_points else "")
         self.stored.setText(f"¥{yuan(p.stored_value_fen)}")

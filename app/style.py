@@ -11,7 +11,8 @@ QWidget { font-size: 14px; }
 #totals { background: #f5f5f5; border: 1px solid #ddd; border-radius: 4px; }
 #due { color: #0d47a1; font-size: 30px; font-weight: bold; }
 #saved { color: #2e7d32; font-weight: bold; }
-#refusals { color: #c62828; font-size: 13px; }
+#appliedDiscounts { color: #2e7d32; font-size: 13px; }  /* applied: money saved, green like #saved */
+#refusals { color: #c62828; font-size: 13px; }  /* red only for what did not apply */
 #memberPanel { background: #fafafa; }
 #memberName { font-size: 20px; font-weight: bold; }
 #tierBadge { background: #ff8f00; color: white; font-weight: bold; padding: 3px 10px; border-radius: 10px; }

@@ -154,18 +154,35 @@ def history(db, member_id: str, limit: int = 200) -> list[dict[str, Any]]:
                  "store": x.store_code} for x in rows]
 
 
-def ledger_entries(db, member_id: str, limit: int = 300) -> list[dict[str, Any]]:
+def ledger_entries(db, member_id: str, limit: int = 300, program: ProgramDoc | None = None) -> list[dict[str, Any]]:
+    """The member's points and stored-value entries, newest first. A credit's `expires` is the
+    last store-local day its points can be used (as the panel's "expire on" says): its lot's
+    date, or under the rolling model the day the whole balance lapses with no further purchase."""
     from pos.store.models import PointsEntry, StoredValueEntry
 
+    if program is None:
+        from pos.errors import DomainError
+        from pos.store import program_store
+        try:
+            program = program_store.active(db)
+        except DomainError:
+            program = None
     with db.read() as s:
         mid = get_active(s, member_id).id
         pts = s.scalars(select(PointsEntry).where(PointsEntry.member_id == mid)
                         .order_by(PointsEntry.created_at.desc()).limit(limit)).all()
         sv = s.scalars(select(StoredValueEntry).where(StoredValueEntry.member_id == mid)
                        .order_by(StoredValueEntry.created_at.desc()).limit(limit)).all()
+        rolling_until = None
+        if program is not None and program.expiry.model == "rolling" and any(e.points > 0 for e in pts):
+            last = expiry.last_purchase(s, mid) or min(e.available_at for e in pts if e.points > 0)
+            rolling_until = db.clock.start_of_day(tiers.add_months(db.clock.local(last).date(), program.expiry.months))
+
+        def last_day(e) -> str:
+            until = e.expires_at if e.expires_at is not None else (rolling_until if e.points > 0 else None)
+            return (db.clock.local(until) - dt.timedelta(seconds=1)).date().isoformat() if until else ""
         out = [{"ledger": "points", "date": db.clock.local(e.created_at).strftime("%Y-%m-%d %H:%M"), "kind": e.kind,
-                "amount": e.points, "expires": db.clock.local(e.expires_at).date().isoformat() if e.expires_at else "",
-                "reason": e.reason or ""} for e in pts]
+                "amount": e.points, "expires": last_day(e), "reason": e.reason or ""} for e in pts]
         out += [{"ledger": "stored_value", "date": db.clock.local(e.created_at).strftime("%Y-%m-%d %H:%M"), "kind": e.kind,
                  "amount": e.amount_fen, "expires": "", "reason": e.reason or ""} for e in sv]
         return sorted(out, key=lambda r: r["date"], reverse=True)

@@ -269,7 +269,7 @@ def test_an_unknown_mobile_offers_quick_join_with_the_number_kept(qtbot, window,
     q = c.till.last_quote
     assert len(q.coupons) == 1 and any(d.kind == "coupon" for ln in q.lines for d in ln.discounts)
     assert c.panel.coupons.item(0).text().startswith("✓")
-    assert "新人10元无门槛券" in c.refusals.text()  # applied, by name, on screen
+    assert "新人10元无门槛券" in c.applied.text()  # applied, by name, on screen (not with the refusals)
     assert basket_doc(store)["coupons"] == q.coupons
     # the number is forgotten once used: the next F3 (after saying yes to replacing this
     # sale's member by a new one) starts empty

@@ -63,7 +63,7 @@ def test_the_checkout_names_every_discount_and_says_why_without_a_mouse(qtbot, w
         scan_priced(qtbot, window, 10000, 40000)
     q = c.till.last_quote
     kinds = {d.kind for ln in q.lines for d in ln.discounts}
-    shown = c.refusals.text()
+    shown = "\n".join(t for t in (c.applied.text(), c.refusals.text()) if t)  # applied (green), not applied (red)
     assert "已优惠：满300减30" in shown if "promotion" in kinds else "满300减30" in shown, shown
     if "tier" in kinds:
         assert "已优惠：SVIP 会员折扣" in shown, shown  # the tier's discount, by name

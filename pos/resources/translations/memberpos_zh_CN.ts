@@ -204,431 +204,431 @@
         <translation>扫码或输入：商品条码、会员卡/会员码、券码、手机号或尾号4位 — 回车</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="167" />
+        <location filename="../../../app/checkout_screen.py" line="171" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="167" />
+        <location filename="../../../app/checkout_screen.py" line="171" />
         <source>Join</source>
         <translation>入会</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="168" />
+        <location filename="../../../app/checkout_screen.py" line="172" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="168" />
+        <location filename="../../../app/checkout_screen.py" line="172" />
         <source>Discount</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="169" />
+        <location filename="../../../app/checkout_screen.py" line="173" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="169" />
+        <location filename="../../../app/checkout_screen.py" line="173" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="170" />
+        <location filename="../../../app/checkout_screen.py" line="174" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="170" />
+        <location filename="../../../app/checkout_screen.py" line="174" />
         <source>Hold/Recall</source>
         <translation>挂单/取单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="171" />
+        <location filename="../../../app/checkout_screen.py" line="175" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="171" />
+        <location filename="../../../app/checkout_screen.py" line="175" />
         <source>Top-up</source>
         <translation>充值</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="172" />
+        <location filename="../../../app/checkout_screen.py" line="176" />
         <source>Pay</source>
         <translation>结账</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="193" />
+        <location filename="../../../app/checkout_screen.py" line="197" />
         <source>Ctrl+Del
 Void</source>
         <translation>Ctrl+Del
 整单作废</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="204" />
+        <location filename="../../../app/checkout_screen.py" line="208" />
         <source>Waiting for HQ to confirm the payment…</source>
         <translation>正在等待总部确认本次付款…</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="225" />
+        <location filename="../../../app/checkout_screen.py" line="229" />
         <source>Total ¥{0}</source>
         <translation>原价 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="226" />
+        <location filename="../../../app/checkout_screen.py" line="230" />
         <source>Discounts -¥{0}</source>
         <translation>优惠 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="228" />
+        <location filename="../../../app/checkout_screen.py" line="232" />
         <source>Membership saved ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="229" />
+        <location filename="../../../app/checkout_screen.py" line="233" />
         <source>Points used {0} (¥{1})</source>
         <translation>使用积分 {0}（抵 ¥{1}）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="231" />
+        <location filename="../../../app/checkout_screen.py" line="235" />
         <source>Earns {0} points</source>
         <translation>本单可得 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="232" />
+        <location filename="../../../app/checkout_screen.py" line="236" />
         <source>Due ¥{0}</source>
         <translation>应付 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="252" />
-        <location filename="../../../app/checkout_screen.py" line="296" />
-        <location filename="../../../app/checkout_screen.py" line="399" />
-        <location filename="../../../app/checkout_screen.py" line="400" />
+        <location filename="../../../app/checkout_screen.py" line="261" />
+        <location filename="../../../app/checkout_screen.py" line="305" />
+        <location filename="../../../app/checkout_screen.py" line="409" />
+        <location filename="../../../app/checkout_screen.py" line="410" />
         <source>coupon {0}</source>
         <translation>券 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="253" />
+        <location filename="../../../app/checkout_screen.py" line="262" />
         <source>points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="271" />
-        <location filename="../../../app/checkout_screen.py" line="733" />
+        <location filename="../../../app/checkout_screen.py" line="280" />
+        <location filename="../../../app/checkout_screen.py" line="743" />
         <source>{0} points</source>
         <translation>{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="276" />
+        <location filename="../../../app/checkout_screen.py" line="285" />
         <source>Applied: {0} -¥{1}</source>
         <translation>已优惠：{0} -¥{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="297" />
+        <location filename="../../../app/checkout_screen.py" line="306" />
         <source>offer</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="298" />
-        <location filename="../../../app/checkout_screen.py" line="402" />
-        <location filename="../../../app/checkout_screen.py" line="481" />
+        <location filename="../../../app/checkout_screen.py" line="307" />
+        <location filename="../../../app/checkout_screen.py" line="412" />
+        <location filename="../../../app/checkout_screen.py" line="491" />
         <source>Not applied: {0} — {1}</source>
         <translation>未使用：{0} — {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="375" />
+        <location filename="../../../app/checkout_screen.py" line="385" />
         <source> — F3: quick join with this number</source>
         <translation> — 按 F3 用此号码快速入会</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="870" />
+        <location filename="../../../app/checkout_screen.py" line="880" />
         <source>Already checked in today: no more points</source>
         <translation>今天已签到，不再加积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="872" />
+        <location filename="../../../app/checkout_screen.py" line="882" />
         <source>Checked in: +{0} points, balance {1}</source>
         <translation>签到成功：+{0} 积分，余额 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="874" />
+        <location filename="../../../app/checkout_screen.py" line="884" />
         <source>Checked in</source>
         <translation>签到成功</translation>
     </message>
     <message>
         <location filename="../../../app/arrivals.py" line="244" />
-        <location filename="../../../app/checkout_screen.py" line="388" />
+        <location filename="../../../app/checkout_screen.py" line="398" />
         <source>Member: {0}</source>
         <translation>会员：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="401" />
-        <location filename="../../../app/checkout_screen.py" line="481" />
+        <location filename="../../../app/checkout_screen.py" line="411" />
+        <location filename="../../../app/checkout_screen.py" line="491" />
         <source>Applied: {0}</source>
         <translation>已使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="422" />
+        <location filename="../../../app/checkout_screen.py" line="432" />
         <source>Asking HQ for this member…</source>
         <translation>正在向总部查询该会员…</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="463" />
+        <location filename="../../../app/checkout_screen.py" line="473" />
         <source>Replace the member?</source>
         <translation>更换会员？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="464" />
+        <location filename="../../../app/checkout_screen.py" line="474" />
         <source>This sale is for {0}. Replace with {1}?</source>
         <translation>本单会员为 {0}。更换为 {1}？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="469" />
+        <location filename="../../../app/checkout_screen.py" line="479" />
         <source>Kept member {0}</source>
         <translation>保留会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="480" />
+        <location filename="../../../app/checkout_screen.py" line="490" />
         <source>coupon</source>
         <translation>券</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="487" />
+        <location filename="../../../app/checkout_screen.py" line="497" />
         <source>a new member</source>
         <translation>新会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="489" />
+        <location filename="../../../app/checkout_screen.py" line="499" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="489" />
+        <location filename="../../../app/checkout_screen.py" line="499" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="498" />
+        <location filename="../../../app/checkout_screen.py" line="508" />
         <source>Welcome, new member {0}! Sign-up rewards are in the wallet.</source>
         <translation>欢迎新会员 {0}！入会礼已放入券包。</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="499" />
+        <location filename="../../../app/checkout_screen.py" line="509" />
         <source> Applied now: {0}</source>
         <translation> 已自动使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="519" />
+        <location filename="../../../app/checkout_screen.py" line="529" />
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="522" />
-        <location filename="../../../app/checkout_screen.py" line="536" />
+        <location filename="../../../app/checkout_screen.py" line="532" />
+        <location filename="../../../app/checkout_screen.py" line="546" />
         <source>Type a whole number</source>
         <translation>请输入整数</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="532" />
+        <location filename="../../../app/checkout_screen.py" line="542" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="532" />
+        <location filename="../../../app/checkout_screen.py" line="542" />
         <source>Discount in percent for {0}</source>
         <translation>{0} 的折扣（百分比）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="570" />
+        <location filename="../../../app/checkout_screen.py" line="580" />
         <source>Member taken off this sale</source>
         <translation>已移除本单会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="576" />
-        <location filename="../../../app/checkout_screen.py" line="591" />
-        <location filename="../../../app/checkout_screen.py" line="640" />
-        <location filename="../../../app/checkout_screen.py" line="669" />
-        <location filename="../../../app/checkout_screen.py" line="694" />
-        <location filename="../../../app/checkout_screen.py" line="716" />
-        <location filename="../../../app/checkout_screen.py" line="862" />
+        <location filename="../../../app/checkout_screen.py" line="586" />
+        <location filename="../../../app/checkout_screen.py" line="601" />
+        <location filename="../../../app/checkout_screen.py" line="650" />
+        <location filename="../../../app/checkout_screen.py" line="679" />
+        <location filename="../../../app/checkout_screen.py" line="704" />
+        <location filename="../../../app/checkout_screen.py" line="726" />
+        <location filename="../../../app/checkout_screen.py" line="872" />
         <source>Identify the member first</source>
         <translation>请先识别会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="618" />
+        <location filename="../../../app/checkout_screen.py" line="628" />
         <source>Held basket recalled</source>
         <translation>已取回挂单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="622" />
+        <location filename="../../../app/checkout_screen.py" line="632" />
         <source>Basket held: F9 recalls it</source>
         <translation>已挂单：按 F9 取单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="608" />
+        <location filename="../../../app/checkout_screen.py" line="618" />
         <source>No basket on hold</source>
         <translation>没有挂单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="390" />
+        <location filename="../../../app/checkout_screen.py" line="400" />
         <source>Parcel received: {0}</source>
         <translation>包裹已签收：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="392" />
+        <location filename="../../../app/checkout_screen.py" line="402" />
         <source>Parcel collected: {0} — the pickup voucher is on this sale</source>
         <translation>包裹已取件：{0} — 取件券已用于本单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="394" />
+        <location filename="../../../app/checkout_screen.py" line="404" />
         <source>Parcel collected: {0} — not on this sale: the voucher is in the member's wallet</source>
         <translation>包裹已取件：{0} — 未用于本单：取件券已放入会员券包</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="396" />
+        <location filename="../../../app/checkout_screen.py" line="406" />
         <source>Parcel collected: {0}</source>
         <translation>包裹已取件：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="630" />
+        <location filename="../../../app/checkout_screen.py" line="640" />
         <source>Void</source>
         <translation>作废</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="630" />
+        <location filename="../../../app/checkout_screen.py" line="640" />
         <source>Void this sale?</source>
         <translation>确定作废本单？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="633" />
+        <location filename="../../../app/checkout_screen.py" line="643" />
         <source>Sale voided</source>
         <translation>本单已作废</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="641" />
+        <location filename="../../../app/checkout_screen.py" line="651" />
         <source>Top up stored value</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="641" />
+        <location filename="../../../app/checkout_screen.py" line="651" />
         <source>Amount in yuan</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="648" />
+        <location filename="../../../app/checkout_screen.py" line="658" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="657" />
+        <location filename="../../../app/checkout_screen.py" line="667" />
         <source>Topped up ¥{0}, receipt {1}</source>
         <translation>已充值 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="684" />
+        <location filename="../../../app/checkout_screen.py" line="694" />
         <source>{0} points converted: ¥{1} added to stored value (now ¥{2})</source>
         <translation>已转换 {0} 积分：储值增加 ¥{1}（现为 ¥{2}）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="697" />
+        <location filename="../../../app/checkout_screen.py" line="707" />
         <source>No coupon can be exchanged for points in this program</source>
         <translation>本会员方案没有可用积分兑换的券</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="707" />
+        <location filename="../../../app/checkout_screen.py" line="717" />
         <source>Coupon {0} is in the wallet for {1} points (valid to {2})</source>
         <translation>已用 {1} 积分兑换 {0}，券已放入券包（有效期至 {2}）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="720" />
+        <location filename="../../../app/checkout_screen.py" line="730" />
         <source>Points lottery</source>
         <translation>积分抽奖</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="721" />
+        <location filename="../../../app/checkout_screen.py" line="731" />
         <source>Draw once for {0} points?</source>
         <translation>花 {0} 积分抽奖一次？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="731" />
+        <location filename="../../../app/checkout_screen.py" line="741" />
         <source>no prize this time — thank you!</source>
         <translation>未中奖，谢谢参与！</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="735" />
+        <location filename="../../../app/checkout_screen.py" line="745" />
         <source>a coupon, now in the wallet</source>
         <translation>优惠券，已放入券包</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="737" />
+        <location filename="../../../app/checkout_screen.py" line="747" />
         <source>a gift: hand it over</source>
         <translation>礼品：请交给顾客</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="738" />
+        <location filename="../../../app/checkout_screen.py" line="748" />
         <source>Lottery ({0} points): {1} — {2}</source>
         <translation>抽奖（{0} 积分）：{1} — {2}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="739" />
+        <location filename="../../../app/checkout_screen.py" line="749" />
         <source>Lottery</source>
         <translation>抽奖</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="759" />
+        <location filename="../../../app/checkout_screen.py" line="769" />
         <source>Waiting for HQ to confirm the points… (offline rules after a few seconds)</source>
         <translation>正在等待总部确认积分…（数秒后按离线规则）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="767" />
+        <location filename="../../../app/checkout_screen.py" line="777" />
         <source>The basket is empty</source>
         <translation>购物篮为空</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="781" />
+        <location filename="../../../app/checkout_screen.py" line="791" />
         <source>Waiting for HQ to confirm points and coupons… (offline rules after a few seconds)</source>
         <translation>正在等待总部确认积分和优惠券…（几秒后按离线规则处理）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="423" />
-        <location filename="../../../app/checkout_screen.py" line="760" />
-        <location filename="../../../app/checkout_screen.py" line="782" />
+        <location filename="../../../app/checkout_screen.py" line="433" />
+        <location filename="../../../app/checkout_screen.py" line="770" />
+        <location filename="../../../app/checkout_screen.py" line="792" />
         <source>Waiting for HQ…</source>
         <translation>正在等待总部…</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="787" />
+        <location filename="../../../app/checkout_screen.py" line="797" />
         <source>The payment failed ({0}); the basket is kept — try again</source>
         <translation>付款失败（{0}）；购物车已保留，请重试</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="797" />
+        <location filename="../../../app/checkout_screen.py" line="807" />
         <source>Paid. Receipt {0}</source>
         <translation>已收款。小票 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="798" />
+        <location filename="../../../app/checkout_screen.py" line="808" />
         <source> · change ¥{0}</source>
         <translation> · 找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="799" />
+        <location filename="../../../app/checkout_screen.py" line="809" />
         <source> · monthly spend bonus +{0} points</source>
         <translation> · 月消费奖励 +{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="818" />
+        <location filename="../../../app/checkout_screen.py" line="828" />
         <source>Reprint</source>
         <translation>补打小票</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="818" />
+        <location filename="../../../app/checkout_screen.py" line="828" />
         <source>Receipt number</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="843" />
+        <location filename="../../../app/checkout_screen.py" line="853" />
         <source>Showing the full phone number is recorded.</source>
         <translation>查看完整手机号将被记录。</translation>
     </message>
@@ -2113,258 +2113,258 @@ Void</source>
 <context>
     <name>MemberDetailDialog</name>
     <message>
-        <location filename="../../../app/member_detail.py" line="45" />
+        <location filename="../../../app/member_detail.py" line="56" />
         <source>Coupon</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="46" />
+        <location filename="../../../app/member_detail.py" line="57" />
         <source>Member {0}</source>
         <translation>会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="54" />
+        <location filename="../../../app/member_detail.py" line="65" />
         <source>order paid</source>
         <translation>已付款</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="54" />
+        <location filename="../../../app/member_detail.py" line="65" />
         <source>order shipped</source>
         <translation>已发货</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="55" />
+        <location filename="../../../app/member_detail.py" line="66" />
         <source>order delivered</source>
         <translation>已签收</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="55" />
+        <location filename="../../../app/member_detail.py" line="66" />
         <source>order returned</source>
         <translation>已退货</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="57" />
+        <location filename="../../../app/member_detail.py" line="68" />
         <source> (pending to {0})</source>
         <translation>（待生效至 {0}）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="59" />
+        <location filename="../../../app/member_detail.py" line="70" />
         <source>Online ({0})</source>
         <translation>网店（{0}）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="62" />
-        <location filename="../../../app/member_detail.py" line="65" />
-        <location filename="../../../app/member_detail.py" line="74" />
+        <location filename="../../../app/member_detail.py" line="73" />
+        <location filename="../../../app/member_detail.py" line="76" />
+        <location filename="../../../app/member_detail.py" line="85" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="62" />
+        <location filename="../../../app/member_detail.py" line="73" />
         <source>Receipt</source>
         <translation>小票</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="62" />
-        <location filename="../../../app/member_detail.py" line="65" />
+        <location filename="../../../app/member_detail.py" line="73" />
+        <location filename="../../../app/member_detail.py" line="76" />
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="62" />
-        <location filename="../../../app/member_detail.py" line="65" />
+        <location filename="../../../app/member_detail.py" line="73" />
+        <location filename="../../../app/member_detail.py" line="76" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="62" />
+        <location filename="../../../app/member_detail.py" line="73" />
         <source>Points +</source>
         <translation>积分 +</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="63" />
+        <location filename="../../../app/member_detail.py" line="74" />
         <source>Points -</source>
         <translation>积分 -</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="63" />
+        <location filename="../../../app/member_detail.py" line="74" />
         <source>Purchases</source>
         <translation>消费记录</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="65" />
-        <location filename="../../../app/member_detail.py" line="68" />
+        <location filename="../../../app/member_detail.py" line="76" />
+        <location filename="../../../app/member_detail.py" line="79" />
         <source>Ledger</source>
         <translation>账户流水</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="65" />
+        <location filename="../../../app/member_detail.py" line="76" />
         <source>Expires</source>
         <translation>到期</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="66" />
-        <location filename="../../../app/member_detail.py" line="74" />
+        <location filename="../../../app/member_detail.py" line="77" />
+        <location filename="../../../app/member_detail.py" line="85" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="70" />
+        <location filename="../../../app/member_detail.py" line="81" />
         <source>Code</source>
         <translation>券码</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="70" />
+        <location filename="../../../app/member_detail.py" line="81" />
         <source>Template</source>
         <translation>券模板</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="70" />
+        <location filename="../../../app/member_detail.py" line="81" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="70" />
+        <location filename="../../../app/member_detail.py" line="81" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="70" />
+        <location filename="../../../app/member_detail.py" line="81" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="72" />
+        <location filename="../../../app/member_detail.py" line="83" />
         <source>Coupons</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="74" />
+        <location filename="../../../app/member_detail.py" line="85" />
         <source>From</source>
         <translation>原等级</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="74" />
+        <location filename="../../../app/member_detail.py" line="85" />
         <source>To</source>
         <translation>新等级</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="74" />
+        <location filename="../../../app/member_detail.py" line="85" />
         <source>Spend</source>
         <translation>消费</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="75" />
+        <location filename="../../../app/member_detail.py" line="86" />
         <source>Tiers</source>
         <translation>等级变动</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="76" />
+        <location filename="../../../app/member_detail.py" line="87" />
         <source>Profile</source>
         <translation>资料</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="77" />
+        <location filename="../../../app/member_detail.py" line="88" />
         <source>Notes</source>
         <translation>备注与反馈</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="95" />
+        <location filename="../../../app/member_detail.py" line="106" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="95" />
+        <location filename="../../../app/member_detail.py" line="106" />
         <source>Birthday (YYYY-MM-DD)</source>
         <translation>生日（年-月-日）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="96" />
+        <location filename="../../../app/member_detail.py" line="107" />
         <source>Region</source>
         <translation>地区</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="96" />
+        <location filename="../../../app/member_detail.py" line="107" />
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="97" />
+        <location filename="../../../app/member_detail.py" line="108" />
         <source>Occupation</source>
         <translation>职业</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="97" />
+        <location filename="../../../app/member_detail.py" line="108" />
         <source>Income band</source>
         <translation>收入区间</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="103" />
+        <location filename="../../../app/member_detail.py" line="114" />
         <source>Female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="104" />
+        <location filename="../../../app/member_detail.py" line="115" />
         <source>Male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="106" />
+        <location filename="../../../app/member_detail.py" line="117" />
         <source>Gender</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="109" />
+        <location filename="../../../app/member_detail.py" line="120" />
         <source>Save profile</source>
         <translation>保存资料</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="120" />
+        <location filename="../../../app/member_detail.py" line="131" />
         <source>Birthday must be YYYY-MM-DD</source>
         <translation>生日格式须为 年-月-日</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="128" />
+        <location filename="../../../app/member_detail.py" line="139" />
         <source>Saved: profile complete, +{0} points</source>
         <translation>已保存：资料完整，+{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="129" />
+        <location filename="../../../app/member_detail.py" line="140" />
         <source>Saved</source>
         <translation>已保存</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="141" />
+        <location filename="../../../app/member_detail.py" line="152" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="142" />
+        <location filename="../../../app/member_detail.py" line="153" />
         <source>Complaint</source>
         <translation>投诉</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="143" />
+        <location filename="../../../app/member_detail.py" line="154" />
         <source>Suggestion</source>
         <translation>建议</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="144" />
+        <location filename="../../../app/member_detail.py" line="155" />
         <source>Review</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="147" />
+        <location filename="../../../app/member_detail.py" line="158" />
         <source>Receipt (review)</source>
         <translation>小票号（评价）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="150" />
+        <location filename="../../../app/member_detail.py" line="161" />
         <source>Add</source>
         <translation>添加</translation>
     </message>
     <message>
-        <location filename="../../../app/member_detail.py" line="169" />
+        <location filename="../../../app/member_detail.py" line="180" />
         <source>Review: +{0} points</source>
         <translation>评价：+{0} 积分</translation>
     </message>
@@ -2447,72 +2447,77 @@ Void</source>
         <translation>本单已用</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="155" />
+        <location filename="../../../app/member_panel.py" line="160" />
+        <source>{0} (usable {1}, {2} applied to this sale)</source>
+        <translation>{0}（本单还可用 {1}，已用 {2}）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_panel.py" line="169" />
         <source>(no name)</source>
         <translation>（未留姓名）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="160" />
+        <location filename="../../../app/member_panel.py" line="174" />
         <source>Priority service</source>
         <translation>优先服务</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="162" />
+        <location filename="../../../app/member_panel.py" line="176" />
         <source>Birthday today!</source>
         <translation>今天生日！</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="164" />
+        <location filename="../../../app/member_panel.py" line="178" />
         <source>Not an active member yet: ¥{0} more</source>
         <translation>尚未成为正式会员：还差 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="166" />
+        <location filename="../../../app/member_panel.py" line="180" />
         <source>Not an active member yet: sell the membership card</source>
         <translation>尚未成为正式会员：请办理会员卡</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="172" />
+        <location filename="../../../app/member_panel.py" line="186" />
         <source>{0} more to {1}</source>
         <translation>再消费 {0} 升级 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="178" />
+        <location filename="../../../app/member_panel.py" line="192" />
         <source>{0} more to keep the tier</source>
         <translation>再消费 {0} 保级</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="180" />
+        <location filename="../../../app/member_panel.py" line="194" />
         <source>valid until {0}</source>
         <translation>有效期至 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="182" />
+        <location filename="../../../app/member_panel.py" line="163" />
         <source>{0} (usable {1})</source>
         <translation>{0}（可用 {1}）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="183" />
+        <location filename="../../../app/member_panel.py" line="197" />
         <source>{0} points expire on {1}</source>
         <translation>{0} 积分将于 {1} 过期</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="186" />
+        <location filename="../../../app/member_panel.py" line="200" />
         <source>{0} (visits: {1})</source>
         <translation>{0}（共 {1} 次）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="190" />
+        <location filename="../../../app/member_panel.py" line="204" />
         <source>until {0}</source>
         <translation>至 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="198" />
+        <location filename="../../../app/member_panel.py" line="212" />
         <source>Complaint {0}: {1}</source>
         <translation>投诉 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="199" />
+        <location filename="../../../app/member_panel.py" line="213" />
         <source>Note {0}: {1}</source>
         <translation>备注 {0}：{1}</translation>
     </message>
