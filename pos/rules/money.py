@@ -3,12 +3,27 @@ spreading, so lines always add up to the total."""
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Sequence
 
 
+@lru_cache(maxsize=1024)
+def _pct_ratio(pay_pct: Decimal) -> tuple[int, int]:
+    """`pay_pct` / 100 as an exact integer fraction (num, den), den > 0. Safe to cache:
+    a Decimal is immutable and a program holds a handful of distinct percentages."""
+    num, den = pay_pct.as_integer_ratio()
+    return num, den * 100
+
+
 def pct_of(amount_fen: int, pay_pct: Decimal) -> int:
-    """What is paid of `amount_fen` at `pay_pct` percent, half-up at the fen."""
-    return int((Decimal(amount_fen) * pay_pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """What is paid of `amount_fen` at `pay_pct` percent, half-up at the fen.
+
+    In integers: exactly `(Decimal(amount_fen) * pay_pct / 100).quantize(1, ROUND_HALF_UP)`
+    (half away from zero), without building Decimals on every line of every pass."""
+    num, den = _pct_ratio(pay_pct)
+    q, r = divmod(abs(amount_fen * num), den)
+    q += 2 * r >= den
+    return q if amount_fen * num >= 0 else -q
 
 
 def round_points(value: Decimal, mode: str = "floor") -> int:
@@ -27,10 +42,15 @@ def spread(total: int, weights: Sequence[int]) -> list[int]:
     if whole <= 0:
         raise ValueError("cannot spread over zero weights")
     shares = [total * w // whole for w in weights]
-    rema = [(total * w % whole, -i) for i, w in enumerate(weights)]
-    left = total - sum(shares)
-    for _, neg_i in sorted(rema, reverse=True)[:left]:
-        shares[-neg_i] += 1
+    left = total - sum(shares)  # >= 0: the shares are floors
+    if left > 0:
+        # Largest remainder first, the earlier line on a tie: one int per line sorts as the
+        # pair (remainder, -index) would, and much faster (0 <= last - i < n).
+        last = n - 1
+        keys = [total * w % whole * n + last - i for i, w in enumerate(weights)]
+        keys.sort(reverse=True)
+        for k in keys[:left]:
+            shares[last - k % n] += 1
     return shares
 
 

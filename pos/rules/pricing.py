@@ -222,26 +222,33 @@ def _member_discount_excluded(program: ProgramDoc, item: Item) -> bool:
 
 class _Scopes:
     """Which basket lines each rule's scope covers, worked out once per scope
-    and pricing; most scopes are empty (everything), which costs no per-line test."""
+    and pricing (shared by every pass: line indexes are the basket's); most
+    scopes are empty (everything), which costs no per-line test."""
 
     def __init__(self):
-        self._memo: dict[int, tuple[Scope, set[int] | None]] = {}
+        self._memo: dict[int, tuple[Scope, tuple[int, ...] | None]] = {}
 
-    def of(self, scope: Scope, lines: Sequence[QuoteLine]) -> list[QuoteLine]:
+    def covered(self, scope: Scope, lines: Sequence[QuoteLine]) -> tuple[int, ...] | None:
+        """The indexes of the basket lines in `scope` (None: every line)."""
         hit = self._memo.get(id(scope))
         if hit is None:
             prods, cats = set(scope.products), set(scope.categories)
             xp, xc = set(scope.exclude_products), set(scope.exclude_categories)
             covered = None
             if prods or cats or xp or xc:
-                covered = {ln.index for ln in lines if ln.item.reward is None
-                           and (not (prods or cats) or ln.item.code in prods or ln.item.category in cats)
-                           and ln.item.code not in xp and ln.item.category not in xc}
+                covered = tuple(ln.index for ln in lines if ln.item.reward is None
+                                and (not (prods or cats) or ln.item.code in prods or ln.item.category in cats)
+                                and ln.item.code not in xp and ln.item.category not in xc)
             hit = self._memo[id(scope)] = (scope, covered)  # holding the scope keeps its id unique
-        covered = hit[1]
+        return hit[1]
+
+    def of(self, scope: Scope, lines: Sequence[QuoteLine]) -> list[QuoteLine]:
+        covered = self.covered(scope, lines)
         if covered is None:
             return [ln for ln in lines if ln.item.reward is None and ln.net_fen > 0]
-        return [ln for ln in lines if ln.index in covered and ln.item.reward is None and ln.net_fen > 0]
+        # Covered lines are basket lines (reward None); the lines a pass appends
+        # later are all rewards, so the indexes still point at the same lines.
+        return [ln for ln in map(lines.__getitem__, covered) if ln.net_fen > 0]
 
 
 def _goods(lines: Iterable[QuoteLine]) -> list[QuoteLine]:
@@ -249,10 +256,19 @@ def _goods(lines: Iterable[QuoteLine]) -> list[QuoteLine]:
     return [ln for ln in lines if ln.item.reward is None and ln.net_fen > 0]
 
 
+_new_discount = tuple.__new__  # Discount(kind, code, amount) without the NamedTuple's Python-level __new__
+
+
 def _apply_spread(lines: Sequence[QuoteLine], total: int, kind: str, code: str) -> None:
+    """`QuoteLine.add` of each line's share, inlined: this runs for every line of
+    every coupon, promotion and points amount of every pass (the engine's hot loop)."""
+    if not total:
+        return  # every share is 0 and `add` records nothing
     shares = spread(total, [ln.net_fen for ln in lines])
     for ln, share in zip(lines, shares):
-        ln.add(kind, code, share)
+        if share:
+            ln.discounts.append(_new_discount(Discount, (kind, code, share)))
+            ln.net_fen -= share
 
 
 def _promo_off(p: Promotion, base: int) -> int:
@@ -693,12 +709,21 @@ def _coupon_check(c: CouponCtx, t: CouponTemplate | None, req: PriceRequest, mem
 
 def multiplier_for(program: ProgramDoc, req: PriceRequest, member: MemberCtx, tier, item: Item) -> Decimal:
     """Tier × campaign multipliers for one line, combined as the program says."""
-    factors = [tier.points_multiplier]
+    return _combine(program, tier, _campaigns_on(program, req, member), item)
+
+
+def _campaigns_on(program: ProgramDoc, req: PriceRequest, member: MemberCtx) -> list[Campaign]:
+    """The campaigns that apply to this sale and member (their scopes decide per line).
+    Nothing here depends on the line, so `_earn` asks once per pass, not once per line."""
     today = req.local_date or req.now.date()
-    for c in program.campaigns:
-        if not _campaign_applies(c, req, member, today) or not _in_scope(c.scope, item):
-            continue
-        factors.append(c.multiplier)
+    return [c for c in program.campaigns if _campaign_applies(c, req, member, today)]
+
+
+def _combine(program: ProgramDoc, tier, campaigns: Sequence[Campaign], item: Item) -> Decimal:
+    factors = [tier.points_multiplier]
+    for c in campaigns:
+        if _in_scope(c.scope, item):
+            factors.append(c.multiplier)
     if program.earn.multiplier_combine == "max":
         return max(factors)
     out = Decimal(1)
@@ -737,13 +762,19 @@ def _earn(lines: list[QuoteLine], program: ProgramDoc, req: PriceRequest, member
     for kind, amount in special.items():
         by_tender[kind] = spread(min(amount, total_net), [ln.net_fen for ln in payable])
     exact: list[Decimal] = []
+    campaigns = _campaigns_on(program, req, member)
+    rates, tender_rates = earn.rates, earn.tender_rates
+    mult = _combine(program, tier, (), payable[0].item) if not campaigns else None  # the tier's, on every line
     for i, ln in enumerate(payable):
-        mult = multiplier_for(program, req, member, tier, ln.item)
-        other = sum(shares[i] for shares in by_tender.values())
-        base = Decimal(max(ln.net_fen - other, 0)) * earn.rates[ln.item.points_class]
-        for kind, shares in by_tender.items():
-            base += Decimal(shares[i]) * earn.tender_rates[kind]
-        exact.append(base * mult / 100)
+        line_mult = mult if mult is not None else _combine(program, tier, campaigns, ln.item)
+        if by_tender:
+            other = sum(shares[i] for shares in by_tender.values())
+            base = Decimal(max(ln.net_fen - other, 0)) * rates[ln.item.points_class]
+            for kind, shares in by_tender.items():
+                base += Decimal(shares[i]) * tender_rates[kind]
+        else:  # as above with no tender shares: other = 0, net_fen > 0
+            base = Decimal(ln.net_fen) * rates[ln.item.points_class]
+        exact.append(base * line_mult / 100)
     total = round_points(sum(exact, Decimal(0)), earn.rounding)
     for ln, pts in zip(payable, spread_exact(total, exact)):
         ln.points = pts
