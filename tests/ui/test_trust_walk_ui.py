@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableWidget
+from PySide6.QtWidgets import QLabel, QTableWidget
 
 from app.member_detail import MemberDetailDialog
 from app.style import STYLE
@@ -32,6 +32,17 @@ def test_the_panels_usable_points_leave_out_what_this_sale_uses(qtbot, window, s
     assert p.points_available - used in nums, shown  # still usable on this sale
     assert p.points_available not in nums or p.points_available == p.points, shown
     assert f"{used:,}" in shown, shown  # and what the sale already takes is said
+    # the F7 dialog agrees: its usable points less what it says is applied is what the panel says
+    from app.dialogs import RedeemDialog
+    r = c.till.program.redemption
+    most, value = c.till.points_cap()
+    dlg = RedeemDialog(c, p.points_available, most, value, r.step_points, r.points_per_unit, r.unit_fen,
+                       applied=q.points_for_cash, gift_points=q.points_redeemed - q.points_for_cash)
+    qtbot.addWidget(dlg)
+    f7 = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", dlg.findChild(QLabel, "redeemUsable").text())]
+    f7_applied = int(re.findall(r"\d[\d,]*", dlg.findChild(QLabel, "redeemApplied").text())[0].replace(",", ""))
+    assert f7[0] - f7_applied == p.points_available - used, (f7, f7_applied, shown)
+    dlg.reject()
     c.till.redeem(0)  # taken off: the plain balance again
     c.refresh(panel=False)
     assert "可用 100" in c.panel.points.text() and "本单" not in c.panel.points.text(), c.panel.points.text()
