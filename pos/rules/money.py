@@ -59,10 +59,13 @@ def spread_exact(total: int, exact: Sequence[Decimal]) -> list[int]:
     by largest remainder: floors first, then the biggest fractions get +1."""
     floors = [int(x.to_integral_value(rounding=ROUND_FLOOR)) for x in exact]
     left = total - sum(floors)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
     out = floors[:]
-    for i in order[: max(left, 0)]:
-        out[i] += 1
+    if left > 0:
+        # Biggest fraction first, the earlier line on a tie: a stable sort of the indexes
+        # by the negated fraction orders them as the key (-fraction, index) would.
+        neg_fraction = [f - x for x, f in zip(exact, floors)]
+        for i in sorted(range(len(exact)), key=neg_fraction.__getitem__)[:left]:
+            out[i] += 1
     return out
 
 

@@ -220,6 +220,31 @@ def _member_discount_excluded(program: ProgramDoc, item: Item) -> bool:
             or item.category in md.exclude_categories or item.code in md.exclude_products)
 
 
+class _ScopeSets(NamedTuple):
+    products: frozenset[str]
+    categories: frozenset[str]
+    exclude_products: frozenset[str]
+    exclude_categories: frozenset[str]
+
+
+_SCOPE_SETS: dict[int, tuple[Scope, _ScopeSets | None]] = {}
+
+
+def _scope_sets(scope: Scope) -> _ScopeSets | None:
+    """A scope's lists as sets (None: the scope covers everything), made once per scope
+    of a program rather than on every pricing. Safe to keep: a Scope is frozen
+    (pydantic frozen=True) and a program is never changed once parsed — a new version is
+    a new object; the entry holds its scope, so the id cannot be reused while it is here."""
+    hit = _SCOPE_SETS.get(id(scope))
+    if hit is None:
+        if len(_SCOPE_SETS) > 4096:  # programs come and go (versions, tests): stay small
+            _SCOPE_SETS.clear()
+        sets = _ScopeSets(frozenset(scope.products), frozenset(scope.categories),
+                          frozenset(scope.exclude_products), frozenset(scope.exclude_categories))
+        hit = _SCOPE_SETS[id(scope)] = (scope, sets if any(sets) else None)
+    return hit[1]
+
+
 class _Scopes:
     """Which basket lines each rule's scope covers, worked out once per scope
     and pricing (shared by every pass: line indexes are the basket's); most
@@ -227,20 +252,37 @@ class _Scopes:
 
     def __init__(self):
         self._memo: dict[int, tuple[Scope, tuple[int, ...] | None]] = {}
+        self._by_category: dict[str, list[int]] | None = None
+        self._by_code: dict[str, list[int]] = {}
+        # Steps 1–3 of the passes priced without the member's item benefits, by `_prefix_key`
+        # (the non-member pass, the member at regular prices, the member priced as a guest).
+        self.prefixes: dict[tuple, _Prefix] = {}
 
     def covered(self, scope: Scope, lines: Sequence[QuoteLine]) -> tuple[int, ...] | None:
-        """The indexes of the basket lines in `scope` (None: every line)."""
+        """The indexes of the basket lines in `scope` (None: every line), in line order."""
         hit = self._memo.get(id(scope))
         if hit is None:
-            prods, cats = set(scope.products), set(scope.categories)
-            xp, xc = set(scope.exclude_products), set(scope.exclude_categories)
-            covered = None
-            if prods or cats or xp or xc:
-                covered = tuple(ln.index for ln in lines if ln.item.reward is None
-                                and (not (prods or cats) or ln.item.code in prods or ln.item.category in cats)
-                                and ln.item.code not in xp and ln.item.category not in xc)
+            sets = _scope_sets(scope)
+            covered = None if sets is None else self._match(sets, lines)
             hit = self._memo[id(scope)] = (scope, covered)  # holding the scope keeps its id unique
         return hit[1]
+
+    def _match(self, sets: "_ScopeSets", lines: Sequence[QuoteLine]) -> tuple[int, ...]:
+        prods, cats, xp, xc = sets
+        if self._by_category is None:  # the basket's lines by category and by code, once per pricing
+            self._by_category, self._by_code = {}, {}
+            for ln in lines:
+                if ln.item.reward is None:
+                    self._by_category.setdefault(ln.item.category, []).append(ln.index)
+                    self._by_code.setdefault(ln.item.code, []).append(ln.index)
+        if prods or cats:
+            found = {i for c in cats for i in self._by_category.get(c, ())}
+            found.update(i for c in prods for i in self._by_code.get(c, ()))
+        else:
+            found = {i for group in self._by_category.values() for i in group}
+        if xp or xc:
+            found = {i for i in found if lines[i].item.code not in xp and lines[i].item.category not in xc}
+        return tuple(sorted(found))
 
     def of(self, scope: Scope, lines: Sequence[QuoteLine]) -> list[QuoteLine]:
         covered = self.covered(scope, lines)
@@ -449,13 +491,54 @@ class _Pass:
         self.refusals: list[Refusal] = []
 
 
+class _Prefix(NamedTuple):
+    """The basket after steps 1–3 (item prices, manual and tier discounts, order
+    promotions) of one pass: the lines as (item, gross, net, discounts), its refusals, the promotions applied."""
+
+    lines: tuple[tuple[Item, int, int, tuple[Discount, ...]], ...]
+    refusals: tuple[Refusal, ...]
+    promotions: tuple[str, ...]
+
+    @classmethod
+    def take(cls, b: _Pass, promotions: list[str]) -> "_Prefix":
+        return cls(tuple((ln.item, ln.gross_fen, ln.net_fen, tuple(ln.discounts)) for ln in b.lines),
+                   tuple(b.refusals), tuple(promotions))
+
+    def restore(self, b: _Pass) -> list[str]:
+        b.lines = [QuoteLine(i, item, gross, net, list(ds)) for i, (item, gross, net, ds) in enumerate(self.lines)]
+        b.refusals = list(self.refusals)
+        return list(self.promotions)
+
+
+def _prefix_key(b: _Pass) -> tuple | None:
+    """What steps 1–3 depend on in a pass without the member's item benefits
+    (None: the pass has them, and is priced afresh). Within one `price` call the
+    basket, time, store and products are the same for every pass; with item
+    benefits off, the tier, member prices and members-only flash prices take no
+    part, and the member only counts for members-only order promotions — so
+    passes with equal keys reach exactly the same lines, refusals and promotions."""
+    pm, opt = b.pm, b.opt
+    if pm is not None and opt.item_benefits:
+        return None
+    members_only_open = (pm is not None and pm.benefits_from < len(b.req.items)
+                         and any(p.members_only and p.kind != "flash_price" for p in b.program.promotions))
+    return opt.drop_promotions, opt.no_tier_on_promos, members_only_open
+
+
 def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scopes | None" = None) -> Quote:
     """One pricing of the basket under `opt`, step by step in the fixed order."""
     b = _Pass(req, program, opt, scopes or _Scopes())
-    flash_items = _item_prices(b)
-    _manual_discounts(b)
-    _tier_discount(b, flash_items)
-    applied_promos = _promotions(b)
+    key = _prefix_key(b)
+    prefix = b.scopes.prefixes.get(key) if key is not None else None
+    if prefix is not None:  # steps 1–3 as an earlier pass of this call made them (see `_prefix_key`)
+        applied_promos = prefix.restore(b)
+    else:
+        flash_items = _item_prices(b)
+        _manual_discounts(b)
+        _tier_discount(b, flash_items)
+        applied_promos = _promotions(b)
+        if key is not None:
+            b.scopes.prefixes[key] = _Prefix.take(b, applied_promos)
     applied_coupons = _coupons(b, applied_promos)
     applied_gifts, gift_points = _gifts(b)
     cash_points, value = _points_for_cash(b, gift_points)
