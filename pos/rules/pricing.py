@@ -220,6 +220,39 @@ def _member_discount_excluded(program: ProgramDoc, item: Item) -> bool:
             or item.category in md.exclude_categories or item.code in md.exclude_products)
 
 
+class _ProgramIndex(NamedTuple):
+    """What the engine looks up in a program on every pricing, made once per program."""
+
+    templates: dict[str, CouponTemplate]  # code -> template (the first of a code, as ProgramDoc.template)
+    members_only_promotions: frozenset[str]
+    members_flash: frozenset[str]  # members-only flash prices
+    members_only_order_promotions: bool
+
+
+_PROGRAMS: dict[int, tuple[ProgramDoc, _ProgramIndex]] = {}
+
+
+def _index(program: ProgramDoc) -> _ProgramIndex:
+    """The program's index. Safe to keep: a ProgramDoc is frozen (pydantic frozen=True) and
+    never changed once parsed (a new version is a new object); the entry holds its program,
+    so its id cannot be reused while the entry is here."""
+    hit = _PROGRAMS.get(id(program))
+    if hit is None:
+        if len(_PROGRAMS) > 64:  # versions and test programs come and go: stay small
+            _PROGRAMS.clear()
+        templates: dict[str, CouponTemplate] = {}
+        for t in program.coupon_templates:
+            templates.setdefault(t.code, t)
+        promos = program.promotions
+        index = _ProgramIndex(
+            templates,
+            frozenset(p.code for p in promos if p.members_only),
+            frozenset(p.code for p in promos if p.kind == "flash_price" and p.members_only),
+            any(p.members_only and p.kind != "flash_price" for p in promos))
+        hit = _PROGRAMS[id(program)] = (program, index)
+    return hit[1]
+
+
 class _ScopeSets(NamedTuple):
     products: frozenset[str]
     categories: frozenset[str]
@@ -379,6 +412,8 @@ def _best(req: PriceRequest, program: ProgramDoc, scopes: "_Scopes", plain: Quot
     opt = _Options()
     quote = first = _price(req, program, opt, scopes)
     for alt in _alternatives(req, program, first, plain):
+        if _cannot_beat(req, program, alt, scopes, _cost(quote)):
+            continue
         other = _price(req, program, alt, scopes)
         if _cost(other) < _cost(quote):
             dropped = [p for p in quote.promotions if p in alt.drop_promotions]
@@ -388,6 +423,35 @@ def _best(req: PriceRequest, program: ProgramDoc, scopes: "_Scopes", plain: Quot
             other.priced_as_guest = not alt.item_benefits
             quote, opt = other, alt
     return quote, opt, first
+
+
+def _cannot_beat(req: PriceRequest, program: ProgramDoc, alt: _Options, scopes: "_Scopes", best: int) -> bool:
+    """Whether pass `alt` surely costs at least `best`, so pricing it is wasted work.
+
+    Exact, not a guess: when an earlier pass left the same steps 1–3 (`_prefix_key`),
+    the goods' net after them is known, and after step 3 only coupons lower the
+    cost — gifts add reward lines, which `_cost` leaves out, and points lower the net
+    by exactly the `points_value_fen` that `_cost` adds back. No coupon takes off more
+    than its bound (`_coupon_bound`), nor all together more than the goods' net."""
+    key = _prefix_key(req, program, alt)
+    prefix = scopes.prefixes.get(key) if key is not None else None
+    if prefix is None:
+        return False
+    net = sum(net for item, _, net, _ in prefix.lines if item.reward is None)
+    templates = _index(program).templates
+    off = sum(_coupon_bound(templates.get(c.template), net) for c in req.coupons)
+    return net - min(off, net) >= best
+
+
+def _coupon_bound(t: CouponTemplate | None, net: int) -> int:
+    """The most coupon `t` can take off goods whose net is `net` (see `_coupon_off`)."""
+    if t is None:
+        return 0  # refused as unknown
+    if t.kind in ("amount_off", "voucher"):
+        return t.value_fen
+    if t.kind == "percent_off":
+        return t.max_off_fen if t.max_off_fen is not None else net
+    return 0  # gift_item: a reward line, no amount
 
 
 def _cost(q: Quote) -> int:
@@ -414,14 +478,14 @@ def _alternatives(req: PriceRequest, program: ProgramDoc, quote: Quote, plain: Q
 
 def _open_promo_off(program: ProgramDoc, q: Quote) -> int:
     """What the promotions open to everyone took off this quote."""
-    members_only = {p.code for p in program.promotions if p.members_only}
+    members_only = _index(program).members_only_promotions
     return sum(d.amount_fen for ln in q.lines for d in ln.discounts
                if d.kind == "promotion" and d.code not in members_only)
 
 
 def _item_benefits(program: ProgramDoc, q: Quote) -> int:
     """What the member's own item prices took off: tier discount, member prices, member flash prices."""
-    members_flash = {p.code for p in program.promotions if p.kind == "flash_price" and p.members_only}
+    members_flash = _index(program).members_flash
     return sum(d.amount_fen for ln in q.lines for d in ln.discounts
                if d.kind in ("tier", "member_price") or (d.kind == "flash_price" and d.code in members_flash))
 
@@ -444,7 +508,7 @@ def _promo_name(program: ProgramDoc, code: str) -> Name:
 
 def _coupon_name(program: ProgramDoc, req: PriceRequest, code: str) -> Name:
     c = next((c for c in req.coupons if c.code == code), None)
-    t = program.template(c.template) if c is not None else None
+    t = _index(program).templates.get(c.template) if c is not None else None
     return (t.name.zh, t.name.en) if t is not None else (code, code)
 
 
@@ -460,7 +524,7 @@ def _name(req: PriceRequest, program: ProgramDoc, q: Quote) -> None:
         if p.code in codes:
             names[p.code] = (p.name.zh, p.name.en)
     for c in req.coupons:
-        t = program.template(c.template)
+        t = _index(program).templates.get(c.template)
         if t is not None and c.code in codes | set(q.coupons):
             names[c.code] = (t.name.zh, t.name.en)
     for g in program.gifts:
@@ -510,25 +574,25 @@ class _Prefix(NamedTuple):
         return list(self.promotions)
 
 
-def _prefix_key(b: _Pass) -> tuple | None:
+def _prefix_key(req: PriceRequest, program: ProgramDoc, opt: _Options) -> tuple | None:
     """What steps 1–3 depend on in a pass without the member's item benefits
     (None: the pass has them, and is priced afresh). Within one `price` call the
     basket, time, store and products are the same for every pass; with item
     benefits off, the tier, member prices and members-only flash prices take no
     part, and the member only counts for members-only order promotions — so
     passes with equal keys reach exactly the same lines, refusals and promotions."""
-    pm, opt = b.pm, b.opt
+    pm = None if opt.as_guest or not opt.member_benefits else req.member  # as `_Pass` has it
     if pm is not None and opt.item_benefits:
         return None
-    members_only_open = (pm is not None and pm.benefits_from < len(b.req.items)
-                         and any(p.members_only and p.kind != "flash_price" for p in b.program.promotions))
+    members_only_open = (pm is not None and pm.benefits_from < len(req.items)
+                         and _index(program).members_only_order_promotions)
     return opt.drop_promotions, opt.no_tier_on_promos, members_only_open
 
 
 def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scopes | None" = None) -> Quote:
     """One pricing of the basket under `opt`, step by step in the fixed order."""
     b = _Pass(req, program, opt, scopes or _Scopes())
-    key = _prefix_key(b)
+    key = _prefix_key(req, program, opt)
     prefix = b.scopes.prefixes.get(key) if key is not None else None
     if prefix is not None:  # steps 1–3 as an earlier pass of this call made them (see `_prefix_key`)
         applied_promos = prefix.restore(b)
@@ -664,7 +728,7 @@ def _coupons(b: _Pass, applied_promos: list[str]) -> list[str]:
     for code in b.req.unknown_coupons:
         b.refusals.append(refusal(code, "refusal.coupon_unknown"))
     for c in b.req.coupons:
-        t = b.program.template(c.template)
+        t = _index(b.program).templates.get(c.template)
         why, scoped = _coupon_refusal(b, c, t, applied_promos, applied, templates)
         if why is not None:
             b.refusals.append(why)
@@ -695,8 +759,9 @@ def _coupon_refusal(b: _Pass, c: CouponCtx, t: CouponTemplate | None, applied_pr
         why = refusal(c.code, "refusal.coupon_twice")
     scoped: list[QuoteLine] = []
     if why is None:
-        scoped = [ln for ln in b.scopes.of(t.scope, b.lines)
-                  if t.with_member_discount or not ln.discounted_by("tier")]
+        scoped = b.scopes.of(t.scope, b.lines)
+        if not t.with_member_discount:
+            scoped = [ln for ln in scoped if not ln.discounted_by("tier")]
         base = sum(ln.net_fen for ln in scoped)
         if not scoped and t.kind != "gift_item":
             why = refusal(c.code, "refusal.coupon_no_items")
