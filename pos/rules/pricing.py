@@ -340,9 +340,10 @@ def _apply_spread(lines: Sequence[QuoteLine], total: int, kind: str, code: str) 
     if not total:
         return  # every share is 0 and `add` records nothing
     shares = spread(total, [ln.net_fen for ln in lines])
+    new, cls = _new_discount, Discount  # locals: looked up once, not per line
     for ln, share in zip(lines, shares):
         if share:
-            ln.discounts.append(_new_discount(Discount, (kind, code, share)))
+            ln.discounts.append(new(cls, (kind, code, share)))
             ln.net_fen -= share
 
 
@@ -686,7 +687,7 @@ def _promotion_candidates(b: _Pass) -> list[tuple[Promotion, int]]:
         if not p.with_member_discount and any(ln.discounted_by("tier") for ln in scoped):
             b.refusals.append(refusal(p.code, "refusal.promotion_vs_member"))
             continue
-        base = sum(ln.net_fen for ln in scoped)
+        base = sum([ln.net_fen for ln in scoped])
         off = _promo_off(p, base)
         if p.kind == "gift_with_purchase" and base >= p.threshold_fen and base > 0:
             off = -1  # applies, adds a line rather than an amount
@@ -762,7 +763,7 @@ def _coupon_refusal(b: _Pass, c: CouponCtx, t: CouponTemplate | None, applied_pr
         scoped = b.scopes.of(t.scope, b.lines)
         if not t.with_member_discount:
             scoped = [ln for ln in scoped if not ln.discounted_by("tier")]
-        base = sum(ln.net_fen for ln in scoped)
+        base = sum([ln.net_fen for ln in scoped])
         if not scoped and t.kind != "gift_item":
             why = refusal(c.code, "refusal.coupon_no_items")
         elif base < t.min_spend_fen:
