@@ -59,7 +59,8 @@ def test_history_goes_up_in_a_few_events(hq, tmp_path):
             assert s.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.status != "sent")) == 0
             mine = s.execute(select(TillSale.kind, func.count(), func.sum(TillSale.net_fen), func.sum(TillSale.points_earned))
                              .where(TillSale.imported.is_(True)).group_by(TillSale.kind).order_by(TillSale.kind)).all()
-            till_points = s.scalar(select(func.sum(TillEntry.points)).where(TillEntry.sale_id.is_not(None)))
+            till_points = s.scalar(select(func.sum(TillEntry.points)).where(  # this store's: the pull brings others'
+                TillEntry.sale_id.is_not(None), TillEntry.store_code == till.store_code))
         store = till.store_code
 
         def at_hq():
