@@ -232,7 +232,11 @@ class CheckoutScreen(QWidget):
         self.saved.setText(self.tr("Membership saved ¥{0}").format(yuan(saved)) if saved else "")
         self.points_used.setText(self.tr("Points used {0} (¥{1})").format(q.points_redeemed, yuan(q.points_value_fen))
                                  if q and q.points_redeemed else "")
-        self.earned.setText(self.tr("Earns {0} points").format(q.points_earned) if q and q.points_earned else "")
+        lang = i18n.current()
+        shown = "、".join(q.name(c, lang) for c in q.campaigns) if q and q.points_earned else ""
+        self.earned.setText("" if not (q and q.points_earned) else
+                            self.tr("Earns {0} points ({1})").format(q.points_earned, shown) if shown else
+                            self.tr("Earns {0} points").format(q.points_earned))
         self.due.setText(self.tr("Due ¥{0}").format(yuan(net)))
         applied, refused = self.applied_lines(q), self.refusal_lines(q)
         self.applied.setText("\n".join(applied))

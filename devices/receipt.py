@@ -38,6 +38,7 @@ LABELS = {  # key: (Chinese, English)
     "manual": ("手工折扣", "Line discount"),
     "monthly_spend": ("月消费满{0}元奖励", "Monthly spend {0} bonus"),
     "monthly_spend_back": ("收回月消费满{0}元奖励", "Monthly {0} bonus back"),
+    "campaign": ("积分活动", "Points campaign"),
 }
 
 
@@ -264,6 +265,8 @@ def _member_block(r: Receipt, cols: int) -> list[Block]:
     for key in ("earned", "redeemed"):
         if isinstance(points.get(key), int) and points[key]:
             out.append(Text(spread(label(key, lg), str(points[key]), cols)))
+    out += [Text(spread(label("campaign", lg), c["name"], cols)) for c in points.get("campaigns") or []
+            if isinstance(c, dict) and isinstance(c.get("name"), str) and c["name"]]
     out += [Text(spread(words, f"{b['points']:+d}", cols)) for words, b in _bonuses(points, lg)]
     if member and isinstance(points.get("balance_after"), int):
         out.append(Text(spread(label("balance", lg), str(points["balance_after"]), cols)))

@@ -170,10 +170,11 @@ def cmd_catalog_import(args) -> int:
 
 def cmd_program_check(args) -> int:
     doc = program.load_file(args.file)
-    summary = {"ok": True, "version": doc.version, "tiers": [lv.code for lv in doc.tiers.levels],
+    summary = {"ok": True, "version": doc.version, "name": {"zh": doc.name.zh, "en": doc.name.en},
+               "tiers": [lv.code for lv in doc.tiers.levels],
                "expiry": doc.expiry.model, "promotions": len(doc.promotions),
                "coupon_templates": len(doc.coupon_templates), "gifts": len(doc.gifts), "campaigns": len(doc.campaigns)}
-    out(args, summary, lambda: f"ok: {doc.version} ({doc.name.en}): tiers {', '.join(summary['tiers'])}; "
+    out(args, summary, lambda: f"ok: {doc.version} ({doc.name.zh} / {doc.name.en}): tiers {', '.join(summary['tiers'])}; "
                                f"expiry {doc.expiry.model}; {summary['promotions']} promotion(s), "
                                f"{summary['coupon_templates']} coupon template(s), {summary['gifts']} gift(s), "
                                f"{summary['campaigns']} campaign(s)")

@@ -161,6 +161,7 @@ class Quote:
     member_saved_fen: int = 0
     names: dict[str, Name] = field(default_factory=dict)  # code -> display name (promotions, coupons, tiers, gifts)
     priced_as_guest: bool = False  # the member's item discounts were given up for a better price (SPEC §7)
+    campaigns: list[str] = field(default_factory=list)  # points campaigns that raised a line's points (named in `names`)
 
     def name(self, code: str, lang: str = "zh_CN") -> str:
         """The display name of a promotion, coupon, tier or gift code in this quote (the code if it has none)."""
@@ -534,6 +535,9 @@ def _name(req: PriceRequest, program: ProgramDoc, q: Quote) -> None:
     for lv in program.tiers.levels:
         if lv.code in codes or lv.code == q.tier:
             names[lv.code] = (lv.name.zh, lv.name.en)
+    for c in program.campaigns:
+        if c.code in q.campaigns:
+            names[c.code] = (c.name.zh, c.name.en)
     if "points" in codes:
         names["points"] = _POINTS_NAME
     q.names = names
@@ -608,12 +612,13 @@ def _price(req: PriceRequest, program: ProgramDoc, opt: _Options, scopes: "_Scop
     applied_gifts, gift_points = _gifts(b)
     cash_points, value = _points_for_cash(b, gift_points)
     member = b.member  # 7. points earned: class rate (or tender rate) × multipliers, nothing on rewards
-    earned = _earn(b.lines, program, req, member, b.tier) if member else 0
+    campaigns: list[str] = []
+    earned = _earn(b.lines, program, req, member, b.tier, campaigns) if member else 0
     return Quote(
         lines=b.lines, program_version=program.version, member_id=member.id if member else None,
         tier=member.tier if member else None, promotions=applied_promos, coupons=applied_coupons,
         gifts=applied_gifts, points_redeemed=cash_points + gift_points, points_for_cash=cash_points,
-        points_value_fen=value, points_earned=earned, refusals=b.refusals,
+        points_value_fen=value, points_earned=earned, refusals=b.refusals, campaigns=campaigns,
     )
 
 
@@ -895,7 +900,9 @@ def _campaign_applies(c: Campaign, req: PriceRequest, member: MemberCtx, today: 
     return member.birthday.month == today.month
 
 
-def _earn(lines: list[QuoteLine], program: ProgramDoc, req: PriceRequest, member: MemberCtx, tier) -> int:
+def _earn(lines: list[QuoteLine], program: ProgramDoc, req: PriceRequest, member: MemberCtx, tier,
+          applied: list[str] | None = None) -> int:
+    """Points earned; `applied` receives the codes of the campaigns that raised a line's multiplier."""
     earn = program.earn
     payable = [ln for ln in lines if ln.net_fen > 0 and (ln.item.reward is None or ln.item.reward.startswith("gift:"))
                and ln.index >= member.benefits_from]
@@ -912,6 +919,8 @@ def _earn(lines: list[QuoteLine], program: ProgramDoc, req: PriceRequest, member
         by_tender[kind] = spread(min(amount, total_net), [ln.net_fen for ln in payable])
     exact: list[Decimal] = []
     campaigns = _campaigns_on(program, req, member)
+    if applied is not None:
+        applied.extend(c.code for c in campaigns if any(_in_scope(c.scope, ln.item) for ln in payable))
     rates, tender_rates = earn.rates, earn.tender_rates
     mult = _combine(program, tier, (), payable[0].item) if not campaigns else None  # the tier's, on every line
     for i, ln in enumerate(payable):

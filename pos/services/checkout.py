@@ -128,6 +128,11 @@ def refusal_dict(r, lang: str) -> dict[str, str]:
     return {"what": r.what, "code": r.code, "reason": r.reason(lang), "name": r.name(lang)}
 
 
+def campaign_dicts(q: Quote, lang: str = "zh_CN") -> list[dict[str, Any]]:
+    """The points campaigns (holidays, birthdays) that raised this sale's points, by name."""
+    return [{"code": c, "name": q.name(c, lang)} for c in q.campaigns]
+
+
 def quote_dict(q: Quote, lang: str = "zh_CN") -> dict[str, Any]:
     """The JSON shape of a quote (public interface of `checkout --json`)."""
     return {
@@ -139,7 +144,7 @@ def quote_dict(q: Quote, lang: str = "zh_CN") -> dict[str, Any]:
         } for ln in q.lines],
         "totals": {"gross_fen": q.gross_fen, "discount_fen": q.discount_fen, "net_fen": q.net_fen},
         "points": {"earned": q.points_earned, "redeemed": q.points_redeemed, "for_cash": q.points_for_cash,
-                   "value_fen": q.points_value_fen},
+                   "value_fen": q.points_value_fen, "campaigns": campaign_dicts(q, lang)},
         "promotions": q.promotions, "coupons": q.coupons, "gifts": q.gifts,
         "refusals": [refusal_dict(r, lang) for r in q.refusals],
         "member_saved_fen": q.member_saved_fen, "program_version": q.program_version,
@@ -406,6 +411,7 @@ class Checkout:
             member_saved_fen=q.member_saved_fen, test_clock=db.test_clock,
             units=sum(ln.item.qty for ln in q.lines if not ln.item.reward),
             detail={"promotions": q.promotions, "coupons": q.coupons, "gifts": q.gifts,
+                    "campaigns": [[c, *q.names.get(c, (c, c))] for c in q.campaigns],  # [code, zh, en]
                     "refusals": [{"what": r.what, "code": r.code} for r in q.refusals],
                     "tendered": [{"type": t.type, "amount_fen": t.amount_fen} for t in tenders],
                     "basket_key": self.basket_key()},
@@ -603,7 +609,9 @@ def result_of(s: Session, sale: Sale, quote: Quote | None = None, replayed: bool
                 "spend_fen": sale.spend_fen},  # qualifying tier spend: HQ reviews tiers chain-wide with it
         points={"earned": sale.points_earned, "redeemed": sale.points_redeemed,
                 "balance_after": member["points_balance"] if member else 0,
-                "bonuses": monthly_spend.shown(detail)},  # [{"rule", "points"}]: monthly spend awarded / taken back
+                "bonuses": monthly_spend.shown(detail),  # [{"rule", "points"}]: monthly spend awarded / taken back
+                "campaigns": [{"code": c[0], "name": c[2] if lang.startswith("en") else c[1]}  # multiplied the points
+                              for c in detail.get("campaigns", []) if isinstance(c, list) and len(c) == 3]},
         # amount_fen: what the tender paid of the bill; tendered_fen: what was handed over (change is in totals)
         payments=[{"tender": p.tender, "amount_fen": p.amount_fen,
                    "tendered_fen": p.tendered_fen if p.tendered_fen is not None else p.amount_fen} for p in pays],

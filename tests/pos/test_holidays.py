@@ -171,3 +171,37 @@ def test_checkout_on_a_store_prices_spring_festival_2030(db, clock, tmp_path):
         co.add(code)
         co.attach_member_id(mid)
         assert co.quote().points_earned == points
+
+
+def test_the_campaign_that_raised_the_points_is_named_on_the_quote_the_sale_and_the_receipt(db, clock, tmp_path):
+    """Double 12 ×3: the quote, `checkout --json`'s points.campaigns and the receipt say which campaign it was."""
+    from devices.receipt import layout, receipt_from_sale, render_text
+    from pos.demo.store import ean13
+    from pos.rules.pricing import Tender
+    from pos.services import members
+    from pos.services.catalog import import_csv
+    from pos.services.checkout import Checkout, quote_dict
+    from pos.store import program_store
+
+    d12 = next(c for c in HDCRM.campaigns if c.recur and (c.recur.month, c.recur.day) == (12, 12))
+    program_store.install(db, HDCRM, source="preset")
+    code = ean13("690777000028")
+    (tmp_path / "c.csv").write_text(f"barcode,name,category,price_fen,kind\n{code},衬衫,服装,10000,regular\n", encoding="utf-8")
+    assert import_csv(db, tmp_path / "c.csv").ok
+    mid = members.register(db, "13900139012").id
+    clock.set(dt.datetime(2027, 12, 12, 10, 0))
+    co = Checkout(db)
+    co.add(code)
+    co.attach_member_id(mid)
+    q = co.quote()
+    assert q.points_earned == 300 and q.campaigns == [d12.code]
+    assert quote_dict(q, "en")["points"]["campaigns"] == [{"code": d12.code, "name": d12.name.en}]
+    sale = co.pay([Tender("cash", q.net_fen)])
+    assert sale.points["campaigns"] == [{"code": d12.code, "name": d12.name.zh}]
+    text = render_text(layout(receipt_from_sale(sale, member_name="王*"), 48), 48)
+    assert "积分活动" in text and d12.name.zh in text
+    clock.set(dt.datetime(2027, 12, 13, 10, 0))  # the day after: no campaign, none named
+    co = Checkout(db)
+    co.add(code)
+    co.attach_member_id(mid)
+    assert co.quote().campaigns == [] and quote_dict(co.quote())["points"]["campaigns"] == []

@@ -291,344 +291,349 @@ Void</source>
         <translation>使用积分 {0}（抵 ¥{1}）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="235" />
+        <location filename="../../../app/checkout_screen.py" line="238" />
+        <source>Earns {0} points ({1})</source>
+        <translation>本单可得 {0} 积分（{1}）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/checkout_screen.py" line="239" />
         <source>Earns {0} points</source>
         <translation>本单可得 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="236" />
+        <location filename="../../../app/checkout_screen.py" line="240" />
         <source>Due ¥{0}</source>
         <translation>应付 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="261" />
-        <location filename="../../../app/checkout_screen.py" line="305" />
-        <location filename="../../../app/checkout_screen.py" line="409" />
-        <location filename="../../../app/checkout_screen.py" line="410" />
+        <location filename="../../../app/checkout_screen.py" line="265" />
+        <location filename="../../../app/checkout_screen.py" line="309" />
+        <location filename="../../../app/checkout_screen.py" line="413" />
+        <location filename="../../../app/checkout_screen.py" line="414" />
         <source>coupon {0}</source>
         <translation>券 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="262" />
+        <location filename="../../../app/checkout_screen.py" line="266" />
         <source>points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="280" />
-        <location filename="../../../app/checkout_screen.py" line="743" />
+        <location filename="../../../app/checkout_screen.py" line="284" />
+        <location filename="../../../app/checkout_screen.py" line="747" />
         <source>{0} points</source>
         <translation>{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="285" />
+        <location filename="../../../app/checkout_screen.py" line="289" />
         <source>Applied: {0} -¥{1}</source>
         <translation>已优惠：{0} -¥{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="306" />
+        <location filename="../../../app/checkout_screen.py" line="310" />
         <source>offer</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="307" />
-        <location filename="../../../app/checkout_screen.py" line="412" />
-        <location filename="../../../app/checkout_screen.py" line="491" />
+        <location filename="../../../app/checkout_screen.py" line="311" />
+        <location filename="../../../app/checkout_screen.py" line="416" />
+        <location filename="../../../app/checkout_screen.py" line="495" />
         <source>Not applied: {0} — {1}</source>
         <translation>未使用：{0} — {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="385" />
+        <location filename="../../../app/checkout_screen.py" line="389" />
         <source> — F3: quick join with this number</source>
         <translation> — 按 F3 用此号码快速入会</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="880" />
+        <location filename="../../../app/checkout_screen.py" line="884" />
         <source>Already checked in today: no more points</source>
         <translation>今天已签到，不再加积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="882" />
+        <location filename="../../../app/checkout_screen.py" line="886" />
         <source>Checked in: +{0} points, balance {1}</source>
         <translation>签到成功：+{0} 积分，余额 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="884" />
+        <location filename="../../../app/checkout_screen.py" line="888" />
         <source>Checked in</source>
         <translation>签到成功</translation>
     </message>
     <message>
         <location filename="../../../app/arrivals.py" line="244" />
-        <location filename="../../../app/checkout_screen.py" line="398" />
+        <location filename="../../../app/checkout_screen.py" line="402" />
         <source>Member: {0}</source>
         <translation>会员：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="411" />
-        <location filename="../../../app/checkout_screen.py" line="491" />
+        <location filename="../../../app/checkout_screen.py" line="415" />
+        <location filename="../../../app/checkout_screen.py" line="495" />
         <source>Applied: {0}</source>
         <translation>已使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="432" />
+        <location filename="../../../app/checkout_screen.py" line="436" />
         <source>Asking HQ for this member…</source>
         <translation>正在向总部查询该会员…</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="473" />
+        <location filename="../../../app/checkout_screen.py" line="477" />
         <source>Replace the member?</source>
         <translation>更换会员？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="474" />
+        <location filename="../../../app/checkout_screen.py" line="478" />
         <source>This sale is for {0}. Replace with {1}?</source>
         <translation>本单会员为 {0}。更换为 {1}？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="479" />
+        <location filename="../../../app/checkout_screen.py" line="483" />
         <source>Kept member {0}</source>
         <translation>保留会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="490" />
+        <location filename="../../../app/checkout_screen.py" line="494" />
         <source>coupon</source>
         <translation>券</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="497" />
+        <location filename="../../../app/checkout_screen.py" line="501" />
         <source>a new member</source>
         <translation>新会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="499" />
+        <location filename="../../../app/checkout_screen.py" line="503" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="499" />
+        <location filename="../../../app/checkout_screen.py" line="503" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="508" />
+        <location filename="../../../app/checkout_screen.py" line="512" />
         <source>Welcome, new member {0}! Sign-up rewards are in the wallet.</source>
         <translation>欢迎新会员 {0}！入会礼已放入券包。</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="509" />
+        <location filename="../../../app/checkout_screen.py" line="513" />
         <source> Applied now: {0}</source>
         <translation> 已自动使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="529" />
+        <location filename="../../../app/checkout_screen.py" line="533" />
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="532" />
-        <location filename="../../../app/checkout_screen.py" line="546" />
+        <location filename="../../../app/checkout_screen.py" line="536" />
+        <location filename="../../../app/checkout_screen.py" line="550" />
         <source>Type a whole number</source>
         <translation>请输入整数</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="542" />
+        <location filename="../../../app/checkout_screen.py" line="546" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="542" />
+        <location filename="../../../app/checkout_screen.py" line="546" />
         <source>Discount in percent for {0}</source>
         <translation>{0} 的折扣（百分比）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="580" />
+        <location filename="../../../app/checkout_screen.py" line="584" />
         <source>Member taken off this sale</source>
         <translation>已移除本单会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="586" />
-        <location filename="../../../app/checkout_screen.py" line="601" />
-        <location filename="../../../app/checkout_screen.py" line="650" />
-        <location filename="../../../app/checkout_screen.py" line="679" />
-        <location filename="../../../app/checkout_screen.py" line="704" />
-        <location filename="../../../app/checkout_screen.py" line="726" />
-        <location filename="../../../app/checkout_screen.py" line="872" />
+        <location filename="../../../app/checkout_screen.py" line="590" />
+        <location filename="../../../app/checkout_screen.py" line="605" />
+        <location filename="../../../app/checkout_screen.py" line="654" />
+        <location filename="../../../app/checkout_screen.py" line="683" />
+        <location filename="../../../app/checkout_screen.py" line="708" />
+        <location filename="../../../app/checkout_screen.py" line="730" />
+        <location filename="../../../app/checkout_screen.py" line="876" />
         <source>Identify the member first</source>
         <translation>请先识别会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="628" />
+        <location filename="../../../app/checkout_screen.py" line="632" />
         <source>Held basket recalled</source>
         <translation>已取回挂单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="632" />
+        <location filename="../../../app/checkout_screen.py" line="636" />
         <source>Basket held: F9 recalls it</source>
         <translation>已挂单：按 F9 取单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="618" />
+        <location filename="../../../app/checkout_screen.py" line="622" />
         <source>No basket on hold</source>
         <translation>没有挂单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="400" />
+        <location filename="../../../app/checkout_screen.py" line="404" />
         <source>Parcel received: {0}</source>
         <translation>包裹已签收：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="402" />
+        <location filename="../../../app/checkout_screen.py" line="406" />
         <source>Parcel collected: {0} — the pickup voucher is on this sale</source>
         <translation>包裹已取件：{0} — 取件券已用于本单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="404" />
+        <location filename="../../../app/checkout_screen.py" line="408" />
         <source>Parcel collected: {0} — not on this sale: the voucher is in the member's wallet</source>
         <translation>包裹已取件：{0} — 未用于本单：取件券已放入会员券包</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="406" />
+        <location filename="../../../app/checkout_screen.py" line="410" />
         <source>Parcel collected: {0}</source>
         <translation>包裹已取件：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="640" />
+        <location filename="../../../app/checkout_screen.py" line="644" />
         <source>Void</source>
         <translation>作废</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="640" />
+        <location filename="../../../app/checkout_screen.py" line="644" />
         <source>Void this sale?</source>
         <translation>确定作废本单？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="643" />
+        <location filename="../../../app/checkout_screen.py" line="647" />
         <source>Sale voided</source>
         <translation>本单已作废</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="651" />
+        <location filename="../../../app/checkout_screen.py" line="655" />
         <source>Top up stored value</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="651" />
+        <location filename="../../../app/checkout_screen.py" line="655" />
         <source>Amount in yuan</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="658" />
+        <location filename="../../../app/checkout_screen.py" line="662" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="667" />
+        <location filename="../../../app/checkout_screen.py" line="671" />
         <source>Topped up ¥{0}, receipt {1}</source>
         <translation>已充值 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="694" />
+        <location filename="../../../app/checkout_screen.py" line="698" />
         <source>{0} points converted: ¥{1} added to stored value (now ¥{2})</source>
         <translation>已转换 {0} 积分：储值增加 ¥{1}（现为 ¥{2}）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="707" />
+        <location filename="../../../app/checkout_screen.py" line="711" />
         <source>No coupon can be exchanged for points in this program</source>
         <translation>本会员方案没有可用积分兑换的券</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="717" />
+        <location filename="../../../app/checkout_screen.py" line="721" />
         <source>Coupon {0} is in the wallet for {1} points (valid to {2})</source>
         <translation>已用 {1} 积分兑换 {0}，券已放入券包（有效期至 {2}）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="730" />
+        <location filename="../../../app/checkout_screen.py" line="734" />
         <source>Points lottery</source>
         <translation>积分抽奖</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="731" />
+        <location filename="../../../app/checkout_screen.py" line="735" />
         <source>Draw once for {0} points?</source>
         <translation>花 {0} 积分抽奖一次？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="741" />
+        <location filename="../../../app/checkout_screen.py" line="745" />
         <source>no prize this time — thank you!</source>
         <translation>未中奖，谢谢参与！</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="745" />
+        <location filename="../../../app/checkout_screen.py" line="749" />
         <source>a coupon, now in the wallet</source>
         <translation>优惠券，已放入券包</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="747" />
+        <location filename="../../../app/checkout_screen.py" line="751" />
         <source>a gift: hand it over</source>
         <translation>礼品：请交给顾客</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="748" />
+        <location filename="../../../app/checkout_screen.py" line="752" />
         <source>Lottery ({0} points): {1} — {2}</source>
         <translation>抽奖（{0} 积分）：{1} — {2}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="749" />
+        <location filename="../../../app/checkout_screen.py" line="753" />
         <source>Lottery</source>
         <translation>抽奖</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="769" />
+        <location filename="../../../app/checkout_screen.py" line="773" />
         <source>Waiting for HQ to confirm the points… (offline rules after a few seconds)</source>
         <translation>正在等待总部确认积分…（数秒后按离线规则）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="777" />
+        <location filename="../../../app/checkout_screen.py" line="781" />
         <source>The basket is empty</source>
         <translation>购物篮为空</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="791" />
+        <location filename="../../../app/checkout_screen.py" line="795" />
         <source>Waiting for HQ to confirm points and coupons… (offline rules after a few seconds)</source>
         <translation>正在等待总部确认积分和优惠券…（几秒后按离线规则处理）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="433" />
-        <location filename="../../../app/checkout_screen.py" line="770" />
-        <location filename="../../../app/checkout_screen.py" line="792" />
+        <location filename="../../../app/checkout_screen.py" line="437" />
+        <location filename="../../../app/checkout_screen.py" line="774" />
+        <location filename="../../../app/checkout_screen.py" line="796" />
         <source>Waiting for HQ…</source>
         <translation>正在等待总部…</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="797" />
+        <location filename="../../../app/checkout_screen.py" line="801" />
         <source>The payment failed ({0}); the basket is kept — try again</source>
         <translation>付款失败（{0}）；购物车已保留，请重试</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="807" />
+        <location filename="../../../app/checkout_screen.py" line="811" />
         <source>Paid. Receipt {0}</source>
         <translation>已收款。小票 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="808" />
+        <location filename="../../../app/checkout_screen.py" line="812" />
         <source> · change ¥{0}</source>
         <translation> · 找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="809" />
+        <location filename="../../../app/checkout_screen.py" line="813" />
         <source> · monthly spend bonus +{0} points</source>
         <translation> · 月消费奖励 +{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="828" />
+        <location filename="../../../app/checkout_screen.py" line="832" />
         <source>Reprint</source>
         <translation>补打小票</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="828" />
+        <location filename="../../../app/checkout_screen.py" line="832" />
         <source>Receipt number</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="853" />
+        <location filename="../../../app/checkout_screen.py" line="857" />
         <source>Showing the full phone number is recorded.</source>
         <translation>查看完整手机号将被记录。</translation>
     </message>

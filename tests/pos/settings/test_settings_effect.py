@@ -214,8 +214,7 @@ ROWS: list[Row] = [
     # --- the document ---
     Row("schema", None, put("schema", 2), invalid=True, why="only format 1 is understood: another is refused"),
     Row("version", GUEST, put("version", "t-9"), "version", why="each quote and sale records the version"),
-    Row("name.zh", probes.checked, put("name.zh", "另一个方案"), "text",
-        no_effect="the program's Chinese name is shown nowhere (program check prints the English one)"),
+    Row("name.zh", probes.checked, put("name.zh", "另一个方案"), "text", why="program check names the program"),
     Row("name.en", probes.checked, put("name.en", "Another program"), "text", why="program check names the program"),
 
     # --- membership ---
@@ -349,9 +348,9 @@ ROWS: list[Row] = [
         setup=campaign(window={"start": "2026-11-01T00:00:00Z", "end": "2026-12-01T00:00:00Z"}),
         why="campaign draw t-camp names the campaign by its code"),
     Row("campaigns[].name.zh", VIP_BUYS, put("campaigns.code=t-camp.name.zh", "别的"), "names", setup=campaign(),
-        no_effect="a campaign's name is shown nowhere (no quote, receipt, screen or report names the campaign)"),
+        why="the quote names the campaigns that raised its points (screen, receipt, checkout --json)"),
     Row("campaigns[].name.en", VIP_BUYS, put("campaigns.code=t-camp.name.en", "Other"), "names", setup=campaign(),
-        no_effect="a campaign's name is shown nowhere (no quote, receipt, screen or report names the campaign)"),
+        why="the quote names the campaigns that raised its points (screen, receipt, checkout --json)"),
     Row("campaigns[].kind", VIP_BUYS, put("campaigns.code=t-camp.kind", "birthday_month"), "points", setup=campaign()),
     Row("campaigns[].multiplier", VIP_BUYS, put("campaigns.code=t-camp.multiplier", "4"), "points", setup=campaign()),
     Row("campaigns[].window.start", VIP_BUYS, put("campaigns.code=t-camp.window.start", "2026-01-05T00:00:00Z"), "points",
