@@ -5,8 +5,11 @@
 `LogNotifier` (the default, for development and tests) keeps each message in HQ's
 `notifications` table and logs one line — the phone only masked (138****8000) and
 its keyed hash, never the number; `sent(hq, phone=...)` reads them back.
-`SmsGatewayNotifier` is the adapter point for a real SMS gateway, chosen when
-`MEMBERPOS_SMS_URL` is set: the interface only — wire the gateway's API in `send`.
+`SmsGatewayNotifier`, chosen when `MEMBERPOS_SMS_URL` is set, posts each message as
+JSON `{"to", "text", "kind", "link"}` to that URL (the chain's SMS gateway or a small
+relay in front of its vendor's API), with `Authorization: Bearer $MEMBERPOS_SMS_TOKEN`
+when set; a message the gateway does not take (no answer in 5 s, or not 2xx) raises
+`NotSent`. What was sent is kept in `notifications` as by the log backend.
 """
 from __future__ import annotations
 
@@ -48,14 +51,34 @@ class LogNotifier:
         log.info("message %s to %s", kind, masked)
 
 
-class SmsGatewayNotifier:
-    """Adapter point for an SMS gateway at `MEMBERPOS_SMS_URL` (not implemented here)."""
+class NotSent(Exception):
+    """The SMS gateway did not take the message (the member is asked to try again)."""
 
-    def __init__(self, url: str):
-        self.url = url
+
+class SmsGatewayNotifier:
+    """Messages through an SMS gateway at `MEMBERPOS_SMS_URL` (see the module text)."""
+
+    TIMEOUT_S = 5
+
+    def __init__(self, url: str, hq=None, token: str | None = None):
+        self.url, self.hq, self.token = url, hq, token
 
     def send(self, phone_e164: str, text: str, *, kind: str, link: str | None = None) -> None:
-        raise NotImplementedError("SMS gateway adapter: post (phone, text) to MEMBERPOS_SMS_URL per the gateway's API")
+        import requests
+
+        masked = phones.mask(phone_e164)
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            r = requests.post(self.url, json={"to": phone_e164, "text": text, "kind": kind, "link": link},
+                              headers=headers, timeout=self.TIMEOUT_S)
+        except requests.RequestException as exc:
+            log.warning("message %s to %s not sent: gateway unreachable (%s)", kind, masked, type(exc).__name__)
+            raise NotSent("the SMS gateway did not answer") from None
+        if not 200 <= r.status_code < 300:
+            log.warning("message %s to %s not sent: gateway answered %s", kind, masked, r.status_code)
+            raise NotSent(f"the SMS gateway answered {r.status_code}")
+        if self.hq is not None:  # kept as the log backend keeps it (no full number)
+            LogNotifier(self.hq).send(phone_e164, text, kind=kind, link=link)
 
 
 def notifier(hq) -> Notifier:
@@ -64,7 +87,7 @@ def notifier(hq) -> Notifier:
     if got is not None:
         return got
     url = os.environ.get("MEMBERPOS_SMS_URL")
-    return SmsGatewayNotifier(url) if url else LogNotifier(hq)
+    return SmsGatewayNotifier(url, hq, os.environ.get("MEMBERPOS_SMS_TOKEN") or None) if url else LogNotifier(hq)
 
 
 def sent(hq, phone: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:

@@ -387,3 +387,44 @@ def test_signing_and_the_notifier_choice(hqp, monkeypatch):
     assert isinstance(notify.notifier(hqp.db), notify.LogNotifier)
     monkeypatch.setenv("MEMBERPOS_SMS_URL", "https://sms.example.com/send")
     assert isinstance(notify.notifier(hqp.db), notify.SmsGatewayNotifier)
+
+
+def test_the_sms_gateway_gets_each_message_and_a_refusal_is_not_sent(hqp):
+    """MEMBERPOS_SMS_URL: each message posted as JSON with the token; a gateway that fails raises NotSent."""
+    import http.server
+    import threading
+
+    from sync.server import notify
+
+    got: list[tuple[dict, str]] = []
+    status = [200]
+
+    class Gateway(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.append((json.loads(body), self.headers.get("Authorization", "")))
+            self.send_response(status[0])
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/send"
+        number = "+86" + phone()
+        gw = notify.SmsGatewayNotifier(url, hqp.db, token="T0KEN")
+        gw.send(number, "验证码 123456", kind="otp", link="https://hq.example/m/x")
+        assert got == [({"to": number, "text": "验证码 123456", "kind": "otp", "link": "https://hq.example/m/x"},
+                        "Bearer T0KEN")]
+        kept = notify.sent(hqp.db, phone=number)
+        assert [m["text"] for m in kept] == ["验证码 123456"] and "*" in kept[0]["phone_masked"]
+        status[0] = 503
+        with pytest.raises(notify.NotSent, match="503"):
+            gw.send(number, "验证码 654321", kind="otp")
+        assert len(notify.sent(hqp.db, phone=number)) == 1  # what the gateway refused is not kept as sent
+    finally:
+        server.shutdown()
+    with pytest.raises(notify.NotSent, match="did not answer"):
+        notify.SmsGatewayNotifier(url, hqp.db).send(number, "x", kind="otp")

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from pos.errors import DomainError
 from pos.rules import phones
 
-from .. import member_self, otp, signing
+from .. import member_self, notify, otp, signing
 from . import render, session
 from .render import esc, t
 
@@ -116,6 +116,11 @@ async def _send_code(request: Request, lang: str, form: dict, *, purpose: str, s
                                             text_zh="会员验证码")
     except otp.Throttled as exc:
         return _throttled(request, lang, exc)
+    except notify.NotSent:
+        body = phone_form(request, lang, action_back, store_name=store_name, signin=purpose == "signin",
+                          error=t(lang, "短信暂时发不出去，请一分钟后再试。",
+                                  "The text message could not be sent; try again in a minute."))
+        return render.page(request, *title, body, lang=lang, status=503)
     body = code_form(request, lang, action_next, challenge, phones.mask(e164), join=purpose == "join")
     return render.page(request, *title, body, lang=lang)
 
