@@ -85,14 +85,12 @@ def _enrol_hint(got: dict) -> str:
             f"on the till: python main.py enrol --hq URL --code {got['enrol_code']}")
 
 
-def cmd_store_qr(args) -> int:
-    """The store's join QR (issue 16): a signed, expiring URL of HQ's join page, as PNG or PDF."""
+def _store_qr(args, link, unknown: type[Exception], what: str) -> int:
+    """A store's signed, expiring link (`link(hq, code, base, days=)`) written as a QR, PNG or PDF."""
     import os
     from pathlib import Path
 
     import segno
-
-    from .server import member_self
 
     out_path = Path(args.out)
     kind = out_path.suffix.lower().lstrip(".")
@@ -104,42 +102,8 @@ def cmd_store_qr(args) -> int:
     if args.days < 1 or args.days > 3660:
         raise CliError("--days must be 1 to 3660")
     try:
-        got = member_self.store_link(_hq(args), args.code, base, days=args.days)
-    except member_self.StoreUnknown:
-        raise CliError(f"no store {args.code!r} (hq store add {args.code} --name NAME)", 1) from None
-    qr = segno.make(got["url"], error="m")
-    try:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        qr.save(str(out_path), kind=kind, scale=12 if kind == "png" else 6, border=4)
-    except OSError as exc:
-        raise CliError(f"cannot write {out_path}: {exc.strerror or exc}") from None
-    got["out"] = str(out_path)
-    out(args, got, lambda: f"store {got['store']} ({got['name']}): join QR written to {got['out']} "
-                           f"(link valid until {got['expires_at'][:10]})\n{got['url']}")
-    return 0
-
-
-def cmd_store_checkin_qr(args) -> int:
-    """The store's door check-in QR (issue 16 item 4): a signed, expiring URL of HQ's check-in page."""
-    import os
-    from pathlib import Path
-
-    import segno
-
-    from .server import checkins
-
-    out_path = Path(args.out)
-    kind = out_path.suffix.lower().lstrip(".")
-    if kind not in ("png", "pdf"):
-        raise CliError(f"--out must end in .png or .pdf, got {out_path.name!r}")
-    base = args.base or os.environ.get("MEMBERPOS_PUBLIC_URL") or "http://127.0.0.1:8700"
-    if not base.startswith(("http://", "https://")):
-        raise CliError(f"--base must be an http(s) URL, got {base[:60]!r}")
-    if args.days < 1 or args.days > 3660:
-        raise CliError("--days must be 1 to 3660")
-    try:
-        got = checkins.checkin_link(_hq(args), args.code, base, days=args.days)
-    except checkins.StoreUnknown:
+        got = link(_hq(args), args.code, base, days=args.days)
+    except unknown:
         raise CliError(f"no store {args.code!r} (hq store add {args.code} --name NAME)", 1) from None
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,9 +111,23 @@ def cmd_store_checkin_qr(args) -> int:
     except OSError as exc:
         raise CliError(f"cannot write {out_path}: {exc.strerror or exc}") from None
     got["out"] = str(out_path)
-    out(args, got, lambda: f"store {got['store']} ({got['name']}): check-in QR written to {got['out']} "
+    out(args, got, lambda: f"store {got['store']} ({got['name']}): {what} QR written to {got['out']} "
                            f"(link valid until {got['expires_at'][:10]})\n{got['url']}")
     return 0
+
+
+def cmd_store_qr(args) -> int:
+    """The store's join QR (issue 16): a signed, expiring URL of HQ's join page."""
+    from .server import member_self
+
+    return _store_qr(args, member_self.store_link, member_self.StoreUnknown, "join")
+
+
+def cmd_store_checkin_qr(args) -> int:
+    """The store's door check-in QR (issue 16 item 4): a signed, expiring URL of HQ's check-in page."""
+    from .server import checkins
+
+    return _store_qr(args, checkins.checkin_link, checkins.StoreUnknown, "check-in")
 
 
 def cmd_hq_referrals(args) -> int:
