@@ -74,8 +74,9 @@ def cmd_hq_serve(args) -> int:
 def cmd_store_add(args) -> int:
     from .server import admin
 
-    got = admin.store_add(_hq(args), args.code, args.name or "", new_code=args.new_code)
-    out(args, got, lambda: f"store {got['store']} ({got['name']}): {_enrol_hint(got)}")
+    got = admin.store_add(_hq(args), args.code, args.name or "", new_code=args.new_code,
+                          merchant=getattr(args, "merchant", None))
+    out(args, got, lambda: f"store {got['store']} ({got['name']}, merchant {got['merchant']}): {_enrol_hint(got)}")
     return 0
 
 
@@ -445,6 +446,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("code")
     p.add_argument("--name")
     p.add_argument("--new-code", action="store_true", help="store exists: issue another code (enrol one more till)")
+    p.add_argument("--merchant", help="the alliance merchant the store belongs to (default main; hq merchant add)")
     p.set_defaults(func=cmd_store_add)
     p = ss.add_parser("qr", parents=[h], help="the store's join QR (signed link of HQ's join page) as PNG or PDF")
     p.add_argument("code")
@@ -536,6 +538,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument(f"--{key}")
     p.add_argument("--consent", action="store_true", help="marketing consent given")
     p.set_defaults(func=cmd_member_add)
+    from . import alliance_cli
+
+    alliance_cli.register(hs, ms, h)  # issue 17: hq merchant ..., hq alliance ..., hq member consent
     from pos.services.member_import import COLUMNS, DUPLICATES
 
     p = ms.add_parser("import", parents=[h], help=f"members from a CSV (UTF-8 or GB18030), as the till's `member import`; "

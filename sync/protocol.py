@@ -552,6 +552,9 @@ ChangeKind = Literal[
     "sale",  # a store's own sale (its document as committed), only on its own re-sync after a restore
     "member_import",  # a member imported at HQ: the old system's key and the tier spend carried over (issue 15)
     "tombstone",  # an entity that no longer exists (data: {"kind", "id"})
+    "alliance_program",  # the alliance's shared rules (issue 17; pos.rules.program.AllianceProgramDoc)
+    "coin_entry",  # the shared shopping-coin ledger (issue 17; pos.store.coin_models)
+    "coin_allocation",
 ]
 
 

@@ -507,6 +507,14 @@ class Segments(_Model):
     abc_shares: AbcShares = AbcShares()
 
 
+class Coins(_Model):
+    """The merchant's own rule for the alliance's shopping coins (issue 17; pos.loyalty.coins):
+    coins earned per yuan paid (coin tenders left out), within the alliance's
+    `coins.earn_per_yuan_max` (HQ refuses a merchant program above it)."""
+
+    earn_per_yuan: Annotated[int, Strict(), Field(ge=0, le=1000)] = 0
+
+
 class ProgramDoc(_Model):
     schema_version: Literal[1] = Field(1, alias="schema")
     version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,39}$")]
@@ -525,15 +533,24 @@ class ProgramDoc(_Model):
     gifts: list[Gift] = Field([], max_length=MAX_ITEMS)
     stored_value: StoredValue = StoredValue()
     segments: Segments | None = None  # absent: Segments() (left out of to_json, so older documents dump as before)
+    coins: Coins | None = None  # issue 17, the alliance's coins at this merchant; absent: none earned (left out of to_json)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_serializer(mode="wrap")
     def _without_absent_segments(self, handler):
         d = handler(self)
-        if self.segments is None and isinstance(d, dict):
-            d.pop("segments", None)
+        if isinstance(d, dict):
+            if self.segments is None:
+                d.pop("segments", None)
+            if self.coins is None:
+                d.pop("coins", None)
         return d
+
+    @property
+    def coin_rate(self) -> int:
+        """Coins earned per yuan paid at this merchant (0: none)."""
+        return self.coins.earn_per_yuan if self.coins is not None else 0
 
     @property
     def segment_settings(self) -> Segments:
@@ -628,4 +645,59 @@ def preset(name: str = "vancl") -> ProgramDoc:
 
 
 def to_json(doc: ProgramDoc) -> dict[str, Any]:
+    return doc.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+
+
+# --- the alliance's shared rules (issue 17) -------------------------------------------------
+
+class AllianceCoins(_Model):
+    """Shopping coins (购物币): what one is worth, the bound on each merchant's earn rate, the
+    share of a sale coins may pay, how long a lot lives, what a till may spend offline."""
+
+    value_fen: Annotated[int, Strict(), Field(ge=1, le=10_000)] = 1
+    earn_per_yuan_max: Annotated[int, Strict(), Field(ge=0, le=1000)] = 10
+    pay_pct_max: Pct = 50
+    expiry_days: Annotated[int, Strict(), Field(ge=1, le=3660)] = 365
+    offline_cap_coins: Points = 5000
+
+
+class AllianceSettlement(_Model):
+    """The operator's fee: `fee_bps` (1/10,000) of each merchant pair's cross-merchant value
+    of the period, paid by the merchant that owes it."""
+
+    fee_bps: Annotated[int, Strict(), Field(ge=0, le=10_000)] = 100
+
+
+class AllianceProgramDoc(_Model):
+    schema_version: Literal[1] = Field(1, alias="schema")
+    version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,39}$")]
+    name: Text
+    coins: AllianceCoins = AllianceCoins()
+    settlement: AllianceSettlement = AllianceSettlement()
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def parse_alliance(data: dict[str, Any]) -> AllianceProgramDoc:
+    """Validate an alliance program document; errors name the bad field and why."""
+    if not isinstance(data, dict):
+        raise DomainError("program.invalid", reason="the document must be an object")
+    try:
+        return AllianceProgramDoc.model_validate(data)
+    except ValidationError as exc:
+        raise DomainError("program.invalid", reason=_format_errors(exc)) from None
+
+
+def load_alliance_file(path: str | Path) -> AllianceProgramDoc:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except OSError as exc:
+        raise DomainError("program.invalid", reason=f"{path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DomainError("program.invalid", reason=f"{path.name}: not valid JSON: {exc}") from None
+    return parse_alliance(data)
+
+
+def alliance_json(doc: AllianceProgramDoc) -> dict[str, Any]:
     return doc.model_dump(mode="json", by_alias=True, exclude_defaults=False)

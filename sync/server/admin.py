@@ -51,8 +51,9 @@ def _norm_code(code: str) -> str:
     return code.strip().upper().replace("-", "").replace(" ", "")
 
 
-def store_add(hq, code: str, name: str, *, new_code: bool = False) -> dict[str, Any]:
-    """Create a store (or, with new_code, issue another one-time code to enrol one more till)."""
+def store_add(hq, code: str, name: str, *, new_code: bool = False, merchant: str | None = None) -> dict[str, Any]:
+    """Create a store (or, with new_code, issue another one-time code to enrol one more till).
+    `merchant`: the alliance merchant it belongs to (issue 17; default `main`, the chain's)."""
     code = code.strip().upper()
     if not re.match(STORE_CODE, code) or code == "HQ":
         raise AdminError(f"store code must be 1-16 of A-Z, 0-9, '-', '_' (not HQ), got {code!r}")
@@ -66,17 +67,20 @@ def store_add(hq, code: str, name: str, *, new_code: bool = False) -> dict[str, 
         store = s.get(Store, code)
         if store is not None and not new_code:
             raise AdminError(f"store {code} exists; add --new-code to issue another enrolment code", "store.exists")
+        from . import alliance
+
+        merchant_code = alliance.check_merchant(s, merchant, store)
         if store is None:
             if not name:
                 raise AdminError("--name is required for a new store")
-            store = Store(code=code, name=name[:64], created_at=now)
+            store = Store(code=code, name=name[:64], created_at=now, merchant_code=merchant_code)
             s.add(store)
         elif name:
             store.name = name[:64]
         store.enrol_code_hash = sha256(_norm_code(enrol))
         store.enrol_expires_at = now + dt.timedelta(days=ENROL_DAYS)
         return {"store": code, "name": store.name, "enrol_code": enrol,
-                "expires_at": store.enrol_expires_at.isoformat()}
+                "expires_at": store.enrol_expires_at.isoformat(), "merchant": store.merchant_code}
 
 
 def enrol(hq, code: str, device: str = "") -> dict[str, str]:
@@ -140,29 +144,37 @@ def authenticate(hq, token: str | None) -> str | None:
         return row.store_code
 
 
-def program_publish(hq, path: str, *, activate: bool = True) -> dict[str, Any]:
+def program_publish(hq, path: str, *, activate: bool = True, merchant: str | None = None) -> dict[str, Any]:
+    """A program version for the stores of one merchant (issue 17; default `main`, the chain's)."""
     try:
         doc = pos_program.load_file(path)
     except DomainError as exc:
         raise AdminError(exc.message("en"), exc.code) from None
     now = now_utc()
+    from . import alliance
+
     with hq.transaction() as s:
+        merchant = alliance.check_merchant(s, merchant)
+        alliance.check_rate(s, doc)
         row = s.get(Program, doc.version)
-        if row is not None and row.document != pos_program.to_json(doc):
-            raise AdminError(f"version {doc.version} is already published with other content; give it a new version",
-                             "program.version_taken")
+        if row is not None and (row.document != pos_program.to_json(doc) or row.merchant_code != merchant):
+            raise AdminError(f"version {doc.version} is already published with other content"
+                             f"{'' if row.merchant_code == merchant else ' (for merchant ' + row.merchant_code + ')'}"
+                             "; give it a new version", "program.version_taken")
         if row is None:
-            row = Program(version=doc.version, document=pos_program.to_json(doc), published_at=now, active=False)
+            row = Program(version=doc.version, document=pos_program.to_json(doc), published_at=now, active=False,
+                          merchant_code=merchant)
             s.add(row)
             s.flush()
         if activate:
-            for other in s.scalars(select(Program).where(Program.active.is_(True), Program.version != doc.version)):
+            for other in s.scalars(select(Program).where(Program.active.is_(True), Program.version != doc.version,
+                                                         Program.merchant_code == merchant)):
                 other.active = False
                 changes.record(s, "program", other.version)
             row.active = True
         changes.record(s, "program", doc.version)
         changes.flush(s)
-    return {"ok": True, "version": doc.version, "active": activate, "gifts": len(doc.gifts)}
+    return {"ok": True, "version": doc.version, "active": activate, "gifts": len(doc.gifts), "merchant": merchant}
 
 
 def catalog_import(hq, path: str) -> dict[str, Any]:

@@ -58,6 +58,7 @@ from .models import (
 
 from .o2o_models import OnlineOrder, Parcel  # noqa: E402
 from .import_models import MemberImport  # noqa: E402
+from .alliance_models import CoinAllocation, CoinEntry, HQAllianceProgram  # noqa: E402
 
 CURSOR_PREFIX = "v1"
 
@@ -194,11 +195,17 @@ ENTITIES: dict[str, tuple[Any, str, tuple[str, ...]]] = {
     # a store's own sale, only on its own re-sync (`own`; pos.store.sale_record): the document as committed
     "sale": (Sale, "id", ("member_id", "net_fen", "points_earned", "points_redeemed", "provisional", "repriced",
                           "hq_net_fen", "hq_points_earned")),
+    # issue 17, the alliance: its shared rules and the shared coin ledger go to every merchant's tills
+    "alliance_program": (HQAllianceProgram, "version", ()),
+    "coin_entry": (CoinEntry, "id", ()),
+    "coin_allocation": (CoinAllocation, "id", ()),
 }
 UUID_KEYS = ("id", "member_id")  # key columns of type uuid
 OWN_ONLY = {"sale"}  # never served to another store, nor to its own store's normal pull
 STORE_ONLY = {"parcel": "store_code"}  # kind -> the column naming the one store that receives it
-IMMUTABLE = {"points_entry", "points_allocation", "sv_entry", "note", "coupon_use"}  # a store's own need not echo
+IMMUTABLE = {"points_entry", "points_allocation", "sv_entry", "note", "coupon_use", "coin_entry",
+             "coin_allocation"}  # a store's own need not echo
+MERCHANT_ONLY = {"program": "merchant_code"}  # kind -> the column naming the merchant whose stores receive it
 
 
 def _key(kind: str, value: str) -> Any:
@@ -314,6 +321,14 @@ def _serve(hq, s: Session, store_code: str, cursor: str | None, pos: tuple[int, 
     for k, i in list(states):
         if k in STORE_ONLY and json.loads(states[(k, i)]).get(STORE_ONLY[k]) != store_code:
             del states[(k, i)]
+    if any(k in MERCHANT_ONLY or k == "member" for k, _ in states):  # issue 17: one merchant's, consent
+        from . import alliance
+
+        merchant = alliance.merchant_of_store(s, store_code)
+        for k, i in list(states):
+            if k in MERCHANT_ONLY and json.loads(states[(k, i)]).get(MERCHANT_ONLY[k], "main") != merchant:
+                del states[(k, i)]
+        alliance.redact_members(s, store_code, states)
     changes = ['{"kind":"%s","id":%s,"data":%s}' % (k, json.dumps(i), states[(k, i)])
                for k, i in picked if (k, i) in states]
     new_cursor = format_cursor(rows[-1].txid, rows[-1].seq) if rows else (cursor or format_cursor(-1, 0))

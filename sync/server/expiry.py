@@ -51,7 +51,8 @@ class HQExpiryReport:
 
 def active_program(s) -> pos_program.ProgramDoc:
     """HQ's active program; the preset the tills ship with when none was published."""
-    row = s.scalar(select(Program).where(Program.active.is_(True)).order_by(Program.published_at.desc()).limit(1))
+    row = s.scalar(select(Program).where(Program.active.is_(True), Program.merchant_code == "main")  # the chain's
+                   .order_by(Program.published_at.desc()).limit(1))
     return pos_program.parse(row.document) if row is not None else pos_program.preset("vancl")
 
 

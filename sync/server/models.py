@@ -40,6 +40,7 @@ class Store(HQBase):
     enrol_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # one-time, sha256
     enrol_expires_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
+    merchant_code: Mapped[str] = mapped_column(String(16), default="main", server_default="main")  # issue 17
 
 
 class StoreToken(HQBase):
@@ -164,6 +165,7 @@ class Coupon(HQBase):
     voided_at: Mapped[dt.datetime | None]
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
     referrer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # who forwarded it to its holder (issue 16)
+    funded_by: Mapped[str | None] = mapped_column(String(16))  # issue 17: the merchant (or ALLIANCE) paying for it
 
 
 class CouponUse(HQBase):
@@ -186,7 +188,8 @@ class Program(HQBase):
     version: Mapped[str] = mapped_column(String(40), primary_key=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     published_at: Mapped[dt.datetime]
-    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)  # the active version of its merchant
+    merchant_code: Mapped[str] = mapped_column(String(16), default="main", server_default="main")  # issue 17
 
 
 class Product(HQBase):

@@ -484,6 +484,10 @@ ROWS: list[Row] = [
         "abc", setup=segments(), why="shares sum to 100: d gives what c takes"),
     Row("segments.abc_shares.d", probes.segmented, chain(put("segments.abc_shares.d", 60), put("segments.abc_shares.c", 10)),
         "abc", setup=segments(), why="shares sum to 100: c gives what d takes"),
+
+    # --- the alliance's coins at this merchant (issue 17) ---
+    Row("coins.earn_per_yuan", None, put("coins", {"earn_per_yuan": 3}), "coins",
+        pending="issue 17: coins earned at the till's commit (pos.loyalty.coins) is the next slice"),
 ]
 BY_FIELD = {r.field: r for r in ROWS}
 

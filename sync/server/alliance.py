@@ -1,0 +1,242 @@
+"""The alliance at HQ (issue 17): merchants, the alliance's shared rules, which merchant a
+store belongs to, and what a merchant may see of a member.
+
+An HQ hosts an alliance of merchants — each with its own stores and its own loyalty program
+versions — of which a single chain is the one-merchant case (`main`; an HQ from before
+migrates to it unchanged, hq0013). A person is one alliance member (the phone is the key)
+with one card valid at every merchant.
+
+Who sees a member's personal fields (name, gender, birthday, region, address, occupation,
+income band, preferences): the merchants the member consented to. Joining at a merchant —
+at its till, or on the join page of its store's QR — is consent to that merchant (the
+member's registration there, even one HQ folded into the master by phone, says so); the
+member's recorded choice per merchant (`hq member consent PHONE --merchant M on|off`,
+`member_merchants`) decides over that. Another merchant's tills receive the member with
+the card, the member code and the shared balances, the personal fields empty.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from typing import Any, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pos.errors import DomainError
+from pos.rules import limits, phones
+from pos.rules import program as pos_program
+
+from . import changes
+from .alliance_models import MAIN, HQAllianceProgram, MemberMerchant, Merchant
+from .common import now_utc
+from .models import Member, Program, Store
+
+MERCHANT_CODE = r"^[a-z0-9][a-z0-9_\-]{0,15}$"
+PERSONAL = ("name", "gender", "birthday", "region", "address", "occupation", "income_band", "preferences")
+
+
+def _error(message: str, code: str = "bad_request", status: int = 400):
+    from .admin import AdminError
+
+    return AdminError(message, code, status)
+
+
+# --- merchants --------------------------------------------------------------------------------
+
+def check_merchant(s: Session, code: str | None, store: Store | None = None) -> str:
+    """The merchant code a store or program is for (default `main`); it must exist, and a
+    store stays with its merchant."""
+    if code is None:
+        return store.merchant_code if store is not None else MAIN
+    code = code.strip().lower()
+    if s.get(Merchant, code) is None:
+        raise _error(f"no merchant {code!r} at HQ (hq merchant add {code} --name NAME)", "merchant.not_found", 404)
+    if store is not None and store.merchant_code != code:
+        raise _error(f"store {store.code} belongs to merchant {store.merchant_code}, not {code}", "store.merchant")
+    return code
+
+
+def merchant_add(hq, code: str, name: str) -> dict[str, Any]:
+    code = (code or "").strip().lower()
+    if not re.match(MERCHANT_CODE, code):
+        raise _error(f"merchant code must be 1-16 of a-z, 0-9, '-', '_' (starting with a letter or digit), got {code!r}")
+    try:
+        name = limits.check_text(name or "", "merchant_name", 64, required=True)
+    except DomainError as exc:
+        raise _error(exc.message("en"), exc.code) from None
+    with hq.transaction() as s:
+        m = s.get(Merchant, code)
+        if m is not None:
+            if m.name == name:
+                return {"merchant": code, "name": name, "created": False}
+            raise _error(f"merchant {code} exists (named {m.name!r})", "merchant.exists")
+        s.add(Merchant(code=code, name=name, created_at=now_utc()))
+        return {"merchant": code, "name": name, "created": True}
+
+
+def merchant_list(hq) -> list[dict[str, Any]]:
+    with hq.read() as s:
+        stores = s.execute(select(Store.merchant_code, Store.code).order_by(Store.code)).all()
+        active = dict(s.execute(select(Program.merchant_code, Program.version).where(Program.active.is_(True))).all())
+        out = []
+        for m in s.scalars(select(Merchant).order_by(Merchant.code)):
+            out.append({"merchant": m.code, "name": m.name, "stores": [c for mc, c in stores if mc == m.code],
+                        "program": active.get(m.code)})
+        return out
+
+
+def merchants_of_stores(s: Session) -> dict[str, str]:
+    return dict(s.execute(select(Store.code, Store.merchant_code)).all())
+
+
+def merchant_of_store(s: Session, store: str | None) -> str:
+    if not store or store == "HQ":
+        return MAIN
+    got = s.scalar(select(Store.merchant_code).where(Store.code == store))
+    return got or MAIN
+
+
+def merchant_count(s: Session) -> int:
+    return int(s.scalar(select(func.count()).select_from(Merchant)) or 0)
+
+
+# --- the alliance's rules and each merchant's rate -----------------------------------------------
+
+def active_alliance(s: Session) -> pos_program.AllianceProgramDoc | None:
+    row = s.scalar(select(HQAllianceProgram).where(HQAllianceProgram.active.is_(True))
+                   .order_by(HQAllianceProgram.published_at.desc()).limit(1))
+    return pos_program.parse_alliance(row.document) if row is not None else None
+
+
+def check_rate(s: Session, doc: pos_program.ProgramDoc) -> None:
+    """A merchant sets its coin rate within the alliance's rules."""
+    if doc.coins is None or not doc.coin_rate:
+        return
+    rules = active_alliance(s)
+    if rules is None:
+        raise _error("coins.earn_per_yuan needs the alliance's rules first (hq alliance program publish FILE)",
+                     "alliance.no_program")
+    if doc.coin_rate > rules.coins.earn_per_yuan_max:
+        raise _error(f"coins.earn_per_yuan {doc.coin_rate} is above the alliance's earn_per_yuan_max "
+                     f"{rules.coins.earn_per_yuan_max} (alliance program {rules.version})", "alliance.rate")
+
+
+def alliance_program_publish(hq, path: str, *, activate: bool = True) -> dict[str, Any]:
+    try:
+        doc = pos_program.load_alliance_file(path)
+    except DomainError as exc:
+        raise _error(exc.message("en"), exc.code) from None
+    body = pos_program.alliance_json(doc)
+    with hq.transaction() as s:
+        row = s.get(HQAllianceProgram, doc.version)
+        if row is not None and row.document != body:
+            raise _error(f"alliance version {doc.version} is already published with other content; give it a new version",
+                         "program.version_taken")
+        if row is None:
+            row = HQAllianceProgram(version=doc.version, document=body, published_at=now_utc(), active=False)
+            s.add(row)
+            s.flush()
+        if activate:
+            for other in s.scalars(select(HQAllianceProgram).where(HQAllianceProgram.active.is_(True),
+                                                                  HQAllianceProgram.version != doc.version)):
+                other.active = False
+                changes.record(s, "alliance_program", other.version)
+            row.active = True
+        changes.record(s, "alliance_program", doc.version)
+        changes.flush(s)
+    return {"ok": True, "version": doc.version, "active": activate, "coins": body["coins"],
+            "settlement": body["settlement"]}
+
+
+# --- consent: what a merchant sees of a member ---------------------------------------------------
+
+def consent_set(hq, phone: str, merchant: str, on: bool, region: str = "CN") -> dict[str, Any]:
+    """The member's recorded choice that `merchant` sees their personal fields; the member's
+    row goes to every till again (a merchant's tills get the fields, or lose them)."""
+    try:
+        e164 = phones.normalize(phone, region)
+    except DomainError as exc:
+        raise _error(exc.message("en"), exc.code) from None
+    now = now_utc()
+    with hq.transaction() as s:
+        merchant = check_merchant(s, merchant)
+        m = s.scalar(select(Member).where(Member.phone == e164))
+        if m is None:
+            raise _error(f"no member with phone {phones.mask(e164)} at HQ", "member.not_found", 404)
+        rel = s.get(MemberMerchant, (m.id, merchant))
+        if rel is None:
+            rel = MemberMerchant(member_id=m.id, merchant_code=merchant, joined_at=now, joined_store=None)
+            s.add(rel)
+        rel.consent, rel.consent_at = on, now
+        changes.record(s, "member", m.id)
+        changes.flush(s)
+        return {"member_code": m.member_code, "phone_masked": phones.mask(e164), "merchant": merchant, "consent": on}
+
+
+def consenting(s: Session, member_ids: Iterable[uuid.UUID], merchant: str) -> set[uuid.UUID]:
+    """Which of these members `merchant` may see the personal fields of (see the module)."""
+    ids = list(set(member_ids))
+    if not ids:
+        return set()
+    store_merchant = merchants_of_stores(s)
+    joined: dict[uuid.UUID, set[str]] = {}
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        for mid, store in s.execute(select(Member.id, Member.joined_store).where(Member.id.in_(chunk))):
+            joined.setdefault(mid, set()).add(store_merchant.get(store or "", MAIN))
+        for into, store in s.execute(select(Member.merged_into, Member.joined_store)
+                                     .where(Member.merged_into.in_(chunk))):  # a registration folded into the master
+            joined.setdefault(into, set()).add(store_merchant.get(store or "", MAIN))
+    chosen: dict[uuid.UUID, bool] = {}
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        chosen.update(dict(s.execute(select(MemberMerchant.member_id, MemberMerchant.consent).where(
+            MemberMerchant.member_id.in_(chunk), MemberMerchant.merchant_code == merchant)).all()))
+    return {mid for mid in ids if chosen.get(mid, merchant in joined.get(mid, ()))}
+
+
+def redact_members(s: Session, store_code: str, states: dict[tuple[str, str], str]) -> None:
+    """A pull page's member rows as the store's merchant may see them (in place); a
+    one-merchant alliance sees everything, as before."""
+    keys = [k for k in states if k[0] == "member"]
+    if not keys or merchant_count(s) <= 1:
+        return
+    merchant = merchant_of_store(s, store_code)
+    ok = consenting(s, [uuid.UUID(k[1]) for k in keys], merchant)
+    for k in keys:
+        if uuid.UUID(k[1]) in ok:
+            continue
+        d = json.loads(states[k])
+        for f in PERSONAL:
+            d[f] = None
+        d["marketing_consent"] = False
+        states[k] = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+
+def relationships(hq, phone: str, region: str = "CN") -> list[dict[str, Any]]:
+    """A member's relationship with each merchant: joined there or not, consent, coins
+    issued and redeemed there (`hq member show` adds it)."""
+    e164 = phones.normalize(phone, region)
+    with hq.read() as s:
+        m = s.scalar(select(Member).where(Member.phone == e164))
+        if m is None:
+            return []
+        out = []
+        for mc in s.scalars(select(Merchant).order_by(Merchant.code)):
+            rel = s.get(MemberMerchant, (m.id, mc.code))
+            out.append({"merchant": mc.code, "consent": m.id in consenting(s, [m.id], mc.code),
+                        "recorded": rel is not None, "consent_at": rel.consent_at.isoformat()
+                        if rel is not None and rel.consent_at else None})
+        return out
+
+
+def local_day_bounds(day_from: dt.date, day_to: dt.date, tz: str) -> tuple[dt.datetime, dt.datetime]:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    start = dt.datetime.combine(day_from, dt.time(0), zone).astimezone(dt.timezone.utc)
+    end = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time(0), zone).astimezone(dt.timezone.utc)
+    return start, end
