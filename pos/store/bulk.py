@@ -48,3 +48,91 @@ def insert_rows(conn, table: Table, rows: Iterable[dict[str, Any]]) -> int:
     sql = f'INSERT INTO {table.name} ({", ".join(c.name for c in cols)}) VALUES ({", ".join("?" for _ in cols)})'
     conn.connection.driver_connection.executemany(sql, values)
     return len(values)
+
+
+# --- the commit path: a few rows, many times (pos.services.checkout) --------------------------
+# The same conversion as above, prepared once per table and set of columns, and every column
+# the ORM would write (its Python-side scalar defaults) filled in, so a row written here is
+# the row the ORM writes. `read_rows` converts back with the ORM's result processors: what
+# `select(table)` returns, for a fraction of its cost.
+
+_PREPARED: dict = {}
+_READERS: dict = {}
+
+
+def _defaults(table: Table) -> dict[str, Any]:
+    out = {}
+    for c in table.columns:
+        d = c.default
+        if d is not None and getattr(d, "is_scalar", False):
+            out[c.key] = d.arg
+        elif c.autoincrement is True or (c.primary_key and c.autoincrement == "auto" and
+                                         c.type._type_affinity.__name__ == "Integer"):
+            continue  # the database numbers it (outbox.seq)
+        else:
+            out[c.key] = None  # a callable default (ids) is always given by the caller
+    return out
+
+
+def _prepared(dialect, table: Table, keys: tuple[str, ...]):
+    key = (id(dialect), table.name, keys)
+    p = _PREPARED.get(key)
+    if p is None:
+        cols = [table.columns[k] for k in keys]
+        procs = tuple(c.type._cached_bind_processor(dialect) for c in cols)
+        sql = f'INSERT INTO {table.name} ({", ".join(c.name for c in cols)}) VALUES ({", ".join("?" for _ in cols)})'
+        p = _PREPARED[key] = (sql, procs, _defaults(table))
+    return p
+
+
+def write_rows(conn, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (each with the keys of the first) on the session connection `conn`,
+    every column the ORM would write included (missing ones take the column's default)."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    defaults = _prepared(dialect, table, ())[2]
+    keys = tuple(k for k in defaults)
+    sql, procs, _ = _prepared(dialect, table, keys)
+    values = []
+    for r in rows:
+        row = []
+        for k, p in zip(keys, procs):
+            v = r[k] if k in r else defaults[k]
+            row.append(p(v) if p is not None and v is not None else v)
+        values.append(row)
+    cur = conn.connection.driver_connection
+    if len(values) == 1:
+        cur.execute(sql, values[0])
+    else:
+        cur.executemany(sql, values)
+
+
+def read_rows(conn, table: Table, where: str, params: tuple | list, order: str | None = None) -> list[dict[str, Any]]:
+    """`SELECT * FROM table WHERE where [ORDER BY order]` as dicts of column key -> value,
+    converted as the ORM converts them (aware UTC date-times, UUIDs, parsed JSON, flags)."""
+    dialect = conn.dialect
+    key = (id(dialect), table.name)
+    r = _READERS.get(key)
+    if r is None:
+        cols = list(table.columns)
+        r = _READERS[key] = ([c.key for c in cols], [c.type._cached_result_processor(dialect, None) for c in cols],
+                             ", ".join(c.name for c in cols))
+    keys, procs, names = r
+    sql = f"SELECT {names} FROM {table.name} WHERE {where}" + (f" ORDER BY {order}" if order else "")
+    out = []
+    for row in conn.connection.driver_connection.execute(sql, params):
+        out.append({k: (p(v) if p is not None else v) for k, p, v in zip(keys, procs, row)})
+    return out
+
+
+def bind_processor(conn, table: Table, key: str):
+    """The ORM's conversion of one column's value for the database (identity if none)."""
+    p = table.columns[key].type._cached_bind_processor(conn.dialect)
+    return p or (lambda v: v)
+
+
+def result_processor(conn, table: Table, key: str):
+    """The ORM's conversion of one column's stored value (identity if none)."""
+    p = table.columns[key].type._cached_result_processor(conn.dialect, None)
+    return p or (lambda v: v)

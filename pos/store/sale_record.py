@@ -63,17 +63,21 @@ def _row(table: Table, r) -> dict[str, Any]:
 
 
 def dump(s: Session, sale_id: Any) -> dict[str, Any] | None:
-    """The sale's rows as stored (plain JSON values), or None if it is not here."""
-    sid = uuid.UUID(str(sale_id))
+    """The sale's rows as stored (plain JSON values), or None if it is not here. Read through
+    the DB-API with the ORM's own conversions (`pos.store.bulk.read_rows`): the values
+    `select(table)` gives, at a fraction of its cost (this runs inside every sale's commit)."""
+    from pos.store import bulk
+
+    hexid = uuid.UUID(str(sale_id)).hex
     s.flush()
-    t = _TABLES["sale"]
-    head = s.execute(select(t).where(t.c.id == sid)).first()
-    if head is None:
+    conn = s.connection()
+    head = bulk.read_rows(conn, _TABLES["sale"], "id = ?", (hexid,))
+    if not head:
         return None
-    out: dict[str, Any] = {"schema": RECORD_SCHEMA, "sale": _row(t, head)}
-    for key, order in (("lines", SaleLine.line_no), ("payments", Payment.id), ("coupon_uses", CouponUse.id)):
-        tt = _TABLES[key]
-        out[key] = [_row(tt, r) for r in s.execute(select(tt).where(tt.c.sale_id == sid).order_by(order))]
+    out: dict[str, Any] = {"schema": RECORD_SCHEMA, "sale": {k: _plain(v) for k, v in head[0].items()}}
+    for key, order in (("lines", "line_no"), ("payments", "id"), ("coupon_uses", "id")):
+        out[key] = [{k: _plain(v) for k, v in r.items()}
+                    for r in bulk.read_rows(conn, _TABLES[key], "sale_id = ?", (hexid,), order)]
     return out
 
 
