@@ -71,6 +71,12 @@ def wallet(s: Session, member_id: uuid.UUID, now: dt.datetime) -> list[Coupon]:
 
 
 def use(s: Session, code: str, sale_id: uuid.UUID, member_id: uuid.UUID | None, amount_fen: int, now: dt.datetime, store: str) -> None:
-    c = s.scalar(select(Coupon).where(Coupon.code == code))
-    s.add(CouponUse(id=uuid7(), coupon_id=c.id, sale_id=sale_id, member_id=member_id, amount_fen=amount_fen,
-                    used_at=now, store_code=store))
+    """The coupon's one use, written at once (one DB-API statement each way: the sale's commit)."""
+    from pos.store import bulk
+
+    conn = s.connection()
+    s.flush()
+    row = conn.connection.driver_connection.execute("SELECT id FROM coupons WHERE code = ?", (code,)).fetchone()
+    bulk.write_rows(conn, CouponUse.__table__, [dict(
+        id=uuid7(), coupon_id=bulk.result_processor(conn, Coupon.__table__, "id")(row[0]), sale_id=sale_id,
+        member_id=member_id, amount_fen=amount_fen, used_at=now, store_code=store)])

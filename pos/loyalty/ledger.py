@@ -138,6 +138,127 @@ def position(s: Session, member_id: uuid.UUID) -> Position:
     )
 
 
+_POSITION_SQL = (
+    "SELECT e.id, e.points, e.expires_at, e.available_at, e.kind, e.created_at, CASE WHEN e.points > 0 "
+    "THEN (SELECT coalesce(sum(a.points), 0) FROM points_allocations a WHERE a.lot_id = e.id) "
+    "ELSE (SELECT coalesce(sum(a.points), 0) FROM points_allocations a WHERE a.debit_id = e.id) END "
+    "FROM points_entries e WHERE e.member_id = ?")
+
+
+def position_now(s: Session, member_id: uuid.UUID) -> Position:
+    """`position`, the same query written for the DB-API (the commit path: no statement
+    building); converted as the ORM converts (pos.store.bulk)."""
+    from pos.store import bulk
+
+    conn = s.connection()
+    t = PointsEntry.__table__
+    uid, when = bulk.result_processor(conn, t, "id"), bulk.result_processor(conn, t, "created_at")
+    raw = conn.connection.driver_connection.execute(_POSITION_SQL, (member_id.hex,)).fetchall()
+    if any(r[6] > abs(r[1]) for r in raw):  # a lot spent twice (two tills offline): the full rule
+        return position(s, member_id)
+    lots, debts, balance = [], [], 0
+    for r in raw:
+        pts, counted = r[1], r[6]
+        balance += pts
+        if pts > 0 and pts - counted > 0:
+            lots.append(Lot(uid(r[0]), pts, pts - counted, when(r[2]) if r[2] is not None else None, when(r[3]), r[4]))
+        elif pts < 0 and -pts - counted > 0:
+            debts.append(Debt(uid(r[0]), -pts - counted, when(r[5])))
+    return Position(balance=balance, lots=sorted(lots, key=_spend_order),
+                    debts=sorted(debts, key=lambda d: (d.created_at, d.id.bytes)))
+
+
+class Postings:
+    """Ledger rows planned in memory exactly as `debit`, `credit` and `sv_post` make them
+    (ids in the same order, the same allocations, the same balance cache) and written in
+    one statement per table (`write`): the commit of a sale (pos.services.checkout)."""
+
+    def __init__(self):
+        self.entries: list[dict] = []
+        self.allocs: list[dict] = []
+        self.sv: list[dict] = []
+        self.delta: dict[uuid.UUID, list] = {}  # member -> [points, stored value, now]
+
+    def _bump(self, member_id: uuid.UUID, now: dt.datetime, points: int = 0, sv: int = 0) -> None:
+        d = self.delta.setdefault(member_id, [0, 0, now])
+        d[0] += points
+        d[1] += sv
+        d[2] = now
+
+    def debit(self, member_id: uuid.UUID, kind: str, points: int, *, now: dt.datetime, position: Position,
+              include_pending: bool = False, test_clock: bool = False, **fields) -> uuid.UUID:
+        """`debit` paid by the available lots of `position` (read in this transaction)."""
+        if points <= 0:
+            raise ValueError("a debit amount must be positive")
+        lots = position.live_lots(now, include_pending)
+        spendable = position.spendable(now, include_pending)
+        plan: list[tuple[Lot, int]] = []
+        left = points
+        for lot in lots:
+            if left == 0:
+                break
+            take = min(left, lot.remaining)
+            if take > 0:
+                plan.append((lot, take))
+                left -= take
+        if spendable < points:
+            raise InsufficientPoints(points, max(0, spendable))
+        eid = uuid7()
+        self.entries.append(dict(id=eid, member_id=member_id, kind=kind, points=-points, created_at=now,
+                                 available_at=now, expires_at=None, test_clock=test_clock, **fields))
+        self.allocs += [dict(id=uuid7(), debit_id=eid, lot_id=lot.id, points=take) for lot, take in plan]
+        self._bump(member_id, now, points=-points)
+        return eid
+
+    def credit(self, member_id: uuid.UUID, kind: str, points: int, *, now: dt.datetime, expires_at: dt.datetime | None,
+               debts: list[Debt], available_at: dt.datetime | None = None, test_clock: bool = False,
+               **fields) -> uuid.UUID:
+        """`credit`, settling `debts` (the member's open debts read in this transaction) first."""
+        if points <= 0:
+            raise ValueError("a credit must be positive")
+        eid = uuid7()
+        self.entries.append(dict(id=eid, member_id=member_id, kind=kind, points=points, created_at=now,
+                                 available_at=available_at or now, expires_at=expires_at, test_clock=test_clock,
+                                 **fields))
+        left = points
+        for debt in debts:
+            if left == 0:
+                break
+            take = min(left, debt.unpaid)
+            self.allocs.append(dict(id=uuid7(), debit_id=debt.id, lot_id=eid, points=take))
+            left -= take
+        self._bump(member_id, now, points=points)
+        return eid
+
+    def sv_post(self, member_id: uuid.UUID, kind: str, amount_fen: int, *, now: dt.datetime,
+                test_clock: bool = False, **fields) -> uuid.UUID:
+        if amount_fen == 0:
+            raise ValueError("a stored-value entry cannot be zero")
+        eid = uuid7()
+        self.sv.append(dict(id=eid, member_id=member_id, kind=kind, amount_fen=amount_fen, created_at=now,
+                            test_clock=test_clock, **fields))
+        self._bump(member_id, now, sv=amount_fen)
+        return eid
+
+    def write(self, s: Session) -> None:
+        """Entries, then allocations, stored value and the balance cache, in the session's transaction."""
+        from pos.store import bulk
+
+        conn = s.connection()
+        for table, rows in ((PointsEntry.__table__, self.entries), (PointsAllocation.__table__, self.allocs),
+                            (StoredValueEntry.__table__, self.sv)):
+            bulk.write_rows(conn, table, rows)
+        raw = conn.connection.driver_connection
+        when = bulk.bind_processor(conn, MemberBalance.__table__, "updated_at")
+        for member_id, (points, sv, now) in self.delta.items():
+            cur = raw.execute("UPDATE member_balances SET points = points + ?, stored_value_fen = stored_value_fen + ?, "
+                              "updated_at = ? WHERE member_id = ?", (points, sv, when(now), member_id.hex))
+            if cur.rowcount == 0:
+                bulk.write_rows(conn, MemberBalance.__table__, [dict(member_id=member_id, points=points,
+                                                                     stored_value_fen=sv, updated_at=now)])
+        self.entries, self.allocs, self.sv, self.delta = [], [], [], {}
+
+
 def open_lots(s: Session, member_id: uuid.UUID) -> list[Lot]:
     """Lots with points left, in spending order."""
     return position(s, member_id).lots

@@ -111,6 +111,36 @@ def qualifying_spend(s: Session, m: Member, *, now: dt.datetime | None = None, s
     return int(s.scalar(q)) + carried_spend(s, m)
 
 
+def qualifying_spend_now(s: Session, m, *, now: dt.datetime | None = None, shipped_days: int = 0) -> int:
+    """`qualifying_spend` (the same rule, the same sum) in one DB-API statement with the
+    carried spend beside it: the sale's commit asks this every time."""
+    from pos.store import bulk
+
+    conn = s.connection()
+    when = bulk.bind_processor(conn, Sale.__table__, "created_at")
+    mid = m.id.hex
+    sql = ("SELECT (SELECT coalesce(sum(spend_fen), 0) FROM sales WHERE member_id = ? AND id NOT IN "
+           "(SELECT sale_id FROM tier_changes WHERE member_id = ? AND sale_id IS NOT NULL)")
+    args: list = [mid, mid]
+    if now is not None and shipped_days > 0:
+        pending = ("(SELECT id FROM sales WHERE member_id = ? AND channel = 'shipped' AND kind = 'sale' "
+                   "AND created_at > ?)")
+        sql += f" AND id NOT IN {pending} AND (original_sale_id IS NULL OR original_sale_id NOT IN {pending})"
+        cut = when(now - dt.timedelta(days=shipped_days))
+        args += [mid, cut, mid, cut]
+    if m.tier_since is not None:
+        sql += " AND created_at >= ?"
+        args.append(when(m.tier_since))
+    sql += "), (SELECT qualifying_spend_fen FROM member_imports WHERE member_id = ?), " \
+           "(SELECT spend_as_of FROM member_imports WHERE member_id = ?)"
+    args += [mid, mid]
+    spend, carried, as_of = conn.connection.driver_connection.execute(sql, args).fetchone()
+    if carried and not (m.tier_since is not None and
+                        m.tier_since > bulk.result_processor(conn, MemberImport.__table__, "spend_as_of")(as_of)):
+        spend += carried
+    return int(spend)
+
+
 def carried_spend(s: Session, m: Member) -> int:
     """Tier spend brought from another system at import (pos.services.member_import):
     it counts toward the next tier until the member's tier next changes."""
@@ -146,22 +176,28 @@ def change_tier(s: Session, db, m: Member, to: str, reason: str, spend_fen: int,
     return out
 
 
-def after_sale(s: Session, db, m: Member, program: ProgramDoc, now: dt.datetime, sale_id: uuid.UUID) -> Change | None:
-    """Immediate upgrade when the spend since the last change reaches the next tier."""
+def after_sale(s: Session, db, m, program: ProgramDoc, now: dt.datetime, sale_id: uuid.UUID) -> Change | None:
+    """Immediate upgrade when the spend since the last change reaches the next tier.
+    `m`: the Member, or a plain row of its columns (the commit's read; the Member is
+    loaded to be changed only when a change is due)."""
     tiers = program.tiers
     shipped = program.earn.pending_days.shipped
     if tiers.qualification == "cumulative":
-        spend = qualifying_spend(s, m, now=now, shipped_days=shipped)
+        spend = qualifying_spend_now(s, m, now=now, shipped_days=shipped)
         to = upgrade_after_spend(tiers, m.tier_code, spend)
         if to:
-            return change_tier(s, db, m, to, "upgrade_spend", spend, tiers, now, sale_id)
+            return change_tier(s, db, _orm(s, m), to, "upgrade_spend", spend, tiers, now, sale_id)
         return None
     start = db.clock.start_of_day(add_months(db.clock.local(now).date(), -tiers.window_months))
     spend = spend_since(s, m.id, start, now=now, shipped_days=shipped)
     to = tier_for_window(tiers, spend)
     if tiers.rank(to) > tiers.rank(m.tier_code):  # upgrades at once; downgrades wait for the recheck
-        return change_tier(s, db, m, to, "window_upgrade", spend, tiers, now, sale_id)
+        return change_tier(s, db, _orm(s, m), to, "window_upgrade", spend, tiers, now, sale_id)
     return None
+
+
+def _orm(s: Session, m) -> Member:
+    return m if isinstance(m, Member) else s.get(Member, m.id)
 
 
 def review_due(db, program: ProgramDoc, day: dt.date) -> list[Change]:

@@ -14,9 +14,10 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pos.loyalty import coupons as coupon_store
@@ -29,8 +30,9 @@ from pos.errors import DomainError, card_like, echo
 from pos.ids import uuid7
 from pos.services import spending as spending_policy
 from pos.services.members import MemberIndex, MemberSummary, get_active
+from pos.store import bulk
 from pos.store import settings as store_settings
-from pos.store.models import Basket, Member, MemberBalance, Payment, ProductBarcode, ReceiptCounter, Sale, SaleLine
+from pos.store.models import Basket, Member, MemberBalance, Payment, ReceiptCounter, Sale, SaleLine
 from pos.store.outbox import emit
 from pos.services import member_bonuses, sale_event
 from pos.services import membership_mode
@@ -78,6 +80,48 @@ def next_receipt_no(s: Session, store: str, register: str, day: dt.date) -> str:
         s.add(counter)
     counter.last_seq += 1
     return f"{store}-{register}-{day:%Y%m%d}-{counter.last_seq:04d}"
+
+
+def receipt_no_now(s: Session, store: str, register: str, day: dt.date) -> str:
+    """`next_receipt_no` in one statement (an upsert returning the new sequence)."""
+    conn = s.connection()
+    seq = conn.connection.driver_connection.execute(
+        "INSERT INTO receipt_counters (store_code, register_no, business_date, last_seq) VALUES (?, ?, ?, 1) "
+        "ON CONFLICT (store_code, register_no, business_date) DO UPDATE SET last_seq = last_seq + 1 "
+        "RETURNING last_seq", (store, register, bulk.bind_processor(conn, ReceiptCounter.__table__, "business_date")(day))
+    ).fetchone()[0]
+    return f"{store}-{register}-{day:%Y%m%d}-{seq:04d}"
+
+
+def _active_row(s: Session, member_id: str) -> SimpleNamespace:
+    """The member as `members.get_active` finds it (the same refusals), as a plain row of
+    attributes read through the DB-API: the commit changes no member column itself (a tier
+    change loads the ORM object, `tiers.after_sale`)."""
+    try:
+        mid = uuid.UUID(str(member_id))
+    except ValueError:
+        raise DomainError("member.not_found", query=str(member_id)[:40]) from None
+    rows = bulk.read_rows(s.connection(), Member.__table__, "id = ?", (mid.hex,))
+    if not rows:
+        raise DomainError("member.not_found", query=str(member_id))
+    m = SimpleNamespace(**rows[0])
+    if m.status == "merged":
+        raise DomainError("member.inactive", member=m.member_code, into=str(m.merged_into))
+    if m.status == "erased":  # their data is gone at their request (pos.services.privacy)
+        raise DomainError("member.erased", member=m.member_code)
+    return m
+
+
+def _reward_names(s: Session, codes: set[str]) -> dict[str, tuple[str, str]]:
+    """Name and category of the reward products (gifts) the catalog has, by barcode."""
+    if not codes:
+        return {}
+    codes = sorted(codes)
+    rows = s.connection().connection.driver_connection.execute(
+        "SELECT b.barcode, p.name, p.category FROM product_barcodes b JOIN products p ON p.id = b.product_id "
+        f"WHERE b.barcode IN ({', '.join('?' for _ in codes)})", codes).fetchall()
+    found = {r[0]: (r[1], r[2]) for r in rows}
+    return {code: found[code] for code in codes if code in found}
 
 
 @dataclass
@@ -174,6 +218,7 @@ class Checkout:
         self.gifts: list[str] = []
         self._ctx_cache: tuple[str | None, MemberCtx | None, dt.datetime] | None = None
         self._debts: list[ledger.Debt] | None = None
+        self._position: ledger.Position | None = None
         self._products_cache: dict[str, tuple[str, str]] | None = None
 
     # --- building the basket -----------------------------------------------------
@@ -296,16 +341,23 @@ class Checkout:
 
     # --- pricing -------------------------------------------------------------------
 
-    def _member_ctx(self, s: Session, now: dt.datetime) -> tuple[Member | None, MemberCtx | None]:
+    def _member_ctx(self, s: Session, now: dt.datetime, member=None) -> tuple[Member | None, MemberCtx | None]:
+        """`member`: the member row the commit read in its transaction (then the ledger is
+        read through the DB-API as well, `ledger.position_now`)."""
         if not self.member_id:
             return None, None
-        m = get_active(s, self.member_id)
-        pts = ledger.position(s, m.id)
+        if member is None:
+            m = get_active(s, self.member_id)
+            pts = ledger.position(s, m.id)
+        else:
+            m = member
+            pts = ledger.position_now(s, m.id)
         self._debts = pts.debts  # reused by the commit's earn entry (same transaction)
+        self._position = pts  # and its redemption's lots
         return m, MemberCtx(id=str(m.id), tier=m.tier_code, birthday=m.birthday,
                             points_available=pts.spendable(now))  # never more than the balance
 
-    def _request(self, s: Session, tenders: tuple[Tender, ...] = (), fresh: bool = True) -> PriceRequest:
+    def _request(self, s: Session, tenders: tuple[Tender, ...] = (), fresh: bool = True, member=None) -> PriceRequest:
         """What the engine prices. `fresh=False` (quotes while scanning) reuses the
         member's context and the reward products read for the previous quote; the
         commit always reads them afresh inside its transaction."""
@@ -314,7 +366,7 @@ class Checkout:
         if cached is not None and cached[0] == self.member_id and abs((now - cached[2]).total_seconds()) < CTX_TTL_S:
             ctx = cached[1]  # scans in quick succession: the member's points did not change meanwhile
         else:
-            _member, ctx = self._member_ctx(s, now)
+            _member, ctx = self._member_ctx(s, now, member)
             self._ctx_cache = (self.member_id, ctx, now)
         member_uuid = uuid.UUID(self.member_id) if self.member_id else None
         found: list[CouponCtx] = []
@@ -323,12 +375,7 @@ class Checkout:
             c = coupon_store.context(s, code, member_uuid)
             (found.append(c) if c else unknown.append(code))
         if fresh or self._products_cache is None:
-            products = {}
-            for code in self._reward_products():
-                bc = s.get(ProductBarcode, code)
-                if bc is not None:
-                    products[code] = (bc.product.name, bc.product.category)
-            self._products_cache = products
+            self._products_cache = _reward_names(s, self._reward_products())
         return PriceRequest(
             items=tuple(line.item() for line in self.lines), coupons=tuple(found),
             member=membership_mode.adjust(s, self.program, ctx, self.lines),  # qualified membership, upgrade card
@@ -360,8 +407,10 @@ class Checkout:
         enrolled = store_settings.enrolled(self.db)
         spending = spending_policy.authorize_checkout(self, tenders, self.authority) if enrolled else None
         with self.db.transaction() as s:
-            existing = s.get(Sale, self.sale_id)
-            if existing is not None:  # replayed: the sale is already in the store
+            conn = s.connection()  # BEGIN IMMEDIATE: the write lock before anything is read
+            raw = conn.connection.driver_connection
+            if raw.execute("SELECT 1 FROM sales WHERE id = ?", (self.sale_id.hex,)).fetchone() is not None:
+                existing = s.get(Sale, self.sale_id)  # replayed: the sale is already in the store
                 _same_sale(existing, "sale", self.basket_key())
                 return result_of(s, existing, replayed=True)
             if not self.lines:
@@ -370,45 +419,59 @@ class Checkout:
             if sum(ln.unit_fen * ln.qty for ln in self.lines) > limits.SALE_MAX_FEN:  # HQ keeps totals in 32 bits
                 raise DomainError("sale.too_big", max=f"{limits.SALE_MAX_FEN / 100:.2f}")
             now = self.db.clock.now()
-            req = self._request(s, tenders)
+            member = _active_row(s, self.member_id) if self.member_id else None
+            req = self._request(s, tenders, member=member)
             q = price(req, self.program)
-            member = s.get(Member, uuid.UUID(self.member_id)) if self.member_id else None
             paid, change, sv = _check_tenders(s, member, tenders, q.net_fen)
-            sale = self._write_sale(s, q, member, tenders, paid, change, now)
-            if spending is not None and spending.provisional:  # HQ sync: spent without HQ's confirmation
-                sale.provisional = True
+            sale = self._write_sale(s, q, member, tenders, paid, change, now,
+                                    provisional=spending is not None and spending.provisional)  # spent without HQ
             self._write_ledgers(s, q, member, sale, sv, now)
             for code in q.coupons:
                 amount = sum(d.amount_fen for ln in q.lines for d in ln.discounts if d.kind == "coupon" and d.code == code)
                 coupon_store.use(s, code, sale.id, member.id if member else None, amount, now, self.db.store_code)
+            balance = None
             if member is not None:
-                s.flush()
-                membership_mode.after_sale(s, self.db, member, self.program, self.lines, now, sale.id)  # upgrade card
-                tiers.after_sale(s, self.db, member, self.program, now, sale.id)
+                detail = sale.detail
+                if membership_mode.card_upgrade(self.program, member, self.lines):  # the upgrade card: ORM member
+                    member = s.get(Member, member.id)
+                    membership_mode.after_sale(s, self.db, member, self.program, self.lines, now, sale.id)
+                change_ = tiers.after_sale(s, self.db, member, self.program, now, sale.id)
                 member_bonuses.after_sale(s, self.db, self.program, member, sale, now)  # a referral's first purchase
-                sale.tier_after = member.tier_code
+                sale.tier_after = change_.to_tier if change_ is not None else member.tier_code
                 monthly_spend.after_sale(s, self.db, self.program, member.id, sale, now, self.channel)  # points.bonuses
-            s.flush()
-            result = result_of(s, sale, quote=q, payments=self._payments)
+                s.flush()
+                if sale.tier_after != sale.tier_before or sale.detail is not detail:
+                    t = Sale.__table__
+                    raw.execute("UPDATE sales SET tier_after = ?, detail = ? WHERE id = ?", (
+                        sale.tier_after, bulk.bind_processor(conn, t, "detail")(sale.detail), sale.id.hex))
+                balance = raw.execute("SELECT points FROM member_balances WHERE member_id = ?",
+                                      (member.id.hex,)).fetchone()[0]  # kept equal to the entries by every posting
+            result = result_of(s, sale, quote=q, payments=self._payments, points_balance=balance)
             emit(s, self.db, "sale.committed", sale_event.committed(result.as_dict(), req))  # HQ re-prices it
             if lang != "zh_CN":  # HQ's event keeps the Chinese reasons; the caller reads its own language
                 result.refusals = [refusal_dict(r, lang) for r in q.refusals]
-            s.query(Basket).filter(Basket.id == self.sale_id).delete()
+            raw.execute("DELETE FROM baskets WHERE id = ?", (self.sale_id.hex,))
             return result
 
-    def _write_sale(self, s: Session, q: Quote, member, tenders, paid: int, change: int, now: dt.datetime) -> Sale:
+    def _write_sale(self, s: Session, q: Quote, member, tenders, paid: int, change: int, now: dt.datetime,
+                    provisional: bool = False) -> SimpleNamespace:
+        """The sale, its lines and payments: one statement per table (pos.store.bulk), every
+        column as the ORM writes it. Returns the sale's row as attributes (what the rules
+        after the sale read of it)."""
         db = self.db
+        conn = s.connection()
         day = db.clock.local(now).date()
-        sale = Sale(
-            id=self.sale_id, receipt_no=next_receipt_no(s, db.store_code, store_settings.REGISTER_NO.get(db), day),
-            kind="sale", store_code=db.store_code, register_no=store_settings.REGISTER_NO.get(db), business_date=day,
+        register = store_settings.REGISTER_NO.get(db)
+        sale = dict(
+            id=self.sale_id, receipt_no=receipt_no_now(s, db.store_code, register, day),
+            kind="sale", store_code=db.store_code, register_no=register, business_date=day,
             created_at=now, cashier=self.cashier or None, member_id=member.id if member else None,
             tier_before=member.tier_code if member else None, tier_after=member.tier_code if member else None,
             program_version=self.program.version, channel=self.channel, gross_fen=q.gross_fen,
             discount_fen=q.discount_fen, net_fen=q.net_fen, paid_fen=paid, change_fen=change,
             spend_fen=q.spend_fen() if member else 0, points_earned=q.points_earned,
             points_redeemed=q.points_redeemed, points_value_fen=q.points_value_fen,
-            member_saved_fen=q.member_saved_fen, test_clock=db.test_clock,
+            member_saved_fen=q.member_saved_fen, test_clock=db.test_clock, provisional=provisional,
             units=sum(ln.item.qty for ln in q.lines if not ln.item.reward),
             detail={"promotions": q.promotions, "coupons": q.coupons, "gifts": q.gifts,
                     "campaigns": [[c, *q.names.get(c, (c, c))] for c in q.campaigns],  # [code, zh, en]
@@ -416,12 +479,10 @@ class Checkout:
                     "tendered": [{"type": t.type, "amount_fen": t.amount_fen} for t in tenders],
                     "basket_key": self.basket_key()},
         )
-        s.add(sale)
-        s.flush()
+        bulk.write_rows(conn, Sale.__table__, [sale])
         product_ids = {bl.code: bl.product_id for bl in self.lines}
-        # one executemany for the lines (the unit of work per object costs more than the writes)
-        s.execute(insert(SaleLine), [dict(
-            id=uuid7(), sale_id=sale.id, line_no=ln.index + 1, code=ln.item.code,
+        bulk.write_rows(conn, SaleLine.__table__, [dict(
+            id=uuid7(), sale_id=self.sale_id, line_no=ln.index + 1, code=ln.item.code,
             product_id=uuid.UUID(product_ids[ln.item.code]) if product_ids.get(ln.item.code) else None,
             name=ln.item.name, category=ln.item.category, points_class=ln.item.points_class, qty=ln.item.qty,
             unit_fen=ln.item.unit_fen, gross_fen=ln.gross_fen, net_fen=ln.net_fen, points=ln.points,
@@ -437,30 +498,35 @@ class Checkout:
                 amount -= kept
                 left_change -= kept
             if amount or t.type == "cash":  # a note given back whole as change was still handed over
-                self._payments.append(Payment(id=uuid7(), sale_id=sale.id, tender=t.type, amount_fen=amount,
-                                              tendered_fen=t.amount_fen))
-        s.add_all(self._payments)
-        return sale
+                self._payments.append(SimpleNamespace(id=uuid7(), sale_id=self.sale_id, tender=t.type,
+                                                      amount_fen=amount, reference=None, tendered_fen=t.amount_fen))
+        bulk.write_rows(conn, Payment.__table__, [vars(p) for p in self._payments])
+        return SimpleNamespace(**sale)
 
-    def _write_ledgers(self, s: Session, q: Quote, member, sale: Sale, sv: int, now: dt.datetime) -> None:
+    def _write_ledgers(self, s: Session, q: Quote, member, sale, sv: int, now: dt.datetime) -> None:
+        """The points and stored-value entries, allocations and balance cache of the sale,
+        planned as `ledger.debit` / `credit` / `sv_post` plan them, one statement per table."""
         if member is None:
             return
         db, p = self.db, self.program
+        post = ledger.Postings()
         common = dict(now=now, test_clock=db.test_clock, store_code=db.store_code, sale_id=sale.id,
                       program_version=p.version)
         if q.points_redeemed:
             try:
-                ledger.debit(s, member.id, "redeem", q.points_redeemed, reason=f"sale {sale.receipt_no}", **common)
+                post.debit(member.id, "redeem", q.points_redeemed, position=self._position,
+                           reason=f"sale {sale.receipt_no}", **common)
             except ledger.InsufficientPoints as exc:
                 raise DomainError("sale.points_changed", have=exc.available) from None
         if q.points_earned:
             # the redemption above never creates debt, so the debts read for the quote still hold
-            ledger.credit(s, member.id, "earn", q.points_earned, expires_at=expiry.lot_expiry(p, now, db.clock),
-                          available_at=expiry.available_at(p, now, self.channel), reason=f"sale {sale.receipt_no}",
-                          debts=self._debts, **common)
+            post.credit(member.id, "earn", q.points_earned, expires_at=expiry.lot_expiry(p, now, db.clock),
+                        available_at=expiry.available_at(p, now, self.channel), reason=f"sale {sale.receipt_no}",
+                        debts=self._debts, **common)
         if sv:
-            ledger.sv_post(s, member.id, "pay", -sv, now=now, test_clock=db.test_clock, store_code=db.store_code,
-                           sale_id=sale.id, reason=f"sale {sale.receipt_no}")
+            post.sv_post(member.id, "pay", -sv, now=now, test_clock=db.test_clock, store_code=db.store_code,
+                         sale_id=sale.id, reason=f"sale {sale.receipt_no}")
+        post.write(s)
 
     def basket_key(self) -> str:
         """A digest of the basket asked for (not what it priced to): a replay of the
@@ -578,19 +644,23 @@ def _check_tenders(s: Session, member, tenders: tuple[Tender, ...], due: int) ->
 
 
 def result_of(s: Session, sale: Sale, quote: Quote | None = None, replayed: bool = False, lang: str = "zh_CN",
-              payments: list[Payment] | None = None) -> SaleResult:
+              payments: list[Payment] | None = None, points_balance: int | None = None) -> SaleResult:
     """The committed sale as plain values; at commit from what was just written
-    (no reading back), on a replay from the store."""
+    (no reading back; `points_balance`: the member's, read after the commit's postings),
+    on a replay from the store."""
     member = None
     if sale.member_id is not None:
-        cached = s.get(MemberBalance, sale.member_id)  # kept equal to the entries by every posting
-        bal = cached.points if cached is not None else ledger.points_balance(s, sale.member_id)
+        if points_balance is not None:
+            bal = points_balance
+        else:
+            cached = s.get(MemberBalance, sale.member_id)  # kept equal to the entries by every posting
+            bal = cached.points if cached is not None else ledger.points_balance(s, sale.member_id)
         member = {"id": str(sale.member_id), "tier_before": sale.tier_before, "tier_after": sale.tier_after,
                   "points_balance": bal}
     if quote is not None and payments is not None:
-        lines = [SaleLine(code=ln.item.code, name=ln.item.name, qty=ln.item.qty, unit_fen=ln.item.unit_fen,
-                          gross_fen=ln.gross_fen, net_fen=ln.net_fen, points=ln.points, reward=ln.item.reward,
-                          discounts=discount_dicts(quote, ln))
+        lines = [SimpleNamespace(code=ln.item.code, name=ln.item.name, qty=ln.item.qty, unit_fen=ln.item.unit_fen,
+                                 gross_fen=ln.gross_fen, net_fen=ln.net_fen, points=ln.points, reward=ln.item.reward,
+                                 discounts=discount_dicts(quote, ln))
                  for ln in quote.lines]
         pays = payments
     else:

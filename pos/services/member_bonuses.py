@@ -235,6 +235,9 @@ def _forwarded_by(s: Session, member: Member, sale: Sale) -> Member | None:
     """Who forwarded a coupon this sale used (the first such coupon), as their survivor."""
     from pos.store.models import CouponUse
 
+    if sale.kind == "sale" and isinstance(sale.detail, dict) and not sale.detail.get("coupons"):
+        return None  # the sale used no coupon (its detail lists every one it used)
+
     ref = s.scalar(select(Coupon.referrer_id).join(CouponUse, CouponUse.coupon_id == Coupon.id)
                    .where(CouponUse.sale_id == sale.id, Coupon.referrer_id.is_not(None)).limit(1))
     return _survivor(s, ref) if ref is not None else None

@@ -109,6 +109,13 @@ def check_basket(program: ProgramDoc, member_id: str | None, lines) -> None:
         raise DomainError("sale.card_needs_member")
 
 
+def card_upgrade(program: ProgramDoc, member, lines) -> bool:
+    """Whether the basket's upgrade card lifts this member's tier (`after_sale` would change it)."""
+    up = program.tiers.upgrade_by_card
+    return (member is not None and up is not None and bool(up.product) and up.product in [ln.code for ln in lines]
+            and program.tiers.rank(up.to) > program.tiers.rank(member.tier_code))
+
+
 def after_sale(s: Session, db, member, program: ProgramDoc, lines, now, sale_id) -> None:
     """The upgrade card lifts the tier at commit (in the sale's transaction)."""
     up = program.tiers.upgrade_by_card
