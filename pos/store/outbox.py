@@ -11,18 +11,23 @@ from pos.store.models import AuditEntry, OutboxEvent
 
 
 def emit(s: Session, db, kind: str, payload: dict[str, Any]) -> uuid.UUID:
-    """Write the event now, in the session's transaction (events keep the order they were
-    emitted in: every one is written here, at once); returns its id. One DB-API statement
-    with the ORM's conversions (pos.store.bulk): a sale's commit writes one every time."""
+    """Write an event in the session's transaction; returns its id. A sale's event
+    (`sale_record.SALE_EVENT_KINDS`) is written at once, one DB-API statement with the
+    ORM's conversions (pos.store.bulk; every sale's commit writes one), after the session
+    is flushed — so events emitted before it come before it; other events go with the
+    session's next flush, batched (a daily job may emit thousands)."""
     # a sale's event carries its rows as written, so a till restored from a backup can get it back
     # from HQ exactly (pos.store.sale_record)
     from pos.store import bulk, sale_record
 
-    payload = sale_record.attach(s, kind, payload)  # a sale's: the session flushed, its rows read back
     event_id = uuid7()
-    bulk.write_rows(s.connection(), OutboxEvent.__table__, [dict(
-        event_id=event_id, kind=kind, created_at=db.clock.now(), test_clock=db.test_clock,
-        payload={"store": db.store_code, **payload})])
+    row = dict(event_id=event_id, kind=kind, created_at=db.clock.now(), test_clock=db.test_clock)
+    if kind not in sale_record.SALE_EVENT_KINDS:
+        s.add(OutboxEvent(**row, payload={"store": db.store_code, **payload}))
+        return event_id
+    payload = sale_record.attach(s, kind, payload)  # the session flushed, the sale's rows read back
+    s.flush()
+    bulk.write_rows(s.connection(), OutboxEvent.__table__, [{**row, "payload": {"store": db.store_code, **payload}}])
     return event_id
 
 
