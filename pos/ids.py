@@ -57,6 +57,14 @@ def uuid7_at(when: dt.datetime, rng: random.Random) -> uuid.UUID:
     return _v7(ms, counter, rng.getrandbits(62))
 
 
+def uuid7_hex_at(when: dt.datetime, rng: random.Random) -> str:
+    """`uuid7_at(when, rng).hex` (the same draws, the same text) without the UUID object:
+    demo data makes several per row."""
+    ms = int(when.timestamp() * 1000) & ((1 << 48) - 1)
+    counter = rng.getrandbits(12)
+    return f"{(ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rng.getrandbits(62):032x}"
+
+
 def _v7(ms: int, counter: int, rand: int) -> uuid.UUID:
     """The RFC 9562 layout: 48-bit ms, version 7, 12-bit counter, variant 0b10, 62 random bits."""
     value = (ms & ((1 << 48) - 1)) << 80

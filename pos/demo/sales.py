@@ -29,9 +29,10 @@ import random
 from dataclasses import dataclass
 
 from pos.store import settings as store_settings
-from pos.ids import uuid7_at
+from pos.ids import uuid7_hex_at
 from pos.loyalty import expiry
 from pos.store import program_store
+from pos.store.bulk import BulkWriter
 from pos.store.database import sql_ts
 from pos.loyalty.ledger import FAR_FUTURE
 from pos.rules.pricing import Item, MemberCtx, PriceRequest, price
@@ -182,7 +183,7 @@ class _History:
     def add_lot(self, mid: str, when: dt.datetime, expires: dt.datetime | None, lot_id: str, points: int) -> None:
         own = self.lots.setdefault(mid, _Lots())
         lot = own.add(expires, lot_id, points)
-        self.rows.allocs += [(uuid7_at(when, self.rng).hex, debit, lot_id, t) for debit, t in own.settle(lot)]
+        self.rows.allocs += [(uuid7_hex_at(when, self.rng), debit, lot_id, t) for debit, t in own.settle(lot)]
         self.balance[mid] = self.balance.get(mid, 0) + points
         if expires is not None:
             self._bucket(self.expire_on, self.clock.local(expires).date(), (mid, lot))
@@ -202,7 +203,7 @@ class _History:
             self.expire_on.setdefault(day, []).append(mid)
 
     def change_tier(self, mid: str, to: str, reason: str, spend: int, when: dt.datetime, sale_id: str | None) -> None:
-        self.rows.tiers.append((uuid7_at(when, self.rng).hex, mid, self.tier[mid], to, reason, spend, sale_id, sql_ts(when)))
+        self.rows.tiers.append((uuid7_hex_at(when, self.rng), mid, self.tier[mid], to, reason, spend, sale_id, sql_ts(when)))
         self.tier[mid], self.tier_since[mid], self.spend[mid] = to, when, 0
         self.tier_expires[mid] = (add_months(self.clock.local(when).date(), self.tiers.validity_months)
                                   if self.tiers.rank(to) > 0 else None)
@@ -263,11 +264,11 @@ class _History:
                 self.report.tier_changes += 1
 
     def _expire(self, mid: str, lot: list, when: dt.datetime, reason: str) -> None:
-        entry = uuid7_at(when, self.rng).hex
+        entry = uuid7_hex_at(when, self.rng)
         points = lot[2]
         self.rows.entries.append((entry, mid, "expire", -points, sql_ts(when), None, None, lot[1], None, self.store,
                                   self.program.version, reason, sql_ts(when)))
-        self.rows.allocs.append((uuid7_at(when, self.rng).hex, entry, lot[1], points))
+        self.rows.allocs.append((uuid7_hex_at(when, self.rng), entry, lot[1], points))
         lot[2] = 0
         self.balance[mid] -= points
         self.points_delta[mid] = self.points_delta.get(mid, 0) - points
@@ -340,7 +341,9 @@ def make_sales(db, n: int, seed: int = 1, batch: int = 20_000, progress=None) ->
     h.next_job = first
     opening = cur.execute("SELECT member_id, id, points, expires_at, created_at FROM points_entries "
                           "WHERE points > 0 AND kind = 'adjust' ORDER BY created_at").fetchall()
-    cur.execute("BEGIN IMMEDIATE")
+    conn.close()  # the reads are done; the rows go through a writer thread (both cores busy)
+    cur = BulkWriter(db)
+    cur.begin()
     try:
         for mid, lot_id, pts, exp, created in opening:  # the opening balances, in the jobs' view
             h.add_lot(mid, dt.datetime.fromisoformat(created).replace(tzinfo=utc),
@@ -365,12 +368,10 @@ def make_sales(db, n: int, seed: int = 1, batch: int = 20_000, progress=None) ->
         changed = [(t, sql_ts(h.tier_since[mid]), h.tier_expires[mid].isoformat() if h.tier_expires[mid] else None, mid)
                    for mid, t in h.tier.items()]
         cur.executemany("UPDATE members SET tier_code = ?, tier_since = ?, tier_expires = ? WHERE id = ?", changed)
-        cur.execute("COMMIT")
     except BaseException:
-        conn.rollback()
+        cur.rollback()
         raise
-    finally:
-        conn.close()
+    cur.commit()
     if progress:
         progress(n, n)
     report.seconds = round(time.perf_counter() - started, 1)
@@ -407,6 +408,11 @@ class _Rows:
         self.__init__()
 
 
+@functools.lru_cache(maxsize=8192)
+def _receipt_day(store: str, register: str, day: dt.date) -> str:
+    return f"{store}-{register}-{day:%Y%m%d}"
+
+
 def _one_sale(rng, db, program, when, members, member_join, by_cat, cats, h: _History, birthday,
               counters, store, register, rows: _Rows, report: SalesReport) -> None:
     clock = db.clock
@@ -428,21 +434,21 @@ def _one_sale(rng, db, program, when, members, member_join, by_cat, cats, h: _Hi
         ctx = MemberCtx(mid, h.tier[mid], have, birthday.get(mid))
         if have >= 1000 and rng.random() < 0.15:
             redeem = min(have, 500) // 100 * 100
-    q = price(PriceRequest(tuple(items), ctx, redeem_points=redeem, store=store, now=when,
-                           local_date=clock.local(when).date()), program)
     day = clock.local(when).date()
-    counters[(store, day)] = counters.get((store, day), 0) + 1
-    receipt = f"{store}-{register}-{day:%Y%m%d}-{counters[(store, day)]:04d}"
-    sale_id = uuid7_at(when, rng).hex
+    q = price(PriceRequest(tuple(items), ctx, redeem_points=redeem, store=store, now=when, local_date=day), program)
+    seq = counters[(store, day)] = counters.get((store, day), 0) + 1
+    receipt = f"{_receipt_day(store, register, day)}-{seq:04d}"
+    ts = sql_ts(when)
+    sale_id = uuid7_hex_at(when, rng)
     tier_before = h.tier.get(mid)
     tender = rng.choice(TENDERS)
     paid = q.net_fen if tender != "cash" else -(-q.net_fen // 1000) * 1000
     if q.points_redeemed:
-        entries_redeem = uuid7_at(when, rng).hex
+        entries_redeem = uuid7_hex_at(when, rng)
         took = h.lots[mid].take(q.points_redeemed, when)
-        rows.entries.append((entries_redeem, mid, "redeem", -q.points_redeemed, sql_ts(when), None, None, None, sale_id,
-                             store, program.version, f"sale {receipt}", sql_ts(when)))
-        rows.allocs += [(uuid7_at(when, rng).hex, entries_redeem, lot_id, t) for lot_id, t in took]
+        rows.entries.append((entries_redeem, mid, "redeem", -q.points_redeemed, ts, None, None, None, sale_id,
+                             store, program.version, f"sale {receipt}", ts))
+        rows.allocs += [(uuid7_hex_at(when, rng), entries_redeem, lot_id, t) for lot_id, t in took]
         h.points_delta[mid] = h.points_delta.get(mid, 0) - q.points_redeemed
         h.balance[mid] = h.balance.get(mid, 0) - q.points_redeemed
         report.redemptions += 1
@@ -450,11 +456,11 @@ def _one_sale(rng, db, program, when, members, member_join, by_cat, cats, h: _Hi
     if mid:
         h.touch(mid, when)  # a purchase renews a rolling balance
     if mid and q.points_earned:
-        earn_id = uuid7_at(when, rng).hex
+        earn_id = uuid7_hex_at(when, rng)
         expires = expiry.lot_expiry(program, when, clock)
         rows.entries.append((earn_id, mid, "earn", q.points_earned, sql_ts(expiry.available_at(program, when)),
                              sql_ts(expires) if expires else None, None, None, sale_id, store, program.version,
-                             f"sale {receipt}", sql_ts(when)))
+                             f"sale {receipt}", ts))
         h.add_lot(mid, when, expires, earn_id, q.points_earned)
         h.points_delta[mid] = h.points_delta.get(mid, 0) + q.points_earned
     tier_after = tier_before
@@ -463,23 +469,26 @@ def _one_sale(rng, db, program, when, members, member_join, by_cat, cats, h: _Hi
         if h.tier[mid] != tier_before:
             tier_after = h.tier[mid]
             report.tier_changes += 1
-    detail = json.dumps({"promotions": q.promotions, "coupons": [], "gifts": [], "refusals": [],
-                         "tendered": [{"type": tender, "amount_fen": paid}]})
-    rows.sales.append((sale_id, receipt, "sale", store, register, day.isoformat(), sql_ts(when), "demo", mid, tier_before,
+    # json.dumps of {"promotions": …, "coupons": [], "gifts": [], "refusals": [], "tendered": [{type, amount}]},
+    # the same text (tender names are plain ASCII) without encoding the fixed parts each time
+    detail = (f'{{"promotions": {json.dumps(q.promotions) if q.promotions else "[]"}, "coupons": [], "gifts": [], '
+              f'"refusals": [], "tendered": [{{"type": "{tender}", "amount_fen": {paid}}}]}}')
+    rows.sales.append((sale_id, receipt, "sale", store, register, day.isoformat(), ts, "demo", mid, tier_before,
                        tier_after, program.version, "store", None, q.gross_fen, q.discount_fen, q.net_fen, paid,
                        paid - q.net_fen, q.net_fen if mid else 0, q.points_earned, q.points_redeemed,
                        q.points_value_fen, q.member_saved_fen, 0, detail, 0))
     line_ids = []
     for ln in q.lines:
-        lid = uuid7_at(when, rng).hex
+        lid = uuid7_hex_at(when, rng)
         line_ids.append((lid, ln))
         rows.lines.append((lid, sale_id, ln.index + 1, ln.item.code, None, ln.item.name, ln.item.category,
                            ln.item.points_class, ln.item.qty, ln.item.unit_fen, ln.gross_fen, ln.net_fen, ln.points,
                            ln.discounted_by("points"), None,
-                           json.dumps([{"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen} for d in ln.discounts]),
+                           json.dumps([{"kind": d.kind, "code": d.code, "amount_fen": d.amount_fen} for d in ln.discounts])
+                           if ln.discounts else "[]",
                            None))
     if q.net_fen:
-        rows.payments.append((uuid7_at(when, rng).hex, sale_id, tender, q.net_fen))
+        rows.payments.append((uuid7_hex_at(when, rng), sale_id, tender, q.net_fen))
     report.sales += 1
     report.lines += len(q.lines)
     report.member_sales += bool(mid)
@@ -512,18 +521,18 @@ def _full_return(h: _History, when, sale_id, mid, q, line_ids, earn_id, tender, 
     day = h.clock.local(when).date()
     counters[(store, day)] = counters.get((store, day), 0) + 1
     ret_receipt = f"{store}-{register}-{day:%Y%m%d}-{counters[(store, day)]:04d}"
-    ret_id = uuid7_at(when, rng).hex
+    ret_id = uuid7_hex_at(when, rng)
     tier = h.tier[mid]
     rows.sales.append((ret_id, ret_receipt, "return", store, register, day.isoformat(), sql_ts(when), "demo", mid, tier,
                        tier, program.version, "store", sale_id, -q.gross_fen, -q.discount_fen, -q.net_fen, -q.net_fen,
                        0, -q.net_fen, -q.points_earned, 0, 0, 0, 0, json.dumps({"plan": {"full": True}}), 0))
     for i, (lid, ln) in enumerate(line_ids, 1):
-        rows.lines.append((uuid7_at(when, rng).hex, ret_id, i, ln.item.code, None, ln.item.name, "", "", -ln.item.qty,
+        rows.lines.append((uuid7_hex_at(when, rng), ret_id, i, ln.item.code, None, ln.item.name, "", "", -ln.item.qty,
                            ln.item.unit_fen, -ln.gross_fen, -ln.net_fen, -ln.points, 0, None, None, lid))
     if q.net_fen:
-        rows.payments.append((uuid7_at(when, rng).hex, ret_id, tender, -q.net_fen))
+        rows.payments.append((uuid7_hex_at(when, rng), ret_id, tender, -q.net_fen))
     if earn_id and q.points_earned:
-        rev = uuid7_at(when, rng).hex
+        rev = uuid7_hex_at(when, rng)
         own = h.lots[mid]
         lot = next((x for x in own.lots if x[1] == earn_id), None)
         take = min(lot[2], q.points_earned) if lot else 0
@@ -531,11 +540,11 @@ def _full_return(h: _History, when, sale_id, mid, q, line_ids, earn_id, tender, 
                              program.version, f"return {ret_receipt}", sql_ts(when)))
         if take:
             lot[2] -= take
-            rows.allocs.append((uuid7_at(when, rng).hex, rev, earn_id, take))
+            rows.allocs.append((uuid7_hex_at(when, rng), rev, earn_id, take))
         rest = q.points_earned - take
         if rest:  # the member spent or lost them meanwhile: take from other lots, as the engine would
             for lot_id, t in own.take(rest, when):
-                rows.allocs.append((uuid7_at(when, rng).hex, rev, lot_id, t))
+                rows.allocs.append((uuid7_hex_at(when, rng), rev, lot_id, t))
                 rest -= t
         if rest:  # still short: the reversal stays partly unpaid (debt, the "negative" policy); new lots pay it
             own.debts.append([rev, rest])

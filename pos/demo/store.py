@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from pos.store import settings as store_settings
-from pos.ids import uuid7_at
+from pos.ids import uuid7_hex_at
 from pos.rules import phones
 from pos.rules.barcodes import ean_check_digit
 from pos.ids import CROCKFORD
@@ -101,14 +101,15 @@ def _members(n: int, seed: int, now: dt.datetime, store: str, clock, validity_mo
         # a tier is valid validity_months from when it began: at joining (a history follows), or today (an import)
         since = joined if history else now
         expires = add_months(clock.local(since).date(), validity_months).isoformat() if ranks.get(tier, 0) > 0 else None
+        at = sql_ts(joined)
         yield (
-            uuid7_at(joined, rng).hex, demo_code(i, rng), phone, phone[-4:], name, rng.choice("MF"),
+            uuid7_hex_at(joined, rng), demo_code(i, rng), phone, phone[-4:], name, rng.choice("MF"),
             birthday.isoformat() if birthday else None, city,
             f"{city}市{rng.choice(STREETS)}{rng.randint(1, 999)}号" if rng.random() < 0.5 else None,
             rng.choice(OCCUPATIONS), rng.choice(INCOME), None,
             rng.choice(("store", "store", "store", "online", "miniprogram", "qr")), int(consent),
-            sql_ts(joined) if consent else None, tier, sql_ts(since), expires, sql_ts(joined), store, None,
-            "active", None, sql_ts(joined), sql_ts(joined), 0,
+            at if consent else None, tier, at if history else sql_ts(since), expires, at, store, None,
+            "active", None, at, at, 0,
         )
 
 
@@ -132,10 +133,11 @@ def make_members(db, n: int, seed: int = 1, batch: int = 50_000, history: bool =
     now = db.clock.now()
     rng = random.Random(seed * 31 + 7)
     ranks = {lv.code: program.tiers.rank(lv.code) for lv in program.tiers.levels}
-    conn = db.raw()
+    from pos.store.bulk import BulkWriter
+
+    cur = BulkWriter(db)  # rows written by a thread of their own while the next ones are made
+    cur.begin()
     try:
-        cur = conn.cursor()
-        cur.execute("BEGIN IMMEDIATE")
         rows: list[tuple] = []
         members = _members(n, seed, now, db.store_code, db.clock, program.tiers.validity_months, ranks, history)
         for i, row in enumerate(members):
@@ -147,12 +149,10 @@ def make_members(db, n: int, seed: int = 1, batch: int = 50_000, history: bool =
                     progress(i + 1, n)
         if rows:
             report = _flush_members(cur, rows, n - len(rows), rng, now, report, program, db.clock, history)
-        cur.execute("COMMIT")
     except BaseException:
-        conn.rollback()
+        cur.rollback()
         raise
-    finally:
-        conn.close()
+    cur.commit()
     return report
 
 
@@ -166,14 +166,14 @@ def _flush_members(cur, rows: list[tuple], first: int, rng: random.Random, now: 
         i = first + k
         mid, joined = row[0], row[18]
         if rng.random() < 0.7:
-            cards.append((uuid7_at(now, rng).hex, demo_card(i), mid, "magstripe", "active", joined, 0))
+            cards.append((uuid7_hex_at(now, rng), demo_card(i), mid, "magstripe", "active", joined, 0))
         points = 0
         if rng.random() < 0.5:
             points = rng.randint(1, 60) * 50
             # carried over from the old system when the member joined (history), or today (import)
             at = dt.datetime.fromisoformat(joined).replace(tzinfo=dt.timezone.utc) if history else now
             expires = lot_expiry(program, at, clock)
-            lots.append((uuid7_at(at, rng).hex, mid, "adjust", points, sql_ts(at), sql_ts(expires) if expires else None,
+            lots.append((uuid7_hex_at(at, rng), mid, "adjust", points, sql_ts(at), sql_ts(expires) if expires else None,
                          "demo opening balance", sql_ts(at)))
         balances.append((mid, points, 0, sql_ts(now)))
     cur.executemany("INSERT INTO member_cards (id, card_no, member_id, kind, status, issued_at, test_clock) VALUES (?,?,?,?,?,?,?)", cards)
@@ -201,7 +201,7 @@ def make_products(db, n: int, seed: int = 1) -> DemoReport:
         price = rng.randint(lo, hi) * 100 + rng.choice((0, 50, 90))
         member_price = price * 9 // 10 if rng.random() < 0.1 and points_class == "regular" else None
         word = rng.choice(PRODUCT_WORDS[cat])
-        pid = uuid7_at(db.clock.now(), rng).hex
+        pid = uuid7_hex_at(db.clock.now(), rng)
         code = ean13(f"690{seed % 100:02d}{i:07d}")
         products.append((pid, code, f"{word} {i % 97 + 1}号", cat, price, member_price, points_class,
                          int(cat == "团购"), 1, now, now))

@@ -8,6 +8,8 @@ cursor in one `executemany`, inside the caller's transaction.
 """
 from __future__ import annotations
 
+import queue
+import threading
 from typing import Any, Iterable
 
 from sqlalchemy import Boolean, Date, DateTime, Table
@@ -136,3 +138,75 @@ def result_processor(conn, table: Table, key: str):
     """The ORM's conversion of one column's stored value (identity if none)."""
     p = table.columns[key].type._cached_result_processor(conn.dialect, None)
     return p or (lambda v: v)
+
+
+class BulkWriter:
+    """Statements run in order by a thread of their own, on a connection of their own
+    (`Database.bulk_connection`), while the caller makes the next rows: SQLite does its
+    B-tree work without Python's lock, so on two cores making and writing overlap.
+    Used like a cursor (`execute`, `executemany`) between `begin()` and `commit()`;
+    a failed statement is raised to the caller at its next call, and nothing after it
+    runs (`rollback()` then undoes the transaction). The rows handed over must not be
+    changed afterwards."""
+
+    def __init__(self, db, cache_mib: int = 256, depth: int = 4):
+        self._conn = db.bulk_connection(cache_mib)
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None:
+                continue
+            sql, params, many = item
+            try:
+                (self._conn.executemany if many else self._conn.execute)(sql, params)
+            except BaseException as exc:  # raised in the caller's thread (`_check`)
+                self._error = exc
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def execute(self, sql: str, params=()) -> None:
+        self._check()
+        self._queue.put((sql, params, False))
+
+    def executemany(self, sql: str, rows) -> None:
+        self._check()
+        if rows:
+            self._queue.put((sql, rows, True))
+
+    def begin(self) -> None:
+        self.execute("BEGIN IMMEDIATE")
+
+    def _finish(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def commit(self) -> None:
+        """Wait for every statement, then commit (or raise what failed, after a rollback)."""
+        self._queue.put(("COMMIT", (), False))
+        self._finish()
+        try:
+            self._check()
+        except BaseException:
+            self._rollback_now()
+            raise
+        finally:
+            self._conn.close()
+
+    def rollback(self) -> None:
+        if self._thread.is_alive():
+            self._finish()
+        self._rollback_now()
+        self._conn.close()
+
+    def _rollback_now(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")

@@ -35,7 +35,9 @@ DEFAULT_SETTINGS: dict[str, Any] = store_settings.initial()  # what a new store 
 def sql_ts(when: dt.datetime) -> str:
     """A UTC instant in the text form SQLAlchemy's DateTime stores on SQLite (naive UTC),
     for bulk rows written through the DB-API and for range filters in raw SQL."""
-    return when.astimezone(dt.timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    utc = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    # isoformat is strftime's text for every year from 1000 (and a third faster: demo and imports call this per row)
+    return utc.isoformat(" ", "microseconds") if utc.year >= 1000 else utc.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def default_db_path() -> Path:
@@ -114,6 +116,18 @@ class Database:
     def raw(self):
         """A raw DB-API connection, for bulk paths (demo data, benchmarks)."""
         return self.engine.raw_connection()
+
+    def bulk_connection(self, cache_mib: int = 256):
+        """A plain `sqlite3` connection of its own with the store's pragmas (WAL, synchronous=FULL,
+        foreign keys, secure delete) and a larger page cache, usable from another thread (one
+        at a time): `pos.store.bulk.BulkWriter` writes demo data and imports through it."""
+        import sqlite3
+
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        for pragma in ("busy_timeout=10000", "journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
+                       "secure_delete=ON", f"cache_size=-{int(cache_mib) * 1024}"):
+            conn.execute(f"PRAGMA {pragma}")
+        return conn
 
     def _load_settings(self) -> dict[str, Any]:
         return store_settings.load(self)  # upgraded, defaults written (pos.store.settings)
