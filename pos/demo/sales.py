@@ -43,6 +43,7 @@ MONTH_WEIGHT = {1: 1.3, 2: 1.2, 3: 0.9, 4: 0.9, 5: 1.0, 6: 1.25, 7: 0.95, 8: 0.9
 TENDERS = ["cash", "wechat", "wechat", "alipay", "alipay", "bank_card"]
 JOBS_AT = dt.timedelta(hours=8, minutes=30)  # the daily jobs run when the till starts, before the 09:00 opening
 ONE_DAY = dt.timedelta(days=1)
+CACHE_MIB = 1536  # the bulk connection's page cache (see make_sales)
 
 
 @dataclass
@@ -342,7 +343,10 @@ def make_sales(db, n: int, seed: int = 1, batch: int = 20_000, progress=None) ->
     opening = cur.execute("SELECT member_id, id, points, expires_at, created_at FROM points_entries "
                           "WHERE points > 0 AND kind = 'adjust' ORDER BY created_at").fetchall()
     conn.close()  # the reads are done; the rows go through a writer thread (both cores busy)
-    cur = BulkWriter(db)
+    # one transaction for the whole history: a page cache big enough for the member indexes it
+    # touches at random, or SQLite spills the same pages to the WAL again and again (a 1M-member
+    # store grew a 5 GB WAL with 256 MiB); the cache is only reserved as pages are used
+    cur = BulkWriter(db, cache_mib=CACHE_MIB)
     cur.begin()
     try:
         for mid, lot_id, pts, exp, created in opening:  # the opening balances, in the jobs' view

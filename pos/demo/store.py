@@ -133,9 +133,10 @@ def make_members(db, n: int, seed: int = 1, batch: int = 50_000, history: bool =
     now = db.clock.now()
     rng = random.Random(seed * 31 + 7)
     ranks = {lv.code: program.tiers.rank(lv.code) for lv in program.tiers.levels}
+    from pos.demo.sales import CACHE_MIB
     from pos.store.bulk import BulkWriter
 
-    cur = BulkWriter(db)  # rows written by a thread of their own while the next ones are made
+    cur = BulkWriter(db, cache_mib=CACHE_MIB)  # rows written by a thread of their own while the next ones are made
     cur.begin()
     try:
         rows: list[tuple] = []
