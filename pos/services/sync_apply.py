@@ -394,42 +394,58 @@ def apply_page(db, changes: list[dict[str, Any]], cursor: str | None) -> dict[st
     """Apply one page and store its cursor, in one transaction. `changes` are
     `{"kind", "id", "data"}` dicts (sync.protocol.Change)."""
     now = db.clock.now()
-    by_kind: dict[str, list[dict[str, Any]]] = {}
-    for ch in changes:
-        by_kind.setdefault(ch["kind"], []).append(ch["data"])
-    summary: dict[str, Any] = {}
+    by_kind = by_kinds(changes)
     with db.transaction() as s:
-        s.execute(text("PRAGMA defer_foreign_keys = ON"))  # a page's rows may refer to each other in any order
-        summary["captured"] = capture_ledger(s, db)
-        summary["members"] = _apply_members(s, by_kind.get("member", []), now, phone_privacy.chain_key(db))
-        summary["cards"] = _apply_cards(s, by_kind.get("card", []))
-        if by_kind.get("member_import"):  # members imported at HQ: the old key, the carried tier spend (issue 15)
-            summary["member_imports"] = _apply_member_imports(s, by_kind["member_import"])
-        summary["notes"] = _apply_notes(s, by_kind.get("note", []))
-        summary["programs"] = _apply_programs(s, by_kind.get("program", []), now)
-        summary["products"] = _apply_products(s, by_kind.get("product", []), now)
-        summary["coupons"] = _apply_coupons(s, by_kind.get("coupon", []))
-        pts, allocs, sv = by_kind.get("points_entry", []), by_kind.get("points_allocation", []), by_kind.get("sv_entry", [])
-        summary["points_entries"] = _insert_new(s, PointsEntry, pts, _P_COLS)
-        summary["points_allocations"] = _insert_new(s, PointsAllocation, allocs, _A_COLS)
-        summary["sv_entries"] = _insert_new(s, StoredValueEntry, sv, _V_COLS)
-        summary["coupon_uses"] = _insert_new(s, CouponUse, by_kind.get("coupon_use", []), _U_COLS)
-        if by_kind.get("sale"):  # this store's own sales, on a re-sync after a restore (pos.store.sale_record)
-            summary.update(sale_record.restore_sales(s, by_kind["sale"], store_settings.REGISTER_NO.read(s)))
-        if by_kind.get("online_order") or by_kind.get("parcel"):  # issue 18 (pos.services.parcels)
-            from pos.services import parcels
-
-            summary.update(parcels.apply_pull(s, db, by_kind.get("online_order", []), by_kind.get("parcel", []), now))
-        touched = {_uid(d["member_id"]) for d in pts + sv}
-        refresh_balances(s, touched, now)
-        # rows from elsewhere are not this till's to send: the watermark jumps over them
-        marks = dict(store_settings.LEDGER_ROWIDS.read(s) or {})
-        marks.update(_max_rowids(s))
-        store_settings.LEDGER_ROWIDS.put(s, marks)
+        summary, touched = apply_in(s, db, by_kind, now)
         if cursor is not None:  # None: rows HQ answered a question with (pos.services.member_code)
             store_settings.SYNC_CURSOR.put(s, cursor, db)
     _announce(by_kind, touched)
     return summary
+
+
+def by_kinds(changes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for ch in changes:
+        by_kind.setdefault(ch["kind"], []).append(ch["data"])
+    return by_kind
+
+
+def apply_in(s: Session, db, by_kind: dict[str, list[dict[str, Any]]], now: dt.datetime) -> tuple[dict[str, Any], set]:
+    """What `apply_page` does inside its transaction, without the cursor (a bootstrap snapshot
+    applies its rows in chunks through it: pos.services.snapshot_load). (summary, members touched)."""
+    summary: dict[str, Any] = {}
+    s.execute(text("PRAGMA defer_foreign_keys = ON"))  # a page's rows may refer to each other in any order
+    summary["captured"] = capture_ledger(s, db)
+    summary["members"] = _apply_members(s, by_kind.get("member", []), now, phone_privacy.chain_key(db))
+    summary["cards"] = _apply_cards(s, by_kind.get("card", []))
+    if by_kind.get("member_import"):  # members imported at HQ: the old key, the carried tier spend (issue 15)
+        summary["member_imports"] = _apply_member_imports(s, by_kind["member_import"])
+    summary["notes"] = _apply_notes(s, by_kind.get("note", []))
+    summary["programs"] = _apply_programs(s, by_kind.get("program", []), now)
+    summary["products"] = _apply_products(s, by_kind.get("product", []), now)
+    summary["coupons"] = _apply_coupons(s, by_kind.get("coupon", []))
+    pts, allocs, sv = by_kind.get("points_entry", []), by_kind.get("points_allocation", []), by_kind.get("sv_entry", [])
+    summary["points_entries"] = _insert_new(s, PointsEntry, pts, _P_COLS)
+    summary["points_allocations"] = _insert_new(s, PointsAllocation, allocs, _A_COLS)
+    summary["sv_entries"] = _insert_new(s, StoredValueEntry, sv, _V_COLS)
+    summary["coupon_uses"] = _insert_new(s, CouponUse, by_kind.get("coupon_use", []), _U_COLS)
+    if by_kind.get("sale"):  # this store's own sales, on a re-sync after a restore (pos.store.sale_record)
+        summary.update(sale_record.restore_sales(s, by_kind["sale"], store_settings.REGISTER_NO.read(s)))
+    if by_kind.get("online_order") or by_kind.get("parcel"):  # issue 18 (pos.services.parcels)
+        from pos.services import parcels
+
+        summary.update(parcels.apply_pull(s, db, by_kind.get("online_order", []), by_kind.get("parcel", []), now))
+    touched = {_uid(d["member_id"]) for d in pts + sv}
+    refresh_balances(s, touched, now)
+    skip_watermark(s)
+    return summary, touched
+
+
+def skip_watermark(s: Session) -> None:
+    """Rows from elsewhere are not this till's to send: the watermark jumps over them."""
+    marks = dict(store_settings.LEDGER_ROWIDS.read(s) or {})
+    marks.update(_max_rowids(s))
+    store_settings.LEDGER_ROWIDS.put(s, marks)
 
 
 def _apply_member_imports(s: Session, rows: list[dict[str, Any]]) -> int:
