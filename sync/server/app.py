@@ -11,6 +11,8 @@
     POST /v1/members/unmask   UnmaskRequest -> UnmaskResponse    (a full number, audited at HQ)
     POST /v1/orders           an online shop's order (`Authorization: Bearer <channel key>`; orders.py)
     POST /v1/members/resolve-code ResolveCodeRequest -> ResolveCodeResponse (a dynamic member code)
+    GET  /v1/snapshot?min_changes=N         -> a new till's bootstrap snapshot (snapshot.py), or null
+    GET  /v1/snapshot/{id}                  -> its file (gzip of SQLite; `Range: bytes=N-` resumes)
 
 Request bodies may be gzip (`Content-Encoding: gzip`); responses are gzip
 when the client accepts it.
@@ -187,6 +189,28 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
         except ValueError as exc:
             raise ApiError(400, "pull.cursor", str(exc)) from None
         return Response(page.json(), media_type="application/json")
+
+    @app.get("/v1/snapshot")
+    async def snapshot_manifest(request: Request, min_changes: int = 0):
+        """A new till's first pull in one file (sync/server/snapshot.py)."""
+        from . import snapshot
+
+        store = await store_of(request)
+        body = await run_in_threadpool(snapshot.manifest, hq, store, max(0, min_changes))
+        return Response(body, media_type="application/json")
+
+    @app.get("/v1/snapshot/{snapshot_id}")
+    async def snapshot_file(request: Request, snapshot_id: str):
+        from fastapi.responses import FileResponse
+
+        from . import snapshot
+
+        store = await store_of(request)
+        try:
+            path = await run_in_threadpool(snapshot.file_for, hq, store, snapshot_id)
+        except snapshot.SnapshotMissing as exc:
+            raise ApiError(404, "snapshot.missing", str(exc)) from None
+        return FileResponse(path, media_type="application/octet-stream")  # Range requests answered 206
 
     @app.post("/v1/holds")
     async def hold(request: Request):
