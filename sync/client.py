@@ -25,6 +25,7 @@ import uuid
 from typing import Any
 
 import requests
+import urllib3
 from pydantic import BaseModel, ValidationError
 
 from .protocol import (
@@ -36,6 +37,7 @@ log = logging.getLogger("memberpos.sync")
 
 CONNECT_TIMEOUT = 3.05
 READ_TIMEOUT = 60.0
+SNAPSHOT_BUILD_TIMEOUT = 900.0  # HQ may build a snapshot of the whole member base before answering
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
@@ -165,6 +167,79 @@ class HQClient:
         except (ValueError, TypeError) as exc:  # a garbled page: nothing applied, pulled again later
             raise HQUnavailable(f"HQ at {self.base} sent a page this till cannot read: {str(exc)[:200]}") from None
         return page
+
+    def snapshot(self, min_changes: int = 0, timeout: float = SNAPSHOT_BUILD_TIMEOUT) -> dict:
+        """A bootstrap snapshot for this new till (`{"snapshot": {...} | None, "store_changes": [...]}`);
+        HQ may build it first (a long read). An HQ without snapshots is `HQError` 404."""
+        got = self._request("GET", "/v1/snapshot", params={"min_changes": min_changes}, idempotent=True,
+                            timeout=(CONNECT_TIMEOUT, timeout))
+        snap = got.get("snapshot")
+        try:
+            if snap is not None:
+                if not (isinstance(snap, dict) and isinstance(snap.get("id"), str) and isinstance(snap.get("cursor"), str)
+                        and isinstance(snap.get("size"), int) and isinstance(snap.get("sha256"), str)):
+                    raise ValueError("not a snapshot")
+                got["store_changes"] = [check_change(c) for c in got.get("store_changes") or []]
+        except (ValueError, TypeError) as exc:
+            raise HQUnavailable(f"HQ at {self.base} sent a snapshot this till cannot read: {str(exc)[:200]}") from None
+        return got
+
+    def download_snapshot(self, snapshot_id: str, path, size: int, chunk: int = 1 << 20) -> dict:
+        """The snapshot's file into `path`, resuming what is there already (`Range`); a connection
+        cut off mid-way is resumed from where it stopped, up to `retries` times. An unknown (expired)
+        snapshot is `HQError` 404; a download that keeps failing is `HQUnavailable` (the part stays)."""
+        from pathlib import Path
+
+        path = Path(path)
+        started = path.stat().st_size if path.exists() else 0
+        headers = {"Accept-Encoding": "identity"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        url = f"{self.base}/v1/snapshot/{snapshot_id}"
+        last, requests_made = "error", 0
+        for attempt in range(1 + self.retries):
+            have = path.stat().st_size if path.exists() else 0
+            if have == size:
+                break
+            if have > size:
+                path.unlink()
+                have = 0
+            if attempt:
+                time.sleep(backoff(attempt - 1))
+            h = dict(headers, **({"Range": f"bytes={have}-"} if have else {}))
+            try:
+                requests_made += 1
+                with self.http.get(url, headers=h, stream=True, timeout=self.timeout) as r:
+                    if r.status_code in RETRY_STATUS or r.status_code >= 500:
+                        last = f"HTTP {r.status_code}"
+                        continue
+                    if r.status_code == 416:  # the part is not a prefix of this file: start over
+                        path.unlink(missing_ok=True)
+                        continue
+                    if r.status_code >= 400:
+                        raise self._refusal(r)
+                    if r.status_code == 206:
+                        if not r.headers.get("content-range", "").startswith(f"bytes {have}-"):
+                            raise _Garbled("HQ answered another range than asked")
+                        mode = "ab"
+                    else:  # 200: the whole file
+                        mode = "wb"
+                    with open(path, mode) as f:  # read1: what arrived before a cut is kept
+                        read = getattr(r.raw, "read1", None)
+                        if read is None:
+                            for block in r.iter_content(1 << 16):
+                                f.write(block)
+                        else:
+                            while block := read(chunk):
+                                f.write(block)
+            except (requests.RequestException, urllib3.exceptions.HTTPError, _Garbled, OSError) as exc:
+                last = str(exc) if isinstance(exc, _Garbled) else type(exc).__name__
+                log.info("HQ snapshot download: %s (attempt %d/%d)", last, attempt + 1, 1 + self.retries)
+        have = path.stat().st_size if path.exists() else 0
+        if have != size:
+            raise HQUnavailable(f"HQ unreachable at {self.base}: snapshot download stopped at {have:,} of "
+                                f"{size:,} bytes ({last}); it resumes there next time")
+        return {"resumed_from": started, "requests": requests_made}
 
     def hold(self, req: HoldRequest, timeout: float = 1.5) -> HoldResponse:
         """One quick try (the cashier is waiting); the caller falls back to the offline policy."""

@@ -10,7 +10,9 @@ stay in the outbox, shown by `sync --once --json` and `sync status`, never
 dropped and never re-sent on their own.
 
 Pull: pages of changes after the stored cursor, each applied together with its
-cursor in one local transaction (`pos.services.sync_apply.apply_page`).
+cursor in one local transaction (`pos.services.sync_apply.apply_page`). A new
+till (no cursor) first loads HQ's bootstrap snapshot and its cursor in one
+transaction, then pulls pages from there (`sync/bootstrap.py`).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from pos.services import phone_privacy, sync_apply
 from pos.store import settings
 from pos.store.models import OutboxEvent
 
+from . import join_link
 from .client import HQClient
 from .protocol import MAX_BATCH, Event, PushRequest
 
@@ -90,11 +93,23 @@ def push(db, client: HQClient, batch: int = PUSH_BATCH) -> dict[str, Any]:
     return out
 
 
-def pull(db, client: HQClient, page: int = PULL_PAGE, max_pages: int | None = None) -> dict[str, Any]:
+def pull(db, client: HQClient, page: int = PULL_PAGE, max_pages: int | None = None,
+         snapshot_min: int | None = None) -> dict[str, Any]:
+    """Pages after the stored cursor. A till with no cursor yet first loads HQ's bootstrap
+    snapshot when HQ's change log has at least `snapshot_min` rows (default
+    `sync.bootstrap.MIN_CHANGES`; sync/bootstrap.py) and goes on from its cursor."""
+    from . import bootstrap
+
     out: dict[str, Any] = {"pages": 0, "changes": 0, "applied": {}, "programs": [], "cursor": None}
     pages = 0
     with db.read() as s:  # restored from a backup: this store's own rows come down too (pos.store.backup)
         own = settings.RESYNC_OWN.read(s)
+        first = settings.SYNC_CURSOR.read(s) is None
+    if first and not own:
+        got = bootstrap.bootstrap(db, client, bootstrap.MIN_CHANGES if snapshot_min is None else snapshot_min)
+        if got is not None:
+            out["snapshot"] = got
+            out["programs"] += got["programs"]
     while True:
         with db.read() as s:  # the stored cursor (another process may have pulled meanwhile)
             cursor = settings.SYNC_CURSOR.read(s)
@@ -126,6 +141,7 @@ def sync_once(db, client: HQClient | None = None) -> dict[str, Any]:
     try:
         started = dt.datetime.now(dt.timezone.utc)
         phones = fetch_phone_key(db, client)
+        link = join_link.refresh_quietly(db, client)  # the customer screen's join QR (when due)
         pushed = push(db, client)
         phones.update(phone_privacy.after_push(db))  # numbers of members HQ had before this till hashed them
         pulled = pull(db, client)
@@ -136,7 +152,7 @@ def sync_once(db, client: HQClient | None = None) -> dict[str, Any]:
         pushed["exceptions"] += again["exceptions"]
         settings.LAST_SYNC_AT.set(db, started.isoformat())
         return {"ok": True, "store": db.store_code, "hq": settings.HQ_URL.get(db), "pushed": pushed,
-                "pulled": pulled, "phones": phones, "status": status(db)}
+                "pulled": pulled, "phones": phones, "join_link": link["join_link"], "status": status(db)}
     finally:
         if own:
             client.close()
@@ -185,6 +201,8 @@ def enrol(db, hq_url: str, code: str, device: str = "") -> dict[str, Any]:
         import logging
 
         logging.getLogger("memberpos.sync").warning("phone key not fetched at enrolment: %s", type(exc).__name__)
+    try:
+        join_link.refresh_quietly(db, client, force=True)  # the store's join QR, for the customer screen
     finally:
         client.close()
     return {"ok": True, "store": got.store_code, "store_name": got.store_name, "hq": url}
