@@ -16,7 +16,8 @@ takes the next mode of `modes`, else `choose()` when set, else `default`:
     portal             a 200 text/html page (a captive portal), HQ never asked
 
 After any fault the till's connection is closed, so its next request starts a
-new one. `seen` lists the mode each request got.
+new one. `seen` lists the mode each request got, `heads` each request's head;
+`rule(head)`, when set, may name the mode of a request by what it asks for.
 """
 from __future__ import annotations
 
@@ -104,6 +105,8 @@ class FaultyProxy:
         self.delay = delay
         self.rng = random.Random(seed)
         self.seen: list[str] = []
+        self.heads: list[bytes] = []
+        self.rule: Callable[[bytes], str | None] | None = None
         self._lock = threading.Lock()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -161,6 +164,11 @@ class FaultyProxy:
                 if got is None:
                     return
                 head, body, leftover = got
+                with self._lock:
+                    self.heads.append(head)
+                    ruled = self.rule(head) if self.rule is not None else None
+                    if ruled:
+                        mode = self.seen[-1] = ruled
                 if mode == "reset":
                     _reset(client)
                     return
