@@ -156,6 +156,18 @@ def _url(v: str | None) -> str | None:
     return v
 
 
+def _join_link(v: dict[str, str] | None) -> dict[str, str] | None:
+    if v is not None:
+        if not str(v.get("url", "")).startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        for k in ("expires_at", "fetched_at"):
+            try:
+                dt.datetime.fromisoformat(str(v.get(k)))
+            except ValueError:
+                raise ValueError(f"{k} must be an ISO date and time") from None
+    return v
+
+
 def Code(n: int):
     """A code that goes into receipt numbers and HQ's columns: 1-n characters, no spaces."""
     return Annotated[str, AfterValidator(_pattern(rf"[^\s]{{1,{n}}}", f"1-{n} characters without spaces"))]
@@ -188,6 +200,9 @@ LAST_SYNC_AT = Option("sync.last_sync_at", Annotated[str | None, AfterValidator(
 RESYNC_OWN = Option("sync.resync_own", bool, False, "restored from a backup: the next pull brings this store's own rows too")
 SYNC_INTERVAL_S = Option("sync.interval_s", Annotated[float, Field(ge=1, le=86_400)], 30.0,
                          "seconds between the app's background sync rounds")
+JOIN_LINK = Option("store.join_link", Annotated[dict[str, str] | None, AfterValidator(_join_link)], None,
+                   "HQ's signed join link of this store (url, expires_at, fetched_at): the customer screen's QR "
+                   "while the till is idle (sync.join_link; refreshed by the sync)")
 
 # phone numbers on an enrolled till (pos.services.phone_privacy)
 PHONE_KEY_ID = Option("phone.key_id", str | None, None, "the chain's phone key file; set = numbers are hashed")

@@ -11,6 +11,7 @@ at HQ, so the anonymous row reaches every till by pull.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from typing import Any
 
@@ -43,17 +44,23 @@ class StoreUnknown(Exception):
 
 # --- the store's join link (the QR's URL) ------------------------------------------------------
 
-def store_link(hq, store: str, base_url: str, *, days: int = STORE_LINK_DAYS) -> dict[str, Any]:
+def store_link(hq, store: str, base_url: str, *, days: int = STORE_LINK_DAYS,
+               now: float | None = None) -> dict[str, Any]:
+    """The store's signed join link, valid at least `days` days: it expires at the UTC
+    midnight after that, so every link of one store asked for the same day and base is the
+    same text (the poster `hq store qr` prints, the till's customer screen: GET
+    /v1/store/join-link) and a till that asks again finds nothing changed."""
     with hq.read() as s:
         row = s.get(Store, store)
         if row is None:
             raise StoreUnknown(store)
         name = row.name
     signing.init(hq)
-    token = signing.sign("store", {"s": store}, days * 86400)
-    exp = now_utc() + dt.timedelta(days=days)
+    issued = int(time.time() if now is None else now)
+    exp = -(-(issued + days * 86400) // 86400) * 86400  # up to the next midnight (UTC)
+    token = signing.sign("store", {"s": store}, exp - issued, now=issued)
     return {"store": store, "name": name, "url": f"{base_url.rstrip('/')}/m/join/{token}",
-            "expires_at": exp.isoformat(timespec="seconds")}
+            "expires_at": dt.datetime.fromtimestamp(exp, dt.timezone.utc).isoformat(timespec="seconds")}
 
 
 def store_of_token(token: str) -> str:

@@ -6,6 +6,8 @@
     GET  /m/signin?next=/m/...          the same with no store: an existing member signs in
     POST /m/signin, /m/signin/verify
     POST /m/signout
+    GET  /v1/store/join-link            a till's own store's join link, for its customer screen
+                                        (`Authorization: Bearer <store token>`): {store, name, url, expires_at, days}
 
 The phone travels only in POST bodies (never a URL, never a log line: the access log
 has the path only); pages show it masked. The challenge id in the code form names the
@@ -20,7 +22,7 @@ import uuid
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from pos.errors import DomainError
@@ -268,4 +270,32 @@ async def signout(request: Request):
     session.check_csrf(request, form)
     resp = RedirectResponse("/m/signin", status_code=303)
     session.end(resp)
+    return resp
+
+
+# --- the till's customer screen -------------------------------------------------------------------
+
+@router.get("/v1/store/join-link")
+async def till_join_link(request: Request):
+    """The join link `hq store qr` prints for the till's own store (the same signed text the
+    same day; the base is MEMBERPOS_PUBLIC_URL, else the address the till reached), shown as a
+    QR on the till's customer screen while it is idle (app/customer_display.py)."""
+    from .. import admin, orders
+
+    auth = request.headers.get("authorization", "")
+    token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+    if not token:
+        return JSONResponse({"error": "auth.missing", "message": "Authorization: Bearer <store token> is required"},
+                            status_code=401)
+    hq = _hq(request)
+    store = await run_in_threadpool(admin.authenticate, hq, token)
+    if store is None:
+        return JSONResponse({"error": "auth.bad_token", "message": "unknown or revoked store token; enrol the till again"},
+                            status_code=401)
+    try:
+        got = await run_in_threadpool(member_self.store_link, hq, store, orders.public_url(str(request.base_url)))
+    except member_self.StoreUnknown:
+        return JSONResponse({"error": "store.unknown", "message": f"no store {store!r} at HQ"}, status_code=404)
+    resp = JSONResponse({**got, "days": member_self.STORE_LINK_DAYS})
+    resp.headers["Cache-Control"] = "no-store"
     return resp
