@@ -43,12 +43,22 @@ class DeviceSettingsDialog(QDialog):
         self.printer_target = QComboBox()
         self.printer_target.setEditable(True)
         self.printer_target.setEditText(s.printer.path or s.printer.host or s.printer.serial.port)
+        self.customer_mode = QComboBox()  # the graphical customer screen (app/customer_display.py)
+        for code, words in (("off", self.tr("Off")), ("screen", self.tr("Full screen on a monitor")),
+                            ("window", self.tr("A window (to try it out)"))):
+            self.customer_mode.addItem(words, code)
+        self.customer_mode.setCurrentIndex(max(0, self.customer_mode.findData(s.customer_screen.mode)))
+        self.customer_monitor = self._monitors(s.customer_screen.screen)
+        self.customer_mode.currentIndexChanged.connect(
+            lambda _i: self.customer_monitor.setEnabled(self.customer_mode.currentData() == "screen"))
+        self.customer_monitor.setEnabled(s.customer_screen.mode == "screen")
         for title, rows in (
             (self.tr("Scanner"), [(self.tr("Mode"), self.scanner_mode), (self.tr("Serial port"), self.scanner_port),
                                   (self.tr("Baud"), self.scanner_baud), (self.tr("Terminator"), self.scanner_term)]),
             (self.tr("Card reader"), [(self.tr("Mode"), self.card_mode), (self.tr("Serial port"), self.card_port)]),
             (self.tr("Receipt printer"), [(self.tr("Connection"), self.printer_backend), (self.tr("Paper (mm)"), self.printer_width),
                                           (self.tr("File, host or port"), self.printer_target)]),
+            (self.tr("Customer screen"), [(self.tr("Shown as"), self.customer_mode), (self.tr("Monitor"), self.customer_monitor)]),
         ):
             box = QGroupBox(title)
             form = QFormLayout(box)
@@ -87,6 +97,19 @@ class DeviceSettingsDialog(QDialog):
         box.setCurrentIndex(max(0, box.findData(value)))
         return box
 
+    def _monitors(self, current: int) -> QComboBox:
+        """The monitors connected now (1 is the first), and the saved one if it is not."""
+        from PySide6.QtGui import QGuiApplication
+
+        box = QComboBox()
+        for i, screen in enumerate(QGuiApplication.screens()):
+            g = screen.geometry()
+            box.addItem(self.tr("Monitor {0} ({1}×{2})").format(i + 1, g.width(), g.height()), i)
+        if box.findData(current) < 0:
+            box.addItem(self.tr("Monitor {0} (not connected)").format(current + 1), current)
+        box.setCurrentIndex(box.findData(current))
+        return box
+
     def _baud(self, value: int) -> QSpinBox:
         spin = QSpinBox()
         spin.setRange(1200, 921600)
@@ -112,6 +135,7 @@ class DeviceSettingsDialog(QDialog):
             s["printer"]["host"] = target
         elif backend == "serial":
             s["printer"]["serial"]["port"] = target
+        s["customer_screen"].update(mode=self.customer_mode.currentData(), screen=int(self.customer_monitor.currentData()))
         return device_config.DeviceSettings.model_validate(s)
 
     def test_page(self) -> None:

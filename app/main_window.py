@@ -17,6 +17,7 @@ from pos.services.till import Till
 
 from . import i18n, labels
 from .checkout_screen import CheckoutScreen
+from .customer_display import CustomerDisplay
 from .device_bridge import DeviceBridge
 from .device_settings import DeviceSettingsDialog
 from .dialogs import ManagerDialog, ShiftCloseDialog, TextDialog, manager_refusal, parse_yuan
@@ -86,11 +87,14 @@ class MainWindow(QMainWindow):
         self.sync.state.connect(self.arrivals.set_sync_state)
         self.sync.state.connect(lambda *_: self.arrivals.sync_done())
         self.arrivals.need_sync.connect(self.sync.kick)
+        # the customer screen (issue 16): the join QR while idle, the sale, a thank-you (device setting)
+        self.customer = CustomerDisplay(db, lambda: self.till, till_window=self)
         self.retranslate()
         self.signin.reset()
         self.bridge.start()
         self.sync.start()
         self.arrivals.start()
+        self.place_customer()
         self.daily_op: Operation | None = None
         self.reports: ReportsDialog | None = None
         QTimer.singleShot(TAGS_DELAY_MS, self.run_daily_jobs)
@@ -188,8 +192,16 @@ class MainWindow(QMainWindow):
 
     def open_devices(self) -> None:
         DeviceSettingsDialog(self.bridge, self, self.device_path).exec()
+        self.place_customer()  # the customer screen as saved: on, off, another monitor
         if self.checkout is not None:
             self.checkout.focus_input()
+
+    def place_customer(self) -> None:
+        if self.customer is None:
+            return
+        problem = self.customer.place(self.bridge.settings.customer_screen)
+        if problem:
+            self.statusBar().showMessage(problem, 10000)
 
     def print_receipt(self, sale: dict, reprint: bool = False) -> None:
         self.bridge.print_sale(sale, i18n.current(), reprint=reprint, store_name=store_settings.STORE_NAME.get(self.db),
@@ -377,6 +389,10 @@ class MainWindow(QMainWindow):
         self.daily_op.run_in_background()
 
     def closeEvent(self, event) -> None:
+        if self.customer is not None:  # a window of its own: it goes with the till's
+            self.customer.close()
+            self.customer.deleteLater()
+            self.customer = None
         self.arrivals.stop()
         self.sync.stop()
         if self.daily_op is not None:

@@ -111,12 +111,21 @@ class DisplaySettings(_Model):
     lang: Literal["zh_CN", "en"] = "zh_CN"
 
 
+class CustomerScreenSettings(_Model):
+    """The graphical customer screen (app/customer_display.py), beside the 2x20 pole display:
+    "off"; "screen": full screen, frameless, on the till's monitor number `screen` (0 is the
+    first; a till's second monitor is 1); "window": an ordinary window (to try it out)."""
+    mode: Literal["off", "screen", "window"] = "off"
+    screen: int = Field(1, ge=0, le=15)
+
+
 class DeviceSettings(_Model):
     version: int = CONFIG_VERSION
     scanner: ScannerSettings = Field(default_factory=ScannerSettings)
     card_reader: CardReaderSettings = Field(default_factory=CardReaderSettings)
     printer: PrinterSettings = Field(default_factory=PrinterSettings)
     display: DisplaySettings = Field(default_factory=DisplaySettings)
+    customer_screen: CustomerScreenSettings = Field(default_factory=CustomerScreenSettings)
 
 
 def data_dir() -> Path:
@@ -236,6 +245,7 @@ def state(path=None) -> dict:
     except Exception as exc:  # noqa: BLE001 - DeviceConfigError, or a file that is not JSON
         return d | {"state": "invalid", "error": str(exc)[:300]}
     return d | {"state": "ok" if path.exists() else "defaults", "scanner": s.scanner.mode,
-                "card_reader": s.card_reader.mode, "printer": s.printer.backend, "display": s.display.enabled}
+                "card_reader": s.card_reader.mode, "printer": s.printer.backend, "display": s.display.enabled,
+                "customer_screen": s.customer_screen.mode}
 
 

@@ -46,6 +46,7 @@ class Till:
         self.last_quote: Quote | None = None
         self._reprice = True
         self._panel_cache: tuple[str, member_view.MemberPanel] | None = None
+        self.last_paid: checkout.SaleResult | None = None
 
     def _resume_own(self) -> Checkout:
         """The basket in progress at a crash, for the cashier who had it; another
@@ -214,9 +215,11 @@ class Till:
     # --- basket changes -----------------------------------------------------------------
 
     def changed(self) -> Quote:
-        """Persist the basket (a crash or power cut resumes it) and re-price it."""
+        """Persist the basket (a crash or power cut resumes it) and re-price it; `basket`
+        is published (the customer screen follows the sale by it)."""
         self.checkout.save()
         self.last_quote = self.checkout.quote()
+        changes.publish("basket")
         return self.last_quote
 
     def set_qty(self, index: int, qty: int) -> None:
@@ -293,6 +296,7 @@ class Till:
         result = self.checkout.pay(tenders)
         self.checkout = self._new()
         self.last_quote = None
+        self.last_paid = result  # the customer screen's thank-you (points earned) reads it on `sales`
         changes.publish("sales", [result.sale_id])
         if result.member:
             changes.publish("members", [result.member.get("id")])
