@@ -10,6 +10,22 @@ import argparse
 import sys
 
 
+class _Version(argparse.Action):
+    """`--version`, as argparse's own, the version read only when asked (importlib.metadata
+    costs every other command its start-up)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from pos.cli import ops
+
+        formatter = parser._get_formatter()
+        formatter.add_text(f"memberpos {ops.version()}")
+        parser._print_message(formatter.format_help(), sys.stdout)
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from pos.cli import main as pos_cli
     from devices import cli as devices_cli
@@ -18,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="Membership companion for the checkout counter")
     parser.add_argument("--db", help="SQLite file of the store (default: user data dir, or $POS_DB)")
     parser.add_argument("--lang", help="zh_CN (default) or en")
-    parser.add_argument("--version", action="version", version=f"memberpos {__import__('pos.cli.ops').cli.ops.version()}")
+    parser.add_argument("--version", action=_Version, help="show program's version number and exit")
     sub = parser.add_subparsers(dest="command")
     app = sub.add_parser("app", help="open the till (the default)")
     app.add_argument("--db", default=argparse.SUPPRESS)

@@ -14,14 +14,12 @@ import signal
 import time
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from pos.cli.common import CliError, common, lang_of
 
-from . import config as cfg
-from . import events, simulate
-from .decoder import Decoder
-from .msr import MsrSettings
-from .ports import list_serial_ports
-from .serial_reader import PORT_ERRORS, SerialReader, open_serial, port_error_text
+if TYPE_CHECKING:  # each command imports its parts (pydantic, pyserial): other commands load none of them
+    from . import config as cfg
 
 SERIAL_OPTS = ("baudrate", "bytesize", "parity", "stopbits", "xonxoff", "rtscts", "terminator",
                "frame_timeout_ms", "prefix", "suffix")
@@ -44,7 +42,9 @@ def serial_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--suffix", help="stripped from each frame")
 
 
-def _settings_file(args) -> cfg.DeviceSettings:
+def _settings_file(args) -> "cfg.DeviceSettings":
+    from . import config as cfg
+
     path = getattr(args, "config", None)
     if not path and getattr(args, "db", None):  # the settings live beside the store
         path = Path(args.db).expanduser().parent / cfg.CONFIG_NAME
@@ -54,7 +54,9 @@ def _settings_file(args) -> cfg.DeviceSettings:
         raise CliError(str(exc)) from None
 
 
-def _serial_settings(args, base: cfg.SerialSettings, port: str) -> cfg.SerialSettings:
+def _serial_settings(args, base: "cfg.SerialSettings", port: str) -> "cfg.SerialSettings":
+    from . import config as cfg
+
     values = base.model_dump() | {"port": port}
     for key in SERIAL_OPTS:
         v = getattr(args, key, None)
@@ -74,6 +76,8 @@ def _serial_settings(args, base: cfg.SerialSettings, port: str) -> cfg.SerialSet
 # --- devices list -----------------------------------------------------------------
 
 def cmd_list(args) -> int:
+    from .ports import list_serial_ports
+
     ports = list_serial_ports()
     if getattr(args, "json", False):
         print(json.dumps([p.as_dict() for p in ports], ensure_ascii=False))
@@ -89,6 +93,11 @@ def cmd_list(args) -> int:
 # --- devices listen ---------------------------------------------------------------
 
 def cmd_listen(args) -> int:
+    from . import events
+    from .decoder import Decoder
+    from .msr import MsrSettings
+    from .serial_reader import PORT_ERRORS, SerialReader, open_serial, port_error_text
+
     saved = _settings_file(args)
     if args.max_events is not None and args.max_events < 1:
         raise CliError("--max-events must be at least 1")
@@ -142,6 +151,9 @@ def cmd_listen(args) -> int:
 # --- simulate ---------------------------------------------------------------------
 
 def _frames(args) -> list[str | bytes]:
+    from . import config as cfg
+    from . import simulate
+
     if args.code and args.file:
         raise CliError("give --code or --file, not both")
     if args.file:
@@ -161,6 +173,10 @@ def _frames(args) -> list[str | bytes]:
 
 
 def cmd_simulate(args) -> int:
+    from . import config as cfg
+    from . import simulate
+    from .serial_reader import PORT_ERRORS, port_error_text
+
     if bool(args.port) == bool(args.pty):
         raise CliError("give --port PATH, or --pty to make a pseudo-terminal")
     frames = _frames(args)

@@ -541,7 +541,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     from . import alliance_cli
 
     alliance_cli.register(hs, ms, h)  # issue 17: hq merchant ..., hq alliance ..., hq member consent
-    from pos.services.member_import import COLUMNS, DUPLICATES
+    from pos.services.import_formats import COLUMNS, DUPLICATES
 
     p = ms.add_parser("import", parents=[h], help=f"members from a CSV (UTF-8 or GB18030), as the till's `member import`; "
                                                   f"columns: {', '.join(COLUMNS)} (phone required); all rows or none")

@@ -43,9 +43,9 @@ from sqlalchemy import select, text
 
 from pos.store import settings as store_settings
 from pos.store.database import sql_ts
+from pos.analytics.choices import VISIT_MINUTES  # the CLI's option offers it (pos.cli.reports)
 
 UTC = dt.timezone.utc
-VISIT_MINUTES = 60
 
 
 def _ratio(num: int, den: int) -> float | None:

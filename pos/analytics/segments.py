@@ -87,12 +87,13 @@ from pos.ids import uuid7
 from pos.store.models import Coupon, CouponUse, Member, OutboxEvent
 from pos.store.outbox import audit
 from pos.rules.program import ProgramDoc, Segments
+from pos.analytics import buyers
 from pos.analytics.reports import Table, bounds, report_session, ts
+from pos.analytics.choices import RULES  # the CLI's option offers it (pos.cli.reports)
 
 RECENCY_GROUPS = (("active", 0, 90), ("recently_lapsed", 90, 180), ("mid_lapsed", 180, 365), ("dormant", 365, None))
 VALUE_GROUPS = ("heavy", "light", "zombie")
 ABC_CLASSES = ("A", "B", "C", "D")
-RULES = ("buyers", "distinct")  # RFM by quintile of buyers + ABC by shares | the former distinct-value quintiles + F/M classes
 ZOMBIE = "zombie"  # never purchased; apart from the pyramid under rule "buyers" (abc="zombie" in `members`)
 RULE_TEXT = {
     "buyers": ("score = 1 + floor(5 * (buyers with a strictly worse value) / buyers), ties share the lower score; "
@@ -155,38 +156,9 @@ def _has_inactive(s) -> bool:
 
 
 def _buyers_cte(fold: bool) -> str:
-    """CTEs ending in b (the buyers: member_id, frequency, monetary, last_day). `fold`: merged members' history goes to their survivor and only
-    active members are kept (a join per member; only when such members exist)."""
-    sql = """
-        ret AS (SELECT r.original_sale_id AS sid, SUM(r.units) AS back FROM sales r
-                WHERE r.original_sale_id IS NOT NULL AND r.kind = 'return' AND r.created_at < :hi
-                GROUP BY r.original_sale_id),
-        cancelled AS MATERIALIZED (
-                SELECT o.rowid AS rid, o.member_id FROM ret JOIN sales o ON o.id = ret.sid
-                WHERE o.member_id IS NOT NULL AND ret.back + o.units <= 0),
-        cm AS (SELECT member_id, COUNT(*) AS n FROM cancelled GROUP BY member_id),
-        pm0 AS (SELECT member_id, SUM(kind = 'sale') AS tickets, SUM(net_fen) AS monetary,
-                       MAX(CASE WHEN kind = 'sale' THEN business_date END) AS last_sale
-                FROM sales WHERE member_id IS NOT NULL AND created_at < :hi AND kind IN ('sale', 'return')
-                GROUP BY member_id),
-        pm AS (SELECT pm0.member_id, pm0.tickets - COALESCE(cm.n, 0) AS frequency, pm0.monetary,
-                      CASE WHEN cm.n IS NULL THEN pm0.last_sale
-                           ELSE (SELECT MAX(s2.business_date) FROM sales s2
-                                 WHERE s2.member_id = pm0.member_id AND s2.kind = 'sale' AND s2.created_at < :hi
-                                   AND s2.rowid NOT IN (SELECT rid FROM cancelled)) END AS last_day
-               FROM pm0 LEFT JOIN cm ON cm.member_id = pm0.member_id),"""
-    if fold:
-        sql += """
-        pf AS (SELECT COALESCE(m.merged_into, pm.member_id) AS member_id, SUM(pm.frequency) AS frequency,
-                      SUM(pm.monetary) AS monetary, MAX(pm.last_day) AS last_day
-               FROM pm JOIN members m ON m.id = pm.member_id GROUP BY 1),
-        b AS MATERIALIZED (
-              SELECT pf.* FROM pf JOIN members m ON m.id = pf.member_id
-              WHERE pf.frequency >= 1 AND m.status = 'active' AND m.joined_at < :hi)"""
-    else:
-        sql += """
-        b AS MATERIALIZED (SELECT * FROM pm WHERE pm.frequency >= 1)"""
-    return sql
+    """CTEs ending in b (the buyers: member_id, frequency, monetary, last_day), the
+    reference definition (`pos.analytics.buyers.buyers_cte`)."""
+    return buyers.buyers_cte(fold)
 
 
 def _values(name: str, col: str) -> str:
@@ -359,8 +331,174 @@ class Segmentation:
 
 def segmentation(db, as_of: dt.date | None = None, *, rule: str | None = None,
                  program: ProgramDoc | None = None) -> Segmentation:
-    """RFM cells, named groups, the ABC(D) pyramid and the Pareto check (one query).
-    `rule` "buyers" | "distinct" (module docstring); default: the program's setting."""
+    """RFM cells, named groups, the ABC(D) pyramid and the Pareto check.
+    `rule` "buyers" | "distinct" (module docstring); default: the program's setting.
+    The buyers are read once (`pos.analytics.buyers.BuyerTable`, two connections at
+    once); the same figures as `segmentation_reference`, in a fraction of its time."""
+    as_of = as_of or db.clock.today()
+    rule, shares = settings(db, rule, program)
+    p = _params(db, as_of)
+    with buyers.BuyerTable(db, p["hi"]) as bt:
+        return _segmentation(bt, as_of, rule, shares, p)
+
+
+def _score_map(counts: dict[Any, int], rule: str) -> dict[Any, int]:
+    """value -> score of one dimension from its distinct values among buyers and their
+    counts (values ascending = from the worst): "buyers" 1 + ⌊5w/n⌋ with w the buyers
+    strictly worse, "distinct" 1 + ⌊5(k − 1)/D⌋ with k the value's rank of D."""
+    values = sorted(counts)
+    if rule == "distinct":
+        return {v: 1 + (k - 1) * 5 // len(values) for k, v in enumerate(values, 1)}
+    n = sum(counts.values())
+    out, below = {}, 0
+    for v in values:
+        out[v] = 1 + 5 * below // n
+        below += counts[v]
+    return out
+
+
+def _thresholds_of(score: dict[Any, int]) -> list[Any]:
+    """t1..t4: the smallest value scoring 2, 3, 4, 5 (None: no value does), so that a
+    value's score is 1 + the number of thresholds it reaches."""
+    return [min((v for v, sc in score.items() if sc >= j + 1), default=None) for j in range(1, 5)]
+
+
+def _score_sql(col: str, name: str) -> str:
+    return "(1 + " + " + ".join(f"COALESCE({col} >= :{name}{j}, 0)" for j in range(1, 5)) + ")"
+
+
+def _upper_sql(j: int) -> str:
+    """SQL: the buyer row b is in class j or above (net sales, then frequency, then code)."""
+    return (f"(b.monetary > :v{j} OR (b.monetary = :v{j} AND (b.frequency > :f{j} OR (b.frequency = :f{j} "
+            f"AND (SELECT mc.member_code FROM members mc WHERE mc.id = b.member_id) <= :c{j}))))")
+
+
+_GROUP_SQL = "(CASE " + " ".join(f"WHEN b.last_day > :since_{hi} THEN {i}"
+                                 for i, (_n, _lo, hi) in enumerate(RECENCY_GROUPS) if hi is not None) + \
+             f" ELSE {len(RECENCY_GROUPS) - 1} END)"
+# one packed integer per cell, group and class: a sort on one small integer, not on five columns
+_CELLS_SQL = f"""
+    SELECT (((({_score_sql('b.last_day', 'r')} * 8 + {_score_sql('b.frequency', 'f')}) * 8
+             + {_score_sql('b.monetary', 'm')}) * 4 + {_GROUP_SQL}) * 4 + {{abc}}) AS k, SUM(b.w), SUM(b.w * b.monetary)
+    FROM temp.b b GROUP BY 1"""
+_ABC_SQL = f"(CASE WHEN {_upper_sql(1)} THEN 0 WHEN {_upper_sql(2)} THEN 1 WHEN {_upper_sql(3)} THEN 2 ELSE 3 END)"
+
+
+def _segmentation(bt: "buyers.BuyerTable", as_of: dt.date, rule: str, shares: dict[str, int],
+                  p: dict[str, Any]) -> Segmentation:
+    # 1. each dimension's distinct values among buyers with their counts (weights summed)
+    rf: dict[tuple, int] = {}
+    mc: dict[int, int] = {}
+    for kind, a, b, n in bt.rows("""
+            SELECT 'rf', last_day, frequency, SUM(w) FROM temp.b GROUP BY 2, 3
+            UNION ALL SELECT 'm', NULL, monetary, SUM(w) FROM temp.b GROUP BY 3"""):
+        if kind == "rf":
+            rf[(a, b)] = rf.get((a, b), 0) + n
+        else:
+            mc[b] = mc.get(b, 0) + n
+    rf = {k: v for k, v in rf.items() if v}
+    mc = {k: v for k, v in mc.items() if v}
+    rc: dict[str, int] = {}
+    fc: dict[int, int] = {}
+    for (day, freq), n in rf.items():
+        rc[day] = rc.get(day, 0) + n
+        fc[freq] = fc.get(freq, 0) + n
+    n_buyers = sum(mc.values())
+    rs, fs, ms = _score_map(rc, rule), _score_map(fc, rule), _score_map(mc, rule)
+    q = dict(p)
+    for name, score in (("r", rs), ("f", fs), ("m", ms)):
+        q.update({f"{name}{j}": t for j, t in enumerate(_thresholds_of(score), 1)})
+    # 2. net sales from the top: the Pareto figures and, rule "buyers", the buyer closing each ABC class
+    desc = sorted(mc.items(), reverse=True)
+    top_k = (n_buyers + 4) // 5
+    top_n = top_sales = 0
+    above_n = above_sales = 0
+    for v, c in desc:
+        if above_n + c >= top_k:
+            top_n, top_sales = top_k, above_sales + (top_k - above_n) * v
+            break
+        above_n += c
+        above_sales += v * c
+    abc_sql = "0"
+    if rule == "buyers":
+        cum = _abc_params(shares)
+        cuts = []  # (v_j, the buyers above v_j that class j and above still take)
+        for j in (1, 2, 3):
+            k = (n_buyers * cum[f"abc_{j}"] + 99) // 100
+            above = 0
+            for v, c in desc:
+                if above + c >= k:
+                    cuts.append((v, k - above))
+                    break
+                above += c
+            else:
+                cuts.append((None, None))
+        tied = {v for v, _need in cuts if v is not None}
+        at = buyers.netted(bt.rows(f"""
+            SELECT b.member_id, b.monetary, b.frequency, mb.member_code, b.w FROM temp.b b JOIN members mb ON mb.id = b.member_id
+            WHERE b.monetary IN ({', '.join(str(int(v)) for v in tied) or 'NULL'})"""))
+        for j, (v, need) in enumerate(cuts, 1):
+            at_v = sorted((r for r in at if r[1] == v), key=lambda r: (-r[2], r[3]))
+            pick = at_v[need - 1] if v is not None and 0 < need <= len(at_v) else None
+            q.update({f"v{j}": v, f"f{j}": pick[2] if pick else None, f"c{j}": pick[3] if pick else None})
+        abc_sql = _ABC_SQL
+    # 3. the cells: buyers by R, F, M score, recency group and class, counted and summed
+    cells = {(r, f, m): [0, 0] for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
+    groups = {g[0]: 0 for g in RECENCY_GROUPS}
+    abc = {k: [0, 0] for k in ABC_CLASSES}
+    for key, n, money in buyers.summed(bt.rows(_CELLS_SQL.format(abc=abc_sql), q), 1).items():
+        k = key[0]
+        a, g, m, f, r = k % 4, k // 4 % 4, k // 16 % 8, k // 128 % 8, k // 1024
+        cells[(r, f, m)][0] += n
+        cells[(r, f, m)][1] += money
+        groups[RECENCY_GROUPS[g][0]] += n
+        y = ABC_CLASSES[a] if rule == "buyers" else abc_class(f, m)
+        abc[y][0] += n
+        abc[y][1] += money
+    # 4. each score's range of values (recency in days since the last purchase: score 5 is the fewest)
+    days = lambda d: (as_of - dt.date.fromisoformat(str(d)[:10])).days  # noqa: E731
+    ranges: dict[str, list[dict[str, Any]]] = {}
+    for dim, score, counts in (("r", rs, rc), ("f", fs, fc), ("m", ms, mc)):
+        acc: dict[int, list] = {}
+        for v, sc in score.items():
+            x = acc.setdefault(sc, [0, v, v])
+            x[0] += counts[v]
+            x[1], x[2] = min(x[1], v), max(x[2], v)
+        ranges[dim] = [{"score": sc, "members": n, "min": days(hi) if dim == "r" else int(lo),
+                        "max": days(lo) if dim == "r" else int(hi)} for sc, (n, lo, hi) in sorted(acc.items())]
+    return _assemble(as_of, rule, shares, bt.base, cells, groups, abc, ranges, top_n, top_sales)
+
+
+def _assemble(as_of, rule, shares, base, cells, groups, abc, ranges, top_n, top_sales) -> Segmentation:
+    buyers_n = sum(v[0] for v in abc.values())
+    zombies = base - buyers_n
+    total_sales = sum(v[1] for v in abc.values())
+    groups["never_purchased"] = zombies
+    if rule == "distinct":  # D = never purchased
+        abc["D"][0] = zombies
+        value = {"heavy": abc["A"][0] + abc["B"][0], "light": abc["C"][0], "zombie": zombies}
+    else:
+        value = {"heavy": abc["A"][0] + abc["B"][0], "light": abc["C"][0] + abc["D"][0], "zombie": zombies}
+    share = lambda a, b: a / b if b else None  # noqa: E731
+    in_buyers = lambda k: rule == "buyers" or k != "D"  # noqa: E731
+    return Segmentation(
+        as_of=as_of, members=base, buyers=buyers_n, zombies=zombies,
+        cells=[{"r": r, "f": f, "m": m, "members": v[0], "monetary_fen": v[1]} for (r, f, m), v in cells.items()],
+        groups=groups, value=value,
+        abc=[{"class": k, "members": v[0], "share_members": share(v[0], base), "sales_fen": v[1],
+              "share_sales": share(v[1], total_sales), "share_buyers": share(v[0], buyers_n) if in_buyers(k) else None}
+             for k, v in abc.items()],
+        pareto={"buyers": buyers_n, "top_buyers": top_n, "top_sales_fen": top_sales, "sales_fen": total_sales,
+                "top_share": share(top_sales, total_sales)},
+        score_ranges={dim: sorted(xs, key=lambda x: x["score"]) for dim, xs in ranges.items()},
+        rule=RULE_TEXT[rule].format(**shares), rfm_rule=rule, abc_shares=dict(shares),
+    )
+
+
+def segmentation_reference(db, as_of: dt.date | None = None, *, rule: str | None = None,
+                           program: ProgramDoc | None = None) -> Segmentation:
+    """`segmentation` as one SQL statement over the reference definitions (`_buyers_cte`,
+    `_scores`): what the fast path is checked against (tests/pos/test_segments_fast.py)."""
     as_of = as_of or db.clock.today()
     rule, shares = settings(db, rule, program)
     p = _params(db, as_of) | _abc_params(shares)
@@ -397,30 +535,7 @@ def segmentation(db, as_of: dt.date | None = None, *, rule: str | None = None,
         else:  # recency in days since the last purchase: the latest date is the fewest days
             lo, hi = (days(y), days(x)) if kind == "r" else (int(x), int(y))
             ranges[kind].append({"score": int(a), "members": int(n), "min": lo, "max": hi})
-    buyers = sum(v[0] for v in abc.values())
-    zombies = base - buyers
-    total_sales = sum(v[1] for v in abc.values())
-    groups["never_purchased"] = zombies
-    if rule == "distinct":  # D = never purchased
-        abc["D"][0] = zombies
-        value = {"heavy": abc["A"][0] + abc["B"][0], "light": abc["C"][0], "zombie": zombies}
-    else:
-        value = {"heavy": abc["A"][0] + abc["B"][0], "light": abc["C"][0] + abc["D"][0], "zombie": zombies}
-    share = lambda a, b: a / b if b else None  # noqa: E731
-    in_buyers = lambda k: rule == "buyers" or k != "D"  # noqa: E731
-    # recency ranges are in days since the last purchase: score 5 is the smallest
-    return Segmentation(
-        as_of=as_of, members=base, buyers=buyers, zombies=zombies,
-        cells=[{"r": r, "f": f, "m": m, "members": v[0], "monetary_fen": v[1]} for (r, f, m), v in cells.items()],
-        groups=groups, value=value,
-        abc=[{"class": k, "members": v[0], "share_members": share(v[0], base), "sales_fen": v[1],
-              "share_sales": share(v[1], total_sales), "share_buyers": share(v[0], buyers) if in_buyers(k) else None}
-             for k, v in abc.items()],
-        pareto={"buyers": buyers, "top_buyers": top_n, "top_sales_fen": top_sales, "sales_fen": total_sales,
-                "top_share": share(top_sales, total_sales)},
-        score_ranges={dim: sorted(xs, key=lambda x: x["score"]) for dim, xs in ranges.items()},
-        rule=RULE_TEXT[rule].format(**shares), rfm_rule=rule, abc_shares=dict(shares),
-    )
+    return _assemble(as_of, rule, shares, base, cells, groups, abc, ranges, top_n, top_sales)
 
 
 # --- member lists (drill-down) ---------------------------------------------------------

@@ -15,13 +15,13 @@ import json
 import os
 import sys
 import uuid
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from pos.errors import DomainError, card_like, echo
 from pos.rules import limits
-from pos.store import program_store
-from pos.store import settings as store_settings
-from pos.store.database import Database, default_db_path, open_db
+
+if TYPE_CHECKING:  # the store (SQLAlchemy, pydantic) is loaded by the commands that open one
+    from pos.store.database import Database
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
@@ -46,7 +46,9 @@ def lang_of(args) -> str:
     return getattr(args, "lang", None) or os.environ.get("POS_LANG") or "zh_CN"
 
 
-def db_of(args) -> Database:
+def db_of(args) -> "Database":
+    from pos.store.database import default_db_path, open_db
+
     return open_db(getattr(args, "db", None) or default_db_path())
 
 
@@ -91,24 +93,22 @@ def strict_fen(text: str, what: str = "amount_fen") -> int:
 
 def program_or_none(db):
     """The store's active program, or None when none is installed."""
+    from pos.store import program_store
+
     try:
         return program_store.active(db)
     except DomainError:
         return None
 
 
-def find_exact(db: Database, query: str) -> list:
+def find_exact(db: "Database", query: str) -> list:
     """Members whose phone, last 4 digits, card number or member code is `query`."""
     from pos.services import members  # only the commands about members need the index
 
-    idx = members.MemberIndex(str(db.path), store_settings.PHONE_REGION.get(db))
-    try:
-        return idx.find(query)
-    finally:
-        idx.close()
+    return members.find_exact(db, query)
 
 
-def resolve_member(db: Database, ref: str) -> str:
+def resolve_member(db: "Database", ref: str) -> str:
     """A member id, member code, card number or phone -> the member's id."""
     if card_like(ref, bare=False):
         raise DomainError("input.bank_card")

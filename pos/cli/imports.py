@@ -20,7 +20,7 @@ def cmd_member_import(args) -> int:
 
 def register_member(ms, common) -> None:
     """`member import` under the `member` command."""
-    from pos.services.member_import import COLUMNS, DUPLICATES
+    from pos.services.import_formats import COLUMNS, DUPLICATES
 
     p = ms.add_parser("import", parents=[common],
                       help=f"members from a CSV (UTF-8 or GB18030); columns: {', '.join(COLUMNS)} (phone required)")
@@ -50,7 +50,7 @@ def cmd_history_import(args) -> int:
 
 
 def register_history(sub, common) -> None:
-    from pos.services.history_import import OPTIONAL, POINTS, REQUIRED
+    from pos.services.import_formats import OPTIONAL, POINTS, REQUIRED
 
     hp = sub.add_parser("history", help="sales history from another system")
     hs = hp.add_subparsers(dest="history_cmd", required=True)

@@ -14,27 +14,21 @@ import json
 import os
 import sys
 import time
-import uuid
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from pos.cli import reports
 from pos.cli.common import (EXIT_BAD_INPUT, EXIT_NOT_FOUND, CliError, common, db_of, import_out, find_exact, lang_of, out,
                             parse_date, program_or_none, resolve_member, run, strict_fen)
-from pos.demo import store
-from pos.errors import DomainError, card_like, echo
-from pos.loyalty import expiry, ledger, tiers
-from pos.rules import limits, program
+from pos.errors import DomainError
 from pos.rules.money import yuan
-from pos.services import catalog, checkout, joining, member_bonuses, members, returns
-from pos.services import staff
-from pos.store import program_store
-from pos.store import settings as store_settings
+
+# Each command imports what it uses (the store, the services, pydantic): `--help`
+# and one `checkout --quote` per process load only their own part
+# (tests/test_cli_imports.py, tests/bench/test_cli_start_bench.py).
 
 # --- demo -------------------------------------------------------------------
 
 def cmd_demo(args) -> int:
+    from pos.demo import store
+
     db = db_of(args)
     started = time.perf_counter()
     try:
@@ -54,6 +48,8 @@ PROFILE_OPTS = ("name", "gender", "birthday", "region", "address", "occupation",
 
 
 def cmd_member_add(args) -> int:
+    from pos.services import joining
+
     db = db_of(args)
     profile = {k: getattr(args, k) for k in PROFILE_OPTS if getattr(args, k) is not None}
     if args.consent:
@@ -71,6 +67,8 @@ def cmd_member_add(args) -> int:
 
 
 def cmd_member_checkin(args) -> int:
+    from pos.services import member_bonuses
+
     db = db_of(args)
     doc = program_or_none(db)
     if doc is None:
@@ -83,18 +81,20 @@ def cmd_member_checkin(args) -> int:
 
 
 def cmd_member_find(args) -> int:
+    from pos.services import host_pos
+
     db = db_of(args)
-    exact = find_exact(db, args.query)
-    # exact keys first (phone, last 4, card, code); otherwise every member by name or phone fragment
-    found = members.describe(db, exact) if exact else members.search(db, args.query)
-    out(args, [m.as_dict() for m in found],
-        lambda: "\n".join(f"{m.member_code}  {m.name or '-'}  {m.phone_masked}  {m.tier}  {m.points} pts  "
-                          f"last visit {m.last_visit or '-'}  id={m.id}" for m in found)
+    found = host_pos.member_lookup(db, args.query)  # the same list as GET /member?q= (pos.cli.serve)
+    out(args, found,
+        lambda: "\n".join(f"{m['member_code']}  {m['name'] or '-'}  {m['phone_masked']}  {m['tier']}  {m['points']} pts  "
+                          f"last visit {m['last_visit'] or '-'}  id={m['id']}" for m in found)
         or "no member found")
     return 0 if found else EXIT_NOT_FOUND
 
 
 def cmd_member_show(args) -> int:
+    from pos.services import members
+
     db = db_of(args)
     d = members.detail(db, resolve_member(db, args.id))
 
@@ -115,6 +115,8 @@ def cmd_member_show(args) -> int:
 
 
 def cmd_member_merge(args) -> int:
+    from pos.services import members
+
     db = db_of(args)
     doc = program_or_none(db)
     order = tuple(lv.code for lv in doc.tiers.levels) if doc else members.DEFAULT_TIER_ORDER
@@ -126,6 +128,8 @@ def cmd_member_merge(args) -> int:
 
 
 def cmd_member_dupes(args) -> int:
+    from pos.services import members
+
     db = db_of(args)
     found = members.duplicate_candidates(db, min_score=args.min_score, limit=args.limit)
     out(args, [c.as_dict() for c in found],
@@ -135,6 +139,8 @@ def cmd_member_dupes(args) -> int:
 
 
 def cmd_member_card(args) -> int:
+    from pos.services import members
+
     db = db_of(args)
     members.add_card(db, resolve_member(db, args.member), args.card_no, kind=args.kind, actor=args.actor)
     out(args, {"ok": True, "card_no": args.card_no}, f"card {args.card_no} issued")
@@ -142,6 +148,8 @@ def cmd_member_card(args) -> int:
 
 
 def cmd_member_tag(args) -> int:
+    from pos.services import members
+
     db = db_of(args)
     members.set_tag(db, resolve_member(db, args.member), args.tag, on=not args.remove, actor=args.actor)
     out(args, {"ok": True}, "ok")
@@ -149,6 +157,8 @@ def cmd_member_tag(args) -> int:
 
 
 def cmd_member_note(args) -> int:
+    from pos.services import member_bonuses
+
     db = db_of(args)
     award = member_bonuses.add_note(db, program_or_none(db), resolve_member(db, args.member), args.text,
                                     kind=args.kind, actor=args.actor, receipt_no=args.receipt)
@@ -162,6 +172,8 @@ def cmd_member_note(args) -> int:
 # --- catalog, program, ledger -------------------------------------------------------
 
 def cmd_catalog_import(args) -> int:
+    from pos.services import catalog
+
     db = db_of(args)
     report = catalog.import_csv(db, args.file)
     return import_out(args, report, lambda: f"imported {report.rows} row(s): {report.created} new, {report.updated} "
@@ -169,6 +181,8 @@ def cmd_catalog_import(args) -> int:
 
 
 def cmd_program_check(args) -> int:
+    from pos.rules import program
+
     doc = program.load_file(args.file)
     summary = {"ok": True, "version": doc.version, "name": {"zh": doc.name.zh, "en": doc.name.en},
                "tiers": [lv.code for lv in doc.tiers.levels],
@@ -182,6 +196,9 @@ def cmd_program_check(args) -> int:
 
 
 def cmd_program_install(args) -> int:
+    from pos.rules import program
+    from pos.store import program_store
+
     db = db_of(args)
     doc = program.preset(args.file[len("preset:"):]) if args.file.startswith("preset:") else program.load_file(args.file)
     program_store.install(db, doc, source="file", actor=args.actor)
@@ -190,6 +207,9 @@ def cmd_program_install(args) -> int:
 
 
 def cmd_program_show(args) -> int:
+    from pos.rules import program
+    from pos.store import program_store
+
     db = db_of(args)
     doc = program_store.ensure_default(db)
     out(args, program.to_json(doc), lambda: json.dumps(program.to_json(doc), ensure_ascii=False, indent=2))
@@ -197,6 +217,8 @@ def cmd_program_show(args) -> int:
 
 
 def cmd_ledger_verify(args) -> int:
+    from pos.loyalty import ledger
+
     db = db_of(args)
     with db.read() as s:
         drift = ledger.find_drift(s)
@@ -214,87 +236,30 @@ def cmd_ledger_verify(args) -> int:
 
 # --- checkout, returns, expiry, tiers ----------------------------------------------
 
-# The basket JSON is strict (issue 12): a quantity or amount is a JSON integer, never
-# true, "2", " 2 " or 2.0; every number and text is bounded (pos/rules/limits.py).
-STRICT = ConfigDict(extra="forbid", strict=True)
+# The basket JSON is strict (issue 12): pos.services.host_pos.CheckoutInput, the same for POST /quote and
+# /checkout of the local API (pos.cli.serve).
 
+def _read_input(parse):
+    """stdin (at most host_pos.MAX_INPUT_BYTES + 1 bytes are read) through `parse`; a request
+    that cannot be read is one error line."""
+    from pos.services import host_pos
 
-class CheckoutLine(BaseModel):
-    model_config = STRICT
-    code: str = Field(min_length=1, max_length=64)
-    qty: int = Field(1, ge=1, le=checkout.MAX_QTY)
-
-
-class CheckoutTender(BaseModel):
-    model_config = STRICT
-    type: str = Field(max_length=16)
-    amount_fen: int = Field(gt=0, le=limits.SALE_MAX_FEN)
-
-
-class CheckoutInput(BaseModel):
-    """stdin of `checkout`: the public basket format of host POS systems."""
-
-    model_config = STRICT
-    sale_id: uuid.UUID | None = None  # give it to make retries safe: a replay changes nothing
-    member: str | None = Field(None, max_length=64)
-    lines: list[CheckoutLine] = Field(min_length=1, max_length=limits.LINES_MAX)
-    coupons: list[str] = Field([], max_length=20)
-    redeem_points: int = Field(0, ge=0, le=limits.POINTS_MAX)
-    gifts: list[str] = Field([], max_length=20)
-    tenders: list[CheckoutTender] = Field([], max_length=limits.TENDERS_MAX)
-    channel: Literal["store", "shipped"] = "store"
-    cashier: str = Field("", max_length=32)
-
-
-MAX_INPUT_BYTES = 1 << 20  # a basket of 500 lines is ~40 KB
-
-
-def _read_input(model, what: str = "basket"):
     stream = getattr(sys.stdin, "buffer", None)
-    raw = stream.read(MAX_INPUT_BYTES + 1) if stream is not None else sys.stdin.read(MAX_INPUT_BYTES + 1)
-    if len(raw) > MAX_INPUT_BYTES:
-        raise CliError(f"bad {what} JSON: more than {MAX_INPUT_BYTES} bytes")
+    raw = stream.read(host_pos.MAX_INPUT_BYTES + 1) if stream is not None else sys.stdin.read(host_pos.MAX_INPUT_BYTES + 1)
     try:
-        return model.model_validate_json(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        # a key or message may carry what was typed: shown through echo (no card data, masked phones)
-        where = ".".join(echo(p, 24) if isinstance(p, str) else str(p) for p in err["loc"]) or "input"
-        msg = " ".join(echo(err["msg"], 160).split())
-        raise CliError(f"bad {what} JSON at {where}: {msg}") from None
+        return parse(raw)
+    except host_pos.BadInput as exc:
+        raise CliError(str(exc)) from None
 
 
 def cmd_checkout(args) -> int:
-    data = _read_input(CheckoutInput)  # a malformed basket is refused before the store is opened
-    limits.check_text(data.cashier, "cashier", 32, required=False)
+    from pos.services import host_pos
+
+    data = _read_input(host_pos.parse_basket)  # a malformed basket is refused before the store is opened
     db = db_of(args)
     lang = lang_of(args)
-    co = checkout.Checkout(db, cashier=data.cashier, channel=data.channel, sale_id=data.sale_id)
-    for line in data.lines:
-        co.add(line.code, line.qty)
-    if data.member:
-        co.attach_member(data.member)
-    for code in data.coupons:
-        co.add_coupon(code)
-    co.redeem(data.redeem_points)
-    for gift in data.gifts:
-        co.add_gift(gift)
-    tenders = tuple(checkout.Tender(t.type, t.amount_fen) for t in data.tenders)
-    if args.quote:
-        q = co.quote(tenders)
-        body = checkout.quote_dict(q, lang)
-        paid = sum(t.amount_fen for t in tenders)
-        body["totals"] |= {"paid_fen": paid, "change_fen": max(0, paid - q.net_fen)}
-        with db.read() as s:
-            balance = ledger.points_balance(s, uuid.UUID(co.member_id)) if co.member_id else 0
-            tier = s.get(checkout.Member, uuid.UUID(co.member_id)).tier_code if co.member_id else None
-        body = {"receipt_no": None, "member": {"id": co.member_id, "tier_before": tier, "tier_after": tier} if co.member_id else None,
-                **body}
-        body["points"]["balance_after"] = balance - q.points_redeemed + q.points_earned if co.member_id else 0
-        out(args, body, lambda: sale_text(body))
-        return 0
-    result = co.pay(tenders, lang=lang)  # reasons with their numbers and names, in the CLI's language
-    body = result.as_dict()
+    # one function each for the CLI and POST /quote, /checkout (pos.cli.serve): the same JSON
+    body = host_pos.quote(db, data, lang) if args.quote else host_pos.checkout(db, data, lang)
     out(args, body, lambda: sale_text(body))
     return 0
 
@@ -314,29 +279,23 @@ def sale_text(b: dict) -> str:
 
 
 def cmd_return(args) -> int:
-    if card_like(args.receipt):  # a card swiped into the receipt field: said, never echoed
-        raise DomainError("input.bank_card")
+    from pos.services import host_pos
+
+    host_pos.check_receipt(args.receipt)
     db = db_of(args)
-    wanted = None
-    if args.line:
-        wanted = {}
-        for spec in args.line:
-            code, _, qty = spec.partition(":")
-            # strict: ASCII digits only (no " 2 ", "1_000", "²"), within the till's quantity bound
-            if not code or (qty and not (qty.isascii() and qty.isdigit() and len(qty) <= 4)):
-                raise CliError(f"--line wants CODE:QTY with QTY 1 to {checkout.MAX_QTY}, got {echo(spec)!r}")
-            if card_like(code):
-                raise DomainError("input.bank_card")
-            wanted[code] = wanted.get(code, 0) + int(qty or 1)
-            if not 1 <= wanted[code] <= checkout.MAX_QTY:
-                raise CliError(f"--line wants CODE:QTY with QTY 1 to {checkout.MAX_QTY}, got {echo(spec)!r}")
+    try:
+        wanted = host_pos.return_lines(args.line)
+    except host_pos.BadInput as exc:
+        raise CliError(str(exc)) from None
+    # after the tier's return window a manager approves: the PIN by --manager-pin or MEMBERPOS_MANAGER_PIN
+    pin = args.manager_pin if args.manager_pin is not None else os.environ.get("MEMBERPOS_MANAGER_PIN", "")
+    got = host_pos.return_sale(db, args.receipt, wanted, plan=args.plan, cashier=args.cashier,
+                               manager=args.manager, manager_pin=pin)  # the same as POST /return
+    body = got.body
     if args.plan:
-        p = returns.plan(db, args.receipt, wanted)
-        out(args, p.as_dict(), lambda: json.dumps(p.as_dict(), ensure_ascii=False, indent=2))
+        out(args, body, lambda: json.dumps(body, ensure_ascii=False, indent=2))
         return 0
-    override = _return_window_manager(db, args, wanted)
-    r = returns.return_sale(db, args.receipt, wanted, cashier=args.cashier or "", window_override=override)
-    body = r.as_dict()
+    r, override = got.result, got.manager
     out(args, body, lambda: sale_text(body) + f"\nrefund {yuan(r.plan.refund_fen)} yuan"
         + (f" (deducted {yuan(r.plan.deduction_fen)} for points already spent)" if r.plan.deduction_fen else "")
         + (f"; {r.plan.debt_points} points owed" if r.plan.debt_points else "")
@@ -347,21 +306,10 @@ def cmd_return(args) -> int:
     return 0
 
 
-def _return_window_manager(db, args, wanted) -> str | None:
-    """After the tier's return window a manager approves (`--manager CODE`, the PIN by
-    `--manager-pin` or MEMBERPOS_MANAGER_PIN): checked and audited as at the till."""
-    if not args.manager:
-        return None
-    p = returns.plan(db, args.receipt, wanted)
-    if not p.window_closed:
-        return None
-    pin = args.manager_pin if args.manager_pin is not None else os.environ.get("MEMBERPOS_MANAGER_PIN", "")
-    return staff.approve(db, args.manager, pin, "return_window", p.receipt_no, days_since_sale=p.days_since_sale,
-                         window_days=p.window_days, cashier=args.cashier or None).code
-
-
 def _leave_to_hq(db, args, what: str, command: str) -> None:
     """An enrolled till leaves chain-wide jobs to HQ, unless told --local."""
+    from pos.store import settings as store_settings
+
     if store_settings.enrolled(db) and not args.local:
         raise CliError(f"this till is enrolled with HQ ({store_settings.HQ_URL.get(db)}): {what} "
                        f"(`python main.py {command}`) and the result comes down with the next sync; "
@@ -369,6 +317,9 @@ def _leave_to_hq(db, args, what: str, command: str) -> None:
 
 
 def cmd_expire(args) -> int:
+    from pos.loyalty import expiry
+    from pos.store import program_store
+
     db = db_of(args)
     day = parse_date(args.date) if args.date else db.clock.today()
     # HQ sees every store's sales and lots: expiring here too could post a lot twice
@@ -393,6 +344,9 @@ def cmd_daily(args) -> int:
 
 
 def cmd_tiers_review(args) -> int:
+    from pos.loyalty import tiers
+    from pos.store import program_store
+
     db = db_of(args)
     day = parse_date(args.date) if args.date else db.clock.today()
     # the spend within the validity was made at every store: only HQ sees it all
@@ -406,6 +360,8 @@ def cmd_tiers_review(args) -> int:
 
 
 def cmd_topup(args) -> int:
+    from pos.services import checkout
+
     db = db_of(args)
     amount = strict_fen(args.amount_fen)
     r = checkout.topup(db, resolve_member(db, args.member), amount,
@@ -539,6 +495,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repair", action="store_true", help="rewrite drifted cache rows from the entries")
     p.set_defaults(func=cmd_ledger_verify)
 
+    from pos.cli import reports
     reports.register(sub, c)  # report, segments tag, churn issue (issue 7)
     __import__("pos.cli.ops").cli.ops.register(sub, c)  # backup, restore, doctor (issue 19)
     from pos.cli import points

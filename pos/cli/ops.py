@@ -13,10 +13,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pos.store import backup as bk
-from pos.services import diagnostics
+# the store and its diagnostics load with the command that runs (`--help`, `--version` load neither)
 
-DOCTOR_FORMAT = diagnostics.DOCTOR_FORMAT
+
+def __getattr__(name: str):
+    if name == "DOCTOR_FORMAT":
+        from pos.services import diagnostics
+
+        return diagnostics.DOCTOR_FORMAT
+    raise AttributeError(name)
 
 
 def _db_path(args) -> Path:
@@ -25,12 +30,13 @@ def _db_path(args) -> Path:
     return Path(getattr(args, "db", None) or default_db_path())
 
 
-def _fail(exc: bk.BackupError) -> int:
+def _fail(exc) -> int:
     print(f"error: {exc} [{exc.code}]", file=sys.stderr)
     return 2
 
 
 def cmd_backup(args) -> int:
+    from pos.store import backup as bk
     from pos.cli.common import db_of, out
 
     if args.keep is not None and args.keep < 1:
@@ -49,6 +55,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
+    from pos.store import backup as bk
     from pos.cli.common import out
 
     try:
@@ -74,11 +81,32 @@ def _devices() -> dict[str, Any]:
 
 
 def diagnose(db) -> dict[str, Any]:
+    from pos.services import diagnostics
+
     return diagnostics.diagnose(db, _devices())
 
 
-report_text = diagnostics.report_text
-version = diagnostics.version
+def report_text(d: dict[str, Any]) -> str:
+    from pos.services import diagnostics
+
+    return diagnostics.report_text(d)
+
+
+def version() -> str:
+    """This program's version (pos.services.diagnostics.version)."""
+    from pos.services import diagnostics
+
+    return diagnostics.version()
+
+
+class _KeepDefault:
+    """The default of setting backup.keep, read when `backup --help` is shown (the settings
+    load the store's stack; registering the command should not)."""
+
+    def __str__(self) -> str:
+        from pos.store import backup as bk
+
+        return str(bk.KEEP_DEFAULT)
 
 
 def cmd_doctor(args) -> int:
@@ -96,7 +124,8 @@ def cmd_doctor(args) -> int:
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("backup", parents=[common], help="an online, verified copy of the store; keeps the last N")
     p.add_argument("--to", help="folder for the copy (default: setting backup.dir, else backups/ beside the database)")
-    p.add_argument("--keep", type=int, help=f"copies to keep (default: setting backup.keep, else {bk.KEEP_DEFAULT})")
+    keep = p.add_argument("--keep", type=int, help="copies to keep (default: setting backup.keep, else %(keep_default)s)")
+    keep.keep_default = _KeepDefault()  # argparse fills %(name)s from the action's attributes
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser("restore", parents=[common], help="put a backup in place of the store (the app closed); "
                                                          "the current database is kept aside")

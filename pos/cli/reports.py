@@ -22,10 +22,9 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from pos.analytics import export, o2o, reports, segments
+from pos.analytics import choices  # what the options offer; the analytics load with the command that runs
 from pos.cli.common import CliError, db_of, out, parse_date, program_or_none
 from pos.rules.money import yuan
-from pos.store import program_store
 
 KINDS = ("daily", "period", "rfm", "abc", "churn", "o2o")
 
@@ -40,6 +39,8 @@ def _day(args, *names: str) -> dt.date | None:
 
 def build(db, program, args):
     """(report data as a dict, its tables, a title) for `report KIND`."""
+    from pos.analytics import o2o, reports, segments
+
     kind = args.kind
     if kind == "daily":
         day = _day(args, "date", "to", "from") or db.clock.today()
@@ -136,6 +137,8 @@ def o2o_text(data: dict) -> str:
 
 
 def cmd_report(args) -> int:
+    from pos.analytics import export
+
     db = db_of(args)
     program = program_or_none(db)
     fmt = "json" if getattr(args, "json", False) else (args.format or "text")
@@ -172,6 +175,8 @@ def cmd_report(args) -> int:
 
 
 def cmd_segments_tag(args) -> int:
+    from pos.analytics import segments
+
     db = db_of(args)
     r = segments.write_tags(db, _day(args, "date"), rule=args.rule)
     out(args, r, lambda: f"segment tags as of {r['as_of']}: {r['added']} added, {r['removed']} removed; "
@@ -180,6 +185,9 @@ def cmd_segments_tag(args) -> int:
 
 
 def cmd_churn_issue(args) -> int:
+    from pos.analytics import segments
+    from pos.store import program_store
+
     db = db_of(args)
     program = program_store.active(db)
     as_of = _day(args, "date") or db.clock.today()
@@ -211,8 +219,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--limit", type=int, default=1000, help="churn: at most this many members (most valuable first)")
     p.add_argument("--visit-minutes", type=int, dest="visit_minutes",
                    help=f"o2o: a sale this many minutes after a pickup (same day) is in the visit "
-                        f"(default {o2o.VISIT_MINUTES})")
-    p.add_argument("--rule", choices=segments.RULES,
+                        f"(default {choices.VISIT_MINUTES})")
+    p.add_argument("--rule", choices=choices.RULES,
                    help="rfm, abc: buyers (quintiles of buyers, ABC by shares) or distinct (the former rule); "
                         "default: the program's segments.rfm_rule")
     p.set_defaults(func=cmd_report)
@@ -221,7 +229,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     ss = sp.add_subparsers(dest="segments_cmd", required=True)
     p = ss.add_parser("tag", parents=[common], help="write segment names as derived member tags (shown at the till)")
     p.add_argument("--date", help="as of this business date (default today)")
-    p.add_argument("--rule", choices=segments.RULES, help="heavy / light by this rule (default: the program's)")
+    p.add_argument("--rule", choices=choices.RULES, help="heavy / light by this rule (default: the program's)")
     p.set_defaults(func=cmd_segments_tag)
 
     cp = sub.add_parser("churn", help="churn watch actions")

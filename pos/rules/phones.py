@@ -21,16 +21,14 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
-from phonenumbers import PhoneNumberType
-
 from pos.errors import DomainError
+
+# phonenumbers (its metadata is ~20 ms of start-up) is imported by the functions that parse a number
 
 KEY_DIR_ENV = "MEMBERPOS_KEY_DIR"
 _CHECK = b"memberpos phone key check"
 
 DEFAULT_REGION = "CN"
-_MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
 def _clean(text: str) -> str:
@@ -53,13 +51,16 @@ def normalize(text: str, region: str = DEFAULT_REGION) -> str:
         raise DomainError("phone.empty")
     if any(c.isalpha() for c in raw):  # phonenumbers reads letters as keypad digits (M151S22N390P)
         raise DomainError("phone.invalid", shown=shown(raw))
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         raise DomainError("phone.invalid", shown=shown(raw)) from None
     if not phonenumbers.is_valid_number(number):
         raise DomainError("phone.invalid", shown=shown(raw))
-    if phonenumbers.number_type(number) not in _MOBILE:
+    if phonenumbers.number_type(number) not in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
         raise DomainError("phone.not_mobile", shown=shown(raw))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -75,6 +76,8 @@ def looks_like_phone(text: str, region: str = DEFAULT_REGION) -> bool:
 def national(e164: str) -> str:
     if e164.startswith("+86"):  # the common case, without a parse (pick lists mask ~100 numbers)
         return e164[3:]
+    import phonenumbers
+
     number = phonenumbers.parse(e164, None)
     return str(number.national_number)
 

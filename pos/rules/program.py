@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -632,6 +631,8 @@ def load_file(path: str | Path) -> ProgramDoc:
         raw = path.read_bytes()
     except OSError as exc:
         raise DomainError("program.invalid", reason=f"{path}: {exc.strerror or exc}") from None
+    import tomllib  # only a file read loads it (a store's program is JSON)
+
     try:
         text = raw.decode("utf-8-sig")
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)

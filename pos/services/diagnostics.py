@@ -13,9 +13,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from pos.store import backup as bk
-from pos.store import settings as store_settings
-
 DOCTOR_FORMAT = 1
 
 
@@ -48,7 +45,9 @@ def diagnose(db, devices: dict[str, Any] | None = None) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from pos import logs
+    from pos.store import backup as bk
     from pos.store import program_store
+    from pos.store import settings as store_settings
     from pos.store.database import alembic_config
     from pos.store.models import OutboxEvent
     from alembic.script import ScriptDirectory

@@ -49,13 +49,11 @@ from pos.loyalty import expiry
 from pos.rules import limits, phones, pricing
 from pos.services import phone_privacy
 from pos.services.csv_files import read_text, whole_number
+from pos.services.import_formats import OPTIONAL, POINTS, REQUIRED  # the file's format (public)
 from pos.store import bulk, program_store
 from pos.store.models import (Member, MemberBalance, MemberImport, OutboxEvent, PointsEntry, Product, ProductBarcode, Sale,
                               SaleLine)
 
-REQUIRED = ("receipt_no", "sold_at", "member", "qty", "amount_fen")
-OPTIONAL = ("barcode", "sku", "store", "points_earned", "returned_of")
-POINTS = ("recorded", "recompute", "none")
 UNKNOWN_CATEGORY = "未分类"
 REGISTER = "IMP"  # register_no of imported sales
 UPLOAD_SALES = 2000  # sales per `history.imported` event at most

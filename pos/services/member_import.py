@@ -43,16 +43,12 @@ from pos.loyalty import expiry, ledger
 from pos.rules import limits, phones
 from pos.services import member_bonuses, phone_privacy
 from pos.services.csv_files import read_text, whole_number
+from pos.services.import_formats import COLUMNS, DUPLICATES, PROFILE  # the file's format (public)
 from pos.services.members import clean_tag, member_payload, new_member_code, validate_profile
 from pos.store import bulk, program_store
 from pos.store.models import (AuditEntry, Coupon, Member, MemberBalance, MemberCard, MemberImport, MemberTag,
                               OutboxEvent, PointsEntry, StoredValueEntry)
 
-PROFILE = ("name", "gender", "birthday", "region", "address")
-COLUMNS = ("phone", *PROFILE, "channel", "joined_at", "card_no", "member_code", "tier", "tier_since",
-           "tier_expires", "qualifying_spend_fen", "points", "points_expire_on", "stored_value_fen", "tags",
-           "marketing_consent", "external_id")
-DUPLICATES = ("report", "merge")
 _TRUE = {"1", "true", "yes", "y", "是", "同意"}
 _FALSE = {"", "0", "false", "no", "n", "否", "不同意"}
 _GENDER = {"m": "M", "male": "M", "男": "M", "f": "F", "female": "F", "女": "F"}

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
-from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -576,6 +575,8 @@ def _norm(text: str | None) -> str:
 def duplicate_candidates(db, *, min_score: int = 80, limit: int = 50) -> list[DuplicateCandidate]:
     """Records without a phone matched against every member of the same
     surname block by fuzzy name + address; a manager then merges."""
+    from rapidfuzz import fuzz, process  # only here: identification does not load it
+
     out: list[DuplicateCandidate] = []
     with db.read() as s:
         orphans = s.scalars(select(Member).where(Member.phone.is_(None), Member.phone_hash.is_(None),
@@ -603,6 +604,16 @@ def duplicate_candidates(db, *, min_score: int = 80, limit: int = 50) -> list[Du
 
 
 # --- search by name or phone fragment (pick lists, `member find`) ----------------
+
+def find_exact(db, query: str) -> list[MemberSummary]:
+    """Members whose phone, last 4 digits, card number or member code is `query`
+    (a MemberIndex of its own, closed again)."""
+    idx = MemberIndex(str(db.path), store_settings.PHONE_REGION.get(db))
+    try:
+        return idx.find(query)
+    finally:
+        idx.close()
+
 
 @dataclass(frozen=True)
 class MemberMatch(MemberSummary):

@@ -4,7 +4,8 @@ WAL so the GUI reads while a sale commits; foreign keys on; synchronous=FULL
 so a committed sale survives a power cut; a busy timeout instead of errors
 when two processes (app and CLI) touch the file. Write transactions start
 with BEGIN IMMEDIATE: they take the write lock before reading the balances
-they are about to change. Alembic migrates the file on every open.
+they are about to change. Alembic migrates the file on every open (a file at
+head is recognised without loading Alembic: pos.store.migrate).
 """
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ import contextlib
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-import platformdirs
-from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +24,9 @@ from pos.errors import DomainError
 from pos.store import settings as store_settings
 from pos.store.migrate import config_for, to_head
 from pos.store.models import Setting
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 APP_NAME = "memberpos"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -44,10 +46,12 @@ def default_db_path() -> Path:
     env = os.environ.get("POS_DB")
     if env:
         return Path(env)
+    import platformdirs
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "store.sqlite3"
 
 
-def alembic_config() -> Config:
+def alembic_config() -> "Config":
     """The Alembic configuration of the till's store (its migration scripts)."""
     return config_for(MIGRATIONS)
 

@@ -42,8 +42,10 @@ def test_new_file_is_migrated_to_head(db):
 def test_reopen_keeps_data_and_does_not_migrate_again(tmp_path, clock, monkeypatch):
     path = tmp_path / "store.sqlite3"
     calls = []
-    real_upgrade = migrate.command.upgrade
-    monkeypatch.setattr(migrate.command, "upgrade", lambda *a, **k: (calls.append(a[1]), real_upgrade(*a, **k)))
+    from alembic import command  # pos.store.migrate imports it only when an upgrade is due
+
+    real_upgrade = command.upgrade
+    monkeypatch.setattr(command, "upgrade", lambda *a, **k: (calls.append(a[1]), real_upgrade(*a, **k)))
     first = open_db(path, clock=clock)
     m = members.register(first, "13800138000", name="王小明")
     first.set_setting("store_code", "SH-07")
@@ -62,6 +64,24 @@ def test_reopen_keeps_data_and_does_not_migrate_again(tmp_path, clock, monkeypat
             assert len(s.scalars(select(Setting)).all()) == len(database.DEFAULT_SETTINGS)
     finally:
         again.close()
+
+
+def test_the_quick_read_of_the_head_agrees_with_alembic(tmp_path):
+    """An open at head skips Alembic (pos.store.migrate.script_heads reads the scripts'
+    revision lines); the heads it reads are Alembic's, for the till's and HQ's scripts;
+    a script it cannot follow sends the open through Alembic (None)."""
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    hq = Path(database.MIGRATIONS).parents[2] / "sync" / "server" / "migrations"
+    for scripts in (database.MIGRATIONS, hq):
+        heads = ScriptDirectory.from_config(migrate.config_for(scripts)).get_heads()
+        assert migrate.script_heads(scripts) == frozenset(heads) and heads, scripts
+    odd = tmp_path / "versions"
+    odd.mkdir()
+    (odd / "0001_x.py").write_text("revision = make_id()\ndown_revision = None\n", encoding="utf-8")
+    assert migrate.script_heads(tmp_path) is None
 
 
 def test_pragmas_on_every_connection(db):
