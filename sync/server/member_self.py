@@ -106,6 +106,13 @@ def join(hq, phone_e164: str, *, store: str | None, marketing: bool, channel: st
     raise RuntimeError("join: the phone's member vanished")
 
 
+def phone_of(hq, member_id: uuid.UUID) -> str | None:
+    """The active member's phone (where a code confirming their own request goes), or None."""
+    with hq.read() as s:
+        m = s.get(Member, member_id)
+        return m.phone if m is not None and m.status == "active" else None
+
+
 def member_by_phone(hq, phone_e164: str) -> uuid.UUID | None:
     with hq.read() as s:
         m = s.scalar(select(Member).where(Member.phone == phone_e164))

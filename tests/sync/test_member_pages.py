@@ -171,8 +171,23 @@ def test_my_data_export_and_erase_reach_the_tills(hqp, store, tmp_path):
         assert doc["balances"]["points"] == 100 and len(doc["coupons"]) == 1
         page = s.get(hqp.url + "/m/data", timeout=10)
         assert s.post(hqp.url + "/m/data/erase", data=form_of(page.text), timeout=10).status_code == 422  # unconfirmed
+        _pause(hqp, number)  # the join's code was just sent: the per-phone gap
         r = s.post(hqp.url + "/m/data/erase", data={**form_of(page.text), "confirm": "1"}, timeout=10)
-        assert r.status_code == 200 and "已删除" in r.text
+        assert r.status_code == 200 and 'name="code"' in r.text and number not in r.text  # a code, nothing erased yet
+        assert hq_member(hqp, mid).status == "active"
+        verify = hqp.url + action_of(r.text)
+        code = last_code(hqp, number)
+        bad = "000000" if code != "000000" else "111111"
+        assert s.post(verify, data={**form_of(r.text), "code": bad}, timeout=10).status_code == 422
+        from sync.server import otp
+
+        _pause(hqp, number)
+        signin = otp.issue(hqp.db, "+86" + number, "127.0.0.9", purpose="signin")  # right phone, other purpose
+        other = s.post(verify, data={"csrf": form_of(r.text)["csrf"], "challenge": str(signin),
+                                     "code": last_code(hqp, number)}, timeout=10)
+        assert other.status_code == 403 and hq_member(hqp, mid).status == "active"
+        done = s.post(verify, data={**form_of(r.text), "code": code}, timeout=10)
+        assert done.status_code == 200 and "已删除" in done.text
         m = hq_member(hqp, mid)
         assert (m.status, m.phone, m.phone_last4) == ("erased", None, None)
         assert s.get(hqp.url + "/m/wallet", allow_redirects=False, timeout=10).status_code == 303  # signed out
@@ -184,6 +199,35 @@ def test_my_data_export_and_erase_reach_the_tills(hqp, store, tmp_path):
         assert not till_members.MemberIndex(str(till.path)).by_phone(number)
     finally:
         till.close()
+
+
+def test_an_erase_code_must_be_fresh_and_the_members_own(hqp, store):
+    """SPEC §12 through the member page: only a fresh code sent to this member's phone for
+    this erase request erases; an expired one, or another member's, erases nobody."""
+    from sqlalchemy import update
+
+    from sync.server.web_models import OneTimeCode
+
+    a_phone, b_phone = phone(), phone()
+    a, _ = join_by_qr(hqp, store, a_phone)
+    b, _ = join_by_qr(hqp, store, b_phone)
+    a_id, b_id = session_member(hqp, a), session_member(hqp, b)
+    _pause(hqp, a_phone)
+    page = a.get(hqp.url + "/m/data", timeout=10)
+    r = a.post(hqp.url + "/m/data/erase", data={**form_of(page.text), "confirm": "1"}, timeout=10)
+    challenge, code = form_of(r.text)["challenge"], last_code(hqp, a_phone)
+    theirs = b.get(hqp.url + "/m/data", timeout=10)
+    stolen = b.post(hqp.url + "/m/data/erase/verify", data={**form_of(theirs.text), "challenge": challenge, "code": code},
+                    timeout=10)
+    assert stolen.status_code == 403  # A's code in B's session erases neither
+    assert (hq_member(hqp, a_id).status, hq_member(hqp, b_id).status) == ("active", "active")
+    _pause(hqp, a_phone)
+    r = a.post(hqp.url + "/m/data/erase", data={**form_of(page.text), "confirm": "1"}, timeout=10)
+    with hqp.db.transaction() as q:  # older than its 5 minutes
+        q.execute(update(OneTimeCode).where(OneTimeCode.id == uuid.UUID(form_of(r.text)["challenge"]))
+                  .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+    late = a.post(hqp.url + action_of(r.text), data={**form_of(r.text), "code": last_code(hqp, a_phone)}, timeout=10)
+    assert late.status_code == 410 and hq_member(hqp, a_id).status == "active"
 
 
 # --- security -------------------------------------------------------------------------------
@@ -370,6 +414,52 @@ def test_throttled_per_phone_and_per_ip_and_no_phone_in_urls_or_logs(hqp, store)
     sent = notify.sent(hqp.db)
     assert sent and all("*" in m["phone_masked"] for m in sent)
     assert not any(re.search(r"1[3-9]\d{9}", m["text"]) for m in sent)
+
+
+def test_the_join_page_asks_to_try_again_when_the_sms_gateway_refuses(tmp_path_factory):
+    """An HQ whose MEMBERPOS_SMS_URL gateway refuses (503): the join page says the message
+    could not be sent, try again in a minute (503), keeps nothing as sent; once the gateway
+    takes messages again, the code it carried joins the member."""
+    import http.server
+    import threading
+
+    from sync.server import notify
+
+    got: list[dict] = []
+    status = [503]
+
+    class Gateway(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(status[0])
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hq2 = start_hq(tmp_path_factory, env={"MEMBERPOS_SMS_URL": f"http://127.0.0.1:{server.server_address[1]}/send"})
+    try:
+        code, _ = hq2.add_store("静安店")
+        number = phone()
+        s = requests.Session()
+        page = s.get(store_url(hq2, code), timeout=10)
+        r = s.post(hq2.url + action_of(page.text), data={**form_of(page.text), "phone": number}, timeout=10)
+        assert r.status_code == 503 and "一分钟后再试" in r.text and 'id="phone"' in r.text, r.text[:300]
+        assert number not in r.text and "Traceback" not in r.text
+        assert [m["to"] for m in got] == ["+86" + number] and notify.sent(hq2.db, phone=number) == []
+        status[0] = 200
+        _pause(hq2, number)  # the refused try counts for the per-phone gap
+        r = s.post(hq2.url + action_of(page.text), data={**form_of(page.text), "phone": number}, timeout=10)
+        assert r.status_code == 200 and 'name="code"' in r.text
+        sent = re.search(r"\b(\d{6})\b", got[-1]["text"]).group(1)
+        done = s.post(hq2.url + action_of(r.text), data={**form_of(r.text), "code": sent, "terms": "1"},
+                      allow_redirects=False, timeout=10)
+        assert done.status_code == 303 and "welcome=1" in done.headers["location"]
+    finally:
+        stop_hq(hq2)
+        server.shutdown()
 
 
 def test_signing_and_the_notifier_choice(hqp, monkeypatch):

@@ -4,7 +4,8 @@
     GET  /m/profile  POST          the profile form; completing it earns the profile bonus once
     GET  /m/data                   export and erase
     GET  /m/data/export.json       everything HQ holds about the member (a download)
-    POST /m/data/erase             the erase request (confirmed), carried out at once
+    POST /m/data/erase             the erase request (confirmed): a one-time code to the member's phone
+    POST /m/data/erase/verify      that code (fresh, for this purpose, this member's, single use) -> erased at once
 
 Every page is the signed-in member's own: the member comes from the session cookie,
 never from the URL, so no link shows another member's data.
@@ -21,8 +22,8 @@ from starlette.concurrency import run_in_threadpool
 
 from pos.errors import DomainError
 
-from .. import member_self
-from . import forward, render, session
+from .. import member_self, notify, otp
+from . import forward, join, render, session
 from .render import esc, t
 
 router = APIRouter()
@@ -156,10 +157,11 @@ async def data_page(request: Request):
             f'<a class="btn alt" href="/m/data/export.json" download>{esc(t(lang, "下载", "Download"))}</a></div>'
             f'<div class="card"><h2>{esc(t(lang, "删除我的个人信息", "Erase my personal data"))}</h2>'
             f'<p>{esc(t(lang, "您的姓名、手机号、生日等个人信息和会员卡将被删除，无法恢复；积分、储值余额和优惠券将作废。消费记录以匿名形式保留用于财务。", "Your name, phone, birthday and other personal data and your cards are deleted for good; points, stored value and coupons are lost. Purchases stay, anonymous, for the accounts."))}</p>'
+            f'<p class="muted">{esc(t(lang, "为确认是您本人，我们会向您的会员手机发送验证码。", "To be sure it is you, we send a code to your member phone."))}</p>'
             f'<form method="post" action="{render.link(request, "/m/data/erase")}">{session.csrf_field(request)}'
             f'<label class="check"><input type="checkbox" name="confirm" value="1" required>'
             f'<span>{esc(t(lang, "我确认删除我的个人信息", "I confirm: erase my personal data"))}</span></label>'
-            f'<button type="submit" class="alt">{esc(t(lang, "提交删除请求", "Send the erase request"))}</button></form></div>'
+            f'<button type="submit" class="alt">{esc(t(lang, "获取验证码", "Send me a code"))}</button></form></div>'
             f'<form method="post" action="/m/signout">{session.csrf_field(request)}'
             f'<button type="submit" class="alt">{esc(t(lang, "退出登录", "Sign out"))}</button></form>')
     return render.page(request, "我的数据", "My data", body, lang=lang, nav=True)
@@ -175,8 +177,24 @@ async def data_export(request: Request):
                              "Cache-Control": "no-store"})
 
 
+def _erase_code_form(request: Request, lang: str, challenge, masked: str, error: str | None = None) -> str:
+    err = f'<p class="err" role="alert">{esc(error)}</p>' if error else ""
+    return (f'<div class="card">{err}<h2>{esc(t(lang, "删除我的个人信息", "Erase my personal data"))}</h2>'
+            f'<p>{esc(t(lang, "验证码已发送至", "We sent a code to"))} <b>{esc(masked)}</b>。'
+            f'{esc(t(lang, "输入验证码即删除，无法恢复。", "Enter it to erase; this cannot be undone."))}</p>'
+            f'<form method="post" action="{render.link(request, "/m/data/erase/verify")}">{session.csrf_field(request)}'
+            f'<input type="hidden" name="challenge" value="{esc(challenge)}">'
+            f'<label for="code">{esc(t(lang, "6 位验证码", "6-digit code"))}</label>'
+            f'<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" '
+            f'pattern="[0-9]{{6}}" maxlength="6" required>'
+            f'<button type="submit" class="alt">{esc(t(lang, "确认删除", "Erase now"))}</button></form></div>')
+
+
 @router.post("/m/data/erase")
 async def data_erase(request: Request):
+    """Confirmed: a one-time code (purpose "erase") to the member's own phone; nothing is erased yet."""
+    from pos.rules import phones
+
     hq = _hq(request)
     mid = await run_in_threadpool(session.require_member, request, hq)
     lang = render.lang_of(request)
@@ -185,6 +203,49 @@ async def data_erase(request: Request):
     if form.get("confirm") != "1":
         return render.message(request, "我的数据", "My data", "请勾选确认后再提交。", "Tick the confirmation first.",
                               lang=lang, status=422, back="/m/data")
+    phone = await run_in_threadpool(member_self.phone_of, hq, mid)
+    if not phone:
+        return render.message(request, "我的数据", "My data", "您的会员资料中没有手机号，无法发送验证码。请到门店办理删除。",
+                              "Your membership has no phone number to send a code to; ask at a store to erase it.",
+                              lang=lang, status=422, back="/m/data")
+    try:
+        challenge = await run_in_threadpool(otp.issue, hq, phone, join._ip(request), purpose="erase",
+                                            text_zh="删除个人信息验证码")
+    except otp.Throttled as exc:
+        return join._throttled(request, lang, exc)
+    except notify.NotSent:
+        return render.message(request, "我的数据", "My data", "短信暂时发不出去，请一分钟后再试。",
+                              "The text message could not be sent; try again in a minute.", lang=lang, status=503,
+                              back="/m/data")
+    return render.page(request, "我的数据", "My data", _erase_code_form(request, lang, challenge, phones.mask(phone)),
+                       lang=lang, nav=True)
+
+
+@router.post("/m/data/erase/verify")
+async def data_erase_verify(request: Request):
+    """The code sent for this erase request: right, fresh, unused, for "erase" and to this
+    member's phone — then the member is erased at once (members.h_member_erased at HQ)."""
+    from pos.rules import phones
+
+    hq = _hq(request)
+    mid = await run_in_threadpool(session.require_member, request, hq)
+    lang = render.lang_of(request)
+    form = await session.read_form(request)
+    session.check_csrf(request, form)
+    challenge = join._challenge(form)
+    phone = await run_in_threadpool(member_self.phone_of, hq, mid)
+    if challenge is None or not phone:
+        return render.message(request, "我的数据", "My data", "请重新获取验证码。", "Ask for a new code.", lang=lang,
+                              status=422, back="/m/data")
+    try:
+        row = await run_in_threadpool(otp.check, hq, challenge, form.get("code", ""))
+    except otp.BadCode as exc:
+        return render.page(request, "我的数据", "My data", _erase_code_form(
+            request, lang, challenge, phones.mask(phone), error=join._bad_code(lang, exc)),
+            lang=lang, nav=True, status=422 if exc.reason == "wrong" else 410)
+    if row.purpose != "erase" or row.phone != phone:  # a sign-in or join code, or another member's, erases nobody
+        return render.message(request, "我的数据", "My data", "请重新获取验证码。", "Ask for a new code.", lang=lang,
+                              status=403, back="/m/data")
     await run_in_threadpool(member_self.erase, hq, mid)
     resp = render.page(request, "已删除", "Erased", f'<div class="card"><p class="ok" role="status">{esc(t(lang, "您的个人信息已删除，各门店将同步删除。感谢您曾经的支持。", "Your personal data is erased; every store erases its copy too. Thank you for having been with us."))}</p></div>', lang=lang)
     session.end(resp)
