@@ -502,4 +502,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     points.register(sub, c)  # points convert, coupon exchange, lottery draw/verify, campaign draw (issue 14)
     from pos.cli import parcels
     parcels.register(sub, c)  # parcel receive, pickup, list (issue 18)
+    from pos.cli import serve
+    serve.register(sub, c)  # the local API for a host POS (issue 20)
 

@@ -205,3 +205,18 @@ def member_lookup(db, query: str) -> list[dict[str, Any]]:
     found = members.describe(db, exact) if exact else members.search(db, query)
     return [m.as_dict() for m in found]
 
+
+# --- the local API's token ---------------------------------------------------------------------
+
+def api_token(db, *, rotate: bool = False) -> str:
+    """The bearer token of the local API (setting api.token): made on the first serve,
+    replaced when `rotate` (the old one stops working at once)."""
+    import secrets
+
+    from pos.store import settings as store_settings
+
+    token = store_settings.API_TOKEN.get(db)
+    if token is None or rotate:
+        token = secrets.token_urlsafe(32)  # 43 URL-safe characters, 256 bits
+        store_settings.API_TOKEN.set(db, token)
+    return token

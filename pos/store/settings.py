@@ -230,6 +230,11 @@ CATEGORY_TOP = Option("suggest.category_top", dict[str, list[str]], {},
 DEMO_STORE = Option("demo_store", bool, False, "a demo store: the sign-in screen shows the demo PINs")
 CASH_CONFIRM_ABOVE_FEN = Option("cash.confirm_above_fen", Fen, 1_000_000, "cash above this asks the cashier first")
 RETURNS_MANAGER_ABOVE_FEN = Option("returns.manager_above_fen", Fen, 50_000, "a refund above this needs a manager")
+
+# the local API for a host POS on this machine (`python main.py serve`, pos.cli.serve)
+API_TOKEN = Option("api.token", Annotated[str, AfterValidator(_pattern(r"[A-Za-z0-9_-]{32,128}", "32-128 URL-safe characters"))] | None,
+                   None, "the bearer token `serve` asks of every request (made on the first serve; --rotate-token replaces it)")
+
 PARCEL_OVERDUE_DAYS = Option("parcel.overdue_days", Annotated[int, Field(ge=1, le=90)], 7,
                              "a parcel not collected this many days after it arrived is listed for return to the courier")
 
