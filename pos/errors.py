@@ -111,6 +111,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tender.short": ("{short} yuan still due", "还差 {short} 元"),
     "tender.sv_member": ("Stored value needs a member", "使用储值需先识别会员"),
     "tender.sv_short": ("Stored value balance is only {balance} yuan", "储值余额仅 {balance} 元"),
+    # issue 17: shopping coins (pos.loyalty.coins, pos.services.coin_sales)
+    "coins.member": ("Paying with shopping coins needs a member", "使用购物币需先识别会员"),
+    "coins.no_alliance": ("This store has no alliance rules yet: no shopping coins", "本店尚未收到联盟规则,不能使用购物币"),
+    "coins.whole": ("Shopping coins pay in whole coins of {value} fen", "购物币须按整枚支付(每枚 {value} 分)"),
+    "coins.cap": ("Shopping coins may pay at most {pct}% of this sale ({max} yuan)",
+                  "购物币最多支付本单的 {pct}%({max} 元)"),
+    "coins.short": ("Only {have} shopping coins can be spent", "可用购物币仅 {have} 枚"),
+    "coins.offline_cap": ("Offline, at most {limit} shopping coins for this member (cap {cap})",
+                          "离线时该会员最多可用 {limit} 枚购物币(上限 {cap})"),
+    "coins.refund_over": ("Cannot give back {coins} shopping coins: more than the sale spent",
+                          "不能退回 {coins} 枚购物币:超过原单使用的数量"),
     "topup.min": ("Top-up must be at least {min} yuan", "充值至少 {min} 元"),
     "topup.max": ("The balance would exceed {max} yuan", "储值余额不能超过 {max} 元"),
     # points uses (pos.services.points_uses, pos.services.lottery)

@@ -4,6 +4,10 @@
     python main.py hq merchant list [--json]                     merchants, their stores and active programs
     python main.py hq merchant program publish M FILE [--no-activate]   a merchant's own loyalty program
     python main.py hq alliance program publish FILE [--no-activate]     the alliance's shared rules (coins, fee)
+    python main.py hq alliance settle --from D --to D [--tz Z] [--json | --xlsx FILE]   close a settlement period
+    python main.py hq alliance statement M --from D --to D [--tz Z] [--json]   one merchant's statement, with its rows
+    python main.py hq alliance expire [--date D] [--tz Z] [--json]   coin lots past their expiry (idempotent)
+    python main.py hq alliance coins PHONE [--json]              a member's coins, by issuer
     python main.py hq member consent PHONE --merchant M on|off   the member's choice: M sees their personal fields
 
 The commands, options and JSON fields are a public interface like the rest of the CLI;
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 
-from pos.cli.common import out
+from pos.cli.common import CliError, out, parse_date
 
 from .cli import _admin, _hq
 
@@ -69,6 +73,108 @@ def cmd_member_consent(args) -> int:
     return 0
 
 
+def _yuan(fen: int) -> str:
+    return f"{fen / 100:,.2f}"
+
+
+def _settle_call(fn, *args, **kw):
+    from .server.settlement import SettlementError
+
+    try:
+        return fn(*args, **kw)
+    except SettlementError as exc:
+        raise CliError(str(exc), 1 if exc.status == 404 else 2) from None
+
+
+def settlement_text(doc: dict) -> str:
+    p = doc["period"]
+    lines = [f"alliance settlement {p['from']} .. {p['to']} ({p['tz']}), fee {doc['fee_bps'] / 100:.2f}%"
+             + (" — closed" if doc.get("closed") else "") + (" (closed before)" if doc.get("already_closed") else "")]
+    for r in doc["pairs"]:
+        lines.append(f"  {r['debtor']} owes {r['creditor']}: {_yuan(r['total_fen'])} yuan (coins {_yuan(r['coins_fen'])}, "
+                     f"coupons {_yuan(r['coupons_fen'])}" + (f", adjustments {_yuan(r['adjustments_fen'])}"
+                                                           if r['adjustments_fen'] else "") +
+                     f"), fee {_yuan(r['fee_fen'])}")
+    lines.append("  net per merchant (+ receives, - pays):")
+    for m, b in doc["merchants"].items():
+        lines.append(f"    {m:<10} {b['net_fen'] / 100:>+12,.2f}  (receivable {_yuan(b['receivable_fen'])}, payable "
+                     f"{_yuan(b['payable_fen'])}, fee {_yuan(b['fee_fen'])})")
+    return "\n".join(lines)
+
+
+def _xlsx(doc: dict, path: str) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "pairs"
+    ws.append(["debtor", "creditor", "coins_fen", "coupons_fen", "adjustments_fen", "total_fen", "fee_fen"])
+    for r in doc["pairs"]:
+        ws.append([r["debtor"], r["creditor"], r["coins_fen"], r["coupons_fen"], r["adjustments_fen"], r["total_fen"],
+                   r["fee_fen"]])
+    ws = wb.create_sheet("merchants")
+    ws.append(["merchant", "receivable_fen", "payable_fen", "fee_fen", "net_fen", "own_redemptions_fen"])
+    for m, b in doc["merchants"].items():
+        ws.append([m, b["receivable_fen"], b["payable_fen"], b["fee_fen"], b["net_fen"], b["own_redemptions_fen"]])
+    try:
+        wb.save(path)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def cmd_alliance_settle(args) -> int:
+    from .server import settlement
+
+    got = _settle_call(settlement.settle, _hq(args), parse_date(getattr(args, "from")), parse_date(args.to), args.tz)
+    if args.xlsx:
+        _xlsx(got, args.xlsx)
+        got["xlsx"] = args.xlsx
+    out(args, got, lambda: settlement_text(got) + (f"\nwritten to {args.xlsx}" if args.xlsx else ""))
+    return 0
+
+
+def cmd_alliance_statement(args) -> int:
+    from .server import settlement
+
+    got = _settle_call(settlement.statement, _hq(args), args.merchant, parse_date(getattr(args, "from")),
+                       parse_date(args.to), args.tz)
+
+    def text() -> str:
+        lines = [f"statement of {got['merchant']} {got['from']} .. {got['to']}"]
+        for p in got["periods"] + ([got["open"]] if got["open"] else []):
+            a = p["account"]
+            lines.append(f"  {p['period']['from']} .. {p['period']['to']} {'closed' if p['closed'] else 'open (not closed)'}: "
+                         f"net {a['net_fen'] / 100:+,.2f} (receivable {_yuan(a['receivable_fen'])}, payable "
+                         f"{_yuan(a['payable_fen'])}, fee {_yuan(a['fee_fen'])}), {len(p['entries'])} row(s)")
+        return "\n".join(lines)
+
+    out(args, got, text)
+    return 0
+
+
+@_admin
+def cmd_alliance_expire(args) -> int:
+    import datetime as dt
+
+    from .server import alliance
+
+    day = parse_date(args.date) if args.date else dt.date.today()
+    got = alliance.coins_expire(_hq(args), day, args.tz)
+    out(args, got, f"{got['day']}: {got['coins']} coins of {got['lots']} lot(s) expired for {got['members']} member(s); "
+                   "the tills get them with their next sync")
+    return 0
+
+
+@_admin
+def cmd_alliance_coins(args) -> int:
+    from .server import alliance
+
+    got = alliance.member_coins(_hq(args), args.phone)
+    out(args, got, f"{got['member_code']} ({got['phone_masked']}): {got['coins']} coins, {got['spendable']} spendable; "
+                   "by issuer: " + (", ".join(f"{k} {v}" for k, v in got["lots_by_issuer"].items()) or "-"))
+    return 0
+
+
 def register(hs: argparse._SubParsersAction, ms: argparse._SubParsersAction, h: argparse.ArgumentParser) -> None:
     """Under `hq` (`hs`) and `hq member` (`ms`); `h` carries --db and --json."""
     mp = hs.add_parser("merchant", help="the alliance's merchants (issue 17)")
@@ -95,6 +201,25 @@ def register(hs: argparse._SubParsersAction, ms: argparse._SubParsersAction, h: 
     p.add_argument("file")
     p.add_argument("--no-activate", action="store_true")
     p.set_defaults(func=cmd_alliance_program_publish)
+    p = aps.add_parser("settle", parents=[h], help="close a settlement period: per merchant pair, fee, net per merchant")
+    p.add_argument("--from", required=True)
+    p.add_argument("--to", required=True)
+    p.add_argument("--tz", default="Asia/Shanghai")
+    p.add_argument("--xlsx", help="also write the statement to this .xlsx file")
+    p.set_defaults(func=cmd_alliance_settle)
+    p = aps.add_parser("statement", parents=[h], help="one merchant's statement with the rows underneath")
+    p.add_argument("merchant")
+    p.add_argument("--from", required=True)
+    p.add_argument("--to", required=True)
+    p.add_argument("--tz", default="Asia/Shanghai")
+    p.set_defaults(func=cmd_alliance_statement)
+    p = aps.add_parser("expire", parents=[h], help="coin lots past their expiry (idempotent)")
+    p.add_argument("--date")
+    p.add_argument("--tz", default="Asia/Shanghai")
+    p.set_defaults(func=cmd_alliance_expire)
+    p = aps.add_parser("coins", parents=[h], help="a member's shared coins, by issuing merchant")
+    p.add_argument("phone")
+    p.set_defaults(func=cmd_alliance_coins)
 
     p = ms.add_parser("consent", parents=[h], help="the member's choice: does a merchant see their personal fields")
     p.add_argument("phone")

@@ -392,10 +392,36 @@ class _SvRow(_Open):
     test_clock: Bool | None = None
 
 
+class _CoinRow(_Open):
+    id: Id
+    member_id: Id
+    kind: Text(16)
+    coins: Annotated[int, _int(INT32_MIN, INT32_MAX, nonzero=True)]
+    value_fen: Annotated[int, _int(INT32_MIN, INT32_MAX)]
+    merchant_code: Text(16, empty=True) | None = None
+    store_code: Text("store_code", empty=True) | None = None
+    sale_id: Id | None = None
+    reverses_id: Id | None = None
+    expires_at: Time | None = None
+    alliance_version: Text(40, empty=True) | None = None
+    reason: Text(200, empty=True) | None = None
+    created_at: Time
+    test_clock: Bool | None = None
+
+
+class _CoinAllocationRow(_Open):
+    id: Id
+    debit_id: Id
+    lot_id: Id
+    coins: Annotated[int, _int(INT32_MIN, INT32_MAX, nonzero=True)]
+
+
 class LedgerEntries(_Payload):
     points: list[_PointsRow] | None = Field(None, max_length=20_000)
     allocations: list[_AllocationRow] | None = Field(None, max_length=20_000)
     sv: list[_SvRow] | None = Field(None, max_length=20_000)
+    coins: list[_CoinRow] | None = Field(None, max_length=20_000)  # issue 17: shopping coins (pos.store.coin_models)
+    coin_allocations: list[_CoinAllocationRow] | None = Field(None, max_length=20_000)
 
 
 class LotteryCommitted(_Payload):

@@ -35,11 +35,11 @@ from pos.store import settings as store_settings
 from pos.store.models import Basket, Member, MemberBalance, Payment, ReceiptCounter, Sale, SaleLine
 from pos.store.outbox import emit
 from pos.services import member_bonuses, sale_event
-from pos.services import membership_mode
+from pos.services import coin_sales, membership_mode
 from pos.rules.pricing import CouponCtx, Item, MemberCtx, PriceRequest, Quote, Tender, price
 from pos.rules.program import ProgramDoc
 
-PAY_TENDERS = ("cash", "bank_card", "wechat", "alipay", "stored_value", "gift_card")
+PAY_TENDERS = ("cash", "bank_card", "wechat", "alipay", "stored_value", "gift_card", "coins")  # coins: issue 17
 MAX_QTY = limits.QTY_MAX
 NOT_SALE_IDS = (uuid.UUID(int=0), uuid.UUID(int=2**128 - 1))  # nil and max UUID: a placeholder, never one sale
 CTX_TTL_S = 2  # how long a quote may reuse the member's points and tier (the commit always re-reads)
@@ -140,10 +140,14 @@ class SaleResult:
     member_saved_fen: int
     program_version: str | None
     replayed: bool = False
+    coins: dict[str, Any] | None = None  # issue 17: shopping coins earned / spent (pos.services.coin_sales)
 
     def as_dict(self) -> dict[str, Any]:
         # shallow: its parts are plain lists and dicts already (asdict's deep copy costs ~1 ms per sale)
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if d["coins"] is None:  # a sale without shopping coins reads as before issue 17
+            del d["coins"]
+        return d
 
 
 def discount_dicts(q: Quote, ln) -> list[dict[str, Any]]:
@@ -423,8 +427,10 @@ class Checkout:
             req = self._request(s, tenders, member=member)
             q = price(req, self.program)
             paid, change, sv = _check_tenders(s, member, tenders, q.net_fen)
+            coin_plan = coin_sales.plan(s, self.db, self.program, member, tenders, q.net_fen, now)  # issue 17
             sale = self._write_sale(s, q, member, tenders, paid, change, now,
-                                    provisional=spending is not None and spending.provisional)  # spent without HQ
+                                    provisional=(spending is not None and spending.provisional)  # spent without HQ
+                                    or (coin_plan is not None and coin_plan.provisional))
             self._write_ledgers(s, q, member, sale, sv, now)
             for code in q.coupons:
                 amount = sum(d.amount_fen for ln in q.lines for d in ln.discounts if d.kind == "coupon" and d.code == code)
@@ -439,6 +445,7 @@ class Checkout:
                 member_bonuses.after_sale(s, self.db, self.program, member, sale, now)  # a referral's first purchase
                 sale.tier_after = change_.to_tier if change_ is not None else member.tier_code
                 monthly_spend.after_sale(s, self.db, self.program, member.id, sale, now, self.channel)  # points.bonuses
+                coin_sales.post(s, self.db, coin_plan, member, sale, now)  # shopping coins (issue 17)
                 s.flush()
                 if sale.tier_after != sale.tier_before or sale.detail is not detail:
                     t = Sale.__table__
@@ -687,7 +694,7 @@ def result_of(s: Session, sale: Sale, quote: Quote | None = None, replayed: bool
                    "tendered_fen": p.tendered_fen if p.tendered_fen is not None else p.amount_fen} for p in pays],
         coupons=list(detail.get("coupons", [])), promotions=list(detail.get("promotions", [])),
         refusals=refusals, member_saved_fen=sale.member_saved_fen, program_version=sale.program_version,
-        replayed=replayed,
+        replayed=replayed, coins=detail.get("coins"),
     )
 
 

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from pos.store import settings as store_settings
 from pos.loyalty import coupons, expiry, ledger, monthly_spend, tiers
 from pos.store import program_store
+from pos.services import coin_sales
 from pos.services.checkout import next_receipt_no, result_of, SaleResult
 from pos.errors import DomainError
 from pos.ids import uuid7
@@ -307,11 +308,14 @@ def return_sale(db, receipt_no: str, wanted: dict[str, int] | None = None, *, ca
                            points_class="", qty=-r["qty"], unit_fen=r["unit_fen"], gross_fen=-r["unit_fen"] * r["qty"],
                            net_fen=-r["net_fen"], points=-r["points"], points_value_fen=-r["points_value_fen"],
                            reward=r["reward"], returns_line_id=r["line_id"]))
-        for tender, amount in _tender_shares(s, sale, p.refund_fen).items():
+        shares = _tender_shares(s, sale, p.refund_fen)
+        for tender, amount in shares.items():
             if amount:
                 s.add(Payment(id=uuid7(), sale_id=ret.id, tender=tender, amount_fen=-amount))
         if member is not None:
             _points(s, db, program, sale, ret, p, now)
+            # shopping coins (issue 17): the coin tender's share back to its lots, coins earned taken back
+            coin_sales.after_return(s, db, sale, ret, shares.get(coin_sales.TENDER, 0), sum(r["net_fen"] for r in rows), now)
             cash_paid = p.points_short - min(p.points_short, p.points_taken_back) if p.deduction_fen else 0
             monthly_spend.take_back(s, db, program, member.id, ret, [monthly_spend.TakeBack(**b) for b in p.bonuses_back],
                                     now, cash_paid=cash_paid)

@@ -41,9 +41,11 @@ from pos.ids import uuid7
 from pos.store.models import Coupon, CouponUse, MemberBalance, MemberCard, MemberNote, OutboxEvent, PointsAllocation, PointsEntry, Product, ProductBarcode, Program, Setting, StoredValueEntry
 from pos.store.outbox import emit
 from pos.store import sale_record
+from pos.store.coin_models import AllianceProgram, CoinAllocation, CoinEntry
 
 CURSOR_KEY, WATERMARK_KEY = store_settings.SYNC_CURSOR.name, store_settings.LEDGER_ROWIDS.name
-LEDGER_TABLES = ("points_entries", "points_allocations", "stored_value_entries")
+LEDGER_TABLES = ("points_entries", "points_allocations", "stored_value_entries", "coin_entries", "coin_allocations")
+_CAPTURE_KEYS = ("points", "allocations", "sv", "coins", "coin_allocations")  # the payload key of each table
 CAPTURE_ROWS = 2000  # rows per `ledger.entries` event
 
 
@@ -87,20 +89,24 @@ def capture_ledger(s: Session, db) -> int:
         "points": _rows_after(s, PointsEntry, int(marks.get("points_entries", 0))),
         "allocations": _rows_after(s, PointsAllocation, int(marks.get("points_allocations", 0))),
         "sv": _rows_after(s, StoredValueEntry, int(marks.get("stored_value_entries", 0))),
+        # issue 17: shopping coins (pos.store.coin_models)
+        "coins": _rows_after(s, CoinEntry, int(marks.get("coin_entries", 0))),
+        "coin_allocations": _rows_after(s, CoinAllocation, int(marks.get("coin_allocations", 0))),
     }
     total = sum(len(v) for v in rows.values())
     if not total:
         return 0
     # entries before the allocations that point at them; one event per CAPTURE_ROWS rows
     flat = [("points", r) for _, r in rows["points"]] + [("sv", r) for _, r in rows["sv"]] + \
-           [("allocations", r) for _, r in rows["allocations"]]
+           [("allocations", r) for _, r in rows["allocations"]] + [("coins", r) for _, r in rows["coins"]] + \
+           [("coin_allocations", r) for _, r in rows["coin_allocations"]]
     for i in range(0, len(flat), CAPTURE_ROWS):
         chunk: dict[str, list] = {"points": [], "allocations": [], "sv": []}
         for key, r in flat[i:i + CAPTURE_ROWS]:
-            chunk[key].append(r)
+            chunk.setdefault(key, []).append(r)  # coin keys only when there are coin rows (older HQs)
         emit(s, db, "ledger.entries", chunk)
     new = dict(marks)
-    for table, key in zip(LEDGER_TABLES, ("points", "allocations", "sv")):
+    for table, key in zip(LEDGER_TABLES, _CAPTURE_KEYS):
         if rows[key]:
             new[table] = rows[key][-1][0]
     store_settings.LEDGER_ROWIDS.put(s, new)
@@ -429,6 +435,9 @@ def apply_in(s: Session, db, by_kind: dict[str, list[dict[str, Any]]], now: dt.d
     summary["points_allocations"] = _insert_new(s, PointsAllocation, allocs, _A_COLS)
     summary["sv_entries"] = _insert_new(s, StoredValueEntry, sv, _V_COLS)
     summary["coupon_uses"] = _insert_new(s, CouponUse, by_kind.get("coupon_use", []), _U_COLS)
+    if by_kind.get("alliance_program") or by_kind.get("coin_entry") or by_kind.get("coin_allocation") or \
+            any(d.get("merchant_code") for d in by_kind.get("program", [])):  # issue 17
+        summary.update(_apply_alliance(s, by_kind, now))
     if by_kind.get("sale"):  # this store's own sales, on a re-sync after a restore (pos.store.sale_record)
         summary.update(sale_record.restore_sales(s, by_kind["sale"], store_settings.REGISTER_NO.read(s)))
     if by_kind.get("online_order") or by_kind.get("parcel"):  # issue 18 (pos.services.parcels)
@@ -439,6 +448,34 @@ def apply_in(s: Session, db, by_kind: dict[str, list[dict[str, Any]]], now: dt.d
     refresh_balances(s, touched, now)
     skip_watermark(s)
     return summary, touched
+
+
+_C_COLS = ("id", "member_id", "kind", "coins", "value_fen", "merchant_code", "store_code", "sale_id", "reverses_id",
+           "expires_at", "alliance_version", "reason", "created_at", "test_clock")
+_CA_COLS = ("id", "debit_id", "lot_id", "coins")
+
+
+def _apply_alliance(s: Session, by_kind: dict[str, list[dict[str, Any]]], now: dt.datetime) -> dict[str, Any]:
+    """The alliance's rules, the shared coin ledger's rows, and which merchant this store is
+    (HQ serves a store its own merchant's program rows only)."""
+    from pos.rules.program import parse_alliance
+    from pos.services.coin_sales import MERCHANT_KEY
+
+    for d in by_kind.get("program", []):
+        if d.get("merchant_code") and d.get("active"):
+            put_setting(s, MERCHANT_KEY, d["merchant_code"])
+    for d in by_kind.get("alliance_program", []):
+        parse_alliance(d["document"])
+        row = s.get(AllianceProgram, d["version"])
+        if row is None:
+            s.add(AllianceProgram(version=d["version"], document=d["document"], installed_at=now, active=False))
+            s.flush()
+        if d.get("active"):
+            s.execute(update(AllianceProgram).values(active=False))
+            s.execute(update(AllianceProgram).where(AllianceProgram.version == d["version"]).values(active=True))
+    return {"coin_entries": _insert_new(s, CoinEntry, by_kind.get("coin_entry", []), _C_COLS),
+            "coin_allocations": _insert_new(s, CoinAllocation, by_kind.get("coin_allocation", []), _CA_COLS),
+            "alliance_programs": [d["version"] for d in by_kind.get("alliance_program", [])]}
 
 
 def skip_watermark(s: Session) -> None:

@@ -240,3 +240,53 @@ def local_day_bounds(day_from: dt.date, day_to: dt.date, tz: str) -> tuple[dt.da
     start = dt.datetime.combine(day_from, dt.time(0), zone).astimezone(dt.timezone.utc)
     end = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time(0), zone).astimezone(dt.timezone.utc)
     return start, end
+
+
+def coins_expire(hq, day: dt.date, tz: str = "Asia/Shanghai") -> dict[str, Any]:
+    """Coin lots past their expiry at the start of `day` (the alliance's `coins.expiry_days`
+    from their earning) lose what remains, one `expire` entry per lot (store HQ, the lot's
+    issuer); idempotent; the entries go down to every till."""
+    from pos.loyalty import coins as coin_ledger
+
+    from .alliance_models import CoinEntry
+
+    at, _ = local_day_bounds(day, day, tz)
+    lots = members = coins = 0
+    with hq.transaction() as s:
+        due = sorted(set(s.scalars(select(CoinEntry.member_id).where(CoinEntry.kind == "earn",
+                                                                   CoinEntry.expires_at <= at))))
+        for mid in due:
+            hit = False
+            for lot in coin_ledger.lots(s, mid):
+                if lot.expires_at is None or lot.expires_at > at or lot.remaining <= 0:
+                    continue
+                lot_row = s.get(CoinEntry, lot.id)
+                e = coin_ledger.expire_lot(s, mid, lot, now=at, store="HQ", version=lot_row.alliance_version,
+                                           value_per_coin=lot_row.value_fen // lot_row.coins)
+                changes.record(s, "coin_entry", e.id)
+                from .alliance_models import CoinAllocation
+
+                changes.record_many(s, "coin_allocation", s.scalars(select(CoinAllocation.id)
+                                                                    .where(CoinAllocation.debit_id == e.id)))
+                lots, coins, hit = lots + 1, coins + lot.remaining, True
+            members += hit
+        changes.flush(s)
+    return {"day": day.isoformat(), "members": members, "lots": lots, "coins": coins}
+
+
+def member_coins(hq, phone: str, region: str = "CN") -> dict[str, Any]:
+    """A member's shared coin balance at HQ and what remains of each issuer's lots."""
+    from pos.loyalty import coins as coin_ledger
+
+    e164 = phones.normalize(phone, region)
+    with hq.read() as s:
+        m = s.scalar(select(Member).where(Member.phone == e164))
+        if m is None:
+            raise _error(f"no member with phone {phones.mask(e164)} at HQ", "member.not_found", 404)
+        by_issuer: dict[str, int] = {}
+        for lot in coin_ledger.lots(s, m.id):
+            if lot.remaining > 0:
+                by_issuer[lot.merchant or MAIN] = by_issuer.get(lot.merchant or MAIN, 0) + lot.remaining
+        return {"member_code": m.member_code, "phone_masked": phones.mask(e164),
+                "coins": coin_ledger.balance(s, m.id), "spendable": coin_ledger.spendable(s, m.id, now_utc()),
+                "lots_by_issuer": dict(sorted(by_issuer.items()))}

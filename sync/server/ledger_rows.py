@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import changes, member_rewards
+from . import changes, coin_rows, member_rewards
 from .common import UNKNOWN_MEMBER, Ctx, Reject, as_time, as_uuid, insert_new, lock_balances, resolve
 from .members import forward_balance
 from .models import Member, MemberBalance, PointsAllocation, PointsEntry, StoredValueEntry
@@ -52,6 +52,13 @@ def _row(d: dict, cols: tuple[str, ...], store: str) -> dict:
     return out
 
 
+class Rows(tuple):
+    """(points, allocations, stored value) of one event; `.coin`: its shopping-coin rows (issue 17,
+    `coin_rows.rows_of`: entries, allocations)."""
+
+    coin: tuple[list, list] = ([], [])
+
+
 def rows_of(p: dict, store: str) -> tuple[list, list, list]:
     prow = [_row(r, _P_COLS, store) for r in p.get("points") or []]
     arow = []
@@ -61,13 +68,16 @@ def rows_of(p: dict, store: str) -> tuple[list, list, list]:
             raise ValueError("allocation points must be > 0")
         arow.append(a)
     vrow = [_row(r, _V_COLS, store) for r in p.get("sv") or []]
-    return prow, arow, vrow
+    out = Rows((prow, arow, vrow))
+    out.coin = coin_rows.rows_of(p, store)
+    return out
 
 
 def apply_ledger(s: Session, store: str, now: dt.datetime, parts: list[tuple[Ctx, tuple[list, list, list]]]) -> None:
     """Stores' ledger rows with their original ids: inserted as they are (never
     re-posted), the balance cache moved by what was new; then what a person must
     look at. `parts` is one (ctx, rows) per event — one event, or a whole batch at once."""
+    coin_rows.apply(s, store, now, [(c, getattr(rows, "coin", ([], []))) for c, rows in parts])  # issue 17
     prow = [r for _, (p, _a, _v) in parts for r in p]
     arow = [r for _, (_p, a, _v) in parts for r in a]
     vrow = [r for _, (_p, _a, v) in parts for r in v]
@@ -147,7 +157,7 @@ def dangling(s: Session, parts: list) -> dict[uuid.UUID, str]:
     the entry a row reverses, the debit or lot of an allocation. HQ serves every row
     to every till, whose foreign keys would refuse it (and stop its pull): such an
     event is rejected, never stored. Returns event id -> reason."""
-    out: dict[uuid.UUID, str] = {}
+    out: dict[uuid.UUID, str] = coin_rows.dangling(s, [(c, getattr(rows, "coin", ([], []))) for c, rows in parts])
     mids = {r["member_id"] for _, (p, _a, v) in parts for r in p + v}
     pe_refs = {x for _, (p, a, _v) in parts for x in [r["reverses_id"] for r in p] + [r[k] for r in a
                for k in ("debit_id", "lot_id")] if x is not None}
