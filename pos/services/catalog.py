@@ -242,8 +242,10 @@ def get_by_barcode(s: Session, code: str, nomenclature: Nomenclature | None = No
     key = product_key(scan)
     if key is None:
         return scan, None
-    bc = s.get(ProductBarcode, key)
-    return scan, bc.product if bc else None
+    # one query for the barcode and its product (a get and then a lazy load were two: a host POS quotes per scan)
+    product = s.scalar(select(Product).join(ProductBarcode, ProductBarcode.product_id == Product.id)
+                       .where(ProductBarcode.barcode == key))
+    return scan, product
 
 
 def find(db, code: str) -> ProductView | None:
