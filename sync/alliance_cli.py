@@ -8,6 +8,7 @@
     python main.py hq alliance statement M --from D --to D [--tz Z] [--json]   one merchant's statement, with its rows
     python main.py hq alliance expire [--date D] [--tz Z] [--json]   coin lots past their expiry (idempotent)
     python main.py hq alliance coins PHONE [--json]              a member's coins, by issuer
+    python main.py hq alliance coupon PHONE --template T --funded-by M|ALLIANCE [--days N]   a funded coupon
     python main.py hq member consent PHONE --merchant M on|off   the member's choice: M sees their personal fields
 
 The commands, options and JSON fields are a public interface like the rest of the CLI;
@@ -175,6 +176,16 @@ def cmd_alliance_coins(args) -> int:
     return 0
 
 
+@_admin
+def cmd_alliance_coupon(args) -> int:
+    from .server import alliance
+
+    got = alliance.coupon_issue(_hq(args), args.phone, args.template, args.funded_by, days=args.days)
+    out(args, got, f"coupon {got['code']} ({got['template']}) for {got['member_code']} ({got['phone_masked']}), "
+                   f"funded by {got['funded_by']}, valid until {got['valid_to'][:10]}, taken at: {', '.join(got['merchants'])}")
+    return 0
+
+
 def register(hs: argparse._SubParsersAction, ms: argparse._SubParsersAction, h: argparse.ArgumentParser) -> None:
     """Under `hq` (`hs`) and `hq member` (`ms`); `h` carries --db and --json."""
     mp = hs.add_parser("merchant", help="the alliance's merchants (issue 17)")
@@ -217,6 +228,12 @@ def register(hs: argparse._SubParsersAction, ms: argparse._SubParsersAction, h: 
     p.add_argument("--date")
     p.add_argument("--tz", default="Asia/Shanghai")
     p.set_defaults(func=cmd_alliance_expire)
+    p = aps.add_parser("coupon", parents=[h], help="a coupon for one member, funded by a merchant or ALLIANCE")
+    p.add_argument("phone")
+    p.add_argument("--template", required=True)
+    p.add_argument("--funded-by", required=True, help="the paying merchant's code, or ALLIANCE")
+    p.add_argument("--days", type=int, default=30)
+    p.set_defaults(func=cmd_alliance_coupon)
     p = aps.add_parser("coins", parents=[h], help="a member's shared coins, by issuing merchant")
     p.add_argument("phone")
     p.set_defaults(func=cmd_alliance_coins)

@@ -290,3 +290,37 @@ def member_coins(hq, phone: str, region: str = "CN") -> dict[str, Any]:
         return {"member_code": m.member_code, "phone_masked": phones.mask(e164),
                 "coins": coin_ledger.balance(s, m.id), "spendable": coin_ledger.spendable(s, m.id, now_utc()),
                 "lots_by_issuer": dict(sorted(by_issuer.items()))}
+
+
+def coupon_issue(hq, phone: str, template: str, funded_by: str, *, days: int = 30, region: str = "CN") -> dict[str, Any]:
+    """An alliance coupon for one member (issue 17 item 4): a coupon of `template`, paid for by
+    `funded_by` (a merchant, or ALLIANCE for the operator), taken at every merchant whose active
+    program has the template — a merchant's coupon offered to the alliance members of another.
+    Its use records the store (the redeemer); settlement makes the funder pay the redeemer."""
+    from pos.loyalty import coupons as coupon_rules
+
+    from .alliance_models import ALLIANCE
+    from .models import Coupon
+
+    if not 1 <= days <= 3660:
+        raise _error("--days must be 1 to 3660")
+    e164 = phones.normalize(phone, region)
+    now = now_utc()
+    with hq.transaction() as s:
+        funder = ALLIANCE if funded_by.strip().upper() == ALLIANCE else check_merchant(s, funded_by)
+        m = s.scalar(select(Member).where(Member.phone == e164))
+        if m is None:
+            raise _error(f"no member with phone {phones.mask(e164)} at HQ", "member.not_found", 404)
+        takers = sorted(mc for mc, doc in s.execute(select(Program.merchant_code, Program.document)
+                                                     .where(Program.active.is_(True)))
+                        if any(t.get("code") == template for t in doc.get("coupon_templates") or []))
+        if not takers:
+            raise _error(f"no merchant's active program has coupon template {template!r}", "coupon.template")
+        c = Coupon(id=uuid.uuid4(), code=coupon_rules.new_code(), template=template, member_id=m.id, valid_from=now,
+                   valid_to=now + dt.timedelta(days=days), source="alliance", issued_at=now, issued_store="HQ",
+                   test_clock=False, funded_by=funder)
+        s.add(c)
+        changes.record(s, "coupon", c.code)
+        changes.flush(s)
+        return {"code": c.code, "template": template, "member_code": m.member_code, "phone_masked": phones.mask(e164),
+                "funded_by": funder, "valid_to": c.valid_to.isoformat(), "merchants": takers}

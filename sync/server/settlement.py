@@ -187,12 +187,28 @@ def _plain(it: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rows(s, period_id, merchant: str) -> list[dict[str, Any]]:
+    """The settled rows of the merchant with what they were: the coin entry (kind, store, time,
+    coins) or the coupon (code, store, time)."""
     out = []
     for it in s.scalars(select(SettlementItem).where(SettlementItem.period_id == period_id)
                         .order_by(SettlementItem.source, SettlementItem.source_id)):
         if merchant not in (it.debtor, it.creditor):
             continue
-        out.append({"source": it.source, "source_id": str(it.source_id), "debtor": it.debtor, "creditor": it.creditor,
-                    "amount_fen": it.amount_fen})
-    return out
+        row = {"source": it.source, "source_id": str(it.source_id), "debtor": it.debtor, "creditor": it.creditor,
+               "amount_fen": it.amount_fen}
+        if it.source == "coin_allocation":
+            got = s.execute(select(CoinAllocation.coins, CoinEntry.kind, CoinEntry.store_code, CoinEntry.created_at,
+                                   CoinEntry.id).join(CoinEntry, CoinEntry.id == CoinAllocation.debit_id)
+                            .where(CoinAllocation.id == it.source_id)).first()
+            if got is not None:
+                row |= {"kind": f"coins_{got.kind}", "coins": got.coins, "store": got.store_code,
+                        "at": _aware(got.created_at).isoformat(), "entry": str(got.id)}
+        else:
+            got = s.execute(select(CouponUse.store_code, CouponUse.used_at, Coupon.code)
+                            .join(Coupon, Coupon.id == CouponUse.coupon_id).where(CouponUse.id == it.source_id)).first()
+            if got is not None:
+                row |= {"kind": "coupon", "coins": 0, "store": got.store_code, "at": _aware(got.used_at).isoformat(),
+                        "entry": got.code}
+        out.append(row)
+    return sorted(out, key=lambda r: r.get("at", ""))
 

@@ -124,23 +124,42 @@ def test_one_card_coins_earned_at_the_bakery_spent_at_the_supermarket(alliance):
         assert int(s.scalar(select(func.sum(CoinEntry.coins)).where(CoinEntry.member_id == uuid.UUID(member.id)))) \
             == final
 
-    # the month's settlement, worked by hand: the bakery's coins redeemed at the supermarket,
-    # 300 + 200 − 300 (the return) = 200 coins × 1 fen; the operator's 2% fee = 4 fen, paid by the bakery
+    # an alliance coupon paid for by the pharmacy, taken at the supermarket (cross-merchant recruitment)
     import datetime as dt
     import json
+
+    c = json.loads(hq.cli("alliance", "coupon", PHONE, "--template", "welcome-10", "--funded-by", "pharmacy",
+                          "--json").stdout)
+    assert c["funded_by"] == "pharmacy" and c["merchants"] == ["bakery", "market", "pharmacy"]
+    engine.sync_once(m1)
+    co = Checkout(m1)
+    co.add(TOWEL)
+    co.attach_member(PHONE)
+    co.add_coupon(c["code"])
+    due = co.quote().net_fen
+    assert due == 4000
+    co.pay([Tender("cash", due)])
+    engine.sync_once(m1)
+
+    # the month's settlement, worked by hand: the bakery's coins redeemed at the supermarket,
+    # 300 + 200 − 300 (the return) = 200 coins × 1 fen, fee 2% = 4 fen paid by the bakery;
+    # the pharmacy's coupon taken at the supermarket, 10.00 yuan, fee 20 fen paid by the pharmacy
 
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     first = today.replace(day=1)
     last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     got = json.loads(hq.cli("alliance", "settle", "--from", first.isoformat(), "--to", last.isoformat(),
                             "--json").stdout)
-    assert [(p["debtor"], p["creditor"], p["coins_fen"], p["fee_fen"]) for p in got["pairs"]] == \
-        [("bakery", "market", 200, 4)]
+    assert [(p["debtor"], p["creditor"], p["coins_fen"], p["coupons_fen"], p["fee_fen"]) for p in got["pairs"]] == \
+        [("bakery", "market", 200, 0, 4), ("pharmacy", "market", 0, 1000, 20)]
     nets = {m: b["net_fen"] for m, b in got["merchants"].items()}
-    assert nets == {"ALLIANCE": 4, "bakery": -204, "main": 0, "market": 200, "pharmacy": 0}
-    assert got["merchants"]["market"]["own_redemptions_fen"] == 0 and got["rows"] == 3
+    assert nets == {"ALLIANCE": 24, "bakery": -204, "main": 0, "market": 1200, "pharmacy": -1020}
+    assert got["merchants"]["market"]["own_redemptions_fen"] == 0 and got["rows"] == 4
     again = hq.cli("alliance", "settle", "--from", first.isoformat(), "--to", last.isoformat()).stdout
     assert "(closed before)" in again and "bakery owes market: 2.00 yuan" in again
     st_ = json.loads(hq.cli("alliance", "statement", "market", "--from", first.isoformat(), "--to", last.isoformat(),
                             "--json").stdout)
-    assert st_["periods"][0]["account"]["net_fen"] == 200 and len(st_["periods"][0]["entries"]) == 3
+    assert st_["periods"][0]["account"]["net_fen"] == 1200
+    assert [(e["kind"], e["store"], e["amount_fen"]) for e in st_["periods"][0]["entries"]] == [
+        ("coins_spend", "MAR1", 300), ("coins_spend", "MAR2", 200), ("coins_refund", "MAR1", -300),
+        ("coupon", "MAR1", 1000)]
