@@ -193,17 +193,18 @@ class SearchDialog(PickDialog):
 
 class PaymentDialog(_Dialog):
     """Tenders by key: F1 cash, F2 WeChat Pay, F3 Alipay, F4 bank card, F5 stored value,
-    F6 gift card. The amount field starts at what is still due; a tender key or Enter
-    pays once all is covered."""
+    F6 gift card, Ctrl+F1 the alliance's shopping coins (issue 17; only with coins to spend).
+    The amount field starts at what is still due; a tender key or Enter pays once all is covered."""
 
     TENDERS = (("cash", "F1"), ("wechat", "F2"), ("alipay", "F3"), ("bank_card", "F4"),
-               ("stored_value", "F5"), ("gift_card", "F6"))
+               ("stored_value", "F5"), ("gift_card", "F6"), ("coins", "Ctrl+F1"))
 
     def __init__(self, parent, due_fen: int, stored_value_fen: int | None, saved_fen: int = 0,
-                 cash_ceiling_fen: int = CASH_CONFIRM_ABOVE_DEFAULT):
+                 cash_ceiling_fen: int = CASH_CONFIRM_ABOVE_DEFAULT, coins_fen: int | None = None):
         super().__init__(parent, self.tr("Payment"))
         self.due = due_fen
         self.sv = stored_value_fen
+        self.coins_fen = coins_fen  # what the member's shopping coins can pay (their value in fen)
         self.cash_ceiling = cash_ceiling_fen
         self.tenders: list[Tender] = []
         self._unconfirmed: tuple[str, int] | None = None  # an absurd cash amount waiting for its second F1
@@ -225,7 +226,7 @@ class PaymentDialog(_Dialog):
         for tender, key in self.TENDERS:
             b = QPushButton(f"{key} {self.tender_name(tender)}")
             b.clicked.connect(lambda _=False, t=tender: self.tender_key(t))
-            if tender == "stored_value" and not stored_value_fen:
+            if (tender == "stored_value" and not stored_value_fen) or (tender == "coins" and not coins_fen):
                 b.setEnabled(False)
             row.addWidget(b)
             self.buttons_by_type[tender] = b
@@ -246,7 +247,7 @@ class PaymentDialog(_Dialog):
     def tender_name(self, tender: str) -> str:
         return {"cash": self.tr("Cash"), "wechat": self.tr("WeChat Pay"), "alipay": self.tr("Alipay"),
                 "bank_card": self.tr("Bank card"), "stored_value": self.tr("Stored value"),
-                "gift_card": self.tr("Gift card")}[tender]
+                "gift_card": self.tr("Gift card"), "coins": self.tr("Shopping coins")}[tender]
 
     def paid(self) -> int:
         return sum(t.amount_fen for t in self.tenders)
@@ -289,6 +290,11 @@ class PaymentDialog(_Dialog):
             used = sum(t.amount_fen for t in self.tenders if t.type == "stored_value")
             if amount + used > self.sv:
                 self.fail(self.tr("Stored value balance is ¥{0}").format(yuan(self.sv)))
+                return
+        if tender == "coins" and self.coins_fen is not None:
+            used = sum(t.amount_fen for t in self.tenders if t.type == "coins")
+            if amount + used > self.coins_fen:
+                self.fail(self.tr("Shopping coins can pay at most ¥{0}").format(yuan(self.coins_fen)))
                 return
         self.fail("")
         self.tenders.append(Tender(tender, amount))

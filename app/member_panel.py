@@ -57,6 +57,8 @@ class MemberPanelWidget(QFrame):
         self.points = _label(name="points")
         self.expiring = _label(name="expiring", wrap=True)
         self.stored = _label(name="storedValue")
+        self.coins = _label(name="shoppingCoins", wrap=True)  # issue 17: the alliance card's coins
+        self.coins_caption = _label(self.tr("Shopping coins"), "caption")
         self.visits = _label(name="visits")
         self.tags = _label(name="tags", wrap=True)
         for row, (caption, widget) in enumerate([
@@ -65,6 +67,8 @@ class MemberPanelWidget(QFrame):
         ]):
             grid.addWidget(_label(caption, "caption"), row, 0, Qt.AlignTop)
             grid.addWidget(widget, row, 1)
+        grid.addWidget(self.coins_caption, 5, 0, Qt.AlignTop)
+        grid.addWidget(self.coins, 5, 1)
         grid.setColumnStretch(1, 1)
         lay.addLayout(grid)
 
@@ -123,8 +127,10 @@ class MemberPanelWidget(QFrame):
         self.flags.setText(self.tr("Scan a member card or code, or type a phone number or its last 4 digits. F3: quick join."))
         self.progress.hide()
         self.keep.setText("")
-        for w in (self.points, self.expiring, self.stored, self.visits, self.tags, self.notes):
+        for w in (self.points, self.expiring, self.stored, self.visits, self.tags, self.notes, self.coins):
             w.setText("")
+        self.coins_caption.hide()
+        self.coins.hide()
         self.coupons.clear()
         self.suggestions.clear()
         self.unmask_btn.setEnabled(False)
@@ -197,6 +203,14 @@ class MemberPanelWidget(QFrame):
         self.expiring.setText(self.tr("{0} points expire on {1}").format(f"{p.expiring_points:,}", p.expiring_on)
                               if p.expiring_points else "")
         self.stored.setText(f"¥{yuan(p.stored_value_fen)}")
+        if p.coins is None:  # no alliance at this store
+            self.coins_caption.hide()
+            self.coins.hide()
+        else:
+            self.coins_caption.show()
+            self.coins.show()
+            self.coins.setText(self.tr("{0} (usable {1}) · {2} card, valid at every merchant").format(
+                f"{p.coins:,}", f"{p.coins_available:,}", p.alliance_en if en else p.alliance_zh))
         self.visits.setText(self.tr("{0} (visits: {1})").format(p.last_visit or "-", p.visits))  # never "1 visits"
         self.tags.setText(", ".join(labels.member_tag(t) for t in p.tags) or "-")
         self.coupons.clear()

@@ -39,6 +39,10 @@ LABELS = {  # key: (Chinese, English)
     "monthly_spend": ("月消费满{0}元奖励", "Monthly spend {0} bonus"),
     "monthly_spend_back": ("收回月消费满{0}元奖励", "Monthly {0} bonus back"),
     "campaign": ("积分活动", "Points campaign"),
+    # issue 17: the alliance's shopping coins, shown apart from this merchant's points
+    "coins": ("购物币", "Shopping coins"), "coins_earned": ("本次获得购物币", "Coins earned"),
+    "coins_spent": ("使用购物币", "Coins spent"), "coins_refunded": ("退回购物币", "Coins back"),
+    "coins_taken_back": ("扣回购物币", "Coins taken back"), "coins_balance": ("购物币余额", "Coins balance"),
 }
 
 
@@ -130,7 +134,7 @@ def check_sale(sale: Any) -> None:
 
 
 _SALE_KEYS = ("sale_id", "receipt_no", "kind", "member", "lines", "totals", "points", "payments", "coupons",
-              "member_saved_fen", "program_version")
+              "member_saved_fen", "program_version", "coins")
 _LINE_KEYS = ("code", "name", "qty", "unit_fen", "gross_fen", "net_fen", "discounts", "points", "reward")
 _MEMBER_KEYS = ("id", "tier_before", "tier_after", "points_balance")
 
@@ -270,6 +274,12 @@ def _member_block(r: Receipt, cols: int) -> list[Block]:
     out += [Text(spread(words, f"{b['points']:+d}", cols)) for words, b in _bonuses(points, lg)]
     if member and isinstance(points.get("balance_after"), int):
         out.append(Text(spread(label("balance", lg), str(points["balance_after"]), cols)))
+    coins = s.get("coins") if isinstance(s.get("coins"), dict) else {}
+    for key in ("earned", "spent", "refunded", "taken_back"):
+        if isinstance(coins.get(key), int) and coins[key]:
+            out.append(Text(spread(label(f"coins_{key}", lg), str(coins[key]), cols)))
+    if coins and isinstance(coins.get("balance_after"), int):
+        out.append(Text(spread(label("coins_balance", lg), str(coins["balance_after"]), cols)))
     saved = s.get("member_saved_fen")
     if isinstance(saved, int) and saved > 0:
         out.append(Text(spread(label("saved", lg), yuan(saved), cols)))

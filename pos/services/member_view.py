@@ -68,6 +68,13 @@ class MemberPanel:
     # "card" = registered, not active yet (`to_activate_fen`: completed spend still needed)
     inactive: str | None = None
     to_activate_fen: int | None = None
+    # the alliance card (issue 17): shopping coins shared by every merchant, apart from this merchant's
+    # points; None when this store has no alliance rules
+    coins: int | None = None
+    coins_available: int | None = None
+    alliance_zh: str | None = None
+    alliance_en: str | None = None
+    coin_value_fen: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -128,8 +135,14 @@ def panel(db, program: ProgramDoc, member_id: str, basket: tuple[str, ...] = (),
             inactive = program.membership.mode
             if inactive == "threshold":
                 to_activate = max(0, program.membership.threshold_fen - membership_mode.completed_spend(s, m.id))
+        from pos.loyalty import coins as coin_ledger
+
+        rules = coin_ledger.till_rules(s)
+        coins = dict(coins=coin_ledger.balance(s, m.id), coins_available=coin_ledger.spendable(s, m.id, now),
+                     alliance_zh=rules.name.zh, alliance_en=rules.name.en,
+                     coin_value_fen=rules.coins.value_fen) if rules is not None else {}
         return MemberPanel(
-            inactive=inactive, to_activate_fen=to_activate,
+            inactive=inactive, to_activate_fen=to_activate, **coins,
             id=str(m.id), member_code=m.member_code, name=m.name, phone_masked=phones.mask(m.phone_masked or m.phone),
             tier=tier_progress(program, m.tier_code, spend, m.tier_expires),
             points=bal.points if bal else 0, points_available=pts.spendable(now),  # never more than the balance
