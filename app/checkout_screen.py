@@ -780,8 +780,9 @@ class CheckoutScreen(QWidget):
         if not self.till.lines or q is None:
             return self.say(self.tr("The basket is empty"), error=True)
         p = self.till.panel(with_suggestions=False) if self.till.member_id else None
+        coins_fen = p.coins_available * p.coin_value_fen if p is not None and p.coins else None  # issue 17
         dlg = PaymentDialog(self, q.net_fen, p.stored_value_fen if p else None, q.member_saved_fen,
-                            cash_ceiling_fen=self.till.cash_confirm_above_fen())
+                            cash_ceiling_fen=self.till.cash_confirm_above_fen(), coins_fen=coins_fen)
         if not dlg.exec():
             return self.focus_input()
         tenders = dlg.tenders
