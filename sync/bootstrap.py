@@ -69,8 +69,8 @@ def bootstrap(db, client: HQClient, min_changes: int = MIN_CHANGES) -> dict[str,
                 if exc.status == 404:
                     return None
                 raise
-            if got.get("snapshot") is None:
-                return None
+            if got.get("snapshot") is None or got["snapshot"].get("format") != snapshot_load.FORMAT:
+                return None  # none offered, or one this till cannot read: pages from the start
             state = {"hq": client.base, "store": db.store_code, "snapshot": got["snapshot"],
                      "store_changes": got.get("store_changes") or []}
             _clear(d)
@@ -97,7 +97,12 @@ def bootstrap(db, client: HQClient, min_changes: int = MIN_CHANGES) -> dict[str,
             shutil.copyfileobj(src, dst, 1 << 20)
         unpack_s = time.monotonic() - began
         began = time.monotonic()
-        loaded = snapshot_load.load(db, unpacked, snap["cursor"], state["store_changes"])
+        try:
+            loaded = snapshot_load.load(db, unpacked, snap["cursor"], state["store_changes"])
+        except snapshot_load.SnapshotError as exc:  # nothing was stored: pages from the start
+            log.warning("HQ's snapshot not loaded (%s); pulling page by page", exc)
+            _clear(d)
+            return None
         load_s = time.monotonic() - began
         _clear(d)
         return {"id": snap["id"], "cursor": snap["cursor"], "bytes": int(snap["size"]),

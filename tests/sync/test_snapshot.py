@@ -236,3 +236,63 @@ def test_a_snapshot_of_another_merchants_audience_is_not_served(hq, chain, tmp_p
         assert hq_snapshot.file_for(hq.db, db.store_code, snap["id"]).exists()
     finally:
         db.close()
+
+
+def _snapshot_changes(hq_db, store: str, directory) -> dict[tuple[str, str], dict]:
+    """What a snapshot for this store's audience holds, as pull changes keyed (kind, id)."""
+    from pos.services import snapshot_load
+    from sync.server import changes
+
+    with hq_db.read() as s:
+        aud = hq_snapshot.audience(s, store)
+    info = hq_snapshot._build(hq_db, aud, directory)
+    path = directory / f"{info['id']}.sqlite3"
+    path.write_bytes(gzip.decompress((directory / f"{info['id']}.sqlite3.gz").read_bytes()))
+    conn = sqlite3.connect(":memory:")
+    conn.execute("ATTACH DATABASE ? AS snap", (str(path),))
+    try:
+        cols = snapshot_load._columns(conn)
+        out = {}
+        for kind in cols:
+            key = changes.ENTITIES[kind][1]
+            for chunk in snapshot_load._as_changes(conn, kind, cols[kind], snapshot_load._not_own(kind, cols), store):
+                out.update({(kind, str(d[key])): d for d in chunk})
+        return out
+    finally:
+        conn.close()
+
+
+def test_merchant_programs_and_consent_hold_in_the_snapshot_as_in_the_pages(tmp_path):
+    import os
+
+    from sync.server import alliance
+    from sync.server import members as hq_members
+    from sync.server.db import HQDatabase
+
+    from .conftest import create_pg_db, drop_pg_db
+    from .test_alliance_hq import pull_all, three_merchants
+
+    base = os.environ.get("HQ_TEST_DATABASE_URL")
+    url = create_pg_db(base) if base else f"sqlite:///{tmp_path / 'hq.sqlite3'}"
+    hq_db = HQDatabase(url)
+    try:
+        three_merchants(hq_db, tmp_path)
+        hq_members.register(hq_db, "13900001111", name="李梅", gender="F", birthday="1990-05-01", store="BAK1")
+        hq_members.register(hq_db, "13900002222", name="王芳", store="MAR1")
+        alliance.consent_set(hq_db, "13900001111", "market", True)
+        fields = ("member_code", "name", "gender", "birthday", "marketing_consent", "phone_hash", "phone_masked")
+        for store in ("MAR1", "PHA1", "BAK2"):
+            pages = {(c["kind"], c["id"]): c["data"] for c in pull_all(hq_db, store)}
+            d = tmp_path / store
+            d.mkdir()
+            snap = _snapshot_changes(hq_db, store, d)
+            assert set(snap) == set(pages)  # the same entities: another merchant's programs left out of both
+            for key, data in pages.items():
+                if key[0] == "member":
+                    assert {f: data.get(f) for f in fields} == {f: snap[key].get(f) for f in fields}, (store, key)
+                    assert "phone" not in snap[key]
+            assert {i for k, i in snap if k == "program"} == {i for k, i in pages if k == "program"}
+    finally:
+        hq_db.close()
+        if base:
+            drop_pg_db(url)
