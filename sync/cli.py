@@ -1,6 +1,6 @@
 """`python main.py hq ...`, `enrol` and `sync`: HQ and store sync from the command line.
 
-    python main.py hq --db URL --host 127.0.0.1 --port 8700     serve HQ
+    python main.py hq --db URL --host 127.0.0.1 --port 8700 [--workers N]   serve HQ (N processes: PostgreSQL)
     python main.py hq store add CODE --name NAME [--new-code]    prints a one-time enrolment code
     python main.py hq store revoke CODE                          the store's tills are refused at once
     python main.py hq store rotate CODE                          revoke, and print a new enrolment code
@@ -60,13 +60,19 @@ def _admin(fn):
 # --- HQ ------------------------------------------------------------------------------------
 
 def cmd_hq_serve(args) -> int:
-    from .server.app import serve
+    from .server.app import SQLITE_WORKERS, serve
 
     hq = _hq(args)  # migrate (and fail clearly) before binding the port
     url = hq.url
     hq.close()
-    print(f"HQ on http://{args.host}:{args.port} ({url.split('://')[0]})", flush=True)
-    serve(url, args.host, args.port)
+    workers = args.workers
+    if workers < 1 or workers > 64:
+        raise CliError(f"--workers must be 1 to 64, got {workers}")
+    if workers > 1 and not url.startswith("postgresql"):
+        raise CliError(SQLITE_WORKERS)
+    print(f"HQ on http://{args.host}:{args.port} ({url.split('://')[0]}"
+          f"{f', {workers} workers' if workers > 1 else ''})", flush=True)
+    serve(url, args.host, args.port, workers=workers)
     return 0
 
 
@@ -437,6 +443,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     hp = sub.add_parser("hq", parents=[h], help="headquarters: serve, stores, program, catalog, exceptions, members")
     hp.add_argument("--host", default="127.0.0.1")
     hp.add_argument("--port", type=int, default=8700)
+    hp.add_argument("--workers", type=int, default=1,
+                    help="worker processes serving HQ (default 1; more needs PostgreSQL: all state is in the database)")
     hp.set_defaults(func=cmd_hq_serve)
     hs = hp.add_subparsers(dest="hq_cmd")
 

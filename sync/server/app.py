@@ -14,6 +14,11 @@
     GET  /v1/snapshot?min_changes=N         -> a new till's bootstrap snapshot (snapshot.py), or null
     GET  /v1/snapshot/{id}                  -> its file (gzip of SQLite; `Range: bytes=N-` resumes)
 
+Workers: `serve(url, host, port, workers=N)` runs N worker processes (uvicorn's
+multiprocess supervisor over one listening socket; each worker builds its app with
+`worker_app()`, the factory). All HQ state is in the database, so any worker answers
+any request: nothing a request leaves behind lives in a process (see `serve`).
+
 Request bodies may be gzip (`Content-Encoding: gzip`); responses are gzip
 when the client accepts it.
 
@@ -24,7 +29,9 @@ A database HQ cannot reach is 503 (the till retries later).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import time
 import zlib
 
@@ -33,6 +40,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
 from ..protocol import PhonePolicy, UnmaskRequest, UnmaskResponse
@@ -87,9 +95,19 @@ async def _body(request: Request, model: type[BaseModel]):
         raise ApiError(422, "body.invalid", error_text(exc) or "body: not the expected object") from None
 
 
-def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastAPI:
-    hq = hq or HQDatabase(db_url)
-    app = FastAPI(title="memberpos HQ", version=str(PROTOCOL_VERSION))
+def create_app(db_url: str | None = None, hq: HQDatabase | None = None, *, pool: int | None = None) -> FastAPI:
+    """`pool`: database connections of this process (default 20); request threads are
+    bounded by it too, so a request waits for a thread, never for a connection."""
+    hq = hq or HQDatabase(db_url, pool=pool)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = hq.pool_capacity
+        yield
+
+    app = FastAPI(title="memberpos HQ", version=str(PROTOCOL_VERSION), lifespan=lifespan)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.state.hq = hq
 
@@ -115,6 +133,11 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
         log.warning("HQ database unavailable: %s", str(exc).splitlines()[0][:200])
         return JSONResponse({"error": "hq.database", "message": "HQ's database is unavailable; try again later"},
                             status_code=503)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_busy(_request, exc: PoolTimeout):
+        log.warning("HQ's database connections all busy: %s", str(exc).splitlines()[0][:200])
+        return JSONResponse({"error": "hq.busy", "message": "HQ is busy; try again later"}, status_code=503)
 
     @app.exception_handler(admin.AdminError)
     async def _admin_error(_request, exc: admin.AdminError):
@@ -260,8 +283,55 @@ def create_app(db_url: str | None = None, hq: HQDatabase | None = None) -> FastA
     return app
 
 
-def serve(db_url: str | None, host: str, port: int) -> None:
+SERVE_DB = "MEMBERPOS_HQ_SERVE_DB"  # how the parent tells its workers the database (a spawned worker reads it)
+SERVE_POOL = "MEMBERPOS_HQ_SERVE_POOL"
+POOL_TOTAL = 20  # connections of one HQ process; with N workers each has POOL_TOTAL // N (at least 4)
+
+
+def worker_pool(workers: int) -> int:
+    return max(4, POOL_TOTAL // max(1, workers))
+
+
+def worker_app() -> FastAPI:
+    """The app factory each worker process calls (`uvicorn ... factory=True`)."""
+    return create_app(os.environ[SERVE_DB], pool=int(os.environ.get(SERVE_POOL) or POOL_TOTAL))
+
+
+SQLITE_WORKERS = ("--workers > 1 needs PostgreSQL (--db postgresql://...): an SQLite HQ has one writer at a time, "
+                  "so more processes would only wait on its lock; use --workers 1")
+
+
+class SQLiteWorkers(ValueError):
+    """Several workers asked of an SQLite HQ."""
+
+
+def serve(db_url: str | None, host: str, port: int, workers: int = 1) -> None:
+    """Serve HQ until stopped. `workers` > 1: that many processes (PostgreSQL only).
+
+    Why uvicorn's own workers: the app is plain ASGI and uvicorn (already HQ's server)
+    pre-forks N processes over one socket bound by the parent, restarts a worker that
+    dies and stops them all on SIGTERM/SIGINT — gunicorn would add a dependency for
+    the same. Each worker is a fresh interpreter (spawn) that builds its own engine and
+    pool (`worker_app`), so no connection or lock is shared across a fork. What HQ keeps
+    in a process is only a cache of what never changes once written: the phone and
+    signing keys (made once, in the database), published program versions (immutable)
+    and the shipped presets; throttles, holds, sessions, cursors and snapshots are in
+    the database (snapshot files in a shared directory, built under a file lock).
+
+    SQLite is refused with several workers: one writer at a time and a file lock, so
+    more processes only queue on the lock (and each would hold the file open)."""
     import uvicorn
 
+    if workers > 1:
+        from .db import normalize_url
+
+        url = normalize_url(db_url)
+        if url.startswith("sqlite"):
+            raise SQLiteWorkers(SQLITE_WORKERS)
+        os.environ[SERVE_DB] = url
+        os.environ[SERVE_POOL] = str(worker_pool(workers))
+        uvicorn.run("sync.server.app:worker_app", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning", access_log=False)
+        return
     app = create_app(db_url)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

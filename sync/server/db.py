@@ -40,7 +40,10 @@ def normalize_url(url: str | None) -> str:
 IDLE_TX_TIMEOUT_MS = 60_000
 
 
-def make_engine(url: str) -> Engine:
+POOL = 20  # connections of one process by default (10 kept, 10 more under load)
+
+
+def make_engine(url: str, pool: int | None = None) -> Engine:
     url = normalize_url(url)
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
@@ -65,7 +68,8 @@ def make_engine(url: str) -> Engine:
         return engine
     # The change feed serves rows below the oldest transaction still open on the server
     # (sync/server/changes.py): one of HQ's own left open would hold back every till's pull.
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
+    pool = max(2, pool or POOL)
+    return create_engine(url, pool_size=pool - pool // 2, max_overflow=pool // 2, pool_pre_ping=True,
                          connect_args={"options": f"-c idle_in_transaction_session_timeout={IDLE_TX_TIMEOUT_MS}"})
 
 
@@ -75,10 +79,12 @@ def migrate(engine: Engine) -> None:
 
 
 class HQDatabase:
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, pool: int | None = None):
         self.url = normalize_url(url)
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url, pool)
         self.dialect = self.engine.dialect.name
+        # connections this process may hold at once (request threads are bounded by it: app.py)
+        self.pool_capacity = max(2, pool or POOL) if self.dialect == "postgresql" else 40
         migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._reads = sessionmaker(self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False)

@@ -51,9 +51,22 @@ class HQExpiryReport:
 
 def active_program(s) -> pos_program.ProgramDoc:
     """HQ's active program; the preset the tills ship with when none was published."""
-    row = s.scalar(select(Program).where(Program.active.is_(True), Program.merchant_code == "main")  # the chain's
-                   .order_by(Program.published_at.desc()).limit(1))
-    return pos_program.parse(row.document) if row is not None else pos_program.preset("vancl")
+    from . import sales
+
+    version = s.scalar(select(Program.version).where(Program.active.is_(True), Program.merchant_code == "main")
+                       .order_by(Program.published_at.desc()).limit(1))  # the chain's
+    doc = sales.program_version(s, version) if version is not None else None
+    return doc if doc is not None else _shipped()
+
+
+_SHIPPED: list = []
+
+
+def _shipped() -> pos_program.ProgramDoc:
+    """The preset the tills ship with (a file of this release: read once per process)."""
+    if not _SHIPPED:
+        _SHIPPED.append(pos_program.preset("vancl"))
+    return _SHIPPED[0]
 
 
 def start_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:

@@ -332,7 +332,7 @@ def send_arrivals(hq, base_url: str | None = None, *, notifier=None) -> int:
     sent = 0
     for pid in due:
         with hq.transaction() as s:
-            parcel = s.get(Parcel, pid)
+            parcel = s.get(Parcel, pid, with_for_update=True)  # another worker's send waits, then sees it notified
             if parcel is None or parcel.notified_at is not None:
                 continue
             parcel.notified_at = now_utc()

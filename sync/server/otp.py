@@ -4,6 +4,11 @@ Six digits, kept only as a hash, valid `TTL_S`, used once; `MAX_ATTEMPTS` wrong
 tries burn the code. Throttled: per phone one code every `PHONE_GAP_S` and at most
 `PHONE_PER_HOUR` an hour; per client IP at most `IP_PER_HOUR` an hour. The rows
 are the throttle's memory (keyed hashes of phone and IP, never the number in a log).
+
+The throttle lives in the database only, so it holds across HQ's worker processes:
+the count and the new row are one transaction under a lock per phone and per IP
+(PostgreSQL: transaction advisory locks, taken in order; SQLite: the write lock), so
+two requests at once — on two workers or two threads — cannot both pass a limit.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import secrets
 import uuid
 
 from sqlalchemy import delete, func, select
+from sqlalchemy import text as sql
 
 from pos.ids import uuid7
 
@@ -56,6 +62,9 @@ def issue(hq, phone_e164: str, ip: str, *, purpose: str, store: str | None = Non
     hour = now - dt.timedelta(hours=1)
     code = f"{secrets.randbelow(10 ** 6):06d}"
     with hq.transaction() as s:
+        if s.bind.dialect.name == "postgresql":  # one issuer at a time per phone and per IP, on every worker
+            for key in sorted({"otp:" + ph, "otp:" + iph}):
+                s.execute(sql("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
         last = s.scalar(select(func.max(OneTimeCode.created_at)).where(OneTimeCode.phone_hash == ph))
         if last is not None:
             last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)

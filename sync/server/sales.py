@@ -54,36 +54,44 @@ from .common import UNKNOWN_MEMBER, Ctx, Reject, as_time, as_uuid, lock_balances
 from .models import HQ_STORE, Coupon, CouponUse, Hold, MemberBalance, PointsEntry, Program, Sale
 
 REPRICE_KIND = "adjust"  # HQ's entry taking back points a till credited beyond HQ's price
-_PROGRAMS: dict[str, pos_program.ProgramDoc] = {}  # version -> document (a version never changes)
-_PRESETS: dict[str, pos_program.ProgramDoc] | None = None
+_PROGRAMS: dict[str, pos_program.ProgramDoc] = {}  # version -> document published at HQ (a version never changes)
+_PRESETS: dict[str, pos_program.ProgramDoc] | None = None  # the shipped presets by version (files of this release)
+
+
+def _presets() -> dict[str, pos_program.ProgramDoc]:
+    global _PRESETS
+    if _PRESETS is None:
+        found = {}
+        for path in sorted(pos_program.PRESETS.glob("*.json")):
+            try:
+                d = pos_program.load_file(path)
+            except Exception:  # a broken preset file is not a version HQ holds
+                continue
+            found.setdefault(d.version, d)
+        _PRESETS = found
+    return _PRESETS
 
 
 def program_version(s: Session, version: Any) -> pos_program.ProgramDoc | None:
     """The program document of `version` as HQ holds it: published at HQ, or a shipped
-    preset of that version (what HQ runs when nothing was published). None: not held."""
-    global _PRESETS
+    preset of that version (what HQ runs when nothing was published). None: not held.
+
+    Per process, only published versions are kept (a published version is immutable, so
+    every worker reads the same); a version HQ has not published is looked up again in
+    each transaction (once: `s.info`), since another worker may publish it meanwhile."""
     if not isinstance(version, str) or not version:
         return None
     if version in _PROGRAMS:
         return _PROGRAMS[version]
-    row = s.get(Program, version)
-    if row is not None:
-        doc = pos_program.parse(row.document)
-    else:
-        if _PRESETS is None:
-            found = {}
-            for path in sorted(pos_program.PRESETS.glob("*.json")):
-                try:
-                    d = pos_program.load_file(path)
-                except Exception:  # a broken preset file is not a version HQ holds
-                    continue
-                found.setdefault(d.version, d)
-            _PRESETS = found
-        doc = _PRESETS.get(version)
-        if doc is None:
-            return None
-    _PROGRAMS[version] = doc
-    return doc
+    absent = s.info.setdefault("programs_absent", set())
+    if version not in absent:
+        row = s.get(Program, version)
+        if row is not None:
+            doc = pos_program.parse(row.document)
+            _PROGRAMS[version] = doc
+            return doc
+        absent.add(version)
+    return _presets().get(version)
 
 
 def reprice(c: Ctx, d: dict, sid: uuid.UUID, member_id) -> dict[str, Any]:
