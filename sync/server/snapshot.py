@@ -52,6 +52,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 import uuid
@@ -234,10 +235,12 @@ def _rows_pg(s: Session, kind: str, read, ctypes: list[str], pos: tuple[int, int
     cast = "::text" if isinstance(keycol.type, UuidType) else ""
     sql = (f"SELECT {', '.join(exprs)} FROM {table} t JOIN ({_log_ids_sql(True)}) l "
            f"ON l.entity_id = t.\"{keycol.name}\"{cast} {where} ORDER BY t.\"{keycol.name}\"")
-    res = s.execute(text(sql).execution_options(yield_per=BATCH),
-                    {"k": kind, "t": pos[0], "s": pos[1], "m": aud["merchant"]})
-    for part in res.partitions():
-        yield [tuple(r) for r in part]
+    sql = re.sub(r"(?<![:\w]):([ktsm])\b", r"%(\1)s", sql)  # psycopg's placeholders (not ::text, not HH24:MI)
+    raw = s.connection().connection.dbapi_connection  # a server-side cursor in this transaction, BATCH rows a fetch
+    with raw.cursor(name=f"snapshot_{kind}") as cur:
+        cur.execute(sql, {"k": kind, "t": pos[0], "s": pos[1], "m": aud["merchant"]})
+        while rows := cur.fetchmany(BATCH):
+            yield rows
 
 
 def _rows_sqlite(s: Session, kind: str, read, ctypes: list[str], pos: tuple[int, int], aud) -> Iterator[list[tuple]]:
