@@ -601,3 +601,23 @@ def forward_offered(doc):
         s.add(HQCoupon(id=uuid.uuid4(), code=coupons.new_code(), template="pts-5", member_id=mid, valid_from=now,
                        valid_to=now + dt.timedelta(days=30), source="exchange", issued_at=now, issued_store="HQ"))
     return {"forwardable": sorted(c["template"] for c in forwarding.forwardable(hq, mid))}
+
+
+# --- the alliance's shopping coins at this merchant (issue 17) ------------------------------------
+
+def _coins_earned(db, doc):
+    """A member's sale at a store of an alliance (its rules installed): the coins it earns at this
+    merchant's rate."""
+    from pos.rules.program import alliance_json, parse_alliance
+    from pos.store.coin_models import AllianceProgram
+
+    rules = parse_alliance({"version": "probe-alliance", "name": {"zh": "联盟", "en": "Alliance"}})
+    with db.transaction() as s:
+        if s.get(AllianceProgram, rules.version) is None:
+            s.add(AllianceProgram(version=rules.version, document=alliance_json(rules), installed_at=db.clock.now(),
+                                  active=True))
+    r = sell(db, join(db), 2)
+    return {"coins": (r.coins or {}).get("earned", 0)}
+
+
+coins_earned = on_store(_coins_earned)

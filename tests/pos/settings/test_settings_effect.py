@@ -486,8 +486,8 @@ ROWS: list[Row] = [
         "abc", setup=segments(), why="shares sum to 100: c gives what d takes"),
 
     # --- the alliance's coins at this merchant (issue 17) ---
-    Row("coins.earn_per_yuan", None, put("coins", {"earn_per_yuan": 3}), "coins",
-        pending="issue 17: coins earned at the till's commit (pos.loyalty.coins) is the next slice"),
+    Row("coins.earn_per_yuan", probes.coins_earned, put("coins", {"earn_per_yuan": 3}), "coins",
+        why="a sale at an alliance store earns this merchant's coins per yuan"),
 ]
 BY_FIELD = {r.field: r for r in ROWS}
 
