@@ -22,7 +22,7 @@ import logging
 from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QStackedWidget, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
@@ -58,16 +58,24 @@ def qr_pixmap(text: str, side: int) -> QPixmap:
     m = qr_matrix(text)
     n = len(m) + 2 * QR_BORDER
     px = max(2, side // n)
-    img = QImage(n * px, n * px, QImage.Format_RGB32)
-    img.fill(QColor("white"))
-    p = QPainter(img)
-    black = QColor("black")
-    for y, row in enumerate(m):
-        for x, dark in enumerate(row):
-            if dark:
-                p.fillRect((x + QR_BORDER) * px, (y + QR_BORDER) * px, px, px, black)
-    p.end()
-    return QPixmap.fromImage(img)
+    # one byte a module (white 255, dark 0) and one call into Qt: the image is made whole, then
+    # scaled without smoothing (a Qt call per module costs time, and PySide leaks a reference each)
+    quiet = bytes([255]) * n
+    rows = [quiet] * QR_BORDER + [bytes([255] * QR_BORDER + [0 if d else 255 for d in row] + [255] * QR_BORDER)
+                                  for row in m] + [quiet] * QR_BORDER
+    img = QImage(b"".join(rows), n, n, n, QImage.Format_Grayscale8).copy()  # copy: Qt owns its bytes
+    return QPixmap.fromImage(img.scaled(n * px, n * px, Qt.IgnoreAspectRatio, Qt.FastTransformation))
+
+
+def _put(label: QLabel, text: str) -> None:
+    """Set the text only when it changes (a scan changes a few of the screen's labels)."""
+    if label.text() != text:
+        label.setText(text)
+
+
+def _vis(w: QWidget, on: bool) -> None:
+    if w.isHidden() == bool(on):
+        w.setVisible(bool(on))
 
 
 def _label(name: str, align=Qt.AlignCenter, wrap: bool = True) -> QLabel:
@@ -101,6 +109,7 @@ class CustomerDisplay(QWidget):
         self._member: tuple[str, str, str] | None = None  # (member id, language, greeting)
         self._thanks = None  # the SaleResult thanked for
         self._scale = 0
+        self._headers = ""  # the language the table's headers are in
         self.pages = QStackedWidget(self)
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
@@ -280,6 +289,10 @@ class CustomerDisplay(QWidget):
         else:
             self._show_idle()
 
+    def _page(self, i: int) -> None:
+        if self.pages.currentIndex() != i:
+            self.pages.setCurrentIndex(i)
+
     def _store_name(self) -> str:
         return store_settings.STORE_NAME.get(self.db) or ""
 
@@ -288,21 +301,21 @@ class CustomerDisplay(QWidget):
         url = join_link.current(self.db)
         store = self._store_name()
         if url:
-            self.idle_store.setText(store or self.tr("Welcome"))
+            _put(self.idle_store, store or self.tr("Welcome"))
             self._set_qr(self.idle_qr, url, self._idle_qr_side())
             self.idle_qr.show()
-            self.idle_caption.setText(self.tr("Scan to join: a welcome gift on your first order"))
-            self.idle_hint.setText(self.tr("Scan with WeChat or your phone's camera — no app, about 30 seconds"))
+            _put(self.idle_caption, self.tr("Scan to join: a welcome gift on your first order"))
+            _put(self.idle_hint, self.tr("Scan with WeChat or your phone's camera — no app, about 30 seconds"))
             self.qr_url = url
         else:  # never synced (or the link expired): a welcome, not a QR that would not open
             self.idle_qr.clear()
             self.idle_qr.hide()
             self._qr_keys.pop("idle", None)
             self.qr_url = None
-            self.idle_store.setText(self.tr("Welcome"))
-            self.idle_caption.setText(store)
-            self.idle_hint.setText(self.tr("Thank you for shopping with us"))
-        self.pages.setCurrentIndex(0)
+            _put(self.idle_store, self.tr("Welcome"))
+            _put(self.idle_caption, store)
+            _put(self.idle_hint, self.tr("Thank you for shopping with us"))
+        self._page(0)
 
     def _idle_qr_side(self) -> int:
         return max(120, int(min(self.width() * 0.6, self.height() * 0.55)))
@@ -321,15 +334,18 @@ class CustomerDisplay(QWidget):
         q = till.last_quote
         lines = list(q.lines) if q is not None else []
         hello, points = self._greeting(till, lang)
-        self.greeting.setText(hello)
-        self.greet_points.setText(points)
-        self.greet_points.setVisible(bool(points))
+        _put(self.greeting, hello)
+        _put(self.greet_points, points)
+        _vis(self.greet_points, bool(points))
         shown = lines[-MAX_LINES:]
         hidden = len(lines) - len(shown)
-        self.more.setText(self.tr("… and {0} more item(s) above").format(hidden) if hidden else "")
-        self.more.setVisible(bool(hidden))
-        self.table.setHorizontalHeaderLabels([self.tr("Item"), self.tr("Qty"), self.tr("Discount"), self.tr("Amount")])
-        self.table.setRowCount(len(shown))
+        _put(self.more, self.tr("… and {0} more item(s) above").format(hidden) if hidden else "")
+        _vis(self.more, bool(hidden))
+        if self._headers != lang:
+            self.table.setHorizontalHeaderLabels([self.tr("Item"), self.tr("Qty"), self.tr("Discount"), self.tr("Amount")])
+            self._headers = lang
+        if self.table.rowCount() != len(shown):
+            self.table.setRowCount(len(shown))
         green = QColor("#2e7d32")
         for row, ln in enumerate(shown):
             name = (self.tr("[Gift] ") + ln.item.name) if ln.item.reward else ln.item.name
@@ -341,34 +357,34 @@ class CustomerDisplay(QWidget):
                     item = QTableWidgetItem()
                     item.setFlags(Qt.ItemIsEnabled)
                     item.setTextAlignment((Qt.AlignLeft if col == 0 else Qt.AlignRight) | Qt.AlignVCenter)
+                    if col == 2:
+                        item.setForeground(green)
                     self.table.setItem(row, col, item)
                 if item.text() != text:
                     item.setText(text)
-                if col == 2:
-                    item.setForeground(green)
         if q is None:
             gross = net = saved = earned = qty = 0
         else:
             gross, net, saved, earned = q.gross_fen, q.net_fen, q.member_saved_fen, q.points_earned
             qty = sum(ln.item.qty for ln in lines if not ln.item.reward)
-        self.t_count.setText(self.tr("{0} item(s)").format(qty))
-        self.t_gross.setText(self.tr("Total ¥{0}").format(yuan(gross)))
-        self.t_discount.setText(self.tr("Discounts -¥{0}").format(yuan(gross - net)))
-        self.t_discount.setVisible(gross != net)
-        self.t_saved.setText(self.tr("Membership saved ¥{0}").format(yuan(saved)))
-        self.t_saved.setVisible(bool(saved))
-        self.t_due.setText(self.tr("Due ¥{0}").format(yuan(net)))
+        _put(self.t_count, self.tr("{0} item(s)").format(qty))
+        _put(self.t_gross, self.tr("Total ¥{0}").format(yuan(gross)))
+        _put(self.t_discount, self.tr("Discounts -¥{0}").format(yuan(gross - net)))
+        _vis(self.t_discount, gross != net)
+        _put(self.t_saved, self.tr("Membership saved ¥{0}").format(yuan(saved)))
+        _vis(self.t_saved, bool(saved))
+        _put(self.t_due, self.tr("Due ¥{0}").format(yuan(net)))
         member = bool(till.member_id)
-        self.t_points.setText(self.tr("Earns {0} points").format(f"{earned:,}"))
-        self.t_points.setVisible(member and earned > 0)
+        _put(self.t_points, self.tr("Earns {0} points").format(f"{earned:,}"))
+        _vis(self.t_points, member and earned > 0)
         url = None if member else join_link.current(self.db)
         if url:  # a guest: join now, and the welcome gift goes on this very purchase
             self._set_qr(self.join_qr, url, max(100, min(int(self.height() * 0.32), int(self.width() * 0.3))))
-            self.join_caption.setText(self.tr("Not a member yet? Scan to join: the welcome gift goes on this purchase"))
-        self.join_qr.setVisible(bool(url))
-        self.join_caption.setVisible(bool(url))
+            _put(self.join_caption, self.tr("Not a member yet? Scan to join: the welcome gift goes on this purchase"))
+        _vis(self.join_qr, bool(url))
+        _vis(self.join_caption, bool(url))
         self.qr_url = url
-        self.pages.setCurrentIndex(1)
+        self._page(1)
 
     def _greeting(self, till, lang: str) -> tuple[str, str]:
         """(the greeting, the member's points line or "")."""
@@ -415,26 +431,26 @@ class CustomerDisplay(QWidget):
     def _show_thanks(self, r) -> None:
         self.state = "thanks"
         self.qr_url = None
-        self.th_title.setText(self.tr("Thank you!"))
+        _put(self.th_title, self.tr("Thank you!"))
         change = r.totals.get("change_fen") or 0
         paid = self.tr("Paid ¥{0}").format(yuan(r.totals.get("net_fen", 0)))
-        self.th_paid.setText(paid + ("  ·  " + self.tr("Change ¥{0}").format(yuan(change)) if change else ""))
+        _put(self.th_paid, paid + ("  ·  " + self.tr("Change ¥{0}").format(yuan(change)) if change else ""))
         m = r.member
         if m:
             earned = int(r.points.get("earned") or 0)
             balance = int(r.points.get("balance_after") or 0)
-            self.th_points.setText((self.tr("+{0} points for this purchase").format(f"{earned:,}") + "  ·  " if earned else "")
+            _put(self.th_points, (self.tr("+{0} points for this purchase").format(f"{earned:,}") + "  ·  " if earned else "")
                                    + self.tr("Points balance {0}").format(f"{balance:,}"))
             up = m.get("tier_after") and m.get("tier_after") != m.get("tier_before")
-            self.th_tier.setText(self.tr("Congratulations: you are now {0}").format(self._tier_name(m["tier_after"]))
+            _put(self.th_tier, self.tr("Congratulations: you are now {0}").format(self._tier_name(m["tier_after"]))
                                  if up else "")
-            self.th_tier.setVisible(bool(up))
+            _vis(self.th_tier, bool(up))
         else:
-            self.th_points.setText("")
-            self.th_tier.setVisible(False)
-        self.th_points.setVisible(bool(m))
-        self.th_bye.setText(self.tr("See you again soon"))
-        self.pages.setCurrentIndex(2)
+            _put(self.th_points, "")
+            _vis(self.th_tier, False)
+        _vis(self.th_points, bool(m))
+        _put(self.th_bye, self.tr("See you again soon"))
+        self._page(2)
 
     def _tier_name(self, code: str) -> str:
         till = self._till()
