@@ -100,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import os
+
+    # memberpos uses no pydantic plugin: without this, the first model scans every installed
+    # distribution's entry points for one (tens of ms of every command's start-up); set it to override
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         sys.exit(main())
     except BrokenPipeError:  # `report ... | head`: the reader left early; nothing went wrong here

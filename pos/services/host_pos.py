@@ -65,7 +65,7 @@ class ReturnInput(BaseModel):
     """The body of POST /return: the options of `return` (`--receipt`, `--line CODE:QTY` as a list,
     `--plan`, `--cashier`, `--manager`, `--manager-pin`)."""
 
-    model_config = STRICT
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)  # built on the first return
     receipt: str = Field(min_length=1, max_length=64)
     line: list[str] = Field([], max_length=limits.LINES_MAX)
     plan: bool = False

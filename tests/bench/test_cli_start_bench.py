@@ -6,8 +6,8 @@ opening the store and pricing every time. Beside it, in the same run and interle
 
 Goal: `checkout --quote --json` <= 300 ms wall on a warm disk. "Warm" is the page cache
 and the bytecode cache of an installed till: the runs use PYTHONPYCACHEPREFIX under
-$BENCH_DIR (this machine sets PYTHONDONTWRITEBYTECODE, which would recompile every
-module of the project in every process); BENCH_START_NOPYC=1 measures that case too.
+$BENCH_DIR (this machine sets PYTHONDONTWRITEBYTECODE, which recompiles every
+module of the project in every process: BENCH_START_NOPYC=1 measures that case too).
 
     python -m pytest tests/bench/test_cli_start_bench.py -p no:cacheprovider -s --benchmark-only
     BENCH_START_RUNS=10 python -m pytest tests/bench/test_cli_start_bench.py -p no:cacheprovider -s --benchmark-only
@@ -54,9 +54,8 @@ def _env(pyc: bool) -> dict[str, str]:
     env |= {"POS_CLOCK": "2026-11-23T10:00", "POS_LANG": "en"}
     if pyc:
         env["PYTHONPYCACHEPREFIX"] = str(BENCH_DIR / "pycache")
-    else:
+    else:  # the interpreter's and the libraries' own __pycache__ serve; the project's modules compile every time
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env["PYTHONPYCACHEPREFIX"] = str(BENCH_DIR / "pycache-empty")  # nothing there: every module compiles
     return env
 
 
