@@ -73,6 +73,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import heapq
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -338,29 +339,46 @@ def segmentation(db, as_of: dt.date | None = None, *, rule: str | None = None,
     as_of = as_of or db.clock.today()
     rule, shares = settings(db, rule, program)
     p = _params(db, as_of)
-    with buyers.BuyerTable(db, p["hi"]) as bt:
+    with buyers.table(db, p["hi"]) as bt:
         return _segmentation(bt, as_of, rule, shares, p)
 
 
-def _score_map(counts: dict[Any, int], rule: str) -> dict[Any, int]:
-    """value -> score of one dimension from its distinct values among buyers and their
-    counts (values ascending = from the worst): "buyers" 1 + ⌊5w/n⌋ with w the buyers
-    strictly worse, "distinct" 1 + ⌊5(k − 1)/D⌋ with k the value's rank of D."""
-    values = sorted(counts)
-    if rule == "distinct":
-        return {v: 1 + (k - 1) * 5 // len(values) for k, v in enumerate(values, 1)}
-    n = sum(counts.values())
-    out, below = {}, 0
-    for v in values:
-        out[v] = 1 + 5 * below // n
-        below += counts[v]
+def _score_map(values: list[tuple[Any, int]], rule: str) -> tuple[dict[Any, int], list[Any]]:
+    """(value -> score, thresholds t1..t4) of one dimension from its distinct values among
+    buyers with their counts, ascending (from the worst): "buyers" 1 + ⌊5w/n⌋ with w the
+    buyers strictly worse, "distinct" 1 + ⌊5(k − 1)/D⌋ with k the value's rank of D.
+    t_j is the smallest value scoring j + 1 or more (None: none does), so that a value's
+    score is 1 + the number of thresholds it reaches (scores rise with the value)."""
+    n, d = sum(c for _v, c in values), len(values)
+    out: dict[Any, int] = {}
+    thresholds: list[Any] = []
+    below = 0
+    for k, (v, c) in enumerate(values, 1):
+        sc = 1 + (k - 1) * 5 // d if rule == "distinct" else 1 + 5 * below // n
+        out[v] = sc
+        while len(thresholds) < sc - 1:
+            thresholds.append(v)
+        below += c
+    return out, thresholds + [None] * (4 - len(thresholds))
+
+
+def _merged_ascending(parts: list[list[tuple[Any, int]]]) -> list[tuple[Any, int]]:
+    """Lists of (value, weight) ascending, one per connection, as one list ascending with
+    the weights of a value added up (values whose weights come to zero left out). A
+    merge step by step, not one sort: a long C call would hold the GIL, and the screen
+    that asked would stall for as long."""
+    out: list[tuple[Any, int]] = []
+    last, acc = None, 0
+    for v, c in heapq.merge(*parts):
+        if v == last:
+            acc += c
+            continue
+        if acc:
+            out.append((last, acc))
+        last, acc = v, c
+    if acc:
+        out.append((last, acc))
     return out
-
-
-def _thresholds_of(score: dict[Any, int]) -> list[Any]:
-    """t1..t4: the smallest value scoring 2, 3, 4, 5 (None: no value does), so that a
-    value's score is 1 + the number of thresholds it reaches."""
-    return [min((v for v, sc in score.items() if sc >= j + 1), default=None) for j in range(1, 5)]
 
 
 def _score_sql(col: str, name: str) -> str:
@@ -369,8 +387,8 @@ def _score_sql(col: str, name: str) -> str:
 
 def _upper_sql(j: int) -> str:
     """SQL: the buyer row b is in class j or above (net sales, then frequency, then code)."""
-    return (f"(b.monetary > :v{j} OR (b.monetary = :v{j} AND (b.frequency > :f{j} OR (b.frequency = :f{j} "
-            f"AND (SELECT mc.member_code FROM members mc WHERE mc.id = b.member_id) <= :c{j}))))")
+    return (f"(b.monetary > :abc_v{j} OR (b.monetary = :abc_v{j} AND (b.frequency > :abc_f{j} OR (b.frequency = :abc_f{j} "
+            f"AND (SELECT mc.member_code FROM members mc WHERE mc.id = b.member_id) <= :abc_c{j}))))")
 
 
 _GROUP_SQL = "(CASE " + " ".join(f"WHEN b.last_day > :since_{hi} THEN {i}"
@@ -386,30 +404,25 @@ _ABC_SQL = f"(CASE WHEN {_upper_sql(1)} THEN 0 WHEN {_upper_sql(2)} THEN 1 WHEN 
 
 def _segmentation(bt: "buyers.BuyerTable", as_of: dt.date, rule: str, shares: dict[str, int],
                   p: dict[str, Any]) -> Segmentation:
-    # 1. each dimension's distinct values among buyers with their counts (weights summed)
+    # 1. each dimension's distinct values among buyers with their counts (weights summed), ascending
     rf: dict[tuple, int] = {}
-    mc: dict[int, int] = {}
-    for kind, a, b, n in bt.rows("""
-            SELECT 'rf', last_day, frequency, SUM(w) FROM temp.b GROUP BY 2, 3
-            UNION ALL SELECT 'm', NULL, monetary, SUM(w) FROM temp.b GROUP BY 3"""):
-        if kind == "rf":
-            rf[(a, b)] = rf.get((a, b), 0) + n
-        else:
-            mc[b] = mc.get(b, 0) + n
-    rf = {k: v for k, v in rf.items() if v}
-    mc = {k: v for k, v in mc.items() if v}
+    for day, freq, n in bt.rows("SELECT last_day, frequency, SUM(w) FROM temp.b GROUP BY 1, 2"):
+        rf[(day, freq)] = rf.get((day, freq), 0) + n
     rc: dict[str, int] = {}
     fc: dict[int, int] = {}
     for (day, freq), n in rf.items():
         rc[day] = rc.get(day, 0) + n
         fc[freq] = fc.get(freq, 0) + n
-    n_buyers = sum(mc.values())
-    rs, fs, ms = _score_map(rc, rule), _score_map(fc, rule), _score_map(mc, rule)
+    mv = _merged_ascending(bt.each("SELECT monetary, SUM(w) FROM temp.b GROUP BY 1 ORDER BY 1"))
+    counts = {"r": sorted((v, c) for v, c in rc.items() if c), "f": sorted((v, c) for v, c in fc.items() if c), "m": mv}
+    n_buyers = sum(c for _v, c in mv)
     q = dict(p)
-    for name, score in (("r", rs), ("f", fs), ("m", ms)):
-        q.update({f"{name}{j}": t for j, t in enumerate(_thresholds_of(score), 1)})
+    scored = {}
+    for name in "rfm":
+        scored[name], thresholds = _score_map(counts[name], rule)
+        q.update({f"{name}{j}": t for j, t in enumerate(thresholds, 1)})
     # 2. net sales from the top: the Pareto figures and, rule "buyers", the buyer closing each ABC class
-    desc = sorted(mc.items(), reverse=True)
+    desc = mv[::-1]
     top_k = (n_buyers + 4) // 5
     top_n = top_sales = 0
     above_n = above_sales = 0
@@ -440,13 +453,13 @@ def _segmentation(bt: "buyers.BuyerTable", as_of: dt.date, rule: str, shares: di
         for j, (v, need) in enumerate(cuts, 1):
             at_v = sorted((r for r in at if r[1] == v), key=lambda r: (-r[2], r[3]))
             pick = at_v[need - 1] if v is not None and 0 < need <= len(at_v) else None
-            q.update({f"v{j}": v, f"f{j}": pick[2] if pick else None, f"c{j}": pick[3] if pick else None})
+            q.update({f"abc_v{j}": v, f"abc_f{j}": pick[2] if pick else None, f"abc_c{j}": pick[3] if pick else None})
         abc_sql = _ABC_SQL
     # 3. the cells: buyers by R, F, M score, recency group and class, counted and summed
     cells = {(r, f, m): [0, 0] for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
     groups = {g[0]: 0 for g in RECENCY_GROUPS}
     abc = {k: [0, 0] for k in ABC_CLASSES}
-    for key, n, money in buyers.summed(bt.rows(_CELLS_SQL.format(abc=abc_sql), q), 1).items():
+    for key, (n, money) in buyers.summed(bt.rows(_CELLS_SQL.format(abc=abc_sql), q), 1).items():
         k = key[0]
         a, g, m, f, r = k % 4, k // 4 % 4, k // 16 % 8, k // 128 % 8, k // 1024
         cells[(r, f, m)][0] += n
@@ -458,12 +471,12 @@ def _segmentation(bt: "buyers.BuyerTable", as_of: dt.date, rule: str, shares: di
     # 4. each score's range of values (recency in days since the last purchase: score 5 is the fewest)
     days = lambda d: (as_of - dt.date.fromisoformat(str(d)[:10])).days  # noqa: E731
     ranges: dict[str, list[dict[str, Any]]] = {}
-    for dim, score, counts in (("r", rs, rc), ("f", fs, fc), ("m", ms, mc)):
-        acc: dict[int, list] = {}
-        for v, sc in score.items():
-            x = acc.setdefault(sc, [0, v, v])
-            x[0] += counts[v]
-            x[1], x[2] = min(x[1], v), max(x[2], v)
+    for dim in "rfm":
+        score, acc = scored[dim], {}
+        for v, c in counts[dim]:  # ascending: the first value of a score is its least
+            x = acc.setdefault(score[v], [0, v, v])
+            x[0] += c
+            x[2] = v
         ranges[dim] = [{"score": sc, "members": n, "min": days(hi) if dim == "r" else int(lo),
                         "max": days(lo) if dim == "r" else int(hi)} for sc, (n, lo, hi) in sorted(acc.items())]
     return _assemble(as_of, rule, shares, bt.base, cells, groups, abc, ranges, top_n, top_sales)
@@ -617,7 +630,49 @@ class ChurnList:
 def churn_watch(db, as_of: dt.date | None = None, days: int = 90, *, tier: str | None = None,
                 limit: int | None = 1000) -> ChurnList:
     """Buyers with no purchase in the last `days` business days (days since ≥ days),
-    optionally of one tier, most valuable first."""
+    optionally of one tier, most valuable first (net sales, then member code)."""
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    as_of = as_of or db.clock.today()
+    p = _params(db, as_of)
+    with buyers.table(db, p["hi"]) as bt:
+        return _churn(bt, as_of, days, tier, limit)
+
+
+def _churn(bt: "buyers.BuyerTable", as_of: dt.date, days: int, tier: str | None, limit: int | None) -> ChurnList:
+    q = {"cutoff": (as_of - dt.timedelta(days=days)).isoformat(), "tier": tier}
+    # every buyer in b is an active member (b keeps active survivors only once a member was merged or erased)
+    if tier is None:
+        counted = bt.rows("SELECT SUM(w) FROM temp.b WHERE last_day <= :cutoff", q)
+    else:
+        counted = bt.rows("""SELECT SUM(b.w) FROM temp.b b JOIN members mb ON mb.id = b.member_id
+                             WHERE b.last_day <= :cutoff AND mb.status = 'active' AND mb.tier_code = :tier""", q)
+    total = sum(int(r[0] or 0) for r in counted)
+    # from each connection the rows at the top, enough to survive the netting of the corrections
+    n = -1 if limit is None else limit + 2 * bt.corrections + 1
+    cols = ("mb.id, mb.member_code, mb.name, COALESCE(mb.phone_masked, mb.phone), mb.tier_code, mb.joined_at, "
+            "b.last_day, b.frequency, b.monetary, b.w")
+    if tier is None and n >= 0:  # members joined only for the rows at or above the n-th largest net sales
+        sql = f"""SELECT {cols} FROM temp.b b JOIN members mb ON mb.id = b.member_id
+                  WHERE b.last_day <= :cutoff AND b.monetary >= COALESCE(
+                      (SELECT monetary FROM temp.b WHERE last_day <= :cutoff ORDER BY monetary DESC LIMIT 1 OFFSET :n - 1),
+                      -9223372036854775808)"""
+    else:
+        sql = f"""SELECT {cols} FROM temp.b b JOIN members mb ON mb.id = b.member_id
+                  WHERE b.last_day <= :cutoff AND mb.status = 'active' AND (:tier IS NULL OR mb.tier_code = :tier)
+                  ORDER BY b.monetary DESC, mb.member_code LIMIT :n"""
+    rows = buyers.netted(bt.rows(sql, q | {"n": n}))
+    rows.sort(key=lambda r: (-r[8], r[1]))
+    if limit is not None:
+        rows = rows[:max(limit, 0)]
+    since = lambda d: (as_of - dt.date.fromisoformat(str(d)[:10])).days  # noqa: E731
+    return ChurnList(as_of=as_of, days=days, tier=tier, total=total,
+                     members=_member_dicts([(*r[:7], since(r[6]), r[7], r[8]) for r in rows]))
+
+
+def churn_watch_reference(db, as_of: dt.date | None = None, days: int = 90, *, tier: str | None = None,
+                          limit: int | None = 1000) -> ChurnList:
+    """`churn_watch` as one SQL statement over the reference definition (for the tests)."""
     if days < 1:
         raise ValueError("days must be at least 1")
     as_of = as_of or db.clock.today()
