@@ -329,6 +329,7 @@ def _build(hq, aud: dict[str, Any], directory: Path) -> dict[str, Any] | None:
     started = time.monotonic()
     out = sqlite3.connect(work, isolation_level=None, check_same_thread=False)
     writer = ThreadPoolExecutor(1, thread_name_prefix="snapshot-write")
+    done = False
     try:
         out.execute("PRAGMA journal_mode=OFF")
         out.execute("PRAGMA synchronous=OFF")
@@ -344,6 +345,8 @@ def _build(hq, aud: dict[str, Any], directory: Path) -> dict[str, Any] | None:
                 # log by nested loop, quadratic), and no JIT (a second per kind, for plain scans)
                 s.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
                 s.execute(text("SET LOCAL jit = off"))
+                # a read-only transaction holds back no till's pull (it has no id): it may wait on the file
+                s.execute(text("SET LOCAL idle_in_transaction_session_timeout = '10min'"))
             pos = _last_row(s)
             if pos is None:
                 return None
@@ -356,9 +359,12 @@ def _build(hq, aud: dict[str, Any], directory: Path) -> dict[str, Any] | None:
                 "audience": audience_key(aud), "counts": counts}
         out.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
         out.execute("COMMIT")
+        done = True
     finally:
         writer.shutdown(wait=True)
         out.close()
+        if not done:  # nothing to snapshot, or the build failed: no file left behind
+            work.unlink(missing_ok=True)
     built_s = time.monotonic() - started
     gz = directory / f"{sid}.sqlite3.gz"
     tmp = gz.with_suffix(".gz.tmp")
