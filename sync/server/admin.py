@@ -279,4 +279,26 @@ def member_show(hq, phone: str, region: str = "CN") -> dict[str, Any]:
             "field_times": m.field_times or {},
             # issue 18: the member's online orders, their points and whether those still wait (return window)
             "online_orders": orders.member_orders(s, [m.id] + [x.id for x in merged]),
+            # issue 17: the alliance's shared coins, and each merchant's relationship (consent)
+            "coins": _coins(s, m.id),
+            "merchants": alliance_relationships(s, m.id),
         }
+
+
+def _coins(s, member_id) -> dict[str, Any]:
+    from pos.loyalty import coins as coin_ledger
+
+    by_issuer: dict[str, int] = {}
+    for lot in coin_ledger.lots(s, member_id):
+        if lot.remaining > 0:
+            by_issuer[lot.merchant or "main"] = by_issuer.get(lot.merchant or "main", 0) + lot.remaining
+    return {"balance": coin_ledger.balance(s, member_id), "spendable": coin_ledger.spendable(s, member_id, now_utc()),
+            "lots_by_issuer": dict(sorted(by_issuer.items()))}
+
+
+def alliance_relationships(s, member_id) -> list[dict[str, Any]]:
+    from .alliance import consenting
+    from .alliance_models import Merchant
+
+    return [{"merchant": code, "consent": member_id in consenting(s, [member_id], code)}
+            for (code,) in s.execute(select(Merchant.code).order_by(Merchant.code))]

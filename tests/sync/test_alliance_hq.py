@@ -143,6 +143,10 @@ def test_consent_limits_what_another_merchant_sees(hq, tmp_path):
     assert seen("BAK1")[:2] == (None, None)
     rel = {r["merchant"]: r["consent"] for r in alliance.relationships(hq, "13900001111")}
     assert rel == {"main": False, "bakery": False, "market": True, "pharmacy": False}
+    shown = admin.member_show(hq, "13900001111")
+    assert shown["merchants"] == [{"merchant": m, "consent": m == "market"}
+                                  for m in ("bakery", "main", "market", "pharmacy")]
+    assert shown["coins"] == {"balance": 0, "spendable": 0, "lots_by_issuer": {}}
 
 
 def test_cli(tmp_path):
