@@ -13,6 +13,7 @@ import sqlite3
 import uuid
 
 import pytest
+import requests
 
 from pos.clock import FixedClock
 from pos.rules.pricing import Tender
@@ -53,6 +54,14 @@ def chain(hq, tmp_path_factory):
     got = engine.sync_once(a)
     assert got["ok"] and got["pushed"]["rejected"] == 0
     hq.cli("member", "add", "--phone", phone(), "--name", "总部会员", "--json")
+    # online orders with a parcel for pickup: at this store, and at another (never sent here)
+    key = json.loads(hq.cli("channel", "add", f"snapshop{uuid.uuid4().hex[:6]}", "--json").stdout)["key"]
+    elsewhere, _ = hq.add_store("SNAPB")
+    for oid, n, pickup in (("SN-1", nums[0], a.store_code), ("SN-2", nums[1], elsewhere)):
+        body = {"order_id": f"{oid}-{uuid.uuid4().hex[:6]}", "phone": n, "status": "paid", "paid_fen": 5000,
+                "pickup_store": pickup, "lines": [{"sku": TOWEL, "name": "Towel", "qty": 1, "amount_fen": 5000}]}
+        r = requests.post(hq.url + "/v1/orders", json=body, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        assert r.status_code == 200 and r.json()["parcel"]["store"] == pickup, r.text
     yield {"till": a, "phones": nums, "store": a.store_code}
     a.close()
 
@@ -116,6 +125,9 @@ def test_a_till_bootstrapped_by_snapshot_holds_the_rows_of_one_bootstrapped_by_p
             assert snap["fast"]["member"] >= 7 and snap["counts"]["member"] >= 7
             assert got["cursor"] == pages["cursor"]
             assert_same(by_pages, by_snapshot)
+            parcels = tables(by_snapshot)["parcels"]
+            assert len(parcels) == (1 if store else 0)  # this store's parcel only (from the manifest)
+            assert len(tables(by_snapshot)["online_orders"]) >= 2
         finally:
             by_pages.close()
             by_snapshot.close()
