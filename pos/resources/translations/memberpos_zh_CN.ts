@@ -47,73 +47,73 @@
 <context>
     <name>BasketModel</name>
     <message>
-        <location filename="../../../app/basket_model.py" line="22" />
+        <location filename="../../../app/basket_model.py" line="23" />
         <source>#</source>
         <translation>#</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="22" />
+        <location filename="../../../app/basket_model.py" line="23" />
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="22" />
+        <location filename="../../../app/basket_model.py" line="23" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="22" />
+        <location filename="../../../app/basket_model.py" line="23" />
         <source>Price</source>
         <translation>单价</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="22" />
+        <location filename="../../../app/basket_model.py" line="23" />
         <source>Discount</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="23" />
+        <location filename="../../../app/basket_model.py" line="24" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="23" />
-        <location filename="../../../app/basket_model.py" line="98" />
+        <location filename="../../../app/basket_model.py" line="24" />
+        <location filename="../../../app/basket_model.py" line="110" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="60" />
+        <location filename="../../../app/basket_model.py" line="71" />
         <source>[Gift] </source>
         <translation>【礼品】</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="96" />
+        <location filename="../../../app/basket_model.py" line="108" />
         <source>Flash sale</source>
         <translation>限时抢购</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="96" />
+        <location filename="../../../app/basket_model.py" line="108" />
         <source>Member price</source>
         <translation>会员价</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="97" />
+        <location filename="../../../app/basket_model.py" line="109" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="97" />
+        <location filename="../../../app/basket_model.py" line="109" />
         <source>Member discount</source>
         <translation>会员折扣</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="98" />
+        <location filename="../../../app/basket_model.py" line="110" />
         <source>Promotion</source>
         <translation>促销</translation>
     </message>
     <message>
-        <location filename="../../../app/basket_model.py" line="98" />
+        <location filename="../../../app/basket_model.py" line="110" />
         <source>Coupon</source>
         <translation>优惠券</translation>
     </message>
@@ -204,436 +204,436 @@
         <translation>扫码或输入：商品条码、会员卡/会员码、券码、手机号或尾号4位 — 回车</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="171" />
+        <location filename="../../../app/checkout_screen.py" line="172" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="171" />
+        <location filename="../../../app/checkout_screen.py" line="172" />
         <source>Join</source>
         <translation>入会</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="172" />
+        <location filename="../../../app/checkout_screen.py" line="173" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="172" />
+        <location filename="../../../app/checkout_screen.py" line="173" />
         <source>Discount</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="173" />
+        <location filename="../../../app/checkout_screen.py" line="174" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="173" />
+        <location filename="../../../app/checkout_screen.py" line="174" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="174" />
+        <location filename="../../../app/checkout_screen.py" line="175" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="174" />
+        <location filename="../../../app/checkout_screen.py" line="175" />
         <source>Hold/Recall</source>
         <translation>挂单/取单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="175" />
+        <location filename="../../../app/checkout_screen.py" line="176" />
         <source>Return</source>
         <translation>退货</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="175" />
+        <location filename="../../../app/checkout_screen.py" line="176" />
         <source>Top-up</source>
         <translation>充值</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="176" />
+        <location filename="../../../app/checkout_screen.py" line="177" />
         <source>Pay</source>
         <translation>结账</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="197" />
+        <location filename="../../../app/checkout_screen.py" line="198" />
         <source>Ctrl+Del
 Void</source>
         <translation>Ctrl+Del
 整单作废</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="208" />
+        <location filename="../../../app/checkout_screen.py" line="209" />
         <source>Waiting for HQ to confirm the payment…</source>
         <translation>正在等待总部确认本次付款…</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="229" />
+        <location filename="../../../app/checkout_screen.py" line="230" />
         <source>Total ¥{0}</source>
         <translation>原价 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="230" />
+        <location filename="../../../app/checkout_screen.py" line="231" />
         <source>Discounts -¥{0}</source>
         <translation>优惠 -¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="232" />
+        <location filename="../../../app/checkout_screen.py" line="233" />
         <source>Membership saved ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="233" />
+        <location filename="../../../app/checkout_screen.py" line="234" />
         <source>Points used {0} (¥{1})</source>
         <translation>使用积分 {0}（抵 ¥{1}）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="238" />
+        <location filename="../../../app/checkout_screen.py" line="239" />
         <source>Earns {0} points ({1})</source>
         <translation>本单可得 {0} 积分（{1}）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="239" />
+        <location filename="../../../app/checkout_screen.py" line="240" />
         <source>Earns {0} points</source>
         <translation>本单可得 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="240" />
+        <location filename="../../../app/checkout_screen.py" line="241" />
         <source>Due ¥{0}</source>
         <translation>应付 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="265" />
-        <location filename="../../../app/checkout_screen.py" line="309" />
-        <location filename="../../../app/checkout_screen.py" line="413" />
+        <location filename="../../../app/checkout_screen.py" line="266" />
+        <location filename="../../../app/checkout_screen.py" line="310" />
         <location filename="../../../app/checkout_screen.py" line="414" />
+        <location filename="../../../app/checkout_screen.py" line="415" />
         <source>coupon {0}</source>
         <translation>券 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="266" />
+        <location filename="../../../app/checkout_screen.py" line="267" />
         <source>points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="284" />
-        <location filename="../../../app/checkout_screen.py" line="747" />
+        <location filename="../../../app/checkout_screen.py" line="285" />
+        <location filename="../../../app/checkout_screen.py" line="748" />
         <source>{0} points</source>
         <translation>{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="289" />
+        <location filename="../../../app/checkout_screen.py" line="290" />
         <source>Applied: {0} -¥{1}</source>
         <translation>已优惠：{0} -¥{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="310" />
+        <location filename="../../../app/checkout_screen.py" line="311" />
         <source>offer</source>
         <translation>优惠</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="311" />
-        <location filename="../../../app/checkout_screen.py" line="416" />
-        <location filename="../../../app/checkout_screen.py" line="495" />
+        <location filename="../../../app/checkout_screen.py" line="312" />
+        <location filename="../../../app/checkout_screen.py" line="417" />
+        <location filename="../../../app/checkout_screen.py" line="496" />
         <source>Not applied: {0} — {1}</source>
         <translation>未使用：{0} — {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="389" />
+        <location filename="../../../app/checkout_screen.py" line="390" />
         <source> — F3: quick join with this number</source>
         <translation> — 按 F3 用此号码快速入会</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="884" />
+        <location filename="../../../app/checkout_screen.py" line="886" />
         <source>Already checked in today: no more points</source>
         <translation>今天已签到，不再加积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="886" />
+        <location filename="../../../app/checkout_screen.py" line="888" />
         <source>Checked in: +{0} points, balance {1}</source>
         <translation>签到成功：+{0} 积分，余额 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="888" />
+        <location filename="../../../app/checkout_screen.py" line="890" />
         <source>Checked in</source>
         <translation>签到成功</translation>
     </message>
     <message>
         <location filename="../../../app/arrivals.py" line="244" />
-        <location filename="../../../app/checkout_screen.py" line="402" />
+        <location filename="../../../app/checkout_screen.py" line="403" />
         <source>Member: {0}</source>
         <translation>会员：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="415" />
-        <location filename="../../../app/checkout_screen.py" line="495" />
+        <location filename="../../../app/checkout_screen.py" line="416" />
+        <location filename="../../../app/checkout_screen.py" line="496" />
         <source>Applied: {0}</source>
         <translation>已使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="436" />
+        <location filename="../../../app/checkout_screen.py" line="437" />
         <source>Asking HQ for this member…</source>
         <translation>正在向总部查询该会员…</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="477" />
+        <location filename="../../../app/checkout_screen.py" line="478" />
         <source>Replace the member?</source>
         <translation>更换会员？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="478" />
+        <location filename="../../../app/checkout_screen.py" line="479" />
         <source>This sale is for {0}. Replace with {1}?</source>
         <translation>本单会员为 {0}。更换为 {1}？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="483" />
+        <location filename="../../../app/checkout_screen.py" line="484" />
         <source>Kept member {0}</source>
         <translation>保留会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="494" />
+        <location filename="../../../app/checkout_screen.py" line="495" />
         <source>coupon</source>
         <translation>券</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="501" />
+        <location filename="../../../app/checkout_screen.py" line="502" />
         <source>a new member</source>
         <translation>新会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="503" />
+        <location filename="../../../app/checkout_screen.py" line="504" />
         <source>Quick join</source>
         <translation>快速入会</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="503" />
+        <location filename="../../../app/checkout_screen.py" line="504" />
         <source>Mobile number (the rest of the profile later)</source>
         <translation>手机号（其他资料稍后补充）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="512" />
+        <location filename="../../../app/checkout_screen.py" line="513" />
         <source>Welcome, new member {0}! Sign-up rewards are in the wallet.</source>
         <translation>欢迎新会员 {0}！入会礼已放入券包。</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="513" />
+        <location filename="../../../app/checkout_screen.py" line="514" />
         <source> Applied now: {0}</source>
         <translation> 已自动使用：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="533" />
+        <location filename="../../../app/checkout_screen.py" line="534" />
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="536" />
-        <location filename="../../../app/checkout_screen.py" line="550" />
+        <location filename="../../../app/checkout_screen.py" line="537" />
+        <location filename="../../../app/checkout_screen.py" line="551" />
         <source>Type a whole number</source>
         <translation>请输入整数</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="546" />
+        <location filename="../../../app/checkout_screen.py" line="547" />
         <source>Line discount</source>
         <translation>单品折扣</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="546" />
+        <location filename="../../../app/checkout_screen.py" line="547" />
         <source>Discount in percent for {0}</source>
         <translation>{0} 的折扣（百分比）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="584" />
+        <location filename="../../../app/checkout_screen.py" line="585" />
         <source>Member taken off this sale</source>
         <translation>已移除本单会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="590" />
-        <location filename="../../../app/checkout_screen.py" line="605" />
-        <location filename="../../../app/checkout_screen.py" line="654" />
-        <location filename="../../../app/checkout_screen.py" line="683" />
-        <location filename="../../../app/checkout_screen.py" line="708" />
-        <location filename="../../../app/checkout_screen.py" line="730" />
-        <location filename="../../../app/checkout_screen.py" line="876" />
+        <location filename="../../../app/checkout_screen.py" line="591" />
+        <location filename="../../../app/checkout_screen.py" line="606" />
+        <location filename="../../../app/checkout_screen.py" line="655" />
+        <location filename="../../../app/checkout_screen.py" line="684" />
+        <location filename="../../../app/checkout_screen.py" line="709" />
+        <location filename="../../../app/checkout_screen.py" line="731" />
+        <location filename="../../../app/checkout_screen.py" line="878" />
         <source>Identify the member first</source>
         <translation>请先识别会员</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="632" />
+        <location filename="../../../app/checkout_screen.py" line="633" />
         <source>Held basket recalled</source>
         <translation>已取回挂单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="636" />
+        <location filename="../../../app/checkout_screen.py" line="637" />
         <source>Basket held: F9 recalls it</source>
         <translation>已挂单：按 F9 取单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="622" />
+        <location filename="../../../app/checkout_screen.py" line="623" />
         <source>No basket on hold</source>
         <translation>没有挂单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="404" />
+        <location filename="../../../app/checkout_screen.py" line="405" />
         <source>Parcel received: {0}</source>
         <translation>包裹已签收：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="406" />
+        <location filename="../../../app/checkout_screen.py" line="407" />
         <source>Parcel collected: {0} — the pickup voucher is on this sale</source>
         <translation>包裹已取件：{0} — 取件券已用于本单</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="408" />
+        <location filename="../../../app/checkout_screen.py" line="409" />
         <source>Parcel collected: {0} — not on this sale: the voucher is in the member's wallet</source>
         <translation>包裹已取件：{0} — 未用于本单：取件券已放入会员券包</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="410" />
+        <location filename="../../../app/checkout_screen.py" line="411" />
         <source>Parcel collected: {0}</source>
         <translation>包裹已取件：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="644" />
+        <location filename="../../../app/checkout_screen.py" line="645" />
         <source>Void</source>
         <translation>作废</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="644" />
+        <location filename="../../../app/checkout_screen.py" line="645" />
         <source>Void this sale?</source>
         <translation>确定作废本单？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="647" />
+        <location filename="../../../app/checkout_screen.py" line="648" />
         <source>Sale voided</source>
         <translation>本单已作废</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="655" />
+        <location filename="../../../app/checkout_screen.py" line="656" />
         <source>Top up stored value</source>
         <translation>储值充值</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="655" />
+        <location filename="../../../app/checkout_screen.py" line="656" />
         <source>Amount in yuan</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="662" />
+        <location filename="../../../app/checkout_screen.py" line="663" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="671" />
+        <location filename="../../../app/checkout_screen.py" line="672" />
         <source>Topped up ¥{0}, receipt {1}</source>
         <translation>已充值 ¥{0}，小票 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="698" />
+        <location filename="../../../app/checkout_screen.py" line="699" />
         <source>{0} points converted: ¥{1} added to stored value (now ¥{2})</source>
         <translation>已转换 {0} 积分：储值增加 ¥{1}（现为 ¥{2}）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="711" />
+        <location filename="../../../app/checkout_screen.py" line="712" />
         <source>No coupon can be exchanged for points in this program</source>
         <translation>本会员方案没有可用积分兑换的券</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="721" />
+        <location filename="../../../app/checkout_screen.py" line="722" />
         <source>Coupon {0} is in the wallet for {1} points (valid to {2})</source>
         <translation>已用 {1} 积分兑换 {0}，券已放入券包（有效期至 {2}）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="734" />
+        <location filename="../../../app/checkout_screen.py" line="735" />
         <source>Points lottery</source>
         <translation>积分抽奖</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="735" />
+        <location filename="../../../app/checkout_screen.py" line="736" />
         <source>Draw once for {0} points?</source>
         <translation>花 {0} 积分抽奖一次？</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="745" />
+        <location filename="../../../app/checkout_screen.py" line="746" />
         <source>no prize this time — thank you!</source>
         <translation>未中奖，谢谢参与！</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="749" />
+        <location filename="../../../app/checkout_screen.py" line="750" />
         <source>a coupon, now in the wallet</source>
         <translation>优惠券，已放入券包</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="751" />
+        <location filename="../../../app/checkout_screen.py" line="752" />
         <source>a gift: hand it over</source>
         <translation>礼品：请交给顾客</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="752" />
+        <location filename="../../../app/checkout_screen.py" line="753" />
         <source>Lottery ({0} points): {1} — {2}</source>
         <translation>抽奖（{0} 积分）：{1} — {2}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="753" />
+        <location filename="../../../app/checkout_screen.py" line="754" />
         <source>Lottery</source>
         <translation>抽奖</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="773" />
+        <location filename="../../../app/checkout_screen.py" line="774" />
         <source>Waiting for HQ to confirm the points… (offline rules after a few seconds)</source>
         <translation>正在等待总部确认积分…（数秒后按离线规则）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="781" />
+        <location filename="../../../app/checkout_screen.py" line="782" />
         <source>The basket is empty</source>
         <translation>购物篮为空</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="795" />
+        <location filename="../../../app/checkout_screen.py" line="797" />
         <source>Waiting for HQ to confirm points and coupons… (offline rules after a few seconds)</source>
         <translation>正在等待总部确认积分和优惠券…（几秒后按离线规则处理）</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="437" />
-        <location filename="../../../app/checkout_screen.py" line="774" />
-        <location filename="../../../app/checkout_screen.py" line="796" />
+        <location filename="../../../app/checkout_screen.py" line="438" />
+        <location filename="../../../app/checkout_screen.py" line="775" />
+        <location filename="../../../app/checkout_screen.py" line="798" />
         <source>Waiting for HQ…</source>
         <translation>正在等待总部…</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="801" />
+        <location filename="../../../app/checkout_screen.py" line="803" />
         <source>The payment failed ({0}); the basket is kept — try again</source>
         <translation>付款失败（{0}）；购物车已保留，请重试</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="811" />
+        <location filename="../../../app/checkout_screen.py" line="813" />
         <source>Paid. Receipt {0}</source>
         <translation>已收款。小票 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="812" />
+        <location filename="../../../app/checkout_screen.py" line="814" />
         <source> · change ¥{0}</source>
         <translation> · 找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="813" />
+        <location filename="../../../app/checkout_screen.py" line="815" />
         <source> · monthly spend bonus +{0} points</source>
         <translation> · 月消费奖励 +{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="832" />
+        <location filename="../../../app/checkout_screen.py" line="834" />
         <source>Reprint</source>
         <translation>补打小票</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="832" />
+        <location filename="../../../app/checkout_screen.py" line="834" />
         <source>Receipt number</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../../../app/checkout_screen.py" line="857" />
+        <location filename="../../../app/checkout_screen.py" line="859" />
         <source>Showing the full phone number is recorded.</source>
         <translation>查看完整手机号将被记录。</translation>
     </message>
@@ -762,6 +762,168 @@ Void</source>
 {0}</source>
         <translation>收银程序遇到意外问题，已记录到日志。已付款的销售已保存；尚未付款的销售可能需要重新扫码。如再次发生，请联系 IT 并提供日志文件：
 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerDisplay</name>
+    <message>
+        <location filename="../../../app/customer_display.py" line="240" />
+        <source>Customer screen: monitor {0} is not connected (the till has {1})</source>
+        <translation>顾客屏：未连接显示器 {0}（本机有 {1} 台）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="248" />
+        <source>Customer screen: monitor {0} is the till's own screen; choose another monitor, or a window</source>
+        <translation>顾客屏：显示器 {0} 是收银员自己的屏幕；请选择另一台显示器，或“普通窗口”</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="257" />
+        <location filename="../../../app/customer_display.py" line="509" />
+        <source>Customer screen</source>
+        <translation>顾客屏</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="304" />
+        <location filename="../../../app/customer_display.py" line="315" />
+        <location filename="../../../app/customer_display.py" line="394" />
+        <source>Welcome</source>
+        <translation>欢迎光临</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="307" />
+        <source>Scan to join: a welcome gift on your first order</source>
+        <translation>扫码入会，首单立享优惠</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="308" />
+        <source>Scan with WeChat or your phone's camera — no app, about 30 seconds</source>
+        <translation>微信或手机相机扫一扫，无需下载，30 秒成为会员</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="317" />
+        <source>Thank you for shopping with us</source>
+        <translation>感谢您的光临</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="342" />
+        <source>… and {0} more item(s) above</source>
+        <translation>…… 上面还有 {0} 项商品</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="345" />
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="345" />
+        <source>Qty</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="345" />
+        <source>Discount</source>
+        <translation>优惠</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="345" />
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="351" />
+        <source>[Gift] </source>
+        <translation>【礼品】</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="370" />
+        <source>{0} item(s)</source>
+        <translation>共 {0} 件</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="371" />
+        <source>Total ¥{0}</source>
+        <translation>原价 ¥{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="372" />
+        <source>Discounts -¥{0}</source>
+        <translation>优惠 -¥{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="374" />
+        <source>Membership saved ¥{0}</source>
+        <translation>会员为您节省 ¥{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="376" />
+        <source>Due ¥{0}</source>
+        <translation>应付 ¥{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="378" />
+        <source>Earns {0} points</source>
+        <translation>本单可得 {0} 积分</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="383" />
+        <source>Not a member yet? Scan to join: the welcome gift goes on this purchase</source>
+        <translation>还不是会员？扫码入会，本单即享新人礼</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="394" />
+        <source>Welcome to {0}</source>
+        <translation>欢迎光临 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="402" />
+        <location filename="../../../app/customer_display.py" line="405" />
+        <source>Hello, dear member</source>
+        <translation>尊敬的会员，您好</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="405" />
+        <source>Hello, {0}</source>
+        <translation>{0}，您好</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="408" />
+        <source>{0} points to use</source>
+        <translation>可用积分 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="434" />
+        <source>Thank you!</source>
+        <translation>谢谢惠顾！</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="436" />
+        <source>Paid ¥{0}</source>
+        <translation>实付 ¥{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="437" />
+        <source>Change ¥{0}</source>
+        <translation>找零 ¥{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="442" />
+        <source>+{0} points for this purchase</source>
+        <translation>本单获得 +{0} 积分</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="443" />
+        <source>Points balance {0}</source>
+        <translation>积分余额 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="445" />
+        <source>Congratulations: you are now {0}</source>
+        <translation>恭喜您升级为 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/customer_display.py" line="452" />
+        <source>See you again soon</source>
+        <translation>欢迎再次光临</translation>
     </message>
 </context>
 <context>
@@ -1162,68 +1324,108 @@ Void</source>
     </message>
     <message>
         <location filename="../../../app/device_settings.py" line="47" />
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../../app/device_settings.py" line="47" />
+        <source>Full screen on a monitor</source>
+        <translation>在一台显示器上全屏</translation>
+    </message>
+    <message>
+        <location filename="../../../app/device_settings.py" line="48" />
+        <source>A window (to try it out)</source>
+        <translation>普通窗口（试用）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/device_settings.py" line="56" />
         <source>Scanner</source>
         <translation>扫码枪</translation>
     </message>
     <message>
-        <location filename="../../../app/device_settings.py" line="47" />
-        <location filename="../../../app/device_settings.py" line="49" />
+        <location filename="../../../app/device_settings.py" line="56" />
+        <location filename="../../../app/device_settings.py" line="58" />
         <source>Mode</source>
         <translation>模式</translation>
     </message>
     <message>
-        <location filename="../../../app/device_settings.py" line="47" />
-        <location filename="../../../app/device_settings.py" line="49" />
+        <location filename="../../../app/device_settings.py" line="56" />
+        <location filename="../../../app/device_settings.py" line="58" />
         <source>Serial port</source>
         <translation>串口</translation>
     </message>
     <message>
-        <location filename="../../../app/device_settings.py" line="48" />
+        <location filename="../../../app/device_settings.py" line="57" />
         <source>Baud</source>
         <translation>波特率</translation>
     </message>
     <message>
-        <location filename="../../../app/device_settings.py" line="48" />
+        <location filename="../../../app/device_settings.py" line="57" />
         <source>Terminator</source>
         <translation>结束符</translation>
     </message>
     <message>
-        <location filename="../../../app/device_settings.py" line="49" />
+        <location filename="../../../app/device_settings.py" line="58" />
         <source>Card reader</source>
         <translation>读卡器</translation>
     </message>
     <message>
-        <location filename="../../../app/device_settings.py" line="50" />
+        <location filename="../../../app/device_settings.py" line="59" />
         <source>Receipt printer</source>
         <translation>小票打印机</translation>
     </message>
     <message>
-        <location filename="../../../app/device_settings.py" line="50" />
+        <location filename="../../../app/device_settings.py" line="59" />
         <source>Connection</source>
         <translation>连接方式</translation>
     </message>
     <message>
-        <location filename="../../../app/device_settings.py" line="50" />
+        <location filename="../../../app/device_settings.py" line="59" />
         <source>Paper (mm)</source>
         <translation>纸宽（毫米）</translation>
     </message>
     <message>
-        <location filename="../../../app/device_settings.py" line="51" />
+        <location filename="../../../app/device_settings.py" line="60" />
         <source>File, host or port</source>
         <translation>文件、主机或串口</translation>
     </message>
     <message>
-        <location filename="../../../app/device_settings.py" line="59" />
+        <location filename="../../../app/device_settings.py" line="61" />
+        <source>Customer screen</source>
+        <translation>顾客屏</translation>
+    </message>
+    <message>
+        <location filename="../../../app/device_settings.py" line="61" />
+        <source>Shown as</source>
+        <translation>显示方式</translation>
+    </message>
+    <message>
+        <location filename="../../../app/device_settings.py" line="61" />
+        <source>Monitor</source>
+        <translation>显示器</translation>
+    </message>
+    <message>
+        <location filename="../../../app/device_settings.py" line="69" />
         <source>Test: last frames</source>
         <translation>测试：最近收到的数据</translation>
     </message>
     <message>
-        <location filename="../../../app/device_settings.py" line="61" />
+        <location filename="../../../app/device_settings.py" line="71" />
         <source>Print test page</source>
         <translation>打印测试页</translation>
     </message>
     <message>
-        <location filename="../../../app/device_settings.py" line="97" />
+        <location filename="../../../app/device_settings.py" line="107" />
+        <source>Monitor {0} ({1}×{2})</source>
+        <translation>显示器 {0}（{1}×{2}）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/device_settings.py" line="109" />
+        <source>Monitor {0} (not connected)</source>
+        <translation>显示器 {0}（未连接）</translation>
+    </message>
+    <message>
+        <location filename="../../../app/device_settings.py" line="120" />
         <source>No frame received yet</source>
         <translation>尚未收到数据</translation>
     </message>
@@ -1330,53 +1532,53 @@ Void</source>
 <context>
     <name>GiftDialog</name>
     <message>
-        <location filename="../../../app/dialogs.py" line="402" />
+        <location filename="../../../app/dialogs.py" line="408" />
         <source>{0} points</source>
         <translation>{0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="404" />
+        <location filename="../../../app/dialogs.py" line="410" />
         <source>Only for {0}</source>
         <translation>仅限 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="406" />
+        <location filename="../../../app/dialogs.py" line="412" />
         <source>{0} more points needed</source>
         <translation>还差 {0} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="408" />
-        <location filename="../../../app/dialogs.py" line="409" />
+        <location filename="../../../app/dialogs.py" line="414" />
+        <location filename="../../../app/dialogs.py" line="415" />
         <source>Available</source>
         <translation>可兑换</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="410" />
+        <location filename="../../../app/dialogs.py" line="416" />
         <source>Usable points: {0}</source>
         <translation>可用积分：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="412" />
+        <location filename="../../../app/dialogs.py" line="418" />
         <source> (this basket already takes {0})</source>
         <translation>（本单已用 {0}）</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="413" />
+        <location filename="../../../app/dialogs.py" line="419" />
         <source>Gift catalog</source>
         <translation>礼品目录</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="414" />
+        <location filename="../../../app/dialogs.py" line="420" />
         <source>Gift</source>
         <translation>礼品</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="414" />
+        <location filename="../../../app/dialogs.py" line="420" />
         <source>Cost</source>
         <translation>所需</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="414" />
+        <location filename="../../../app/dialogs.py" line="420" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -1384,42 +1586,42 @@ Void</source>
 <context>
     <name>HeldDialog</name>
     <message>
-        <location filename="../../../app/dialogs.py" line="502" />
+        <location filename="../../../app/dialogs.py" line="508" />
         <source>no member</source>
         <translation>无会员</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="504" />
+        <location filename="../../../app/dialogs.py" line="510" />
         <source>Recall a held basket</source>
         <translation>取回挂单</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="505" />
+        <location filename="../../../app/dialogs.py" line="511" />
         <source>{0} basket(s) on hold — arrows and Enter</source>
         <translation>{0} 笔挂单 — 方向键选择，回车取单</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="506" />
+        <location filename="../../../app/dialogs.py" line="512" />
         <source>Held at</source>
         <translation>挂单时间</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="506" />
+        <location filename="../../../app/dialogs.py" line="512" />
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="506" />
+        <location filename="../../../app/dialogs.py" line="512" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="507" />
+        <location filename="../../../app/dialogs.py" line="513" />
         <source>Lines</source>
         <translation>行数</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="507" />
+        <location filename="../../../app/dialogs.py" line="513" />
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
@@ -1949,97 +2151,97 @@ Void</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../../app/main_window.py" line="117" />
+        <location filename="../../../app/main_window.py" line="121" />
         <source>Member checkout — {0}</source>
         <translation>会员收银 — {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="119" />
+        <location filename="../../../app/main_window.py" line="123" />
         <source>TEST CLOCK: {0} — records made now are marked as test</source>
         <translation>测试时钟：{0} — 此时产生的记录均标记为测试</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="120" />
+        <location filename="../../../app/main_window.py" line="124" />
         <source>Store {0} · register {1}</source>
         <translation>门店 {0} · 收银台 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="121" />
+        <location filename="../../../app/main_window.py" line="125" />
         <source>Cashier {0}</source>
         <translation>收银员 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="121" />
+        <location filename="../../../app/main_window.py" line="125" />
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="130" />
+        <location filename="../../../app/main_window.py" line="134" />
         <source>HQ sync: not configured</source>
         <translation>总部同步：未配置</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="131" />
+        <location filename="../../../app/main_window.py" line="135" />
         <source>HQ sync: online</source>
         <translation>总部同步：在线</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="132" />
+        <location filename="../../../app/main_window.py" line="136" />
         <source>HQ sync: online, {0} event(s) waiting</source>
         <translation>总部同步：在线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="133" />
+        <location filename="../../../app/main_window.py" line="137" />
         <source>HQ sync: offline, {0} event(s) waiting</source>
         <translation>总部同步：离线，{0} 条待上传</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="134" />
+        <location filename="../../../app/main_window.py" line="138" />
         <source>HQ sync: {0} event(s) refused by HQ — see sync --status</source>
         <translation>总部同步：{0} 条被总部拒收 — 请运行 sync --status 查看</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="162" />
+        <location filename="../../../app/main_window.py" line="166" />
         <source>A scan is not taken here: finish or close this window first</source>
         <translation>此窗口不接受扫码：请先完成或关闭此窗口</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="187" />
+        <location filename="../../../app/main_window.py" line="191" />
         <source>Devices: {0}</source>
         <translation>设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="212" />
+        <location filename="../../../app/main_window.py" line="224" />
         <source>Open shift</source>
         <translation>开班</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="212" />
+        <location filename="../../../app/main_window.py" line="224" />
         <source>Opening cash float in yuan</source>
         <translation>备用金（元）</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="277" />
+        <location filename="../../../app/main_window.py" line="289" />
         <source>{0} ¥{1}</source>
         <translation>{0} ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="279" />
+        <location filename="../../../app/main_window.py" line="291" />
         <source>Returned: refund ¥{0} ({1}), receipt {2}</source>
         <translation>已退货：退款 ¥{0}（{1}），小票 {2}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="282" />
+        <location filename="../../../app/main_window.py" line="294" />
         <source>; coupon(s) given back to the member's wallet: {0}</source>
         <translation>；礼券已退回会员券包：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="318" />
+        <location filename="../../../app/main_window.py" line="330" />
         <source>Diagnostics are for the store manager.</source>
         <translation>诊断信息仅限店长查看。</translation>
     </message>
     <message>
-        <location filename="../../../app/main_window.py" line="329" />
+        <location filename="../../../app/main_window.py" line="341" />
         <source>Reports are for the store manager.</source>
         <translation>报表仅限店长查看。</translation>
     </message>
@@ -2047,22 +2249,22 @@ Void</source>
 <context>
     <name>ManagerDialog</name>
     <message>
-        <location filename="../../../app/dialogs.py" line="436" />
+        <location filename="../../../app/dialogs.py" line="442" />
         <source>Wrong manager code or PIN (or not a manager's code) — try again</source>
         <translation>店长工号或密码错误（或不是店长工号），请重试</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="445" />
+        <location filename="../../../app/dialogs.py" line="451" />
         <source>Manager approval</source>
         <translation>店长授权</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="457" />
+        <location filename="../../../app/dialogs.py" line="463" />
         <source>Manager code</source>
         <translation>店长工号</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="458" />
+        <location filename="../../../app/dialogs.py" line="464" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
@@ -2377,152 +2579,162 @@ Void</source>
 <context>
     <name>MemberPanelWidget</name>
     <message>
-        <location filename="../../../app/member_panel.py" line="63" />
+        <location filename="../../../app/member_panel.py" line="65" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="63" />
+        <location filename="../../../app/member_panel.py" line="65" />
         <source>Stored value</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="64" />
+        <location filename="../../../app/member_panel.py" line="66" />
         <source>Last visit</source>
         <translation>上次到店</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="64" />
+        <location filename="../../../app/member_panel.py" line="66" />
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="71" />
+        <location filename="../../../app/member_panel.py" line="75" />
         <source>Coupons (click to apply)</source>
         <translation>券包（点击使用）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="80" />
+        <location filename="../../../app/member_panel.py" line="84" />
         <source>Suggestions</source>
         <translation>推荐</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="86" />
+        <location filename="../../../app/member_panel.py" line="90" />
         <source>Show phone (manager)</source>
         <translation>显示手机号（店长）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="88" />
+        <location filename="../../../app/member_panel.py" line="92" />
         <source>Member detail (Ctrl+D)</source>
         <translation>会员详情（Ctrl+D）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="90" />
+        <location filename="../../../app/member_panel.py" line="94" />
         <source>Check in</source>
         <translation>签到</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="96" />
+        <location filename="../../../app/member_panel.py" line="100" />
         <source>Points to stored value</source>
         <translation>积分转储值</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="99" />
+        <location filename="../../../app/member_panel.py" line="103" />
         <source>Coupon for points</source>
         <translation>积分换券</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="102" />
+        <location filename="../../../app/member_panel.py" line="106" />
         <source>Points lottery</source>
         <translation>积分抽奖</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="120" />
+        <location filename="../../../app/member_panel.py" line="124" />
         <source>No member</source>
         <translation>未识别会员</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="123" />
+        <location filename="../../../app/member_panel.py" line="127" />
         <source>Scan a member card or code, or type a phone number or its last 4 digits. F3: quick join.</source>
         <translation>请刷会员卡、扫会员码，或输入手机号/尾号4位。F3：快速入会。</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="149" />
+        <location filename="../../../app/member_panel.py" line="155" />
         <source>in this sale</source>
         <translation>本单已用</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="160" />
+        <location filename="../../../app/member_panel.py" line="166" />
         <source>{0} (usable {1}, {2} applied to this sale)</source>
         <translation>{0}（本单还可用 {1}，已用 {2}）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="169" />
+        <location filename="../../../app/member_panel.py" line="175" />
         <source>(no name)</source>
         <translation>（未留姓名）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="174" />
+        <location filename="../../../app/member_panel.py" line="180" />
         <source>Priority service</source>
         <translation>优先服务</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="176" />
+        <location filename="../../../app/member_panel.py" line="182" />
         <source>Birthday today!</source>
         <translation>今天生日！</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="178" />
+        <location filename="../../../app/member_panel.py" line="184" />
         <source>Not an active member yet: ¥{0} more</source>
         <translation>尚未成为正式会员：还差 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="180" />
+        <location filename="../../../app/member_panel.py" line="186" />
         <source>Not an active member yet: sell the membership card</source>
         <translation>尚未成为正式会员：请办理会员卡</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="186" />
+        <location filename="../../../app/member_panel.py" line="192" />
         <source>{0} more to {1}</source>
         <translation>再消费 {0} 升级 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="192" />
+        <location filename="../../../app/member_panel.py" line="198" />
         <source>{0} more to keep the tier</source>
         <translation>再消费 {0} 保级</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="194" />
+        <location filename="../../../app/member_panel.py" line="200" />
         <source>valid until {0}</source>
         <translation>有效期至 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="163" />
+        <location filename="../../../app/member_panel.py" line="169" />
         <source>{0} (usable {1})</source>
         <translation>{0}（可用 {1}）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="197" />
+        <location filename="../../../app/member_panel.py" line="61" />
+        <source>Shopping coins</source>
+        <translation>购物币</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_panel.py" line="203" />
         <source>{0} points expire on {1}</source>
         <translation>{0} 积分将于 {1} 过期</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="200" />
+        <location filename="../../../app/member_panel.py" line="212" />
+        <source>{0} (usable {1}) · {2} card, valid at every merchant</source>
+        <translation>{0}（可用 {1}）· {2}卡，联盟商家通用</translation>
+    </message>
+    <message>
+        <location filename="../../../app/member_panel.py" line="214" />
         <source>{0} (visits: {1})</source>
         <translation>{0}（共 {1} 次）</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="204" />
+        <location filename="../../../app/member_panel.py" line="218" />
         <source>until {0}</source>
         <translation>至 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="212" />
+        <location filename="../../../app/member_panel.py" line="226" />
         <source>Complaint {0}: {1}</source>
         <translation>投诉 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/member_panel.py" line="213" />
+        <location filename="../../../app/member_panel.py" line="227" />
         <source>Note {0}: {1}</source>
         <translation>备注 {0}：{1}</translation>
     </message>
@@ -2808,82 +3020,92 @@ Void</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="216" />
+        <location filename="../../../app/dialogs.py" line="217" />
         <source>Membership saved you ¥{0}</source>
         <translation>会员为您节省 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="241" />
+        <location filename="../../../app/dialogs.py" line="242" />
         <source>Pay (Enter)</source>
         <translation>收款（回车）</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="247" />
+        <location filename="../../../app/dialogs.py" line="248" />
         <source>Cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="247" />
+        <location filename="../../../app/dialogs.py" line="248" />
         <source>WeChat Pay</source>
         <translation>微信支付</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="247" />
+        <location filename="../../../app/dialogs.py" line="248" />
         <source>Alipay</source>
         <translation>支付宝</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="248" />
+        <location filename="../../../app/dialogs.py" line="249" />
         <source>Bank card</source>
         <translation>银行卡</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="248" />
+        <location filename="../../../app/dialogs.py" line="249" />
         <source>Stored value</source>
         <translation>储值余额</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="249" />
+        <location filename="../../../app/dialogs.py" line="250" />
         <source>Gift card</source>
         <translation>礼品卡</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="258" />
+        <location filename="../../../app/dialogs.py" line="250" />
+        <source>Shopping coins</source>
+        <translation>购物币</translation>
+    </message>
+    <message>
+        <location filename="../../../app/dialogs.py" line="259" />
         <source>Due ¥{0}  ·  still to pay ¥{1}</source>
         <translation>应付 ¥{0}  ·  待付 ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="262" />
+        <location filename="../../../app/dialogs.py" line="263" />
         <source>Change ¥{0}</source>
         <translation>找零 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="272" />
+        <location filename="../../../app/dialogs.py" line="273" />
         <source>Type an amount such as 100 or 12.50</source>
         <translation>请输入金额，例如 100 或 12.50</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="276" />
+        <location filename="../../../app/dialogs.py" line="277" />
         <source>That amount is too large: at most ¥{0}</source>
         <translation>金额过大：最多 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="280" />
+        <location filename="../../../app/dialogs.py" line="281" />
         <source>Cash ¥{0} for ¥{1} due? Press F1 (or Enter) again to take it, or correct the amount</source>
         <translation>应付 ¥{1}，收现金 ¥{0}？确认请再按 F1（或回车），否则请改正金额</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="286" />
+        <location filename="../../../app/dialogs.py" line="287" />
         <source>Only cash can be more than what is due</source>
         <translation>只有现金可以超出应付金额</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="291" />
+        <location filename="../../../app/dialogs.py" line="292" />
         <source>Stored value balance is ¥{0}</source>
         <translation>储值余额为 ¥{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="316" />
+        <location filename="../../../app/dialogs.py" line="297" />
+        <source>Shopping coins can pay at most ¥{0}</source>
+        <translation>购物币最多可付 ¥{0}</translation>
+    </message>
+    <message>
+        <location filename="../../../app/dialogs.py" line="322" />
         <source>¥{0} still due</source>
         <translation>还差 ¥{0}</translation>
     </message>
@@ -3019,7 +3241,7 @@ Void</source>
 <context>
     <name>ReceiptDialog</name>
     <message>
-        <location filename="../../../app/dialogs.py" line="483" />
+        <location filename="../../../app/dialogs.py" line="489" />
         <source>Receipt</source>
         <translation>小票</translation>
     </message>
@@ -3027,52 +3249,52 @@ Void</source>
 <context>
     <name>RedeemDialog</name>
     <message>
-        <location filename="../../../app/dialogs.py" line="328" />
+        <location filename="../../../app/dialogs.py" line="334" />
         <source>Redeem points</source>
         <translation>积分抵现</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="330" />
+        <location filename="../../../app/dialogs.py" line="336" />
         <source>Usable points: {0}</source>
         <translation>可用积分：{0}</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="331" />
+        <location filename="../../../app/dialogs.py" line="337" />
         <source> (gifts in this basket take {0})</source>
         <translation>（本单礼品已用 {0}）</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="334" />
+        <location filename="../../../app/dialogs.py" line="340" />
         <source>This order takes at most {0} points = ¥{1}, in steps of {2}</source>
         <translation>本单最多可用 {0} 积分 = ¥{1}，须为 {2} 的整数倍</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="338" />
+        <location filename="../../../app/dialogs.py" line="344" />
         <source>Already applied: {0} points = ¥{1}</source>
         <translation>本单已用：{0} 积分 = ¥{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="339" />
+        <location filename="../../../app/dialogs.py" line="345" />
         <source>No points applied yet</source>
         <translation>本单尚未使用积分</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="371" />
+        <location filename="../../../app/dialogs.py" line="377" />
         <source>Type a whole number of points (0 takes the points off)</source>
         <translation>请输入整数积分（输入 0 取消使用）</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="373" />
+        <location filename="../../../app/dialogs.py" line="379" />
         <source>{0} points is over this order's cap of {1}: type at most {1}</source>
         <translation>{0} 积分超过本单上限 {1}，最多可输入 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="375" />
+        <location filename="../../../app/dialogs.py" line="381" />
         <source>Points go in steps of {0}: {1} or {2}</source>
         <translation>积分须为 {0} 的整数倍：{1} 或 {2}</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="365" />
+        <location filename="../../../app/dialogs.py" line="371" />
         <source>= ¥{0} off</source>
         <translation>= 抵扣 ¥{0}</translation>
     </message>
@@ -3080,7 +3302,7 @@ Void</source>
 <context>
     <name>ReportsDialog</name>
     <message>
-        <location filename="../../../app/reports_screen.py" line="573" />
+        <location filename="../../../app/reports_screen.py" line="593" />
         <source>Reports — store {0}</source>
         <translation>报表 — 门店 {0}</translation>
     </message>
@@ -3172,7 +3394,7 @@ Void</source>
     </message>
     <message>
         <location filename="../../../app/reports_screen.py" line="133" />
-        <location filename="../../../app/reports_screen.py" line="511" />
+        <location filename="../../../app/reports_screen.py" line="531" />
         <source>Transactions</source>
         <translation>交易笔数</translation>
     </message>
@@ -3198,7 +3420,7 @@ Void</source>
     </message>
     <message>
         <location filename="../../../app/reports_screen.py" line="136" />
-        <location filename="../../../app/reports_screen.py" line="411" />
+        <location filename="../../../app/reports_screen.py" line="431" />
         <source>New members</source>
         <translation>新会员</translation>
     </message>
@@ -3238,13 +3460,13 @@ Void</source>
         <translation>总览</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="512" />
+        <location filename="../../../app/reports_screen.py" line="532" />
         <source>Group</source>
         <translation>分组</translation>
     </message>
     <message>
         <location filename="../../../app/reports_screen.py" line="175" />
-        <location filename="../../../app/reports_screen.py" line="512" />
+        <location filename="../../../app/reports_screen.py" line="532" />
         <source>Members</source>
         <translation>会员</translation>
     </message>
@@ -3254,7 +3476,7 @@ Void</source>
         <translation>RFM</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="511" />
+        <location filename="../../../app/reports_screen.py" line="531" />
         <source>Sales</source>
         <translation>销售额</translation>
     </message>
@@ -3275,7 +3497,7 @@ Void</source>
         <translation>流失预警</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="512" />
+        <location filename="../../../app/reports_screen.py" line="532" />
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
@@ -3286,7 +3508,7 @@ Void</source>
     </message>
     <message>
         <location filename="../../../app/reports_screen.py" line="176" />
-        <location filename="../../../app/reports_screen.py" line="369" />
+        <location filename="../../../app/reports_screen.py" line="389" />
         <source>Tier calibration</source>
         <translation>等级校准</translation>
     </message>
@@ -3301,232 +3523,232 @@ Void</source>
         <translation>结束日期早于开始日期。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="284" />
+        <location filename="../../../app/reports_screen.py" line="299" />
         <source>Computing… %v/%m</source>
         <translation>计算中… %v/%m</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="284" />
+        <location filename="../../../app/reports_screen.py" line="299" />
         <source>Up to date</source>
         <translation>已是最新</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="285" />
+        <location filename="../../../app/reports_screen.py" line="300" />
         <source>Computing the figures in the background — the screen stays usable.</source>
         <translation>正在后台计算，界面可照常使用。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="286" />
+        <location filename="../../../app/reports_screen.py" line="301" />
         <source>Figures for {0} .. {1}, store time ({2}).</source>
         <translation>{0} 至 {1} 的数据，门店时间（{2}）。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="312" />
+        <location filename="../../../app/reports_screen.py" line="327" />
         <source>Could not compute {0}: {1}</source>
         <translation>无法计算{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="320" />
+        <location filename="../../../app/reports_screen.py" line="335" />
         <source>refunds {0}</source>
         <translation>退款 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="321" />
+        <location filename="../../../app/reports_screen.py" line="336" />
         <source>{0} tickets, {1} returns</source>
         <translation>{0} 张销售单，{1} 张退货单</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="323" />
+        <location filename="../../../app/reports_screen.py" line="338" />
         <source>Sale tickets minus returns that took a whole sale back ({0})</source>
         <translation>销售单数减去整单退货（{0}）</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="324" />
+        <location filename="../../../app/reports_screen.py" line="339" />
         <source>members {0}</source>
         <translation>会员 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="325" />
+        <location filename="../../../app/reports_screen.py" line="340" />
         <source>members {0} · non-members {1}</source>
         <translation>会员 {0} · 非会员 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="328" />
+        <location filename="../../../app/reports_screen.py" line="343" />
         <source>{0} units</source>
         <translation>{0} 件</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="329" />
+        <location filename="../../../app/reports_screen.py" line="344" />
         <source>{0} of transactions</source>
         <translation>占交易笔数 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="331" />
+        <location filename="../../../app/reports_screen.py" line="346" />
         <source>{0} transactions</source>
         <translation>{0} 笔</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="332" />
+        <location filename="../../../app/reports_screen.py" line="347" />
         <source>of {0} members</source>
         <translation>共 {0} 位会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="333" />
+        <location filename="../../../app/reports_screen.py" line="348" />
         <source>{0} of {1} bought</source>
         <translation>{1} 位中 {0} 位已首购</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="335" />
+        <location filename="../../../app/reports_screen.py" line="350" />
         <source>{0} of {1} buyers</source>
         <translation>{1} 位消费会员中 {0} 位</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="337" />
+        <location filename="../../../app/reports_screen.py" line="352" />
         <source>{0} of {1} quiet {2} days</source>
         <translation>{1} 位中 {0} 位 {2} 天未消费</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="339" />
+        <location filename="../../../app/reports_screen.py" line="354" />
         <source>Of the members who bought in the {0} days before the period, those with no purchase in the {0} days up to its end</source>
         <translation>期初前 {0} 天内有消费的会员中，截至期末 {0} 天内未再消费者</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="341" />
+        <location filename="../../../app/reports_screen.py" line="356" />
         <source>{0} points outstanding</source>
         <translation>未兑换积分 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="342" />
+        <location filename="../../../app/reports_screen.py" line="357" />
         <source>In the period: issued {0}, redeemed {1}, expired {2} points</source>
         <translation>期间：发放 {0}，兑换 {1}，过期 {2} 积分</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="344" />
+        <location filename="../../../app/reports_screen.py" line="359" />
         <source>redemption rate {0}</source>
         <translation>核销率 {0}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="346" />
+        <location filename="../../../app/reports_screen.py" line="361" />
         <source>in {0} · out {1}</source>
         <translation>充值 {0} · 消费 {1}</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="370" />
+        <location filename="../../../app/reports_screen.py" line="390" />
         <source>Install the proposed tier thresholds as program version {0}? {1} member(s) would move up and {2} down at their next tier review.</source>
         <translation>将建议的等级门槛安装为方案版本 {0}？下次等级复审时将有 {1} 位会员升级、{2} 位降级。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="387" />
+        <location filename="../../../app/reports_screen.py" line="407" />
         <source>Installed program version {0} with the calibrated tier thresholds.</source>
         <translation>已安装带校准等级门槛的方案版本 {0}。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="410" />
+        <location filename="../../../app/reports_screen.py" line="430" />
         <source>Member buyers</source>
         <translation>消费会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="410" />
+        <location filename="../../../app/reports_screen.py" line="430" />
         <source>Repeat buyers</source>
         <translation>复购会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="431" />
+        <location filename="../../../app/reports_screen.py" line="451" />
         <source>as of</source>
         <translation>截至</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="510" />
+        <location filename="../../../app/reports_screen.py" line="530" />
         <source>Sales by day</source>
         <translation>每日销售额</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="510" />
+        <location filename="../../../app/reports_screen.py" line="530" />
         <source>Cashiers</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="510" />
+        <location filename="../../../app/reports_screen.py" line="530" />
         <source>Segments</source>
         <translation>会员分群</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="511" />
+        <location filename="../../../app/reports_screen.py" line="531" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="411" />
+        <location filename="../../../app/reports_screen.py" line="431" />
         <source>New members who bought</source>
         <translation>已首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="412" />
+        <location filename="../../../app/reports_screen.py" line="432" />
         <source>New members who have not bought yet</source>
         <translation>尚未首购的新会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="412" />
+        <location filename="../../../app/reports_screen.py" line="432" />
         <source>Members gone quiet</source>
         <translation>已沉寂会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="413" />
+        <location filename="../../../app/reports_screen.py" line="433" />
         <source>Members holding points</source>
         <translation>持有积分的会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="413" />
+        <location filename="../../../app/reports_screen.py" line="433" />
         <source>Members who used a coupon here</source>
         <translation>在本店用券的会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="414" />
+        <location filename="../../../app/reports_screen.py" line="434" />
         <source>Members with stored value</source>
         <translation>有储值余额的会员</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="428" />
+        <location filename="../../../app/reports_screen.py" line="448" />
         <source>class {0}</source>
         <translation>{0} 类</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="432" />
+        <location filename="../../../app/reports_screen.py" line="452" />
         <source>Segment</source>
         <translation>分群</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="445" />
+        <location filename="../../../app/reports_screen.py" line="465" />
         <source>Select members on the churn list first.</source>
         <translation>请先在流失名单中选择会员。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="449" />
+        <location filename="../../../app/reports_screen.py" line="469" />
         <source>The program has no win-back coupon.</source>
         <translation>当前会员方案未设置召回券。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="452" />
+        <location filename="../../../app/reports_screen.py" line="472" />
         <source>Win-back coupon</source>
         <translation>召回券</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="453" />
+        <location filename="../../../app/reports_screen.py" line="473" />
         <source>Issue a {0} coupon to {1} member(s)?</source>
         <translation>向 {1} 位会员发放 {0} 券？</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="459" />
+        <location filename="../../../app/reports_screen.py" line="479" />
         <source>Issued {0} win-back coupon(s); skipped {1} (already holding one or not active).</source>
         <translation>已发放 {0} 张召回券；跳过 {1} 位（已持有或非有效会员）。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="470" />
+        <location filename="../../../app/reports_screen.py" line="490" />
         <source>Member tags updated as of {0}: {1} added, {2} removed.</source>
         <translation>会员标签已更新（截至 {0}）：新增 {1} 个，移除 {2} 个。</translation>
     </message>
     <message>
-        <location filename="../../../app/reports_screen.py" line="503" />
+        <location filename="../../../app/reports_screen.py" line="523" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
@@ -3898,27 +4120,27 @@ Void</source>
 <context>
     <name>ShiftCloseDialog</name>
     <message>
-        <location filename="../../../app/dialogs.py" line="516" />
+        <location filename="../../../app/dialogs.py" line="522" />
         <source>Close shift</source>
         <translation>交班</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="519" />
+        <location filename="../../../app/dialogs.py" line="525" />
         <source>Count the cash in the drawer and type the total (yuan):</source>
         <translation>请清点钱箱现金，输入合计金额（元）：</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="530" />
+        <location filename="../../../app/dialogs.py" line="536" />
         <source>Close shift (Enter)</source>
         <translation>交班（回车）</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="540" />
+        <location filename="../../../app/dialogs.py" line="546" />
         <source>Type the counted cash, such as 1250 or 1250.50</source>
         <translation>请输入清点的现金，如 1250 或 1250.50</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="555" />
+        <location filename="../../../app/dialogs.py" line="561" />
         <source>Counted ¥{0}, expected ¥{1}: variance {2}
 Sales: {3}, returns: {4}, net ¥{5}
 By tender: {6}</source>
@@ -3927,7 +4149,7 @@ By tender: {6}</source>
 按支付方式：{6}</translation>
     </message>
     <message>
-        <location filename="../../../app/dialogs.py" line="558" />
+        <location filename="../../../app/dialogs.py" line="564" />
         <source>Done (Enter)</source>
         <translation>完成（回车）</translation>
     </message>
