@@ -46,7 +46,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import insert, select, text, tuple_
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.orm import Session
 
 from ..protocol import PROTOCOL_VERSION, PullResponse
@@ -77,7 +77,9 @@ def flush(s: Session) -> int:
     rows = s.info.pop("changes", [])
     if rows:
         s.flush()
-        s.execute(insert(ChangeLog.__table__), rows)  # txid: the column default (this transaction's id)
+        from .common import copy_rows
+
+        copy_rows(s, ChangeLog.__table__, rows)  # seq, txid: the column defaults (txid: this transaction's id)
     return len(rows)
 
 

@@ -66,7 +66,8 @@ from ..protocol import (
 )
 from . import catalog, changes, history, holds, members, monthly_bonus, orders, sales
 from .common import (
-    UTC, BadBatch, Ctx, Forbidden, Reject, bad_data, clean_reason, insert_new, log_hq_ledger_rows, now_utc, reason,
+    UTC, BadBatch, Ctx, Forbidden, Reject, bad_data, clean_reason, insert_new_rows, log_hq_ledger_rows, now_utc,
+    reason,
     safe_text,
 )
 from .ledger_rows import apply_ledger, dangling, h_ledger, rows_of
@@ -191,8 +192,9 @@ def _push_once(hq, store: str, items: list[Incoming], *, bulk: bool) -> PushResp
         first.setdefault(it.event_id, it)
     with hq.transaction() as s:
         log_hq_ledger_rows(s)
+        s.info["bulk"] = bulk  # new rows by COPY (common.insert_new_rows); a conflict: the batch again, carefully
         # 1. every event's row at once: what is new is applied, the rest answered from what HQ has
-        fresh = insert_new(s, table, [{
+        fresh = insert_new_rows(s, table, [{
             **it.row, "received_at": now, "status": "rejected" if it.why else "accepted",
             "reason": clean_reason(it.why) if it.why else None} for it in first.values()], key="event_id")
         old = [eid for eid in first if eid not in fresh]

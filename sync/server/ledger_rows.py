@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import changes, coin_rows, member_rewards
-from .common import UNKNOWN_MEMBER, Ctx, Reject, as_time, as_uuid, insert_new, lock_balances, resolve
+from .common import UNKNOWN_MEMBER, Ctx, Reject, as_time, as_uuid, insert_new_rows, lock_balances, resolve
 from .members import forward_balance
 from .models import Member, MemberBalance, PointsAllocation, PointsEntry, StoredValueEntry
 from .sales import settle_points
@@ -86,9 +86,9 @@ def apply_ledger(s: Session, store: str, now: dt.datetime, parts: list[tuple[Ctx
         for r in p + v:
             owner[r["member_id"]] = c
     lock_balances(s, {r["member_id"] for r in prow + vrow})
-    new_p = insert_new(s, PointsEntry.__table__, prow)
-    new_a = insert_new(s, PointsAllocation.__table__, arow)
-    new_v = insert_new(s, StoredValueEntry.__table__, vrow)
+    new_p = insert_new_rows(s, PointsEntry.__table__, prow)
+    new_a = insert_new_rows(s, PointsAllocation.__table__, arow)
+    new_v = insert_new_rows(s, StoredValueEntry.__table__, vrow)
     changes.record_many(s, "points_entry", [r["id"] for r in prow if r["id"] in new_p], store)
     changes.record_many(s, "points_allocation", [r["id"] for r in arow if r["id"] in new_a], store)
     changes.record_many(s, "sv_entry", [r["id"] for r in vrow if r["id"] in new_v], store)

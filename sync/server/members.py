@@ -22,7 +22,7 @@ from pos.services import members as pos_members
 
 from . import changes
 from .common import (
-    UNKNOWN_MEMBER, Ctx, Reject, as_date, as_time, as_uuid, e164, lock_balances, reason, resolve,
+    UNKNOWN_MEMBER, Ctx, Reject, as_date, as_time, as_uuid, copy_rows, e164, lock_balances, reason, resolve,
 )
 from .models import HQ_STORE, Member, MemberCard, MemberNote
 
@@ -157,7 +157,7 @@ def register_many(s: Session, store: str, now: dt.datetime, events, ctx: dict, r
         cards += [{"card_no": c, "member_id": mid, "kind": "magstripe", "status": "active",
                    "issued_at": ctx[ev.event_id].created_at, "issued_store": store} for c in cs]
     if recs:
-        s.execute(Member.__table__.insert(), recs)
+        copy_rows(s, Member.__table__, recs)
         lock_balances(s, [r["id"] for r in recs])
         changes.record_many(s, "member", [r["id"] for r in recs])
     if cards:

@@ -50,7 +50,7 @@ from pos.rules import program as pos_program
 from pos.services import sale_event
 
 from . import changes
-from .common import UNKNOWN_MEMBER, Ctx, Reject, as_time, as_uuid, lock_balances, reason, resolve
+from .common import UNKNOWN_MEMBER, Ctx, Reject, as_time, as_uuid, copy_rows, lock_balances, reason, resolve
 from .models import HQ_STORE, Coupon, CouponUse, Hold, MemberBalance, PointsEntry, Program, Sale
 
 REPRICE_KIND = "adjust"  # HQ's entry taking back points a till credited beyond HQ's price
@@ -169,7 +169,7 @@ def apply_sales(s: Session, store: str, items: list[tuple[Ctx, dict]], rejected:
             row["provisional"] = False
         if row["kind"] == "sale":
             row.update(reprice(c, p["sale"], sid, row["member_id"]))
-    s.execute(Sale.__table__.insert(), [row for _c, _p, row, _codes in recs.values()])
+    copy_rows(s, Sale.__table__, [row for _c, _p, row, _codes in recs.values()])
     changes.record_many(s, "sale", list(recs), store)  # served back only to this store, on its own re-sync
     for sid, (c, p, row, codes) in recs.items():
         if codes:
