@@ -19,29 +19,36 @@ class BasketModel(QAbstractTableModel):
         super().__init__(parent)
         self.quote: Quote | None = None
         self._rows: list[tuple] = []
+        self._shown: dict[tuple, tuple] = {}  # a line's figures -> its display strings
         self._headers = [self.tr("#"), self.tr("Item"), self.tr("Qty"), self.tr("Price"), self.tr("Discount"),
                          self.tr("Amount"), self.tr("Points")]
 
     def set_quote(self, quote: Quote | None) -> None:
-        """Show a new quote. The display strings are made once here, so painting
-        and scrolling a 200-line basket only index them; rows added at the end
-        are inserted (not a reset), and the rest are marked changed, since an
-        order discount can move every line's amount."""
+        """Show a new quote. The display strings are made here, so painting and
+        scrolling a 200-line basket only index them, and a line whose figures did
+        not change keeps its strings (made once, kept by what they show). Rows added
+        at the end are inserted (not a reset); of the others only the span whose
+        text changed is marked changed (an order discount may move every line's
+        amount, a plain scan moves none)."""
         old = len(self._rows) if self.quote is not None else 0
         self.quote = quote
         rows = [self._display(i, ln) for i, ln in enumerate(quote.lines)] if quote else []
         new = len(rows)
         if new >= old and old:
-            self._rows = rows[:old]
+            before, self._rows = self._rows, rows[:old]
             if new > old:
                 self.beginInsertRows(QModelIndex(), old, new - 1)
                 self._rows = rows
                 self.endInsertRows()
-            self.dataChanged.emit(self.index(0, 0), self.index(old - 1, len(self.COLUMNS) - 1))
+            changed = [i for i in range(old) if before[i] != rows[i]]
+            if changed:
+                self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(self.COLUMNS) - 1))
         else:
             self.beginResetModel()
             self._rows = rows
             self.endResetModel()
+        if len(self._shown) > 4 * max(new, 64):  # strings of lines long gone
+            self._shown = {}
 
     def show_scanned(self, index: int, line) -> None:
         """The scanned line at its regular price, painted before the re-pricing
@@ -56,10 +63,15 @@ class BasketModel(QAbstractTableModel):
             self.endInsertRows()
 
     def _display(self, i: int, ln) -> tuple:
-        off = ln.gross_fen - ln.net_fen
-        name = (self.tr("[Gift] ") + ln.item.name) if ln.item.reward else ln.item.name
-        return (str(i + 1), name, str(ln.item.qty), yuan(ln.item.unit_fen), f"-{yuan(off)}" if off else "",
-                yuan(ln.net_fen), f"+{ln.points}" if ln.points else "")
+        it = ln.item
+        key = (i, it.name, it.reward is not None, it.qty, it.unit_fen, ln.gross_fen, ln.net_fen, ln.points)
+        row = self._shown.get(key)
+        if row is None:
+            off = ln.gross_fen - ln.net_fen
+            name = (self.tr("[Gift] ") + it.name) if it.reward else it.name
+            row = self._shown[key] = (str(i + 1), name, str(it.qty), yuan(it.unit_fen), f"-{yuan(off)}" if off else "",
+                                      yuan(ln.net_fen), f"+{ln.points}" if ln.points else "")
+        return row
 
     def tooltip(self, row: int) -> str:
         """Every discount of a line with its reason (made when the cashier hovers, not on every scan)."""

@@ -88,6 +88,7 @@ class CheckoutScreen(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.setFocusPolicy(Qt.NoFocus)  # focus stays in the input: a scan always lands
+        self.table.setWordWrap(False)  # one line per row: no text layout for wrapping on every paint
         hh = self.table.horizontalHeader()  # fixed widths: sizing to contents reads every cell on every scan
         for col, width in enumerate((36, 0, 52, 84, 84, 92, 64)):
             if width:

@@ -33,6 +33,7 @@ from pos.services.members import MemberIndex, MemberSummary, get_active
 from pos.store import bulk
 from pos.store import settings as store_settings
 from pos.store.models import Basket, Member, MemberBalance, Payment, ReceiptCounter, Sale, SaleLine
+from pos.store.database import sql_ts
 from pos.store.outbox import emit
 from pos.services import member_bonuses, sale_event
 from pos.services import coin_sales, membership_mode
@@ -562,15 +563,16 @@ class Checkout:
         return co
 
     def save(self, status: str = "current") -> None:
-        """Persist the basket (on every change in the app; suspend = status 'suspended')."""
-        now = self.db.clock.now()
+        """Persist the basket (on every change in the app; suspend = status 'suspended'):
+        one upsert through the DB-API, the document serialised once (as the ORM's JSON
+        column writes it), the row as it was not read back first."""
+        now = sql_ts(self.db.clock.now())
         with self.db.transaction() as s:
-            row = s.get(Basket, self.sale_id)
-            if row is None:
-                s.add(Basket(id=self.sale_id, status=status, register_no=store_settings.REGISTER_NO.get(self.db),
-                             document=self.document(), created_at=now, updated_at=now))
-            else:
-                row.status, row.document, row.updated_at = status, self.document(), now
+            s.connection().connection.driver_connection.execute(
+                "INSERT INTO baskets (id, status, register_no, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET status = excluded.status, document = excluded.document, "
+                "updated_at = excluded.updated_at",
+                (self.sale_id.hex, status, store_settings.REGISTER_NO.get(self.db), json.dumps(self.document()), now, now))
 
     def suspend(self) -> str:
         self.save("suspended")
