@@ -244,15 +244,30 @@ class ReportsScreen(QWidget):
         self._generation += 1
         self._pending.clear()
         self.period_report = self.segmentation = None
-        self._total_jobs = 5
+        self._total_jobs = 4
         for t in self.tiles.values():
             t.set("…")
         db, program = self.db, self.program
         self._submit("period", lambda: reports.period(db, program, start, end))
-        self._submit("segments", self._cached(("segments", end), lambda: segments.segmentation(db, end)))
+        self._submit("segments", self._segments_job(end))
         self._submit("calibration", self._cached(("calibration", end), lambda: _calibrate(db, end)))
         self._submit("o2o", lambda: o2o.report(db, start, end))
-        self.load_churn()
+
+    def _segments_job(self, end: dt.date) -> Callable[[], Any]:
+        """Segments and the churn list of the chosen days and tier in one job: the
+        buyers are read once for both (`pos.analytics.buyers.shared`)."""
+        from pos.analytics import buyers
+
+        db = self.db
+        days, tier = self.days_combo.currentData(), self.tier_combo.currentData()
+        seg = self._cached(("segments", end), lambda: segments.segmentation(db, end))
+        churn = self._cached(("churn", end, days, tier), lambda: segments.churn_watch(db, end, days, tier=tier, limit=5000))
+
+        def run():
+            with buyers.shared():
+                return seg(), churn()
+
+        return run
 
     def load_churn(self) -> None:
         db, end = self.db, self.end
@@ -292,11 +307,45 @@ class ReportsScreen(QWidget):
             generation = self._generation
         if generation != self._generation:
             return  # a result for a range that is no longer shown
+        steps = self._steps(kind, result)
+        if steps is not None:  # shown step by step: the job stays pending until its last step
+            return self._step(kind, generation, steps)
         self._pending.discard(kind)
         self._show_progress()  # first: a job's own message (tags) must not be overwritten
-        {"period": self._show_period, "segments": self._show_segments, "churn": self._show_churn,
-         "drill": self._show_drill, "tags": self._show_tags, "calibration": self._show_calibration,
+        {"tags": self._show_tags, "calibration": self._show_calibration,
          "o2o": self.parcels_tab.show_report}[kind](result)
+        self._shown(kind)
+
+    def _steps(self, kind: str, result: Any) -> list[Callable[[], Any]] | None:
+        """The big results as small steps — one chart, one table, one column's sizing —
+        so that the event loop turns between them (no stall over a frame)."""
+        if kind == "period":
+            return [lambda: self._show_period(result), *self.overview.steps(result), *self.details.steps(result)]
+        if kind == "segments":
+            sg, cl = result
+            return [lambda: setattr(self, "segmentation", sg), *self.rfm.steps(sg), *self.pyramid.steps(sg),
+                    lambda: setattr(self, "churn", cl), *self.churn_tab.steps(cl)]
+        if kind == "churn":
+            return [lambda: setattr(self, "churn", result), *self.churn_tab.steps(result)]
+        if kind == "drill":
+            title, rows = result
+            return [lambda: setattr(self, "drill_title", title), *self.members.steps(title, rows),
+                    lambda: self.tabs.setCurrentIndex(self.members_tab)]
+        return None
+
+    def _step(self, kind: str, generation: int, steps: list[Callable[[], Any]]) -> None:
+        if generation != self._generation:
+            return  # a newer range is being computed: the rest of this one is not shown
+        if steps:
+            steps.pop(0)()
+        if steps:
+            QTimer.singleShot(0, lambda: self._step(kind, generation, steps))
+            return
+        self._pending.discard(kind)
+        self._show_progress()
+        self._shown(kind)
+
+    def _shown(self, kind: str) -> None:
         self.computed.emit(kind)
         if self.ready:
             self.ready_changed.emit(True)
@@ -314,6 +363,7 @@ class ReportsScreen(QWidget):
     # -- showing ------------------------------------------------------------------------------
 
     def _show_period(self, r: reports.PeriodReport) -> None:
+        """The tiles (the tabs are filled by the steps that follow, `_steps`)."""
         self.period_report = r
         s = r.summary
         tl = self.tiles
@@ -345,13 +395,6 @@ class ReportsScreen(QWidget):
             _pct(s["coupon_redemption_rate"])), "coupon_users")
         tl["stored_value"].set(_yuan(s["sv_balance_fen"]), self.tr("in {0} · out {1}").format(
             _yuan(s["sv_in_fen"]), _yuan(s["sv_out_fen"])), "stored_value_holders")
-        self.overview.show_period(r)
-        self.details.show_period(r)
-
-    def _show_segments(self, sg: segments.Segmentation) -> None:
-        self.segmentation = sg
-        self.rfm.show_segments(sg)
-        self.pyramid.show_segments(sg)
 
     def _show_calibration(self, result) -> None:
         if isinstance(result, str):
@@ -386,16 +429,6 @@ class ReportsScreen(QWidget):
         self.calibration_tab.show_proposal(p)  # applied: the button is off
         self.status.setText(self.tr("Installed program version {0} with the calibrated tier thresholds.").format(version))
         return version
-
-    def _show_churn(self, cl: segments.ChurnList) -> None:
-        self.churn = cl
-        self.churn_tab.show_churn(cl)
-
-    def _show_drill(self, result) -> None:
-        title, rows = result
-        self.drill_title = title
-        self.members.show_members(title, rows)
-        self.tabs.setCurrentIndex(self.members_tab)
 
     # -- drill-down ---------------------------------------------------------------------------
 

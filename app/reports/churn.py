@@ -57,6 +57,15 @@ class ChurnTab(QWidget):
         return tier_name(self.program, code)
 
     def show_churn(self, cl: segments.ChurnList) -> None:
-        self.churn_table.set_rows(cl.members)
+        for step in self.steps(cl):
+            step()
+
+    def steps(self, cl: segments.ChurnList) -> list:
+        """Filling the tab as small steps: the rows (a model: no widget per row), then the
+        first sizing of the columns, a column at a time."""
+        return [lambda: self._show_rows(cl), *self.churn_table.sizing_steps_later()]
+
+    def _show_rows(self, cl: segments.ChurnList) -> None:
+        self.churn_table.set_rows(cl.members, size=False)
         self.churn_label.setText(self.tr("{0} member(s) with no purchase in {1} days as of {2}{3}, most valuable first.").format(
             fmt_num(cl.total), cl.days, cl.as_of.isoformat(), f" ({self.tier_name(cl.tier)})" if cl.tier else ""))

@@ -146,11 +146,33 @@ class FilterTable(QWidget):
         self.view.doubleClicked.connect(lambda ix: self.activated.emit(self.model.rows[self.proxy.mapToSource(ix).row()]))
         lay.addWidget(self.view)
 
-    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+    def set_rows(self, rows: list[dict[str, Any]], size: bool = True) -> None:
+        """Show `rows`; the first time there are rows the columns are sized to them (later
+        fills keep the widths, and whatever the user dragged) — at once, or with
+        `size=False` by the caller through `sizing_steps_later()`, a column at a time."""
         self.model.set_rows(rows)
-        if rows and not self._sized:  # once: later fills keep the widths (and whatever the user dragged)
-            self.view.resizeColumnsToContents()
-            self._sized = True
+        if size:
+            for step in self.sizing_steps():
+                step()
+
+    def sizing_steps(self) -> list[Callable[[], None]]:
+        """The first sizing of the columns as one small step per column (each reads 50 rows):
+        a screen runs them on successive turns of the event loop, never stalling it."""
+        if not self.model.rows or self._sized:
+            return []
+        self._sized = True
+        return [lambda c=c: self.view.resizeColumnToContents(c) for c in range(self.model.columnCount())]
+
+    def sizing_steps_later(self) -> list[Callable[[], None]]:
+        """`sizing_steps` for rows that an earlier step sets: one step per column, each
+        sizing its column only if the table is being sized for the first time then."""
+        first = not self._sized
+
+        def step(c: int) -> None:
+            if first and self.model.rows:
+                self._sized = True
+                self.view.resizeColumnToContents(c)
+        return [lambda c=c: step(c) for c in range(self.model.columnCount())]
 
     def selected_rows(self) -> list[dict[str, Any]]:
         picked = {self.proxy.mapToSource(ix).row() for ix in self.view.selectionModel().selectedRows()}

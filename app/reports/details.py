@@ -48,12 +48,20 @@ class DetailsTab(QWidget):
         return tier_name(self.program, code)
 
     def show_period(self, r: reports.PeriodReport) -> None:
-        self.cashier_table.set_rows(r.cashiers)
-        self.hour_table.set_rows(r.by_hour)
-        self.moves_table.set_rows(r.tier_moves)
+        for step in self.steps(r):
+            step()
+
+    def steps(self, r: reports.PeriodReport) -> list:
+        """Filling the tab as small steps (a table, then its columns' first sizing), for
+        successive turns of the event loop."""
         names = self.figure_labels()
-        self.summary_table.set_rows([{"label": names.get(k, k), "shown": fmt_figure(k, v), "metric": k, "value": v}
-                                     for k, v in r.summary.items()])
+        out = []
+        for table, rows in ((self.cashier_table, lambda: r.cashiers), (self.hour_table, lambda: r.by_hour),
+                            (self.moves_table, lambda: r.tier_moves),
+                            (self.summary_table, lambda: [{"label": names.get(k, k), "shown": fmt_figure(k, v),
+                                                           "metric": k, "value": v} for k, v in r.summary.items()])):
+            out += [lambda t=table, rows=rows: t.set_rows(rows(), size=False), *table.sizing_steps_later()]
+        return out
 
     def figure_labels(self) -> dict[str, str]:
         """Readable names of the period figures (the exports keep the keys)."""

@@ -28,6 +28,13 @@ class MembersTab(QWidget):
         lay.addWidget(self.members_table, 1)
 
     def show_members(self, title: str, rows: list[dict]) -> None:
-        self.title = title
-        self.members_label.setText(self.tr("{0}: {1} member(s)").format(title, len(rows)))
-        self.members_table.set_rows(rows)
+        for step in self.steps(title, rows):
+            step()
+
+    def steps(self, title: str, rows: list[dict]) -> list:
+        """Filling the tab as small steps: the rows, then the columns' first sizing, a column at a time."""
+        def show() -> None:
+            self.title = title
+            self.members_label.setText(self.tr("{0}: {1} member(s)").format(title, len(rows)))
+            self.members_table.set_rows(rows, size=False)
+        return [show, *self.members_table.sizing_steps_later()]

@@ -30,9 +30,15 @@ class OverviewTab(QWidget):
         g.addWidget(self.decomp_label, 2, 0, 1, 2)
 
     def show_period(self, r: reports.PeriodReport) -> None:
-        self._fill_sales_chart(r)
-        self._fill_hour_chart(r)
-        self._fill_tier_chart(r)
+        for step in self.steps(r):
+            step()
+
+    def steps(self, r: reports.PeriodReport) -> list:
+        """Filling the tab as small steps (one chart each), for successive turns of the event loop."""
+        return [lambda: self._fill_sales_chart(r), lambda: self._fill_hour_chart(r), lambda: self._fill_tier_chart(r),
+                lambda: self._show_decomposition(r)]
+
+    def _show_decomposition(self, r: reports.PeriodReport) -> None:
         d = r.decomposition
         self.decomp_label.setText(self.tr(
             "Member sales {0} = traffic {1} members × conversion {2} × repeat {3} × AOV {4} (residual {5} fen); "

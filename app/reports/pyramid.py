@@ -39,6 +39,14 @@ class PyramidTab(QWidget):
         lay.addLayout(right, 3)
 
     def show_segments(self, sg: segments.Segmentation) -> None:
+        for step in self.steps(sg):
+            step()
+
+    def steps(self, sg: segments.Segmentation) -> list:
+        """Filling the tab as small steps (the table and the Pareto line, the chart)."""
+        return [lambda: self._show_table(sg), lambda: self._fill_pyramid(sg)]
+
+    def _show_table(self, sg: segments.Segmentation) -> None:
         if sg.rfm_rule == "buyers":
             sh = sg.abc_shares
             what = {"A": self.tr("top {0} % of buyers by sales").format(sh["A"]),
@@ -56,7 +64,6 @@ class PyramidTab(QWidget):
         p = sg.pareto
         self.pareto_label.setText(self.tr("Pareto check: the top 20 % of buyers ({0}) bring {1} of member sales.").format(
             fmt_num(p["top_buyers"]), fmt_pct(p["top_share"])))
-        self._fill_pyramid(sg)
 
     def _fill_pyramid(self, sg: segments.Segmentation) -> None:
         c = self.pyramid_chart

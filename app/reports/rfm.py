@@ -70,8 +70,18 @@ class RfmTab(QWidget):
         self.drill.emit({"r": 5 - row, "f": col + 1, **({"m": m} if m else {})})
 
     def show_segments(self, sg: segments.Segmentation) -> None:
+        for step in self.steps(sg):
+            step()
+
+    def steps(self, sg: segments.Segmentation) -> list:
+        """Filling the tab as small steps (the heat map, the groups, their columns' sizing)."""
+        return [lambda: self._show_heat(sg), lambda: self._show_groups(sg), *self.groups_table.sizing_steps_later()]
+
+    def _show_heat(self, sg: segments.Segmentation) -> None:
         self.segmentation = sg
         self._fill_heat()
+
+    def _show_groups(self, sg: segments.Segmentation) -> None:
         names = {"active": self.tr("Active (< 90 days)"), "recently_lapsed": self.tr("Recently lapsed (90–179 days)"),
                  "mid_lapsed": self.tr("Mid-term lapsed (180–364 days)"), "dormant": self.tr("Dormant (≥ 365 days)"),
                  "never_purchased": self.tr("Never purchased"), "heavy": self.tr("Heavy (ABC A + B)"),
@@ -83,7 +93,7 @@ class RfmTab(QWidget):
                  "drill": {"group": g}} for g, n in sg.groups.items()]
         rows += [{"kind": self.tr("Value"), "group_name": names[v], "members": n, "share": share(n),
                   "drill": {"value": v}} for v, n in sg.value.items() if v != "zombie"]
-        self.groups_table.set_rows(rows)
+        self.groups_table.set_rows(rows, size=False)
         if sg.rfm_rule == "buyers":
             rule = self.tr("As of {0}: {1} members, {2} buyers. Each score is the quintile of buyers (about 20 % "
                            "each; 5 = most recent / most frequent / biggest spender); equal members share the "
