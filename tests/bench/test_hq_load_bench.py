@@ -31,7 +31,6 @@ h_hqscale_bench_* are made and dropped.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import gzip
 import json
 import os
@@ -44,7 +43,6 @@ import uuid
 import zlib
 from pathlib import Path
 
-import pytest
 import requests
 
 from tests.bench.conftest import percentiles
@@ -340,8 +338,11 @@ async def _tills_run(hqp: HQProc, hq_db, rec, seconds: float) -> dict:
     tills = [TillEvents(rec, c, index=i) for i, c in enumerate(codes)]
     marker = await asyncio.to_thread(members.register, hq_db, "+8613300000001", channel="store")
     marker_id = marker["id"] if isinstance(marker, dict) else str(marker)
-    marks: dict[str, float] = {}  # text -> HQ commit time (perf_counter)
-    seen: dict[str, list[float]] = {}
+    # the k-th change's text and HQ's commit time; a page carries a member's CURRENT state, so a
+    # till that shows change j has seen every change k <= j (seen_upto: the highest it showed)
+    marks: list[tuple[str, float]] = []
+    seen: list[list[float]] = []
+    seen_upto = [-1] * TILLS
     push_lat: list[int] = []
     pull_lat: list[int] = []
     rounds = [0] * TILLS
@@ -352,7 +353,7 @@ async def _tills_run(hqp: HQProc, hq_db, rec, seconds: float) -> dict:
     async def pull_all(i) -> bytes:
         bodies = []
         while True:
-            q = f"/v1/pull?limit=2000" + (f"&cursor={cursors[i]}" if cursors[i] else "")
+            q = "/v1/pull?limit=2000" + (f"&cursor={cursors[i]}" if cursors[i] else "")
             t0 = time.perf_counter_ns()
             status, raw = await conns[i].request("GET", q)
             pull_lat.append(time.perf_counter_ns() - t0)
@@ -377,8 +378,8 @@ async def _tills_run(hqp: HQProc, hq_db, rec, seconds: float) -> dict:
             members.h_member_updated(Ctx(s, "HQ", now, uuid.uuid4(), now, False),
                                      {"id": marker_id, "fields": {"region": text}})
             changes.flush(s)
-        marks[text] = time.perf_counter()
-        seen[text] = []
+        seen.append([])
+        marks.append((text, time.perf_counter()))
         return text
 
     async def marker_loop():
@@ -387,6 +388,14 @@ async def _tills_run(hqp: HQProc, hq_db, rec, seconds: float) -> dict:
             await asyncio.sleep(MARK_S)
             await asyncio.to_thread(mark, k)
             k += 1
+
+    def _note(i: int, body: bytes, now: float) -> None:
+        for j in range(len(marks) - 1, seen_upto[i], -1):
+            if marks[j][0].encode() in body:
+                for k in range(seen_upto[i] + 1, j + 1):
+                    seen[k].append(now)
+                seen_upto[i] = j
+                return
 
     async def till(i):
         nonlocal events, sales
@@ -402,10 +411,7 @@ async def _tills_run(hqp: HQProc, hq_db, rec, seconds: float) -> dict:
             events += t.events - before_e
             sales += t.sales - before_s
             body = await pull_all(i)
-            now = time.perf_counter()
-            for text in list(marks):
-                if len(seen[text]) < TILLS and text.encode() in body:
-                    seen[text].append(now)
+            _note(i, body, time.perf_counter())
             rounds[i] += 1
             await asyncio.sleep(THINK_S)
 
@@ -415,14 +421,10 @@ async def _tills_run(hqp: HQProc, hq_db, rec, seconds: float) -> dict:
     hq_cpu = hqp.cpu_s() - cpu0
     # the marks no till could see before the end: caught up now (their lag still counts)
     for i in range(TILLS):
-        body = await pull_all(i)
-        now = time.perf_counter()
-        for text in marks:
-            if text.encode() in body:
-                seen[text].append(now)
+        _note(i, await pull_all(i), time.perf_counter())
     for c in conns:
         await c.close()
-    lags = [max(seen[t]) - marks[t] for t in marks if len(seen[t]) >= TILLS]
+    lags = [max(seen[k]) - t0 for k, (_text, t0) in enumerate(marks) if len(seen[k]) >= TILLS]
     return {"tills": TILLS, "events": events, "sales": sales, "seconds": round(wall, 1),
             "events_per_s": round(events / wall), "sales_per_s": round(sales / wall),
             **{f"push_{k}": v for k, v in percentiles(push_lat).items()},
