@@ -96,7 +96,24 @@ def main(argv: list[str] | None = None) -> int:
     from pos.cli import main as pos_cli
     from pos.logs import run_logged
 
+    global _headless
+    _headless = True
     return run_logged(args, pos_cli.run)
+
+
+_headless = False  # a headless command ran (not the app): see _before_exit
+
+
+def _before_exit() -> None:
+    """A headless command has returned: what is garbage now is collected (and finalized:
+    files, connections) once, then everything left — modules, classes, the caches that live
+    until exit — is frozen, so the interpreter's shutdown does not walk it again in each of
+    its collections (~200 ms of a one-shot command on this machine, a quarter of a
+    `checkout --quote`). atexit handlers and the flushing of stdout/stderr run as usual."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 if __name__ == "__main__":
@@ -106,7 +123,10 @@ if __name__ == "__main__":
     # distribution's entry points for one (tens of ms of every command's start-up); set it to override
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
-        sys.exit(main())
+        code = main()
+        if _headless:
+            _before_exit()
+        sys.exit(code)
     except BrokenPipeError:  # `report ... | head`: the reader left early; nothing went wrong here
         import os
 

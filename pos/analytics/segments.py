@@ -391,37 +391,26 @@ def _upper_sql(j: int) -> str:
             f"AND (SELECT mc.member_code FROM members mc WHERE mc.id = b.member_id) <= :abc_c{j}))))")
 
 
-_GROUP_SQL = "(CASE " + " ".join(f"WHEN b.last_day > :since_{hi} THEN {i}"
-                                 for i, (_n, _lo, hi) in enumerate(RECENCY_GROUPS) if hi is not None) + \
-             f" ELSE {len(RECENCY_GROUPS) - 1} END)"
-# one packed integer per cell, group and class: a sort on one small integer, not on five columns
+_JD_ORDINAL = 1721424  # CAST(julianday('YYYY-MM-DD') AS INTEGER) − date.toordinal()
+_DAY_KEY = 1_000_000_000  # key = day · 10⁹ + frequency · 100 + M score · 10 + class
+# buyers by last purchase day, frequency, M score and class, counted and summed: one small integer per
+# group to sort on (R, F and the recency groups come from the day and the frequency, in Python)
 _CELLS_SQL = f"""
-    SELECT (((({_score_sql('b.last_day', 'r')} * 8 + {_score_sql('b.frequency', 'f')}) * 8
-             + {_score_sql('b.monetary', 'm')}) * 4 + {_GROUP_SQL}) * 4 + {{abc}}) AS k, SUM(b.w), SUM(b.w * b.monetary)
+    SELECT CAST(julianday(b.last_day) AS INTEGER) * {_DAY_KEY} + b.frequency * 100 + {_score_sql('b.monetary', 'm')} * 10
+           + {{abc}} AS k, SUM(b.w), SUM(b.w * b.monetary)
     FROM temp.b b GROUP BY 1"""
 _ABC_SQL = f"(CASE WHEN {_upper_sql(1)} THEN 0 WHEN {_upper_sql(2)} THEN 1 WHEN {_upper_sql(3)} THEN 2 ELSE 3 END)"
 
 
 def _segmentation(bt: "buyers.BuyerTable", as_of: dt.date, rule: str, shares: dict[str, int],
                   p: dict[str, Any]) -> Segmentation:
-    # 1. each dimension's distinct values among buyers with their counts (weights summed), ascending
-    rf: dict[tuple, int] = {}
-    for day, freq, n in bt.rows("SELECT last_day, frequency, SUM(w) FROM temp.b GROUP BY 1, 2"):
-        rf[(day, freq)] = rf.get((day, freq), 0) + n
-    rc: dict[str, int] = {}
-    fc: dict[int, int] = {}
-    for (day, freq), n in rf.items():
-        rc[day] = rc.get(day, 0) + n
-        fc[freq] = fc.get(freq, 0) + n
+    # 1. the distinct net sales among buyers with their counts (weights summed), ascending: M's
+    #    scores, the Pareto figures and (rule "buyers") the buyer closing each ABC class
     mv = _merged_ascending(bt.each("SELECT monetary, SUM(w) FROM temp.b GROUP BY 1 ORDER BY 1"))
-    counts = {"r": sorted((v, c) for v, c in rc.items() if c), "f": sorted((v, c) for v, c in fc.items() if c), "m": mv}
     n_buyers = sum(c for _v, c in mv)
     q = dict(p)
-    scored = {}
-    for name in "rfm":
-        scored[name], thresholds = _score_map(counts[name], rule)
-        q.update({f"{name}{j}": t for j, t in enumerate(thresholds, 1)})
-    # 2. net sales from the top: the Pareto figures and, rule "buyers", the buyer closing each ABC class
+    ms, m_thresholds = _score_map(mv, rule)
+    q.update({f"m{j}": t for j, t in enumerate(m_thresholds, 1)})
     desc = mv[::-1]
     top_k = (n_buyers + 4) // 5
     top_n = top_sales = 0
@@ -435,7 +424,7 @@ def _segmentation(bt: "buyers.BuyerTable", as_of: dt.date, rule: str, shares: di
     abc_sql = "0"
     if rule == "buyers":
         cum = _abc_params(shares)
-        cuts = []  # (v_j, the buyers above v_j that class j and above still take)
+        cuts = []  # (v_j, the buyers at v_j that class j and above still take)
         for j in (1, 2, 3):
             k = (n_buyers * cum[f"abc_{j}"] + 99) // 100
             above = 0
@@ -455,20 +444,39 @@ def _segmentation(bt: "buyers.BuyerTable", as_of: dt.date, rule: str, shares: di
             pick = at_v[need - 1] if v is not None and 0 < need <= len(at_v) else None
             q.update({f"abc_v{j}": v, f"abc_f{j}": pick[2] if pick else None, f"abc_c{j}": pick[3] if pick else None})
         abc_sql = _ABC_SQL
-    # 3. the cells: buyers by R, F, M score, recency group and class, counted and summed
+    # 2. buyers by last day, frequency, M score and class; R and F scored from the days and frequencies
+    groups_rows = []
+    rc: dict[str, int] = {}
+    fc: dict[int, int] = {}
+    day_of: dict[int, str] = {}
+    for (k,), (n, money) in buyers.summed(bt.rows(_CELLS_SQL.format(abc=abc_sql), q), 1).items():
+        jd, rest = divmod(k, _DAY_KEY)
+        day = day_of.get(jd)
+        if day is None:
+            day = day_of[jd] = dt.date.fromordinal(jd - _JD_ORDINAL).isoformat()
+        freq, m, a = rest // 100, rest // 10 % 10, rest % 10
+        groups_rows.append((day, freq, m, a, n, money))
+        rc[day] = rc.get(day, 0) + n
+        fc[freq] = fc.get(freq, 0) + n
+    counts = {"r": sorted((v, c) for v, c in rc.items() if c), "f": sorted((v, c) for v, c in fc.items() if c), "m": mv}
+    rs, _ = _score_map(counts["r"], rule)
+    fs, _ = _score_map(counts["f"], rule)
+    scored = {"r": rs, "f": fs, "m": ms}
+    since = [(p[f"since_{hi}"], name) for name, _lo, hi in RECENCY_GROUPS if hi is not None]
+    grp_of = {day: next((name for lim, name in since if day > lim), RECENCY_GROUPS[-1][0]) for day in rc}
     cells = {(r, f, m): [0, 0] for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
     groups = {g[0]: 0 for g in RECENCY_GROUPS}
     abc = {k: [0, 0] for k in ABC_CLASSES}
-    for key, (n, money) in buyers.summed(bt.rows(_CELLS_SQL.format(abc=abc_sql), q), 1).items():
-        k = key[0]
-        a, g, m, f, r = k % 4, k // 4 % 4, k // 16 % 8, k // 128 % 8, k // 1024
-        cells[(r, f, m)][0] += n
-        cells[(r, f, m)][1] += money
-        groups[RECENCY_GROUPS[g][0]] += n
+    for day, freq, m, a, n, money in groups_rows:
+        r, f = rs[day], fs[freq]
+        cell = cells[(r, f, m)]
+        cell[0] += n
+        cell[1] += money
+        groups[grp_of[day]] += n
         y = ABC_CLASSES[a] if rule == "buyers" else abc_class(f, m)
         abc[y][0] += n
         abc[y][1] += money
-    # 4. each score's range of values (recency in days since the last purchase: score 5 is the fewest)
+    # 3. each score's range of values (recency in days since the last purchase: score 5 is the fewest)
     days = lambda d: (as_of - dt.date.fromisoformat(str(d)[:10])).days  # noqa: E731
     ranges: dict[str, list[dict[str, Any]]] = {}
     for dim in "rfm":

@@ -1,6 +1,7 @@
 """Cashier app benchmarks (issue 4), offscreen:
 
-- scan → row painted with a 200-line basket: ≤ 16 ms
+- scan → row painted with a 230-line basket: p99 ≤ 16 ms; then re-priced and saved: p99 ≤ 30 ms
+  (issue 20), beside the raw parts of the same run (repaint, quote, a durable sqlite3 write)
 - cold start to a usable till (sign-in screen shown) with 1,000,000 members: ≤ 1.5 s
 - member panel filled (suggestions included): ≤ 20 ms
 
@@ -76,14 +77,44 @@ def test_scan_to_row_painted_200_lines(benchmark, qtbot, tmp_path, monkeypatch):
         app.processEvents()  # the basket saved and re-priced: discounts, points, totals
         screen.table.viewport().repaint()
         repriced.append(time.perf_counter_ns() - start)
+    # the raw parts of the same run, each 60 times on the same 230-line basket: painting the
+    # table alone, pricing alone, and one durable sqlite3 write of the same basket document
+    paint, quote, write = [], [], []
+    doc = json.dumps(t.checkout.document())
+    raw = sqlite3.connect(db.path, isolation_level=None)
+    for pragma in ("busy_timeout=10000", "synchronous=FULL", "secure_delete=ON"):
+        raw.execute(f"PRAGMA {pragma}")
+    for i in range(60):
+        start = time.perf_counter_ns()
+        screen.table.viewport().repaint()
+        paint.append(time.perf_counter_ns() - start)
+        start = time.perf_counter_ns()
+        t.checkout.quote()
+        quote.append(time.perf_counter_ns() - start)
+        start = time.perf_counter_ns()
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("UPDATE baskets SET document = ?, updated_at = ? WHERE id = ?", (doc + " " * (i % 2), "2026-11-23 11:00:00.000000", t.checkout.sale_id.hex))
+        raw.execute("COMMIT")
+        write.append(time.perf_counter_ns() - start)
+    raw.close()
     gc.set_threshold(*old)
     gc.unfreeze()
     stats = percentiles(samples)
     stats["lines"] = screen.model.rowCount()
     stats["repriced"] = percentiles(repriced)
+    stats["raw"] = {"repaint": percentiles(paint), "quote": percentiles(quote), "durable_write_of_the_basket": percentiles(write)}
+    stats["goal"] = {"scan_p99_ms": 16, "repriced_p99_ms": 30,
+                     "met": stats["p99_ms"] <= 16 and stats["repriced"]["p99_ms"] <= 30}
+    stats["load_avg"] = round(os.getloadavg()[0], 2)
     _save("scan_to_row_200_lines", stats)
-    print(f"\nscan -> row painted, {stats['lines']} lines: p50 {stats['p50_ms']} ms p99 {stats['p99_ms']} ms; "
-          f"re-priced and saved: p50 {stats['repriced']['p50_ms']} ms p99 {stats['repriced']['p99_ms']} ms")
+    r = stats["raw"]
+    floor = r["repaint"]["p50_ms"] + r["quote"]["p50_ms"] + r["durable_write_of_the_basket"]["p50_ms"]
+    print(f"\nscan -> row painted, {stats['lines']} lines: p50 {stats['p50_ms']} ms p99 {stats['p99_ms']} ms (goal p99 <= 16); "
+          f"re-priced and saved: p50 {stats['repriced']['p50_ms']} ms p99 {stats['repriced']['p99_ms']} ms (goal p99 <= 30); "
+          f"raw parts p50/p99: repaint {r['repaint']['p50_ms']}/{r['repaint']['p99_ms']} ms, quote {r['quote']['p50_ms']}/"
+          f"{r['quote']['p99_ms']} ms, durable sqlite3 write of the basket {r['durable_write_of_the_basket']['p50_ms']}/"
+          f"{r['durable_write_of_the_basket']['p99_ms']} ms; re-priced p50 = {stats['repriced']['p50_ms'] / floor:.2f}x "
+          f"their sum; load {stats['load_avg']}")
     benchmark.extra_info.update(stats)
     benchmark.pedantic(lambda: (screen.handle_code(codes[0]), app.processEvents()), rounds=5)
     db.close()
