@@ -139,7 +139,7 @@ def _uid(v) -> uuid.UUID | None:
 _MEMBER_COLS = ("member_code", "phone", "phone_last4", "phone_hash", "phone_masked", "name", "gender", "birthday",
                 "region", "address", "occupation", "income_band", "preferences", "channel", "marketing_consent", "consent_at", "tier_code",
                 "tier_since", "tier_expires", "joined_at", "joined_store", "referrer_id", "status", "merged_into",
-                "created_at", "updated_at", "test_clock", "code_secret")
+                "created_at", "updated_at", "test_clock", "code_secret", "home_merchant")
 _TIME = {"consent_at", "tier_since", "joined_at", "created_at", "updated_at", "available_at", "expires_at",
          "valid_from", "valid_to", "issued_at", "voided_at", "used_at", "installed_at"}
 _DAY = {"birthday", "tier_expires"}

@@ -114,6 +114,8 @@ class Member(Base):
     updated_at: Mapped[dt.datetime]
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
     code_secret: Mapped[str | None] = mapped_column(String(64))  # HQ's key of the dynamic member code; never shown
+    # issue 17: the alliance merchant the member joined at (HQ says; None = this chain alone)
+    home_merchant: Mapped[str | None] = mapped_column(String(16))
 
     cards: Mapped[list[MemberCard]] = relationship(back_populates="member", foreign_keys="MemberCard.member_id")
     tags: Mapped[list[MemberTag]] = relationship(back_populates="member", cascade="all, delete-orphan")
@@ -247,6 +249,8 @@ class PointsEntry(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime]
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+    # issue 17: the alliance merchant whose points these are (HQ stamps it; None = `main`, a chain alone)
+    merchant_code: Mapped[str | None] = mapped_column(String(16))
     __table_args__ = (
         CheckConstraint("points <> 0", name="nonzero"),
         Index("ix_points_entries_created", "created_at", "kind", "store_code", "points"),  # reports (covering)
@@ -262,6 +266,7 @@ class PointsAllocation(Base):
     debit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("points_entries.id"), index=True)
     lot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("points_entries.id"), index=True)
     points: Mapped[int] = mapped_column(Integer)
+    merchant_code: Mapped[str | None] = mapped_column(String(16))  # the debit's merchant (issue 17)
     __table_args__ = (CheckConstraint("points > 0", name="positive"),)
 
 
@@ -277,6 +282,7 @@ class StoredValueEntry(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime]
     test_clock: Mapped[bool] = mapped_column(Boolean, default=False)
+    merchant_code: Mapped[str | None] = mapped_column(String(16))  # whose stored value (issue 17; None = `main`)
     __table_args__ = (
         CheckConstraint("amount_fen <> 0", name="nonzero"),
         Index("ix_stored_value_entries_created", "created_at", "kind", "store_code", "amount_fen"),  # reports (covering)

@@ -48,6 +48,10 @@ class MemberMerchant(HQBase):
     joined_store: Mapped[str | None] = mapped_column(String(16))
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_at: Mapped[dt.datetime | None]
+    # this merchant's tier for the member (hq0014; `main`'s stays on the member row); None: its first level
+    tier_code: Mapped[str | None] = mapped_column(String(16))
+    tier_since: Mapped[dt.datetime | None]
+    tier_expires: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class HQAllianceProgram(HQBase):
