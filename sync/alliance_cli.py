@@ -4,8 +4,10 @@
     python main.py hq merchant list [--json]                     merchants, their stores and active programs
     python main.py hq merchant program publish M FILE [--no-activate]   a merchant's own loyalty program
     python main.py hq alliance program publish FILE [--no-activate]     the alliance's shared rules (coins, fee)
-    python main.py hq alliance settle --from D --to D [--tz Z] [--json | --xlsx FILE]   close a settlement period
-    python main.py hq alliance statement M --from D --to D [--tz Z] [--json]   one merchant's statement, with its rows
+    python main.py hq alliance settle --from D --to D [--tz Z] [--json] [--xlsx FILE] [--pdf FILE]
+                                                                 close a settlement period
+    python main.py hq alliance statement M --from D --to D [--tz Z] [--json] [--pdf FILE]
+                                                                 one merchant's statement, with its rows
     python main.py hq alliance expire [--date D] [--tz Z] [--json]   coin lots past their expiry (idempotent)
     python main.py hq alliance coins PHONE [--json]              a member's coins, by issuer
     python main.py hq alliance coupon PHONE --template T --funded-by M|ALLIANCE [--days N]   a funded coupon
@@ -17,6 +19,7 @@ errors exit 2 with one line on stderr (1: not found).
 from __future__ import annotations
 
 import argparse
+import os
 
 from pos.cli.common import CliError, out, parse_date
 
@@ -78,6 +81,11 @@ def _yuan(fen: int) -> str:
     return f"{fen / 100:,.2f}"
 
 
+def _net(fen: int) -> str:
+    """A net: + receives, - pays."""
+    return f"{fen / 100:+,.2f}"
+
+
 def _settle_call(fn, *args, **kw):
     from .server.settlement import SettlementError
 
@@ -98,7 +106,7 @@ def settlement_text(doc: dict) -> str:
                      f"), fee {_yuan(r['fee_fen'])}")
     lines.append("  net per merchant (+ receives, - pays):")
     for m, b in doc["merchants"].items():
-        lines.append(f"    {m:<10} {b['net_fen'] / 100:>+12,.2f}  (receivable {_yuan(b['receivable_fen'])}, payable "
+        lines.append(f"    {m:<10} {_net(b['net_fen']):>12}  (receivable {_yuan(b['receivable_fen'])}, payable "
                      f"{_yuan(b['payable_fen'])}, fee {_yuan(b['fee_fen'])})")
     return "\n".join(lines)
 
@@ -123,31 +131,79 @@ def _xlsx(doc: dict, path: str) -> None:
         raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _pdf_ready(path: str | None) -> None:
+    """Before anything is closed: reportlab is there and the file's directory takes a new file
+    (so a typo in --pdf does not close the period and then fail)."""
+    if not path:
+        return
+    from .server import settlement_pdf
+
+    try:
+        settlement_pdf.require()
+    except settlement_pdf.PdfUnavailable as exc:
+        raise CliError(str(exc)) from None
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise CliError(f"cannot write {path}: no such directory {directory}")
+    if os.path.isdir(path):
+        raise CliError(f"cannot write {path}: it is a directory")
+    if not os.access(directory, os.W_OK):
+        raise CliError(f"cannot write {path}: the directory {directory} is not writable")
+
+
+def _pdf(render: str, hq, doc: dict, path: str, hint: str = "") -> None:
+    """`doc` (the dict --json prints) rendered by settlement_pdf.<render>, written atomically."""
+    from .server import alliance, settlement_pdf
+
+    names = {m["merchant"]: m["name"] for m in alliance.merchant_list(hq)}
+    data = getattr(settlement_pdf, render)(doc, names)
+    try:
+        settlement_pdf.write(path, data)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}{hint}") from None
+
+
+def _written(*paths: str | None) -> str:
+    return "".join(f"\nwritten to {p}" for p in paths if p)
+
+
 def cmd_alliance_settle(args) -> int:
     from .server import settlement
 
-    got = _settle_call(settlement.settle, _hq(args), parse_date(getattr(args, "from")), parse_date(args.to), args.tz)
+    _pdf_ready(args.pdf)
+    hq = _hq(args)
+    got = _settle_call(settlement.settle, hq, parse_date(getattr(args, "from")), parse_date(args.to), args.tz)
+    if args.pdf:  # from the dict as settled, before the file names are added to it
+        _pdf("settlement_pdf", hq, got, args.pdf,
+             "" if got["already_closed"] else " (the period is closed: the same settle again writes the file)")
     if args.xlsx:
         _xlsx(got, args.xlsx)
         got["xlsx"] = args.xlsx
-    out(args, got, lambda: settlement_text(got) + (f"\nwritten to {args.xlsx}" if args.xlsx else ""))
+    if args.pdf:
+        got["pdf"] = args.pdf
+    out(args, got, lambda: settlement_text(got) + _written(args.xlsx, args.pdf))
     return 0
 
 
 def cmd_alliance_statement(args) -> int:
     from .server import settlement
 
-    got = _settle_call(settlement.statement, _hq(args), args.merchant, parse_date(getattr(args, "from")),
+    _pdf_ready(args.pdf)
+    hq = _hq(args)
+    got = _settle_call(settlement.statement, hq, args.merchant, parse_date(getattr(args, "from")),
                        parse_date(args.to), args.tz)
+    if args.pdf:
+        _pdf("statement_pdf", hq, got, args.pdf)
+        got["pdf"] = args.pdf
 
     def text() -> str:
         lines = [f"statement of {got['merchant']} {got['from']} .. {got['to']}"]
         for p in got["periods"] + ([got["open"]] if got["open"] else []):
             a = p["account"]
             lines.append(f"  {p['period']['from']} .. {p['period']['to']} {'closed' if p['closed'] else 'open (not closed)'}: "
-                         f"net {a['net_fen'] / 100:+,.2f} (receivable {_yuan(a['receivable_fen'])}, payable "
+                         f"net {_net(a['net_fen'])} (receivable {_yuan(a['receivable_fen'])}, payable "
                          f"{_yuan(a['payable_fen'])}, fee {_yuan(a['fee_fen'])}), {len(p['entries'])} row(s)")
-        return "\n".join(lines)
+        return "\n".join(lines) + _written(args.pdf)
 
     out(args, got, text)
     return 0
@@ -217,12 +273,14 @@ def register(hs: argparse._SubParsersAction, ms: argparse._SubParsersAction, h: 
     p.add_argument("--to", required=True)
     p.add_argument("--tz", default="Asia/Shanghai")
     p.add_argument("--xlsx", help="also write the statement to this .xlsx file")
+    p.add_argument("--pdf", help="also write the statement to this PDF file (needs reportlab)")
     p.set_defaults(func=cmd_alliance_settle)
     p = aps.add_parser("statement", parents=[h], help="one merchant's statement with the rows underneath")
     p.add_argument("merchant")
     p.add_argument("--from", required=True)
     p.add_argument("--to", required=True)
     p.add_argument("--tz", default="Asia/Shanghai")
+    p.add_argument("--pdf", help="also write the statement and its rows to this PDF file (needs reportlab)")
     p.set_defaults(func=cmd_alliance_statement)
     p = aps.add_parser("expire", parents=[h], help="coin lots past their expiry (idempotent)")
     p.add_argument("--date")
