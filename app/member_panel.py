@@ -37,7 +37,7 @@ class MemberPanelWidget(QFrame):
         self.setObjectName("memberPanel")
         self.setFrameShape(QFrame.StyledPanel)
         lay = QVBoxLayout(self)
-        lay.setSpacing(6)
+        lay.setSpacing(4)  # 6 made the panel 2 px too tall for 1024x768 with a CJK font (tests/ui/test_layout_ui.py)
         head = QHBoxLayout()
         self.title = _label(name="memberName")
         self.tier_badge = _label(name="tierBadge")

@@ -310,11 +310,18 @@ def cmd_hq_tiers_review(args) -> int:
 def cmd_member_show(args) -> int:
     from .server import admin
 
+    if getattr(args, "merchant", None):
+        v = admin.member_show(_hq(args), args.phone, merchant=args.merchant)
+        out(args, v, lambda: _merchant_view_text(v))
+        return 0
     m = admin.member_show(_hq(args), args.phone)
     out(args, m, lambda: f"{m['member_code']}  {m['name'] or '-'}  {m['phone_masked']}  tier={m['tier']}  "
                          f"points={m['points']}  stored_value={m['stored_value_fen'] / 100:.2f}\n"
                          f"points by store: {m['points_by_store']}  sales: {m['sales']}  "
                          f"merged: {', '.join(x['member_code'] for x in m['merged']) or '-'}"
+                         + (("\nby merchant: " + ", ".join(
+                             f"{x['merchant']} {x['points']} points {x['stored_value_fen'] / 100:.2f} stored tier={x['tier']}"
+                             for x in m["by_merchant"])) if len(m.get("by_merchant") or []) > 1 else "")
                          + "".join(f"\nonline {o['channel']}:{o['order_id']}  {o['status']}  "
                                    f"{o['paid_fen'] / 100:.2f}  points={o['points']}"
                                    + ("  pending until " + o['available_at'][:10] if o['pending'] else "")
@@ -323,6 +330,21 @@ def cmd_member_show(args) -> int:
                                       if o['parcel'] else "")
                                    for o in m.get("online_orders", [])))
     return 0
+
+
+def _merchant_view_text(v: dict) -> str:
+    h, e = v["history"], v["elsewhere"]
+    who = (v["personal"] or {}).get("name") or "-" if v["consent"] else "(no consent: personal fields withheld)"
+    lines = [f"{v['member_code']} ({v['phone_masked']}) as merchant {v['merchant']} sees them: {who}",
+             f"  tier {v['tier']}  points {v['points']} ({v['points_available']} available)  "
+             f"stored value {v['stored_value_fen'] / 100:.2f}  coins {v['coins']['balance']} (shared)  "
+             f"home merchant {v['home_merchant']}",
+             f"  here ({', '.join(v['stores']) or '-'}): {h['sales']} sale(s), net {h['net_fen'] / 100:.2f}"]
+    lines += [f"    {r['at'][:10]}  {r['store']}  {r['receipt_no']}  {r['kind']}  {r['net_fen'] / 100:.2f}"
+              for r in h["recent"]]
+    lines.append(f"  elsewhere in the alliance (aggregate): {e['visits']} visit(s) at {e['merchants']} merchant(s), "
+                 f"net {e['net_fen'] / 100:.2f}, last {e['last_visit'] or '-'}")
+    return "\n".join(lines)
 
 
 @_admin
@@ -539,6 +561,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ms = mp.add_subparsers(dest="member_cmd", required=True)
     p = ms.add_parser("show", parents=[h], help="a member by phone, with balances from every store")
     p.add_argument("phone")
+    p.add_argument("--merchant", help="what this alliance merchant sees: its own tier, points, stored value and "
+                                      "sales; the other merchants' history in aggregate only (issue 17)")
     p.set_defaults(func=cmd_member_show)
     p = ms.add_parser("add", parents=[h], help="register a member at HQ, with the program's sign-up rewards (once)")
     p.add_argument("--phone", required=True)

@@ -43,6 +43,7 @@ class Lot:
     expires_at: dt.datetime | None
     available_at: dt.datetime
     kind: str
+    merchant: str | None = None  # whose points (issue 17): HQ knows; a till's own rows say None
 
     def expired(self, now: dt.datetime) -> bool:
         # spendable until the expiry job posts its entry, but never past the date
@@ -103,23 +104,34 @@ def _counted(allocs, lot_points: dict, debit_points: dict) -> dict:
     return eff
 
 
-def position(s: Session, member_id: uuid.UUID) -> Position:
-    """The member's points as the ledger has them. One indexed query (no ORM
-    objects: this runs on every quote and commit); a second one only when some
-    lot carries more allocations than points or some debit was paid twice."""
+def scoped(q, scope: str | None, column=None):
+    """`q` limited to one alliance merchant's rows (issue 17): `scope` None = every row (a
+    till, whose ledger holds its own merchant's only; an HQ of one merchant); "main" = the
+    rows of `main`, which leave the column NULL."""
+    if scope is None:
+        return q
+    column = PointsEntry.merchant_code if column is None else column
+    return q.where(func.coalesce(column, "main") == scope)
+
+
+def position(s: Session, member_id: uuid.UUID, scope: str | None = None) -> Position:
+    """The member's points as the ledger has them (`scope`: one merchant's, see `scoped`).
+    One indexed query (no ORM objects: this runs on every quote and commit); a second one
+    only when some lot carries more allocations than points or some debit was paid twice."""
     alloc = PointsAllocation
     used = (select(func.coalesce(func.sum(alloc.points), 0))
             .where(alloc.lot_id == PointsEntry.id).correlate(PointsEntry).scalar_subquery())
     paid = (select(func.coalesce(func.sum(alloc.points), 0))
             .where(alloc.debit_id == PointsEntry.id).correlate(PointsEntry).scalar_subquery())
-    rows = s.execute(
+    rows = s.execute(scoped(
         select(PointsEntry.id, PointsEntry.points, PointsEntry.expires_at, PointsEntry.available_at,
-               PointsEntry.kind, PointsEntry.created_at, case((PointsEntry.points > 0, used), else_=paid))
-        .where(PointsEntry.member_id == member_id)
+               PointsEntry.kind, PointsEntry.created_at, case((PointsEntry.points > 0, used), else_=paid),
+               PointsEntry.merchant_code)
+        .where(PointsEntry.member_id == member_id), scope)
     ).all()
     counted = {r[0]: int(r[6]) for r in rows}  # entry id -> points its allocations count for
     if any(r[6] > abs(r[1]) for r in rows):
-        mine = select(PointsEntry.id).where(PointsEntry.member_id == member_id)
+        mine = scoped(select(PointsEntry.id).where(PointsEntry.member_id == member_id), scope)
         allocs = s.execute(select(alloc.id, alloc.debit_id, alloc.lot_id, alloc.points)
                            .where(or_(alloc.lot_id.in_(mine), alloc.debit_id.in_(mine)))).all()
         eff = _counted(allocs, {r[0]: r[1] for r in rows if r[1] > 0}, {r[0]: -r[1] for r in rows if r[1] < 0})
@@ -128,7 +140,7 @@ def position(s: Session, member_id: uuid.UUID) -> Position:
             for entry in (debit, lot):
                 if entry in counted:
                     counted[entry] += eff[aid]
-    lots = [Lot(r[0], r[1], r[1] - counted[r[0]], r[2], r[3], r[4]) for r in rows
+    lots = [Lot(r[0], r[1], r[1] - counted[r[0]], r[2], r[3], r[4], r[7]) for r in rows
             if r[1] > 0 and r[1] - counted[r[0]] > 0]
     debts = [Debt(r[0], -r[1] - counted[r[0]], r[5]) for r in rows if r[1] < 0 and -r[1] - counted[r[0]] > 0]
     return Position(
@@ -206,7 +218,8 @@ class Postings:
         eid = uuid7()
         self.entries.append(dict(id=eid, member_id=member_id, kind=kind, points=-points, created_at=now,
                                  available_at=now, expires_at=None, test_clock=test_clock, **fields))
-        self.allocs += [dict(id=uuid7(), debit_id=eid, lot_id=lot.id, points=take) for lot, take in plan]
+        self.allocs += [dict(id=uuid7(), debit_id=eid, lot_id=lot.id, points=take,
+                             merchant_code=fields.get("merchant_code")) for lot, take in plan]
         self._bump(member_id, now, points=-points)
         return eid
 
@@ -225,7 +238,8 @@ class Postings:
             if left == 0:
                 break
             take = min(left, debt.unpaid)
-            self.allocs.append(dict(id=uuid7(), debit_id=debt.id, lot_id=eid, points=take))
+            self.allocs.append(dict(id=uuid7(), debit_id=debt.id, lot_id=eid, points=take,
+                                    merchant_code=fields.get("merchant_code")))
             left -= take
         self._bump(member_id, now, points=points)
         return eid
@@ -259,14 +273,14 @@ class Postings:
         self.entries, self.allocs, self.sv, self.delta = [], [], [], {}
 
 
-def open_lots(s: Session, member_id: uuid.UUID) -> list[Lot]:
+def open_lots(s: Session, member_id: uuid.UUID, scope: str | None = None) -> list[Lot]:
     """Lots with points left, in spending order."""
-    return position(s, member_id).lots
+    return position(s, member_id, scope).lots
 
 
-def open_debts(s: Session, member_id: uuid.UUID) -> list[Debt]:
+def open_debts(s: Session, member_id: uuid.UUID, scope: str | None = None) -> list[Debt]:
     """Debits not fully paid by lots (double-spent lots included), oldest first."""
-    return position(s, member_id).debts
+    return position(s, member_id, scope).debts
 
 
 def _bump(s: Session, member_id: uuid.UUID, now: dt.datetime, points: int = 0, sv: int = 0) -> None:
@@ -290,10 +304,12 @@ def credit(
     available_at: dt.datetime | None = None,
     test_clock: bool = False,
     debts: list[Debt] | None = None,
+    scope: str | None = None,
     **fields,
 ) -> PointsEntry:
     """Post a lot. Outstanding debt is settled from it first (`debts`: the
-    member's open debts when the caller has just read them in this transaction)."""
+    member's open debts when the caller has just read them in this transaction;
+    else those of `scope`, one alliance merchant's at HQ — see `scoped`)."""
     if points <= 0:
         raise ValueError("a credit must be positive")
     entry = PointsEntry(
@@ -303,11 +319,12 @@ def credit(
     s.add(entry)
     s.flush()
     left = points
-    for debt in open_debts(s, member_id) if debts is None else debts:
+    for debt in open_debts(s, member_id, scope) if debts is None else debts:
         if left == 0:
             break
         take = min(left, debt.unpaid)
-        s.add(PointsAllocation(id=uuid7(), debit_id=debt.id, lot_id=entry.id, points=take))
+        s.add(PointsAllocation(id=uuid7(), debit_id=debt.id, lot_id=entry.id, points=take,
+                               merchant_code=entry.merchant_code))
         left -= take
     _bump(s, member_id, now, points=points)
     return entry
@@ -324,15 +341,21 @@ def debit(
     allow_debt: bool = False,
     include_pending: bool = False,
     test_clock: bool = False,
+    scope: str | None = None,
     **fields,
 ) -> PointsEntry:
     """Post a debit of `points` (> 0), paid by `lots` in the order given
-    (default: available lots, earliest expiry first). Without `allow_debt`
-    a shortfall raises InsufficientPoints and nothing is written."""
+    (default: available lots of `scope` — see `scoped` — earliest expiry first).
+    Without `allow_debt` a shortfall raises InsufficientPoints and nothing is
+    written. Whose points (`merchant_code`): as given, else the lots' own merchant."""
     if points <= 0:
         raise ValueError("a debit amount must be positive")
+    if "merchant_code" not in fields and lots:
+        owners = {lot.merchant for lot in lots}
+        if len(owners) == 1:
+            fields["merchant_code"] = owners.pop()
     if lots is None:  # spendable = min(live lots − debt, balance)
-        pos = position(s, member_id)
+        pos = position(s, member_id, scope)
         lots = pos.live_lots(now, include_pending)
         spendable = pos.spendable(now, include_pending)
     else:  # the caller's lots (expiry, merge, take-back): exactly what they hold
@@ -355,7 +378,8 @@ def debit(
     s.add(entry)
     s.flush()
     for lot, take in plan:
-        s.add(PointsAllocation(id=uuid7(), debit_id=entry.id, lot_id=lot.id, points=take))
+        s.add(PointsAllocation(id=uuid7(), debit_id=entry.id, lot_id=lot.id, points=take,
+                               merchant_code=entry.merchant_code))
     _bump(s, member_id, now, points=-points)
     return entry
 
@@ -398,27 +422,44 @@ def sv_balance(s: Session, member_id: uuid.UUID) -> int:
 
 
 def move_balance(s: Session, from_id: uuid.UUID, to_id: uuid.UUID, *, now: dt.datetime, store_code: str,
-                 reason: str, test_clock: bool = False) -> tuple[int, int]:
+                 reason: str, test_clock: bool = False, by_merchant: bool = False) -> tuple[int, int]:
     """A merge's ledger move (till and HQ alike): each open lot of `from_id` to `to_id`
     with its expiry and pending date, debt as debt, stored value — `merge_out` /
-    `merge_in` entries. Returns (points moved net of debt, stored value moved)."""
+    `merge_in` entries, each keeping whose points or money they are. `by_merchant` (an HQ
+    of several alliance merchants): each merchant's lots, debts and stored value apart, a
+    merchant's credit settling that merchant's debts only. Returns (points moved net of
+    debt, stored value moved)."""
     common = dict(now=now, test_clock=test_clock, store_code=store_code, reason=reason[:200])
-    moved = 0
-    for lot in open_lots(s, from_id):
-        debit(s, from_id, "merge_out", lot.remaining, lots=[lot], source_lot_id=lot.id, **common)
-        credit(s, to_id, "merge_in", lot.remaining, expires_at=lot.expires_at, available_at=lot.available_at,
-               source_lot_id=lot.id, **common)
-        moved += lot.remaining
-    debt = sum(d.unpaid for d in open_debts(s, from_id))
-    if debt:
-        credit(s, from_id, "merge_out", debt, expires_at=None, **common)  # clears it there
-        debit(s, to_id, "merge_in", debt, allow_debt=True, include_pending=True, **common)
-        moved -= debt
-    sv = sv_balance(s, from_id)
-    if sv:
-        sv_post(s, from_id, "merge_out", -sv, **common)
-        sv_post(s, to_id, "merge_in", sv, **common)
-    return moved, sv
+    moved = sv_moved = 0
+    scopes: list[str | None] = [None]
+    if by_merchant:
+        scopes = sorted(set(s.scalars(select(func.coalesce(PointsEntry.merchant_code, "main"))
+                                      .where(PointsEntry.member_id == from_id).distinct())) |
+                        set(s.scalars(select(func.coalesce(StoredValueEntry.merchant_code, "main"))
+                                      .where(StoredValueEntry.member_id == from_id).distinct())))
+    for scope in scopes:
+        stamp = None if scope in (None, "main") else scope
+        pos = position(s, from_id, scope)
+        for lot in pos.lots:
+            debit(s, from_id, "merge_out", lot.remaining, lots=[lot], source_lot_id=lot.id, **common)
+            credit(s, to_id, "merge_in", lot.remaining, expires_at=lot.expires_at, available_at=lot.available_at,
+                   source_lot_id=lot.id, merchant_code=lot.merchant, scope=scope, **common)
+            moved += lot.remaining
+        debt = pos.debt
+        if debt:
+            owner = stamp if scope is not None else None
+            credit(s, from_id, "merge_out", debt, expires_at=None, merchant_code=owner, scope=scope,
+                   **common)  # clears it there
+            debit(s, to_id, "merge_in", debt, allow_debt=True, include_pending=True, merchant_code=owner, scope=scope,
+                  **common)
+            moved -= debt
+        q = select(func.coalesce(func.sum(StoredValueEntry.amount_fen), 0)).where(StoredValueEntry.member_id == from_id)
+        sv = s.scalar(scoped(q, scope, StoredValueEntry.merchant_code))
+        if sv:
+            sv_post(s, from_id, "merge_out", -sv, merchant_code=stamp, **common)
+            sv_post(s, to_id, "merge_in", sv, merchant_code=stamp, **common)
+            sv_moved += sv
+    return moved, sv_moved
 
 
 @dataclass(frozen=True)

@@ -389,10 +389,10 @@ def refresh_balances(s: Session, member_ids, now: dt.datetime) -> None:
 
 
 _P_COLS = ("id", "member_id", "kind", "points", "available_at", "expires_at", "reverses_id", "source_lot_id",
-           "sale_id", "store_code", "program_version", "reason", "created_at", "test_clock")
-_A_COLS = ("id", "debit_id", "lot_id", "points")
+           "sale_id", "store_code", "program_version", "reason", "created_at", "test_clock", "merchant_code")
+_A_COLS = ("id", "debit_id", "lot_id", "points", "merchant_code")
 _V_COLS = ("id", "member_id", "kind", "amount_fen", "reverses_id", "sale_id", "store_code", "reason", "created_at",
-           "test_clock")
+           "test_clock", "merchant_code")
 _U_COLS = ("id", "coupon_id", "sale_id", "member_id", "amount_fen", "used_at", "store_code")
 
 

@@ -125,6 +125,9 @@ class Member(Base):
         Index("ix_members_status_tier", "status", "tier_code", "joined_at"),  # reports: base, tier distribution
         Index("ix_members_joined", "joined_at", "status"),  # reports: new members
         Index("ix_members_phone_hash", "phone_hash", unique=True),  # identify by phone on an enrolled till
+        # the records merged into a member (their orders, parcels, history): the member panel asks on every
+        # identification; partial, so the million members never merged cost nothing (0020)
+        Index("ix_members_merged_into", "merged_into", sqlite_where=sql_text("merged_into IS NOT NULL")),
     )
 
 

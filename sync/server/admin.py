@@ -23,6 +23,7 @@ from . import changes
 from .common import now_utc
 from .models import (
     Coupon, CouponUse, Member, MemberBalance, MemberCard, PointsEntry, Product, Program, Sale, Store, StoreToken,
+    StoredValueEntry,
     SyncException,
 )
 
@@ -244,8 +245,11 @@ def exceptions(hq, *, status: str = "open", limit: int = 500) -> list[dict[str, 
         return out
 
 
-def member_show(hq, phone: str, region: str = "CN") -> dict[str, Any]:
-    """The master record of the member with this phone (a merged record answers as its survivor)."""
+def member_show(hq, phone: str, region: str = "CN", merchant: str | None = None) -> dict[str, Any]:
+    """The master record of the member with this phone (a merged record answers as its survivor).
+    `merchant`: what that merchant sees (issue 17, `merchant_view`), not the master record."""
+    if merchant is not None:
+        return merchant_view(hq, phone, merchant, region)
     try:
         e164 = phones.normalize(phone, region)
     except DomainError as exc:
@@ -282,6 +286,82 @@ def member_show(hq, phone: str, region: str = "CN") -> dict[str, Any]:
             # issue 17: the alliance's shared coins, and each merchant's relationship (consent)
             "coins": _coins(s, m.id),
             "merchants": alliance_relationships(s, m.id),
+            # each merchant's own points, stored value and tier (one merchant: the lines above)
+            "by_merchant": _by_merchant(s, m),
+        }
+
+
+def _by_merchant(s, m) -> list[dict[str, Any]]:
+    from pos.loyalty.ledger import scoped
+
+    from .alliance import member_views
+    from .alliance_models import Merchant
+
+    out = []
+    for (code,) in s.execute(select(Merchant.code).order_by(Merchant.code)):
+        pts = s.scalar(scoped(select(func.coalesce(func.sum(PointsEntry.points), 0))
+                              .where(PointsEntry.member_id == m.id), code))
+        sv = s.scalar(scoped(select(func.coalesce(func.sum(StoredValueEntry.amount_fen), 0))
+                             .where(StoredValueEntry.member_id == m.id), code, StoredValueEntry.merchant_code))
+        out.append({"merchant": code, "points": int(pts or 0), "stored_value_fen": int(sv or 0),
+                    "tier": member_views(s, code, [m.id])[m.id]["tier_code"]})
+    return out
+
+
+def merchant_view(hq, phone: str, merchant: str, region: str = "CN", recent: int = 20) -> dict[str, Any]:
+    """A member as one alliance merchant sees them (issue 17): its own relationship — tier,
+    points (available now), stored value, its stores' sales — the alliance's shared coins,
+    and the other merchants' history in aggregate only (how many merchants, visits, net
+    spend, the last visit; no receipts, no amounts per merchant). Personal fields only with
+    the member's consent to this merchant."""
+    from pos.loyalty import ledger as pos_ledger
+    from pos.loyalty.ledger import scoped
+
+    from . import alliance
+
+    try:
+        e164 = phones.normalize(phone, region)
+    except DomainError as exc:
+        raise AdminError(exc.message("en"), exc.code) from None
+    with hq.read() as s:
+        merchant = alliance.check_merchant(s, merchant)
+        m = s.scalar(select(Member).where(Member.phone == e164))
+        if m is None:
+            raise AdminError(f"no member with phone {phones.mask(e164)} at HQ", "member.not_found", 404)
+        ids = [m.id] + list(s.scalars(select(Member.id).where(Member.merged_into == m.id)))
+        view = alliance.member_views(s, merchant, [m.id])[m.id]
+        consent = m.id in alliance.consenting(s, [m.id], merchant)
+        pos_ = pos_ledger.position(s, m.id, merchant)
+        sv = s.scalar(scoped(select(func.coalesce(func.sum(StoredValueEntry.amount_fen), 0))
+                             .where(StoredValueEntry.member_id == m.id), merchant, StoredValueEntry.merchant_code))
+        owners = alliance.merchants_of_stores(s)
+        own_stores = sorted(c for c, mc in owners.items() if mc == merchant)
+        sales = s.execute(select(Sale.store_code, Sale.kind, Sale.receipt_no, Sale.created_at, Sale.net_fen)
+                          .where(Sale.member_id.in_(ids), Sale.kind.in_(("sale", "return")))
+                          .order_by(Sale.created_at.desc())).all()
+        own = [r for r in sales if owners.get(r[0], alliance.MAIN) == merchant]
+        other = [r for r in sales if owners.get(r[0], alliance.MAIN) != merchant]
+        visits = [r for r in other if r[1] == "sale"]
+        return {
+            "merchant": merchant, "member_code": m.member_code, "phone_masked": phones.mask(m.phone),
+            "consent": consent,
+            "personal": {f: (getattr(m, f).isoformat() if f == "birthday" and getattr(m, f) else getattr(m, f))
+                         for f in alliance.PERSONAL} if consent else None,
+            "home_merchant": view["home_merchant"],
+            "tier": view["tier_code"],
+            "tier_since": view["tier_since"].isoformat() if view["tier_since"] else None,
+            "points": pos_.balance, "points_available": max(0, pos_.spendable(now_utc())),
+            "stored_value_fen": int(sv or 0),
+            "coins": _coins(s, m.id),
+            "stores": own_stores,
+            "history": {"sales": sum(1 for r in own if r[1] == "sale"), "net_fen": int(sum(r[4] for r in own)),
+                        "recent": [{"store": r[0], "kind": r[1], "receipt_no": r[2], "at": r[3].isoformat(),
+                                    "net_fen": int(r[4])} for r in own[:recent]]},
+            # the rest of the alliance: in aggregate only
+            "elsewhere": {"merchants": len({owners.get(r[0], alliance.MAIN) for r in visits}),
+                          "visits": len(visits), "net_fen": int(sum(r[4] for r in other)),
+                          "last_visit": max((r[3] for r in visits), default=None) and
+                          max(r[3] for r in visits).date().isoformat()},
         }
 
 

@@ -103,6 +103,41 @@ def merchant_count(s: Session) -> int:
     return int(s.scalar(select(func.count()).select_from(Merchant)) or 0)
 
 
+def several(s: Session) -> bool:
+    """Does this HQ host several merchants (once per transaction: asked on every ledger write)?"""
+    got = s.info.get("several_merchants")
+    if got is None:
+        got = s.info["several_merchants"] = merchant_count(s) > 1
+    return got
+
+
+def ledger_scope(s: Session, store: str | None = None, merchant: str | None = None) -> str | None:
+    """Whose points and stored value an HQ action on a member works in (issue 17): None while
+    the alliance is one merchant (every row, as before); else that of `merchant`, or of the
+    merchant of `store` (`pos.loyalty.ledger.scoped`)."""
+    if not several(s):
+        return None
+    return merchant or merchant_of_store(s, store)
+
+
+def stamp(scope: str | None) -> str | None:
+    """The `merchant_code` a ledger row of `scope` carries (`main`'s rows leave it NULL)."""
+    return None if scope in (None, MAIN) else scope
+
+
+def ledger_fields(s: Session, store: str | None = None, merchant: str | None = None) -> dict[str, Any]:
+    """The keyword arguments of an HQ credit or debit (`pos.loyalty.ledger`) made for the
+    merchant of `store` (or `merchant`): its scope and stamp; none for a one-merchant HQ."""
+    scope = ledger_scope(s, store, merchant)
+    return {} if scope is None else {"scope": scope, "merchant_code": stamp(scope)}
+
+
+def home_merchant(s: Session, member) -> str:
+    """The merchant a member joined the alliance at (the store they registered at; HQ's own
+    joins and imports are `main`'s)."""
+    return merchant_of_store(s, member.joined_store)
+
+
 # --- the alliance's rules and each merchant's rate -----------------------------------------------
 
 def active_alliance(s: Session) -> pos_program.AllianceProgramDoc | None:
@@ -199,21 +234,78 @@ def consenting(s: Session, member_ids: Iterable[uuid.UUID], merchant: str) -> se
 
 
 def redact_members(s: Session, store_code: str, states: dict[tuple[str, str], str]) -> None:
-    """A pull page's member rows as the store's merchant may see them (in place); a
+    """A pull page's member rows as the store's merchant may see them (in place): the
+    personal fields only with consent, the merchant's own tier, the home merchant. A
     one-merchant alliance sees everything, as before."""
     keys = [k for k in states if k[0] == "member"]
     if not keys or merchant_count(s) <= 1:
         return
     merchant = merchant_of_store(s, store_code)
-    ok = consenting(s, [uuid.UUID(k[1]) for k in keys], merchant)
-    for k in keys:
-        if uuid.UUID(k[1]) in ok:
-            continue
+    ids = [uuid.UUID(k[1]) for k in keys]
+    ok = consenting(s, ids, merchant)
+    views = member_views(s, merchant, ids)
+    for k, mid in zip(keys, ids):
         d = json.loads(states[k])
-        for f in PERSONAL:
-            d[f] = None
-        d["marketing_consent"] = False
+        if mid not in ok:
+            for f in PERSONAL:
+                d[f] = None
+            d["marketing_consent"] = False
+        v = views[mid]
+        d.update(tier_code=v["tier_code"], tier_since=changes._plain(v["tier_since"]),
+                 tier_expires=changes._plain(v["tier_expires"]), home_merchant=v["home_merchant"])
         states[k] = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- each merchant's own relationship: tier, points, history ---------------------------------------
+
+def tier_levels(s: Session, merchant: str) -> list[str]:
+    """The tier codes of the merchant's active program, lowest first (cached per transaction)."""
+    cache = s.info.setdefault("tier_levels", {})
+    if merchant not in cache:
+        doc = s.scalar(select(Program.document).where(Program.active.is_(True), Program.merchant_code == merchant)
+                       .order_by(Program.published_at.desc()).limit(1))
+        cache[merchant] = [str(lv.get("code")) for lv in ((doc or {}).get("tiers") or {}).get("levels") or []]
+    return cache[merchant]
+
+
+def set_tier(s: Session, member_id: uuid.UUID, merchant: str, tier: str, since, expires, store: str | None) -> None:
+    """A merchant's own tier for the member (its tills decide it; `main`'s stays on the member row)."""
+    rel = s.get(MemberMerchant, (member_id, merchant))
+    if rel is None:  # the consent stays what it was (a recorded row decides over joining there)
+        rel = MemberMerchant(member_id=member_id, merchant_code=merchant, joined_at=since or now_utc(),
+                             joined_store=store, consent=member_id in consenting(s, [member_id], merchant))
+        s.add(rel)
+    rel.tier_code, rel.tier_since, rel.tier_expires = tier, since, expires
+
+
+def member_views(s: Session, merchant: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """What of each member is the merchant's own: its tier (the relationship's; `main`'s on
+    the member row; none yet: the merchant's first level — a code the merchant's program
+    does not know also falls back to it) and the member's home merchant."""
+    levels = tier_levels(s, merchant)
+    base = levels[0] if levels else None
+    owners = merchants_of_stores(s)
+    rows: dict[uuid.UUID, tuple] = {}
+    rels: dict[uuid.UUID, tuple] = {}
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        rows.update({r[0]: r[1:] for r in s.execute(select(
+            Member.id, Member.tier_code, Member.tier_since, Member.tier_expires, Member.joined_store)
+            .where(Member.id.in_(chunk)))})
+        rels.update({r[0]: r[1:] for r in s.execute(select(
+            MemberMerchant.member_id, MemberMerchant.tier_code, MemberMerchant.tier_since, MemberMerchant.tier_expires)
+            .where(MemberMerchant.member_id.in_(chunk), MemberMerchant.merchant_code == merchant))})
+    out = {}
+    for mid in ids:
+        tier, since, expires, joined_store = rows.get(mid, (None, None, None, None))
+        rel = rels.get(mid)
+        if merchant != MAIN:
+            tier, since, expires = rel if rel is not None and rel[0] else (None, None, None)
+        if base is not None and tier not in levels:
+            tier, since, expires = base, None, None
+        out[mid] = {"tier_code": tier or base or "member", "tier_since": since, "tier_expires": expires,
+                    "home_merchant": owners.get(joined_store or "", MAIN)}
+    return out
 
 
 def relationships(hq, phone: str, region: str = "CN") -> list[dict[str, Any]]:

@@ -207,7 +207,10 @@ OWN_ONLY = {"sale"}  # never served to another store, nor to its own store's nor
 STORE_ONLY = {"parcel": "store_code"}  # kind -> the column naming the one store that receives it
 IMMUTABLE = {"points_entry", "points_allocation", "sv_entry", "note", "coupon_use", "coin_entry",
              "coin_allocation"}  # a store's own need not echo
-MERCHANT_ONLY = {"program": "merchant_code"}  # kind -> the column naming the merchant whose stores receive it
+# kind -> the column naming the merchant whose stores receive it (NULL: `main`); issue 17: each merchant's
+# own points and stored value go to its own stores only (the coin ledger is shared, served to all)
+MERCHANT_ONLY = {"program": "merchant_code", "points_entry": "merchant_code", "points_allocation": "merchant_code",
+                 "sv_entry": "merchant_code"}
 
 
 def _key(kind: str, value: str) -> Any:
@@ -326,11 +329,12 @@ def _serve(hq, s: Session, store_code: str, cursor: str | None, pos: tuple[int, 
     if any(k in MERCHANT_ONLY or k == "member" for k, _ in states):  # issue 17: one merchant's, consent
         from . import alliance
 
-        merchant = alliance.merchant_of_store(s, store_code)
-        for k, i in list(states):
-            if k in MERCHANT_ONLY and json.loads(states[(k, i)]).get(MERCHANT_ONLY[k], "main") != merchant:
-                del states[(k, i)]
-        alliance.redact_members(s, store_code, states)
+        if alliance.several(s):  # one merchant: every row is `main`'s and every store too
+            merchant = alliance.merchant_of_store(s, store_code)
+            for k, i in list(states):
+                if k in MERCHANT_ONLY and (json.loads(states[(k, i)]).get(MERCHANT_ONLY[k]) or "main") != merchant:
+                    del states[(k, i)]
+            alliance.redact_members(s, store_code, states)
     changes = ['{"kind":"%s","id":%s,"data":%s}' % (k, json.dumps(i), states[(k, i)])
                for k, i in picked if (k, i) in states]
     new_cursor = format_cursor(rows[-1].txid, rows[-1].seq) if rows else (cursor or format_cursor(-1, 0))

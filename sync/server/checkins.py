@@ -25,7 +25,7 @@ from pos.loyalty import ledger
 from pos.rules import phones
 from pos.services import member_bonuses
 
-from . import changes, signing
+from . import alliance, changes, signing
 from .arrival_models import CheckIn
 from .common import lock_balances, log_hq_ledger_rows, now_utc, resolve
 from .models import AuditEntry, Member, PointsEntry, Store
@@ -105,7 +105,8 @@ def checkin(hq, member_id: uuid.UUID, store: str, *, via: str = "qr", now: dt.da
         given = 0
         if not already and points:
             ledger.credit(s, m.id, "bonus", points, now=now, expires_at=expiry_rules.lot_expiry(doc, now, clock),
-                          store_code=store, reason=reason, program_version=doc.version)
+                          store_code=store, reason=reason, program_version=doc.version,
+                          **alliance.ledger_fields(s, store))  # the store's merchant's points (issue 17)
             given = points
         s.add(CheckIn(id=uuid7(), member_id=m.id, store_code=store, at=now, day=day, points=given, via=via))
         s.add(AuditEntry(id=uuid7(), at=now, store_code=store, actor="member", action="member.checkin",

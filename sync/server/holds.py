@@ -19,6 +19,7 @@ from sqlalchemy import select
 from pos.loyalty import ledger
 
 from ..protocol import HoldRequest, HoldResponse
+from . import alliance
 from .common import lock_balances, now_utc, resolve
 from .models import Coupon, CouponUse, Hold
 
@@ -44,8 +45,13 @@ def place(hq, store: str, req: HoldRequest) -> HoldResponse:
             return HoldResponse(hold_id=req.hold_id, status="refused", reason="unknown_member",
                                 member_id=req.member_id, available_points=0)
         lock_balances(s, [m.id])
-        held = sum(h.points for h in _live(s, m.id, now, exclude=req.hold_id))
-        available = ledger.position(s, m.id).spendable(now) - held  # ≤ balance − held
+        scope = alliance.ledger_scope(s, store)  # issue 17: the points of this store's merchant
+        live = _live(s, m.id, now, exclude=req.hold_id)
+        if scope is not None:
+            owners = alliance.merchants_of_stores(s)
+            live = [h for h in live if owners.get(h.store_code, alliance.MAIN) == scope]
+        held = sum(h.points for h in live)
+        available = ledger.position(s, m.id, scope).spendable(now) - held  # ≤ balance − held
         prior = s.get(Hold, req.hold_id)
         if prior is not None:  # the same hold asked again (a retry)
             if prior.status == "held" and prior.expires_at > now:

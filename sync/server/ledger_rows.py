@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import changes, coin_rows, member_rewards
+from . import alliance, changes, coin_rows, member_rewards
 from .common import UNKNOWN_MEMBER, Ctx, Reject, as_time, as_uuid, insert_new_rows, lock_balances, resolve
 from .members import forward_balance
 from .models import Member, MemberBalance, PointsAllocation, PointsEntry, StoredValueEntry
@@ -81,6 +81,11 @@ def apply_ledger(s: Session, store: str, now: dt.datetime, parts: list[tuple[Ctx
     prow = [r for _, (p, _a, _v) in parts for r in p]
     arow = [r for _, (_p, a, _v) in parts for r in a]
     vrow = [r for _, (_p, _a, v) in parts for r in v]
+    # whose they are (issue 17): the merchant of the store that made them, whatever the row says
+    scope = alliance.ledger_scope(s, store)
+    mc = alliance.stamp(scope)
+    for r in prow + arow + vrow:
+        r["merchant_code"] = mc
     owner: dict[Any, Ctx] = {}  # member / lot -> the event that brought its rows (exceptions are filed under it)
     for c, (p, a, v) in parts:
         for r in p + v:
@@ -121,6 +126,8 @@ def apply_ledger(s: Session, store: str, now: dt.datetime, parts: list[tuple[Ctx
                                      sales=sorted({str(r["sale_id"]) for r in spent if r["sale_id"]}))
             if sv < 0:
                 owner[mid].exception("sv_overdraft", mid, stored_value_fen=sv)
+    if scope is not None:  # several merchants: a merchant's own points or stored value below zero
+        _merchant_overdrafts(s, scope, owner, prow, vrow, new_p, new_v)
     # a lot paid out twice over (two tills spent the same lot offline): nothing is rewritten, the
     # excess is the member's debt (pos.loyalty.ledger.position), settled by the next credit; flagged to look at
     lots = sorted({a["lot_id"] for a in arow if a["id"] in new_a})
@@ -150,6 +157,31 @@ def apply_ledger(s: Session, store: str, now: dt.datetime, parts: list[tuple[Ctx
     # a member-action award given twice for one person (two stores that had not synced): HQ keeps the first
     member_rewards.after_ledger(s, now, [r for r in prow if r["id"] in new_p],
                                 lambda mid, **d: (owner.get(mid) or parts[-1][0]).exception("reward_twice", mid, **d))
+
+
+def _merchant_overdrafts(s: Session, scope: str, owner: dict, prow: list, vrow: list, new_p, new_v) -> None:
+    """The member-wide cache may stay positive while one merchant's own balance went below
+    zero (two of its tills offline, spending the same points): flagged as `overdraft` /
+    `sv_overdraft` with the merchant, as a member-wide one is."""
+    from pos.loyalty.ledger import scoped
+
+    spenders = sorted({r["member_id"] for r in prow if r["points"] < 0 and r["id"] in new_p})
+    payers = sorted({r["member_id"] for r in vrow if r["amount_fen"] < 0 and r["id"] in new_v})
+    flagged = {(e.member_id, e.kind) for e in s.new if getattr(e, "kind", None) in ("overdraft", "sv_overdraft")
+               and hasattr(e, "member_id")}
+    for mid in spenders:
+        pts = s.scalar(scoped(select(func.coalesce(func.sum(PointsEntry.points), 0))
+                              .where(PointsEntry.member_id == mid), scope))
+        if pts < 0 and (mid, "overdraft") not in flagged:
+            spent = [r for r in prow if r["member_id"] == mid and r["points"] < 0 and r["id"] in new_p]
+            owner[mid].exception("overdraft", mid, points_balance=int(pts), merchant=scope,
+                                 spent=-sum(r["points"] for r in spent),
+                                 sales=sorted({str(r["sale_id"]) for r in spent if r["sale_id"]}))
+    for mid in payers:
+        sv = s.scalar(scoped(select(func.coalesce(func.sum(StoredValueEntry.amount_fen), 0))
+                             .where(StoredValueEntry.member_id == mid), scope, StoredValueEntry.merchant_code))
+        if sv < 0 and (mid, "sv_overdraft") not in flagged:
+            owner[mid].exception("sv_overdraft", mid, stored_value_fen=int(sv), merchant=scope)
 
 
 def dangling(s: Session, parts: list) -> dict[uuid.UUID, str]:

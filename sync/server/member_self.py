@@ -15,7 +15,7 @@ import time
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from pos.errors import DomainError
 from pos.ids import uuid7
@@ -23,7 +23,7 @@ from pos.loyalty import ledger
 from pos.rules import phones
 from pos.services import member_bonuses
 
-from . import changes, members, signing
+from . import alliance, changes, members, signing
 from . import expiry as _hq_expiry  # noqa: F401  (imported here, not at the first join: it stays fast)
 from . import member_rewards as _rewards  # noqa: F401
 from pos import clock as _clock  # noqa: F401
@@ -148,7 +148,30 @@ def wallet(hq, member_id: uuid.UUID) -> dict[str, Any]:
             "profile_points": doc.membership.profile_completion_points,
             "profile_fields": list(doc.membership.profile_fields_required),
             "profile_done": _given(s, member_id, member_bonuses.PROFILE),
+            "merchants": _merchants(s, m, now) if alliance.several(s) else [],  # issue 17
         }
+
+
+def _merchants(s, m, now) -> list[dict[str, Any]]:
+    """An alliance member's own relationship with each merchant they have one with (points,
+    stored value, tier), and the shared coins under the alliance's name."""
+    from pos.loyalty import coins as coin_ledger
+    from pos.loyalty.ledger import position, scoped
+    from .alliance_models import Merchant
+
+    out = []
+    for code, name in s.execute(select(Merchant.code, Merchant.name).order_by(Merchant.code)):
+        p = position(s, m.id, code)
+        sv = s.scalar(scoped(select(func.coalesce(func.sum(StoredValueEntry.amount_fen), 0))
+                             .where(StoredValueEntry.member_id == m.id), code, StoredValueEntry.merchant_code))
+        tier = alliance.member_views(s, code, [m.id])[m.id]["tier_code"]
+        if p.balance or sv or alliance.home_merchant(s, m) == code:
+            out.append({"merchant": code, "name": name, "points": p.balance, "available": max(0, p.spendable(now)),
+                        "stored_value_fen": int(sv or 0), "tier": tier})
+    if out:
+        out.append({"merchant": "ALLIANCE", "coins": coin_ledger.balance(s, m.id),
+                    "coins_spendable": coin_ledger.spendable(s, m.id, now)})
+    return out
 
 
 def _text(v, default: str) -> tuple[str, str]:
@@ -207,7 +230,8 @@ def update_profile(hq, member_id: uuid.UUID, fields: dict[str, Any]) -> dict[str
             if not _given(s, m.id, member_bonuses.PROFILE):
                 ledger.credit(s, m.id, "bonus", ms.profile_completion_points, now=now,
                               expires_at=expiry_rules.lot_expiry(doc, now, clock), store_code=HQ_STORE,
-                              reason=member_bonuses.PROFILE, program_version=doc.version)
+                              reason=member_bonuses.PROFILE, program_version=doc.version,
+                              **alliance.ledger_fields(s, m.joined_store))  # the home merchant's (issue 17)
                 awarded = ms.profile_completion_points
         changes.flush(s)
     return {"complete": complete, "points": awarded}

@@ -20,7 +20,7 @@ from pos.rules import merge as merge_rules
 from pos.rules import phones
 from pos.services import members as pos_members
 
-from . import changes
+from . import alliance, changes
 from .common import (
     UNKNOWN_MEMBER, Ctx, Reject, as_date, as_time, as_uuid, copy_rows, e164, lock_balances, reason, resolve,
 )
@@ -71,7 +71,10 @@ def merge_members(c: Ctx, keep: Member, other: Member, *, move_ledger: bool, act
 def forward_balance(c: Ctx, other: Member, keep: Member, reason: str) -> None:
     """Move what `other` still holds to `keep`: HQ entries (store HQ) that flow down to every till."""
     lock_balances(c.s, [keep.id, other.id])
-    ledger.move_balance(c.s, other.id, keep.id, now=c.now, store_code=HQ_STORE, reason=reason)
+    from .alliance import several
+
+    ledger.move_balance(c.s, other.id, keep.id, now=c.now, store_code=HQ_STORE, reason=reason,
+                        by_merchant=several(c.s))  # each merchant's points stay that merchant's (issue 17)
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -287,6 +290,13 @@ def h_member_tier(c: Ctx, p: dict) -> None:
     if m is None:
         c.exception("unknown_member", p["member_id"], event="member.tier")
         return
+    merchant = alliance.merchant_of_store(c.s, c.store) if alliance.several(c.s) else alliance.MAIN
+    if merchant != alliance.MAIN:  # issue 17: the tier of this store's merchant, its own relationship
+        alliance.set_tier(c.s, m.id, merchant, str(p["to"]), as_time(p.get("at")) or c.created_at,
+                          as_date(p.get("expires")), store=c.store)
+        m.updated_at = c.now
+        changes.record(c.s, "member", m.id)
+        return
     m.tier_code, m.tier_since = str(p["to"]), as_time(p.get("at")) or c.created_at
     m.tier_expires, m.updated_at = as_date(p.get("expires")), c.now
     changes.record(c.s, "member", m.id)
@@ -341,7 +351,8 @@ def register(hq, phone: str, *, phone_region: str = "CN", channel: str = "qr", t
         for points, why in lots:
             if points:
                 ledger.credit(s, m.id, "bonus", points, now=now, expires_at=expiry_rules.lot_expiry(doc, now, clock),
-                              store_code=HQ_STORE, reason=why, program_version=doc.version)
+                              store_code=HQ_STORE, reason=why, program_version=doc.version,
+                              **alliance.ledger_fields(s, store))  # the joining store's merchant's (issue 17)
                 awarded += points
         for code in doc.issuance.signup:
             t = doc.template(code)

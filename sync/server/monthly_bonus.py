@@ -37,7 +37,7 @@ from pos.clock import Clock
 from pos.loyalty import expiry, ledger
 from pos.loyalty import monthly_spend as rule
 
-from . import sales
+from . import alliance, sales
 from .common import Ctx, as_uuid, lock_balances, resolve
 from .expiry import DEFAULT_TZ, active_program
 from .models import HQ_STORE, MemberBalance, PointsEntry, Sale
@@ -170,7 +170,8 @@ def settle(s, c: Ctx, member_id: uuid.UUID, month: str, p: dict[str, Any]) -> di
     if cached is not None:
         s.refresh(cached)  # moved by a bulk UPDATE of this batch (ledger_rows)
     sale_id = as_uuid(d.get("sale_id"))
-    common = dict(now=c.now, store_code=HQ_STORE, sale_id=sale_id, test_clock=c.test_clock)
+    common = dict(now=c.now, store_code=HQ_STORE, sale_id=sale_id, test_clock=c.test_clock,
+                  **alliance.ledger_fields(s, c.store))  # the selling store's merchant's points (issue 17)
     points_of = {rule.rule_name(b): b.points for b in rules}
     for name, n in delta.items():
         if n > 0:
@@ -193,7 +194,7 @@ def settle(s, c: Ctx, member_id: uuid.UUID, month: str, p: dict[str, Any]) -> di
             .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc())) if i not in taken]
         for _ in range(-n):
             target = awards.pop(0) if awards else None  # None: the award's rows have not arrived yet
-            lots = ledger.open_lots(s, member.id)
+            lots = ledger.open_lots(s, member.id, common.get("scope"))
             lots = sorted(lots, key=lambda lot: lot.id != target)  # its own lot first, then the lots that expire first
             ledger.debit(s, member.id, "adjust", pts, lots=lots, allow_debt=True, reverses_id=target,
                          reason=rule.reason(name, month, f"HQ: taken back, {why}"), **common)

@@ -213,13 +213,13 @@ def settle_points(s: Session, now: dt.datetime, sale_ids) -> None:
     flagged = s.execute(select(Sale.id, Sale.receipt_no, Sale.hq_points_earned).where(
         Sale.id.in_(ids), Sale.repriced == "mismatch", Sale.hq_points_earned.is_not(None))).all()
     for sid, receipt_no, hq_points in flagged:
-        earns = s.execute(select(PointsEntry.id, PointsEntry.member_id, PointsEntry.points).where(
-            PointsEntry.sale_id == sid, PointsEntry.kind == "earn")).all()
+        earns = s.execute(select(PointsEntry.id, PointsEntry.member_id, PointsEntry.points, PointsEntry.merchant_code)
+                          .where(PointsEntry.sale_id == sid, PointsEntry.kind == "earn")).all()
         if not earns:
             continue
         taken = -int(s.scalar(select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
             PointsEntry.sale_id == sid, PointsEntry.kind == REPRICE_KIND, PointsEntry.store_code == HQ_STORE)) or 0)
-        credited = sum(int(p) for _i, _m, p in earns)
+        credited = sum(int(p) for _i, _m, p, _mc in earns)
         excess = credited - taken - int(hq_points)
         if excess <= 0:
             continue
@@ -231,9 +231,10 @@ def settle_points(s: Session, now: dt.datetime, sale_ids) -> None:
         cached = s.get(MemberBalance, member.id)
         if cached is not None:
             s.refresh(cached)  # moved by a bulk UPDATE of this transaction
-        lot_ids = {i for i, _m, _p in earns}
+        lot_ids = {i for i, _m, _p, _mc in earns}
         lots = [lot for lot in ledger.open_lots(s, member.id) if lot.id in lot_ids]
         ledger.debit(s, member.id, REPRICE_KIND, excess, now=now, lots=lots, allow_debt=True, store_code=HQ_STORE,
+                     merchant_code=earns[0][3],  # whose points the sale earned (issue 17)
                      sale_id=sid, reason=f"re-priced at HQ: sale {receipt_no} earns {hq_points}, not {credited}"[:200])
 
 

@@ -150,6 +150,7 @@ def kind_columns(kind: str, offline: bool) -> tuple[list[Any], list[tuple[str, s
     out = [(c.key, _ctype(c)) for c in read]
     if kind == "member":
         out += [("phone_hash", "text"), ("phone_masked", "text")] + ([("phone", "text")] if offline else [])
+        out.append(("home_merchant", "text"))  # issue 17 (alliance.member_views; NULL for a chain alone)
     if kind in changes.IMMUTABLE:
         out.append(("_origin", "text"))
     return read, out
@@ -253,7 +254,9 @@ def _rows_sqlite(s: Session, kind: str, read, ctypes: list[str], pos: tuple[int,
         chunk = [changes._key(kind, x) for x in ids[i:i + 900]]
         q = select(*read, *extra, keycol.label("_snapshot_key")).where(keycol.in_(chunk))
         if kind in changes.MERCHANT_ONLY:
-            q = q.where(model.__table__.columns[changes.MERCHANT_ONLY[kind]] == aud["merchant"])
+            from sqlalchemy import func
+
+            q = q.where(func.coalesce(model.__table__.columns[changes.MERCHANT_ONLY[kind]], "main") == aud["merchant"])
         rows = []
         for r in s.execute(q.order_by(keycol)):
             vals = [_py_value(t, v) for t, v in zip(ctypes, r[:len(read)])]
@@ -292,24 +295,32 @@ def _write_kind(s: Session, hq, out: sqlite3.Connection, kind: str, pos: tuple[i
                 fixed.append(r)
             batch = fixed
         if kind == "member":
-            ok = None
+            ok = views = None
             if personal:
                 from . import alliance
 
-                ok = alliance.consenting(s, [uuid.UUID(r[0]) for r in batch], aud["merchant"])
+                ids = [uuid.UUID(r[0]) for r in batch]
+                ok = alliance.consenting(s, ids, aud["merchant"])
+                views = alliance.member_views(s, aud["merchant"], ids)  # the merchant's own tier, the home merchant
             rows = []
             consent_at = names.index("marketing_consent")
+            tier_at = [names.index(c) for c in ("tier_code", "tier_since", "tier_expires")]
             for r in batch:
-                r = list(r)
                 phone = r[len(read)]
                 got = fields(phone)
-                r[len(read):len(read) + 2] = [got["phone_hash"], got["phone_masked"]] + (
-                    [got.get("phone")] if aud["offline_unmask"] else [])
-                if ok is not None and uuid.UUID(r[0]) not in ok:
-                    for i in personal:
-                        r[i] = None
-                    r[consent_at] = 0
-                rows.append(r[:len(names)])
+                r = list(r[:len(read)]) + [got["phone_hash"], got["phone_masked"]] + (
+                    [got.get("phone")] if aud["offline_unmask"] else []) + [None]
+                if ok is not None:
+                    mid = uuid.UUID(r[0])
+                    if mid not in ok:
+                        for i in personal:
+                            r[i] = None
+                        r[consent_at] = 0
+                    v = views[mid]
+                    r[tier_at[0]], r[tier_at[1]] = v["tier_code"], _time_text(v["tier_since"])
+                    r[tier_at[2]] = v["tier_expires"].isoformat() if v["tier_expires"] else None
+                    r[-1] = v["home_merchant"]
+                rows.append(r)
             batch = rows
         elif not immutable:
             batch = [r[:len(names)] for r in batch]  # no _origin column

@@ -64,6 +64,15 @@ async def wallet_page(request: Request, welcome: str | None = None):
            if w["points"] != w["available"] else "")
         + f'<p>{esc(t(lang, "储值余额", "Stored value"))} <b>{_yuan(w["stored_value_fen"])}</b></p>'
         f'<a class="btn" href="{render.link(request, "/m/code")}">{esc(t(lang, "出示会员码", "Show my member code"))}</a></div>')
+    if w.get("merchants"):  # an alliance (issue 17): each merchant's own points and stored value, the shared coins
+        shared = w["merchants"][-1]
+        mrows = "".join(f'<tr><td>{esc(x["name"])}</td><td>{esc(x["tier"])}</td><td>{x["available"]:,}</td>'
+                        f'<td>{_yuan(x["stored_value_fen"])}</td></tr>' for x in w["merchants"][:-1])
+        parts.append(f'<div class="card"><h2>{esc(t(lang, "各商户积分与储值", "Points and stored value at each merchant"))}</h2>'
+                     f'<table><tr><th>{esc(t(lang, "商户", "Merchant"))}</th><th>{esc(t(lang, "等级", "Tier"))}</th>'
+                     f'<th>{esc(t(lang, "可用积分", "Points"))}</th><th>{esc(t(lang, "储值", "Stored value"))}</th></tr>'
+                     f'{mrows}</table><p>{esc(t(lang, "联盟购物币（各商户通用）", "Shopping coins (at every merchant)"))} '
+                     f'<b>{shared["coins_spendable"]:,}</b></p></div>')
     rows = "".join(f'<tr><td>{esc(t(lang, *c["name"]))}</td><td>{esc(t(lang, "有效期至", "until"))} {_day(c["valid_to"])}</td></tr>'
                    for c in w["coupons"])
     parts.append(f'<div class="card"><h2>{esc(t(lang, "我的优惠券", "My coupons"))} ({len(w["coupons"])})</h2>'

@@ -2,8 +2,9 @@
 
 Points, their allocations and stored value say whose they are (`merchant_code`, stamped
 by HQ; NULL = `main`, a chain alone: every row from before), and a member says at which
-merchant they joined the alliance (`home_merchant`, from HQ). Nullable columns only;
-nothing else changes.
+merchant they joined the alliance (`home_merchant`, from HQ). Nullable columns only.
+And a partial index on `members.merged_into` (the member panel looks up the records merged
+into a member on every identification: a full scan of the members without it).
 
 Revision ID: 0020
 Revises: 0019
@@ -27,9 +28,12 @@ def upgrade() -> None:
             b.add_column(sa.Column('merchant_code', sa.String(length=16), nullable=True))
     with op.batch_alter_table('members') as b:
         b.add_column(sa.Column('home_merchant', sa.String(length=16), nullable=True))
+    op.create_index('ix_members_merged_into', 'members', ['merged_into'], unique=False,
+                    sqlite_where=sa.text('merged_into IS NOT NULL'))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_members_merged_into', 'members')
     with op.batch_alter_table('members') as b:
         b.drop_column('home_merchant')
     for table in _LEDGERS:
