@@ -292,7 +292,17 @@ def test_merchant_programs_and_consent_hold_in_the_snapshot_as_in_the_pages(tmp_
         hq_members.register(hq_db, "13900001111", name="李梅", gender="F", birthday="1990-05-01", store="BAK1")
         hq_members.register(hq_db, "13900002222", name="王芳", store="MAR1")
         alliance.consent_set(hq_db, "13900001111", "market", True)
-        fields = ("member_code", "name", "gender", "birthday", "marketing_consent", "phone_hash", "phone_masked")
+        with hq_db.transaction() as s:  # the bakery's own tier for 李梅 (issue 17): the bakery's stores only
+            from sqlalchemy import select as _select
+
+            from sync.server.models import Member as _M
+            mid = s.scalar(_select(_M.id).where(_M.phone == "+8613900001111"))
+            alliance.set_tier(s, mid, "bakery", "vip", None, None, "BAK1")
+            from sync.server import changes as _changes
+            _changes.record(s, "member", mid)
+            _changes.flush(s)
+        fields = ("member_code", "name", "gender", "birthday", "marketing_consent", "phone_hash", "phone_masked",
+                  "tier_code", "tier_expires", "home_merchant")
         for store in ("MAR1", "PHA1", "BAK2"):
             pages = {(c["kind"], c["id"]): c["data"] for c in pull_all(hq_db, store)}
             d = tmp_path / store
@@ -304,6 +314,10 @@ def test_merchant_programs_and_consent_hold_in_the_snapshot_as_in_the_pages(tmp_
                     assert {f: data.get(f) for f in fields} == {f: snap[key].get(f) for f in fields}, (store, key)
                     assert "phone" not in snap[key]
             assert {i for k, i in snap if k == "program"} == {i for k, i in pages if k == "program"}
+            tiers = {data["member_code"]: data["tier_code"] for (k, _i), data in pages.items() if k == "member"}
+            assert sorted(tiers.values()) == (["member", "vip"] if store == "BAK2" else ["member", "member"]), store
+            homes = sorted(data["home_merchant"] for (k, _i), data in pages.items() if k == "member")
+            assert homes == ["bakery", "market"], store
     finally:
         hq_db.close()
         if base:
