@@ -70,6 +70,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refusal.coupon_expired": ("Coupon expired on {date}", "该券已于 {date} 过期"),
     "refusal.coupon_store": ("Coupon not valid in this store", "该券不适用于本门店"),
     "refusal.coupon_members_only": ("Coupon is for members only", "该券仅限会员使用"),
+    # issue 17: a coupon template's audience (pos.rules.program.AUDIENCES)
+    "refusal.coupon_alliance": ("Coupon is for alliance card members only", "该券仅限联盟卡会员使用"),
+    "refusal.coupon_alliance_guests": ("Coupon is for members who joined at another merchant of the alliance",
+                                       "该券仅限在联盟其他商户入会的会员使用"),
+    "refusal.coupon_own_members": ("Coupon is for members who joined at this merchant", "该券仅限在本商户入会的会员使用"),
+    "refusal.coupon_no_alliance": ("Coupon is for alliance members, and this store belongs to no alliance",
+                                   "该券仅限联盟会员使用，本店未加入联盟"),
     "refusal.coupon_other_member": ("Coupon belongs to another member", "该券属于其他会员"),
     "refusal.coupon_limit": ("Limit of {limit} per member reached", "每位会员限用 {limit} 张，已达上限"),
     "refusal.coupon_not_stackable": ("Only one coupon per order", "每单限用一张券"),

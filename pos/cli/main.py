@@ -187,12 +187,33 @@ def cmd_program_check(args) -> int:
     summary = {"ok": True, "version": doc.version, "name": {"zh": doc.name.zh, "en": doc.name.en},
                "tiers": [lv.code for lv in doc.tiers.levels],
                "expiry": doc.expiry.model, "promotions": len(doc.promotions),
-               "coupon_templates": len(doc.coupon_templates), "gifts": len(doc.gifts), "campaigns": len(doc.campaigns)}
+               "coupon_templates": len(doc.coupon_templates), "gifts": len(doc.gifts), "campaigns": len(doc.campaigns),
+               "warnings": program.audience_warnings(doc, _check_merchant(args, doc))}
     out(args, summary, lambda: f"ok: {doc.version} ({doc.name.zh} / {doc.name.en}): tiers {', '.join(summary['tiers'])}; "
                                f"expiry {doc.expiry.model}; {summary['promotions']} promotion(s), "
                                f"{summary['coupon_templates']} coupon template(s), {summary['gifts']} gift(s), "
-                               f"{summary['campaigns']} campaign(s)")
+                               f"{summary['campaigns']} campaign(s)"
+                               + "".join(f"\nwarning: {w}" for w in summary["warnings"]))
     return 0
+
+
+def _check_merchant(args, doc) -> str | None:
+    """`program check --db STORE`: the store's alliance merchant ("" none), read only when the document
+    has alliance audiences and the store exists (None: no store named)."""
+    from pathlib import Path
+
+    path = getattr(args, "db", None)
+    if not path or not Path(path).exists() or all(
+            x.audience == "everyone" for x in [*doc.promotions, *doc.coupon_templates]):
+        return None
+    from pos.services.coin_sales import alliance_merchant
+
+    db = db_of(args)
+    try:
+        with db.read() as s:
+            return alliance_merchant(s)
+    finally:
+        db.close()
 
 
 def cmd_program_install(args) -> int:

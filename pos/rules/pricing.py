@@ -9,6 +9,10 @@ amount, stacking) → gifts from the catalog → points-for-cash (capped) →
 points earned. Every discount is a line entry with its reason; every order-
 level amount is spread over lines by largest remainder, so lines add up.
 Anything that did not apply comes back as a refusal a cashier can read.
+
+Who a promotion or coupon is for (issue 17, the alliance card): everyone, or by
+`audience` the alliance's members at this till — its merchant and the member's
+home merchant come in as plain values of the request (`audience_ok`).
 """
 from __future__ import annotations
 
@@ -50,6 +54,7 @@ class MemberCtx:
     # qualified membership (pos.services.membership_mode): basket lines before this index are
     # priced and earn as for a non-member (threshold mode: the lines up to the one that crosses)
     benefits_from: int = 0
+    home_merchant: str | None = None  # issue 17: the merchant where the member joined the alliance (None: not known)
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class PriceRequest:
     gifts: tuple[str, ...] = ()
     tenders: tuple[Tender, ...] = ()
     store: str = ""
+    merchant: str = ""  # issue 17: the alliance merchant this till belongs to ("": none, a chain alone)
     now: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
     local_date: dt.date | None = None  # business date in the store's zone (birthdays)
     products: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # barcode -> (name, category) for reward lines
@@ -215,6 +221,30 @@ def _store_ok(scope: Scope, store: str) -> bool:
     return not scope.stores or store in scope.stores
 
 
+def audience_ok(audience: str, member: MemberCtx | None, merchant: str) -> bool:
+    """Whether a promotion's or coupon template's `audience` (issue 17) takes this customer at a
+    till of `merchant` ("": a till of no alliance merchant, a chain alone). "everyone": anyone;
+    the alliance audiences need an identified member on an alliance merchant's till — "alliance"
+    any such member, "own_members" one whose home merchant (where they joined the alliance) is
+    this merchant, "alliance_guests" one whose home is another merchant of the alliance. A member
+    whose home merchant is not known (None) is neither own nor a guest."""
+    if audience == "everyone":
+        return True
+    if member is None or not merchant:
+        return False
+    if audience == "alliance":
+        return True
+    home = member.home_merchant
+    if home is None:
+        return False
+    return (home == merchant) == (audience == "own_members")
+
+
+def _for_members(p: Promotion) -> bool:
+    """A promotion only (some) members get: members_only, or an alliance audience."""
+    return p.members_only or p.audience != "everyone"
+
+
 def _member_discount_excluded(program: ProgramDoc, item: Item) -> bool:
     md = program.member_discount
     return (item.no_member_discount or item.points_class in md.exclude_points_classes
@@ -225,8 +255,8 @@ class _ProgramIndex(NamedTuple):
     """What the engine looks up in a program on every pricing, made once per program."""
 
     templates: dict[str, CouponTemplate]  # code -> template (the first of a code, as ProgramDoc.template)
-    members_only_promotions: frozenset[str]
-    members_flash: frozenset[str]  # members-only flash prices
+    members_only_promotions: frozenset[str]  # members_only or an alliance audience (`_for_members`)
+    members_flash: frozenset[str]  # members-only flash prices (or an alliance audience's)
     members_only_order_promotions: bool
 
 
@@ -247,9 +277,9 @@ def _index(program: ProgramDoc) -> _ProgramIndex:
         promos = program.promotions
         index = _ProgramIndex(
             templates,
-            frozenset(p.code for p in promos if p.members_only),
-            frozenset(p.code for p in promos if p.kind == "flash_price" and p.members_only),
-            any(p.members_only and p.kind != "flash_price" for p in promos))
+            frozenset(p.code for p in promos if _for_members(p)),
+            frozenset(p.code for p in promos if p.kind == "flash_price" and _for_members(p)),
+            any(_for_members(p) and p.kind != "flash_price" for p in promos))
         hit = _PROGRAMS[id(program)] = (program, index)
     return hit[1]
 
@@ -582,9 +612,10 @@ class _Prefix(NamedTuple):
 def _prefix_key(req: PriceRequest, program: ProgramDoc, opt: _Options) -> tuple | None:
     """What steps 1–3 depend on in a pass without the member's item benefits
     (None: the pass has them, and is priced afresh). Within one `price` call the
-    basket, time, store and products are the same for every pass; with item
+    basket, time, store, merchant and products are the same for every pass; with item
     benefits off, the tier, member prices and members-only flash prices take no
-    part, and the member only counts for members-only order promotions — so
+    part, and the member only counts for members-only order promotions (and those
+    of an alliance audience, by the member's home merchant: one member per call) — so
     passes with equal keys reach exactly the same lines, refusals and promotions."""
     pm = None if opt.as_guest or not opt.member_benefits else req.member  # as `_Pass` has it
     if pm is not None and opt.item_benefits:
@@ -630,11 +661,14 @@ def _item_prices(b: _Pass) -> set[int]:
     for p in b.program.promotions:
         if p.kind != "flash_price" or not _in_window(p.window, req.now) or not _store_ok(p.scope, req.store):
             continue
-        if p.members_only and (pm is None or not opt.item_benefits):
+        for_members = p.members_only or p.audience != "everyone"
+        if for_members and (pm is None or not opt.item_benefits):
+            continue
+        if p.audience != "everyone" and not audience_ok(p.audience, pm, req.merchant):
             continue
         for ln in _goods(b.lines):
             price_ = p.flash_prices.get(ln.item.code)
-            if p.members_only and ln.index < pm.benefits_from:
+            if for_members and ln.index < pm.benefits_from:
                 continue
             if price_ is not None and price_ * ln.item.qty < ln.net_fen:
                 ln.add("flash_price", p.code, ln.net_fen - price_ * ln.item.qty)
@@ -686,8 +720,10 @@ def _promotion_candidates(b: _Pass) -> list[tuple[Promotion, int]]:
             continue
         if not _in_window(p.window, req.now) or not _store_ok(p.scope, req.store):
             continue
-        if p.members_only and (b.pm is None or b.pm.benefits_from >= len(req.items)):  # not (yet) an active member
-            continue
+        if (p.members_only or p.audience != "everyone") and (b.pm is None or b.pm.benefits_from >= len(req.items)):
+            continue  # not (yet) an active member
+        if p.audience != "everyone" and not audience_ok(p.audience, b.pm, req.merchant):
+            continue  # issue 17: for other members of the alliance
         scoped = b.scopes.of(p.scope, b.lines)
         if not p.with_member_discount and any(ln.discounted_by("tier") for ln in scoped):
             b.refusals.append(refusal(p.code, "refusal.promotion_vs_member"))
@@ -854,6 +890,8 @@ def _coupon_check(c: CouponCtx, t: CouponTemplate | None, req: PriceRequest, mem
         return refusal(c.code, "refusal.coupon_store")
     if t.members_only and member is None:
         return refusal(c.code, "refusal.coupon_members_only")
+    if t.audience != "everyone" and not audience_ok(t.audience, member, req.merchant):  # issue 17
+        return refusal(c.code, "refusal.coupon_no_alliance" if not req.merchant else f"refusal.coupon_{t.audience}")
     if c.member_id and (member is None or member.id != c.member_id):
         return refusal(c.code, "refusal.coupon_other_member")
     if t.per_member_limit and member and c.member_uses >= t.per_member_limit:

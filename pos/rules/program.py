@@ -45,6 +45,13 @@ PayPct = Annotated[Decimal, Field(gt=0, le=100, max_digits=6, decimal_places=2)]
 Pct = Annotated[int, Strict(), Field(ge=0, le=100)]
 POINTS_CLASSES = ("regular", "special", "none")
 TENDERS = ("cash", "bank_card", "wechat", "alipay", "stored_value", "gift_card", "points", "coupon")
+# Who a promotion or coupon template is for (issue 17, the alliance card; pos.rules.pricing.audience_ok):
+# everyone (as before); "alliance": any identified member, on a till of an alliance merchant;
+# "alliance_guests": members whose home merchant (where they joined the alliance) is another merchant
+# (cross-merchant recruitment); "own_members": members who joined at this till's merchant.
+# A till of no alliance merchant (a chain alone) never matches the three alliance audiences.
+AUDIENCES = ("everyone", "alliance", "alliance_guests", "own_members")
+Audience = Literal["everyone", "alliance", "alliance_guests", "own_members"]
 
 
 class _Model(BaseModel):
@@ -372,6 +379,14 @@ class Promotion(_Model):
     exclusive_group: Label | None = None  # at most one promotion of a group applies: the best one
     priority: Annotated[int, Strict(), Field(ge=-1000, le=1000)] = 0  # higher first
     with_member_discount: bool = True
+    audience: Audience = "everyone"  # issue 17: everyone, or members of the alliance (see AUDIENCES)
+
+    @model_serializer(mode="wrap")
+    def _without_default_audience(self, handler):  # older documents dump as before (HQ compares published versions)
+        d = handler(self)
+        if self.audience == "everyone" and isinstance(d, dict):
+            d.pop("audience", None)
+        return d
 
     @model_validator(mode="after")
     def _fields(self):
@@ -407,6 +422,14 @@ class CouponTemplate(_Model):
     members_only: bool = True
     points_cost: Points = 0  # > 0: members can exchange points for it
     forwardable: bool = False  # a member may forward it to a friend from the wallet page (issue 16)
+    audience: Audience = "everyone"  # issue 17: who may use it at this merchant's tills (see AUDIENCES)
+
+    @model_serializer(mode="wrap")
+    def _without_default_audience(self, handler):  # older documents dump as before (HQ compares published versions)
+        d = handler(self)
+        if self.audience == "everyone" and isinstance(d, dict):
+            d.pop("audience", None)
+        return d
 
     @model_validator(mode="after")
     def _fields(self):
@@ -598,6 +621,27 @@ class ProgramDoc(_Model):
 
     def gift(self, code: str) -> Gift | None:
         return next((g for g in self.gifts if g.code == code), None)
+
+
+def audience_warnings(doc: ProgramDoc, merchant: str | None = None) -> list[str]:
+    """What `program check` says of the promotions and coupon templates for alliance audiences
+    (issue 17): they apply only at the tills of an alliance merchant, so at a chain alone's tills
+    they are inert. `merchant`: the store's alliance merchant ("" none; None: no store named —
+    the warning then says where they do not apply)."""
+    out: list[str] = []
+    if merchant:
+        return out
+    for kind, items in (("promotion", doc.promotions), ("coupon template", doc.coupon_templates)):
+        for x in items:
+            if x.audience == "everyone":
+                continue
+            if merchant is None:
+                out.append(f"{kind} {x.code} ({x.name.en}): audience {x.audience} applies only at the tills of an "
+                           "alliance merchant; at a chain alone's tills (no merchant) it never applies")
+            else:
+                out.append(f"{kind} {x.code} ({x.name.en}): audience {x.audience} never applies at this store: "
+                           "it belongs to no alliance merchant (a chain alone)")
+    return out
 
 
 # --- loading -----------------------------------------------------------------

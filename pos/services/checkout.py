@@ -225,6 +225,7 @@ class Checkout:
         self._debts: list[ledger.Debt] | None = None
         self._position: ledger.Position | None = None
         self._products_cache: dict[str, tuple[str, str]] | None = None
+        self._merchant: str | None = None  # the till's alliance merchant ("" none), read by `_request`
 
     # --- building the basket -----------------------------------------------------
 
@@ -360,7 +361,8 @@ class Checkout:
         self._debts = pts.debts  # reused by the commit's earn entry (same transaction)
         self._position = pts  # and its redemption's lots
         return m, MemberCtx(id=str(m.id), tier=m.tier_code, birthday=m.birthday,
-                            points_available=pts.spendable(now))  # never more than the balance
+                            points_available=pts.spendable(now),  # never more than the balance
+                            home_merchant=m.home_merchant)  # issue 17: promotions' and coupons' audience
 
     def _request(self, s: Session, tenders: tuple[Tender, ...] = (), fresh: bool = True, member=None) -> PriceRequest:
         """What the engine prices. `fresh=False` (quotes while scanning) reuses the
@@ -373,6 +375,8 @@ class Checkout:
         else:
             _member, ctx = self._member_ctx(s, now, member)
             self._ctx_cache = (self.member_id, ctx, now)
+        if fresh or self._merchant is None:  # which alliance merchant this till is (issue 17): read once a basket
+            self._merchant = coin_sales.alliance_merchant(s)
         member_uuid = uuid.UUID(self.member_id) if self.member_id else None
         found: list[CouponCtx] = []
         unknown: list[str] = []
@@ -385,8 +389,8 @@ class Checkout:
             items=tuple(line.item() for line in self.lines), coupons=tuple(found),
             member=membership_mode.adjust(s, self.program, ctx, self.lines),  # qualified membership, upgrade card
             unknown_coupons=tuple(unknown), redeem_points=self.redeem_points, gifts=tuple(self.gifts),
-            tenders=tenders, store=self.db.store_code, now=now, local_date=self.db.clock.today(),
-            products=self._products_cache,
+            tenders=tenders, store=self.db.store_code, merchant=self._merchant, now=now,
+            local_date=self.db.clock.today(), products=self._products_cache,
         )
 
     def _reward_products(self) -> set[str]:

@@ -13,6 +13,7 @@ and takes back the coins earned on the returned part (`pos.loyalty.coins.reverse
 """
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,26 @@ MERCHANT_KEY = "alliance.merchant"  # the merchant this store belongs to, as HQ'
 def merchant(s: Session) -> str | None:
     row = s.get(Setting, MERCHANT_KEY)
     return row.value if row is not None else None
+
+
+_ALLIANCE_MERCHANT_SQL = ("SELECT (SELECT value FROM settings WHERE key = ?), "
+                          "EXISTS (SELECT 1 FROM alliance_programs WHERE active = 1)")
+
+
+def alliance_merchant(s: Session) -> str:
+    """The alliance merchant this till prices for (promotions' and coupons' `audience`,
+    pos.rules.pricing.audience_ok), or "" when the till belongs to no alliance: no merchant
+    setting (a till alone), or `main` without the alliance's rules installed (every enrolled
+    till of a chain alone is `main`'s; HQ's one-merchant alliance has no partners to offer to).
+    One statement through the DB-API (a sale's commit reads it: ~20 µs, not the ORM's ~0.3 ms)."""
+    raw = s.connection().connection.driver_connection
+    value, rules = raw.execute(_ALLIANCE_MERCHANT_SQL, (MERCHANT_KEY,)).fetchone()
+    code = json.loads(value) if value is not None else None
+    if not code or not isinstance(code, str):
+        return ""
+    if code == "main" and not rules:
+        return ""
+    return code
 
 
 def unsent_coins(s: Session, member_id) -> int:

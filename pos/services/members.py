@@ -335,6 +335,11 @@ def register(
             joined_at=now, joined_store=db.store_code, status="active",
             created_at=now, updated_at=now, test_clock=db.test_clock, **fields,
         )
+        from pos.services.coin_sales import alliance_merchant
+
+        # issue 17: joined at this till's alliance merchant, as HQ will say (its `home_merchant`); the
+        # promotions and coupons for this merchant's own members apply from the first sale
+        m.home_merchant = alliance_merchant(s) or None
         if referrer_id:
             m.referrer_id = get_active(s, referrer_id).id
         s.add(m)

@@ -8,7 +8,9 @@ points class, the no-member-discount flag, a cashier's line discount), the membe
 as priced (tier at sale time, points spendable, birthday), each coupon's context
 (template, validity, status, owner, earlier uses), codes the till did not know,
 points to redeem, gifts, tenders, store, the sale's time and business date, and
-the names of reward products.
+the names of reward products; on an alliance merchant's till (issue 17) also the
+merchant and the member's home merchant, which promotions' and coupons' `audience`
+read (absent otherwise: an event of a chain alone is as before).
 
 HQ (`sync.server.sales`) calls `reprice` with the program version it holds: the
 same `pos.rules.pricing.price` over the same request, and what the till claimed
@@ -50,7 +52,8 @@ def request_dict(req: PriceRequest) -> dict[str, Any]:
                    "no_member_discount": it.no_member_discount, "manual_pct": it.manual_pct} for it in req.items],
         "member": None if m is None else {"id": m.id, "tier": m.tier, "points_available": m.points_available,
                                           "birthday": m.birthday.isoformat() if m.birthday else None,
-                                          **({"benefits_from": m.benefits_from} if m.benefits_from else {})},
+                                          **({"benefits_from": m.benefits_from} if m.benefits_from else {}),
+                                          **({"home_merchant": m.home_merchant} if m.home_merchant else {})},
         "coupons": [{"code": c.code, "template": c.template, "valid_from": _time(c.valid_from),
                      "valid_to": _time(c.valid_to), "status": c.status, "member_id": c.member_id,
                      "member_uses": c.member_uses} for c in req.coupons],
@@ -59,6 +62,7 @@ def request_dict(req: PriceRequest) -> dict[str, Any]:
         "gifts": list(req.gifts),
         "tenders": [{"type": t.type, "amount_fen": t.amount_fen} for t in req.tenders],
         "store": req.store,
+        **({"merchant": req.merchant} if req.merchant else {}),  # issue 17: an alliance merchant's till
         "now": _time(req.now),
         "local_date": req.local_date.isoformat() if req.local_date else None,
         "products": {code: [name, category] for code, (name, category) in req.products.items()},
@@ -142,7 +146,8 @@ def request_from(d: Any) -> PriceRequest:
         member = MemberCtx(id=_text(m.get("id"), "member.id"), tier=_text(m.get("tier"), "member.tier"),
                            points_available=_int(m.get("points_available", 0), "member.points_available"),
                            birthday=_day(m.get("birthday"), "member.birthday"),
-                           benefits_from=_int(m.get("benefits_from", 0), "member.benefits_from"))
+                           benefits_from=_int(m.get("benefits_from", 0), "member.benefits_from"),
+                           home_merchant=_text(m.get("home_merchant"), "member.home_merchant", optional=True))
     coupons = []
     for i, c in enumerate(_list(d, "coupons")):
         c = _dict(c, f"coupons.{i}")
@@ -168,7 +173,8 @@ def request_from(d: Any) -> PriceRequest:
         unknown_coupons=tuple(_text(x, "unknown_coupons") for x in _list(d, "unknown_coupons")),
         redeem_points=_int(d.get("redeem_points", 0), "redeem_points"),
         gifts=tuple(_text(x, "gifts") for x in _list(d, "gifts")), tenders=tuple(tenders),
-        store=_text(d.get("store", ""), "store"), now=_when(d.get("now"), "now"),
+        store=_text(d.get("store", ""), "store"), merchant=_text(d.get("merchant", ""), "merchant"),
+        now=_when(d.get("now"), "now"),
         local_date=_day(d.get("local_date"), "local_date"), products=products)
 
 

@@ -66,8 +66,9 @@ def item(code: str = "A", unit: int = 15000, qty: int = 1, category: str = "服�
     return Item(code, f"商品{code}", category, qty, unit, **kw)
 
 
-def member(tier: str = "member", points: int = 0, birthday: dt.date | None = None) -> MemberCtx:
-    return MemberCtx("m1", tier, points, birthday)
+def member(tier: str = "member", points: int = 0, birthday: dt.date | None = None, home: str | None = None) -> MemberCtx:
+    """`home`: the merchant where the member joined the alliance (issue 17)."""
+    return MemberCtx("m1", tier, points, birthday, home_merchant=home)
 
 
 def coupon(template: str = "t-cpn", code: str = "C-1", member_id: str | None = "m1", **kw) -> CouponCtx:

@@ -205,6 +205,9 @@ GIFTED = priced(member=member(points=1000), gifts=("t-gift",))
 ON_3_3 = dict(member=member("vip"), now=probes.dt.datetime(2026, 3, 3, 2, 0, tzinfo=probes.UTC),
               local_date=probes.dt.date(2026, 3, 3))  # no preset campaign runs on 3/3
 RECUR = {"recur": {"calendar": "gregorian", "month": 3, "day": 3, "days": 1}, "window": {}}
+# issue 17: at the bakery's till, a member who joined the alliance at the supermarket / at the bakery
+GUEST_AT_BAKERY = priced(member=member(home="market"), merchant="bakery")
+OWN_COUPON_AT_BAKERY = priced(member=member(home="bakery"), merchant="bakery", coupons=(coupon(),))
 
 SCOPES = {  # a scope change that takes item A (服装) out of the rule
     "stores": ["S99"], "categories": ["食品"], "products": ["X"], "exclude_categories": ["服装"], "exclude_products": ["A"],
@@ -400,6 +403,9 @@ ROWS: list[Row] = [
         why="two equal offers of one group: the higher priority is the one taken"),
     Row("promotions[].with_member_discount", VIP_BUYS, put("promotions.code=t-promo.with_member_discount", False),
         "discounts", setup=promo()),
+    Row("promotions[].audience", GUEST_AT_BAKERY, put("promotions.code=t-promo.audience", "own_members"), "net",
+        setup=promo(audience="alliance_guests"),
+        why="the bakery's recruitment offer for the supermarket's members; for the bakery's own members it is not theirs"),
 
     # --- member discount (a vip) ---
     Row("member_discount.exclude_points_classes", priced(item(points_class="special"), member=member("vip")),
@@ -443,6 +449,9 @@ ROWS: list[Row] = [
         put("coupon_templates.code=t-cpn.per_member_limit", 1), "refusals", setup=template()),
     Row("coupon_templates[].members_only", priced(coupons=(coupon(member_id=None),)),
         put("coupon_templates.code=t-cpn.members_only", False), "refusals", setup=template()),
+    Row("coupon_templates[].audience", OWN_COUPON_AT_BAKERY, put("coupon_templates.code=t-cpn.audience", "alliance_guests"),
+        "refusals", setup=template(audience="own_members"),
+        why="a coupon for the bakery's own members, or one offered to the other merchants' members only"),
     Row("coupon_templates[].forwardable", probes.forward_offered, put("coupon_templates.code=pts-5.forwardable", True),
         "forwardable", why="the wallet may forward a coupon of a forwardable template (HQ's /m/forward)"),
     Row("coupon_templates[].points_cost", on_store(probes.exchanged), put("coupon_templates.code=pts-5.points_cost", 200),
