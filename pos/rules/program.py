@@ -362,6 +362,15 @@ class Campaign(_Model):
 
 # --- promotions and coupons -------------------------------------------------------
 
+
+def _drop_default_audience(self, handler):
+    """A promotion's or coupon template's `audience` left out when it is the default: older
+    documents dump as before (HQ compares published versions)."""
+    d = handler(self)
+    if self.audience == "everyone" and isinstance(d, dict):
+        d.pop("audience", None)
+    return d
+
 class Promotion(_Model):
     code: Code
     name: Text
@@ -381,12 +390,7 @@ class Promotion(_Model):
     with_member_discount: bool = True
     audience: Audience = "everyone"  # issue 17: everyone, or members of the alliance (see AUDIENCES)
 
-    @model_serializer(mode="wrap")
-    def _without_default_audience(self, handler):  # older documents dump as before (HQ compares published versions)
-        d = handler(self)
-        if self.audience == "everyone" and isinstance(d, dict):
-            d.pop("audience", None)
-        return d
+    _without_default_audience = model_serializer(mode="wrap")(_drop_default_audience)
 
     @model_validator(mode="after")
     def _fields(self):
@@ -424,12 +428,7 @@ class CouponTemplate(_Model):
     forwardable: bool = False  # a member may forward it to a friend from the wallet page (issue 16)
     audience: Audience = "everyone"  # issue 17: who may use it at this merchant's tills (see AUDIENCES)
 
-    @model_serializer(mode="wrap")
-    def _without_default_audience(self, handler):  # older documents dump as before (HQ compares published versions)
-        d = handler(self)
-        if self.audience == "everyone" and isinstance(d, dict):
-            d.pop("audience", None)
-        return d
+    _without_default_audience = model_serializer(mode="wrap")(_drop_default_audience)
 
     @model_validator(mode="after")
     def _fields(self):
