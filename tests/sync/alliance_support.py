@@ -2,6 +2,7 @@
 a pharmacy, each with its own program and two enrolled tills (real SQLite stores)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -15,7 +16,7 @@ from pos.services import catalog
 from pos.store import program_store
 from pos.store.database import open_db
 
-from .conftest import CATALOG, HQ, ROOT, free_port
+from .conftest import CATALOG, HQ, ROOT, create_pg_db, drop_pg_db, free_port
 
 ALLIANCE_DOC = {"version": "alliance-1", "name": {"zh": "城东联盟", "en": "East Side Alliance"},
                 "coins": {"value_fen": 1, "earn_per_yuan_max": 5, "pay_pct_max": 50, "expiry_days": 365,
@@ -91,3 +92,22 @@ def set_up_alliance(hq: HQ, tmp: Path, tills_per_merchant: int = 2) -> dict[str,
             engine.sync_once(db)
             tills.setdefault(m, []).append(db)
     return tills
+
+
+@contextlib.contextmanager
+def running_alliance(tmp: Path):
+    """A real HQ process (SQLite, or a fresh PostgreSQL database with HQ_TEST_DATABASE_URL) with
+    the three merchants and their tills; (hq, tills) while in use, everything closed after."""
+    base = os.environ.get("HQ_TEST_DATABASE_URL")
+    url = create_pg_db(base) if base else f"sqlite:///{tmp / 'hq.sqlite3'}"
+    hq = start_hq(url, tmp / "hq.log")
+    try:
+        tills = set_up_alliance(hq, tmp)
+        yield hq, tills
+        for dbs in tills.values():
+            for db in dbs:
+                db.close()
+    finally:
+        stop_hq(hq)
+        if base:
+            drop_pg_db(url)

@@ -6,7 +6,6 @@ coins taken back); every entry records its issuer and redeemer and which lots pa
 till and HQ agree on the balance (SQLite; PostgreSQL with HQ_TEST_DATABASE_URL)."""
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -21,28 +20,16 @@ from pos.store.coin_models import CoinEntry as TillCoinEntry
 from sync import engine
 from sync.server.alliance_models import CoinAllocation, CoinEntry
 
-from .alliance_support import set_up_alliance, start_hq, stop_hq
-from .conftest import SOAP, TOWEL, create_pg_db, drop_pg_db, offline
+from .alliance_support import running_alliance
+from .conftest import SOAP, TOWEL, offline
 
 PHONE = "13900001111"
 
 
 @pytest.fixture(scope="module")
 def alliance(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("alliance")
-    base = os.environ.get("HQ_TEST_DATABASE_URL")
-    url = create_pg_db(base) if base else f"sqlite:///{tmp / 'hq.sqlite3'}"
-    hq = start_hq(url, tmp / "hq.log")
-    try:
-        tills = set_up_alliance(hq, tmp)
-        yield hq, tills
-        for dbs in tills.values():
-            for db in dbs:
-                db.close()
-    finally:
-        stop_hq(hq)
-        if base:
-            drop_pg_db(url)
+    with running_alliance(tmp_path_factory.mktemp("alliance")) as got:
+        yield got
 
 
 def buy(db, code: str, qty: int = 1, coins_fen: int = 0, member: str | None = PHONE):

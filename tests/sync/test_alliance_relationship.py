@@ -8,7 +8,6 @@ unchanged (tests/sync elsewhere). SQLite; PostgreSQL with HQ_TEST_DATABASE_URL."
 from __future__ import annotations
 
 import json
-import os
 import uuid
 
 import pytest
@@ -22,8 +21,8 @@ from pos.store.models import Member as TillMember, PointsEntry as TillPoints
 from sync import engine
 from sync.server.models import PointsEntry, StoredValueEntry
 
-from .alliance_support import set_up_alliance, start_hq, stop_hq
-from .conftest import SOAP, TOWEL, create_pg_db, drop_pg_db
+from .alliance_support import running_alliance
+from .conftest import SOAP, TOWEL
 
 PHONE = "13900002222"
 OTHER = "13900003333"
@@ -31,20 +30,8 @@ OTHER = "13900003333"
 
 @pytest.fixture(scope="module")
 def alliance(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("relationship")
-    base = os.environ.get("HQ_TEST_DATABASE_URL")
-    url = create_pg_db(base) if base else f"sqlite:///{tmp / 'hq.sqlite3'}"
-    hq = start_hq(url, tmp / "hq.log")
-    try:
-        tills = set_up_alliance(hq, tmp)
-        yield hq, tills
-        for dbs in tills.values():
-            for db in dbs:
-                db.close()
-    finally:
-        stop_hq(hq)
-        if base:
-            drop_pg_db(url)
+    with running_alliance(tmp_path_factory.mktemp("relationship")) as got:
+        yield got
 
 
 def buy(db, code: str, qty: int = 1, member: str = PHONE):
